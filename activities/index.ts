@@ -1,0 +1,18 @@
+import { createSelfCheckActivities, type SelfCheckDeps } from './self-check';
+
+/** Everything the worker injects into activities: clients, paths and identity. */
+export type ActivityDeps = SelfCheckDeps;
+
+/**
+ * Builds every activity the worker registers, closing over injected dependencies so tests and
+ * the worker can supply their own clients (the pattern of temporalio/samples-typescript).
+ */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSelfCheckActivities(deps),
+  };
+}
+
+/** The activity interface workflows proxy; workflows import this type only, never the values. */
+export type LadderActivities = ReturnType<typeof createActivities>;
+export type { WorkerDescription } from './self-check';

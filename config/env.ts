@@ -1,0 +1,274 @@
+import { z } from 'zod';
+
+/**
+ * Thrown when the environment does not describe a usable configuration.
+ * `message` is one line per problem, each naming the variable and what was expected,
+ * so start-up can print it as is instead of a stack trace.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+// host:port where host is a DNS name, IPv4 or bracketed IPv6 and port is 1-65535.
+const HOST_PORT =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
+
+const hostPort = z.string().refine(
+  (value) => {
+    const match = HOST_PORT.exec(value);
+    return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65535;
+  },
+  { message: 'expected host:port (e.g. localhost:7233)' },
+);
+
+const port = z
+  .string()
+  .regex(/^\d+$/, { message: 'expected a port number from 1 to 65535' })
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 65535, { message: 'expected a port number from 1 to 65535' });
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const nonEmpty = z.string().min(1, { message: 'expected a non-empty value' });
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, { message: 'expected letters, digits, ".", "_" or "-"' });
+
+/**
+ * The raw environment variables Ladder reads, with their validation.
+ * Empty strings count as unset, so `FOO= npm start` behaves like not setting FOO.
+ */
+const envSchema = z
+  .object({
+    TEMPORAL_ADDRESS: hostPort.optional(),
+    TEMPORAL_NAMESPACE: identifier.default('default'),
+    TEMPORAL_TLS: bool.optional(),
+    TEMPORAL_TLS_CERT_PATH: nonEmpty.optional(),
+    TEMPORAL_TLS_KEY_PATH: nonEmpty.optional(),
+    TEMPORAL_TLS_CA_PATH: nonEmpty.optional(),
+    TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
+    TEMPORAL_API_KEY: nonEmpty.optional(),
+    TEMPORAL_UI_URL: httpUrl.optional(),
+    LADDER_TASK_QUEUE: identifier.default('ladder'),
+    LADDER_POLICY_PATH: nonEmpty.default('examples/policy.yaml'),
+    LADDER_DEV_SERVER_PORT: port.default(7233),
+    LADDER_DEV_UI_PORT: port.default(8233),
+    LADDER_DEV_DB_PATH: nonEmpty.default('.temporal/dev.db'),
+    LADDER_SLACK_PORT: port.default(3000),
+    LADDER_EMULATOR_PORT: port.default(3100),
+    LADDER_WORKFLOW_BUNDLE: nonEmpty.optional(),
+    SLACK_BOT_TOKEN: z
+      .string()
+      .startsWith('xoxb-', { message: 'expected a bot token starting with xoxb-' })
+      .optional(),
+    SLACK_SIGNING_SECRET: nonEmpty.optional(),
+    SLACK_APP_TOKEN: z
+      .string()
+      .startsWith('xapp-', { message: 'expected an app token starting with xapp-' })
+      .optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'expected one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {
+      const missing =
+        env.TEMPORAL_TLS_CERT_PATH === undefined ? 'TEMPORAL_TLS_CERT_PATH' : 'TEMPORAL_TLS_KEY_PATH';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'expected TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH to be set together',
+      });
+    }
+    const usesRemoteOnlySettings =
+      env.TEMPORAL_TLS_CERT_PATH !== undefined ||
+      env.TEMPORAL_API_KEY !== undefined ||
+      env.TEMPORAL_TLS === true;
+    if (usesRemoteOnlySettings && env.TEMPORAL_ADDRESS === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_ADDRESS'],
+        message:
+          'expected a cluster address when TLS or an API key is configured (the local dev server uses neither)',
+      });
+    }
+    if (
+      env.SLACK_BOT_TOKEN !== undefined &&
+      env.SLACK_SIGNING_SECRET === undefined &&
+      env.SLACK_APP_TOKEN === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message:
+          'expected a signing secret (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) with SLACK_BOT_TOKEN',
+      });
+    }
+    if (
+      env.SLACK_BOT_TOKEN === undefined &&
+      (env.SLACK_SIGNING_SECRET !== undefined || env.SLACK_APP_TOKEN !== undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_BOT_TOKEN'],
+        message: 'expected a bot token (xoxb-…) when other Slack credentials are set',
+      });
+    }
+    if (env.TEMPORAL_ADDRESS === undefined && env.LADDER_DEV_SERVER_PORT === env.LADDER_DEV_UI_PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LADDER_DEV_UI_PORT'],
+        message: 'expected a port different from LADDER_DEV_SERVER_PORT',
+      });
+    }
+  });
+
+type Env = z.infer<typeof envSchema>;
+
+/** How to reach Temporal: the local dev server Ladder starts itself, or an existing cluster. */
+export type TemporalTarget =
+  | { kind: 'dev-server'; address: string; port: number; uiPort: number; dbPath: string }
+  | {
+      kind: 'cluster';
+      address: string;
+      tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+      apiKey?: string;
+    };
+
+/** Slack mode: real Slack over HTTP or Socket Mode, or the local emulator when no credentials are set. */
+export type SlackTarget =
+  | { kind: 'http'; botToken: string; signingSecret: string; port: number }
+  | { kind: 'socket'; botToken: string; appToken: string; signingSecret?: string }
+  | { kind: 'emulator'; port: number; emulatorPort: number };
+
+/** The validated configuration every Ladder process (worker, start script, CLI, Slack app) reads. */
+export interface Config {
+  temporal: TemporalTarget;
+  namespace: string;
+  /** Base URL of the Temporal Web UI, used for links (no trailing slash). */
+  temporalUiUrl: string;
+  taskQueue: string;
+  policyPath: string;
+  /** Path to a pre-built workflow bundle; when unset the worker bundles `workflows/` itself. */
+  workflowBundlePath?: string;
+  slack: SlackTarget;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+/**
+ * Reads and validates Ladder's configuration from environment variables.
+ *
+ * @param env - the environment to read, normally `process.env`; empty values count as unset.
+ * @returns the typed configuration.
+ * @throws {ConfigError} listing every wrong variable with what was expected, e.g.
+ *   `TEMPORAL_ADDRESS: expected host:port (e.g. localhost:7233), got "not a host:xx"`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(envSchema.shape);
+  const raw: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const got = raw[name];
+      const shown = got === undefined ? '' : `, got ${JSON.stringify(isSecret(name) ? redact(got) : got)}`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(e: Env): Config {
+  const temporal: TemporalTarget =
+    e.TEMPORAL_ADDRESS === undefined
+      ? {
+          kind: 'dev-server',
+          address: `127.0.0.1:${e.LADDER_DEV_SERVER_PORT}`,
+          port: e.LADDER_DEV_SERVER_PORT,
+          uiPort: e.LADDER_DEV_UI_PORT,
+          dbPath: e.LADDER_DEV_DB_PATH,
+        }
+      : {
+          kind: 'cluster',
+          address: e.TEMPORAL_ADDRESS,
+          tls:
+            e.TEMPORAL_TLS === true ||
+            e.TEMPORAL_TLS_CERT_PATH !== undefined ||
+            e.TEMPORAL_API_KEY !== undefined ||
+            e.TEMPORAL_TLS_CA_PATH !== undefined
+              ? {
+                  certPath: e.TEMPORAL_TLS_CERT_PATH,
+                  keyPath: e.TEMPORAL_TLS_KEY_PATH,
+                  caPath: e.TEMPORAL_TLS_CA_PATH,
+                  serverName: e.TEMPORAL_TLS_SERVER_NAME,
+                }
+              : undefined,
+          apiKey: e.TEMPORAL_API_KEY,
+        };
+  const slack: SlackTarget =
+    e.SLACK_BOT_TOKEN === undefined
+      ? { kind: 'emulator', port: e.LADDER_SLACK_PORT, emulatorPort: e.LADDER_EMULATOR_PORT }
+      : e.SLACK_APP_TOKEN !== undefined
+        ? {
+            kind: 'socket',
+            botToken: e.SLACK_BOT_TOKEN,
+            appToken: e.SLACK_APP_TOKEN,
+            signingSecret: e.SLACK_SIGNING_SECRET,
+          }
+        : {
+            kind: 'http',
+            botToken: e.SLACK_BOT_TOKEN,
+            signingSecret: e.SLACK_SIGNING_SECRET!,
+            port: e.LADDER_SLACK_PORT,
+          };
+  const defaultUi =
+    temporal.kind === 'dev-server'
+      ? `http://localhost:${temporal.uiPort}`
+      : e.TEMPORAL_API_KEY !== undefined
+        ? 'https://cloud.temporal.io'
+        : 'http://localhost:8233';
+  return {
+    temporal,
+    namespace: e.TEMPORAL_NAMESPACE,
+    temporalUiUrl: (e.TEMPORAL_UI_URL ?? defaultUi).replace(/\/+$/, ''),
+    taskQueue: e.LADDER_TASK_QUEUE,
+    policyPath: e.LADDER_POLICY_PATH,
+    workflowBundlePath: e.LADDER_WORKFLOW_BUNDLE,
+    slack,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function isSecret(name: string): boolean {
+  return /TOKEN|SECRET|API_KEY/.test(name);
+}
+
+function redact(value: string): string {
+  return value.length <= 8 ? '***' : `${value.slice(0, 5)}…(redacted)`;
+}
+
+/**
+ * Link to one workflow's page in the Temporal Web UI.
+ *
+ * @param config - supplies the UI base URL and namespace.
+ * @param workflowId - the workflow ID, URL-encoded here.
+ */
+export function workflowUiUrl(
+  config: Pick<Config, 'temporalUiUrl' | 'namespace'>,
+  workflowId: string,
+): string {
+  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

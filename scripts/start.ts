@@ -1,0 +1,129 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
+import { connectClient } from '../worker/connection';
+import { selfCheck } from '../workflows/self-check';
+import { startDevServer, type DevServer } from './dev-server';
+import { resolveTemporalCli } from './temporal-cli';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+function say(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/**
+ * The run command: starts the dev server (unless TEMPORAL_ADDRESS names a cluster), the worker,
+ * proves the path with a self-check workflow, prints where to look, and on Ctrl-C stops every
+ * process it started.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) process.stderr.write(`Configuration error: ${problem}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  const children: { name: string; stop: () => Promise<void> }[] = [];
+  let stopping = false;
+  const stopAll = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      say('\nStopping…');
+      // Reverse order: the worker drains before the server it talks to goes away.
+      for (const child of children.reverse()) {
+        await child
+          .stop()
+          .catch((err: unknown) => process.stderr.write(`could not stop ${child.name}: ${String(err)}\n`));
+        say(`  stopped ${child.name}`);
+      }
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    if (config.temporal.kind === 'dev-server') {
+      const cli = await resolveTemporalCli({ root: ROOT, log: say });
+      say(cli.description);
+      say(
+        `Starting the Temporal dev server on ${config.temporal.address} (data in ${config.temporal.dbPath})…`,
+      );
+      const server: DevServer = await startDevServer({
+        cliPath: cli.path,
+        port: config.temporal.port,
+        uiPort: config.temporal.uiPort,
+        dbPath: resolve(ROOT, config.temporal.dbPath),
+        namespace: config.namespace,
+      });
+      children.push({ name: 'Temporal dev server', stop: () => server.stop() });
+    } else {
+      say(
+        `Using the Temporal cluster at ${config.temporal.address}, namespace ${config.namespace} (no dev server started).`,
+      );
+    }
+
+    const worker = await startWorkerProcess();
+    children.push({ name: 'worker', stop: () => stopChild(worker) });
+    worker.once('exit', (code) => {
+      if (!stopping) {
+        process.stderr.write(`The worker exited unexpectedly (code ${code}).\n`);
+        void stopAll(1);
+      }
+    });
+
+    const client = await connectClient(config);
+    const workflowId = `self-check/${process.pid}-${Date.now()}`;
+    const result = await client.workflow.execute(selfCheck, {
+      taskQueue: config.taskQueue,
+      workflowId,
+      workflowExecutionTimeout: '2 minutes',
+    });
+    await client.connection.close();
+
+    say();
+    say('Ladder is running.');
+    say(`  Temporal:     ${config.temporal.address} (namespace ${config.namespace})`);
+    say(`  Temporal UI:  ${config.temporalUiUrl}`);
+    say(`  Worker:       ${result.worker.identity} polling task queue "${config.taskQueue}"`);
+    say(`  Self-check:   workflow ${workflowId} completed → ${workflowUiUrl(config, workflowId)}`);
+    say();
+    say('Try:');
+    say(`  temporal workflow list --address ${config.temporal.address} --namespace ${config.namespace}`);
+    say(`  open ${config.temporalUiUrl} and look at the self-check workflow`);
+    say();
+    say('Press Ctrl-C to stop everything this command started.');
+  } catch (err) {
+    process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    await stopAll(1);
+  }
+}
+
+/** Forks the worker with an IPC channel (so it exits if we die) and waits for it to report ready. */
+async function startWorkerProcess(): Promise<ChildProcess> {
+  const child = fork(resolve(__dirname, '..', 'worker', 'main.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolveReady, reject) => {
+    child.once('message', () => resolveReady());
+    child.once('exit', (code) => reject(new Error(`the worker exited during start-up (code ${code})`)));
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+void main();

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's second command: install what is missing, make sure a Temporal CLI exists (building it
+# with Go the first time), then build, lint and run every test against a real dev server.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/ensure-deps.sh
+npm run --silent build
+node dist/scripts/temporal-cli.js >/dev/null
+exec npm test --silent -- "$@"

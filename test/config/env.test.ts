@@ -1,0 +1,134 @@
+import { ConfigError, loadConfig, workflowUiUrl } from '../../config/env';
+
+function problemsFor(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults to the local dev server, the emulator and the example policy', () => {
+    const config = loadConfig({});
+    expect(config.temporal).toEqual({
+      kind: 'dev-server',
+      address: '127.0.0.1:7233',
+      port: 7233,
+      uiPort: 8233,
+      dbPath: '.temporal/dev.db',
+    });
+    expect(config.namespace).toBe('default');
+    expect(config.taskQueue).toBe('ladder');
+    expect(config.policyPath).toBe('examples/policy.yaml');
+    expect(config.temporalUiUrl).toBe('http://localhost:8233');
+    expect(config.slack).toEqual({ kind: 'emulator', port: 3000, emulatorPort: 3100 });
+  });
+
+  it('connects to a cluster with TLS and an API key when TEMPORAL_ADDRESS is set', () => {
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: 'ns.a1b2.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'ns.a1b2',
+      TEMPORAL_API_KEY: 'key-123',
+      TEMPORAL_UI_URL: 'https://cloud.temporal.io/',
+    });
+    expect(config.temporal).toEqual({
+      kind: 'cluster',
+      address: 'ns.a1b2.tmprl.cloud:7233',
+      tls: { certPath: undefined, keyPath: undefined, caPath: undefined, serverName: undefined },
+      apiKey: 'key-123',
+    });
+    expect(config.temporalUiUrl).toBe('https://cloud.temporal.io');
+    expect(workflowUiUrl(config, 'task/a/1')).toBe(
+      'https://cloud.temporal.io/namespaces/ns.a1b2/workflows/task%2Fa%2F1',
+    );
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ TEMPORAL_ADDRESS: '', LADDER_TASK_QUEUE: '' }).temporal.kind).toBe('dev-server');
+  });
+
+  it.each([
+    [
+      'TEMPORAL_ADDRESS',
+      'not a host:xx',
+      'TEMPORAL_ADDRESS: expected host:port (e.g. localhost:7233), got "not a host:xx"',
+    ],
+    [
+      'TEMPORAL_ADDRESS',
+      'localhost',
+      'TEMPORAL_ADDRESS: expected host:port (e.g. localhost:7233), got "localhost"',
+    ],
+    [
+      'TEMPORAL_ADDRESS',
+      'localhost:70000',
+      'TEMPORAL_ADDRESS: expected host:port (e.g. localhost:7233), got "localhost:70000"',
+    ],
+    [
+      'LADDER_DEV_SERVER_PORT',
+      'seven',
+      'LADDER_DEV_SERVER_PORT: expected a port number from 1 to 65535, got "seven"',
+    ],
+    ['LADDER_DEV_UI_PORT', '0', 'LADDER_DEV_UI_PORT: expected a port number from 1 to 65535, got "0"'],
+    ['TEMPORAL_TLS', 'maybe', 'TEMPORAL_TLS: expected true or false, got "maybe"'],
+    [
+      'LOG_LEVEL',
+      'loud',
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ],
+    [
+      'LADDER_TASK_QUEUE',
+      'has space',
+      'LADDER_TASK_QUEUE: expected letters, digits, ".", "_" or "-", got "has space"',
+    ],
+    ['TEMPORAL_UI_URL', 'ftp://x', 'TEMPORAL_UI_URL: expected an http(s) URL, got "ftp://x"'],
+  ])('rejects %s=%j with a message naming the variable', (name, value, message) => {
+    expect(problemsFor({ [name]: value })).toEqual([message]);
+  });
+
+  it('reports every wrong variable at once', () => {
+    const problems = problemsFor({ TEMPORAL_ADDRESS: 'nope', LADDER_SLACK_PORT: 'x', LOG_LEVEL: 'loud' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'LADDER_SLACK_PORT',
+      'LOG_LEVEL',
+      'TEMPORAL_ADDRESS',
+    ]);
+  });
+
+  it('requires the TLS certificate and key together', () => {
+    expect(problemsFor({ TEMPORAL_ADDRESS: 'h:1', TEMPORAL_TLS_CERT_PATH: '/c.pem' })).toEqual([
+      'TEMPORAL_TLS_KEY_PATH: expected TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH to be set together',
+    ]);
+  });
+
+  it('refuses TLS or an API key without a cluster address', () => {
+    expect(problemsFor({ TEMPORAL_API_KEY: 'k' })[0]).toMatch(
+      /^TEMPORAL_ADDRESS: expected a cluster address/,
+    );
+  });
+
+  it('never echoes a secret back in an error', () => {
+    const problems = problemsFor({ SLACK_BOT_TOKEN: 'xoxp-1234567890-secret', SLACK_SIGNING_SECRET: 's' });
+    expect(problems).toEqual([
+      'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-, got "xoxp-…(redacted)"',
+    ]);
+    expect(problems.join('\n')).not.toContain('1234567890');
+  });
+
+  it('chooses Slack HTTP mode, Socket Mode, or asks for the missing credential', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack.kind).toBe('http');
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack.kind).toBe('socket');
+    expect(problemsFor({ SLACK_BOT_TOKEN: 'xoxb-1' })[0]).toMatch(
+      /^SLACK_SIGNING_SECRET: expected a signing secret/,
+    );
+    expect(problemsFor({ SLACK_SIGNING_SECRET: 's' })[0]).toMatch(/^SLACK_BOT_TOKEN: expected a bot token/);
+  });
+
+  it('refuses the same port for the dev server and its UI', () => {
+    expect(problemsFor({ LADDER_DEV_SERVER_PORT: '7000', LADDER_DEV_UI_PORT: '7000' })).toEqual([
+      'LADDER_DEV_UI_PORT: expected a port different from LADDER_DEV_SERVER_PORT, got "7000"',
+    ]);
+  });
+});

@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TEST_ENV } from '../setup/shared-state';
+import { testServerAddress } from './temporal';
+
+/** Committed workflow histories that the replay test runs against the current workflow code. */
+export const HISTORIES_DIR = join(__dirname, '..', 'fixtures', 'histories');
+
+/**
+ * When `LADDER_RECORD_HISTORIES=1`, writes the handle's history as a replay fixture named
+ * `<workflowType>.<variant>.json`. Recording is deliberate (a new fixture is a reviewed change),
+ * never automatic.
+ */
+export function maybeRecordHistory(handle: WorkflowHandle, workflowType: string, variant: string): void {
+  if (process.env.LADDER_RECORD_HISTORIES !== '1') return;
+  // The CLI's JSON is the canonical history format that historyFromJSON (and the Temporal UI) read.
+  const json = execFileSync(
+    process.env[TEST_ENV.cliPath]!,
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      handle.workflowId,
+      '--address',
+      testServerAddress(),
+      '--output',
+      'json',
+    ],
+    { encoding: 'utf8' },
+  );
+  writeFileSync(join(HISTORIES_DIR, `${workflowType}.${variant}.json`), json);
+}
+
+/** Lists the committed fixtures as `{ file, workflowType, history }`. */
+export function committedHistories(): { file: string; workflowType: string; history: unknown }[] {
+  return readdirSync(HISTORIES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({
+      file,
+      workflowType: file.split('.')[0],
+      history: JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as unknown,
+    }));
+}

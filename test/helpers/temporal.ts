@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities';
+import { createLogger } from '../../config/logger';
+import { createLadderWorker } from '../../worker/create-worker';
+import { installSdkLogging } from '../../worker/runtime-logging';
+import { TEST_ENV } from '../setup/shared-state';
+
+/** A real worker on its own task queue against the run's dev server, plus a client. */
+export interface TestStack {
+  address: string;
+  taskQueue: string;
+  client: Client;
+  worker: Worker;
+  /** Shuts the worker down, waits for it to stop, and closes both connections. */
+  stop(): Promise<void>;
+}
+
+/** The address of the dev server that global setup started. */
+export function testServerAddress(): string {
+  const address = process.env[TEST_ENV.address];
+  if (!address) throw new Error(`${TEST_ENV.address} is not set: run the tests through jest's global setup`);
+  return address;
+}
+
+/**
+ * Starts a worker with the real workflows and activities on a fresh task queue (one per test file,
+ * so files never steal each other's tasks) and returns it running.
+ *
+ * @param name - a readable prefix for the task queue.
+ */
+export async function startTestStack(name: string, activityDeps?: Partial<ActivityDeps>): Promise<TestStack> {
+  const address = testServerAddress();
+  const bundlePath = process.env[TEST_ENV.bundlePath];
+  if (!bundlePath)
+    throw new Error(`${TEST_ENV.bundlePath} is not set: run the tests through jest's global setup`);
+  quietSdkLogs();
+  const taskQueue = `test-${name}-${randomUUID().slice(0, 8)}`;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createLadderWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflows: { bundlePath },
+    activityDeps,
+    workerOptions: { shutdownGraceTime: '2 seconds' },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    address,
+    taskQueue,
+    client,
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+let sdkLoggingInstalled = false;
+
+/** Keeps the SDK's info-level chatter (bundle reports, worker states) out of test output; warnings still show. */
+export function quietSdkLogs(): void {
+  if (sdkLoggingInstalled) return;
+  sdkLoggingInstalled = true;
+  try {
+    installSdkLogging(createLogger('test-worker', process.env.LOG_LEVEL ?? 'warn'));
+  } catch {
+    // Already installed for this process by an earlier test file: keep that one.
+  }
+}

@@ -1,0 +1,100 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { freePort } from '../helpers/ports';
+import { childPids, commandLine, isAlive, spawnNode } from '../helpers/processes';
+import { testServerAddress } from '../helpers/temporal';
+import { TEST_ENV } from '../setup/shared-state';
+
+// The README's run command, exercised as a user would: real processes, real ports, Ctrl-C (SIGINT).
+const START = resolve(__dirname, '..', '..', 'dist', 'scripts', 'start.js');
+
+function temporalCli(): string {
+  return process.env[TEST_ENV.cliPath]!;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the run command (dist/scripts/start.js)', () => {
+  beforeAll(() => {
+    if (!existsSync(START))
+      throw new Error(`${START} is missing: run \`npm run build\` first (npm test does)`);
+  });
+
+  it('starts a dev server with persistent state, a worker, and stops both on Ctrl-C', async () => {
+    const port = await freePort();
+    const uiPort = await freePort();
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-start-')), 'dev.db');
+    const env = {
+      TEMPORAL_CLI: temporalCli(),
+      LADDER_DEV_SERVER_PORT: String(port),
+      LADDER_DEV_UI_PORT: String(uiPort),
+      LADDER_DEV_DB_PATH: dbPath,
+      LADDER_TASK_QUEUE: `start-${randomUUID().slice(0, 8)}`,
+      TEMPORAL_ADDRESS: '',
+    };
+
+    // Twice on the same database: the second start must reuse it (search attributes already registered).
+    for (const round of [1, 2]) {
+      const run = spawnNode(START, env);
+      await run.waitForOutput(/Press Ctrl-C/);
+      expect(run.stdout()).toContain(`Temporal:     127.0.0.1:${port}`);
+      expect(run.stdout()).toContain(`Temporal UI:  http://localhost:${uiPort}`);
+      expect(existsSync(dbPath)).toBe(true);
+
+      const listed = execFileSync(
+        temporalCli(),
+        ['workflow', 'list', '--address', `127.0.0.1:${port}`, '-o', 'json'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const selfChecks = (JSON.parse(listed) as { type: { name: string }; status: string }[]).filter(
+        (w) => w.type.name === 'selfCheck',
+      );
+      expect(selfChecks).toHaveLength(round);
+      expect(selfChecks.every((w) => w.status === 'WORKFLOW_EXECUTION_STATUS_COMPLETED')).toBe(true);
+
+      const children = childPids(run.child.pid!);
+      expect(children.map(commandLine).some((c) => c.includes('server start-dev'))).toBe(true);
+      expect(children.map(commandLine).some((c) => c.includes('worker/main.js'))).toBe(true);
+
+      run.child.kill('SIGINT');
+      expect(await run.exited).toBe(0);
+      expect(run.stdout()).toContain('stopped worker');
+      expect(run.stdout()).toContain('stopped Temporal dev server');
+      await waitUntil(() => children.every((pid) => !isAlive(pid)));
+    }
+  });
+
+  it('connects to an existing cluster when TEMPORAL_ADDRESS is set, starting no server', async () => {
+    const run = spawnNode(START, {
+      TEMPORAL_ADDRESS: testServerAddress(),
+      LADDER_TASK_QUEUE: `start-${randomUUID().slice(0, 8)}`,
+    });
+    await run.waitForOutput(/Press Ctrl-C/);
+    expect(run.stdout()).toContain(`Using the Temporal cluster at ${testServerAddress()}`);
+    const children = childPids(run.child.pid!);
+    expect(children.map(commandLine)).toEqual([expect.stringContaining('worker/main.js')]);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    await waitUntil(() => children.every((pid) => !isAlive(pid)));
+  });
+
+  it('stops with one clear line for a bad env value, starting nothing', async () => {
+    const run = spawnNode(START, { TEMPORAL_ADDRESS: 'not a host:xx' });
+    expect(await run.exited).toBe(2);
+    expect(run.stderr().trim().split('\n')).toEqual([
+      'Configuration error: TEMPORAL_ADDRESS: expected host:port (e.g. localhost:7233), got "not a host:xx"',
+    ]);
+    expect(run.stdout()).toBe('');
+  });
+});

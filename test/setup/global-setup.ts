@@ -1,0 +1,31 @@
+import { resolve } from 'node:path';
+import { startDevServer, type DevServer } from '../../scripts/dev-server';
+import { bundleWorkflowsTo } from '../../scripts/bundle-workflows';
+import { resolveTemporalCli } from '../../scripts/temporal-cli';
+import { freePort } from '../helpers/ports';
+import { TEST_BUNDLE_PATH, TEST_ENV } from './shared-state';
+
+declare global {
+  var __LADDER_DEV_SERVER__: DevServer | undefined;
+}
+
+/**
+ * Starts one in-memory Temporal dev server for the whole test run and bundles the workflows once;
+ * each test file then starts its own worker on its own task queue against that server.
+ */
+export default async function globalSetup(): Promise<void> {
+  const root = resolve(__dirname, '..', '..');
+  const cli = await resolveTemporalCli({ root, log: (l) => process.stderr.write(`${l}\n`) });
+  const port = await freePort();
+  const [server, bundleBytes] = await Promise.all([
+    startDevServer({ cliPath: cli.path, port, readyTimeoutMs: 180_000 }),
+    bundleWorkflowsTo(TEST_BUNDLE_PATH),
+  ]);
+  globalThis.__LADDER_DEV_SERVER__ = server;
+  process.env[TEST_ENV.address] = server.address;
+  process.env[TEST_ENV.bundlePath] = TEST_BUNDLE_PATH;
+  process.env[TEST_ENV.cliPath] = cli.path;
+  process.stderr.write(
+    `\n[test setup] ${cli.description}; dev server ${server.address} (pid ${server.process.pid}); workflow bundle ${Math.round(bundleBytes / 1024)} KiB\n`,
+  );
+}

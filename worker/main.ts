@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig } from '../config/env';
+import { createLogger } from '../config/logger';
+import { connectWorker } from './connection';
+import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
+import { installSdkLogging } from './runtime-logging';
+
+/**
+ * Worker process entry point: reads config, connects, polls until SIGINT/SIGTERM (handled by the
+ * Temporal runtime, which drains in-flight tasks) or until the parent that spawned it goes away.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('worker', config.logLevel);
+  if (config.workflowBundlePath !== undefined && !existsSync(config.workflowBundlePath)) {
+    throw new ConfigError([
+      `LADDER_WORKFLOW_BUNDLE: expected an existing bundle file (build it with \`npm run bundle\`), got "${config.workflowBundlePath}"`,
+    ]);
+  }
+  installSdkLogging(log);
+  const connection = await connectWorker(config);
+  const worker = await createLadderWorker({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    workflows:
+      config.workflowBundlePath !== undefined
+        ? { bundlePath: config.workflowBundlePath }
+        : { workflowsPath: WORKFLOWS_PATH },
+  });
+  // Spawned by the run command with an IPC channel: if that parent dies, do not linger as an orphan.
+  if (process.send !== undefined) {
+    process.once('disconnect', () => {
+      log.warn('parent process went away; shutting down');
+      worker.shutdown();
+    });
+  }
+  log.info(
+    { taskQueue: config.taskQueue, namespace: config.namespace, address: config.temporal.address },
+    'worker polling',
+  );
+  process.send?.({ type: 'ready' });
+  await worker.run();
+  await connection.close();
+  log.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${err.message.split('\n').join('\nConfiguration error: ')}\n`);
+  } else {
+    process.stderr.write(
+      `Worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+  }
+  process.exit(1);
+});

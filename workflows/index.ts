@@ -1,0 +1,2 @@
+// The worker bundle's entry point: every workflow type Ladder registers.
+export { selfCheck } from './self-check';
