@@ -12,7 +12,10 @@ import { WORKFLOWS_PATH } from '../worker/create-worker';
  */
 export async function bundleWorkflowsTo(outPath: string): Promise<number> {
   // Webpack's module report is noise for a one-shot bundle; warnings and errors still print.
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: new DefaultLogger('WARN'),
+  });
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, code);
   return Buffer.byteLength(code);
