@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { CliError, registerPolicyCommands } from './policy-commands';
+
+/**
+ * Builds the `ladder` command line. `io` is injected so tests run commands in-process and read
+ * their output.
+ */
+export function buildProgram(
+  io = { out: (t: string) => console.log(t), err: (t: string) => console.error(t) },
+): Command {
+  const program = new Command('ladder')
+    .description('Ladder: progressive autonomy for AI agents on Temporal')
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: (t) => io.err(t.trimEnd()) });
+  registerPolicyCommands(program, io);
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (user arguments only) and returns the exit code: 0 on success, 1 for a
+ * failed check or bad input, 2 for a usage error.
+ */
+export async function runCli(argv: string[], io?: Parameters<typeof buildProgram>[0]): Promise<number> {
+  const program = buildProgram(io);
+  const err = io?.err ?? ((t: string) => console.error(t));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CliError) {
+      err(e.message);
+      return 1;
+    }
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      process.exitCode = 1;
+    },
+  );
+}

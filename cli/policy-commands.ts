@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { decide, type Usage } from '../policy/decide';
+import { formatPath } from '../policy/checks';
+import { policyJsonSchema } from '../policy/json-schema';
+import { formatProblem, parsePolicy, type LoadedPolicy } from '../policy/loader';
+import { taskRequestSchema, type TaskRequest } from '../policy/task';
+import { formatDecision } from './format-decision';
+
+/** Thrown by command actions for expected failures: printed as is, exit code 1, no stack trace. */
+export class CliError extends Error {}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(
+      `${path}: cannot read the ${what} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+}
+
+function loadOrFail(file: string, io: Io): LoadedPolicy {
+  const result = parsePolicy(readText(file, 'policy file'), file);
+  for (const w of result.warnings) io.err(`${file}: warning: ${formatProblem(w)}`);
+  if (!result.ok) {
+    throw new CliError(
+      [
+        `${file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}:`,
+        ...result.errors.map((e) => `  ${formatProblem(e)}`),
+      ].join('\n'),
+    );
+  }
+  return result.policy;
+}
+
+function readTask(file: string): TaskRequest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readText(file, 'task file'));
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = taskRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new CliError(
+      [
+        `${file}: invalid task request:`,
+        ...parsed.error.issues.map(
+          (i) => `  ${formatPath(i.path.filter((p) => typeof p !== 'symbol'))}: ${i.message}`,
+        ),
+      ].join('\n'),
+    );
+  }
+  return parsed.data;
+}
+
+function nonNegativeNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+      throw new CliError(`${name}: expected a number ≥ 0, got "${value}"`);
+    return n;
+  };
+}
+
+/** Registers `ladder policy check|explain|schema` on the program. */
+export function registerPolicyCommands(program: Command, io: Io): void {
+  const policy = program.command('policy').description('validate, explain and describe policy files');
+
+  policy
+    .command('check')
+    .argument('<file>', 'policy YAML file')
+    .description(
+      'validate a policy file; exit 0 when it loads (warnings are printed), 1 with every error otherwise',
+    )
+    .action((file: string) => {
+      const loaded = loadOrFail(file, io);
+      io.out(
+        `${file}: OK, policy ${loaded.versionId}: ${Object.keys(loaded.taskClasses).length} task classes, ${Object.keys(loaded.agents).length} agents`,
+      );
+    });
+
+  policy
+    .command('explain')
+    .argument('<file>', 'policy YAML file')
+    .argument('<task>', 'task request JSON file')
+    .option(
+      '--count-today <n>',
+      "the agent's autonomous tasks today in this class",
+      nonNegativeNumber('--count-today'),
+      0,
+    )
+    .option(
+      '--cost-today <usd>',
+      "the agent's autonomous spend today in this class",
+      nonNegativeNumber('--cost-today'),
+      0,
+    )
+    .option('--json', 'print the decision as JSON')
+    .description(
+      "print the decision for a task under the policy (the agent's rungs as declared) and every reason",
+    )
+    .action(
+      (
+        file: string,
+        taskFile: string,
+        options: { countToday: number; costToday: number; json?: boolean },
+      ) => {
+        const loaded = loadOrFail(file, io);
+        const task = readTask(taskFile);
+        const usage: Usage = { countToday: options.countToday, costTodayUsd: options.costToday };
+        const decision = decide(loaded, null, task, usage);
+        io.out(options.json ? JSON.stringify(decision, null, 2) : formatDecision(decision, task.taskId));
+      },
+    );
+
+  policy
+    .command('schema')
+    .description('print the JSON Schema of the policy file (for editor completion)')
+    .action(() => {
+      io.out(JSON.stringify(policyJsonSchema(), null, 2));
+    });
+}

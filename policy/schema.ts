@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration';
+
+// Every object is strict: an unknown key is an error, so a typo never silently disables a bound.
+
+/** The six rungs of the ladder. */
+export const RUNG_NAMES = ['suggest', 'draft', 'confirm', 'bounded', 'rollback', 'report'] as const;
+export type Rung = 0 | 1 | 2 | 3 | 4 | 5;
+
+export const rungSchema = z
+  .int({ message: 'expected a rung, a whole number from 0 to 5' })
+  .min(0, { message: 'expected a rung, a whole number from 0 to 5' })
+  .max(5, { message: 'expected a rung, a whole number from 0 to 5' })
+  .transform((n) => n as Rung)
+  .meta({ description: '0 suggest, 1 draft, 2 confirm, 3 bounded, 4 rollback, 5 report' });
+
+/** A duration such as `90s`, `30m`, `4h`, `14d`; parsed to milliseconds. */
+export const durationSchema = z
+  .string({ message: 'expected a duration such as 90s, 30m, 4h or 14d' })
+  .regex(DURATION_PATTERN, { message: 'expected a duration such as 90s, 30m, 4h or 14d' })
+  .transform((text) => parseDuration(text)!)
+  .meta({ description: 'number + unit (ms, s, m, h, d, w), e.g. 30m or 14d' });
+
+const slackUserId = z
+  .string()
+  .regex(/^[UW][A-Z0-9]{2,}$/, { message: 'expected a Slack user id such as U012ABC' })
+  .meta({ description: 'Slack user id (U… or W…)' });
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'expected a lowercase name (letters, digits, ".", "_", "-")' });
+
+const actionType = z
+  .string()
+  .regex(/^[a-z][a-z0-9]*(\.[a-z][a-z0-9-]*)+$/, { message: 'expected an action type such as config.set' });
+
+const rate = z
+  .number({ message: 'expected a rate from 0 to 1' })
+  .min(0, { message: 'expected a rate from 0 to 1' })
+  .max(1, { message: 'expected a rate from 0 to 1' });
+
+const nonNegative = z
+  .number({ message: 'expected a number ≥ 0' })
+  .min(0, { message: 'expected a number ≥ 0' });
+
+const slackChannel = z.string().regex(/^(#[a-z0-9._-]+|C[A-Z0-9]{2,})$/, {
+  message: 'expected a channel such as #ops or a channel id C…',
+});
+
+/** Who may approve: Slack users and named groups (declared under `groups`). */
+export const approversSchema = z.strictObject({
+  users: z.array(slackUserId).default([]),
+  groups: z.array(name).default([]),
+});
+
+/** Limits inside which a rung ≥ 3 agent acts without asking; outside them it falls back to rung 2. */
+export const boundsSchema = z.strictObject({
+  actions: z.array(actionType).min(1, { message: 'expected at least one action type' }),
+  environments: z.array(name).min(1, { message: 'expected at least one environment' }),
+  perDay: z.strictObject({
+    count: z
+      .int({ message: 'expected a whole number ≥ 0' })
+      .min(0, { message: 'expected a whole number ≥ 0' }),
+    costUsd: nonNegative,
+  }),
+  hosts: z
+    .array(
+      z.string().regex(/^[a-z0-9.-]+(:\d+)?$/, { message: 'expected a host name, optionally with :port' }),
+    )
+    .optional()
+    .meta({ description: 'hosts a step URL may target autonomously (http.request)' }),
+});
+
+/** Forces a rung ceiling when a task matches, e.g. any production migration is confirmed by a human. */
+export const pinSchema = z.strictObject({
+  id: name,
+  maxRung: z
+    .int({ message: 'expected a rung from 0 to 2' })
+    .min(0, { message: 'expected a rung from 0 to 2' })
+    .max(2, { message: 'expected a rung from 0 to 2 (a pin forces confirmation or less)' })
+    .transform((n) => n as Rung),
+  when: z
+    .strictObject({
+      actions: z.array(actionType).min(1).optional(),
+      environments: z.array(name).min(1).optional(),
+    })
+    .refine((w) => w.actions !== undefined || w.environments !== undefined, {
+      message: 'expected at least one of actions or environments',
+    }),
+  reason: z.string().min(1, { message: 'expected a reason for the pin' }),
+});
+
+/** One step of an escalation chain: who is pinged once `after` has passed unanswered. */
+export const escalationStepSchema = z.strictObject({
+  after: durationSchema,
+  notify: z.union([z.literal('owner'), z.literal('channel'), slackUserId], {
+    message: 'expected owner, channel, or a Slack user id',
+  }),
+});
+
+export const reportSchema = z.strictObject({
+  mode: z.enum(['each', 'digest'], { message: 'expected each or digest' }),
+  period: durationSchema.optional().meta({ description: 'digest period; required when mode is digest' }),
+  readSla: durationSchema,
+  channel: slackChannel,
+});
+
+export const taskClassSchema = z.strictObject({
+  description: z.string().optional(),
+  cap: rungSchema.meta({ description: 'highest rung any agent may use for this class' }),
+  actions: z.array(actionType).min(1, { message: 'expected at least one action type' }),
+  channel: slackChannel,
+  approvers: approversSchema,
+  twoPersonRule: z.boolean({ message: 'expected true or false' }).default(false),
+  typedConfirmation: z.boolean({ message: 'expected true or false' }).default(false),
+  bounds: boundsSchema.optional(),
+  pins: z.array(pinSchema).default([]),
+  approval: z.strictObject({
+    remindAfter: durationSchema,
+    expireAfter: durationSchema,
+  }),
+  rollback: z.strictObject({ healthWindow: durationSchema, healthInterval: durationSchema }).optional(),
+  report: reportSchema.optional(),
+  escalation: z.array(escalationStepSchema).default([]),
+});
+
+export const agentSchema = z.strictObject({
+  owner: slackUserId,
+  model: z.string().min(1, { message: 'expected a model name' }),
+  promptVersion: z.string().min(1, { message: 'expected a prompt version' }),
+  rungs: z
+    .record(name, rungSchema)
+    .meta({ description: 'earned rung per task class (the trust ledger wins once it exists)' }),
+});
+
+/** Evidence required to promote into a rung; every field is required: there are no implicit thresholds. */
+export const promotionStepSchema = z.strictObject({
+  minCleanPeriod: durationSchema,
+  minSamples: z
+    .int({ message: 'expected a whole number ≥ 1' })
+    .min(1, { message: 'expected a whole number ≥ 1' }),
+  minApprovalRate: rate,
+  maxInterventionRate: rate,
+  maxDefectEscapeRate: rate,
+  maxAuditDisagreement: rate,
+  costOfMistakeUsd: nonNegative,
+  minutesPerApproval: nonNegative,
+  costPerMinuteUsd: nonNegative,
+});
+
+const PROMOTION_STEPS = ['to1', 'to2', 'to3', 'to4', 'to5'] as const;
+export type PromotionStepKey = (typeof PROMOTION_STEPS)[number];
+
+export const policySchema = z.strictObject({
+  version: z
+    .union([z.string().min(1), z.number()], { message: 'expected a version string' })
+    .transform(String),
+  admins: z.array(slackUserId).min(1, { message: 'expected at least one admin' }),
+  groups: z
+    .record(name, z.array(slackUserId).min(1, { message: 'expected at least one member' }))
+    .default({}),
+  pins: z.array(pinSchema).default([]).meta({ description: 'pins that apply to every task class' }),
+  taskClasses: z.record(name, taskClassSchema),
+  agents: z.record(name, agentSchema),
+  promotion: z.strictObject({
+    to1: promotionStepSchema.optional(),
+    to2: promotionStepSchema.optional(),
+    to3: promotionStepSchema.optional(),
+    to4: promotionStepSchema.optional(),
+    to5: promotionStepSchema.optional(),
+  }),
+  demotion: z
+    .strictObject({
+      incidentRung: rungSchema.default(2),
+      environmentChangeRung: rungSchema.default(2),
+      unanticipatedFailureDrop: z.int().min(1).max(5).default(1),
+    })
+    .default({ incidentRung: 2, environmentChangeRung: 2, unanticipatedFailureDrop: 1 }),
+  audit: z.strictObject({ sampleRate: rate }),
+  killSwitch: z
+    .strictObject({
+      engaged: z.boolean({ message: 'expected true or false' }),
+      cap: rungSchema.default(0),
+      agents: z.array(name).optional().meta({ description: 'omit to cap every agent' }),
+    })
+    .default({ engaged: false, cap: 0 }),
+  canary: z
+    .strictObject({
+      policy: z
+        .string()
+        .min(1)
+        .meta({ description: 'path of the next policy version, relative to this file' }),
+      agents: z.array(name).optional(),
+      share: rate
+        .optional()
+        .meta({ description: 'share of agents, chosen by a stable hash of the agent id' }),
+      window: durationSchema,
+    })
+    .refine((c) => c.agents !== undefined || c.share !== undefined, { message: 'expected agents or share' })
+    .optional(),
+});
+
+export { PROMOTION_STEPS };
+export type PolicyInput = z.input<typeof policySchema>;
+export type PolicyDocument = z.output<typeof policySchema>;
+export type TaskClassPolicy = z.output<typeof taskClassSchema>;
+export type AgentPolicy = z.output<typeof agentSchema>;
+export type Pin = z.output<typeof pinSchema>;
+export type Bounds = z.output<typeof boundsSchema>;
+export type PromotionStep = z.output<typeof promotionStepSchema>;
