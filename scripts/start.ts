@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
+import { loadPolicyFile, PolicyError, formatProblem } from '../policy/loader';
 import { connectClient } from '../worker/connection';
 import { selfCheck } from '../workflows/self-check';
 import { startDevServer, type DevServer } from './dev-server';
@@ -25,6 +26,21 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) {
       for (const problem of err.problems) process.stderr.write(`Configuration error: ${problem}\n`);
       process.exit(2);
+    }
+    throw err;
+  }
+
+  // Check the policy before starting anything: a bad policy stops start-up with every error listed.
+  try {
+    const { policy, warnings } = loadPolicyFile(config.policyPath);
+    say(
+      `Policy: ${config.policyPath}, version ${policy.versionId} (${Object.keys(policy.taskClasses).length} task classes, ${Object.keys(policy.agents).length} agents)`,
+    );
+    for (const w of warnings) say(`  warning: ${formatProblem(w)}`);
+  } catch (err) {
+    if (err instanceof PolicyError) {
+      process.stderr.write(`Policy error: ${err.message}\n`);
+      process.exit(1);
     }
     throw err;
   }
@@ -92,11 +108,13 @@ async function main(): Promise<void> {
     say(`  Temporal:     ${config.temporal.address} (namespace ${config.namespace})`);
     say(`  Temporal UI:  ${config.temporalUiUrl}`);
     say(`  Worker:       ${result.worker.identity} polling task queue "${config.taskQueue}"`);
+    say(`  Policy:       ${config.policyPath} (edits are picked up live; a bad edit is refused and logged)`);
     say(`  Self-check:   workflow ${workflowId} completed → ${workflowUiUrl(config, workflowId)}`);
     say();
     say('Try:');
     say(`  temporal workflow list --address ${config.temporal.address} --namespace ${config.namespace}`);
     say(`  open ${config.temporalUiUrl} and look at the self-check workflow`);
+    say(`  npm run --silent ladder -- policy explain ${config.policyPath} examples/tasks/rung2-confirm.json`);
     say();
     say('Press Ctrl-C to stop everything this command started.');
   } catch (err) {

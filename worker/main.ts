@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
+import { formatProblem, PolicyError } from '../policy/loader';
+import { PolicyStore } from '../policy/store';
 import { connectWorker } from './connection';
 import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
 import { installSdkLogging } from './runtime-logging';
@@ -17,6 +19,17 @@ async function main(): Promise<void> {
       `LADDER_WORKFLOW_BUNDLE: expected an existing bundle file (build it with \`npm run bundle\`), got "${config.workflowBundlePath}"`,
     ]);
   }
+  // The policy must be good at start; later bad edits are refused and the last good one stays.
+  const policyStore = new PolicyStore(config.policyPath, {
+    onChange: (policy, warnings) =>
+      log.info({ policy: policy.versionId, warnings: warnings.map(formatProblem) }, 'policy reloaded'),
+    onError: (error) =>
+      log.error(
+        { problems: error.problems.map(formatProblem), kept: policyStore.current().versionId },
+        'policy edit refused; the last good policy stays in force',
+      ),
+  }).watch();
+  log.info({ policy: policyStore.current().versionId, path: config.policyPath }, 'policy loaded');
   installSdkLogging(log);
   const connection = await connectWorker(config);
   const worker = await createLadderWorker({
@@ -41,12 +54,15 @@ async function main(): Promise<void> {
   );
   process.send?.({ type: 'ready' });
   await worker.run();
+  policyStore.close();
   await connection.close();
   log.info('worker stopped');
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof PolicyError) {
+    process.stderr.write(`Policy error: ${err.message}\n`);
+  } else if (err instanceof ConfigError) {
     process.stderr.write(`Configuration error: ${err.message.split('\n').join('\nConfiguration error: ')}\n`);
   } else {
     process.stderr.write(

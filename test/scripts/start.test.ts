@@ -89,6 +89,17 @@ describe('the run command (dist/scripts/start.js)', () => {
     await waitUntil(() => children.every((pid) => !isAlive(pid)));
   });
 
+  it('refuses to start with an invalid policy, listing every error and starting nothing', async () => {
+    const policy = resolve(__dirname, '..', 'fixtures', 'policies', 'ten-mistakes.yaml');
+    const run = spawnNode(START, { LADDER_POLICY_PATH: policy });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toContain(`Policy error: ${policy}: policy has 10 errors:`);
+    expect(run.stderr()).toMatch(
+      /line \d+: taskClasses\.deploy\.bounds\.perDay\.costUsd: expected a number ≥ 0, got "fifty"/,
+    );
+    expect(run.stdout()).toBe('');
+  });
+
   it('stops with one clear line for a bad env value, starting nothing', async () => {
     const run = spawnNode(START, { TEMPORAL_ADDRESS: 'not a host:xx' });
     expect(await run.exited).toBe(2);
