@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { z } from 'zod';
+import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
+import { insideRoot } from './paths';
+import { completeOnce } from './undo-journal';
+
+const paramsSchema = z.strictObject({
+  command: z.string().min(1, { message: 'expected a shell command' }),
+  undo: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'the command that reverses this one (rung 4 needs it)' }),
+  cwd: z.string().default('.').meta({ description: 'folder inside the sandbox to run in' }),
+  timeoutMs: z.int().min(100).max(3_600_000).default(60_000),
+});
+export type ShellExecParams = z.output<typeof paramsSchema>;
+export interface ShellExecUndo {
+  undo: string | null;
+  cwd: string;
+  exitCode: number;
+  /** The last 4 KiB of output, for the report. */
+  output: string;
+}
+
+/**
+ * Runs `command` with `sh -c` in `cwd`, killing it after `timeoutMs`.
+ *
+ * @throws {PermanentActionError} on a non-zero exit or timeout: re-running a failed command blindly is not safe.
+ */
+export function runShell(
+  command: string,
+  cwd: string,
+  timeoutMs: number,
+  ctx: ActionContext,
+): Promise<{ exitCode: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: ctx.signal,
+    });
+    let output = '';
+    const keep = (d: Buffer): void => {
+      output = (output + d.toString('utf8')).slice(-4096);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ exitCode: 0, output });
+      else if (signal === 'SIGKILL')
+        reject(new PermanentActionError(`\`${command}\` timed out after ${timeoutMs} ms`));
+      else
+        reject(
+          new PermanentActionError(`\`${command}\` exited with ${code ?? signal}: ${output.slice(-500)}`),
+        );
+    });
+  });
+}
+
+/** `shell.exec`: a command in the sandbox folder with a timeout and a declared undo command. */
+export const shellExec: ActionHandler<ShellExecParams, ShellExecUndo> = {
+  type: 'shell.exec',
+  params: paramsSchema,
+  blastRadius: () => 'high',
+  describe: (p) =>
+    `run \`${p.command}\` in the sandbox${p.cwd !== '.' ? `/${p.cwd}` : ''}${p.undo ? `; undo: \`${p.undo}\`` : '; no undo declared'}`,
+  async draft(p) {
+    return { kind: 'command', text: p.undo ? `${p.command}\n# undo: ${p.undo}` : p.command };
+  },
+  async execute(p, ctx) {
+    const cwd = insideRoot(ctx.sandboxDir, p.cwd, 'cwd', true);
+    const result = await completeOnce(ctx.stateDir, ctx.idempotencyKey, () =>
+      runShell(p.command, cwd, p.timeoutMs, ctx),
+    );
+    return { undo: p.undo ?? null, cwd: p.cwd, ...result };
+  },
+  async compensate(p, undo, ctx) {
+    if (!undo.undo) throw new PermanentActionError(`no undo command declared for \`${p.command}\``);
+    const cwd = insideRoot(ctx.sandboxDir, undo.cwd, 'cwd', true);
+    const command = undo.undo;
+    await completeOnce(ctx.stateDir, `${ctx.idempotencyKey}#undo`, () =>
+      runShell(command, cwd, p.timeoutMs, ctx),
+    );
+  },
+};

@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PermanentActionError } from '../../../activities/actions/contract';
+import { httpRequest, type HttpRequestParams } from '../../../activities/actions/http-request';
+import { actionContext } from './helpers';
+
+interface Received {
+  method: string;
+  url: string;
+  key: string | undefined;
+  body: string;
+}
+
+describe('http.request', () => {
+  let server: Server;
+  let base: string;
+  let host: string;
+  const received: Received[] = [];
+  let status = 200;
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        received.push({
+          method: req.method!,
+          url: req.url!,
+          key: req.headers['idempotency-key'] as string | undefined,
+          body,
+        });
+        res.writeHead(req.url === '/health' ? 200 : status).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = `http://${host}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => {
+    received.length = 0;
+    status = 200;
+  });
+
+  const deploy = (): HttpRequestParams =>
+    httpRequest.params.parse({
+      method: 'POST',
+      url: `${base}/deploys`,
+      body: { version: '2' },
+      undo: { method: 'POST', url: `${base}/deploys`, body: { version: '1' } },
+      healthUrl: `${base}/health`,
+    });
+
+  it('sends the request once with the step’s idempotency key, even when retried', async () => {
+    const ctx = actionContext('task/a/t1#0', { allowedHosts: [host] });
+    const undo = await httpRequest.execute(deploy(), ctx);
+    await httpRequest.execute(deploy(), ctx);
+    expect(received).toEqual([
+      { method: 'POST', url: '/deploys', key: 'task/a/t1#0', body: '{"version":"2"}' },
+    ]);
+    expect(undo).toMatchObject({ status: 200, undo: { method: 'POST', body: { version: '1' } } });
+    await httpRequest.compensate(deploy(), undo, ctx);
+    expect(received[1]).toEqual({
+      method: 'POST',
+      url: '/deploys',
+      key: 'task/a/t1#0#undo',
+      body: '{"version":"1"}',
+    });
+  });
+
+  it('refuses a host outside the policy bound before sending anything', async () => {
+    const ctx = actionContext('k', { allowedHosts: ['deploy.internal:8080'] });
+    await expect(httpRequest.execute(deploy(), ctx)).rejects.toThrow(
+      `host "${host}" is not allowed (allowed: deploy.internal:8080)`,
+    );
+    expect(received).toEqual([]);
+  });
+
+  it('treats 4xx as permanent and 5xx as retryable', async () => {
+    status = 409;
+    await expect(httpRequest.execute(deploy(), actionContext('k1'))).rejects.toThrow(PermanentActionError);
+    status = 503;
+    const err = await httpRequest.execute(deploy(), actionContext('k2')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(PermanentActionError);
+  });
+
+  it('verifies through the declared health URL', async () => {
+    expect(await httpRequest.verify!(deploy(), actionContext())).toEqual({
+      healthy: true,
+      detail: `GET ${base}/health → 200`,
+    });
+    const p = { ...deploy(), healthUrl: 'http://127.0.0.1:1/health' };
+    expect((await httpRequest.verify!(p, actionContext())).healthy).toBe(false);
+  });
+
+  it('drafts the request without sending it', async () => {
+    const draft = await httpRequest.draft(deploy(), actionContext());
+    expect(draft).toEqual({ kind: 'request', text: `POST ${base}/deploys\n\n{\n  "version": "2"\n}` });
+    expect(received).toEqual([]);
+  });
+});

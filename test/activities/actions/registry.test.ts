@@ -1,0 +1,37 @@
+import { createActionRegistry } from '../../../activities/actions/registry';
+
+describe('action registry', () => {
+  const registry = createActionRegistry();
+
+  it('holds the four built-in handlers', () => {
+    expect(registry.types()).toEqual(['config.set', 'file.write', 'http.request', 'shell.exec']);
+  });
+
+  it('names the known types for an unknown one', () => {
+    expect(() => registry.get('k8s.delete')).toThrow(
+      'unknown action type "k8s.delete" (known: config.set, file.write, http.request, shell.exec)',
+    );
+  });
+
+  it('validates params against the handler schema, naming each path', () => {
+    expect(registry.validate('http.request', { method: 'YEET', url: 'ftp://x', extra: 1 })).toEqual({
+      ok: false,
+      errors: [
+        'params.method: expected one of GET, POST, PUT, PATCH, DELETE',
+        'params.url: expected an http(s) URL',
+        'params: Unrecognized key: "extra"',
+      ],
+    });
+    expect(registry.validate('config.set', { file: 'a.json', set: { 'limits.rps': 1 } })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('describes each action for the approver', () => {
+    const shell = registry.get('shell.exec');
+    expect(shell.describe(shell.params.parse({ command: 'make deploy', undo: 'make rollback' }))).toBe(
+      'run `make deploy` in the sandbox; undo: `make rollback`',
+    );
+    expect(shell.blastRadius(shell.params.parse({ command: 'x' }))).toBe('high');
+  });
+});
