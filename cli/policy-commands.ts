@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { decide, type Usage } from '../policy/decide';
-import { formatPath } from '../policy/checks';
 import { policyJsonSchema } from '../policy/json-schema';
 import { formatProblem, parsePolicy, type LoadedPolicy } from '../policy/loader';
-import { taskRequestSchema, type TaskRequest } from '../policy/task';
+import type { TaskRequest } from '../policy/task';
+import { validateTaskRequest } from '../policy/validate-task';
+import { createActionRegistry } from '../activities/actions/registry';
 import { formatDecision } from './format-decision';
 
 /** Thrown by command actions for expected failures: printed as is, exit code 1, no stack trace. */
@@ -39,7 +40,8 @@ function loadOrFail(file: string, io: Io): LoadedPolicy {
   return result.policy;
 }
 
-function readTask(file: string): TaskRequest {
+/** Reads a task file and validates it completely (shape, policy references, each step's params). */
+function readTask(file: string, policy: LoadedPolicy): TaskRequest {
   let raw: unknown;
   try {
     raw = JSON.parse(readText(file, 'task file'));
@@ -47,18 +49,10 @@ function readTask(file: string): TaskRequest {
     if (err instanceof CliError) throw err;
     throw new CliError(`${file}: not valid JSON (${(err as Error).message})`);
   }
-  const parsed = taskRequestSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CliError(
-      [
-        `${file}: invalid task request:`,
-        ...parsed.error.issues.map(
-          (i) => `  ${formatPath(i.path.filter((p) => typeof p !== 'symbol'))}: ${i.message}`,
-        ),
-      ].join('\n'),
-    );
-  }
-  return parsed.data;
+  const result = validateTaskRequest(raw, policy, createActionRegistry());
+  if (!result.ok)
+    throw new CliError([`${file}: invalid task request:`, ...result.errors.map((e) => `  ${e}`)].join('\n'));
+  return result.task;
 }
 
 function nonNegativeNumber(name: string) {
@@ -114,7 +108,7 @@ export function registerPolicyCommands(program: Command, io: Io): void {
         options: { countToday: number; costToday: number; json?: boolean },
       ) => {
         const loaded = loadOrFail(file, io);
-        const task = readTask(taskFile);
+        const task = readTask(taskFile, loaded);
         const usage: Usage = { countToday: options.countToday, costTodayUsd: options.costToday };
         const decision = decide(loaded, null, task, usage);
         io.out(options.json ? JSON.stringify(decision, null, 2) : formatDecision(decision, task.taskId));

@@ -100,6 +100,25 @@ describe('ladder policy explain', () => {
     }
   });
 
+  it('names unknown references and bad step params against the policy and the action handlers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-cli-'));
+    const file = join(dir, 'task.json');
+    const task = JSON.parse(readFileSync(join(TASKS, 'rung3-bounded.json'), 'utf8')) as Record<string, any>;
+    task.agent.id = 'ghost-agent';
+    task.steps.push({ action: 'config.set', params: { file: 'x.txt', set: {} } });
+    task.steps[0].params.method = 'YEET';
+    writeFileSync(file, JSON.stringify(task));
+    const r = await run('policy', 'explain', POLICY, file);
+    expect(r.code).toBe(1);
+    expect(r.err.split('\n').slice(1)).toEqual([
+      '  agent.id: unknown agent "ghost-agent" (declared: ops-agent, release-agent, support-agent)',
+      '  steps[0].params.method: expected one of GET, POST, PUT, PATCH, DELETE',
+      '  steps[1].action: "config.set" is not allowed for task class "deploy" (allowed: http.request, shell.exec)',
+      '  steps[1].params.file: expected a .json, .yaml or .yml file relative to the workspace',
+      '  steps[1].params.set: expected at least one key to set',
+    ]);
+  });
+
   it('refuses a bad usage option', async () => {
     const r = await run(
       'policy',
