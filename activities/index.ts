@@ -1,7 +1,8 @@
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check';
+import { createTaskActivities, type TaskActivityDeps } from './task-activities';
 
-/** Everything the worker injects into activities: clients, paths and identity. */
-export type ActivityDeps = SelfCheckDeps;
+/** Everything the worker injects into activities: clients, policy, paths, notifier and identity. */
+export type ActivityDeps = SelfCheckDeps & TaskActivityDeps;
 
 /**
  * Builds every activity the worker registers, closing over injected dependencies so tests and
@@ -10,6 +11,7 @@ export type ActivityDeps = SelfCheckDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
+    ...createTaskActivities(deps),
   };
 }
 

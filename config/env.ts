@@ -63,6 +63,9 @@ const envSchema = z
     LADDER_SLACK_PORT: port.default(3000),
     LADDER_EMULATOR_PORT: port.default(3100),
     LADDER_WORKFLOW_BUNDLE: nonEmpty.optional(),
+    LADDER_WORKSPACE_ROOT: nonEmpty.default('.temporal/workspace'),
+    LADDER_SANDBOX_DIR: nonEmpty.default('.temporal/sandbox'),
+    LADDER_STATE_DIR: nonEmpty.default('.temporal/state'),
     SLACK_BOT_TOKEN: z
       .string()
       .startsWith('xoxb-', { message: 'expected a bot token starting with xoxb-' })
@@ -161,6 +164,8 @@ export interface Config {
   workflowBundlePath?: string;
   slack: SlackTarget;
   logLevel: Env['LOG_LEVEL'];
+  /** Where actions may act: file.write and config.set inside `workspaceRoot`, shell.exec in `sandboxDir`. */
+  actions: { workspaceRoot: string; sandboxDir: string; stateDir: string };
 }
 
 /**
@@ -249,6 +254,11 @@ function toConfig(e: Env): Config {
     workflowBundlePath: e.LADDER_WORKFLOW_BUNDLE,
     slack,
     logLevel: e.LOG_LEVEL,
+    actions: {
+      workspaceRoot: e.LADDER_WORKSPACE_ROOT,
+      sandboxDir: e.LADDER_SANDBOX_DIR,
+      stateDir: e.LADDER_STATE_DIR,
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import type { SelfCheckDeps } from '../activities/self-check';
 
 /** Where the worker gets its workflow code: a pre-built bundle (production) or the source folder (dev). */
 export type WorkflowSource = { bundlePath: string } | { bundleCode: string } | { workflowsPath: string };
@@ -11,8 +12,8 @@ export interface LadderWorkerOptions {
   namespace: string;
   taskQueue: string;
   workflows: WorkflowSource;
-  /** Overrides for the injected activity dependencies (tests). */
-  activityDeps?: Partial<ActivityDeps>;
+  /** The clients, policy, paths and notifier activities use; identity fields default from the worker. */
+  activityDeps: Omit<ActivityDeps, keyof SelfCheckDeps> & Partial<SelfCheckDeps>;
   /** Extra worker options (tests lower the shutdown grace time). */
   workerOptions?: Partial<WorkerOptions>;
 }

@@ -1,9 +1,13 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createActionRegistry } from '../activities/actions/registry';
+import { LogNotifier } from '../activities/notify/log';
+import { RecordingOutcomes } from '../activities/outcomes';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { formatProblem, PolicyError } from '../policy/loader';
 import { PolicyStore } from '../policy/store';
-import { connectWorker } from './connection';
+import { connectClient, connectWorker } from './connection';
 import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
 import { installSdkLogging } from './runtime-logging';
 
@@ -32,10 +36,22 @@ async function main(): Promise<void> {
   log.info({ policy: policyStore.current().versionId, path: config.policyPath }, 'policy loaded');
   installSdkLogging(log);
   const connection = await connectWorker(config);
+  const client = await connectClient(config);
+  const dirs = prepareActionDirs(config.actions);
   const worker = await createLadderWorker({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
+    activityDeps: {
+      policy: () => policyStore.current(),
+      registry: createActionRegistry(),
+      client,
+      taskQueue: config.taskQueue,
+      ...dirs,
+      // Until a Slack notifier is configured (issue 5), people's messages go to the log.
+      notifier: new LogNotifier(log.child({ component: 'notify' })),
+      outcomes: new RecordingOutcomes(log.child({ component: 'outcomes' })),
+    },
     workflows:
       config.workflowBundlePath !== undefined
         ? { bundlePath: config.workflowBundlePath }
@@ -55,8 +71,28 @@ async function main(): Promise<void> {
   process.send?.({ type: 'ready' });
   await worker.run();
   policyStore.close();
+  await client.connection.close();
   await connection.close();
   log.info('worker stopped');
+}
+
+/**
+ * Creates the action folders and seeds the workspace with the demo service's config, so the
+ * example tasks have something real to change.
+ */
+function prepareActionDirs(dirs: { workspaceRoot: string; sandboxDir: string; stateDir: string }) {
+  const out = {
+    workspaceRoot: resolve(dirs.workspaceRoot),
+    sandboxDir: resolve(dirs.sandboxDir),
+    stateDir: resolve(dirs.stateDir),
+  };
+  for (const dir of Object.values(out)) mkdirSync(dir, { recursive: true });
+  const demoConfig = join(out.workspaceRoot, 'demo-service', 'config.json');
+  if (!existsSync(demoConfig)) {
+    mkdirSync(join(out.workspaceRoot, 'demo-service'), { recursive: true });
+    copyFileSync(resolve(__dirname, '..', '..', 'examples', 'demo-service', 'config.json'), demoConfig);
+  }
+  return out;
 }
 
 main().catch((err: unknown) => {

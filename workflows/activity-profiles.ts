@@ -10,4 +10,29 @@ export const ActivityProfiles = {
     startToCloseTimeout: '10 seconds',
     retry: { initialInterval: '200 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 5 },
   },
+  /** Messages to people: a rate limit (429) or outage delays them but never loses them. */
+  notify: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  },
+  /** One action step: real side effects, idempotent by key; permanent errors are not retried. */
+  action: {
+    startToCloseTimeout: '5 minutes',
+    retry: {
+      initialInterval: '1 second',
+      maximumInterval: '30 seconds',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: ['PermanentActionError'],
+    },
+  },
+  /** Undoing a step: retried harder than the step itself, then escalated as rollback-failed. */
+  compensation: {
+    startToCloseTimeout: '5 minutes',
+    retry: {
+      initialInterval: '500 milliseconds',
+      maximumInterval: '10 seconds',
+      maximumAttempts: 4,
+      nonRetryableErrorTypes: ['PermanentActionError'],
+    },
+  },
 } as const satisfies Record<string, ActivityOptions>;

@@ -1,2 +1,4 @@
 // The worker bundle's entry point: every workflow type Ladder registers.
 export { selfCheck } from './self-check';
+export { delegatedTask } from './delegated-task';
+export { quotaLedger } from './quota-ledger';

@@ -3,7 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
-import { httpCall } from './http-call';
+import { checkHost, httpCall } from './http-call';
 import { insideRoot } from './paths';
 import { recordOnce } from './undo-journal';
 
@@ -20,6 +20,10 @@ const paramsSchema = z.strictObject({
     )
     .refine((r) => Object.keys(r).length > 0, { message: 'expected at least one key to set' }),
   reloadUrl: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional(),
+  healthUrl: z
+    .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
+    .optional()
+    .meta({ description: "the service's health endpoint, watched after the change at rung 4" }),
 });
 export type ConfigSetParams = z.output<typeof paramsSchema>;
 /** Previous value per key; `absent` keys are deleted again on undo. */
@@ -106,6 +110,17 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     }
     writeAtomically(path, serialize(doc, undo.file));
     await reload(p, ctx, 'undo-reload');
+  },
+  async verify(p, ctx) {
+    if (!p.healthUrl) return { healthy: true, detail: 'no health URL declared' };
+    try {
+      const response = await fetch(checkHost(p.healthUrl, ctx), { signal: ctx.signal });
+      const body = (await response.text()).slice(0, 300);
+      return { healthy: response.ok, detail: `GET ${p.healthUrl} → ${response.status} ${body}` };
+    } catch (err) {
+      if (err instanceof PermanentActionError) throw err;
+      return { healthy: false, detail: `GET ${p.healthUrl} failed: ${(err as Error).message}` };
+    }
   },
 };
 

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ActivityDeps } from '../../activities';
+import { createActionRegistry } from '../../activities/actions/registry';
+import { RecordingNotifier } from '../../activities/notify/recording';
+import { RecordingOutcomes } from '../../activities/outcomes';
+import { loadPolicyFile, type LoadedPolicy } from '../../policy/loader';
 import { createLogger } from '../../config/logger';
 import { createLadderWorker } from '../../worker/create-worker';
 import { installSdkLogging } from '../../worker/runtime-logging';
@@ -13,6 +20,14 @@ export interface TestStack {
   taskQueue: string;
   client: Client;
   worker: Worker;
+  /** What people would have been told. */
+  notifier: RecordingNotifier;
+  /** Evidence sent to the trust ledger. */
+  outcomes: RecordingOutcomes;
+  /** Workspace, sandbox and state folders the actions use (fresh per stack). */
+  dirs: { workspaceRoot: string; sandboxDir: string; stateDir: string };
+  /** The policy activities see; replace it to simulate a policy reload (e.g. a kill switch). */
+  policy: { current: LoadedPolicy };
   /** Shuts the worker down, waits for it to stop, and closes both connections. */
   stop(): Promise<void>;
 }
@@ -30,7 +45,10 @@ export function testServerAddress(): string {
  *
  * @param name - a readable prefix for the task queue.
  */
-export async function startTestStack(name: string, activityDeps?: Partial<ActivityDeps>): Promise<TestStack> {
+export async function startTestStack(
+  name: string,
+  options: { policy?: LoadedPolicy; activityDeps?: Partial<ActivityDeps> } = {},
+): Promise<TestStack> {
   const address = testServerAddress();
   const bundlePath = process.env[TEST_ENV.bundlePath];
   if (!bundlePath)
@@ -38,22 +56,47 @@ export async function startTestStack(name: string, activityDeps?: Partial<Activi
   quietSdkLogs();
   const taskQueue = `test-${name}-${randomUUID().slice(0, 8)}`;
   const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const base = mkdtempSync(join(tmpdir(), `ladder-${name}-`));
+  const dirs = {
+    workspaceRoot: join(base, 'workspace'),
+    sandboxDir: join(base, 'sandbox'),
+    stateDir: join(base, 'state'),
+  };
+  Object.values(dirs).forEach((d) => mkdirSync(d, { recursive: true }));
+  const policy = {
+    current: options.policy ?? loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.yaml')).policy,
+  };
+  const notifier = new RecordingNotifier();
+  const outcomes = new RecordingOutcomes();
   const worker = await createLadderWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
     workflows: { bundlePath },
-    activityDeps,
+    activityDeps: {
+      policy: () => policy.current,
+      registry: createActionRegistry(),
+      client,
+      taskQueue,
+      ...dirs,
+      notifier,
+      outcomes,
+      ...options.activityDeps,
+    },
     workerOptions: { shutdownGraceTime: '2 seconds' },
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
   return {
     address,
     taskQueue,
     client,
     worker,
+    notifier,
+    outcomes,
+    dirs,
+    policy,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

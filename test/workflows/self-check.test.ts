@@ -8,7 +8,7 @@ describe('selfCheck workflow on the real dev server', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startTestStack('self-check', { identity: 'test-worker-identity' });
+    stack = await startTestStack('self-check', { activityDeps: { identity: 'test-worker-identity' } });
   });
 
   afterAll(async () => {

@@ -1,0 +1,46 @@
+import type { Logger } from '../config/logger';
+
+/** Evidence for the trust ledger: one event per thing that happened to a task. */
+export interface OutcomeEvent {
+  workflowId: string;
+  agentId: string;
+  taskClass: string;
+  rung: number;
+  kind:
+    | 'refused'
+    | 'suggestion-done'
+    | 'suggestion-dismissed'
+    | 'draft-accepted'
+    | 'draft-rejected'
+    | 'approved'
+    | 'rejected'
+    | 'expired'
+    | 'executed'
+    | 'fell-back'
+    | 'failed'
+    | 'rolled-back'
+    | 'rollback-failed'
+    | 'cancelled'
+    | 'report-read'
+    | 'sla-breach';
+  /** Who acted, when a person did. */
+  by?: string;
+  /** Milliseconds, e.g. time to decision or report read latency. */
+  latencyMs?: number;
+  detail?: string;
+}
+
+/** Where outcome events go; the trust ledger (issue 6) consumes them. */
+export interface OutcomeSink {
+  record(event: OutcomeEvent): Promise<void>;
+}
+
+/** Keeps events in memory (tests) and logs them. */
+export class RecordingOutcomes implements OutcomeSink {
+  readonly events: OutcomeEvent[] = [];
+  constructor(private readonly log?: Logger) {}
+  async record(event: OutcomeEvent): Promise<void> {
+    this.events.push(event);
+    this.log?.info(event, `outcome ${event.kind}`);
+  }
+}

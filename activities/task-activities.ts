@@ -1,0 +1,228 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { decide, type Decision, type Usage } from '../policy/decide';
+import type { LoadedPolicy } from '../policy/loader';
+import type { TaskRequest } from '../policy/task';
+import { quotaLedger } from '../workflows/quota-ledger';
+import {
+  quotaUsageQuery,
+  quotaWorkflowId,
+  releaseQuotaSignal,
+  reserveQuotaSignal,
+  type QuotaRequest,
+} from '../workflows/messages';
+import { PermanentActionError, type ActionContext, type Draft, type Verification } from './actions/contract';
+import type { ActionRegistry } from './actions/registry';
+import type { Notification, Notifier } from './notify/notifier';
+import type { OutcomeEvent, OutcomeSink } from './outcomes';
+
+/** What task activities need from the worker. */
+export interface TaskActivityDeps {
+  /** The policy in force now (reloaded on file change). */
+  policy: () => LoadedPolicy;
+  registry: ActionRegistry;
+  client: Client;
+  taskQueue: string;
+  workspaceRoot: string;
+  sandboxDir: string;
+  stateDir: string;
+  notifier: Notifier;
+  outcomes: OutcomeSink;
+}
+
+/** The decision plus what the workflow needs from the policy to act on it. */
+export interface DecisionBundle {
+  decision: Decision;
+  /** UTC day (YYYY-MM-DD) the usage counts against. */
+  day: string;
+  limits: { count: number; costUsd: number } | null;
+  allowedHosts: string[] | null;
+  owner: string | null;
+}
+
+type StepRef = {
+  workflowId: string;
+  index: number;
+  step: TaskRequest['steps'][number];
+  allowedHosts: string[] | null;
+};
+
+/** Turns handler errors that a retry cannot fix into non-retryable failures, so Temporal stops retrying. */
+async function asActivity<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof PermanentActionError)
+      throw ApplicationFailure.nonRetryable(err.message, 'PermanentActionError');
+    throw err;
+  }
+}
+
+/**
+ * Activities of the delegated-task workflow. Side-effecting ones take the step's idempotency key
+ * `<workflowId>#<step>` so a retry never repeats an effect.
+ */
+export function createTaskActivities(deps: TaskActivityDeps) {
+  const actionContext = (key: string, allowedHosts: string[] | null): ActionContext => ({
+    idempotencyKey: key,
+    workspaceRoot: deps.workspaceRoot,
+    sandboxDir: deps.sandboxDir,
+    stateDir: deps.stateDir,
+    allowedHosts: allowedHosts ?? undefined,
+    signal: Context.current().cancellationSignal,
+  });
+
+  async function usageOf(agentId: string, taskClass: string, day: string): Promise<Usage> {
+    try {
+      const usage = await deps.client.workflow
+        .getHandle(quotaWorkflowId(agentId, taskClass, day))
+        .query(quotaUsageQuery);
+      return { countToday: usage.countUsed, costTodayUsd: usage.costUsedUsd };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { countToday: 0, costTodayUsd: 0 };
+      throw err;
+    }
+  }
+
+  return {
+    /** Decides the task's rung with the policy in force and today's usage. */
+    async decideTask(task: TaskRequest): Promise<DecisionBundle> {
+      const policy = deps.policy();
+      const day = new Date().toISOString().slice(0, 10);
+      const usage = await usageOf(task.agent.id, task.taskClass, day);
+      const decision = decide(policy, null, task, usage);
+      const bounds = policy.taskClasses[task.taskClass]?.bounds;
+      return {
+        decision,
+        day,
+        limits: bounds ? { ...bounds.perDay } : null,
+        allowedHosts: bounds?.hosts ? [...bounds.hosts] : null,
+        owner: policy.agents[task.agent.id]?.owner ?? null,
+      };
+    },
+
+    /**
+     * Right before executing autonomously: decide again with the policy in force now (a kill switch
+     * engaged since the decision applies). Usage is left out: this task's own reservation is counted.
+     */
+    async recheckAutonomy(
+      task: TaskRequest,
+    ): Promise<{ rung: number; reasons: string[]; policyVersion: string }> {
+      const decision = decide(deps.policy(), null, task, { countToday: 0, costTodayUsd: 0 });
+      return {
+        rung: decision.refused ? 0 : decision.effectiveRung,
+        reasons: decision.refused ? [decision.refused.message] : decision.reasons.map((r) => r.message),
+        policyVersion: decision.policyVersion,
+      };
+    },
+
+    /** Asks the agent's daily quota ledger for one autonomous execution; it answers by signal. */
+    async requestQuota(args: {
+      agentId: string;
+      taskClass: string;
+      day: string;
+      request: QuotaRequest;
+    }): Promise<void> {
+      await deps.client.workflow.signalWithStart(quotaLedger, {
+        workflowId: quotaWorkflowId(args.agentId, args.taskClass, args.day),
+        taskQueue: deps.taskQueue,
+        args: [],
+        signal: reserveQuotaSignal,
+        signalArgs: [args.request],
+      });
+    },
+
+    /** Gives a reservation back (the task did not execute after all). */
+    async releaseQuota(args: {
+      agentId: string;
+      taskClass: string;
+      day: string;
+      requesterWorkflowId: string;
+    }): Promise<void> {
+      try {
+        await deps.client.workflow
+          .getHandle(quotaWorkflowId(args.agentId, args.taskClass, args.day))
+          .signal(releaseQuotaSignal, { requesterWorkflowId: args.requesterWorkflowId });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    },
+
+    /** Describes each step for people, and validates params again (the registry may have changed). */
+    async describeSteps(
+      steps: TaskRequest['steps'],
+    ): Promise<{ action: string; description: string; blastRadius: string }[]> {
+      return asActivity(async () =>
+        steps.map((s) => {
+          const handler = deps.registry.get(s.action);
+          const params = handler.params.parse(s.params);
+          return {
+            action: s.action,
+            description: handler.describe(params),
+            blastRadius: handler.blastRadius(params),
+          };
+        }),
+      );
+    },
+
+    async draftStep(ref: StepRef): Promise<Draft> {
+      return asActivity(async () => {
+        const handler = deps.registry.get(ref.step.action);
+        return handler.draft(
+          handler.params.parse(ref.step.params),
+          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
+        );
+      });
+    },
+
+    /** Executes one step once per idempotency key; returns its undo record. */
+    async executeStep(ref: StepRef): Promise<unknown> {
+      return asActivity(async () => {
+        const handler = deps.registry.get(ref.step.action);
+        return handler.execute(
+          handler.params.parse(ref.step.params),
+          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
+        );
+      });
+    },
+
+    async compensateStep(ref: StepRef & { undo: unknown }): Promise<void> {
+      return asActivity(async () => {
+        const handler = deps.registry.get(ref.step.action);
+        await handler.compensate(
+          handler.params.parse(ref.step.params),
+          ref.undo,
+          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
+        );
+      });
+    },
+
+    /** Health check of one executed step; a step without `verify` counts as healthy. */
+    async verifyStep(ref: StepRef): Promise<Verification> {
+      return asActivity(async () => {
+        const handler = deps.registry.get(ref.step.action);
+        if (!handler.verify) return { healthy: true, detail: `${ref.step.action} has no health check` };
+        return handler.verify(
+          handler.params.parse(ref.step.params),
+          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
+        );
+      });
+    },
+
+    /** Posts a notification once per key; returns the message ref for later updates. */
+    async notify(args: { key: string; notification: Notification }): Promise<{ ref: string }> {
+      return deps.notifier.post(args.key, args.notification);
+    },
+
+    /** Edits a posted notification in place (outcome, who, when, no buttons). */
+    async updateNotification(args: { ref: string; notification: Notification }): Promise<void> {
+      await deps.notifier.update(args.ref, args.notification);
+    },
+
+    async recordOutcome(event: OutcomeEvent): Promise<void> {
+      await deps.outcomes.record(event);
+    },
+  };
+}
+
+export type TaskActivities = ReturnType<typeof createTaskActivities>;

@@ -1,0 +1,240 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { startDemoService, type DemoService } from '../../examples/demo-service/server';
+import {
+  approveUpdate,
+  markReportReadUpdate,
+  rejectUpdate,
+  resolveSuggestionUpdate,
+  reviewDraftUpdate,
+} from '../../workflows/messages';
+import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
+import { startTestStack, type TestStack } from '../helpers/temporal';
+
+describe('delegated task on the real dev server: one test per rung', () => {
+  let stack: TestStack;
+  let service: DemoService | undefined;
+  const effects = (): string => {
+    const file = join(stack.dirs.sandboxDir, 'effects.log');
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack('rungs', { policy: workflowTestPolicy() });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await stack?.stop();
+  });
+
+  it('rung 0 suggests, executes nothing, and closes when the requester marks it done', async () => {
+    const { handle, workflowId } = await submit(stack, taskRequest('a0', 'ops', [appendStep('never')]));
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    const [message] = stack.notifier.forWorkflow(workflowId);
+    expect(message.notification).toMatchObject({ kind: 'suggestion', actions: ['done', 'dismiss'] });
+    expect(message.notification.text).toContain('run `echo never >> effects.log` in the sandbox');
+
+    await expect(
+      handle.executeUpdate(resolveSuggestionUpdate, { args: [{ by: 'U0STRANGER', resolution: 'done' }] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await handle.executeUpdate(resolveSuggestionUpdate, { args: [{ by: 'U0APPR001', resolution: 'done' }] });
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'suggestion-done', rung: 0, executedSteps: 0 });
+    expect(effects()).toBe('');
+    expect(stack.notifier.forWorkflow(workflowId)[0].updates.at(-1)?.text).toMatch(/^Done by U0APPR001 at /);
+  });
+
+  it('rung 1 drafts a diff and applies it only when a reviewer accepts', async () => {
+    writeFileSync(join(stack.dirs.workspaceRoot, 'app.json'), `${JSON.stringify({ rps: 10 }, null, 2)}\n`);
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a1', 'ops', [{ action: 'config.set', params: { file: 'app.json', set: { rps: 20 } } }]),
+    );
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    const [message] = stack.notifier.forWorkflow(workflowId);
+    expect(message.notification.kind).toBe('draft');
+    expect(message.notification.text).toContain('-  "rps": 10');
+    expect(message.notification.text).toContain('+  "rps": 20');
+    expect(JSON.parse(readFileSync(join(stack.dirs.workspaceRoot, 'app.json'), 'utf8'))).toEqual({ rps: 10 });
+
+    await handle.executeUpdate(reviewDraftUpdate, { args: [{ by: 'U0APPR002', accept: true }] });
+    expect(await handle.result()).toMatchObject({
+      outcome: 'executed',
+      rung: 1,
+      approvedBy: 'U0APPR002',
+      executedSteps: 1,
+    });
+    expect(JSON.parse(readFileSync(join(stack.dirs.workspaceRoot, 'app.json'), 'utf8'))).toEqual({ rps: 20 });
+  });
+
+  it('rung 2 refuses unauthorised, self, stale-hash approvals, then executes on a valid one and records who', async () => {
+    const { handle, workflowId } = await submit(stack, taskRequest('a2', 'ops', [appendStep('rung2')]));
+    const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    expect(status.waitingOn).toBe('approvers: U0APPR001, U0APPR002');
+    const request = stack.notifier.forWorkflow(workflowId)[0].notification;
+    expect(request).toMatchObject({ kind: 'approval-request', actions: ['approve', 'reject'] });
+    const hash = request.fields!.stepsHash;
+
+    const refusal = (args: { approver: string; stepsHash: string }) =>
+      handle.executeUpdate(approveUpdate, { args: [args] }).then(
+        () => 'accepted',
+        (err: WorkflowUpdateFailedError) => String(err.cause?.message),
+      );
+    expect(await refusal({ approver: 'U0STRANGER', stepsHash: hash })).toMatch(
+      /U0STRANGER is not an approver/,
+    );
+    expect(await refusal({ approver: 'U0APPR001', stepsHash: hash })).toMatch(
+      /two-person rule: U0APPR001 requested this task/,
+    );
+    expect(await refusal({ approver: 'U0APPR002', stepsHash: 'f'.repeat(64) })).toMatch(
+      /different version of the steps/,
+    );
+    expect(effects()).not.toContain('rung2');
+
+    const receipt = await handle.executeUpdate(approveUpdate, {
+      args: [{ approver: 'U0APPR002', stepsHash: hash }],
+    });
+    expect(receipt).toMatchObject({ accepted: true, by: 'U0APPR002' });
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'executed', rung: 2, approvedBy: 'U0APPR002', executedSteps: 1 });
+    expect(effects()).toContain('rung2');
+    const attrs = (await handle.describe()).searchAttributes;
+    expect(attrs).toMatchObject({
+      AgentId: ['a2'],
+      TaskClass: ['ops'],
+      Rung: [2],
+      Outcome: ['executed'],
+      ApprovedBy: ['U0APPR002'],
+    });
+    expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
+      'approved',
+      'executed',
+    ]);
+  });
+
+  it('rung 2 with typed confirmation refuses a wrong resource name', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a2', 'db', [appendStep('migrate')], { resource: 'orders-db', requester: 'U0OTHER01' }),
+    );
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    const hash = stack.notifier.forWorkflow(workflowId)[0].notification.fields!.stepsHash;
+    await expect(
+      handle.executeUpdate(approveUpdate, {
+        args: [{ approver: 'U0APPR001', stepsHash: hash, typedConfirmation: 'orders' }],
+      }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ approver: 'U0APPR001', stepsHash: hash, typedConfirmation: 'orders-db' }],
+    });
+    expect((await handle.result()).outcome).toBe('executed');
+  });
+
+  it('rung 2 ends as rejected with the reason, executing nothing', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a2', 'ops', [appendStep('rejected-never')]),
+    );
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'U0APPR002', reason: 'wrong service' }] });
+    expect(await handle.result()).toMatchObject({ outcome: 'rejected', executedSteps: 0 });
+    expect(effects()).not.toContain('rejected-never');
+    expect(stack.notifier.forWorkflow(workflowId)[0].updates.at(-1)).toMatchObject({ actions: [] });
+    expect(stack.notifier.forWorkflow(workflowId)[0].updates.at(-1)?.text).toMatch(
+      /^Rejected by U0APPR002 at .*: wrong service$/,
+    );
+  });
+
+  it('rung 3 executes within bounds without asking', async () => {
+    const { handle, workflowId } = await submit(stack, taskRequest('a3', 'ops', [appendStep('rung3')]));
+    expect(await handle.result()).toMatchObject({
+      outcome: 'executed',
+      rung: 3,
+      approvedBy: null,
+      executedSteps: 1,
+    });
+    expect(effects()).toContain('rung3');
+    expect(stack.notifier.forWorkflow(workflowId).map((m) => m.notification.kind)).toEqual(['executed']);
+  });
+
+  it('rung 3 falls back to confirmation outside its bounds, naming the bound', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a3', 'ops', [appendStep('prod')], { environment: 'production' }),
+    );
+    const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    expect(status.rung).toBe(2);
+    expect(status.decision?.reasons.map((r) => r.rule)).toEqual(['bounds']);
+    expect(stack.notifier.forWorkflow(workflowId)[0].notification.text).toContain(
+      'environment "production" is not in bounds (staging)',
+    );
+    await handle.cancel();
+    expect((await handle.result()).outcome).toBe('cancelled');
+    expect(effects()).not.toContain('prod');
+  });
+
+  it('rung 4 rolls back a config change that breaks the demo service, restoring it for real', async () => {
+    const file = join(stack.dirs.workspaceRoot, 'demo.json');
+    writeFileSync(file, JSON.stringify({ rateLimitRps: 10 }));
+    service = await startDemoService(file);
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a4', 'ops', [
+        appendStep('rung4-before', 'echo rung4-undone >> effects.log'),
+        {
+          action: 'config.set',
+          params: {
+            file: 'demo.json',
+            set: { rateLimitRps: 0 },
+            reloadUrl: `${service.url}/reload`,
+            healthUrl: `${service.url}/health`,
+          },
+        },
+      ]),
+    );
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'rolled-back', rung: 4, executedSteps: 2 });
+    expect(result.error).toMatch(/health check failed after step 2: GET .*\/health → 503/);
+    // Undone in reverse: the config first (service healthy again), then the shell step's undo command.
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ rateLimitRps: 10 });
+    expect((await fetch(`${service.url}/health`)).status).toBe(200);
+    expect(service.reloads()).toBe(2);
+    expect(effects()).toMatch(/rung4-before\nrung4-undone\n$/);
+    expect(stack.notifier.forWorkflow(workflowId).map((m) => m.notification.kind)).toEqual(['rollback']);
+    expect((await handle.describe()).searchAttributes).toMatchObject({ Outcome: ['rolled-back'], Rung: [4] });
+  });
+
+  it('rung 4 keeps a healthy change after the health window', async () => {
+    const file = join(stack.dirs.workspaceRoot, 'demo.json');
+    const { handle } = await submit(
+      stack,
+      taskRequest('a4', 'ops', [
+        {
+          action: 'config.set',
+          params: {
+            file: 'demo.json',
+            set: { rateLimitRps: 50 },
+            reloadUrl: `${service!.url}/reload`,
+            healthUrl: `${service!.url}/health`,
+          },
+        },
+      ]),
+    );
+    expect(await handle.result()).toMatchObject({ outcome: 'executed', rung: 4 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ rateLimitRps: 50 });
+  });
+
+  it('rung 5 executes, reports, and records who read the report', async () => {
+    const { handle, workflowId } = await submit(stack, taskRequest('a5', 'ops', [appendStep('rung5')]));
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-report-read');
+    const report = stack.notifier.forWorkflow(workflowId).find((m) => m.notification.kind === 'report')!;
+    expect(report.notification).toMatchObject({ channel: '#ops-reports', actions: ['mark-read'] });
+    await handle.executeUpdate(markReportReadUpdate, { args: [{ by: 'U0READER1' }] });
+    expect(await handle.result()).toMatchObject({ outcome: 'executed', rung: 5, reportRead: true });
+    expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
+      'executed',
+      'report-read',
+    ]);
+  });
+});

@@ -1,0 +1,321 @@
+import {
+  CancellationScope,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { workflowNowIso } from './clock';
+import {
+  approveUpdate,
+  markReportReadUpdate,
+  quotaReplySignal,
+  rejectUpdate,
+  resolveSuggestionUpdate,
+  reviewDraftUpdate,
+  statusQuery,
+  type DelegatedTaskInput,
+  type QuotaReply,
+  type Receipt,
+  type TaskOutcome,
+  type TaskResult,
+} from './messages';
+import { reserveAutonomy } from './rungs/bounded';
+import { awaitApproval } from './rungs/confirm';
+import { draft } from './rungs/draft';
+import { runSteps, type ExecutionResult } from './rungs/execute';
+import { reportAndAwaitRead } from './rungs/report';
+import { suggest } from './rungs/suggest';
+import { AgentIdKey, ApprovedByKey, OutcomeKey, RungKey, TaskClassKey } from './search-attributes';
+import {
+  baseNotification,
+  closeMainMessage,
+  finish,
+  note,
+  post,
+  quick,
+  record,
+  uiLinkFor,
+  type TaskContext,
+  type Waiting,
+} from './task-context';
+
+/**
+ * One delegated agent task (`task/<agent>/<taskId>`): decides its rung with the policy, then
+ * suggests (0), drafts (1), asks (2), executes within bounds (3), with rollback (4), or executes
+ * and reports (5). Every human answer is an update whose validator refuses unauthorised or stale
+ * answers before they reach history.
+ */
+export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResult> {
+  const info = workflowInfo();
+  const ctx: TaskContext = {
+    input,
+    workflowId: info.workflowId,
+    bundle: null,
+    human: {},
+    waiting: null,
+    messageRef: null,
+    uiLink: uiLinkFor(input.uiBaseUrl),
+    status: {
+      workflowId: info.workflowId,
+      phase: 'deciding',
+      rung: null,
+      decision: null,
+      currentStep: 0,
+      stepsTotal: input.task.steps.length,
+      waitingOn: null,
+      outcome: null,
+      approvedBy: null,
+      events: [],
+    },
+  };
+  let quotaReply: QuotaReply | undefined;
+  registerHandlers(ctx, (r) => {
+    quotaReply = r;
+  });
+
+  let outcome: TaskOutcome;
+  let executedSteps = 0;
+  let reportRead: boolean | null = null;
+  let error: string | null;
+  try {
+    ctx.bundle = await quick.decideTask(input.task);
+    const d = ctx.bundle.decision;
+    setRung(ctx, d.effectiveRung);
+    upsertSearchAttributes([
+      { key: AgentIdKey, value: d.agentId },
+      { key: TaskClassKey, value: d.taskClass },
+    ]);
+    if (d.refused) {
+      await post(ctx, 'refused', baseNotification(ctx, 'refused', `Refused: ${d.refused.message}`), true);
+      await record(ctx, 'refused', { detail: d.refused.message });
+      outcome = 'refused';
+      error = d.refused.message;
+    } else {
+      const result = await runAtRung(ctx, d.effectiveRung, () => quotaReply);
+      outcome = result.outcome;
+      executedSteps = result.executedSteps;
+      reportRead = result.reportRead;
+      error = result.error;
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    outcome = 'cancelled';
+    error = 'cancelled';
+    await CancellationScope.nonCancellable(async () => {
+      note(ctx, 'cancelled');
+      await closeMainMessage(ctx, 'Cancelled.');
+      await record(ctx, 'cancelled');
+    });
+  }
+
+  finish(ctx, outcome);
+  upsertSearchAttributes([
+    { key: OutcomeKey, value: outcome },
+    ...(ctx.status.approvedBy ? [{ key: ApprovedByKey, value: ctx.status.approvedBy }] : []),
+  ]);
+  setCurrentDetails(
+    `${outcome} at rung ${ctx.status.rung ?? '-'}; ${ctx.status.events.join('; ') || 'no events'}`,
+  );
+  return {
+    outcome,
+    rung: ctx.status.rung ?? 0,
+    decision: ctx.bundle!.decision,
+    approvedBy: ctx.status.approvedBy,
+    approvedAt: ctx.human.approval?.at ?? ctx.human.draft?.at ?? null,
+    executedSteps,
+    reportRead,
+    events: ctx.status.events,
+    error,
+  };
+}
+
+interface RungResult {
+  outcome: TaskOutcome;
+  executedSteps: number;
+  reportRead: boolean | null;
+  error: string | null;
+}
+
+async function runAtRung(
+  ctx: TaskContext,
+  rung: number,
+  quotaReply: () => QuotaReply | undefined,
+): Promise<RungResult> {
+  const plain = (outcome: TaskOutcome, executedSteps = 0, error: string | null = null): RungResult => ({
+    outcome,
+    executedSteps,
+    reportRead: null,
+    error,
+  });
+  if (rung === 0) return plain(await suggest(ctx));
+  if (rung === 1) return fromExecution(await draft(ctx));
+  if (rung === 2) return confirmThenExecute(ctx);
+
+  const reservation = await reserveAutonomy(ctx, quotaReply);
+  if (!reservation.granted) {
+    note(ctx, `fell back to confirmation: ${reservation.reason}`);
+    await record(ctx, 'fell-back', { detail: reservation.reason });
+    setRung(ctx, 2);
+    return confirmThenExecute(ctx, reservation.reason);
+  }
+  const result = await runSteps(ctx, { autonomous: true, compensate: rung >= 4, healthWatch: rung >= 4 });
+  const base = fromExecution(result);
+  if (result.outcome === 'executed') {
+    await record(ctx, 'executed', { detail: `${result.executedSteps} step(s)` });
+    if (rung >= 5 && ctx.bundle!.decision.report) {
+      const read = await reportAndAwaitRead(
+        ctx,
+        `${result.executedSteps} step(s) executed: ${ctx.input.task.title}`,
+      );
+      return { ...base, reportRead: read };
+    }
+    await post(
+      ctx,
+      'executed',
+      baseNotification(ctx, 'executed', `Executed on my own (rung ${rung}): ${ctx.input.task.title}`),
+      true,
+    );
+  } else if (result.outcome === 'failed') {
+    await record(ctx, 'failed', { detail: base.error ?? undefined });
+  }
+  return base;
+}
+
+async function confirmThenExecute(ctx: TaskContext, why?: string): Promise<RungResult> {
+  const answer = await awaitApproval(ctx, why);
+  if (answer !== 'approved') return { outcome: answer, executedSteps: 0, reportRead: null, error: null };
+  const result = await runSteps(ctx, { autonomous: false, compensate: false, healthWatch: false });
+  const base = fromExecution(result);
+  await record(ctx, result.outcome === 'executed' ? 'executed' : 'failed', {
+    detail: base.error ?? undefined,
+  });
+  return base;
+}
+
+function fromExecution(
+  result: ExecutionResult | { outcome: 'draft-rejected' | 'expired'; executedSteps: 0 },
+): RungResult {
+  return {
+    outcome: result.outcome,
+    executedSteps: result.executedSteps,
+    reportRead: null,
+    error: 'error' in result ? result.error : null,
+  };
+}
+
+function setRung(ctx: TaskContext, rung: number): void {
+  ctx.status.rung = rung;
+  ctx.status.decision = ctx.bundle?.decision ?? null;
+  upsertSearchAttributes([{ key: RungKey, value: rung }]);
+}
+
+/** Registered before the first await so no early update or signal is dropped. */
+function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => void): void {
+  setHandler(statusQuery, () => ctx.status);
+  setHandler(quotaReplySignal, onQuotaReply);
+
+  const receipt = (by: string, at: string): Receipt => ({ accepted: true, by, at });
+  const expectWaiting = (what: Exclude<Waiting, null>): void => {
+    if (ctx.status.phase === 'done') throw new Error(`task already finished (${ctx.status.outcome})`);
+    if (ctx.waiting !== what) {
+      throw new Error(
+        `task is not waiting for ${what === 'approval' ? 'an approval' : `a ${what} answer`} (phase: ${ctx.status.phase})`,
+      );
+    }
+  };
+  const approvers = (): readonly string[] => ctx.bundle?.decision.approvers ?? [];
+  const expectApprover = (user: string): void => {
+    if (!approvers().includes(user)) {
+      throw new Error(
+        `${user} is not an approver for task class "${ctx.input.task.taskClass}" (approvers: ${approvers().join(', ')})`,
+      );
+    }
+    if (ctx.bundle?.decision.twoPersonRule && user === ctx.input.task.requester) {
+      throw new Error(`two-person rule: ${user} requested this task and cannot approve it`);
+    }
+  };
+
+  setHandler(
+    approveUpdate,
+    (args) => {
+      ctx.human.approval = { by: args.approver, at: workflowNowIso() };
+      return receipt(args.approver, ctx.human.approval.at);
+    },
+    {
+      validator: (args) => {
+        expectWaiting('approval');
+        expectApprover(args.approver);
+        if (args.stepsHash !== ctx.input.stepsHash) {
+          throw new Error(
+            'this approval is for a different version of the steps; reload the request and approve what will run',
+          );
+        }
+        const typed = ctx.bundle!.decision.typedConfirmation;
+        if (typed.required && args.typedConfirmation !== typed.expected) {
+          throw new Error(`typed confirmation does not match: type "${typed.expected}" exactly`);
+        }
+      },
+    },
+  );
+  setHandler(
+    rejectUpdate,
+    (args) => {
+      ctx.human.rejection = { by: args.approver, reason: args.reason, at: workflowNowIso() };
+      return receipt(args.approver, ctx.human.rejection.at);
+    },
+    {
+      validator: (args) => {
+        expectWaiting('approval');
+        if (!approvers().includes(args.approver)) {
+          throw new Error(`${args.approver} is not an approver for task class "${ctx.input.task.taskClass}"`);
+        }
+        if (!args.reason?.trim()) throw new Error('a rejection needs a reason');
+      },
+    },
+  );
+  setHandler(
+    resolveSuggestionUpdate,
+    (args) => {
+      ctx.human.suggestion = { by: args.by, resolution: args.resolution, at: workflowNowIso() };
+      return receipt(args.by, ctx.human.suggestion.at);
+    },
+    {
+      validator: (args) => {
+        expectWaiting('suggestion');
+        if (args.by !== ctx.input.task.requester && !approvers().includes(args.by)) {
+          throw new Error(`${args.by} is neither the requester nor an approver of this task`);
+        }
+        if (args.resolution !== 'done' && args.resolution !== 'dismissed')
+          throw new Error('resolution must be done or dismissed');
+      },
+    },
+  );
+  setHandler(
+    reviewDraftUpdate,
+    (args) => {
+      ctx.human.draft = { by: args.by, accept: args.accept, reason: args.reason, at: workflowNowIso() };
+      return receipt(args.by, ctx.human.draft.at);
+    },
+    {
+      validator: (args) => {
+        expectWaiting('draft');
+        expectApprover(args.by);
+      },
+    },
+  );
+  setHandler(
+    markReportReadUpdate,
+    (args) => {
+      ctx.human.reportRead = { by: args.by, at: workflowNowIso() };
+      return receipt(args.by, ctx.human.reportRead.at);
+    },
+    {
+      validator: (args) => {
+        expectWaiting('report');
+        if (!/^[UW][A-Z0-9]{2,}$/.test(args.by)) throw new Error('expected the Slack user id of the reader');
+      },
+    },
+  );
+}

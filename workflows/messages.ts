@@ -1,0 +1,141 @@
+// Every signal, query and update of Ladder's workflows, in one module that the workflows, the
+// CLI, the client and (later) Slack all import, so names and payloads cannot drift apart.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Decision } from '../policy/decide';
+import type { TaskRequest } from '../policy/task';
+
+/** Input of the delegated-task workflow: the validated request and the hash of its exact steps. */
+export interface DelegatedTaskInput {
+  task: TaskRequest;
+  /** SHA-256 (hex) of the canonical JSON of `task.steps`; an approval must carry it. */
+  stepsHash: string;
+  /** Base URL of the Temporal UI, for links in messages (the workflow cannot read config). */
+  uiBaseUrl?: string;
+}
+
+export type TaskOutcome =
+  | 'refused'
+  | 'suggestion-done'
+  | 'suggestion-dismissed'
+  | 'draft-rejected'
+  | 'executed'
+  | 'rejected'
+  | 'expired'
+  | 'failed'
+  | 'rolled-back'
+  | 'rollback-failed'
+  | 'cancelled';
+
+export type TaskPhase =
+  | 'deciding'
+  | 'awaiting-human'
+  | 'reserving-quota'
+  | 'executing'
+  | 'health-watch'
+  | 'rolling-back'
+  | 'awaiting-report-read'
+  | 'done';
+
+/** What the `status` query answers. */
+export interface TaskStatus {
+  workflowId: string;
+  phase: TaskPhase;
+  rung: number | null;
+  decision: Decision | null;
+  /** Index of the step running or next to run. */
+  currentStep: number;
+  stepsTotal: number;
+  /** Who the task waits for, e.g. `approvers: U1, U2` or `report reader`; null when not waiting. */
+  waitingOn: string | null;
+  outcome: TaskOutcome | null;
+  approvedBy: string | null;
+  /** Notes in order: fallbacks, rollbacks, escalations. */
+  events: string[];
+}
+
+/** What the workflow returns. */
+export interface TaskResult {
+  outcome: TaskOutcome;
+  rung: number;
+  decision: Decision;
+  approvedBy: string | null;
+  /** Workflow time of the approval, ISO-8601. */
+  approvedAt: string | null;
+  executedSteps: number;
+  reportRead: boolean | null;
+  events: string[];
+  error: string | null;
+}
+
+export interface ApproveArgs {
+  /** Verified Slack user id of the approver; never taken from button text. */
+  approver: string;
+  /** Must equal the task's steps hash: an approval of another version is refused. */
+  stepsHash: string;
+  /** The resource name, when the policy asks for typed confirmation. */
+  typedConfirmation?: string;
+}
+export interface RejectArgs {
+  approver: string;
+  reason: string;
+}
+export interface ResolveSuggestionArgs {
+  by: string;
+  resolution: 'done' | 'dismissed';
+}
+export interface ReviewDraftArgs {
+  by: string;
+  accept: boolean;
+  reason?: string;
+}
+export interface ReportReadArgs {
+  by: string;
+}
+/** What a successful human decision returns to the caller. */
+export interface Receipt {
+  accepted: true;
+  by: string;
+  at: string;
+}
+
+/** Rung 2: approve the exact steps (validated: authorised approver, two-person rule, typed confirmation, hash). */
+export const approveUpdate = defineUpdate<Receipt, [ApproveArgs]>('approve');
+/** Rung 2: reject with a reason (validated: authorised approver). */
+export const rejectUpdate = defineUpdate<Receipt, [RejectArgs]>('reject');
+/** Rung 0: mark a suggestion done or dismissed. */
+export const resolveSuggestionUpdate = defineUpdate<Receipt, [ResolveSuggestionArgs]>('resolveSuggestion');
+/** Rung 1: accept (then the draft is applied) or reject the draft. */
+export const reviewDraftUpdate = defineUpdate<Receipt, [ReviewDraftArgs]>('reviewDraft');
+/** Rung 5: acknowledge the report. */
+export const markReportReadUpdate = defineUpdate<Receipt, [ReportReadArgs]>('markReportRead');
+export const statusQuery = defineQuery<TaskStatus>('status');
+
+// ---- the per-agent daily quota ledger ----
+
+/** A task asks for one autonomous execution today; the ledger answers with quotaReplySignal. */
+export interface QuotaRequest {
+  requesterWorkflowId: string;
+  costUsd: number;
+  limits: { count: number; costUsd: number };
+}
+export interface QuotaReply {
+  granted: boolean;
+  /** Usage after this request was considered. */
+  countUsed: number;
+  costUsedUsd: number;
+  reason: string | null;
+}
+export interface QuotaUsage {
+  countUsed: number;
+  costUsedUsd: number;
+}
+/** Signals (not updates): a burst of concurrent tasks must not hit the 10 in-flight update limit. */
+export const reserveQuotaSignal = defineSignal<[QuotaRequest]>('reserveQuota');
+export const releaseQuotaSignal = defineSignal<[{ requesterWorkflowId: string }]>('releaseQuota');
+export const quotaReplySignal = defineSignal<[QuotaReply]>('quotaReply');
+export const quotaUsageQuery = defineQuery<QuotaUsage>('usage');
+
+/** Workflow IDs: prefix + business key. */
+export const taskWorkflowId = (agentId: string, taskId: string): string => `task/${agentId}/${taskId}`;
+export const quotaWorkflowId = (agentId: string, taskClass: string, day: string): string =>
+  `quota/${agentId}/${taskClass}/${day}`;

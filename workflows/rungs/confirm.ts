@@ -1,0 +1,85 @@
+import { condition } from '@temporalio/workflow';
+import {
+  baseNotification,
+  closeMainMessage,
+  decisionOf,
+  post,
+  quick,
+  record,
+  type TaskContext,
+} from '../task-context';
+import { workflowNowMs } from '../clock';
+
+export type ApprovalResult = 'approved' | 'rejected' | 'expired';
+
+/**
+ * Rung 2: posts exactly what will happen and waits for an authorised Approve (validated in the
+ * update's validator), reminding once after `remindAfter` and expiring after `expireAfter`.
+ *
+ * @param why - shown above the request when this is a fallback from a higher rung.
+ */
+export async function awaitApproval(ctx: TaskContext, why?: string): Promise<ApprovalResult> {
+  const d = decisionOf(ctx);
+  const described = await quick.describeSteps(ctx.input.task.steps);
+  const lines = described.map((s, i) => `${i + 1}. ${s.description} (blast radius: ${s.blastRadius})`);
+  const reasons = d.reasons.map((r) => `• [${r.rule}] ${r.message}`);
+  const text = [
+    why ? `Falls back to confirmation: ${why}` : 'Needs your approval before it runs:',
+    ...lines,
+    ...(reasons.length ? ['Why confirmation:', ...reasons] : []),
+    d.typedConfirmation.required ? `Type "${d.typedConfirmation.expected}" to approve.` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  ctx.status.waitingOn = `approvers: ${d.approvers.join(', ')}`;
+  ctx.waiting = 'approval';
+  const askedAt = workflowNowMs();
+  await post(
+    ctx,
+    `approval-request${why ? '-fallback' : ''}`,
+    {
+      ...baseNotification(ctx, 'approval-request', text),
+      fields: {
+        ...baseNotification(ctx, 'approval-request', text).fields,
+        stepsHash: ctx.input.stepsHash,
+        approvers: d.approvers.join(', '),
+      },
+      actions: ['approve', 'reject'],
+    },
+    true,
+  );
+  // 'awaiting-human' means the request is out; `waiting` was set before posting so an instant click is accepted.
+  ctx.status.phase = 'awaiting-human';
+  const answered = (): boolean => ctx.human.approval !== undefined || ctx.human.rejection !== undefined;
+  const remindAfter = Math.min(d.approval.remindAfterMs, d.approval.expireAfterMs);
+  let done = await condition(answered, remindAfter);
+  if (!done && remindAfter < d.approval.expireAfterMs) {
+    await post(ctx, 'approval-reminder', {
+      ...baseNotification(ctx, 'approval-reminder', `Still waiting for approval: ${ctx.input.task.title}`),
+      to: 'channel',
+    });
+    done = await condition(answered, d.approval.expireAfterMs - remindAfter);
+  }
+  ctx.waiting = null;
+  ctx.status.waitingOn = null;
+  if (!done) {
+    await closeMainMessage(
+      ctx,
+      `Expired: nobody approved within the policy's ${Math.round(d.approval.expireAfterMs / 1000)} s.`,
+    );
+    await record(ctx, 'expired');
+    return 'expired';
+  }
+  const latencyMs = workflowNowMs() - askedAt;
+  if (ctx.human.rejection) {
+    const { by, reason, at } = ctx.human.rejection;
+    await closeMainMessage(ctx, `Rejected by ${by} at ${at}: ${reason}`);
+    await record(ctx, 'rejected', { by, latencyMs, detail: reason });
+    return 'rejected';
+  }
+  const { by, at } = ctx.human.approval!;
+  ctx.status.approvedBy = by;
+  await closeMainMessage(ctx, `Approved by ${by} at ${at}; executing.`);
+  await record(ctx, 'approved', { by, latencyMs });
+  return 'approved';
+}

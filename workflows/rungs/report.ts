@@ -1,0 +1,55 @@
+import { condition } from '@temporalio/workflow';
+import { workflowNowMs } from '../clock';
+import { baseNotification, decisionOf, note, post, record, type TaskContext } from '../task-context';
+
+/**
+ * Rung 5: posts an after-the-fact report and starts its read-SLA timer. Unread at each escalation
+ * delay (measured from posting), the next contact in the chain is pinged; unread at the later of
+ * the read SLA and the last escalation, the breach is recorded for the trust ledger.
+ *
+ * @returns whether the report was read.
+ */
+export async function reportAndAwaitRead(ctx: TaskContext, summary: string): Promise<boolean> {
+  const d = decisionOf(ctx);
+  const report = d.report!;
+  await post(
+    ctx,
+    'report',
+    {
+      ...baseNotification(ctx, 'report', `Done on my own (rung 5). ${summary}`),
+      channel: report.channel,
+      actions: ['mark-read'],
+    },
+    true,
+  );
+  const postedAt = workflowNowMs();
+  ctx.status.phase = 'awaiting-report-read';
+  ctx.status.waitingOn = `a reader in ${report.channel}`;
+  ctx.waiting = 'report';
+  const read = (): boolean => ctx.human.reportRead !== undefined;
+  let waited = 0;
+  let wasRead = false;
+  for (let i = 0; i < d.escalation.length && !wasRead; i++) {
+    const step = d.escalation[i];
+    wasRead = await condition(read, Math.max(0, step.afterMs - waited));
+    waited = step.afterMs;
+    if (wasRead) break;
+    const to = step.notify === 'owner' ? (ctx.bundle?.owner ?? 'channel') : step.notify;
+    note(ctx, `report unread after ${Math.round(step.afterMs / 1000)} s: pinged ${to}`);
+    await post(ctx, `report-escalation-${i}`, {
+      ...baseNotification(ctx, 'report-escalation', `Unread report: ${ctx.input.task.title}`),
+      to,
+      channel: report.channel,
+    });
+  }
+  if (!wasRead) wasRead = await condition(read, Math.max(0, report.readSlaMs - waited));
+  ctx.waiting = null;
+  ctx.status.waitingOn = null;
+  if (!wasRead) {
+    note(ctx, 'report read SLA breached');
+    await record(ctx, 'sla-breach', { latencyMs: workflowNowMs() - postedAt });
+    return false;
+  }
+  await record(ctx, 'report-read', { by: ctx.human.reportRead!.by, latencyMs: workflowNowMs() - postedAt });
+  return true;
+}

@@ -1,0 +1,119 @@
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { LadderActivities } from '../activities';
+import type { Notification } from '../activities/notify/notifier';
+import type { OutcomeEvent } from '../activities/outcomes';
+import type { DecisionBundle } from '../activities/task-activities';
+import type { Decision } from '../policy/decide';
+import { ActivityProfiles } from './activity-profiles';
+import type { DelegatedTaskInput, TaskOutcome, TaskStatus } from './messages';
+
+export const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
+export const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
+export const acting = proxyActivities<LadderActivities>(ActivityProfiles.action);
+export const compensating = proxyActivities<LadderActivities>(ActivityProfiles.compensation);
+
+/** The human answers a task can be waiting for, set by update handlers. */
+export interface HumanAnswers {
+  suggestion?: { by: string; resolution: 'done' | 'dismissed'; at: string };
+  draft?: { by: string; accept: boolean; reason?: string; at: string };
+  approval?: { by: string; at: string };
+  rejection?: { by: string; reason: string; at: string };
+  reportRead?: { by: string; at: string };
+}
+
+/** Which human answer the workflow is waiting for now; update validators refuse anything else. */
+export type Waiting = 'suggestion' | 'draft' | 'approval' | 'report' | null;
+
+/** Everything one delegated task carries between its rung modules. */
+export interface TaskContext {
+  input: DelegatedTaskInput;
+  workflowId: string;
+  bundle: DecisionBundle | null;
+  status: TaskStatus;
+  human: HumanAnswers;
+  waiting: Waiting;
+  /** Ref of the main Slack message, updated in place when the task is decided. */
+  messageRef: string | null;
+  uiLink: string;
+}
+
+export function decisionOf(ctx: TaskContext): Decision {
+  if (!ctx.bundle) throw new Error('no decision yet');
+  return ctx.bundle.decision;
+}
+
+/** The notification every message of this task starts from. */
+export function baseNotification(ctx: TaskContext, kind: Notification['kind'], text: string): Notification {
+  const d = ctx.bundle?.decision;
+  return {
+    kind,
+    workflowId: ctx.workflowId,
+    agentId: ctx.input.task.agent.id,
+    taskClass: ctx.input.task.taskClass,
+    channel: d?.channel ?? '',
+    title: ctx.input.task.title,
+    text,
+    fields: {
+      rung: String(ctx.status.rung ?? ''),
+      environment: ctx.input.task.environment,
+      requester: ctx.input.task.requester,
+      policy: d?.policyVersion ?? '',
+    },
+    link: ctx.uiLink,
+  };
+}
+
+/** Posts a notification once per `key` (retries are safe); the first main message becomes the one updated later. */
+export async function post(
+  ctx: TaskContext,
+  key: string,
+  notification: Notification,
+  main = false,
+): Promise<string> {
+  const { ref } = await notifying.notify({ key: `${ctx.workflowId}/${key}`, notification });
+  if (main) ctx.messageRef = ref;
+  return ref;
+}
+
+/** Edits the main message in place: outcome, who, when, no buttons. */
+export async function closeMainMessage(ctx: TaskContext, text: string): Promise<void> {
+  if (!ctx.messageRef) return;
+  await notifying.updateNotification({
+    ref: ctx.messageRef,
+    notification: { ...baseNotification(ctx, 'outcome', text), actions: [] },
+  });
+}
+
+export async function record(
+  ctx: TaskContext,
+  kind: OutcomeEvent['kind'],
+  extra: Partial<OutcomeEvent> = {},
+): Promise<void> {
+  await notifying.recordOutcome({
+    workflowId: ctx.workflowId,
+    agentId: ctx.input.task.agent.id,
+    taskClass: ctx.input.task.taskClass,
+    rung: ctx.status.rung ?? 0,
+    kind,
+    ...extra,
+  });
+}
+
+export function note(ctx: TaskContext, event: string): void {
+  ctx.status.events.push(event);
+}
+
+export function finish(ctx: TaskContext, outcome: TaskOutcome): TaskOutcome {
+  ctx.status.outcome = outcome;
+  ctx.status.phase = 'done';
+  ctx.status.waitingOn = null;
+  ctx.waiting = null;
+  return outcome;
+}
+
+export function uiLinkFor(baseUrl: string | undefined): string {
+  const info = workflowInfo();
+  return baseUrl
+    ? `${baseUrl}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}`
+    : '';
+}
