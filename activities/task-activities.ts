@@ -47,14 +47,26 @@ type StepRef = {
   allowedHosts: string[] | null;
 };
 
-/** Turns handler errors that a retry cannot fix into non-retryable failures, so Temporal stops retrying. */
+/** Milliseconds between heartbeats of action activities; well under the profiles' heartbeat timeout. */
+const HEARTBEAT_EVERY_MS = 1_000;
+
+/**
+ * Runs handler code as an activity: heartbeats while it works (so a cancelled task reaches a
+ * running step, and a crashed worker's step is retried after the heartbeat timeout), and turns
+ * errors a retry cannot fix into non-retryable failures.
+ */
 async function asActivity<T>(run: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await run();
   } catch (err) {
     if (err instanceof PermanentActionError)
       throw ApplicationFailure.nonRetryable(err.message, 'PermanentActionError');
     throw err;
+  } finally {
+    clearInterval(beat);
   }
 }
 
@@ -75,7 +87,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
   async function usageOf(agentId: string, taskClass: string, day: string): Promise<Usage> {
     try {
       const usage = await deps.client.workflow
-        .getHandle(quotaWorkflowId(agentId, taskClass, day))
+        .getHandle(quotaWorkflowId(deps.taskQueue, agentId, taskClass, day))
         .query(quotaUsageQuery);
       return { countToday: usage.countUsed, costTodayUsd: usage.costUsedUsd };
     } catch (err) {
@@ -124,7 +136,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       request: QuotaRequest;
     }): Promise<void> {
       await deps.client.workflow.signalWithStart(quotaLedger, {
-        workflowId: quotaWorkflowId(args.agentId, args.taskClass, args.day),
+        workflowId: quotaWorkflowId(deps.taskQueue, args.agentId, args.taskClass, args.day),
         taskQueue: deps.taskQueue,
         args: [],
         signal: reserveQuotaSignal,
@@ -141,7 +153,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     }): Promise<void> {
       try {
         await deps.client.workflow
-          .getHandle(quotaWorkflowId(args.agentId, args.taskClass, args.day))
+          .getHandle(quotaWorkflowId(deps.taskQueue, args.agentId, args.taskClass, args.day))
           .signal(releaseQuotaSignal, { requesterWorkflowId: args.requesterWorkflowId });
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 
 /**
  * Named timeout and retry profiles, so every activity call states which kind of work it is
@@ -18,6 +18,11 @@ export const ActivityProfiles = {
   /** One action step: real side effects, idempotent by key; permanent errors are not retried. */
   action: {
     startToCloseTimeout: '5 minutes',
+    // A crashed worker's step is retried after this, and a cancellation reaches a running step
+    // within about 80% of it (heartbeat throttling); activities heartbeat every second.
+    heartbeatTimeout: '5 seconds',
+    // On cancellation, wait until the step has really stopped before unwinding what ran.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '1 second',
       maximumInterval: '30 seconds',
@@ -28,6 +33,7 @@ export const ActivityProfiles = {
   /** Undoing a step: retried harder than the step itself, then escalated as rollback-failed. */
   compensation: {
     startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '10 seconds',
     retry: {
       initialInterval: '500 milliseconds',
       maximumInterval: '10 seconds',

@@ -137,5 +137,9 @@ export const quotaUsageQuery = defineQuery<QuotaUsage>('usage');
 
 /** Workflow IDs: prefix + business key. */
 export const taskWorkflowId = (agentId: string, taskId: string): string => `task/${agentId}/${taskId}`;
-export const quotaWorkflowId = (agentId: string, taskClass: string, day: string): string =>
-  `quota/${agentId}/${taskClass}/${day}`;
+/**
+ * One quota ledger per deployment (task queue) × agent × task class × UTC day. The task queue is
+ * part of the key because the ledger runs on it: deployments sharing a namespace keep separate books.
+ */
+export const quotaWorkflowId = (taskQueue: string, agentId: string, taskClass: string, day: string): string =>
+  `quota/${taskQueue}/${agentId}/${taskClass}/${day}`;

@@ -9,7 +9,7 @@ import { recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
   file: z
-    .string()
+    .string({ message: 'expected a .json, .yaml or .yml file relative to the workspace' })
     .regex(/\.(json|ya?ml)$/, { message: 'expected a .json, .yaml or .yml file relative to the workspace' }),
   set: z
     .record(

@@ -7,7 +7,9 @@ import { insideRoot } from './paths';
 import { recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
-  path: z.string().min(1, { message: 'expected a path relative to the workspace' }),
+  path: z
+    .string({ message: 'expected a path relative to the workspace' })
+    .min(1, { message: 'expected a path relative to the workspace' }),
   content: z.string({ message: 'expected the new file content as a string' }),
 });
 export type FileWriteParams = z.output<typeof paramsSchema>;

@@ -5,7 +5,7 @@ import { insideRoot } from './paths';
 import { completeOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
-  command: z.string().min(1, { message: 'expected a shell command' }),
+  command: z.string({ message: 'expected a shell command' }).min(1, { message: 'expected a shell command' }),
   undo: z
     .string()
     .min(1)

@@ -9,6 +9,7 @@ import {
   resolveSuggestionUpdate,
   reviewDraftUpdate,
 } from '../../workflows/messages';
+import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 
@@ -43,6 +44,7 @@ describe('delegated task on the real dev server: one test per rung', () => {
     expect(result).toMatchObject({ outcome: 'suggestion-done', rung: 0, executedSteps: 0 });
     expect(effects()).toBe('');
     expect(stack.notifier.forWorkflow(workflowId)[0].updates.at(-1)?.text).toMatch(/^Done by U0APPR001 at /);
+    maybeRecordHistory(handle, 'delegatedTask', 'rung0-done');
   });
 
   it('rung 1 drafts a diff and applies it only when a reviewer accepts', async () => {
@@ -107,6 +109,7 @@ describe('delegated task on the real dev server: one test per rung', () => {
       Outcome: ['executed'],
       ApprovedBy: ['U0APPR002'],
     });
+    maybeRecordHistory(handle, 'delegatedTask', 'rung2-approved');
     expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
       'approved',
       'executed',
@@ -203,6 +206,7 @@ describe('delegated task on the real dev server: one test per rung', () => {
     expect(effects()).toMatch(/rung4-before\nrung4-undone\n$/);
     expect(stack.notifier.forWorkflow(workflowId).map((m) => m.notification.kind)).toEqual(['rollback']);
     expect((await handle.describe()).searchAttributes).toMatchObject({ Outcome: ['rolled-back'], Rung: [4] });
+    maybeRecordHistory(handle, 'delegatedTask', 'rung4-rolled-back');
   });
 
   it('rung 4 keeps a healthy change after the health window', async () => {
@@ -236,5 +240,6 @@ describe('delegated task on the real dev server: one test per rung', () => {
       'executed',
       'report-read',
     ]);
+    maybeRecordHistory(handle, 'delegatedTask', 'rung5-read');
   });
 });

@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, isCancellation, sleep } from '@temporalio/workflow';
 import {
   acting,
   baseNotification,
@@ -76,17 +76,20 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
     if (options.healthWatch) await watchHealth(ctx, allowedHosts);
     return { outcome: 'executed', executedSteps: executed };
   } catch (err) {
-    const error = isCancellation(err)
+    // A running step that was cancelled may fail with its own error (e.g. its process was killed):
+    // the task's scope tells whether this is a cancellation.
+    const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
+    const error = cancelled
       ? 'cancelled'
       : err instanceof HealthCheckFailed
         ? err.message
         : describeError(err);
     if (!options.compensate) {
-      if (isCancellation(err)) throw err;
+      if (cancelled) throw isCancellation(err) ? err : new CancelledFailure('cancelled');
       return { outcome: 'failed', executedSteps: executed, error };
     }
     const unwound = await unwind(ctx, compensations, allowedHosts, error);
-    if (isCancellation(err)) throw err;
+    if (cancelled) throw isCancellation(err) ? err : new CancelledFailure('cancelled');
     return unwound
       ? { outcome: 'rolled-back', executedSteps: executed, error }
       : { outcome: 'rollback-failed', executedSteps: executed, error };

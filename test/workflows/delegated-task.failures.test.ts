@@ -1,0 +1,229 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { parsePolicy } from '../../policy/loader';
+import { TaskValidationError } from '../../client/submit-task';
+import { approveUpdate } from '../../workflows/messages';
+import { maybeRecordHistory } from '../helpers/histories';
+import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
+import { startTestStack, type TestStack } from '../helpers/temporal';
+
+describe('delegated task failure paths on the real dev server', () => {
+  let stack: TestStack;
+  const sandbox = (file: string): string => join(stack.dirs.sandboxDir, file);
+  const lines = (file: string): string[] =>
+    existsSync(sandbox(file)) ? readFileSync(sandbox(file), 'utf8').split('\n').filter(Boolean) : [];
+  const waitUntil = async (condition: () => boolean, timeoutMs = 60_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack('failures', { policy: workflowTestPolicy() });
+  });
+  afterEach(() => {
+    stack.policy.current = workflowTestPolicy();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('refuses an invalid submission before any workflow starts, naming every error', async () => {
+    const raw = taskRequest('ghost', 'ops', [{ action: 'shell.exec', params: {} }], { environment: 'Prod!' });
+    const error = await submit(stack, raw).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskValidationError);
+    expect((error as TaskValidationError).errors).toEqual([
+      'environment: expected an environment name such as staging',
+    ]);
+    const fixed = { ...raw, environment: 'staging' };
+    const second = await submit(stack, fixed).catch((e: unknown) => e);
+    expect((second as TaskValidationError).errors).toEqual([
+      'agent.id: unknown agent "ghost" (declared: a0, a1, a2, a3, a4, a5)',
+      'steps[0].params.command: expected a shell command',
+    ]);
+    await expect(stack.client.workflow.getHandle(`task/ghost/${raw.taskId}`).describe()).rejects.toThrow(
+      WorkflowNotFoundError,
+    );
+  });
+
+  it('returns the same workflow when the same task id is submitted twice', async () => {
+    const raw = taskRequest('a3', 'ops', [appendStep('idempotent')]);
+    const first = await submit(stack, raw);
+    const again = await submit(stack, raw);
+    expect(again).toMatchObject({ workflowId: first.workflowId, existing: true });
+    await first.handle.result();
+    const afterwards = await submit(stack, raw);
+    expect(afterwards).toMatchObject({ workflowId: first.workflowId, existing: true });
+    expect(lines('effects.log').filter((l) => l === 'idempotent')).toHaveLength(1);
+  });
+
+  it('reminds, then expires an approval nobody gives', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a2', 'fast', [appendStep('expired-never')]),
+    );
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'expired', executedSteps: 0 });
+    const kinds = stack.notifier.forWorkflow(workflowId).map((m) => m.notification.kind);
+    expect(kinds).toEqual(['approval-request', 'approval-reminder']);
+    expect(stack.notifier.forWorkflow(workflowId)[0].updates.at(-1)?.text).toMatch(/^Expired/);
+    expect((await handle.describe()).searchAttributes).toMatchObject({ Outcome: ['expired'] });
+  });
+
+  it('with a quota of 5 and 20 concurrent tasks, exactly 5 execute autonomously and 15 fall back', async () => {
+    const submissions = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        submit(stack, taskRequest('a3', 'quota', [appendStep(`quota-${i}`)])),
+      ),
+    );
+    const statuses = await Promise.all(
+      submissions.map(({ handle }) =>
+        waitForStatus(handle, (s) => s.phase === 'done' || s.phase === 'awaiting-human', 120_000),
+      ),
+    );
+    const autonomous = statuses.filter((s) => s.outcome === 'executed' && s.rung === 3);
+    const fellBack = statuses.filter((s) => s.phase === 'awaiting-human' && s.rung === 2);
+    expect(autonomous).toHaveLength(5);
+    expect(fellBack).toHaveLength(15);
+    // Each fallback is explained: by the decision (usage already at the bound when it decided)
+    // or by the ledger refusing the reservation.
+    const explained = (s: (typeof statuses)[number]): boolean =>
+      (s.decision?.reasons.some(
+        (r) => r.rule === 'bounds' && r.message.includes('autonomous tasks already used today'),
+      ) ??
+        false) ||
+      s.events.some((e) => e.includes('daily quota: 5 of 5 autonomous tasks already used'));
+    expect(fellBack.filter((s) => !explained(s))).toEqual([]);
+    expect(lines('effects.log').filter((l) => l.startsWith('quota-'))).toHaveLength(5);
+    maybeRecordHistory(
+      stack.client.workflow.getHandle(
+        `quota/${stack.taskQueue}/a3/quota/${new Date().toISOString().slice(0, 10)}`,
+      ),
+      'quotaLedger',
+      'five-granted',
+    );
+    await Promise.all(submissions.map(({ handle }) => handle.cancel().catch(() => undefined)));
+  });
+
+  it('takes a burst of 50 concurrent tasks for one agent without an error', async () => {
+    const submissions = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        submit(stack, taskRequest('a3', 'ops', [appendStep(`burst-${i}`)])),
+      ),
+    );
+    const results = await Promise.all(submissions.map(({ handle }) => handle.result()));
+    expect(results.map((r) => r.outcome)).toEqual(Array(50).fill('executed'));
+    expect(new Set(lines('effects.log').filter((l) => l.startsWith('burst-'))).size).toBe(50);
+  });
+
+  it('escalates as rollback-failed (an incident) when a compensation keeps failing', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a4', 'ops', [
+        appendStep('rf-one', 'echo cannot undo >&2; exit 7'),
+        { action: 'shell.exec', params: { command: 'exit 1' } },
+      ]),
+    );
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'rollback-failed', executedSteps: 1 });
+    const incident = stack.notifier
+      .forWorkflow(workflowId)
+      .find((m) => m.notification.kind === 'rollback-failed')!;
+    expect(incident.notification.to).toBe('U0OWNER01');
+    expect(incident.notification.text).toMatch(
+      /^INCIDENT: rollback failed \(step 1: .*exited with 7: cannot undo/,
+    );
+    expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toContain(
+      'rollback-failed',
+    );
+  });
+
+  it('unwinds what already ran when cancelled mid-execution', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a4', 'ops', [
+        appendStep('cancel-one', 'echo cancel-one-undone >> effects.log'),
+        {
+          action: 'shell.exec',
+          params: {
+            command:
+              'echo started >> marks.log; while [ ! -f never ]; do sleep 0.05; done; echo cancel-two >> effects.log',
+          },
+        },
+      ]),
+    );
+    await waitUntil(() => lines('marks.log').length > 0 && lines('effects.log').includes('cancel-one'));
+    await handle.cancel();
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'cancelled' });
+    expect(lines('effects.log').filter((l) => l.startsWith('cancel-'))).toEqual([
+      'cancel-one',
+      'cancel-one-undone',
+    ]);
+    expect(stack.notifier.forWorkflow(workflowId).map((m) => m.notification.kind)).toContain('rollback');
+  });
+
+  it('falls back to confirmation when the kill switch engages before a step has executed', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a3', 'ops', [
+        {
+          action: 'shell.exec',
+          params: { command: 'echo ks-one >> effects.log; while [ ! -f go ]; do sleep 0.05; done' },
+        },
+        appendStep('ks-two'),
+      ]),
+    );
+    await waitUntil(() => lines('effects.log').includes('ks-one'));
+    const text = readFileSync(join(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'), 'utf8');
+    const frozen = parsePolicy(`${text}\nkillSwitch: { engaged: true, cap: 0 }\n`);
+    if (!frozen.ok) throw new Error(JSON.stringify(frozen.errors));
+    stack.policy.current = frozen.policy;
+    writeFileSync(sandbox('go'), '');
+
+    const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    expect(status.events[0]).toMatch(
+      /^fell back to confirmation before step 2: .*kill switch caps every agent at rung 0/,
+    );
+    expect(lines('effects.log')).not.toContain('ks-two');
+    const request = stack.notifier
+      .forWorkflow(workflowId)
+      .find((m) => m.notification.kind === 'approval-request')!;
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ approver: 'U0APPR002', stepsHash: request.notification.fields!.stepsHash }],
+    });
+    expect(await handle.result()).toMatchObject({
+      outcome: 'executed',
+      executedSteps: 2,
+      approvedBy: 'U0APPR002',
+    });
+    expect(lines('effects.log')).toContain('ks-two');
+    maybeRecordHistory(handle, 'delegatedTask', 'kill-switch-fallback');
+  });
+
+  it('pings the escalation chain for an unread report, then records the SLA breach', async () => {
+    const { handle, workflowId } = await submit(stack, taskRequest('a5', 'fast', [appendStep('unread')]));
+    const result = await handle.result();
+    maybeRecordHistory(handle, 'delegatedTask', 'rung5-sla-breach');
+    expect(result).toMatchObject({ outcome: 'executed', rung: 5, reportRead: false });
+    const pings = stack.notifier
+      .forWorkflow(workflowId)
+      .filter((m) => m.notification.kind === 'report-escalation');
+    expect(pings.map((p) => p.notification.to)).toEqual(['U0OWNER01', 'channel', 'U0ESCAL01']);
+    expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
+      'executed',
+      'sla-breach',
+    ]);
+  });
+
+  it('delivers a notification late rather than losing it when the notifier fails', async () => {
+    stack.notifier.failNext(3);
+    const { workflowId, handle } = await submit(stack, taskRequest('a2', 'ops', [appendStep('late')]));
+    await stack.notifier.waitFor(() => stack.notifier.forWorkflow(workflowId).length === 1);
+    expect(stack.notifier.forWorkflow(workflowId)[0].notification.kind).toBe('approval-request');
+    await handle.cancel();
+  });
+});
