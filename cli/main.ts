@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { CliError, registerPolicyCommands } from './policy-commands';
+import { registerTaskCommands } from './task-commands';
 
 /**
  * Builds the `ladder` command line. `io` is injected so tests run commands in-process and read
@@ -14,6 +15,7 @@ export function buildProgram(
     .exitOverride()
     .configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: (t) => io.err(t.trimEnd()) });
   registerPolicyCommands(program, io);
+  registerTaskCommands(program, io);
   return program;
 }
 

@@ -62,6 +62,7 @@ const envSchema = z
     LADDER_DEV_DB_PATH: nonEmpty.default('.temporal/dev.db'),
     LADDER_SLACK_PORT: port.default(3000),
     LADDER_EMULATOR_PORT: port.default(3100),
+    LADDER_DEMO_SERVICE_PORT: port.default(4100),
     LADDER_WORKFLOW_BUNDLE: nonEmpty.optional(),
     LADDER_WORKSPACE_ROOT: nonEmpty.default('.temporal/workspace'),
     LADDER_SANDBOX_DIR: nonEmpty.default('.temporal/sandbox'),
@@ -166,6 +167,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Where actions may act: file.write and config.set inside `workspaceRoot`, shell.exec in `sandboxDir`. */
   actions: { workspaceRoot: string; sandboxDir: string; stateDir: string };
+  /** Port of the demo service the run command starts for the example tasks (127.0.0.1 only). */
+  demoServicePort: number;
 }
 
 /**
@@ -259,6 +262,7 @@ function toConfig(e: Env): Config {
       sandboxDir: e.LADDER_SANDBOX_DIR,
       stateDir: e.LADDER_STATE_DIR,
     },
+    demoServicePort: e.LADDER_DEMO_SERVICE_PORT,
   };
 }
 

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/e
 import { loadPolicyFile, PolicyError, formatProblem } from '../policy/loader';
 import { connectClient } from '../worker/connection';
 import { selfCheck } from '../workflows/self-check';
+import { startDemoService } from '../examples/demo-service/server';
 import { startDevServer, type DevServer } from './dev-server';
 import { resolveTemporalCli } from './temporal-cli';
 
@@ -94,6 +95,15 @@ async function main(): Promise<void> {
       }
     });
 
+    // The demo service the example tasks change (its config lives in the workspace the worker seeded).
+    const demoConfig = resolve(ROOT, config.actions.workspaceRoot, 'demo-service', 'config.json');
+    const demo = await startDemoService(demoConfig, config.demoServicePort).catch((err: unknown) => {
+      throw new Error(
+        `the demo service could not listen on 127.0.0.1:${config.demoServicePort} (${(err as Error).message}); set LADDER_DEMO_SERVICE_PORT`,
+      );
+    });
+    children.push({ name: 'demo service', stop: () => demo.close() });
+
     const client = await connectClient(config);
     const workflowId = `self-check/${process.pid}-${Date.now()}`;
     const result = await client.workflow.execute(selfCheck, {
@@ -109,12 +119,16 @@ async function main(): Promise<void> {
     say(`  Temporal UI:  ${config.temporalUiUrl}`);
     say(`  Worker:       ${result.worker.identity} polling task queue "${config.taskQueue}"`);
     say(`  Policy:       ${config.policyPath} (edits are picked up live; a bad edit is refused and logged)`);
+    say(`  Demo service: ${demo.url} (config ${demoConfig}); the example tasks change it`);
     say(`  Self-check:   workflow ${workflowId} completed → ${workflowUiUrl(config, workflowId)}`);
     say();
     say('Try:');
     say(`  temporal workflow list --address ${config.temporal.address} --namespace ${config.namespace}`);
     say(`  open ${config.temporalUiUrl} and look at the self-check workflow`);
     say(`  npm run --silent ladder -- policy explain ${config.policyPath} examples/tasks/rung2-confirm.json`);
+    say('  npm run --silent ladder -- submit examples/tasks/rung4-rollback.json --wait');
+    say('  npm run --silent ladder -- submit examples/tasks/rung2-confirm.json, then approve it:');
+    say('    npm run --silent ladder -- respond <workflowId> approve --as U0DBA0002 --typed orders-db');
     say();
     say('Press Ctrl-C to stop everything this command started.');
   } catch (err) {

@@ -68,6 +68,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
       outcome: null,
       approvedBy: null,
       events: [],
+      stepsHash: input.stepsHash,
     },
   };
   let quotaReply: QuotaReply | undefined;

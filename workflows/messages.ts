@@ -51,6 +51,8 @@ export interface TaskStatus {
   approvedBy: string | null;
   /** Notes in order: fallbacks, rollbacks, escalations. */
   events: string[];
+  /** Hash of the exact steps; an approval must carry it. */
+  stepsHash: string;
 }
 
 /** What the workflow returns. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -13,6 +13,21 @@ export interface DemoService {
   /** How many reloads have been applied (effects counted by tests). */
   reloads(): number;
   close(): Promise<void>;
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolveBody, reject) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString('utf8')));
+    req.on('end', () => {
+      try {
+        resolveBody(text === '' ? undefined : JSON.parse(text));
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    req.on('error', reject);
+  });
 }
 
 /** Checks a loaded config; returns the problems (empty when healthy). */
@@ -41,6 +56,8 @@ export function configProblems(config: unknown): string[] {
  */
 export async function startDemoService(configPath: string, port = 0): Promise<DemoService> {
   let reloads = 0;
+  const deployed: Record<string, string> = {};
+  const replies: Record<string, unknown[]> = {};
   let config: unknown;
   let loadError: string | undefined;
   const load = (): void => {
@@ -70,7 +87,30 @@ export async function startDemoService(configPath: string, port = 0): Promise<De
       reloads++;
       return send(loadError ? 500 : 200, { reloads, error: loadError });
     }
-    if (req.method === 'GET' && req.url === '/config') return send(200, { config, reloads });
+    if (req.method === 'GET' && req.url === '/config') return send(200, { config, reloads, deployed });
+    // A stand-in deploy API and helpdesk for the example tasks: they record what they were asked.
+    if (
+      req.method === 'POST' &&
+      (req.url === '/deploys' || /^\/tickets\/[^/]+\/replies$/.test(req.url ?? ''))
+    ) {
+      void readJson(req).then(
+        (body) => {
+          if (req.url === '/deploys') {
+            const { service, version } = (body ?? {}) as { service?: unknown; version?: unknown };
+            if (typeof service !== 'string' || typeof version !== 'string') {
+              return send(400, { error: 'expected {"service": string, "version": string}' });
+            }
+            deployed[service] = version;
+            return send(201, { service, version });
+          }
+          const ticket = req.url!.split('/')[2];
+          (replies[ticket] ??= []).push(body);
+          return send(201, { ticket, replies: replies[ticket].length });
+        },
+        () => send(400, { error: 'expected a JSON body' }),
+      );
+      return;
+    }
     send(404, { error: `no route ${req.method} ${req.url}` });
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));

@@ -37,6 +37,7 @@ describe('decide on the example policy and tasks', () => {
     ['fallback-out-of-bounds', 2, ['bounds']],
     ['pinned-production-deploy', 2, ['pin:production-deploys']],
     ['self-calibration-lower', 2, ['requested-lower']],
+    ['rollback-bad-config', 4, ['requested-lower']],
   ])('%s runs at rung %i with reasons %j', (name, rung, expectedRules) => {
     const decision = decide(policy, null, exampleTask(name), NO_USAGE);
     expect(decision.refused).toBeNull();
@@ -56,6 +57,7 @@ describe('decide on the example policy and tasks', () => {
         'rung2-confirm',
         'rung3-bounded',
         'rung4-rollback',
+        'rollback-bad-config',
         'rung5-report',
         'self-calibration-lower',
       ].sort(),
@@ -102,7 +104,7 @@ describe('decide on the example policy and tasks', () => {
     const decision = decide(policy, null, task, NO_USAGE);
     expect(decision.effectiveRung).toBe(2);
     expect(decision.bounds.violations).toEqual([
-      { bound: 'hosts', message: 'host "evil.example:8080" is not in bounds (deploy.internal:8080)' },
+      { bound: 'hosts', message: 'host "evil.example:8080" is not in bounds (127.0.0.1:4100)' },
     ]);
   });
 

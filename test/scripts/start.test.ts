@@ -23,6 +23,17 @@ async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<
   }
 }
 
+/** Free ports and temp folders, so a test run never meets a Ladder a developer has running. */
+async function isolatedDirs(): Promise<Record<string, string>> {
+  const base = mkdtempSync(join(tmpdir(), 'ladder-start-dirs-'));
+  return {
+    LADDER_DEMO_SERVICE_PORT: String(await freePort()),
+    LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
+    LADDER_SANDBOX_DIR: join(base, 'sandbox'),
+    LADDER_STATE_DIR: join(base, 'state'),
+  };
+}
+
 describe('the run command (dist/scripts/start.js)', () => {
   beforeAll(() => {
     if (!existsSync(START))
@@ -40,6 +51,7 @@ describe('the run command (dist/scripts/start.js)', () => {
       LADDER_DEV_DB_PATH: dbPath,
       LADDER_TASK_QUEUE: `start-${randomUUID().slice(0, 8)}`,
       TEMPORAL_ADDRESS: '',
+      ...(await isolatedDirs()),
     };
 
     // Twice on the same database: the second start must reuse it (search attributes already registered).
@@ -66,6 +78,8 @@ describe('the run command (dist/scripts/start.js)', () => {
       const children = childPids(run.child.pid!);
       expect(children.map(commandLine).some((c) => c.includes('server start-dev'))).toBe(true);
       expect(children.map(commandLine).some((c) => c.includes('worker/main.js'))).toBe(true);
+      const demo = /Demo service: (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout())![1];
+      expect((await fetch(`${demo}/health`)).status).toBe(200);
 
       run.child.kill('SIGINT');
       expect(await run.exited).toBe(0);
@@ -79,6 +93,7 @@ describe('the run command (dist/scripts/start.js)', () => {
     const run = spawnNode(START, {
       TEMPORAL_ADDRESS: testServerAddress(),
       LADDER_TASK_QUEUE: `start-${randomUUID().slice(0, 8)}`,
+      ...(await isolatedDirs()),
     });
     await run.waitForOutput(/Press Ctrl-C/);
     expect(run.stdout()).toContain(`Using the Temporal cluster at ${testServerAddress()}`);

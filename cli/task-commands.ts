@@ -1,0 +1,225 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
+import { createActionRegistry } from '../activities/actions/registry';
+import { submitTask, TaskValidationError } from '../client/submit-task';
+import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
+import { loadPolicyFile, PolicyError } from '../policy/loader';
+import { connectClient } from '../worker/connection';
+import {
+  approveUpdate,
+  markReportReadUpdate,
+  rejectUpdate,
+  resolveSuggestionUpdate,
+  reviewDraftUpdate,
+  statusQuery,
+  type TaskStatus,
+} from '../workflows/messages';
+import { formatDecision } from './format-decision';
+import { CliError } from './policy-commands';
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+async function withClient<T>(run: (client: Client, config: Config) => Promise<T>): Promise<T> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new CliError(err.problems.map((p) => `Configuration error: ${p}`).join('\n'));
+    throw err;
+  }
+  let client: Client;
+  try {
+    client = await connectClient(config);
+  } catch (err) {
+    throw new CliError(
+      `cannot reach Temporal at ${config.temporal.address}: ${(err as Error).message}. Is Ladder running (scripts/start.sh)?`,
+    );
+  }
+  try {
+    return await run(client, config);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** Polls `status` until the workflow has decided its rung (or finished). */
+async function decided(client: Client, workflowId: string, timeoutMs = 60_000): Promise<TaskStatus> {
+  const handle = client.workflow.getHandle(workflowId);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(statusQuery);
+    if (status.decision || status.phase === 'done') return status;
+    if (Date.now() > deadline)
+      throw new CliError(`${workflowId} has not decided within ${timeoutMs / 1000}s; is a worker running?`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function formatStatus(status: TaskStatus): string {
+  return [
+    `${status.workflowId}: ${status.phase}${status.outcome ? ` (${status.outcome})` : ''}, rung ${status.rung ?? '-'}`,
+    `  step ${Math.min(status.currentStep + 1, status.stepsTotal)} of ${status.stepsTotal}${status.waitingOn ? `; waiting on ${status.waitingOn}` : ''}`,
+    ...(status.approvedBy ? [`  approved by ${status.approvedBy}`] : []),
+    ...status.events.map((e) => `  - ${e}`),
+  ].join('\n');
+}
+
+/** Registers `ladder submit|status|cancel|respond`. */
+export function registerTaskCommands(program: Command, io: Io): void {
+  program
+    .command('submit')
+    .argument('<task>', 'task request JSON file')
+    .option('--wait', 'wait for the task to finish and print its outcome')
+    .description(
+      'validate a task request and start its workflow; prints the workflow id, the decision and a Temporal UI link',
+    )
+    .action(async (file: string, options: { wait?: boolean }) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw new CliError(
+          `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`,
+        );
+      }
+      await withClient(async (client, config) => {
+        let policy;
+        try {
+          policy = loadPolicyFile(config.policyPath).policy;
+        } catch (err) {
+          if (err instanceof PolicyError) throw new CliError(err.message);
+          throw err;
+        }
+        let submission;
+        try {
+          submission = await submitTask(client, raw, {
+            taskQueue: config.taskQueue,
+            policy,
+            actions: createActionRegistry(),
+            uiBaseUrl: config.temporalUiUrl,
+          });
+        } catch (err) {
+          if (err instanceof TaskValidationError) throw new CliError(`${file}: ${err.message}`);
+          throw err;
+        }
+        const { workflowId, handle, existing } = submission;
+        io.out(`${existing ? 'Already submitted' : 'Submitted'}: ${workflowId}`);
+        io.out(`Temporal UI: ${workflowUiUrl(config, workflowId)}`);
+        const status = await decided(client, workflowId);
+        if (status.decision) io.out(formatDecision(status.decision, submission.task.taskId));
+        if (options.wait) {
+          io.out('Waiting for the task to finish…');
+          const result = await handle.result();
+          io.out(
+            `Outcome: ${result.outcome} at rung ${result.rung}; ${result.executedSteps} step(s) executed${result.approvedBy ? `; approved by ${result.approvedBy}` : ''}${result.error ? `; ${result.error}` : ''}`,
+          );
+          for (const e of result.events) io.out(`  - ${e}`);
+        } else if (status.waitingOn) {
+          io.out(
+            `Waiting on ${status.waitingOn}. Answer with: ladder respond ${workflowId} <answer> --as <Slack user id>`,
+          );
+        }
+      });
+    });
+
+  program
+    .command('status')
+    .argument('<workflowId>')
+    .description("a task's rung, decision, current step and who it waits on")
+    .action(async (workflowId: string) => {
+      await withClient(async (client) => {
+        const status = await client.workflow
+          .getHandle(workflowId)
+          .query(statusQuery)
+          .catch((err: Error) => {
+            throw new CliError(`${workflowId}: ${err.message}`);
+          });
+        io.out(formatStatus(status));
+      });
+    });
+
+  program
+    .command('cancel')
+    .argument('<workflowId>')
+    .description('cancel a task; steps that already ran are unwound at rung 4 and above')
+    .action(async (workflowId: string) => {
+      await withClient(async (client) => {
+        await client.workflow
+          .getHandle(workflowId)
+          .cancel()
+          .catch((err: Error) => {
+            throw new CliError(`${workflowId}: ${err.message}`);
+          });
+        io.out(`Cancellation requested for ${workflowId}.`);
+      });
+    });
+
+  program
+    .command('respond')
+    .argument('<workflowId>')
+    .argument('<answer>', 'approve | reject | done | dismiss | accept | decline | read')
+    .requiredOption(
+      '--as <userId>',
+      'Slack user id of the person answering (checked against the policy by the workflow)',
+    )
+    .option('--reason <text>', 'reason (reject, decline)')
+    .option('--typed <name>', 'typed confirmation: the resource name, when the policy asks for it')
+    .description(
+      'answer a waiting task as an operator. Identity comes from --as: this is for people with direct Temporal access; Slack users answer with buttons.',
+    )
+    .action(
+      async (
+        workflowId: string,
+        answer: string,
+        options: { as: string; reason?: string; typed?: string },
+      ) => {
+        await withClient(async (client) => {
+          const handle = client.workflow.getHandle(workflowId);
+          const run = async (): Promise<{ by: string; at: string }> => {
+            switch (answer) {
+              case 'approve': {
+                // The operator approves the steps the workflow is running, as shown by `ladder status`.
+                const { stepsHash } = await handle.query(statusQuery);
+                return handle.executeUpdate(approveUpdate, {
+                  args: [{ approver: options.as, stepsHash, typedConfirmation: options.typed }],
+                });
+              }
+              case 'reject':
+                return handle.executeUpdate(rejectUpdate, {
+                  args: [{ approver: options.as, reason: options.reason ?? '' }],
+                });
+              case 'done':
+              case 'dismiss':
+                return handle.executeUpdate(resolveSuggestionUpdate, {
+                  args: [{ by: options.as, resolution: answer === 'done' ? 'done' : 'dismissed' }],
+                });
+              case 'accept':
+              case 'decline':
+                return handle.executeUpdate(reviewDraftUpdate, {
+                  args: [{ by: options.as, accept: answer === 'accept', reason: options.reason }],
+                });
+              case 'read':
+                return handle.executeUpdate(markReportReadUpdate, { args: [{ by: options.as }] });
+              default:
+                throw new CliError(
+                  `unknown answer "${answer}": expected approve, reject, done, dismiss, accept, decline or read`,
+                );
+            }
+          };
+          try {
+            const receipt = await run();
+            io.out(`Accepted: ${answer} by ${receipt.by} at ${receipt.at}.`);
+          } catch (err) {
+            if (err instanceof CliError) throw err;
+            const cause = (err as Error & { cause?: Error }).cause;
+            throw new CliError(`Refused: ${cause?.message ?? (err as Error).message}`);
+          }
+        });
+      },
+    );
+}

@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { appendStep, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
+import { startTestStack, type TestStack } from '../helpers/temporal';
+
+// `ladder submit|status|respond|cancel` as a user runs them: the built CLI in its own process,
+// against the run's dev server and a real worker polling the task queue it is configured with.
+const BIN = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+const POLICY = resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml');
+
+describe('ladder task commands', () => {
+  let stack: TestStack;
+  let dir: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack('cli', { policy: workflowTestPolicy() });
+    dir = mkdtempSync(join(tmpdir(), 'ladder-cli-task-'));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  function ladder(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    return new Promise((resolveRun) => {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: stack.address,
+          LADDER_TASK_QUEUE: stack.taskQueue,
+          LADDER_POLICY_PATH: POLICY,
+          TEMPORAL_UI_URL: 'http://ui.test',
+        },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => resolveRun({ code: code ?? -1, out, err }));
+    });
+  }
+
+  function taskFile(raw: unknown): string {
+    const file = join(dir, `${(raw as { taskId: string }).taskId}.json`);
+    writeFileSync(file, JSON.stringify(raw));
+    return file;
+  }
+
+  it('submits, shows status, refuses an unauthorised answer, accepts an authorised one', async () => {
+    const raw = taskRequest('a2', 'ops', [appendStep('cli-approved')]);
+    const workflowId = `task/a2/${raw.taskId}`;
+    const submitted = await ladder('submit', taskFile(raw));
+    expect(submitted.code).toBe(0);
+    expect(submitted.out).toContain(`Submitted: ${workflowId}`);
+    expect(submitted.out).toContain(
+      `Temporal UI: http://ui.test/namespaces/default/workflows/${encodeURIComponent(workflowId)}`,
+    );
+    expect(submitted.out).toContain('effective rung:     2 (confirm)');
+
+    const handle = stack.client.workflow.getHandle(workflowId);
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    const status = await ladder('status', workflowId);
+    expect(status.out).toContain(`${workflowId}: awaiting-human, rung 2`);
+    expect(status.out).toContain('waiting on approvers: U0APPR001, U0APPR002');
+
+    const self = await ladder('respond', workflowId, 'approve', '--as', 'U0APPR001');
+    expect(self).toMatchObject({ code: 1 });
+    expect(self.err.trim()).toBe(
+      'Refused: two-person rule: U0APPR001 requested this task and cannot approve it',
+    );
+
+    const ok = await ladder('respond', workflowId, 'approve', '--as', 'U0APPR002');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^Accepted: approve by U0APPR002 at /);
+    expect(await handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
+  });
+
+  it('waits for the outcome with --wait', async () => {
+    const raw = taskRequest('a3', 'ops', [appendStep('cli-wait')]);
+    const r = await ladder('submit', taskFile(raw), '--wait');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Outcome: executed at rung 3; 1 step(s) executed');
+  });
+
+  it('cancels a waiting task', async () => {
+    const raw = taskRequest('a2', 'ops', [appendStep('cli-cancelled')]);
+    await ladder('submit', taskFile(raw));
+    const workflowId = `task/a2/${raw.taskId}`;
+    const r = await ladder('cancel', workflowId);
+    expect(r).toMatchObject({ code: 0, out: `Cancellation requested for ${workflowId}.\n` });
+    expect((await stack.client.workflow.getHandle(workflowId).result()).outcome).toBe('cancelled');
+  });
+
+  it('refuses an invalid task file naming every error, starting nothing', async () => {
+    const raw = {
+      ...taskRequest('a2', 'ops', [{ action: 'shell.exec', params: { command: '' } }]),
+      environment: 'Nope!',
+    };
+    const r = await ladder('submit', taskFile(raw));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('invalid task request:');
+    expect(r.err).toContain('environment: expected an environment name such as staging');
+  });
+
+  it('says clearly when Temporal cannot be reached', async () => {
+    const child = await new Promise<{ code: number; err: string }>((resolveRun) => {
+      const p = spawn(process.execPath, [BIN, 'status', 'task/x/y'], {
+        env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', LADDER_POLICY_PATH: POLICY },
+      });
+      let err = '';
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.on('close', (code) => resolveRun({ code: code ?? -1, err }));
+    });
+    expect(child.code).toBe(1);
+    expect(child.err).toMatch(
+      /^cannot reach Temporal at 127\.0\.0\.1:1: .*Is Ladder running \(scripts\/start\.sh\)\?/,
+    );
+  });
+});
