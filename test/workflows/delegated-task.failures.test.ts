@@ -60,15 +60,22 @@ describe('delegated task failure paths on the real dev server', () => {
     expect(lines('effects.log').filter((l) => l === 'idempotent')).toHaveLength(1);
   });
 
-  it('reminds, then expires an approval nobody gives', async () => {
+  it('reminds, escalates, then expires an approval nobody gives', async () => {
     const { handle, workflowId } = await submit(
       stack,
       taskRequest('a2', 'fast', [appendStep('expired-never')]),
     );
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'expired', executedSteps: 0 });
-    const kinds = stack.notifier.forWorkflow(workflowId).map((m) => m.notification.kind);
-    expect(kinds).toEqual(['approval-request', 'approval-reminder']);
+    const sent = stack.notifier.forWorkflow(workflowId).map((m) => [m.notification.kind, m.notification.to]);
+    // The reminder to the channel, then the escalation contacts due before expiry (1.5 s), in time order.
+    expect(sent).toEqual([
+      ['approval-request', undefined],
+      ['approval-reminder', 'channel'],
+      ['approval-reminder', 'U0OWNER01'],
+      ['approval-reminder', 'channel'],
+    ]);
+    maybeRecordHistory(handle, 'delegatedTask', 'rung2-expired-escalated');
     expect(stack.notifier.forWorkflow(workflowId)[0].updates.at(-1)?.text).toMatch(/^Expired/);
     expect((await handle.describe()).searchAttributes).toMatchObject({ Outcome: ['expired'] });
   });

@@ -1,8 +1,9 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import {
   baseNotification,
   closeMainMessage,
   decisionOf,
+  note,
   post,
   quick,
   record,
@@ -51,15 +52,9 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   // 'awaiting-human' means the request is out; `waiting` was set before posting so an instant click is accepted.
   ctx.status.phase = 'awaiting-human';
   const answered = (): boolean => ctx.human.approval !== undefined || ctx.human.rejection !== undefined;
-  const remindAfter = Math.min(d.approval.remindAfterMs, d.approval.expireAfterMs);
-  let done = await condition(answered, remindAfter);
-  if (!done && remindAfter < d.approval.expireAfterMs) {
-    await post(ctx, 'approval-reminder', {
-      ...baseNotification(ctx, 'approval-reminder', `Still waiting for approval: ${ctx.input.task.title}`),
-      to: 'channel',
-    });
-    done = await condition(answered, d.approval.expireAfterMs - remindAfter);
-  }
+  const done = patched('approval-escalation')
+    ? await awaitWithEscalation(ctx, answered)
+    : await awaitWithReminder(ctx, answered);
   ctx.waiting = null;
   ctx.status.waitingOn = null;
   if (!done) {
@@ -82,4 +77,57 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   await closeMainMessage(ctx, `Approved by ${by} at ${at}; executing.`);
   await record(ctx, 'approved', { by, latencyMs });
   return 'approved';
+}
+
+/** The original wait: one reminder to the channel, then expiry. Kept for workflows started before escalation. */
+async function awaitWithReminder(ctx: TaskContext, answered: () => boolean): Promise<boolean> {
+  const d = decisionOf(ctx);
+  const remindAfter = Math.min(d.approval.remindAfterMs, d.approval.expireAfterMs);
+  let done = await condition(answered, remindAfter);
+  if (!done && remindAfter < d.approval.expireAfterMs) {
+    await post(ctx, 'approval-reminder', {
+      ...baseNotification(ctx, 'approval-reminder', `Still waiting for approval: ${ctx.input.task.title}`),
+      to: 'channel',
+    });
+    done = await condition(answered, d.approval.expireAfterMs - remindAfter);
+  }
+  return done;
+}
+
+/**
+ * Waits for an answer along a timeline from the policy: the reminder to the channel at
+ * `remindAfter`, then each escalation contact whose delay falls before expiry, then expiry.
+ *
+ * @returns whether an answer came before expiry.
+ */
+async function awaitWithEscalation(ctx: TaskContext, answered: () => boolean): Promise<boolean> {
+  const d = decisionOf(ctx);
+  const expireAt = d.approval.expireAfterMs;
+  const timeline = [
+    {
+      at: d.approval.remindAfterMs,
+      to: 'channel',
+      key: 'approval-reminder',
+      text: 'Still waiting for approval',
+    },
+    ...d.escalation.map((e, i) => ({
+      at: e.afterMs,
+      to: e.notify === 'owner' ? (ctx.bundle?.owner ?? 'channel') : e.notify,
+      key: `approval-escalation-${i}`,
+      text: 'Escalated: still waiting for approval',
+    })),
+  ]
+    .filter((step) => step.at < expireAt)
+    .sort((a, b) => a.at - b.at);
+  let waited = 0;
+  for (const step of timeline) {
+    if (await condition(answered, Math.max(0, step.at - waited))) return true;
+    waited = step.at;
+    note(ctx, `approval unanswered after ${Math.round(step.at / 1000)} s: pinged ${step.to}`);
+    await post(ctx, step.key, {
+      ...baseNotification(ctx, 'approval-reminder', `${step.text}: ${ctx.input.task.title}`),
+      to: step.to,
+    });
+  }
+  return condition(answered, Math.max(0, expireAt - waited));
 }
