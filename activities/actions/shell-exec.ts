@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
 import { insideRoot } from './paths';
 import { completeOnce } from './undo-journal';
+
+/** util-linux's setpriv (on Debian and most Linux systems); without it commands run under plain sh. */
+const SETPRIV = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : undefined;
 
 const paramsSchema = z.strictObject({
   command: z.string({ message: 'expected a shell command' }).min(1, { message: 'expected a shell command' }),
@@ -35,7 +39,12 @@ export function runShell(
   ctx: ActionContext,
 ): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], {
+    // Under setpriv --pdeathsig the shell dies with the worker: a crashed worker must not leave a
+    // step running on its own while the retry on another worker runs it again.
+    const [file, args] = SETPRIV
+      ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', 'sh', '-c', command]]
+      : ['sh', ['-c', command]];
+    const child = spawn(file, args, {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: ctx.signal,
