@@ -5,12 +5,17 @@ import type { LoadedPolicy } from '../policy/loader';
 import type { TaskRequest } from '../policy/task';
 import { quotaLedger } from '../workflows/quota-ledger';
 import {
+  addDigestItemSignal,
+  digestWorkflowId,
   quotaUsageQuery,
   quotaWorkflowId,
   releaseQuotaSignal,
   reserveQuotaSignal,
+  type DigestInput,
+  type DigestItem,
   type QuotaRequest,
 } from '../workflows/messages';
+import { reportDigest } from '../workflows/report-digest';
 import { PermanentActionError, type ActionContext, type Draft, type Verification } from './actions/contract';
 import type { ActionRegistry } from './actions/registry';
 import type { Notification, Notifier } from './notify/notifier';
@@ -219,6 +224,34 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
         );
       });
+    },
+
+    /**
+     * Adds an executed task to its agent's digest for the current period, starting the digest
+     * workflow if this is the period's first task.
+     *
+     * @returns the digest's workflow ID.
+     */
+    async addToDigest(args: {
+      periodMs: number;
+      digest: Omit<DigestInput, 'periodEnd'>;
+      item: DigestItem;
+    }): Promise<string> {
+      const now = Date.now();
+      const periodStart = Math.floor(now / args.periodMs) * args.periodMs;
+      const workflowId = digestWorkflowId(
+        deps.taskQueue,
+        args.digest.agentId,
+        new Date(periodStart).toISOString(),
+      );
+      await deps.client.workflow.signalWithStart(reportDigest, {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ ...args.digest, periodEnd: new Date(periodStart + args.periodMs).toISOString() }],
+        signal: addDigestItemSignal,
+        signalArgs: [args.item],
+      });
+      return workflowId;
     },
 
     /** Posts a notification once per key; returns the message ref for later updates. */

@@ -1,6 +1,7 @@
 import {
   CancellationScope,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -33,6 +34,7 @@ import {
   closeMainMessage,
   finish,
   note,
+  notifying,
   post,
   quick,
   record,
@@ -165,11 +167,32 @@ async function runAtRung(
   const base = fromExecution(result);
   if (result.outcome === 'executed') {
     await record(ctx, 'executed', { detail: `${result.executedSteps} step(s)` });
-    if (rung >= 5 && ctx.bundle!.decision.report) {
-      const read = await reportAndAwaitRead(
-        ctx,
-        `${result.executedSteps} step(s) executed: ${ctx.input.task.title}`,
-      );
+    const report = ctx.bundle!.decision.report;
+    if (rung >= 5 && report) {
+      const summary = `${result.executedSteps} step(s) executed: ${ctx.input.task.title}`;
+      if (report.mode === 'digest' && report.periodMs !== null && patched('report-digest')) {
+        const digestId = await notifying.addToDigest({
+          periodMs: report.periodMs,
+          digest: {
+            agentId: ctx.input.task.agent.id,
+            channel: report.channel,
+            owner: ctx.bundle!.owner,
+            escalation: [...ctx.bundle!.decision.escalation],
+            readSlaMs: report.readSlaMs,
+            uiBaseUrl: ctx.input.uiBaseUrl,
+          },
+          item: {
+            workflowId: ctx.workflowId,
+            taskClass: ctx.input.task.taskClass,
+            title: ctx.input.task.title,
+            summary,
+          },
+        });
+        // The digest holds the read SLA for every task in it.
+        note(ctx, `report added to digest ${digestId}`);
+        return base;
+      }
+      const read = await reportAndAwaitRead(ctx, summary);
       return { ...base, reportRead: read };
     }
     await post(

@@ -2,3 +2,4 @@
 export { selfCheck } from './self-check';
 export { delegatedTask } from './delegated-task';
 export { quotaLedger } from './quota-ledger';
+export { reportDigest } from './report-digest';

@@ -145,3 +145,32 @@ export const taskWorkflowId = (agentId: string, taskId: string): string => `task
  */
 export const quotaWorkflowId = (taskQueue: string, agentId: string, taskClass: string, day: string): string =>
   `quota/${taskQueue}/${agentId}/${taskClass}/${day}`;
+
+// ---- report digests (rung 5 with report mode `digest`) ----
+
+/** One executed task in an agent's digest. */
+export interface DigestItem {
+  workflowId: string;
+  taskClass: string;
+  title: string;
+  summary: string;
+}
+/** Input of `reportDigest`: where and when to post, and the read SLA of the class. */
+export interface DigestInput {
+  agentId: string;
+  /** End of the digest period (ISO-8601); the digest is posted then. */
+  periodEnd: string;
+  channel: string;
+  owner: string | null;
+  escalation: { afterMs: number; notify: string }[];
+  readSlaMs: number;
+  uiBaseUrl?: string;
+}
+export interface DigestResult {
+  items: DigestItem[];
+  read: boolean;
+  readBy: string | null;
+}
+export const addDigestItemSignal = defineSignal<[DigestItem]>('addDigestItem');
+export const digestWorkflowId = (taskQueue: string, agentId: string, periodStart: string): string =>
+  `digest/${taskQueue}/${agentId}/${periodStart}`;

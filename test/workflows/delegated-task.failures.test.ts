@@ -4,6 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { parsePolicy } from '../../policy/loader';
 import { TaskValidationError } from '../../client/submit-task';
 import { approveUpdate } from '../../workflows/messages';
+import type { reportDigest } from '../../workflows/report-digest';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
@@ -232,5 +233,22 @@ describe('delegated task failure paths on the real dev server', () => {
     await stack.notifier.waitFor(() => stack.notifier.forWorkflow(workflowId).length === 1);
     expect(stack.notifier.forWorkflow(workflowId)[0].notification.kind).toBe('approval-request');
     await handle.cancel();
+  });
+
+  it('records an SLA breach for an unread digest after pinging its escalation chain', async () => {
+    const { handle } = await submit(stack, taskRequest('a5', 'digest', [appendStep('digest-unread')]));
+    const result = await handle.result();
+    const digestId = /report added to digest (\S+)/.exec(result.events.join('\n'))![1];
+    const digest = await stack.client.workflow.getHandle<typeof reportDigest>(digestId).result();
+    expect(digest).toMatchObject({ read: false, readBy: null });
+    expect(stack.notifier.forWorkflow(digestId).map((m) => [m.notification.kind, m.notification.to])).toEqual(
+      [
+        ['report', undefined],
+        ['report-escalation', 'U0OWNER01'],
+      ],
+    );
+    expect(
+      stack.outcomes.events.filter((e) => e.workflowId === digestId).map((e) => [e.kind, e.taskClass]),
+    ).toEqual([['sla-breach', 'digest']]);
   });
 });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { startDemoService, type DemoService } from '../../examples/demo-service/server';
+import type { reportDigest } from '../../workflows/report-digest';
 import {
   approveUpdate,
   markReportReadUpdate,
@@ -241,5 +242,41 @@ describe('delegated task on the real dev server: one test per rung', () => {
       'report-read',
     ]);
     maybeRecordHistory(handle, 'delegatedTask', 'rung5-read');
+  });
+
+  it('rung 5 in digest mode collects a period’s tasks into one report that holds the read SLA', async () => {
+    const submissions = await Promise.all([
+      submit(stack, taskRequest('a5', 'digest', [appendStep('digest-1')])),
+      submit(stack, taskRequest('a5', 'digest', [appendStep('digest-2')])),
+    ]);
+    const results = await Promise.all(submissions.map((s) => s.handle.result()));
+    expect(results.map((r) => [r.outcome, r.rung, r.reportRead])).toEqual([
+      ['executed', 5, null],
+      ['executed', 5, null],
+    ]);
+    const digestIds = [
+      ...new Set(results.map((r) => /report added to digest (\S+)/.exec(r.events.join('\n'))![1])),
+    ];
+    // Two tasks submitted together land in one 3 s period, or in two when they straddle a boundary.
+    const digests = digestIds.map((id) => stack.client.workflow.getHandle<typeof reportDigest>(id));
+    await stack.notifier.waitFor(() =>
+      digestIds.every((id) => stack.notifier.forWorkflow(id).some((m) => m.notification.kind === 'report')),
+    );
+    const posted = digestIds.map((id) =>
+      stack.notifier.forWorkflow(id).find((m) => m.notification.kind === 'report')!,
+    );
+    expect(posted.map((p) => p.notification.channel)).toEqual(digestIds.map(() => '#digest-reports'));
+    const listed = posted.map((p) => (p.updates.at(-1) ?? p.notification).text).join('\n');
+    expect(listed).toContain('a5 digest test task');
+    expect(listed.match(/^\d+\. \[digest\]/gm)).toHaveLength(2);
+
+    await digests[0].executeUpdate(markReportReadUpdate, { args: [{ by: 'U0READER1' }] });
+    expect(await digests[0].result()).toMatchObject({ read: true, readBy: 'U0READER1' });
+    maybeRecordHistory(digests[0], 'reportDigest', 'read');
+    maybeRecordHistory(submissions[0].handle, 'delegatedTask', 'rung5-digest');
+    const events = stack.outcomes.events
+      .filter((e) => e.workflowId === digestIds[0])
+      .map((e) => [e.kind, e.by]);
+    expect(events).toEqual([['report-read', 'U0READER1']]);
   });
 });

@@ -1,5 +1,5 @@
-import { condition } from '@temporalio/workflow';
 import { workflowNowMs } from '../clock';
+import { awaitReadWithEscalation } from '../read-sla';
 import { baseNotification, decisionOf, note, post, record, type TaskContext } from '../task-context';
 
 /**
@@ -26,23 +26,20 @@ export async function reportAndAwaitRead(ctx: TaskContext, summary: string): Pro
   ctx.status.phase = 'awaiting-report-read';
   ctx.status.waitingOn = `a reader in ${report.channel}`;
   ctx.waiting = 'report';
-  const read = (): boolean => ctx.human.reportRead !== undefined;
-  let waited = 0;
-  let wasRead = false;
-  for (let i = 0; i < d.escalation.length && !wasRead; i++) {
-    const step = d.escalation[i];
-    wasRead = await condition(read, Math.max(0, step.afterMs - waited));
-    waited = step.afterMs;
-    if (wasRead) break;
-    const to = step.notify === 'owner' ? (ctx.bundle?.owner ?? 'channel') : step.notify;
-    note(ctx, `report unread after ${Math.round(step.afterMs / 1000)} s: pinged ${to}`);
-    await post(ctx, `report-escalation-${i}`, {
-      ...baseNotification(ctx, 'report-escalation', `Unread report: ${ctx.input.task.title}`),
-      to,
-      channel: report.channel,
-    });
-  }
-  if (!wasRead) wasRead = await condition(read, Math.max(0, report.readSlaMs - waited));
+  const wasRead = await awaitReadWithEscalation({
+    read: () => ctx.human.reportRead !== undefined,
+    escalation: d.escalation,
+    readSlaMs: report.readSlaMs,
+    ping: async (i, step) => {
+      const to = step.notify === 'owner' ? (ctx.bundle?.owner ?? 'channel') : step.notify;
+      note(ctx, `report unread after ${Math.round(step.afterMs / 1000)} s: pinged ${to}`);
+      await post(ctx, `report-escalation-${i}`, {
+        ...baseNotification(ctx, 'report-escalation', `Unread report: ${ctx.input.task.title}`),
+        to,
+        channel: report.channel,
+      });
+    },
+  });
   ctx.waiting = null;
   ctx.status.waitingOn = null;
   if (!wasRead) {

@@ -1,0 +1,106 @@
+import { condition, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { LadderActivities } from '../activities';
+import type { Notification } from '../activities/notify/notifier';
+import { ActivityProfiles } from './activity-profiles';
+import { workflowNowIso, workflowNowMs } from './clock';
+import {
+  addDigestItemSignal,
+  markReportReadUpdate,
+  type DigestInput,
+  type DigestItem,
+  type DigestResult,
+} from './messages';
+import { awaitReadWithEscalation } from './read-sla';
+
+const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
+
+/**
+ * One agent's report digest for one period (`digest/<queue>/<agent>/<periodStart>`): collects the
+ * tasks executed at rung 5 in the period, posts them together when it ends, and holds the read SLA
+ * and escalation chain for all of them. Tasks that arrive after posting are added to the posted message.
+ */
+export async function reportDigest(input: DigestInput): Promise<DigestResult> {
+  const info = workflowInfo();
+  const items: DigestItem[] = [];
+  let ref: string | null = null;
+  // Set before posting, so a reader who clicks the moment the message appears is accepted.
+  let posted = false;
+  let readBy: { by: string; at: string } | null = null;
+  // Set by the update handler; read through a function so TypeScript does not narrow it to null.
+  const reader = (): { by: string; at: string } | null => readBy;
+
+  const message = (kind: Notification['kind'], text: string): Notification => ({
+    kind,
+    workflowId: info.workflowId,
+    agentId: input.agentId,
+    taskClass: [...new Set(items.map((i) => i.taskClass))].join(', '),
+    channel: input.channel,
+    title: `Digest: ${items.length} task(s) ${input.agentId} did on its own`,
+    text,
+    link: input.uiBaseUrl
+      ? `${input.uiBaseUrl}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}`
+      : undefined,
+  });
+  const listing = (): string =>
+    items.map((i, n) => `${n + 1}. [${i.taskClass}] ${i.title}: ${i.summary}`).join('\n');
+
+  setHandler(addDigestItemSignal, async (item) => {
+    if (items.some((i) => i.workflowId === item.workflowId)) return; // a retried activity signals twice
+    items.push(item);
+    if (ref !== null && readBy === null) {
+      await notifying.updateNotification({
+        ref,
+        notification: { ...message('report', listing()), actions: ['mark-read'] },
+      });
+    }
+  });
+  setHandler(
+    markReportReadUpdate,
+    (args) => {
+      readBy = { by: args.by, at: workflowNowIso() };
+      return { accepted: true as const, by: args.by, at: readBy.at };
+    },
+    {
+      validator: (args) => {
+        if (!posted) throw new Error('the digest has not been posted yet');
+        if (readBy !== null) throw new Error(`already read by ${readBy.by}`);
+        if (!/^[UW][A-Z0-9]{2,}$/.test(args.by)) throw new Error('expected the Slack user id of the reader');
+      },
+    },
+  );
+
+  await sleep(Math.max(0, Date.parse(input.periodEnd) - workflowNowMs()));
+  await condition(() => items.length > 0, '1 minute'); // the task that started the digest signals with its start
+  posted = true;
+  ({ ref } = await notifying.notify({
+    key: `${info.workflowId}/digest`,
+    notification: { ...message('report', listing()), actions: ['mark-read'] },
+  }));
+  const postedAt = workflowNowMs();
+
+  const read = await awaitReadWithEscalation({
+    read: () => readBy !== null,
+    escalation: input.escalation,
+    readSlaMs: input.readSlaMs,
+    ping: async (i, step) => {
+      const to = step.notify === 'owner' ? (input.owner ?? 'channel') : step.notify;
+      await notifying.notify({
+        key: `${info.workflowId}/escalation-${i}`,
+        notification: { ...message('report-escalation', `Unread digest of ${items.length} task(s)`), to },
+      });
+    },
+  });
+  const classes = [...new Set(items.map((i) => i.taskClass))];
+  for (const taskClass of classes) {
+    await notifying.recordOutcome({
+      workflowId: info.workflowId,
+      agentId: input.agentId,
+      taskClass,
+      rung: 5,
+      kind: read ? 'report-read' : 'sla-breach',
+      by: reader()?.by,
+      latencyMs: workflowNowMs() - postedAt,
+    });
+  }
+  return { items, read, readBy: reader()?.by ?? null };
+}
