@@ -116,6 +116,31 @@ describe('delegated task failure paths on the real dev server', () => {
     await Promise.all(submissions.map(({ handle }) => handle.cancel().catch(() => undefined)));
   });
 
+  it('falls back on cost: over the daily budget at decision time, and when concurrent tasks together exceed it', async () => {
+    const over = await submit(
+      stack,
+      taskRequest('a3', 'budget', [{ ...appendStep('too-costly'), costUsd: 5000 }]),
+    );
+    const decided = await waitForStatus(over.handle, (s) => s.phase === 'awaiting-human');
+    expect(decided.rung).toBe(2);
+    expect(decided.decision?.bounds.violations.map((v) => v.bound)).toEqual(['perDay.costUsd']);
+
+    const pair = await Promise.all(
+      ['costly-a', 'costly-b'].map((w) =>
+        submit(stack, taskRequest('a3', 'budget', [{ ...appendStep(w), costUsd: 600 }])),
+      ),
+    );
+    const statuses = await Promise.all(
+      pair.map(({ handle }) =>
+        waitForStatus(handle, (s) => s.phase === 'done' || s.phase === 'awaiting-human'),
+      ),
+    );
+    expect(statuses.map((s) => s.outcome ?? s.phase).sort()).toEqual(['awaiting-human', 'executed']);
+    const fallback = statuses.find((s) => s.phase === 'awaiting-human')!;
+    expect(fallback.events.join('\n')).toMatch(/daily budget: \$600 used, \$600 more exceeds \$1000/);
+    await Promise.all([over, ...pair].map(({ handle }) => handle.cancel().catch(() => undefined)));
+  });
+
   it('takes a burst of 50 concurrent tasks for one agent without an error', async () => {
     const submissions = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
