@@ -89,6 +89,21 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     signal: Context.current().cancellationSignal,
   });
 
+  /** Runs `use` as an activity with the step's handler, its validated params and its action context. */
+  function withHandler<T>(
+    ref: StepRef,
+    use: (handler: ReturnType<ActionRegistry['get']>, params: unknown, ctx: ActionContext) => Promise<T>,
+  ): Promise<T> {
+    return asActivity(async () => {
+      const handler = deps.registry.get(ref.step.action);
+      return use(
+        handler,
+        handler.params.parse(ref.step.params),
+        actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
+      );
+    });
+  }
+
   async function usageOf(agentId: string, taskClass: string, day: string): Promise<Usage> {
     try {
       const usage = await deps.client.workflow
@@ -183,47 +198,25 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     },
 
     async draftStep(ref: StepRef): Promise<Draft> {
-      return asActivity(async () => {
-        const handler = deps.registry.get(ref.step.action);
-        return handler.draft(
-          handler.params.parse(ref.step.params),
-          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
-        );
-      });
+      return withHandler(ref, (handler, params, ctx) => handler.draft(params, ctx));
     },
 
     /** Executes one step once per idempotency key; returns its undo record. */
     async executeStep(ref: StepRef): Promise<unknown> {
-      return asActivity(async () => {
-        const handler = deps.registry.get(ref.step.action);
-        return handler.execute(
-          handler.params.parse(ref.step.params),
-          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
-        );
-      });
+      return withHandler(ref, (handler, params, ctx) => handler.execute(params, ctx));
     },
 
     async compensateStep(ref: StepRef & { undo: unknown }): Promise<void> {
-      return asActivity(async () => {
-        const handler = deps.registry.get(ref.step.action);
-        await handler.compensate(
-          handler.params.parse(ref.step.params),
-          ref.undo,
-          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
-        );
-      });
+      return withHandler(ref, (handler, params, ctx) => handler.compensate(params, ref.undo, ctx));
     },
 
     /** Health check of one executed step; a step without `verify` counts as healthy. */
     async verifyStep(ref: StepRef): Promise<Verification> {
-      return asActivity(async () => {
-        const handler = deps.registry.get(ref.step.action);
-        if (!handler.verify) return { healthy: true, detail: `${ref.step.action} has no health check` };
-        return handler.verify(
-          handler.params.parse(ref.step.params),
-          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
-        );
-      });
+      return withHandler(ref, async (handler, params, ctx) =>
+        handler.verify
+          ? handler.verify(params, ctx)
+          : { healthy: true, detail: `${ref.step.action} has no health check` },
+      );
     },
 
     /**

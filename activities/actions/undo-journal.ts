@@ -2,30 +2,46 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** A write-once journal entry per key under `<stateDir>/<kind>/`. */
+function journalEntry<T>(stateDir: string, kind: 'undo' | 'done', key: string) {
+  const dir = join(stateDir, kind);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
+  return {
+    /** The recorded value, or `undefined` when nothing was recorded for the key. */
+    read(): { value: T } | undefined {
+      try {
+        return { value: (JSON.parse(readFileSync(file, 'utf8')) as { value: T }).value };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    /** Written to a temp file and renamed: a crash never leaves a half-written entry. */
+    write(value: T): void {
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ key, value }));
+      renameSync(tmp, file);
+    },
+  };
+}
+
 /**
  * Returns the undo record for `key`, computing and persisting it the first time only.
  *
  * A retried `execute` (same idempotency key) must not snapshot the state it already changed as the
- * "before", so the first snapshot wins. Written to a temp file and renamed: a crash never leaves a
- * half-written record.
+ * "before", so the first snapshot wins.
  *
  * @param stateDir - folder for journal files (created if missing).
  * @param key - the step's idempotency key.
  * @param snapshot - reads the state to restore; called at most once per key across retries.
  */
 export function recordOnce<T>(stateDir: string, key: string, snapshot: () => T): T {
-  const dir = join(stateDir, 'undo');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { record: T }).record;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const entry = journalEntry<T>(stateDir, 'undo', key);
+  const recorded = entry.read();
+  if (recorded) return recorded.value;
   const record = snapshot();
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ key, record }));
-  renameSync(tmp, file);
+  entry.write(record);
   return record;
 }
 
@@ -35,17 +51,10 @@ export function recordOnce<T>(stateDir: string, key: string, snapshot: () => T):
  * effects without their own idempotency, like shell commands, should be safe to repeat.)
  */
 export async function completeOnce<T>(stateDir: string, key: string, effect: () => Promise<T>): Promise<T> {
-  const dir = join(stateDir, 'done');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { result: T }).result;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const entry = journalEntry<T>(stateDir, 'done', key);
+  const recorded = entry.read();
+  if (recorded) return recorded.value;
   const result = await effect();
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ key, result }));
-  renameSync(tmp, file);
+  entry.write(result);
   return result;
 }
