@@ -1,0 +1,74 @@
+import type { Button, KnownBlock } from '@slack/types';
+import type { Notification } from '../../activities/notify/notifier';
+import { BLOCK_LIMITS, truncate } from './limits';
+
+/** The buttons a task message can offer, by the action names the workflow asks for. */
+const BUTTONS: Record<string, { text: string; style?: 'primary' | 'danger' }> = {
+  approve: { text: 'Approve', style: 'primary' },
+  reject: { text: 'Reject', style: 'danger' },
+  done: { text: 'Done', style: 'primary' },
+  dismiss: { text: 'Dismiss' },
+  accept: { text: 'Accept draft', style: 'primary' },
+  'mark-read': { text: 'Mark as read', style: 'primary' },
+};
+
+const TITLES: Record<Notification['kind'], string> = {
+  suggestion: 'Suggestion',
+  draft: 'Draft for review',
+  'approval-request': 'Approval needed',
+  'approval-reminder': 'Reminder: approval needed',
+  fallback: 'Fell back to confirmation',
+  executed: 'Executed',
+  rollback: 'Rolled back',
+  'rollback-failed': 'INCIDENT: rollback failed',
+  report: 'Report',
+  'report-escalation': 'Unread report',
+  outcome: 'Decided',
+  refused: 'Refused',
+};
+
+/**
+ * Block Kit for one task notification: header, the text (truncated within limits with a link to
+ * the full text), the facts as context, and the offered buttons. Button values carry only the
+ * workflow ID: who clicked comes from Slack's verified payload, never from the button.
+ *
+ * Pure; the message always fits Slack's limits (50 blocks, 3,000 characters per text, 75 per button).
+ */
+export function taskMessageBlocks(n: Notification): KnownBlock[] {
+  const blocks: KnownBlock[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncate(`${TITLES[n.kind]}: ${n.title}`, BLOCK_LIMITS.headerText) },
+    },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(n.text || ' ', BLOCK_LIMITS.sectionText, n.link) },
+    },
+  ];
+  const facts = Object.entries(n.fields ?? {})
+    .filter(([key, value]) => value !== '' && key !== 'stepsHash')
+    .map(([key, value]) => `*${key}:* ${value}`);
+  facts.push(`*agent:* ${n.agentId}`, `*task class:* ${n.taskClass}`);
+  if (n.link) facts.push(`<${n.link}|Open in Temporal UI>`);
+  // Context blocks take at most 10 elements.
+  for (let i = 0; i < facts.length; i += 10) {
+    blocks.push({
+      type: 'context',
+      elements: facts
+        .slice(i, i + 10)
+        .map((text) => ({ type: 'mrkdwn' as const, text: truncate(text, BLOCK_LIMITS.contextElementText) })),
+    });
+  }
+  const buttons = (n.actions ?? [])
+    .filter((a) => BUTTONS[a])
+    .map((a): Button => ({
+      type: 'button',
+      action_id: `ladder_${a.replace('-', '_')}`,
+      text: { type: 'plain_text', text: truncate(BUTTONS[a].text, BLOCK_LIMITS.buttonText) },
+      value: truncate(n.workflowId, BLOCK_LIMITS.buttonValue),
+      ...(BUTTONS[a].style ? { style: BUTTONS[a].style } : {}),
+    }));
+  if (buttons.length > 0)
+    blocks.push({ type: 'actions', block_id: 'ladder_task_actions', elements: buttons });
+  return blocks.slice(0, BLOCK_LIMITS.blocksPerMessage);
+}
