@@ -210,6 +210,19 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       return withHandler(ref, (handler, params, ctx) => handler.compensate(params, ref.undo, ctx));
     },
 
+    /**
+     * Undoes a step whose execution failed part-way, when its handler journaled an undo record
+     * before acting. Returns whether there was anything to undo.
+     */
+    async compensateInterruptedStep(ref: StepRef): Promise<boolean> {
+      return withHandler(ref, async (handler, params, ctx) => {
+        const undo = handler.undoRecordFor?.(params, ctx);
+        if (undo === undefined) return false;
+        await handler.compensate(params, undo, ctx);
+        return true;
+      });
+    },
+
     /** Health check of one executed step; a step without `verify` counts as healthy. */
     async verifyStep(ref: StepRef): Promise<Verification> {
       return withHandler(ref, async (handler, params, ctx) =>

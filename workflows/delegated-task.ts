@@ -203,6 +203,7 @@ async function runAtRung(
     );
   } else if (result.outcome === 'failed') {
     await record(ctx, 'failed', { detail: base.error ?? undefined });
+    await tellFailure(ctx, base);
   }
   return base;
 }
@@ -215,7 +216,21 @@ async function confirmThenExecute(ctx: TaskContext, why?: string): Promise<RungR
   await record(ctx, result.outcome === 'executed' ? 'executed' : 'failed', {
     detail: base.error ?? undefined,
   });
+  if (result.outcome === 'failed') await tellFailure(ctx, base);
   return base;
+}
+
+/** People hear about a failed execution (which step, what error) without having to look for it. */
+async function tellFailure(ctx: TaskContext, result: RungResult): Promise<void> {
+  if (!patched('notify-failed-execution')) return;
+  await post(ctx, 'failed', {
+    ...baseNotification(
+      ctx,
+      'outcome',
+      `Failed after ${result.executedSteps} of ${ctx.input.task.steps.length} step(s): ${result.error ?? 'unknown error'}. Steps that ran were not undone at this rung.`,
+    ),
+    to: ctx.bundle?.owner ?? 'channel',
+  });
 }
 
 function fromExecution(

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
 import { checkHost, httpCall } from './http-call';
 import { insideRoot } from './paths';
-import { recordOnce } from './undo-journal';
+import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
   file: z
@@ -101,6 +101,7 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     await reload(p, ctx, 'reload');
     return undo;
   },
+  undoRecordFor: (_p, ctx) => recordedUndo<ConfigSetUndo>(ctx.stateDir, ctx.idempotencyKey),
   async compensate(p, undo, ctx) {
     const path = insideRoot(ctx.workspaceRoot, undo.file);
     const { doc } = readDoc(path, undo.file);

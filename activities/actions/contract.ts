@@ -59,6 +59,11 @@ export interface ActionHandler<P = unknown, U = unknown> {
   execute(params: P, ctx: ActionContext): Promise<U>;
   /** Reverses `execute`; safe to run more than once. */
   compensate(params: P, undo: U, ctx: ActionContext): Promise<void>;
+  /**
+   * For a step whose `execute` failed: the undo record it journaled before acting, if it got that
+   * far, so the saga can undo a half-done step. Handlers whose effect is all-or-nothing omit it.
+   */
+  undoRecordFor?(params: P, ctx: ActionContext): U | undefined;
   /** Optional health check for the rollback window. */
   verify?(params: P, ctx: ActionContext): Promise<Verification>;
 }

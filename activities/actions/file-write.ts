@@ -4,7 +4,7 @@ import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import type { ActionHandler } from './contract';
 import { insideRoot } from './paths';
-import { recordOnce } from './undo-journal';
+import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
   path: z
@@ -43,6 +43,7 @@ export const fileWrite: ActionHandler<FileWriteParams, FileWriteUndo> = {
     writeFileSync(target, p.content); // same bytes on a retry: idempotent
     return undo;
   },
+  undoRecordFor: (_p, ctx) => recordedUndo<FileWriteUndo>(ctx.stateDir, ctx.idempotencyKey),
   async compensate(_p, undo, ctx) {
     const target = insideRoot(ctx.workspaceRoot, undo.path);
     if (undo.previous === null) rmSync(target, { force: true });

@@ -46,6 +46,14 @@ export function recordOnce<T>(stateDir: string, key: string, snapshot: () => T):
 }
 
 /**
+ * The undo record `recordOnce` journaled for `key`, if any: lets a step that failed after
+ * snapshotting (say, the file was written but the reload failed) still be undone.
+ */
+export function recordedUndo<T>(stateDir: string, key: string): T | undefined {
+  return journalEntry<T>(stateDir, 'undo', key).read()?.value;
+}
+
+/**
  * Runs `effect` once per key: when a previous attempt finished, its recorded result is returned and
  * the effect is not repeated. (An attempt that crashed mid-effect leaves no record and runs again, so
  * effects without their own idempotency, like shell commands, should be safe to repeat.)

@@ -174,6 +174,21 @@ describe('delegated task failure paths on the real dev server', () => {
     );
   });
 
+  it('tells the owner when a rung-3 execution fails part-way, naming the step and error', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a3', 'ops', [
+        appendStep('r3-one'),
+        { action: 'shell.exec', params: { command: 'echo disk full >&2; exit 4' } },
+      ]),
+    );
+    expect(await handle.result()).toMatchObject({ outcome: 'failed', executedSteps: 1 });
+    const failure = stack.notifier.forWorkflow(workflowId).find((m) => m.notification.kind === 'outcome')!;
+    expect(failure.notification.to).toBe('U0OWNER01');
+    expect(failure.notification.text).toMatch(/^Failed after 1 of 2 step\(s\): .*exited with 4: disk full/);
+    expect((await handle.describe()).searchAttributes).toMatchObject({ Outcome: ['failed'] });
+  });
+
   it('unwinds what already ran when cancelled mid-execution', async () => {
     const { handle, workflowId } = await submit(
       stack,

@@ -230,6 +230,38 @@ describe('delegated task on the real dev server: one test per rung', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ rateLimitRps: 50 });
   });
 
+  it('rung 4 undoes a step that failed part-way from the snapshot it journaled before acting', async () => {
+    const file = join(stack.dirs.workspaceRoot, 'half.json');
+    writeFileSync(file, JSON.stringify({ rateLimitRps: 10 }));
+    service ??= await startDemoService(file);
+    // The file is written, then the reload answers 404: the step fails after its effect.
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a4', 'ops', [
+        {
+          action: 'config.set',
+          params: {
+            file: 'half.json',
+            set: { rateLimitRps: 99 },
+            reloadUrl: `${service!.url}/no-such-reload`,
+          },
+        },
+      ]),
+    );
+    const result = await handle.result();
+    // Undoing also asks the broken reload URL, so the rollback cannot be confirmed: an incident,
+    // but the file itself is back to what it was.
+    expect(result).toMatchObject({ outcome: 'rollback-failed', executedSteps: 0 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ rateLimitRps: 10 });
+    expect(stack.notifier.forWorkflow(workflowId).map((m) => m.notification.kind)).toEqual([
+      'rollback-failed',
+    ]);
+    expect(stack.notifier.forWorkflow(workflowId)[0].notification.text).toMatch(
+      /step 1 \(interrupted\): .*answered 404/,
+    );
+    maybeRecordHistory(handle, 'delegatedTask', 'rung4-interrupted-step');
+  });
+
   it('rung 5 executes, reports, and records who read the report', async () => {
     const { handle, workflowId } = await submit(stack, taskRequest('a5', 'ops', [appendStep('rung5')]));
     await waitForStatus(handle, (s) => s.phase === 'awaiting-report-read');

@@ -1,4 +1,4 @@
-import { CancellationScope, CancelledFailure, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
 import {
   acting,
   baseNotification,
@@ -125,8 +125,24 @@ async function unwind(
   return CancellationScope.nonCancellable(async () => {
     ctx.status.phase = 'rolling-back';
     const failures: string[] = [];
+    let undone = 0;
     for (const c of [...compensations].reverse()) {
-      if (!c.done) continue; // the step itself failed: its handler left nothing to undo or reported the error
+      const ref = {
+        workflowId: ctx.workflowId,
+        index: c.index,
+        step: ctx.input.task.steps[c.index],
+        allowedHosts,
+      };
+      if (!c.done) {
+        // The step failed or was cancelled part-way; undo what its handler journaled before acting.
+        if (!patched('compensate-interrupted-step')) continue;
+        try {
+          if (await compensating.compensateInterruptedStep(ref)) undone++;
+        } catch (err) {
+          failures.push(`step ${c.index + 1} (interrupted): ${describeError(err)}`);
+        }
+        continue;
+      }
       try {
         await compensating.compensateStep({
           workflowId: ctx.workflowId,
@@ -135,11 +151,11 @@ async function unwind(
           allowedHosts,
           undo: c.undo,
         });
+        undone++;
       } catch (err) {
         failures.push(`step ${c.index + 1}: ${describeError(err)}`);
       }
     }
-    const undone = compensations.filter((c) => c.done).length;
     if (failures.length === 0) {
       note(ctx, `rolled back ${undone} step(s): ${why}`);
       await post(
