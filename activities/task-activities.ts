@@ -1,12 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { decide, type Decision, type Usage } from '../policy/decide';
+import { decide, type AgentState, type Decision, type Usage } from '../policy/decide';
+import type { Rung } from '../policy/schema';
 import type { LoadedPolicy } from '../policy/loader';
 import type { TaskRequest } from '../policy/task';
 import { quotaLedger } from '../workflows/quota-ledger';
 import {
   addDigestItemSignal,
   digestWorkflowId,
+  killSwitchCapFor,
+  killSwitchQuery,
+  killSwitchWorkflowId,
   quotaUsageQuery,
   quotaWorkflowId,
   releaseQuotaSignal,
@@ -104,6 +108,23 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     });
   }
 
+  /** The run-time kill switch's state for the agent, as `decide` takes it (null: no ledger yet). */
+  async function agentStateOf(agentId: string): Promise<AgentState | null> {
+    try {
+      const state = await deps.client.workflow
+        .getHandle(killSwitchWorkflowId(deps.taskQueue))
+        .query(killSwitchQuery);
+      const cap = killSwitchCapFor(state, agentId);
+      if (cap === undefined) return null;
+      // Until the trust ledger exists the earned rungs are the policy's declared ones.
+      const declared = deps.policy().agents[agentId]?.rungs ?? {};
+      return { earnedRungs: { ...declared }, killSwitchCap: cap as Rung };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null; // never frozen in this deployment
+      throw err;
+    }
+  }
+
   async function usageOf(agentId: string, taskClass: string, day: string): Promise<Usage> {
     try {
       const usage = await deps.client.workflow
@@ -122,7 +143,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       const policy = deps.policy();
       const day = new Date().toISOString().slice(0, 10);
       const usage = await usageOf(task.agent.id, task.taskClass, day);
-      const decision = decide(policy, null, task, usage);
+      const decision = decide(policy, await agentStateOf(task.agent.id), task, usage);
       const bounds = policy.taskClasses[task.taskClass]?.bounds;
       return {
         decision,
@@ -140,7 +161,10 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     async recheckAutonomy(
       task: TaskRequest,
     ): Promise<{ rung: number; reasons: string[]; policyVersion: string }> {
-      const decision = decide(deps.policy(), null, task, { countToday: 0, costTodayUsd: 0 });
+      const decision = decide(deps.policy(), await agentStateOf(task.agent.id), task, {
+        countToday: 0,
+        costTodayUsd: 0,
+      });
       return {
         rung: decision.refused ? 0 : decision.effectiveRung,
         reasons: decision.refused ? [decision.refused.message] : decision.reasons.map((r) => r.message),

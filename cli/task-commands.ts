@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { createActionRegistry } from '../activities/actions/registry';
+import { engageKillSwitch, KillSwitchError, readKillSwitch, releaseKillSwitch } from '../client/kill-switch';
 import { submitTask, TaskValidationError } from '../client/submit-task';
 import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
 import { loadPolicyFile, PolicyError } from '../policy/loader';
@@ -156,6 +157,85 @@ export function registerTaskCommands(program: Command, io: Io): void {
             throw new CliError(`${workflowId}: ${err.message}`);
           });
         io.out(`Cancellation requested for ${workflowId}.`);
+      });
+    });
+
+  const policyOf = (config: Config) => {
+    try {
+      return loadPolicyFile(config.policyPath).policy;
+    } catch (err) {
+      if (err instanceof PolicyError) throw new CliError(err.message);
+      throw err;
+    }
+  };
+  const asCliError = async (run: () => Promise<void>): Promise<void> => {
+    try {
+      await run();
+    } catch (err) {
+      if (err instanceof KillSwitchError) throw new CliError(`Refused: ${err.message}`);
+      throw err;
+    }
+  };
+
+  program
+    .command('freeze')
+    .argument('[agent]', 'one agent; omit to freeze every agent')
+    .requiredOption(
+      '--as <userId>',
+      'Slack user id of the admin engaging it (checked against the policy admins)',
+    )
+    .requiredOption('--reason <text>', 'why (shown to everyone the freeze affects)')
+    .option('--cap <rung>', 'the highest rung allowed while frozen', '0')
+    .description(
+      'kill switch: cap every agent (or one) at a rung at once; unexecuted autonomous steps fall back to confirmation',
+    )
+    .action(async (agent: string | undefined, options: { as: string; reason: string; cap: string }) => {
+      const cap = Number(options.cap);
+      await withClient(async (client, config) =>
+        asCliError(async () => {
+          await engageKillSwitch(
+            client,
+            { taskQueue: config.taskQueue, policy: policyOf(config) },
+            { agentId: agent, cap, by: options.as, reason: options.reason },
+          );
+          io.out(`Kill switch engaged: ${agent ? `agent ${agent}` : 'every agent'} capped at rung ${cap}.`);
+        }),
+      );
+    });
+
+  program
+    .command('unfreeze')
+    .argument('[agent]', 'one agent; omit to release the freeze on every agent')
+    .requiredOption('--as <userId>', 'Slack user id of the admin releasing it')
+    .description('release the kill switch')
+    .action(async (agent: string | undefined, options: { as: string }) => {
+      await withClient(async (client, config) =>
+        asCliError(async () => {
+          await releaseKillSwitch(
+            client,
+            { taskQueue: config.taskQueue, policy: policyOf(config) },
+            { agentId: agent, by: options.as },
+          );
+          io.out(`Kill switch released for ${agent ? `agent ${agent}` : 'every agent'}.`);
+        }),
+      );
+    });
+
+  program
+    .command('kill-switch')
+    .description('show what the run-time kill switch caps now')
+    .action(async () => {
+      await withClient(async (client, config) => {
+        const state = await readKillSwitch(client, config.taskQueue);
+        const lines = [
+          state.all
+            ? `every agent: capped at rung ${state.all.cap} by ${state.all.by} at ${state.all.at}: ${state.all.reason}`
+            : 'every agent: not frozen',
+          ...Object.entries(state.agents).map(
+            ([id, f]) => `${id}: capped at rung ${f.cap} by ${f.by} at ${f.at}: ${f.reason}`,
+          ),
+        ];
+        io.out(lines.join('\n'));
       });
     });
 

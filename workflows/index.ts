@@ -3,3 +3,4 @@ export { selfCheck } from './self-check';
 export { delegatedTask } from './delegated-task';
 export { quotaLedger } from './quota-ledger';
 export { reportDigest } from './report-digest';
+export { killSwitch } from './kill-switch';

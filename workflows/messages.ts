@@ -174,3 +174,30 @@ export interface DigestResult {
 export const addDigestItemSignal = defineSignal<[DigestItem]>('addDigestItem');
 export const digestWorkflowId = (taskQueue: string, agentId: string, periodStart: string): string =>
   `digest/${taskQueue}/${agentId}/${periodStart}`;
+
+// ---- the run-time kill switch (`ladder freeze`, later `/ladder freeze`) ----
+
+/** One engaged freeze: every agent (`agentId` absent) or one agent capped at `cap`. */
+export interface Freeze {
+  agentId?: string;
+  cap: number;
+  by: string;
+  reason: string;
+}
+export interface KillSwitchState {
+  /** The freeze on every agent, if engaged. */
+  all: (Freeze & { at: string }) | null;
+  /** Freezes on single agents, by agent id. */
+  agents: Record<string, Freeze & { at: string }>;
+}
+export const freezeSignal = defineSignal<[Freeze]>('freeze');
+export const unfreezeSignal = defineSignal<[{ agentId?: string; by: string }]>('unfreeze');
+export const killSwitchQuery = defineQuery<KillSwitchState>('killSwitch');
+/** One kill switch per deployment (task queue). */
+export const killSwitchWorkflowId = (taskQueue: string): string => `control/${taskQueue}/kill-switch`;
+
+/** The cap a kill switch state puts on one agent, or undefined when none applies. */
+export function killSwitchCapFor(state: KillSwitchState, agentId: string): number | undefined {
+  const caps = [state.all?.cap, state.agents[agentId]?.cap].filter((c): c is number => c !== undefined);
+  return caps.length > 0 ? Math.min(...caps) : undefined;
+}

@@ -103,6 +103,32 @@ describe('ladder task commands', () => {
     expect(r.err).toContain('environment: expected an environment name such as staging');
   });
 
+  it('engages, shows and releases the kill switch; refuses a non-admin', async () => {
+    const refused = await ladder('freeze', '--as', 'U0APPR001', '--reason', 'test');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^Refused: U0APPR001 is not an admin/);
+
+    const engaged = await ladder(
+      'freeze',
+      'a5',
+      '--as',
+      'U0ADMIN01',
+      '--reason',
+      'audit in progress',
+      '--cap',
+      '2',
+    );
+    expect(engaged).toMatchObject({ code: 0, out: 'Kill switch engaged: agent a5 capped at rung 2.\n' });
+    const shown = await ladder('kill-switch');
+    expect(shown.out).toMatch(
+      /^every agent: not frozen\na5: capped at rung 2 by U0ADMIN01 at .*: audit in progress\n$/,
+    );
+
+    const released = await ladder('unfreeze', 'a5', '--as', 'U0ADMIN01');
+    expect(released.out).toBe('Kill switch released for agent a5.\n');
+    expect((await ladder('kill-switch')).out).toBe('every agent: not frozen\n');
+  });
+
   it('says clearly when Temporal cannot be reached', async () => {
     const child = await new Promise<{ code: number; err: string }>((resolveRun) => {
       const p = spawn(process.execPath, [BIN, 'status', 'task/x/y'], {
