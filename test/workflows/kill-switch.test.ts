@@ -69,7 +69,7 @@ describe('run-time kill switch on the real dev server', () => {
   });
 
   it('makes an in-flight autonomous task fall back to confirmation before its next step', async () => {
-    const { handle, workflowId } = await submit(
+    const { handle } = await submit(
       stack,
       taskRequest('a3', 'ops', [
         {
