@@ -1,0 +1,209 @@
+import type { LoadedPolicy } from './loader';
+import type { Rung } from './schema';
+
+// Pure rules of the trust ledger (DESIGN.md §2): when an agent may be proposed for the next rung
+// of a task class, and where an event demotes it. No I/O, no clock: time comes in as an argument.
+
+/** Counts for one agent × task class since it reached its current rung. All counts are kept so rates can be recomputed. */
+export interface ClassEvidence {
+  /** When the agent reached its current rung (milliseconds since the epoch). */
+  sinceMs: number;
+  /** Human decisions on its tasks (approve or reject, accept or reject a draft). */
+  decided: number;
+  approved: number;
+  /** Approvals that came with edits: not clean. */
+  edited: number;
+  /** Actions the agent took or proposed at this rung (the sample count). */
+  actions: number;
+  /** Human interventions: rejections, cancellations, pauses, manual overrides, manual rollbacks. */
+  interventions: number;
+  /** Executed actions, and defects reported after approval or autonomous execution. */
+  executed: number;
+  defects: number;
+  /** Post-hoc audit: outcomes sampled, and those a reviewer disagreed with. */
+  auditSampled: number;
+  auditDisagreed: number;
+  /** Approvals people had to give at this rung (the friction the next rung removes). */
+  approvalsAsked: number;
+}
+
+/** What the task class has in place that higher rungs need. */
+export interface ClassInfrastructure {
+  boundsDefined: boolean;
+  /** Every action type of the class can be compensated. */
+  compensationForEveryAction: boolean;
+  rollbackDrillPassed: boolean;
+  reportWithReadSla: boolean;
+}
+
+export interface Criterion {
+  criterion:
+    | 'thresholds'
+    | 'cap'
+    | 'clean-period'
+    | 'samples'
+    | 'approval-rate'
+    | 'intervention-rate'
+    | 'defect-escape'
+    | 'audit-disagreement'
+    | 'infrastructure'
+    | 'cost';
+  ok: boolean;
+  /** The numbers behind the verdict, for the proposal message. */
+  detail: string;
+}
+
+export interface PromotionVerdict {
+  eligible: boolean;
+  from: Rung;
+  to: Rung | null;
+  criteria: Criterion[];
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const rate = (num: number, den: number): number => (den === 0 ? 0 : num / den);
+const days = (ms: number): string => `${(ms / 86_400_000).toFixed(1)} d`;
+
+/**
+ * Whether an agent at `from` in a task class has earned a proposal for `from + 1`, with every
+ * criterion and its numbers: enough clean operation (period **and** samples; calendar time alone
+ * never promotes), rates within the policy's thresholds, the infrastructure the next rung needs,
+ * and being wrong at the next rung costing less than the friction at this one.
+ *
+ * There are no implicit defaults: without thresholds for the next rung, promotion is impossible.
+ *
+ * @param nowMs - current time in milliseconds since the epoch.
+ */
+export function promotionVerdict(
+  policy: LoadedPolicy,
+  taskClass: string,
+  from: Rung,
+  evidence: ClassEvidence,
+  infrastructure: ClassInfrastructure,
+  nowMs: number,
+): PromotionVerdict {
+  if (from >= 5)
+    return {
+      eligible: false,
+      from,
+      to: null,
+      criteria: [{ criterion: 'cap', ok: false, detail: 'already at rung 5, the top' }],
+    };
+  const to = (from + 1) as Rung;
+  const thresholds = policy.promotion[`to${to}` as `to${1 | 2 | 3 | 4 | 5}`];
+  if (!thresholds) {
+    return {
+      eligible: false,
+      from,
+      to,
+      criteria: [
+        {
+          criterion: 'thresholds',
+          ok: false,
+          detail: `policy ${policy.versionId} sets no thresholds for promotion into rung ${to}: promotion is impossible until it does`,
+        },
+      ],
+    };
+  }
+  const cap = policy.taskClasses[taskClass]?.cap ?? 0;
+  const approvalRate = rate(evidence.approved - evidence.edited, evidence.decided);
+  const interventionRate = rate(evidence.interventions, evidence.actions);
+  const defectEscape = rate(evidence.defects, evidence.executed);
+  const disagreement = rate(evidence.auditDisagreed, evidence.auditSampled);
+  const period = nowMs - evidence.sinceMs;
+
+  const missing: string[] = [];
+  if (to >= 3 && !infrastructure.boundsDefined) missing.push('bounds');
+  if (to >= 4 && !infrastructure.compensationForEveryAction)
+    missing.push('a compensation for every action type');
+  if (to >= 4 && !infrastructure.rollbackDrillPassed) missing.push('a passed rollback drill');
+  if (to >= 5 && !infrastructure.reportWithReadSla) missing.push('a report channel with a read SLA');
+
+  // Cost of being wrong at the next rung vs the friction of this one, over the same sample.
+  const errorRate = Math.max(1 - approvalRate, defectEscape, disagreement);
+  const costWrong = errorRate * evidence.actions * thresholds.costOfMistakeUsd;
+  const friction = evidence.approvalsAsked * thresholds.minutesPerApproval * thresholds.costPerMinuteUsd;
+
+  const criteria: Criterion[] = [
+    { criterion: 'cap', ok: to <= cap, detail: `task class cap ${cap}` },
+    {
+      criterion: 'clean-period',
+      ok: period >= thresholds.minCleanPeriod,
+      detail: `${days(period)} at rung ${from}, needs ${days(thresholds.minCleanPeriod)}`,
+    },
+    {
+      criterion: 'samples',
+      ok: evidence.actions >= thresholds.minSamples,
+      detail: `${evidence.actions} samples, needs ${thresholds.minSamples}`,
+    },
+    {
+      criterion: 'approval-rate',
+      ok: evidence.decided > 0 && approvalRate >= thresholds.minApprovalRate,
+      detail: `${pct(approvalRate)} clean approvals (${evidence.approved - evidence.edited} of ${evidence.decided}), needs ≥ ${pct(thresholds.minApprovalRate)}`,
+    },
+    {
+      criterion: 'intervention-rate',
+      ok: interventionRate <= thresholds.maxInterventionRate,
+      detail: `${pct(interventionRate)} interventions, allows ≤ ${pct(thresholds.maxInterventionRate)}`,
+    },
+    {
+      criterion: 'defect-escape',
+      ok: defectEscape <= thresholds.maxDefectEscapeRate,
+      detail: `${pct(defectEscape)} defects escaped (${evidence.defects} of ${evidence.executed}), allows ≤ ${pct(thresholds.maxDefectEscapeRate)}`,
+    },
+    {
+      criterion: 'audit-disagreement',
+      ok: disagreement <= thresholds.maxAuditDisagreement,
+      detail: `${pct(disagreement)} audit disagreement (${evidence.auditDisagreed} of ${evidence.auditSampled}), allows ≤ ${pct(thresholds.maxAuditDisagreement)}`,
+    },
+    {
+      criterion: 'infrastructure',
+      ok: missing.length === 0,
+      detail:
+        missing.length === 0
+          ? `rung ${to} infrastructure in place`
+          : `rung ${to} needs ${missing.join(', ')}`,
+    },
+    {
+      criterion: 'cost',
+      ok: costWrong < friction,
+      detail: `being wrong at rung ${to} ≈ $${costWrong.toFixed(2)} (${pct(errorRate)} × ${evidence.actions} × $${thresholds.costOfMistakeUsd}) vs friction now $${friction.toFixed(2)} (${evidence.approvalsAsked} approvals × ${thresholds.minutesPerApproval} min × $${thresholds.costPerMinuteUsd})`,
+    },
+  ];
+  return { eligible: criteria.every((c) => c.ok), from, to, criteria };
+}
+
+/** Events that move an agent down at once. */
+export type DemotionEvent =
+  | { kind: 'defect' | 'incident' }
+  | { kind: 'rollback-failed' | 'rollback-did-not-fire' | 'bounds-missed' | 'sla-breach' }
+  | { kind: 'environment-change'; what: 'model' | 'prompt' | 'data source'; from: string; to: string };
+
+/**
+ * Where an event puts an agent that is at `current`, or null when it stays. Demotion is immediate
+ * and may drop several rungs; it never raises a rung.
+ */
+export function demotionFor(
+  policy: LoadedPolicy,
+  current: Rung,
+  event: DemotionEvent,
+): { to: Rung; cause: string } | null {
+  const d = policy.demotion;
+  let to: number;
+  let cause: string;
+  switch (event.kind) {
+    case 'defect':
+    case 'incident':
+      to = Math.min(current, d.incidentRung);
+      cause = `a wrong action with a real consequence (${event.kind}) sends the agent to the incident rung ${d.incidentRung}`;
+      break;
+    case 'environment-change':
+      to = Math.min(current, d.environmentChangeRung);
+      cause = `new ${event.what} (${event.from} → ${event.to}): re-evaluation from rung ${d.environmentChangeRung}`;
+      break;
+    default:
+      to = Math.max(0, current - d.unanticipatedFailureDrop);
+      cause = `an unanticipated failure (${event.kind}) drops ${d.unanticipatedFailureDrop} rung(s)`;
+  }
+  return to < current ? { to: to as Rung, cause } : null;
+}
