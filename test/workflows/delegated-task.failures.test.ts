@@ -187,6 +187,7 @@ describe('delegated task failure paths on the real dev server', () => {
     expect(failure.notification.to).toBe('U0OWNER01');
     expect(failure.notification.text).toMatch(/^Failed after 1 of 2 step\(s\): .*exited with 4: disk full/);
     expect((await handle.describe()).searchAttributes).toMatchObject({ Outcome: ['failed'] });
+    maybeRecordHistory(handle, 'delegatedTask', 'rung3-failed-notice');
   });
 
   it('unwinds what already ran when cancelled mid-execution', async () => {
