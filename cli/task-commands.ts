@@ -72,6 +72,14 @@ function formatStatus(status: TaskStatus): string {
 
 /** Registers `ladder submit|status|cancel|respond`. */
 export function registerTaskCommands(program: Command, io: Io): void {
+  const policyOf = (config: Config) => {
+    try {
+      return loadPolicyFile(config.policyPath).policy;
+    } catch (err) {
+      if (err instanceof PolicyError) throw new CliError(err.message);
+      throw err;
+    }
+  };
   program
     .command('submit')
     .argument('<task>', 'task request JSON file')
@@ -89,13 +97,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
         );
       }
       await withClient(async (client, config) => {
-        let policy;
-        try {
-          policy = loadPolicyFile(config.policyPath).policy;
-        } catch (err) {
-          if (err instanceof PolicyError) throw new CliError(err.message);
-          throw err;
-        }
+        const policy = policyOf(config);
         let submission;
         try {
           submission = await submitTask(client, raw, {
@@ -160,14 +162,6 @@ export function registerTaskCommands(program: Command, io: Io): void {
       });
     });
 
-  const policyOf = (config: Config) => {
-    try {
-      return loadPolicyFile(config.policyPath).policy;
-    } catch (err) {
-      if (err instanceof PolicyError) throw new CliError(err.message);
-      throw err;
-    }
-  };
   const asCliError = async (run: () => Promise<void>): Promise<void> => {
     try {
       await run();

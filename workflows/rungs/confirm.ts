@@ -9,6 +9,7 @@ import {
   record,
   type TaskContext,
 } from '../task-context';
+import type { Notification } from '../../activities/notify/notifier';
 import { workflowNowMs } from '../clock';
 
 export type ApprovalResult = 'approved' | 'rejected' | 'expired';
@@ -38,15 +39,10 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   await post(
     ctx,
     `approval-request${why ? '-fallback' : ''}`,
-    {
-      ...baseNotification(ctx, 'approval-request', text),
-      fields: {
-        ...baseNotification(ctx, 'approval-request', text).fields,
-        stepsHash: ctx.input.stepsHash,
-        approvers: d.approvers.join(', '),
-      },
-      actions: ['approve', 'reject'],
-    },
+    withFields(baseNotification(ctx, 'approval-request', text), {
+      stepsHash: ctx.input.stepsHash,
+      approvers: d.approvers.join(', '),
+    }),
     true,
   );
   // 'awaiting-human' means the request is out; `waiting` was set before posting so an instant click is accepted.
@@ -130,4 +126,9 @@ async function awaitWithEscalation(ctx: TaskContext, answered: () => boolean): P
     });
   }
   return condition(answered, Math.max(0, expireAt - waited));
+}
+
+/** The approval request: the base notification plus the facts an approver needs, with Approve and Reject. */
+function withFields(n: Notification, fields: Record<string, string>): Notification {
+  return { ...n, fields: { ...n.fields, ...fields }, actions: ['approve', 'reject'] };
 }
