@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createActionRegistry } from '../activities/actions/registry';
 import { LogNotifier } from '../activities/notify/log';
+import { SlackNotifier } from '../activities/notify/slack';
 import { RecordingOutcomes } from '../activities/outcomes';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
@@ -48,8 +49,12 @@ async function main(): Promise<void> {
       client,
       taskQueue: config.taskQueue,
       ...dirs,
-      // Until a Slack notifier is configured (issue 5), people's messages go to the log.
-      notifier: new LogNotifier(log.child({ component: 'notify' })),
+      // With Slack credentials, messages go to Slack; without them (until the local emulator is
+      // wired into the run command) they go to the log.
+      notifier:
+        config.slack.kind === 'emulator'
+          ? new LogNotifier(log.child({ component: 'notify' }))
+          : new SlackNotifier(config.slack.botToken),
       outcomes: new RecordingOutcomes(log.child({ component: 'outcomes' })),
     },
     workflows:

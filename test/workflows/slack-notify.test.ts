@@ -1,0 +1,44 @@
+import { SlackNotifier } from '../../activities/notify/slack';
+import { startSlackWebApi, type SlackWebApiEmulator } from '../../slack/emulator/web-api';
+import { approveUpdate } from '../../workflows/messages';
+import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
+import { startTestStack, type TestStack } from '../helpers/temporal';
+
+// The task workflow posting through the Slack notifier to the emulated Web API: a 429 delays the
+// approval request (Temporal retries the notify activity) but does not lose it, and the decision
+// is written into the same message afterwards.
+describe('task notifications through the Slack Web API', () => {
+  let api: SlackWebApiEmulator;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    api = await startSlackWebApi();
+    stack = await startTestStack('slack-notify', {
+      policy: workflowTestPolicy(),
+      activityDeps: { notifier: new SlackNotifier('xoxb-test', api.apiUrl) },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await api?.close();
+  });
+
+  it('delivers the approval request after a 429 and updates it in place once approved', async () => {
+    api.injectFault({ kind: 'rate-limited', retryAfterSeconds: 1 }, { method: 'chat.postMessage', times: 2 });
+    const { handle } = await submit(stack, taskRequest('a2', 'ops', [appendStep('via-slack')]));
+    const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    const posts = api.calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.status);
+    expect(posts).toEqual([429, 429, 200]);
+    const [message] = api.messages('#ops');
+    expect(JSON.stringify(message.blocks)).toContain('Approval needed');
+
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ approver: 'U0APPR002', stepsHash: status.stepsHash }],
+    });
+    expect((await handle.result()).outcome).toBe('executed');
+    const updated = api.messages('#ops').find((m) => m.ts === message.ts)!;
+    expect(updated.edits).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(updated.blocks)).toMatch(/Approved by U0APPR002 at/);
+    expect(JSON.stringify(updated.blocks)).not.toContain('ladder_approve');
+  });
+});
