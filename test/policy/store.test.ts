@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import type { LoadedPolicy } from '../../policy/loader';
 import { PolicyError } from '../../policy/loader';
 import { PolicyStore } from '../../policy/store';
+import { waitUntil } from '../helpers/wait';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'policy.yaml');
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('PolicyStore', () => {
   let path: string;
@@ -42,12 +35,12 @@ describe('PolicyStore', () => {
 
     const good = readFileSync(EXAMPLE, 'utf8');
     writeFileSync(path, good.replace("version: '2026.11.1'", "version: '2026.11.2'"));
-    await waitFor(() => changes.length === 1);
+    await waitUntil(() => changes.length === 1);
     expect(store.current().version).toBe('2026.11.2');
     expect(store.current().versionId).not.toBe(first);
 
     writeFileSync(path, good.replace('cap: 4\n', 'cap: many\n'));
-    await waitFor(() => errors.length === 1);
+    await waitUntil(() => errors.length === 1);
     expect(errors[0].problems).toEqual([expect.objectContaining({ path: 'taskClasses.deploy.cap' })]);
     expect(store.current().version).toBe('2026.11.2');
 
@@ -55,7 +48,7 @@ describe('PolicyStore', () => {
     const next = `${path}.tmp`;
     writeFileSync(next, good.replace("version: '2026.11.1'", "version: '2026.11.3'"));
     renameSync(next, path);
-    await waitFor(() => changes.length === 2);
+    await waitUntil(() => changes.length === 2);
     expect(store.current().version).toBe('2026.11.3');
   });
 

@@ -7,20 +7,13 @@ import { freePort } from '../helpers/ports';
 import { childPids, commandLine, isAlive, spawnNode } from '../helpers/processes';
 import { testServerAddress } from '../helpers/temporal';
 import { TEST_ENV } from '../setup/shared-state';
+import { waitUntil } from '../helpers/wait';
 
 // The README's run command, exercised as a user would: real processes, real ports, Ctrl-C (SIGINT).
 const START = resolve(__dirname, '..', '..', 'dist', 'scripts', 'start.js');
 
 function temporalCli(): string {
   return process.env[TEST_ENV.cliPath]!;
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Free ports and temp folders, so a test run never meets a Ladder a developer has running. */

@@ -8,19 +8,13 @@ import type { reportDigest } from '../../workflows/report-digest';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
+import { waitUntil } from '../helpers/wait';
 
 describe('delegated task failure paths on the real dev server', () => {
   let stack: TestStack;
   const sandbox = (file: string): string => join(stack.dirs.sandboxDir, file);
   const lines = (file: string): string[] =>
     existsSync(sandbox(file)) ? readFileSync(sandbox(file), 'utf8').split('\n').filter(Boolean) : [];
-  const waitUntil = async (condition: () => boolean, timeoutMs = 60_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   beforeAll(async () => {
     stack = await startTestStack('failures', { policy: workflowTestPolicy() });

@@ -9,6 +9,7 @@ import { spawnNode, isAlive, type Spawned } from '../helpers/processes';
 import { appendStep, taskRequest, workflowTestPolicy } from '../helpers/tasks';
 import { testServerAddress } from '../helpers/temporal';
 import { TEST_ENV } from '../setup/shared-state';
+import { waitUntil } from '../helpers/wait';
 
 // A worker killed with SIGKILL in the middle of a multi-step task: another worker finishes it, and
 // every effect lands exactly once (counted in the handler's target, effects.log).
@@ -22,13 +23,6 @@ describe('a worker killed mid-task', () => {
   const lines = (file: string): string[] => {
     const path = join(base, 'sandbox', file);
     return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
-  };
-  const waitUntil = async (condition: () => boolean, timeoutMs = 60_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 50));
-    }
   };
   const startWorker = async (): Promise<Spawned> => {
     const worker = spawnNode(WORKER, env);
