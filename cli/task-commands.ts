@@ -184,6 +184,8 @@ export function registerTaskCommands(program: Command, io: Io): void {
       'kill switch: cap every agent (or one) at a rung at once; unexecuted autonomous steps fall back to confirmation',
     )
     .action(async (agent: string | undefined, options: { as: string; reason: string; cap: string }) => {
+      if (!/^[0-5]$/.test(options.cap))
+        throw new CliError(`--cap: expected a rung from 0 to 5, got "${options.cap}"`);
       const cap = Number(options.cap);
       await withClient(async (client, config) =>
         asCliError(async () => {

@@ -107,6 +107,8 @@ describe('ladder task commands', () => {
     const refused = await ladder('freeze', '--as', 'U0APPR001', '--reason', 'test');
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/^Refused: U0APPR001 is not an admin/);
+    const badCap = await ladder('freeze', '--as', 'U0ADMIN01', '--reason', 'test', '--cap', 'none');
+    expect(badCap).toMatchObject({ code: 1, err: '--cap: expected a rung from 0 to 5, got "none"\n' });
 
     const engaged = await ladder(
       'freeze',
