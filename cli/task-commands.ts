@@ -2,20 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { createActionRegistry } from '../activities/actions/registry';
+import { answerTask, type TaskAnswer } from '../client/answer-task';
 import { engageKillSwitch, KillSwitchError, readKillSwitch, releaseKillSwitch } from '../client/kill-switch';
 import { submitTask, TaskValidationError } from '../client/submit-task';
 import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
 import { loadPolicyFile, PolicyError } from '../policy/loader';
 import { connectClient } from '../worker/connection';
-import {
-  approveUpdate,
-  markReportReadUpdate,
-  rejectUpdate,
-  resolveSuggestionUpdate,
-  reviewDraftUpdate,
-  statusQuery,
-  type TaskStatus,
-} from '../workflows/messages';
+import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
 import { CliError } from './policy-commands';
 
@@ -254,47 +247,36 @@ export function registerTaskCommands(program: Command, io: Io): void {
         answer: string,
         options: { as: string; reason?: string; typed?: string },
       ) => {
+        const answers: Record<string, (stepsHash: () => Promise<string>) => Promise<TaskAnswer>> = {
+          // The operator approves the steps the workflow is running, as shown by `ladder status`.
+          approve: async (hash) => ({
+            kind: 'approve',
+            stepsHash: await hash(),
+            typedConfirmation: options.typed,
+          }),
+          reject: async () => ({ kind: 'reject', reason: options.reason ?? '' }),
+          done: async () => ({ kind: 'done' }),
+          dismiss: async () => ({ kind: 'dismiss' }),
+          accept: async () => ({ kind: 'accept' }),
+          decline: async () => ({ kind: 'decline', reason: options.reason }),
+          read: async () => ({ kind: 'read' }),
+        };
+        const build = answers[answer];
+        if (!build) {
+          throw new CliError(
+            `unknown answer "${answer}": expected approve, reject, done, dismiss, accept, decline or read`,
+          );
+        }
         await withClient(async (client) => {
           const handle = client.workflow.getHandle(workflowId);
-          const run = async (): Promise<{ by: string; at: string }> => {
-            switch (answer) {
-              case 'approve': {
-                // The operator approves the steps the workflow is running, as shown by `ladder status`.
-                const { stepsHash } = await handle.query(statusQuery);
-                return handle.executeUpdate(approveUpdate, {
-                  args: [{ approver: options.as, stepsHash, typedConfirmation: options.typed }],
-                });
-              }
-              case 'reject':
-                return handle.executeUpdate(rejectUpdate, {
-                  args: [{ approver: options.as, reason: options.reason ?? '' }],
-                });
-              case 'done':
-              case 'dismiss':
-                return handle.executeUpdate(resolveSuggestionUpdate, {
-                  args: [{ by: options.as, resolution: answer === 'done' ? 'done' : 'dismissed' }],
-                });
-              case 'accept':
-              case 'decline':
-                return handle.executeUpdate(reviewDraftUpdate, {
-                  args: [{ by: options.as, accept: answer === 'accept', reason: options.reason }],
-                });
-              case 'read':
-                return handle.executeUpdate(markReportReadUpdate, { args: [{ by: options.as }] });
-              default:
-                throw new CliError(
-                  `unknown answer "${answer}": expected approve, reject, done, dismiss, accept, decline or read`,
-                );
-            }
-          };
-          try {
-            const receipt = await run();
-            io.out(`Accepted: ${answer} by ${receipt.by} at ${receipt.at}.`);
-          } catch (err) {
-            if (err instanceof CliError) throw err;
-            const cause = (err as Error & { cause?: Error }).cause;
-            throw new CliError(`Refused: ${cause?.message ?? (err as Error).message}`);
-          }
+          const result = await answerTask(
+            client,
+            workflowId,
+            options.as,
+            await build(async () => (await handle.query(statusQuery)).stepsHash),
+          );
+          if (!result.ok) throw new CliError(`Refused: ${result.reason}`);
+          io.out(`Accepted: ${answer} by ${result.receipt.by} at ${result.receipt.at}.`);
         });
       },
     );

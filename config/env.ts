@@ -72,6 +72,7 @@ const envSchema = z
       .startsWith('xoxb-', { message: 'expected a bot token starting with xoxb-' })
       .optional(),
     SLACK_SIGNING_SECRET: nonEmpty.optional(),
+    LADDER_EMULATOR_SIGNING_SECRET: nonEmpty.optional(),
     SLACK_APP_TOKEN: z
       .string()
       .startsWith('xapp-', { message: 'expected an app token starting with xapp-' })
@@ -151,7 +152,17 @@ export type TemporalTarget =
 export type SlackTarget =
   | { kind: 'http'; botToken: string; signingSecret: string; port: number }
   | { kind: 'socket'; botToken: string; appToken: string; signingSecret?: string }
-  | { kind: 'emulator'; port: number; emulatorPort: number };
+  | {
+      kind: 'emulator';
+      port: number;
+      emulatorPort: number;
+      /** The emulator's Web API, e.g. http://127.0.0.1:3100/api/. */
+      apiUrl: string;
+      /** The emulator accepts any `xoxb-` token; this one says where it came from. */
+      botToken: string;
+      /** Shared by the emulator and the app; the run command picks a fresh one per run. */
+      signingSecret?: string;
+    };
 
 /** The validated configuration every Ladder process (worker, start script, CLI, Slack app) reads. */
 export interface Config {
@@ -228,7 +239,14 @@ function toConfig(e: Env): Config {
         };
   const slack: SlackTarget =
     e.SLACK_BOT_TOKEN === undefined
-      ? { kind: 'emulator', port: e.LADDER_SLACK_PORT, emulatorPort: e.LADDER_EMULATOR_PORT }
+      ? {
+          kind: 'emulator',
+          port: e.LADDER_SLACK_PORT,
+          emulatorPort: e.LADDER_EMULATOR_PORT,
+          apiUrl: `http://127.0.0.1:${e.LADDER_EMULATOR_PORT}/api/`,
+          botToken: 'xoxb-ladder-local-emulator',
+          signingSecret: e.LADDER_EMULATOR_SIGNING_SECRET,
+        }
       : e.SLACK_APP_TOKEN !== undefined
         ? {
             kind: 'socket',

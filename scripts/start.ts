@@ -1,10 +1,13 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
 import { loadPolicyFile, PolicyError, formatProblem } from '../policy/loader';
 import { connectClient } from '../worker/connection';
 import { selfCheck } from '../workflows/self-check';
 import { startDemoService } from '../examples/demo-service/server';
+import { policyPeopleAndChannels } from '../slack/emulator/policy-people';
+import { startSlackEmulator, type SlackEmulator } from '../slack/emulator/server';
 import { startDevServer, type DevServer } from './dev-server';
 import { resolveTemporalCli } from './temporal-cli';
 
@@ -86,6 +89,24 @@ async function main(): Promise<void> {
       );
     }
 
+    // Without Slack credentials, the local emulator plays Slack: it must be up before the worker
+    // posts and the app answers, and both sign with a secret picked fresh for this run.
+    let emulator: SlackEmulator | undefined;
+    if (config.slack.kind === 'emulator') {
+      process.env.LADDER_EMULATOR_SIGNING_SECRET ??= randomBytes(16).toString('hex');
+      const policy = loadPolicyFile(config.policyPath).policy;
+      emulator = await startSlackEmulator({
+        port: config.slack.emulatorPort,
+        ...policyPeopleAndChannels(policy),
+      }).catch((err: unknown) => {
+        throw new Error(
+          `the Slack emulator could not listen on 127.0.0.1:${(config.slack as { emulatorPort: number }).emulatorPort} (${(err as Error).message}); set LADDER_EMULATOR_PORT`,
+        );
+      });
+      const started = emulator;
+      children.push({ name: 'Slack emulator', stop: () => started.close() });
+    }
+
     const worker = await startWorkerProcess();
     children.push({ name: 'worker', stop: () => stopChild(worker) });
     worker.once('exit', (code) => {
@@ -94,6 +115,22 @@ async function main(): Promise<void> {
         void stopAll(1);
       }
     });
+
+    const slackApp = await startChild('slack', 'Slack app');
+    children.push({ name: 'Slack app', stop: () => stopChild(slackApp.child) });
+    slackApp.child.once('exit', (code) => {
+      if (!stopping) {
+        process.stderr.write(`The Slack app exited unexpectedly (code ${code}).\n`);
+        void stopAll(1);
+      }
+    });
+    if (emulator && slackApp.url) {
+      emulator.connectApp({
+        url: slackApp.url,
+        signingSecret: process.env.LADDER_EMULATOR_SIGNING_SECRET!,
+        timeoutMs: 3000,
+      });
+    }
 
     // The demo service the example tasks change (its config lives in the workspace the worker seeded).
     const demoConfig = resolve(ROOT, config.actions.workspaceRoot, 'demo-service', 'config.json');
@@ -119,10 +156,22 @@ async function main(): Promise<void> {
     say(`  Temporal UI:  ${config.temporalUiUrl}`);
     say(`  Worker:       ${result.worker.identity} polling task queue "${config.taskQueue}"`);
     say(`  Policy:       ${config.policyPath} (edits are picked up live; a bad edit is refused and logged)`);
+    if (emulator) {
+      say(`  Slack:        local emulator at ${emulator.pageUrl} (no Slack credentials set)`);
+      say(`                app request URL ${slackApp.url}`);
+    } else {
+      say(
+        `  Slack:        ${config.slack.kind === 'socket' ? 'Socket Mode' : `HTTP, request URL ${slackApp.url}`}`,
+      );
+    }
     say(`  Demo service: ${demo.url} (config ${demoConfig}); the example tasks change it`);
     say(`  Self-check:   workflow ${workflowId} completed → ${workflowUiUrl(config, workflowId)}`);
     say();
     say('Try:');
+    if (emulator) {
+      say(`  open ${emulator.pageUrl}, choose who you are (e.g. U0SRE0002), and type /ladder delegate`);
+      say('    then act as an approver (e.g. U0ADMIN01) and click Approve on the message in its channel');
+    }
     say(`  temporal workflow list --address ${config.temporal.address} --namespace ${config.namespace}`);
     say(`  open ${config.temporalUiUrl} and look at the self-check workflow`);
     say(`  npm run --silent ladder -- policy explain ${config.policyPath} examples/tasks/rung2-confirm.json`);
@@ -137,16 +186,26 @@ async function main(): Promise<void> {
   }
 }
 
-/** Forks the worker with an IPC channel (so it exits if we die) and waits for it to report ready. */
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = fork(resolve(__dirname, '..', 'worker', 'main.js'), [], {
+/**
+ * Forks `<dir>/main.js` with an IPC channel (so it exits if we die) and waits for it to report
+ * ready; the ready message may carry the URL it listens on.
+ */
+async function startChild(
+  dir: 'worker' | 'slack',
+  name: string,
+): Promise<{ child: ChildProcess; url?: string }> {
+  const child = fork(resolve(__dirname, '..', dir, 'main.js'), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  await new Promise<void>((resolveReady, reject) => {
-    child.once('message', () => resolveReady());
-    child.once('exit', (code) => reject(new Error(`the worker exited during start-up (code ${code})`)));
+  const ready = await new Promise<{ url?: string }>((resolveReady, reject) => {
+    child.once('message', (message) => resolveReady((message ?? {}) as { url?: string }));
+    child.once('exit', (code) => reject(new Error(`the ${name} exited during start-up (code ${code})`)));
   });
-  return child;
+  return { child, url: ready.url };
+}
+
+async function startWorkerProcess(): Promise<ChildProcess> {
+  return (await startChild('worker', 'worker')).child;
 }
 
 async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {

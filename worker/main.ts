@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createActionRegistry } from '../activities/actions/registry';
-import { LogNotifier } from '../activities/notify/log';
 import { SlackNotifier } from '../activities/notify/slack';
 import { RecordingOutcomes } from '../activities/outcomes';
 import { ConfigError, loadConfig } from '../config/env';
@@ -49,12 +48,12 @@ async function main(): Promise<void> {
       client,
       taskQueue: config.taskQueue,
       ...dirs,
-      // With Slack credentials, messages go to Slack; without them (until the local emulator is
-      // wired into the run command) they go to the log.
-      notifier:
-        config.slack.kind === 'emulator'
-          ? new LogNotifier(log.child({ component: 'notify' }))
-          : new SlackNotifier(config.slack.botToken),
+      // With Slack credentials, messages go to Slack; without them, to the local emulator the run
+      // command starts. Either way a 429 fails the activity and Temporal retries it.
+      notifier: new SlackNotifier(
+        config.slack.botToken,
+        config.slack.kind === 'emulator' ? config.slack.apiUrl : undefined,
+      ),
       outcomes: new RecordingOutcomes(log.child({ component: 'outcomes' })),
     },
     workflows:

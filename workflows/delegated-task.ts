@@ -114,6 +114,11 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
   }
 
   finish(ctx, outcome);
+  // The message people acted on shows how it ended (executed, rolled back, read…), not just the
+  // decision that started the execution.
+  if (ctx.messageRef && OUTCOMES_AFTER_EXECUTION.includes(outcome) && patched('close-message-on-finish')) {
+    await closeMainMessage(ctx, finalMessageText(ctx, outcome, executedSteps, reportRead));
+  }
   upsertSearchAttributes([
     { key: OutcomeKey, value: outcome },
     ...(ctx.status.approvedBy ? [{ key: ApprovedByKey, value: ctx.status.approvedBy }] : []),
@@ -132,6 +137,38 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     events: ctx.status.events,
     error,
   };
+}
+
+const OUTCOMES_AFTER_EXECUTION: readonly TaskOutcome[] = [
+  'executed',
+  'failed',
+  'rolled-back',
+  'rollback-failed',
+];
+
+const OUTCOME_WORDS: Partial<Record<TaskOutcome, string>> = {
+  executed: 'Executed',
+  failed: 'Failed',
+  'rolled-back': 'Rolled back',
+  'rollback-failed': 'INCIDENT: rollback failed',
+};
+
+/** One line on how an executed task ended: outcome, steps, who approved, who read the report. */
+function finalMessageText(
+  ctx: TaskContext,
+  outcome: TaskOutcome,
+  executedSteps: number,
+  reportRead: boolean | null,
+): string {
+  const parts = [
+    `${OUTCOME_WORDS[outcome] ?? outcome}: ${executedSteps} of ${ctx.input.task.steps.length} step(s) ran.`,
+  ];
+  const approval = ctx.human.approval ?? (ctx.human.draft?.accept ? ctx.human.draft : undefined);
+  if (approval) parts.push(`Approved by ${approval.by} at ${approval.at}.`);
+  if (reportRead === true && ctx.human.reportRead)
+    parts.push(`Report read by ${ctx.human.reportRead.by} at ${ctx.human.reportRead.at}.`);
+  if (reportRead === false) parts.push('Report unread past its read SLA.');
+  return parts.join(' ');
 }
 
 interface RungResult {
@@ -258,10 +295,27 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
   const receipt = (by: string, at: string): Receipt => ({ accepted: true, by, at });
   const expectWaiting = (what: Exclude<Waiting, null>): void => {
     if (ctx.status.phase === 'done') throw new Error(`task already finished (${ctx.status.outcome})`);
+    // Two clicks can land in one workflow task, before the workflow moves on from the first answer:
+    // the second is refused here rather than silently overwriting who decided.
+    const earlier = answeredAlready(what);
+    if (earlier) throw new Error(`already answered by ${earlier.by} at ${earlier.at}`);
     if (ctx.waiting !== what) {
       throw new Error(
         `task is not waiting for ${what === 'approval' ? 'an approval' : `a ${what} answer`} (phase: ${ctx.status.phase})`,
       );
+    }
+  };
+  const answeredAlready = (what: Exclude<Waiting, null>): { by: string; at: string } | undefined => {
+    const h = ctx.human;
+    switch (what) {
+      case 'approval':
+        return h.approval ?? h.rejection;
+      case 'suggestion':
+        return h.suggestion;
+      case 'draft':
+        return h.draft;
+      case 'report':
+        return h.reportRead;
     }
   };
   const approvers = (): readonly string[] => ctx.bundle?.decision.approvers ?? [];

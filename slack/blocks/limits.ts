@@ -7,6 +7,10 @@ export const BLOCK_LIMITS = {
   buttonText: 75,
   buttonValue: 2000,
   actionId: 255,
+  optionText: 75,
+  optionValue: 150,
+  selectOptions: 100,
+  viewError: 2000,
 } as const;
 
 /**

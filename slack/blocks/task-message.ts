@@ -65,10 +65,25 @@ export function taskMessageBlocks(n: Notification): KnownBlock[] {
       type: 'button',
       action_id: `ladder_${a.replace('-', '_')}`,
       text: { type: 'plain_text', text: truncate(BUTTONS[a].text, BLOCK_LIMITS.buttonText) },
-      value: truncate(n.workflowId, BLOCK_LIMITS.buttonValue),
+      value: buttonValue(n.workflowId, a === 'approve' ? n.fields?.stepsHash : undefined),
       ...(BUTTONS[a].style ? { style: BUTTONS[a].style } : {}),
     }));
   if (buttons.length > 0)
     blocks.push({ type: 'actions', block_id: 'ladder_task_actions', elements: buttons });
   return blocks.slice(0, BLOCK_LIMITS.blocksPerMessage);
+}
+
+/**
+ * A button's value: the workflow ID, plus for Approve the hash of the steps the message shows, so
+ * the approval binds to what the approver saw. Never identity: that comes from Slack's payload.
+ */
+export function buttonValue(workflowId: string, stepsHash?: string): string {
+  return stepsHash ? `${workflowId}#${stepsHash}` : workflowId;
+}
+
+/** Reads {@link buttonValue}; undefined when the value is not one of ours. Pure. */
+export function parseButtonValue(value: string): { workflowId: string; stepsHash?: string } | undefined {
+  const match = /^((?:task|digest)\/[A-Za-z0-9._:/-]+)(?:#([0-9a-f]{64}))?$/.exec(value);
+  if (!match) return undefined;
+  return match[2] ? { workflowId: match[1], stepsHash: match[2] } : { workflowId: match[1] };
 }

@@ -24,7 +24,14 @@ describe('loadConfig', () => {
     expect(config.taskQueue).toBe('ladder');
     expect(config.policyPath).toBe('examples/policy.yaml');
     expect(config.temporalUiUrl).toBe('http://localhost:8233');
-    expect(config.slack).toEqual({ kind: 'emulator', port: 3000, emulatorPort: 3100 });
+    expect(config.slack).toEqual({
+      kind: 'emulator',
+      port: 3000,
+      emulatorPort: 3100,
+      apiUrl: 'http://127.0.0.1:3100/api/',
+      botToken: 'xoxb-ladder-local-emulator',
+      signingSecret: undefined,
+    });
   });
 
   it('connects to a cluster with TLS and an API key when TEMPORAL_ADDRESS is set', () => {

@@ -1,6 +1,6 @@
 import type { Notification } from '../../../activities/notify/notifier';
 import { BLOCK_LIMITS, truncate } from '../../../slack/blocks/limits';
-import { taskMessageBlocks } from '../../../slack/blocks/task-message';
+import { buttonValue, parseButtonValue, taskMessageBlocks } from '../../../slack/blocks/task-message';
 
 const base: Notification = {
   kind: 'approval-request',
@@ -32,7 +32,7 @@ function texts(value: unknown): string[] {
 }
 
 describe('taskMessageBlocks', () => {
-  it('renders header, text, facts with a Temporal UI link, and buttons that carry only the workflow id', () => {
+  it('renders header, text, facts with a Temporal UI link, and buttons that carry the workflow id (and, to approve, the steps hash)', () => {
     const blocks = taskMessageBlocks(base);
     expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'context', 'actions']);
     expect(JSON.stringify(blocks[0])).toContain('Approval needed: Deploy checkout 1.42.0');
@@ -44,7 +44,7 @@ describe('taskMessageBlocks', () => {
     expect(context).not.toContain('stepsHash');
     const actions = blocks[3] as { elements: { action_id: string; value: string; style?: string }[] };
     expect(actions.elements.map((e) => [e.action_id, e.value, e.style])).toEqual([
-      ['ladder_approve', 'task/ops-agent/t-1', 'primary'],
+      ['ladder_approve', `task/ops-agent/t-1#${'f'.repeat(64)}`, 'primary'],
       ['ladder_reject', 'task/ops-agent/t-1', 'danger'],
     ]);
   });
@@ -82,5 +82,19 @@ describe('truncate', () => {
     expect(truncate('short', 10)).toBe('short');
     expect(truncate('abcdefghijkl', 10)).toBe('abcdefghi…');
     expect(truncate('a'.repeat(100), 60, 'http://x')).toHaveLength(60);
+  });
+
+  it('reads back button values, and refuses values that are not a Ladder workflow id', () => {
+    const hash = 'a'.repeat(64);
+    expect(parseButtonValue(buttonValue('task/ops-agent/t-1', hash))).toEqual({
+      workflowId: 'task/ops-agent/t-1',
+      stepsHash: hash,
+    });
+    expect(parseButtonValue(buttonValue('digest/ladder/ops-agent/2026-11-22T00:00:00.000Z'))).toEqual({
+      workflowId: 'digest/ladder/ops-agent/2026-11-22T00:00:00.000Z',
+    });
+    for (const bad of ['', 'U0ADMIN01', 'task/x#short', 'control/ladder/kill-switch', 'task/a b']) {
+      expect(parseButtonValue(bad)).toBeUndefined();
+    }
   });
 });

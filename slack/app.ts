@@ -1,0 +1,76 @@
+import { App } from '@slack/bolt';
+import { boltLogger } from './bolt-logger';
+import type { SlackDeps } from './deps';
+import { registerCommands } from './listeners/commands';
+import { registerTaskActions } from './listeners/task-actions';
+import { registerViews } from './listeners/views';
+import { SlackHttpReceiver } from './receiver';
+
+/** How Slack reaches the app: signed HTTP requests (real Slack or the emulator), or Socket Mode. */
+export type SlackTransport =
+  | { kind: 'http'; signingSecret: string; port: number; nowSeconds?: () => number }
+  | { kind: 'socket'; appToken: string };
+
+export interface LadderSlackApp {
+  app: App;
+  /** Starts listening; for HTTP, resolves with the request URL to configure in Slack. */
+  start(): Promise<{ url?: string }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds Ladder's Bolt app: `/ladder`, the task buttons and the modals, over the given transport.
+ *
+ * @param botToken - `xoxb-…`; never logged.
+ * @param apiUrl - Web API base URL (the emulator's, locally); Slack's when omitted.
+ */
+export function createSlackApp(options: {
+  deps: SlackDeps;
+  transport: SlackTransport;
+  botToken: string;
+  apiUrl?: string;
+}): LadderSlackApp {
+  const { deps, transport } = options;
+  const logger = boltLogger(deps.log);
+  const clientOptions = options.apiUrl ? { slackApiUrl: options.apiUrl } : undefined;
+  let receiver: SlackHttpReceiver | undefined;
+  let app: App;
+  if (transport.kind === 'http') {
+    receiver = new SlackHttpReceiver({
+      signingSecret: transport.signingSecret,
+      port: transport.port,
+      logger: deps.log.child({ component: 'slack-receiver' }),
+      nowSeconds: transport.nowSeconds,
+    });
+    app = new App({ token: options.botToken, receiver, logger, clientOptions });
+  } else {
+    app = new App({
+      token: options.botToken,
+      appToken: transport.appToken,
+      socketMode: true,
+      logger,
+      clientOptions,
+    });
+  }
+  app.error(async (error) => {
+    deps.log.error({ err: error.message, code: (error as { code?: string }).code }, 'slack app error');
+  });
+  registerCommands(app, deps);
+  registerTaskActions(app, deps);
+  registerViews(app, deps);
+  return {
+    app,
+    async start() {
+      if (receiver) {
+        const { url } = await receiver.start();
+        return { url };
+      }
+      await app.start();
+      return {};
+    },
+    async stop() {
+      if (receiver) await receiver.stop();
+      else await app.stop();
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { LoadedPolicy } from '../../policy/loader';
+import { BLOCK_LIMITS, truncate } from './limits';
+
+/** callback_ids of Ladder's modals; the view listeners route on them. */
+export const VIEW_IDS = {
+  delegate: 'ladder_delegate',
+  reject: 'ladder_reject',
+  typedApprove: 'ladder_approve_typed',
+} as const;
+
+/** block_id = action_id of every delegate-modal input, so errors can be placed on their field. */
+export const DELEGATE_FIELDS = [
+  'agent',
+  'task_class',
+  'title',
+  'environment',
+  'action',
+  'params',
+  'resource',
+] as const;
+export type DelegateField = (typeof DELEGATE_FIELDS)[number];
+
+/** What the delegate modal carries between opening and submission (private_metadata, JSON). */
+export interface DelegateMetadata {
+  /** Chosen when the modal opens, so submitting twice starts one task. */
+  taskId: string;
+  /** Where `/ladder delegate` was typed; confirmations go there. */
+  channel: string;
+}
+
+const option = (value: string, text = value): PlainTextOption => ({
+  text: { type: 'plain_text', text: truncate(text, BLOCK_LIMITS.optionText) },
+  value: truncate(value, BLOCK_LIMITS.optionValue),
+});
+
+const plainInput = (
+  id: DelegateField | 'reason' | 'typed',
+  label: string,
+  options: {
+    multiline?: boolean;
+    initial?: string;
+    optional?: boolean;
+    hint?: string;
+    placeholder?: string;
+  } = {},
+): InputBlock => ({
+  type: 'input',
+  block_id: id,
+  optional: options.optional ?? false,
+  label: { type: 'plain_text', text: label },
+  ...(options.hint ? { hint: { type: 'plain_text' as const, text: truncate(options.hint, 2000) } } : {}),
+  element: {
+    type: 'plain_text_input',
+    action_id: id,
+    multiline: options.multiline ?? false,
+    ...(options.initial !== undefined ? { initial_value: options.initial } : {}),
+    ...(options.placeholder
+      ? { placeholder: { type: 'plain_text' as const, text: options.placeholder } }
+      : {}),
+  },
+});
+
+const selectInput = (id: DelegateField, label: string, values: string[]): InputBlock => ({
+  type: 'input',
+  block_id: id,
+  label: { type: 'plain_text', text: label },
+  element: {
+    type: 'static_select',
+    action_id: id,
+    options: values.slice(0, BLOCK_LIMITS.selectOptions).map((v) => option(v)),
+    ...(values.length === 1 ? { initial_option: option(values[0]) } : {}),
+  },
+});
+
+/**
+ * The `/ladder delegate` modal: agent, task class, action and environment chosen from what the
+ * policy declares, params as JSON. Pure.
+ */
+export function delegateModal(policy: LoadedPolicy, metadata: DelegateMetadata): ModalView {
+  const actions = [...new Set(Object.values(policy.taskClasses).flatMap((c) => c.actions))].sort();
+  return {
+    type: 'modal',
+    callback_id: VIEW_IDS.delegate,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Delegate a task' },
+    submit: { type: 'plain_text', text: 'Start' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      selectInput('agent', 'Agent', Object.keys(policy.agents).sort()),
+      selectInput('task_class', 'Task class', Object.keys(policy.taskClasses).sort()),
+      plainInput('title', 'Title', { placeholder: 'What should be done, in one line' }),
+      plainInput('environment', 'Environment', { initial: 'staging' }),
+      selectInput('action', 'Action', actions),
+      plainInput('params', 'Params (JSON)', {
+        multiline: true,
+        initial: '{}',
+        hint: 'The action\'s parameters, e.g. {"file": "demo-service/config.json", "set": {"maxConnections": 50}}',
+      }),
+      plainInput('resource', 'Resource', {
+        optional: true,
+        hint: 'What the task changes; approvers type it when the policy asks for typed confirmation.',
+      }),
+    ],
+  };
+}
+
+/** Maps a task validation error (`path: message`) to the modal field it belongs to. */
+export function fieldForError(error: string): DelegateField {
+  const path = error.split(':')[0];
+  if (path.startsWith('agent')) return 'agent';
+  if (path.startsWith('taskClass')) return 'task_class';
+  if (path.startsWith('environment')) return 'environment';
+  if (path.startsWith('resource')) return 'resource';
+  if (/^steps\[\d+\]\.action\b/.test(path)) return 'action';
+  if (path.startsWith('steps')) return 'params';
+  return 'title';
+}
+
+/**
+ * Groups validation errors by field in the shape `ack({ response_action: 'errors', errors })`
+ * wants; several errors on one field are joined, within Slack's per-field limit.
+ */
+export function modalErrors(errors: string[]): Record<string, string> {
+  const byField: Record<string, string[]> = {};
+  for (const e of errors) (byField[fieldForError(e)] ??= []).push(e);
+  return Object.fromEntries(
+    Object.entries(byField).map(([field, list]) => [
+      field,
+      truncate(list.join('; '), BLOCK_LIMITS.viewError),
+    ]),
+  );
+}
+
+/** Where a task modal's answer goes: the task, and the channel to answer the person in. */
+export interface TaskModalMetadata {
+  workflowId: string;
+  channel?: string;
+  /** Approve modals only: the steps the clicked message showed. */
+  stepsHash?: string;
+  /** Typed-approve modals only: the name to type (the workflow checks it again). */
+  resource?: string;
+}
+
+/** Reads a task modal's private_metadata; undefined when it is not ours. Pure. */
+export function parseTaskModalMetadata(raw: string | undefined): TaskModalMetadata | undefined {
+  try {
+    const m = JSON.parse(raw ?? '') as Partial<TaskModalMetadata>;
+    return typeof m.workflowId === 'string' ? (m as TaskModalMetadata) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Modal asking for a rejection reason (rung 2 reject, rung 1 draft rejection). Pure. */
+export function rejectModal(metadata: TaskModalMetadata, about: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW_IDS.reject,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Reject' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            `Rejecting *${metadata.workflowId}*${about ? ` (${about})` : ''}.`,
+            BLOCK_LIMITS.sectionText,
+          ),
+        },
+      },
+      plainInput('reason', 'Why?', { multiline: true, placeholder: 'The agent and its owner will see this' }),
+    ],
+  };
+}
+
+/** Modal that approves only when the approver types the resource name (policy `typedConfirmation`). Pure. */
+export function typedApproveModal(
+  metadata: TaskModalMetadata & { stepsHash: string; resource: string },
+): ModalView {
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `Approving *${metadata.workflowId}*.\nThis task class needs typed confirmation: type *${metadata.resource}* to approve.`,
+          BLOCK_LIMITS.sectionText,
+        ),
+      },
+    },
+    plainInput('typed', 'Resource name'),
+  ];
+  return {
+    type: 'modal',
+    callback_id: VIEW_IDS.typedApprove,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Approve' },
+    submit: { type: 'plain_text', text: 'Approve' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}

@@ -1,0 +1,111 @@
+import type { KnownBlock } from '@slack/types';
+import type { LoadedPolicy } from '../../policy/loader';
+import { RUNG_NAMES } from '../../policy/schema';
+import { killSwitchCapFor, type KillSwitchState } from '../../workflows/messages';
+import { BLOCK_LIMITS, truncate } from './limits';
+
+/** One agent's standing in one task class. */
+export interface ClassStanding {
+  taskClass: string;
+  earned: number;
+  /** The highest rung a task can get now: earned, capped by the class and any kill switch. */
+  ceiling: number;
+  why: string[];
+}
+
+/**
+ * Each agent's earned rung per task class and what caps it now (class cap, policy kill switch,
+ * run-time freeze). Pure; `earned` defaults to the policy's declared rungs.
+ */
+export function agentStandings(
+  policy: LoadedPolicy,
+  killSwitch: KillSwitchState,
+  agentId: string,
+  earned: Partial<Record<string, number>> = policy.agents[agentId]?.rungs ?? {},
+): ClassStanding[] {
+  return Object.entries(policy.taskClasses).map(([taskClass, cls]) => {
+    const rung = earned[taskClass] ?? 0;
+    const why: string[] = [];
+    let ceiling = rung;
+    const cap = (limit: number, reason: string): void => {
+      if (limit < ceiling) {
+        ceiling = limit;
+        why.push(reason);
+      }
+    };
+    cap(cls.cap, `class cap ${cls.cap}`);
+    const ks = policy.killSwitch;
+    if (ks.engaged && (ks.agents === undefined || ks.agents.includes(agentId)))
+      cap(ks.cap, `policy kill switch ${ks.cap}`);
+    const frozen = killSwitchCapFor(killSwitch, agentId);
+    if (frozen !== undefined) cap(frozen, `frozen at ${frozen}`);
+    return { taskClass, earned: rung, ceiling, why };
+  });
+}
+
+const rungLabel = (r: number): string => `${r} ${RUNG_NAMES[r] ?? '?'}`;
+
+/**
+ * The `/ladder status [agent]` answer: per agent, owner, model and prompt, then each task class's
+ * earned rung and ceiling. Pure; stays within 50 blocks by grouping lines per agent.
+ */
+export function statusBlocks(
+  policy: LoadedPolicy,
+  killSwitch: KillSwitchState,
+  agentIds: string[] = Object.keys(policy.agents),
+): KnownBlock[] {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'Ladder status' } },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `policy ${policy.versionId}${freezeNote(killSwitch)}` }],
+    },
+  ];
+  for (const agentId of agentIds) {
+    const agent = policy.agents[agentId];
+    if (!agent) continue;
+    const lines = agentStandings(policy, killSwitch, agentId).map(
+      (s) =>
+        `• *${s.taskClass}*: earned ${rungLabel(s.earned)}` +
+        (s.ceiling < s.earned ? `, now at most ${rungLabel(s.ceiling)} (${s.why.join(', ')})` : ''),
+    );
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `*${agentId}* — owner <@${agent.owner}>, ${agent.model}, prompt ${agent.promptVersion}\n${lines.join('\n')}`,
+          BLOCK_LIMITS.sectionText,
+        ),
+      },
+    });
+  }
+  if (blocks.length > BLOCK_LIMITS.blocksPerMessage) {
+    const shown = blocks.slice(0, BLOCK_LIMITS.blocksPerMessage - 1);
+    shown.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: 'More agents than fit here: use `/ladder status <agent>`.' }],
+    });
+    return shown;
+  }
+  return blocks;
+}
+
+function freezeNote(state: KillSwitchState): string {
+  const parts: string[] = [];
+  if (state.all)
+    parts.push(`every agent frozen at ${state.all.cap} by <@${state.all.by}>: ${state.all.reason}`);
+  for (const [agent, f] of Object.entries(state.agents))
+    parts.push(`${agent} frozen at ${f.cap} by <@${f.by}>: ${f.reason}`);
+  return parts.length > 0 ? ` · ${parts.join(' · ')}` : '';
+}
+
+/** `/ladder help`. */
+export const HELP_TEXT = [
+  '*Ladder* runs agent tasks at the rung they have earned.',
+  '• `/ladder delegate` — open a form to give an agent a task',
+  '• `/ladder status [agent]` — each agent’s rung per task class',
+  '• `/ladder freeze [agent] [reason…]` — kill switch: cap every agent (or one) at rung 0 (admins)',
+  '• `/ladder unfreeze [agent]` — release it (admins)',
+  '• `/ladder help` — this text',
+].join('\n');

@@ -1,0 +1,18 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../config/logger';
+import type { LoadedPolicy } from '../policy/loader';
+import type { ActionParamsValidator } from '../policy/validate-task';
+
+/** What the Slack listeners need from the rest of Ladder; the app's entry point injects it. */
+export interface SlackDeps {
+  temporal: Client;
+  taskQueue: string;
+  /** The policy in force now (live-reloaded). */
+  policy: () => LoadedPolicy;
+  actions: ActionParamsValidator;
+  /** Temporal UI base URL, for links. */
+  uiBaseUrl: string;
+  log: Logger;
+  /** Task ids for `/ladder delegate`; injected by tests. */
+  newTaskId: () => string;
+}

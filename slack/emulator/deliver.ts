@@ -1,0 +1,195 @@
+import { signSlackRequest } from '../verify-signature';
+import type { OpenView, Workspace } from './workspace';
+
+const TEAM = { id: 'T0EMULATED', domain: 'ladder-emulated' };
+const APP_ID = 'A0LADDER';
+
+/** Where and how the emulator reaches the app, as Slack would. */
+export interface AppEndpoint {
+  /** The app's request URL, e.g. http://127.0.0.1:3000/slack/events. */
+  url: string;
+  signingSecret: string;
+  /** How long Slack waits for the ack; Slack's own is 3,000 ms. */
+  timeoutMs: number;
+}
+
+/** What came back from the app, as the person would see it. */
+export interface DeliveryResult {
+  status: number;
+  /** The app's response body, parsed when JSON. */
+  body: unknown;
+  /** Slack's complaint when the app did not answer properly, e.g. `operation_timeout`. */
+  error?: string;
+}
+
+/**
+ * POSTs a body to the app exactly as Slack does: form-encoded, with `X-Slack-Request-Timestamp`
+ * and `X-Slack-Signature` computed over the raw body.
+ */
+export async function postSigned(
+  endpoint: AppEndpoint,
+  form: Record<string, string>,
+): Promise<DeliveryResult> {
+  const raw = new URLSearchParams(form).toString();
+  const timestamp = Math.floor(Date.now() / 1000);
+  try {
+    const response = await fetch(endpoint.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': signSlackRequest(endpoint.signingSecret, timestamp, raw),
+      },
+      body: raw,
+      signal: AbortSignal.timeout(endpoint.timeoutMs),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : '';
+    } catch {
+      // Plain text answers are allowed for slash commands.
+    }
+    return response.ok
+      ? { status: response.status, body }
+      : { status: response.status, body, error: `http_error (${response.status})` };
+  } catch (err) {
+    const name = (err as Error).name;
+    return {
+      status: 0,
+      body: '',
+      error: name === 'TimeoutError' ? 'operation_timeout' : `dispatch_failed (${(err as Error).message})`,
+    };
+  }
+}
+
+const userObject = (workspace: Workspace, user: string) => {
+  const name = workspace.users.find((u) => u.id === user)?.name ?? user.toLowerCase();
+  return { id: user, username: name, name, team_id: TEAM.id };
+};
+
+/** The form Slack posts for a slash command. */
+export function slashCommandForm(
+  workspace: Workspace,
+  args: {
+    user: string;
+    channel: string;
+    command: string;
+    text: string;
+    responseUrl: string;
+    triggerId: string;
+  },
+): Record<string, string> {
+  const channel = workspace.channels.get(args.channel);
+  return {
+    token: 'emulated-verification-token',
+    team_id: TEAM.id,
+    team_domain: TEAM.domain,
+    channel_id: args.channel,
+    channel_name: channel?.kind === 'dm' ? 'directmessage' : (channel?.name ?? 'unknown'),
+    user_id: args.user,
+    user_name: userObject(workspace, args.user).name,
+    command: args.command,
+    text: args.text,
+    api_app_id: APP_ID,
+    is_enterprise_install: 'false',
+    response_url: args.responseUrl,
+    trigger_id: args.triggerId,
+  };
+}
+
+/** The `block_actions` payload Slack posts when a button in a message is clicked. */
+export function blockActionsPayload(
+  workspace: Workspace,
+  args: {
+    user: string;
+    channel: string;
+    message: { ts: string; text: string; blocks: unknown[]; ephemeralTo?: string };
+    action: { action_id: string; block_id: string; value?: string; text?: unknown; style?: string };
+    responseUrl: string;
+    triggerId: string;
+  },
+): Record<string, unknown> {
+  const channel = workspace.channels.get(args.channel);
+  return {
+    type: 'block_actions',
+    user: userObject(workspace, args.user),
+    api_app_id: APP_ID,
+    token: 'emulated-verification-token',
+    container: {
+      type: 'message',
+      message_ts: args.message.ts,
+      channel_id: args.channel,
+      is_ephemeral: args.message.ephemeralTo !== undefined,
+    },
+    trigger_id: args.triggerId,
+    team: TEAM,
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: args.channel, name: channel?.name ?? 'unknown' },
+    message: {
+      type: 'message',
+      user: 'U0LADDERBOT',
+      bot_id: 'B0LADDER',
+      ts: args.message.ts,
+      text: args.message.text,
+      blocks: args.message.blocks,
+    },
+    state: { values: {} },
+    response_url: args.responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: args.action.action_id,
+        block_id: args.action.block_id,
+        text: args.action.text,
+        value: args.action.value,
+        ...(args.action.style ? { style: args.action.style } : {}),
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+}
+
+/**
+ * The `view_submission` payload: the modal's input values in Slack's `state.values` shape
+ * (block_id → action_id → `{type, value}` for text, `{type, selected_option}` for selects).
+ */
+export function viewSubmissionPayload(
+  workspace: Workspace,
+  open: OpenView,
+  values: Record<string, string>,
+  triggerId: string,
+): Record<string, unknown> {
+  const state: Record<string, Record<string, unknown>> = {};
+  for (const block of (open.view.blocks as Record<string, unknown>[]) ?? []) {
+    if (block.type !== 'input') continue;
+    const element = block.element as { type: string; action_id: string; options?: { value: string }[] };
+    const blockId = String(block.block_id);
+    const value = values[blockId] ?? '';
+    state[blockId] = {
+      [element.action_id]:
+        element.type === 'static_select'
+          ? { type: element.type, selected_option: element.options?.find((o) => o.value === value) ?? null }
+          : { type: element.type, value: value === '' ? null : value },
+    };
+  }
+  return {
+    type: 'view_submission',
+    team: TEAM,
+    user: userObject(workspace, open.user),
+    api_app_id: APP_ID,
+    token: 'emulated-verification-token',
+    trigger_id: triggerId,
+    view: {
+      ...open.view,
+      id: open.id,
+      team_id: TEAM.id,
+      hash: open.hash,
+      app_id: APP_ID,
+      state: { values: state },
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * The emulator's one web page: channels and DMs on the left, the selected channel's messages
+ * rendered from their Block Kit, a composer for slash commands, and modals. It polls
+ * `/emulator/state` and sends clicks, commands and submissions to the emulator, which delivers
+ * them to the app as signed Slack requests. Plain JS, no build step.
+ */
+export function emulatorPage(): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Ladder — local Slack</title>
+<style>
+  body { margin: 0; font: 14px/1.45 system-ui, sans-serif; display: grid; grid-template-columns: 230px 1fr; height: 100vh; }
+  nav { background: #3f0e40; color: #ddd; padding: 12px; overflow-y: auto; }
+  nav h1 { font-size: 15px; color: #fff; margin: 0 0 10px; }
+  nav label { font-size: 12px; display: block; margin: 10px 0 4px; }
+  nav select, nav input { width: 100%; box-sizing: border-box; }
+  nav a { display: block; color: #ddd; padding: 3px 6px; border-radius: 4px; text-decoration: none; cursor: pointer; }
+  nav a.active { background: #1164a3; color: #fff; }
+  main { display: flex; flex-direction: column; min-height: 0; }
+  #messages { flex: 1; overflow-y: auto; padding: 12px 18px; }
+  .message { border-bottom: 1px solid #eee; padding: 8px 0; }
+  .message.ephemeral { background: #f4f8fb; }
+  .meta { color: #888; font-size: 12px; }
+  .header { font-weight: 700; font-size: 16px; margin: 2px 0; }
+  .context { color: #616061; font-size: 12px; }
+  .context span { margin-right: 10px; }
+  .actions button { margin: 4px 6px 0 0; padding: 4px 12px; border: 1px solid #bbb; border-radius: 4px; background: #fff; cursor: pointer; }
+  .actions button.primary { background: #007a5a; color: #fff; border-color: #007a5a; }
+  .actions button.danger { background: #e01e5a; color: #fff; border-color: #e01e5a; }
+  pre { background: #f6f6f6; padding: 6px; white-space: pre-wrap; }
+  form#composer-form { display: flex; padding: 10px; border-top: 1px solid #ddd; }
+  #composer { flex: 1; padding: 8px; }
+  #modal-backdrop { position: fixed; inset: 0; background: rgba(0,0,0,.4); display: none; align-items: center; justify-content: center; }
+  #modal { background: #fff; width: 520px; max-height: 85vh; overflow-y: auto; border-radius: 8px; padding: 16px 20px; }
+  #modal .input { margin: 10px 0; }
+  #modal .input label { display: block; font-weight: 600; }
+  #modal .input input, #modal .input textarea, #modal .input select { width: 100%; box-sizing: border-box; padding: 6px; }
+  #modal .hint { color: #888; font-size: 12px; }
+  .field-error { color: #e01e5a; font-size: 12px; }
+  #modal footer { text-align: right; margin-top: 12px; }
+  #status { color: #e01e5a; padding: 0 10px; font-size: 12px; }
+</style></head>
+<body>
+<nav>
+  <h1>Ladder · local Slack</h1>
+  <label for="acting-user">You are</label>
+  <select id="acting-user"></select>
+  <input id="acting-user-other" placeholder="or type a user id, e.g. U0ADMIN01">
+  <label>Channels</label>
+  <div id="channels"></div>
+</nav>
+<main>
+  <div id="messages"></div>
+  <div id="status"></div>
+  <form id="composer-form"><input id="composer" placeholder="/ladder help" autocomplete="off"><button type="submit">Send</button></form>
+</main>
+<div id="modal-backdrop"><div id="modal"></div></div>
+<script>
+const state = { user: localStorage.getItem('ladder-user') || '', channel: localStorage.getItem('ladder-channel') || '', last: '', viewKey: '' };
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+function mrkdwn(text) {
+  let s = esc(text);
+  s = s.replace(/\`\`\`([\\s\\S]*?)\`\`\`/g, (_, c) => '<pre>' + c + '</pre>');
+  s = s.replace(/\`([^\`]+)\`/g, '<code>$1</code>');
+  s = s.replace(/&lt;(https?:[^|&]+)\\|([^&]+)&gt;/g, '<a href="$1" target="_blank">$2</a>');
+  s = s.replace(/&lt;(https?:[^&]+)&gt;/g, '<a href="$1" target="_blank">$1</a>');
+  s = s.replace(/&lt;@([A-Z0-9]+)&gt;/g, '<b>@$1</b>');
+  s = s.replace(/(^|\\W)\\*([^*\\n]+)\\*/g, '$1<b>$2</b>');
+  s = s.replace(/(^|\\W)_([^_\\n]+)_/g, '$1<i>$2</i>');
+  s = s.replace(/(^|\\W)~([^~\\n]+)~/g, '$1<s>$2</s>');
+  return s.replace(/\\n/g, '<br>');
+}
+const textOf = (t) => (t ? (t.type === 'mrkdwn' ? mrkdwn(t.text) : esc(t.text)) : '');
+function renderBlock(b, message) {
+  switch (b.type) {
+    case 'header': return '<div class="header">' + textOf(b.text) + '</div>';
+    case 'section': return '<div class="section">' + textOf(b.text) + (b.fields || []).map((f) => '<div>' + textOf(f) + '</div>').join('') + '</div>';
+    case 'context': return '<div class="context">' + (b.elements || []).map((e) => '<span>' + (e.type === 'image' ? '' : textOf(e)) + '</span>').join('') + '</div>';
+    case 'divider': return '<hr>';
+    case 'actions': return '<div class="actions">' + (b.elements || []).filter((e) => e.type === 'button').map((e) =>
+      '<button class="' + esc(e.style || '') + '" data-action-id="' + esc(e.action_id) + '" data-ts="' + esc(message.ts) + '">' + esc(e.text && e.text.text) + '</button>').join('') + '</div>';
+    default: return '<div class="meta">[' + esc(b.type) + ' block]</div>';
+  }
+}
+function renderMessage(m) {
+  const body = m.blocks && m.blocks.length ? m.blocks.map((b) => renderBlock(b, m)).join('') : mrkdwn(m.text);
+  return '<div class="message' + (m.ephemeralTo ? ' ephemeral' : '') + '" data-ts="' + esc(m.ts) + '">' +
+    '<div class="meta">' + (m.ephemeralTo ? 'Only visible to you · ' : 'Ladder · ') + esc(m.ts) + (m.edits ? ' · edited' : '') + '</div>' + body + '</div>';
+}
+function renderInput(b, errors) {
+  const e = b.element || {};
+  const id = esc(b.block_id);
+  let field;
+  if (e.type === 'static_select') {
+    const initial = e.initial_option ? e.initial_option.value : '';
+    field = '<select name="' + id + '"><option value="">Choose…</option>' + (e.options || []).map((o) =>
+      '<option value="' + esc(o.value) + '"' + (o.value === initial ? ' selected' : '') + '>' + esc(o.text.text) + '</option>').join('') + '</select>';
+  } else if (e.multiline) {
+    field = '<textarea rows="4" name="' + id + '">' + esc(e.initial_value || '') + '</textarea>';
+  } else {
+    field = '<input name="' + id + '" value="' + esc(e.initial_value || '') + '">';
+  }
+  return '<div class="input" data-block-id="' + id + '"><label>' + esc(b.label.text) + (b.optional ? ' (optional)' : '') + '</label>' + field +
+    (b.hint ? '<div class="hint">' + esc(b.hint.text) + '</div>' : '') +
+    (errors[b.block_id] ? '<div class="field-error">' + esc(errors[b.block_id]) + '</div>' : '') + '</div>';
+}
+function renderModal(view) {
+  const key = view ? view.id + ':' + view.hash + ':' + JSON.stringify(view.errors) : '';
+  if (key === state.viewKey) return;
+  // Keep what the person typed when only the errors changed.
+  const typed = {};
+  document.querySelectorAll('#modal [name]').forEach((el) => { typed[el.name] = el.value; });
+  const sameView = view && state.viewKey.startsWith(view.id + ':' + view.hash + ':');
+  state.viewKey = key;
+  if (!view) { $('modal-backdrop').style.display = 'none'; $('modal').innerHTML = ''; return; }
+  const v = view.view;
+  $('modal').innerHTML = '<h2>' + esc(v.title && v.title.text) + '</h2>' + (view.errors[''] ? '<div class="field-error">' + esc(view.errors['']) + '</div>' : '') +
+    '<form id="modal-form">' + (v.blocks || []).map((b) => (b.type === 'input' ? renderInput(b, view.errors) : renderBlock(b, {}))).join('') +
+    '<footer><button type="button" id="modal-close">' + esc((v.close && v.close.text) || 'Cancel') + '</button> ' +
+    '<button type="submit" id="modal-submit">' + esc((v.submit && v.submit.text) || 'Submit') + '</button></footer></form>';
+  if (sameView) Object.entries(typed).forEach(([name, value]) => { const el = document.querySelector('#modal [name="' + name + '"]'); if (el) el.value = value; });
+  $('modal-backdrop').style.display = 'flex';
+}
+async function post(path, payload) {
+  $('status').textContent = '';
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: state.user, ...payload }) });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) $('status').textContent = body.error || ('error ' + res.status);
+  await refresh();
+  return body;
+}
+async function refresh() {
+  const res = await fetch('/emulator/state?user=' + encodeURIComponent(state.user));
+  const data = await res.json();
+  const users = $('acting-user');
+  const options = '<option value="">Choose a person…</option>' + data.users.map((u) => '<option value="' + esc(u.id) + '">' + esc(u.label || u.name + ' (' + u.id + ')') + '</option>').join('');
+  if (users.dataset.options !== options) { users.innerHTML = options; users.dataset.options = options; }
+  users.value = data.users.some((u) => u.id === state.user) ? state.user : '';
+  if (!state.channel && data.channels.length) state.channel = data.channels[0].id;
+  const snapshot = JSON.stringify([state.channel, data.channels]);
+  if (snapshot !== state.last) {
+    state.last = snapshot;
+    $('channels').innerHTML = data.channels.map((c) => '<a data-channel="' + esc(c.name) + '" data-id="' + esc(c.id) + '" class="' + (c.id === state.channel ? 'active' : '') + '">' + esc(c.name) + ' <small>' + c.messages.length + '</small></a>').join('');
+    const channel = data.channels.find((c) => c.id === state.channel);
+    $('messages').innerHTML = channel ? channel.messages.map(renderMessage).join('') : '<p class="meta">No channel yet: type /ladder help below.</p>';
+    $('messages').scrollTop = $('messages').scrollHeight;
+  }
+  renderModal(data.view);
+}
+function setUser(id) { state.user = id; localStorage.setItem('ladder-user', id); state.last = ''; state.viewKey = ''; void refresh(); }
+$('acting-user').addEventListener('change', (e) => setUser(e.target.value));
+$('acting-user-other').addEventListener('change', (e) => setUser(e.target.value.trim()));
+$('channels').addEventListener('click', (e) => { const a = e.target.closest('a'); if (a) { state.channel = a.dataset.id; localStorage.setItem('ladder-channel', state.channel); state.last = ''; void refresh(); } });
+$('messages').addEventListener('click', (e) => { const b = e.target.closest('button[data-action-id]'); if (b) void post('/emulator/click', { channel: state.channel, ts: b.dataset.ts, actionId: b.dataset.actionId }); });
+$('composer-form').addEventListener('submit', (e) => { e.preventDefault(); const text = $('composer').value; $('composer').value = ''; void post('/emulator/command', { channel: state.channel || '#general', text }); });
+$('modal').addEventListener('click', (e) => { if (e.target.id === 'modal-close') void post('/emulator/close', {}); });
+$('modal').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const values = {};
+  document.querySelectorAll('#modal [name]').forEach((el) => { values[el.name] = el.value; });
+  void post('/emulator/submit', { values });
+});
+void refresh();
+setInterval(() => void refresh(), 700);
+</script></body></html>`;
+}

@@ -1,0 +1,300 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  blockActionsPayload,
+  postSigned,
+  slashCommandForm,
+  viewSubmissionPayload,
+  type AppEndpoint,
+  type DeliveryResult,
+} from './deliver';
+import { emulatorPage } from './page';
+import { handleApiRequest } from './api-handler';
+import type { SlackWebApiEmulator } from './web-api';
+import { Workspace, type OpenView } from './workspace';
+
+/** The local Slack: Web API, a page people use in a browser, and signed delivery to the app. */
+export interface SlackEmulator extends SlackWebApiEmulator {
+  /** Base URL, e.g. http://127.0.0.1:3100. */
+  url: string;
+  /** The page to open in a browser. */
+  pageUrl: string;
+  workspace: Workspace;
+  /** Points deliveries at the app (it usually starts after the emulator). */
+  connectApp(endpoint: AppEndpoint): void;
+  /** Types a slash command as `user` in `channel` (`#name` or id), as the page does. */
+  command(user: string, channel: string, text: string): Promise<DeliveryResult>;
+  /** Clicks the button `actionId` on message `ts`, as the page does. */
+  click(user: string, channel: string, ts: string, actionId: string): Promise<DeliveryResult>;
+  /** Submits the modal open for `user` with values by block_id, as the page does. */
+  submitView(user: string, values: Record<string, string>): Promise<DeliveryResult>;
+  /** The modal open for `user`, if any. */
+  viewFor(user: string): OpenView | undefined;
+}
+
+export interface SlackEmulatorOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** The app to deliver commands and clicks to; can also be set later with `connectApp`. */
+  app?: AppEndpoint;
+  /** People the page offers to act as (policy approvers, admins, owners…). */
+  users?: { id: string; name: string; label?: string }[];
+  /** Channels to show before anything is posted in them. */
+  channels?: string[];
+}
+
+class EmulatorInputError extends Error {}
+
+/**
+ * Starts the local Slack emulator on 127.0.0.1. Everything a person does on its page goes to the
+ * app as a correctly signed request with Slack's payload shape, so the app under test cannot tell
+ * it from Slack.
+ */
+export async function startSlackEmulator(options: SlackEmulatorOptions): Promise<SlackEmulator> {
+  const workspace = new Workspace(options.users ?? []);
+  for (const c of options.channels ?? []) workspace.channelId(c);
+  let app = options.app;
+  let baseUrl = '';
+
+  const deliver = async (form: Record<string, string>): Promise<DeliveryResult> => {
+    if (!app) return { status: 0, body: '', error: 'no app connected to the emulator' };
+    return postSigned(app, form);
+  };
+
+  /** Shows Slack's own complaint to the person when the app failed to answer. */
+  const complain = (user: string, channel: string, what: string, result: DeliveryResult): void => {
+    if (result.error)
+      workspace.addMessage(channel, `${what} failed with the error "${result.error}"`, [], user);
+  };
+
+  const command = async (user: string, channel: string, text: string): Promise<DeliveryResult> => {
+    const channelId = workspace.channelId(channel);
+    const match = /^(\/\S+)\s*([\s\S]*)$/.exec(text.trim());
+    if (!match) throw new EmulatorInputError('a slash command starts with /, e.g. /ladder help');
+    const form = slashCommandForm(workspace, {
+      user,
+      channel: channelId,
+      command: match[1],
+      text: match[2],
+      responseUrl: workspace.issueResponseUrl(baseUrl, channelId, user),
+      triggerId: workspace.issueTrigger(user),
+    });
+    const result = await deliver(form);
+    complain(user, channelId, match[1], result);
+    if (!result.error) showResponse(workspace, channelId, user, result.body);
+    return result;
+  };
+
+  const click = async (
+    user: string,
+    channel: string,
+    ts: string,
+    actionId: string,
+  ): Promise<DeliveryResult> => {
+    const channelId = workspace.channelId(channel);
+    const message = workspace.visibleTo(user, channelId).find((m) => m.ts === ts);
+    if (!message) throw new EmulatorInputError(`no message ${ts} in ${channel}`);
+    const found = findButton(message.blocks, actionId);
+    if (!found) throw new EmulatorInputError(`message ${ts} has no button ${actionId} (any more)`);
+    const payload = blockActionsPayload(workspace, {
+      user,
+      channel: channelId,
+      message,
+      action: found,
+      responseUrl: workspace.issueResponseUrl(baseUrl, channelId, user),
+      triggerId: workspace.issueTrigger(user),
+    });
+    const result = await deliver({ payload: JSON.stringify(payload) });
+    complain(user, channelId, 'That button', result);
+    return result;
+  };
+
+  const submitView = async (user: string, values: Record<string, string>): Promise<DeliveryResult> => {
+    const open = workspace.viewFor(user);
+    if (!open) throw new EmulatorInputError(`${user} has no modal open`);
+    const payload = viewSubmissionPayload(workspace, open, values, workspace.issueTrigger(user));
+    const result = await deliver({ payload: JSON.stringify(payload) });
+    if (result.error) {
+      open.errors = { '': `The app answered with the error "${result.error}"` };
+      return result;
+    }
+    const body = (result.body || {}) as {
+      response_action?: string;
+      errors?: Record<string, string>;
+      view?: unknown;
+    };
+    if (body.response_action === 'errors' && body.errors) open.errors = body.errors;
+    else if ((body.response_action === 'update' || body.response_action === 'push') && body.view) {
+      open.view = body.view as Record<string, unknown>;
+      open.errors = {};
+    } else workspace.views.delete(open.id);
+    return result;
+  };
+
+  const server: Server = createServer((req, res) => {
+    void route(req, res).catch((err: unknown) => {
+      const status = err instanceof EmulatorInputError ? 400 : 500;
+      if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: (err as Error).message }));
+    });
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const body = await readBody(req);
+    const json = (status: number, payload: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (url.pathname.startsWith('/api/')) return handleApiRequest(workspace, req, res, body);
+    if (req.method === 'GET' && url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(emulatorPage());
+    }
+    if (req.method === 'GET' && url.pathname === '/emulator/state') {
+      return json(200, pageState(workspace, url.searchParams.get('user') ?? ''));
+    }
+    const responseMatch = /^\/response\/([0-9a-f]+)$/.exec(url.pathname);
+    if (req.method === 'POST' && responseMatch) {
+      const target = workspace.responseUrls.get(responseMatch[1]);
+      if (!target) return json(404, { ok: false, error: 'expired_url' });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return json(400, { ok: false, error: 'invalid_json' });
+      }
+      showResponse(workspace, target.channel, target.user, parsed);
+      return json(200, { ok: true });
+    }
+    if (req.method === 'POST' && url.pathname.startsWith('/emulator/')) {
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        throw new EmulatorInputError('expected a JSON body');
+      }
+      const user = String(input.user ?? '');
+      if (!/^[UW][A-Z0-9]{2,}$/.test(user))
+        throw new EmulatorInputError('choose who you are acting as (a Slack user id)');
+      switch (url.pathname) {
+        case '/emulator/command':
+          return json(200, await command(user, String(input.channel ?? ''), String(input.text ?? '')));
+        case '/emulator/click':
+          return json(
+            200,
+            await click(
+              user,
+              String(input.channel ?? ''),
+              String(input.ts ?? ''),
+              String(input.actionId ?? ''),
+            ),
+          );
+        case '/emulator/submit':
+          return json(200, await submitView(user, (input.values ?? {}) as Record<string, string>));
+        case '/emulator/close': {
+          const open = workspace.viewFor(user);
+          if (open) workspace.views.delete(open.id);
+          return json(200, { ok: true });
+        }
+      }
+    }
+    json(404, { ok: false, error: `no route ${req.method} ${url.pathname}` });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    url: baseUrl,
+    pageUrl: `${baseUrl}/`,
+    apiUrl: `${baseUrl}/api/`,
+    workspace,
+    messages: (channel) => [...workspace.messages(channel)],
+    channelId: (name) => workspace.channelId(name),
+    dmWith: (user) => workspace.dmWith(user),
+    injectFault: (fault, o = {}) =>
+      workspace.faults.push({ fault, method: o.method, remaining: o.times ?? 1 }),
+    calls: workspace.calls,
+    connectApp: (endpoint) => {
+      app = endpoint;
+    },
+    command,
+    click,
+    submitView,
+    viewFor: (user) => workspace.viewFor(user),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Shows an app's command ack or response_url answer: ephemeral unless `response_type: in_channel`. */
+function showResponse(workspace: Workspace, channel: string, user: string, body: unknown): void {
+  if (typeof body === 'string') {
+    if (body.trim()) workspace.addMessage(channel, body, [], user);
+    return;
+  }
+  const b = body as { text?: string; blocks?: unknown[]; response_type?: string } | null;
+  if (!b || (b.text === undefined && b.blocks === undefined)) return;
+  workspace.addMessage(
+    channel,
+    b.text ?? '',
+    b.blocks ?? [],
+    b.response_type === 'in_channel' ? undefined : user,
+  );
+}
+
+function findButton(
+  blocks: unknown[],
+  actionId: string,
+): { action_id: string; block_id: string; value?: string; text?: unknown; style?: string } | undefined {
+  for (const block of blocks as {
+    type?: string;
+    block_id?: string;
+    elements?: Record<string, unknown>[];
+  }[]) {
+    if (block.type !== 'actions') continue;
+    const element = block.elements?.find((e) => e.type === 'button' && e.action_id === actionId);
+    if (element) {
+      return {
+        action_id: actionId,
+        block_id: block.block_id ?? 'actions',
+        value: element.value as string | undefined,
+        text: element.text,
+        style: element.style as string | undefined,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** What the page shows a user: channels, their DMs, the messages they can see, their open modal. */
+function pageState(workspace: Workspace, user: string) {
+  const channels = [...workspace.channels.values()].filter((c) => c.kind === 'channel' || c.user === user);
+  return {
+    users: workspace.users,
+    channels: channels.map((c) => ({
+      id: c.id,
+      name: c.kind === 'dm' ? 'Ladder (DM)' : `#${c.name}`,
+      kind: c.kind,
+      messages: workspace.visibleTo(user, c.id),
+    })),
+    view: workspace.viewFor(user) ?? null,
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString('utf8')));
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+  });
+}

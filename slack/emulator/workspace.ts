@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { blockKitProblem } from './block-kit-check';
+
+/** A message as the emulator stores it (Slack's shape, trimmed to what Ladder reads). */
+export interface EmulatedMessage {
+  ts: string;
+  channel: string;
+  text: string;
+  blocks: unknown[];
+  /** The user an ephemeral message was shown to; absent for normal messages. */
+  ephemeralTo?: string;
+  edits: number;
+}
+
+/** A modal open for one user. */
+export interface OpenView {
+  id: string;
+  user: string;
+  view: Record<string, unknown>;
+  hash: string;
+  /** Field errors from the app's last `response_action: errors`, by block_id. */
+  errors: Record<string, string>;
+}
+
+export interface EmulatedChannel {
+  id: string;
+  name: string;
+  kind: 'channel' | 'dm';
+  /** For DMs: the person the bot talks to. */
+  user?: string;
+}
+
+/** A fault the next matching calls answer with, for tests of retries and rate limits. */
+export type Fault =
+  | { kind: 'rate-limited'; retryAfterSeconds: number }
+  | { kind: 'server-error' }
+  | { kind: 'slow'; delayMs: number };
+
+/** Trigger ids expire like Slack's (3 s there); a little longer here for loaded test machines. */
+const TRIGGER_TTL_MS = 10_000;
+
+export type ApiArgs = Record<string, unknown>;
+export type ApiResult = Record<string, unknown>;
+
+/**
+ * The emulated Slack workspace: channels, DMs, messages, open modals, trigger ids and response
+ * URLs, with the Web API methods Ladder calls implemented over them in Slack's response shapes.
+ */
+export class Workspace {
+  readonly channels = new Map<string, EmulatedChannel>(); // id → channel
+  private readonly messagesById = new Map<string, EmulatedMessage[]>();
+  readonly views = new Map<string, OpenView>(); // view id → view
+  private readonly triggers = new Map<string, { user: string; expiresAt: number }>();
+  readonly responseUrls = new Map<string, { channel: string; user: string }>();
+  readonly faults: { fault: Fault; method?: string; remaining: number }[] = [];
+  readonly calls: { method: string; status: number }[] = [];
+  private counter = 0;
+
+  constructor(readonly users: { id: string; name: string; label?: string }[] = []) {}
+
+  private nextId(prefix: string): string {
+    return `${prefix}${String(++this.counter).padStart(8, '0')}`;
+  }
+
+  /** The channel id for `#name` or a name (created on first use, as if the bot were invited); ids pass through. */
+  channelId(nameOrId: string): string {
+    if (this.channels.has(nameOrId)) return nameOrId;
+    const name = nameOrId.replace(/^#/, '');
+    for (const c of this.channels.values()) if (c.kind === 'channel' && c.name === name) return c.id;
+    const id = this.nextId('C');
+    this.channels.set(id, { id, name, kind: 'channel' });
+    return id;
+  }
+
+  /** The DM channel between the bot and `user`. */
+  dmWith(user: string): string {
+    for (const c of this.channels.values()) if (c.kind === 'dm' && c.user === user) return c.id;
+    const id = this.nextId('D');
+    this.channels.set(id, { id, name: `dm-${user}`, kind: 'dm', user });
+    return id;
+  }
+
+  messages(channel: string): EmulatedMessage[] {
+    const id = this.channelId(channel);
+    if (!this.messagesById.has(id)) this.messagesById.set(id, []);
+    return this.messagesById.get(id)!;
+  }
+
+  /** Every message a user can see in a channel: all normal ones and the ephemeral ones shown to them. */
+  visibleTo(user: string, channel: string): EmulatedMessage[] {
+    return this.messages(channel).filter((m) => m.ephemeralTo === undefined || m.ephemeralTo === user);
+  }
+
+  private nextTs(): string {
+    const n = ++this.counter;
+    return `${Math.floor(Date.now() / 1000)}.${String(n).padStart(6, '0')}`;
+  }
+
+  /** Adds a message as Slack would show it (used by the API and by response URLs). */
+  addMessage(channel: string, text: string, blocks: unknown[], ephemeralTo?: string): EmulatedMessage {
+    const message: EmulatedMessage = { ts: this.nextTs(), channel, text, blocks, edits: 0, ephemeralTo };
+    this.messages(channel).push(message);
+    return message;
+  }
+
+  /** A trigger id for one user's interaction; `views.open` accepts it once, for a short while. */
+  issueTrigger(user: string): string {
+    const id = `${++this.counter}.${randomBytes(6).toString('hex')}`;
+    this.triggers.set(id, { user, expiresAt: Date.now() + TRIGGER_TTL_MS });
+    return id;
+  }
+
+  issueResponseUrl(baseUrl: string, channel: string, user: string): string {
+    const id = randomBytes(8).toString('hex');
+    this.responseUrls.set(id, { channel, user });
+    return `${baseUrl}/response/${id}`;
+  }
+
+  /** The modal open for a user, if any (one at a time here; Slack stacks up to three). */
+  viewFor(user: string): OpenView | undefined {
+    return [...this.views.values()].find((v) => v.user === user);
+  }
+
+  /** The Web API methods, by name. */
+  readonly methods: Record<string, (args: ApiArgs) => ApiResult> = {
+    'auth.test': () => ({
+      ok: true,
+      user_id: 'U0LADDERBOT',
+      team_id: 'T0EMULATED',
+      bot_id: 'B0LADDER',
+      team: 'Emulated',
+    }),
+    'chat.postMessage': (args) => {
+      if (typeof args.channel !== 'string' || args.channel === '')
+        return { ok: false, error: 'channel_not_found' };
+      if (typeof args.text !== 'string' && !Array.isArray(args.blocks))
+        return { ok: false, error: 'no_text' };
+      const problem = blockKitProblem(args.blocks);
+      if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
+      const channel = this.channelId(args.channel);
+      const m = this.addMessage(channel, String(args.text ?? ''), (args.blocks as unknown[]) ?? []);
+      return { ok: true, channel, ts: m.ts, message: { text: m.text, blocks: m.blocks, ts: m.ts } };
+    },
+    'chat.update': (args) => {
+      const channel = typeof args.channel === 'string' ? this.channelId(args.channel) : '';
+      const message = this.messages(channel).find((m) => m.ts === args.ts && m.ephemeralTo === undefined);
+      if (!message) return { ok: false, error: 'message_not_found' };
+      const problem = blockKitProblem(args.blocks);
+      if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
+      message.text = String(args.text ?? message.text);
+      message.blocks = (args.blocks as unknown[]) ?? message.blocks;
+      message.edits++;
+      return { ok: true, channel, ts: message.ts };
+    },
+    'chat.postEphemeral': (args) => {
+      if (typeof args.user !== 'string') return { ok: false, error: 'user_not_found' };
+      if (typeof args.channel !== 'string' || args.channel === '')
+        return { ok: false, error: 'channel_not_found' };
+      const problem = blockKitProblem(args.blocks);
+      if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
+      const m = this.addMessage(
+        this.channelId(args.channel),
+        String(args.text ?? ''),
+        (args.blocks as unknown[]) ?? [],
+        args.user,
+      );
+      return { ok: true, message_ts: m.ts };
+    },
+    'conversations.open': (args) => {
+      const users = String(args.users ?? '')
+        .split(',')
+        .filter(Boolean);
+      if (users.length !== 1)
+        return { ok: false, error: users.length === 0 ? 'users_list_not_supplied' : 'not_implemented' };
+      return { ok: true, channel: { id: this.dmWith(users[0]) } };
+    },
+    'users.info': (args) => {
+      if (typeof args.user !== 'string' || !/^[UW][A-Z0-9]{2,}$/.test(args.user))
+        return { ok: false, error: 'user_not_found' };
+      const known = this.users.find((u) => u.id === args.user);
+      return {
+        ok: true,
+        user: {
+          id: args.user,
+          name: known?.name ?? args.user.toLowerCase(),
+          real_name: known?.name ?? args.user,
+        },
+      };
+    },
+    'views.open': (args) => {
+      const trigger = this.triggers.get(String(args.trigger_id ?? ''));
+      if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
+      this.triggers.delete(String(args.trigger_id));
+      if (Date.now() > trigger.expiresAt) return { ok: false, error: 'expired_trigger_id' };
+      const problem = viewProblem(args.view);
+      if (problem)
+        return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [problem] } };
+      for (const v of this.views.values()) if (v.user === trigger.user) this.views.delete(v.id);
+      const open: OpenView = {
+        id: this.nextId('V'),
+        user: trigger.user,
+        view: args.view as Record<string, unknown>,
+        hash: randomBytes(6).toString('hex'),
+        errors: {},
+      };
+      this.views.set(open.id, open);
+      return { ok: true, view: { ...open.view, id: open.id, hash: open.hash, state: { values: {} } } };
+    },
+    'views.update': (args) => {
+      const open = this.views.get(String(args.view_id ?? ''));
+      if (!open) return { ok: false, error: 'not_found' };
+      if (args.hash !== undefined && args.hash !== open.hash) return { ok: false, error: 'hash_conflict' };
+      const problem = viewProblem(args.view);
+      if (problem)
+        return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [problem] } };
+      open.view = args.view as Record<string, unknown>;
+      open.hash = randomBytes(6).toString('hex');
+      open.errors = {};
+      return { ok: true, view: { ...open.view, id: open.id, hash: open.hash } };
+    },
+  };
+}
+
+function viewProblem(view: unknown): string | undefined {
+  const v = view as { type?: unknown; title?: { text?: unknown }; blocks?: unknown };
+  if (typeof v !== 'object' || v === null) return 'view is required';
+  if (v.type !== 'modal') return 'view.type must be modal';
+  if (typeof v.title?.text !== 'string' || v.title.text.length > 24)
+    return 'view.title must be at most 24 characters';
+  if (!Array.isArray(v.blocks) || v.blocks.length > 100)
+    return 'view.blocks must be an array of at most 100 blocks';
+  return blockKitProblem(v.blocks.filter((b: { type?: string }) => b.type !== 'input'));
+}

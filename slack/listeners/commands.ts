@@ -1,0 +1,128 @@
+import type { App, RespondFn } from '@slack/bolt';
+import {
+  engageKillSwitch,
+  KillSwitchError,
+  readKillSwitch,
+  releaseKillSwitch,
+} from '../../client/kill-switch';
+import { delegateModal } from '../blocks/modals';
+import { HELP_TEXT, statusBlocks } from '../blocks/status';
+import type { SlackDeps } from '../deps';
+
+/** A parsed `/ladder` command. */
+export type LadderCommand =
+  | { kind: 'delegate' }
+  | { kind: 'status'; agent?: string }
+  | { kind: 'freeze'; agent?: string; reason: string }
+  | { kind: 'unfreeze'; agent?: string }
+  | { kind: 'help'; unknown?: string };
+
+/**
+ * Parses the text after `/ladder`. Pure. For `freeze`, a first word naming a declared agent is the
+ * agent and the rest is the reason; otherwise every word is the reason.
+ */
+export function parseLadderCommand(text: string, agentIds: readonly string[]): LadderCommand {
+  const [verb = '', ...rest] = text.trim().split(/\s+/).filter(Boolean);
+  switch (verb.toLowerCase()) {
+    case 'delegate':
+      return { kind: 'delegate' };
+    case 'status':
+      return rest[0] ? { kind: 'status', agent: rest[0] } : { kind: 'status' };
+    case 'freeze': {
+      const agent = rest[0] && agentIds.includes(rest[0]) ? rest[0] : undefined;
+      const reason = (agent ? rest.slice(1) : rest).join(' ');
+      return { kind: 'freeze', agent, reason: reason || 'frozen from Slack' };
+    }
+    case 'unfreeze':
+      return rest[0] ? { kind: 'unfreeze', agent: rest[0] } : { kind: 'unfreeze' };
+    case '':
+    case 'help':
+      return { kind: 'help' };
+    default:
+      return { kind: 'help', unknown: verb };
+  }
+}
+
+/**
+ * `/ladder`. Acks at once with nothing, then answers through the command's response_url (or opens
+ * the delegate modal), so slow Temporal calls never break Slack's 3 s limit.
+ */
+export function registerCommands(app: App, deps: SlackDeps): void {
+  app.command('/ladder', async ({ ack, command, client, respond }) => {
+    await ack();
+    const policy = deps.policy();
+    const parsed = parseLadderCommand(command.text ?? '', Object.keys(policy.agents));
+    const user = command.user_id;
+    try {
+      switch (parsed.kind) {
+        case 'delegate':
+          await client.views.open({
+            trigger_id: command.trigger_id,
+            view: delegateModal(policy, { taskId: deps.newTaskId(), channel: command.channel_id }),
+          });
+          return;
+        case 'status': {
+          if (parsed.agent && !policy.agents[parsed.agent]) {
+            await ephemeral(
+              respond,
+              `Unknown agent "${parsed.agent}" (declared: ${Object.keys(policy.agents).join(', ')}).`,
+            );
+            return;
+          }
+          const killSwitch = await readKillSwitch(deps.temporal, deps.taskQueue);
+          await respond({
+            response_type: 'ephemeral',
+            text: 'Ladder status',
+            blocks: statusBlocks(policy, killSwitch, parsed.agent ? [parsed.agent] : undefined),
+          });
+          return;
+        }
+        case 'freeze':
+          await engageKillSwitch(
+            deps.temporal,
+            { taskQueue: deps.taskQueue, policy },
+            { agentId: parsed.agent, cap: 0, by: user, reason: parsed.reason },
+          );
+          deps.log.warn(
+            { user, agent: parsed.agent ?? 'all', reason: parsed.reason },
+            'kill switch engaged from Slack',
+          );
+          await respond({
+            response_type: 'in_channel',
+            text: `:octagonal_sign: Kill switch engaged by <@${user}>: ${parsed.agent ? `agent ${parsed.agent}` : 'every agent'} capped at rung 0 (suggest only). Reason: ${parsed.reason}`,
+          });
+          return;
+        case 'unfreeze':
+          await releaseKillSwitch(
+            deps.temporal,
+            { taskQueue: deps.taskQueue, policy },
+            { agentId: parsed.agent, by: user },
+          );
+          deps.log.warn({ user, agent: parsed.agent ?? 'all' }, 'kill switch released from Slack');
+          await respond({
+            response_type: 'in_channel',
+            text: `Kill switch released by <@${user}> for ${parsed.agent ? `agent ${parsed.agent}` : 'every agent'}.`,
+          });
+          return;
+        case 'help':
+          await ephemeral(
+            respond,
+            parsed.unknown ? `Unknown command "${parsed.unknown}".\n${HELP_TEXT}` : HELP_TEXT,
+          );
+          return;
+      }
+    } catch (err) {
+      if (err instanceof KillSwitchError) {
+        deps.log.warn({ user, command: parsed.kind, reason: err.message }, 'slack command refused');
+        await ephemeral(respond, `Refused: ${err.message}`);
+        return;
+      }
+      deps.log.error({ user, command: parsed.kind, err: (err as Error).message }, 'slack command failed');
+      await ephemeral(respond, `Ladder could not do that: ${(err as Error).message}`);
+    }
+  });
+}
+
+async function ephemeral(respond: RespondFn, text: string): Promise<void> {
+  await respond({ response_type: 'ephemeral', text });
+}

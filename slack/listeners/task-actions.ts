@@ -1,0 +1,192 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { answerTask, type TaskAnswer } from '../../client/answer-task';
+import { statusQuery, type TaskStatus } from '../../workflows/messages';
+import { parseButtonValue } from '../blocks/task-message';
+import { rejectModal, typedApproveModal } from '../blocks/modals';
+import type { SlackDeps } from '../deps';
+import { tellUser } from './ephemeral';
+
+/** A button click on a task message, as far as Ladder reads it. */
+export interface ButtonClick {
+  /** Our action name: approve, reject, done, dismiss, accept, mark_read. */
+  action: string;
+  workflowId: string;
+  stepsHash?: string;
+  /** The verified clicker: the payload's user, never anything in the button. */
+  user: string;
+  channel: string | undefined;
+  triggerId: string | undefined;
+}
+
+/**
+ * Reads a `block_actions` payload. Pure; a payload that is not a click on one of our buttons is
+ * described, not thrown.
+ */
+export function parseButtonClick(
+  body: unknown,
+): { ok: true; click: ButtonClick } | { ok: false; reason: string } {
+  const b = body as {
+    user?: { id?: unknown };
+    channel?: { id?: unknown };
+    container?: { channel_id?: unknown };
+    trigger_id?: unknown;
+    actions?: { action_id?: unknown; value?: unknown }[];
+  };
+  const user = b?.user?.id;
+  if (typeof user !== 'string' || !/^[UW][A-Z0-9]{2,}$/.test(user))
+    return { ok: false, reason: 'no user id' };
+  const action = b.actions?.[0];
+  if (!action || typeof action.action_id !== 'string' || !action.action_id.startsWith('ladder_'))
+    return { ok: false, reason: 'not a Ladder button' };
+  if (typeof action.value !== 'string') return { ok: false, reason: 'button has no value' };
+  const value = parseButtonValue(action.value);
+  if (!value) return { ok: false, reason: `button value is not a workflow id: ${action.value.slice(0, 80)}` };
+  const channel = typeof b.channel?.id === 'string' ? b.channel.id : b.container?.channel_id;
+  return {
+    ok: true,
+    click: {
+      action: action.action_id.slice('ladder_'.length),
+      workflowId: value.workflowId,
+      stepsHash: value.stepsHash,
+      user,
+      channel: typeof channel === 'string' ? channel : undefined,
+      triggerId: typeof b.trigger_id === 'string' ? b.trigger_id : undefined,
+    },
+  };
+}
+
+/** Why a task no longer takes this click, or undefined when it does. Pure. */
+export function staleClickReason(status: TaskStatus): string | undefined {
+  if (status.phase === 'done') return `This task is already finished (${status.outcome ?? 'done'}).`;
+  if (status.waitingOn === null)
+    return `This task is not waiting for an answer now (phase: ${status.phase}).`;
+  return undefined;
+}
+
+/**
+ * Buttons on task messages. Every listener acks first (Slack wants an answer within 3 s), then
+ * sends the answer as a workflow update and tells the clicker, ephemerally, what happened. The
+ * workflow refuses unauthorised, stale and second answers, so a double click has one effect.
+ */
+export function registerTaskActions(app: App, deps: SlackDeps): void {
+  app.action(/^ladder_/, async ({ ack, body, client }) => {
+    await ack();
+    const parsed = parseButtonClick(body);
+    if (!parsed.ok) {
+      deps.log.warn({ reason: parsed.reason }, 'malformed button click ignored');
+      const user = (body as { user?: { id?: string } }).user?.id;
+      if (user)
+        await tellUser(
+          client,
+          deps.log,
+          { channel: undefined, user },
+          `That click could not be read: ${parsed.reason}.`,
+        );
+      return;
+    }
+    const click = parsed.click;
+    try {
+      await handleClick(click, client, deps);
+    } catch (err) {
+      deps.log.error(
+        { user: click.user, workflowId: click.workflowId, err: (err as Error).message },
+        'button click failed',
+      );
+      await tellUser(client, deps.log, click, `Ladder could not record that: ${(err as Error).message}`);
+    }
+  });
+}
+
+async function handleClick(click: ButtonClick, client: WebClient, deps: SlackDeps): Promise<void> {
+  const simple: Record<string, TaskAnswer> = {
+    done: { kind: 'done' },
+    dismiss: { kind: 'dismiss' },
+    accept: { kind: 'accept' },
+    mark_read: { kind: 'read' },
+  };
+  if (simple[click.action]) {
+    await answerAndTell(click, simple[click.action], client, deps);
+    return;
+  }
+  if (click.action !== 'approve' && click.action !== 'reject') {
+    await tellUser(client, deps.log, click, `Unknown Ladder button "${click.action}".`);
+    return;
+  }
+  // Approve and reject may need a modal; look at the task first so a stale click gets an answer
+  // instead of a form.
+  let status: TaskStatus;
+  try {
+    status = await deps.temporal.workflow.getHandle(click.workflowId).query(statusQuery);
+  } catch (err) {
+    await tellUser(client, deps.log, click, `No such task ${click.workflowId}: ${(err as Error).message}`);
+    return;
+  }
+  const stale = staleClickReason(status);
+  if (stale) {
+    deps.log.info({ user: click.user, workflowId: click.workflowId, action: click.action }, 'stale click');
+    await tellUser(client, deps.log, click, stale);
+    return;
+  }
+  const decision = status.decision;
+  if (click.action === 'reject') {
+    if (decision && !decision.approvers.includes(click.user)) {
+      return refuse(
+        click,
+        `<@${click.user}> is not an approver for this task (approvers: ${decision.approvers.map((a) => `<@${a}>`).join(', ')})`,
+        client,
+        deps,
+      );
+    }
+    await client.views.open({
+      trigger_id: click.triggerId ?? '',
+      view: rejectModal({ workflowId: click.workflowId, channel: click.channel }, status.waitingOn ?? ''),
+    });
+    return;
+  }
+  const stepsHash = click.stepsHash ?? status.stepsHash;
+  if (decision?.typedConfirmation.required) {
+    await client.views.open({
+      trigger_id: click.triggerId ?? '',
+      view: typedApproveModal({
+        workflowId: click.workflowId,
+        stepsHash,
+        channel: click.channel,
+        resource: decision.typedConfirmation.expected,
+      }),
+    });
+    return;
+  }
+  await answerAndTell(click, { kind: 'approve', stepsHash }, client, deps);
+}
+
+/** Sends the answer; tells the person it was recorded, or why it was refused (and logs refusals). */
+export async function answerAndTell(
+  who: { user: string; channel: string | undefined; workflowId: string },
+  answer: TaskAnswer,
+  client: WebClient,
+  deps: SlackDeps,
+): Promise<void> {
+  const result = await answerTask(deps.temporal, who.workflowId, who.user, answer);
+  if (!result.ok) return refuse(who, result.reason, client, deps);
+  deps.log.info(
+    { user: who.user, workflowId: who.workflowId, answer: answer.kind },
+    'task answered from Slack',
+  );
+  await tellUser(
+    client,
+    deps.log,
+    who,
+    `Recorded: ${answer.kind} by <@${who.user}> at ${result.receipt.at}.`,
+  );
+}
+
+async function refuse(
+  who: { user: string; channel: string | undefined; workflowId: string },
+  reason: string,
+  client: WebClient,
+  deps: SlackDeps,
+): Promise<void> {
+  deps.log.warn({ user: who.user, workflowId: who.workflowId, reason }, 'slack answer refused');
+  await tellUser(client, deps.log, who, `Refused: ${reason}`);
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { createActionRegistry } from '../activities/actions/registry';
+import { ConfigError, loadConfig } from '../config/env';
+import { createLogger } from '../config/logger';
+import { formatProblem, PolicyError } from '../policy/loader';
+import { PolicyStore } from '../policy/store';
+import { connectClient } from '../worker/connection';
+import { createSlackApp, type SlackTransport } from './app';
+
+/**
+ * Slack app process: real Slack over HTTP or Socket Mode with credentials, the local emulator's
+ * signed requests without them. Started by the run command; stops on SIGINT/SIGTERM or when the
+ * parent that forked it goes away.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('slack', config.logLevel);
+  const slack = config.slack;
+  let transport: SlackTransport;
+  if (slack.kind === 'socket') transport = { kind: 'socket', appToken: slack.appToken };
+  else if (slack.kind === 'http')
+    transport = { kind: 'http', signingSecret: slack.signingSecret, port: slack.port };
+  else {
+    if (!slack.signingSecret)
+      throw new ConfigError([
+        'LADDER_EMULATOR_SIGNING_SECRET: expected the secret the local emulator signs with (the run command sets it)',
+      ]);
+    transport = { kind: 'http', signingSecret: slack.signingSecret, port: slack.port };
+  }
+  const policyStore = new PolicyStore(config.policyPath, {
+    onChange: (policy) => log.info({ policy: policy.versionId }, 'policy reloaded'),
+    onError: (error) =>
+      log.error(
+        { problems: error.problems.map(formatProblem) },
+        'policy edit refused; the last good policy stays in force',
+      ),
+  }).watch();
+  const temporal = await connectClient(config);
+  const app = createSlackApp({
+    deps: {
+      temporal,
+      taskQueue: config.taskQueue,
+      policy: () => policyStore.current(),
+      actions: createActionRegistry(),
+      uiBaseUrl: config.temporalUiUrl,
+      log,
+      newTaskId: () => `slack-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
+    },
+    transport,
+    botToken: slack.botToken,
+    apiUrl: slack.kind === 'emulator' ? slack.apiUrl : undefined,
+  });
+  const { url } = await app.start();
+  log.info({ mode: slack.kind, url }, 'slack app listening');
+  process.send?.({ type: 'ready', url });
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await app.stop();
+    policyStore.close();
+    await temporal.connection.close();
+    log.info('slack app stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  if (process.send !== undefined) process.once('disconnect', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof PolicyError) process.stderr.write(`Policy error: ${err.message}\n`);
+  else if (err instanceof ConfigError)
+    process.stderr.write(`Configuration error: ${err.message.split('\n').join('\nConfiguration error: ')}\n`);
+  else
+    process.stderr.write(
+      `Slack app failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+  process.exit(1);
+});

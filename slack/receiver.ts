@@ -1,0 +1,190 @@
+// Transport only: HTTP in, signature check, body parsing, ack out. What requests mean is the
+// listeners' business (slack/listeners/), so the same logic runs behind Socket Mode too.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseQuery } from 'node:querystring';
+import { HTTPResponseAck, type App, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import type { Logger } from '../config/logger';
+import { boltLogger } from './bolt-logger';
+import { verifySlackSignature } from './verify-signature';
+
+/** Slack sends small payloads; anything larger is not from Slack. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface SlackHttpReceiverOptions {
+  signingSecret: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Where Slack posts commands, interactions and events. */
+  path?: string;
+  logger: Logger;
+  /** Current Unix time in seconds; injected by tests of the timestamp window. */
+  nowSeconds?: () => number;
+}
+
+/** Why a request was turned away before reaching any listener. */
+export type RequestRefusal = { status: 400 | 401 | 404 | 405 | 413; reason: string };
+
+/**
+ * Bolt receiver over node:http that verifies every request with {@link verifySlackSignature}
+ * (stale *and* future timestamps refused, unlike Bolt's own check) before Bolt sees it. It binds
+ * to 127.0.0.1: in production a reverse proxy or tunnel forwards Slack's requests to it.
+ */
+export class SlackHttpReceiver implements Receiver {
+  private app: App | undefined;
+  private server: Server | undefined;
+  private readonly path: string;
+
+  constructor(private readonly options: SlackHttpReceiverOptions) {
+    this.path = options.path ?? '/slack/events';
+  }
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  /** Listens on 127.0.0.1; resolves with the URL Slack (or the emulator) should post to. */
+  async start(): Promise<{ url: string; port: number }> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}${this.path}`, port };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const log = this.options.logger;
+    let raw: string;
+    try {
+      const refusal = this.checkRoute(req);
+      if (refusal) return refuse(res, refusal, log);
+      raw = await readBody(req);
+    } catch (err) {
+      return refuse(res, { status: 413, reason: (err as Error).message }, log);
+    }
+    const check = verifySlackSignature({
+      signingSecret: this.options.signingSecret,
+      timestamp: header(req, 'x-slack-request-timestamp'),
+      signature: header(req, 'x-slack-signature'),
+      rawBody: raw,
+      nowSeconds: this.options.nowSeconds?.() ?? Math.floor(Date.now() / 1000),
+    });
+    if (!check.ok) return refuse(res, { status: 401, reason: check.reason }, log);
+
+    const parsed = parseSlackBody(header(req, 'content-type'), raw);
+    if (!parsed.ok) return refuse(res, { status: 400, reason: parsed.reason }, log);
+    const body = parsed.body;
+    if (body.type === 'ssl_check') return void res.writeHead(200).end();
+    if (body.type === 'url_verification') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ challenge: body.challenge }));
+    }
+
+    const ack = new HTTPResponseAck({
+      logger: boltLogger(log),
+      processBeforeResponse: false,
+      httpRequest: req,
+      httpRequestBody: body,
+      httpResponse: res,
+    });
+    const event: ReceiverEvent = {
+      body,
+      ack: ack.bind(),
+      retryNum: numberHeader(req, 'x-slack-retry-num'),
+      retryReason: header(req, 'x-slack-retry-reason'),
+    };
+    try {
+      await this.app!.processEvent(event);
+    } catch (err) {
+      // A listener that throws must not leave Slack waiting: answer if nothing was sent yet.
+      log.error({ err: (err as Error).message, type: body.type }, 'slack listener failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    }
+  }
+
+  private checkRoute(req: IncomingMessage): RequestRefusal | undefined {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== this.path) return { status: 404, reason: `no route ${path}` };
+    if (req.method !== 'POST') return { status: 405, reason: `method ${req.method} not allowed` };
+    return undefined;
+  }
+}
+
+/**
+ * Parses a Slack request body: form-encoded (slash commands; interactions as a JSON `payload`
+ * field) or JSON (Events API). Never throws: a malformed body is answered 400 with the reason.
+ */
+export function parseSlackBody(
+  contentType: string | undefined,
+  raw: string,
+): { ok: true; body: Record<string, unknown> } | { ok: false; reason: string } {
+  try {
+    if (contentType?.startsWith('application/x-www-form-urlencoded')) {
+      const form = parseQuery(raw);
+      if (typeof form.payload === 'string') {
+        const payload: unknown = JSON.parse(form.payload);
+        if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+          return { ok: false, reason: 'payload is not a JSON object' };
+        return { ok: true, body: payload as Record<string, unknown> };
+      }
+      return { ok: true, body: form as Record<string, unknown> };
+    }
+    if (contentType?.startsWith('application/json')) {
+      const body: unknown = JSON.parse(raw);
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return { ok: false, reason: 'body is not a JSON object' };
+      return { ok: true, body: body as Record<string, unknown> };
+    }
+    return { ok: false, reason: `unsupported content-type ${contentType ?? '(none)'}` };
+  } catch (err) {
+    return { ok: false, reason: `malformed body: ${(err as Error).message}` };
+  }
+}
+
+function refuse(res: ServerResponse, refusal: RequestRefusal, log: Logger): void {
+  log.warn({ status: refusal.status, reason: refusal.reason }, 'slack request refused');
+  res.writeHead(refusal.status, { 'content-type': 'text/plain' });
+  res.end(refusal.reason);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function numberHeader(req: IncomingMessage, name: string): number | undefined {
+  const value = header(req, name);
+  return value === undefined ? undefined : Number.parseInt(value, 10);
+}
