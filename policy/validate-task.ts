@@ -21,32 +21,34 @@ export function validateTaskRequest(
 ): { ok: true; task: TaskRequest } | { ok: false; errors: string[] } {
   const parsed = taskRequestSchema.safeParse(raw);
   if (!parsed.success) {
-    return {
-      ok: false,
-      errors: parsed.error.issues.map(
-        (i) => `${formatPath(i.path.filter((p) => typeof p !== 'symbol'))}: ${i.message}`,
-      ),
+    // Report the policy's objections too, as far as the raw request can be read, so a person
+    // fixing a form sees every problem at once rather than one round at a time.
+    const shapeErrors = parsed.error.issues.map(
+      (i) => `${formatPath(i.path.filter((p) => typeof p !== 'symbol'))}: ${i.message}`,
+    );
+    const r = (raw ?? {}) as { agent?: { id?: unknown }; taskClass?: unknown; steps?: unknown };
+    const readable = {
+      agentId: typeof r.agent?.id === 'string' ? r.agent.id : undefined,
+      taskClass: typeof r.taskClass === 'string' ? r.taskClass : undefined,
+      actions: Array.isArray(r.steps)
+        ? r.steps.map((s: unknown) =>
+            typeof (s as { action?: unknown })?.action === 'string'
+              ? (s as { action: string }).action
+              : undefined,
+          )
+        : [],
     };
+    const policyErrors = policyObjections(readable, policy).filter(
+      (e) => !shapeErrors.some((s) => s.split(':')[0] === e.split(':')[0]),
+    );
+    return { ok: false, errors: [...shapeErrors, ...policyErrors] };
   }
   const task = parsed.data;
-  const errors: string[] = [];
-  if (!policy.agents[task.agent.id]) {
-    errors.push(
-      `agent.id: unknown agent "${task.agent.id}" (declared: ${Object.keys(policy.agents).join(', ')})`,
-    );
-  }
-  const taskClass = policy.taskClasses[task.taskClass];
-  if (!taskClass) {
-    errors.push(
-      `taskClass: unknown task class "${task.taskClass}" (declared: ${Object.keys(policy.taskClasses).join(', ')})`,
-    );
-  }
+  const errors: string[] = policyObjections(
+    { agentId: task.agent.id, taskClass: task.taskClass, actions: task.steps.map((s) => s.action) },
+    policy,
+  );
   const steps = task.steps.map((step, i) => {
-    if (taskClass && !taskClass.actions.includes(step.action)) {
-      errors.push(
-        `steps[${i}].action: "${step.action}" is not allowed for task class "${task.taskClass}" (allowed: ${taskClass.actions.join(', ')})`,
-      );
-    }
     const checked = actions.validate(step.action, step.params);
     if (!checked.ok) {
       errors.push(...checked.errors.map((e) => `steps[${i}].${e}`));
@@ -55,4 +57,31 @@ export function validateTaskRequest(
     return { ...step, params: checked.params as Record<string, unknown> };
   });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, task: { ...task, steps } };
+}
+
+/** Unknown agent, unknown task class, and actions the class does not allow, as `path: message`. */
+function policyObjections(
+  task: { agentId?: string; taskClass?: string; actions: (string | undefined)[] },
+  policy: LoadedPolicy,
+): string[] {
+  const errors: string[] = [];
+  if (task.agentId !== undefined && !policy.agents[task.agentId]) {
+    errors.push(
+      `agent.id: unknown agent "${task.agentId}" (declared: ${Object.keys(policy.agents).join(', ')})`,
+    );
+  }
+  const taskClass = task.taskClass === undefined ? undefined : policy.taskClasses[task.taskClass];
+  if (task.taskClass !== undefined && !taskClass) {
+    errors.push(
+      `taskClass: unknown task class "${task.taskClass}" (declared: ${Object.keys(policy.taskClasses).join(', ')})`,
+    );
+  }
+  task.actions.forEach((action, i) => {
+    if (taskClass && action !== undefined && !taskClass.actions.includes(action)) {
+      errors.push(
+        `steps[${i}].action: "${action}" is not allowed for task class "${task.taskClass}" (allowed: ${taskClass.actions.join(', ')})`,
+      );
+    }
+  });
+  return errors;
 }

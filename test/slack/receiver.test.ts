@@ -1,0 +1,182 @@
+import { Client, Connection } from '@temporalio/client';
+import { createActionRegistry } from '../../activities/actions/registry';
+import { createLogger } from '../../config/logger';
+import { loadPolicyFile } from '../../policy/loader';
+import { createSlackApp, type LadderSlackApp } from '../../slack/app';
+import { blockActionsPayload, postSigned, slashCommandForm } from '../../slack/emulator/deliver';
+import { startSlackEmulator, type SlackEmulator } from '../../slack/emulator/server';
+import { signSlackRequest } from '../../slack/verify-signature';
+import { testServerAddress } from '../helpers/temporal';
+import { waitUntil } from '../helpers/wait';
+import { join } from 'node:path';
+
+const SECRET = 'receiver-test-secret';
+const policy = loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml')).policy;
+
+// The HTTP edge of the Bolt app: every request is signature-checked (both timestamp directions),
+// malformed bodies are answered rather than thrown, and listeners ack before any slow work.
+describe('Slack HTTP receiver and listeners', () => {
+  let emulator: SlackEmulator;
+  let app: LadderSlackApp;
+  let appUrl: string;
+  let connection: Connection;
+  let clock: number | undefined;
+
+  beforeAll(async () => {
+    emulator = await startSlackEmulator({ port: 0 });
+    connection = await Connection.connect({ address: testServerAddress() });
+    app = createSlackApp({
+      deps: {
+        temporal: new Client({ connection }),
+        taskQueue: 'receiver-test-no-worker',
+        policy: () => policy,
+        actions: createActionRegistry(),
+        uiBaseUrl: 'http://localhost:8233',
+        log: createLogger('receiver-test', 'silent'),
+        newTaskId: () => 'unused',
+      },
+      transport: {
+        kind: 'http',
+        signingSecret: SECRET,
+        port: 0,
+        nowSeconds: () => clock ?? Math.floor(Date.now() / 1000),
+      },
+      botToken: 'xoxb-test',
+      apiUrl: emulator.apiUrl,
+    });
+    appUrl = (await app.start()).url!;
+    emulator.connectApp({ url: appUrl, signingSecret: SECRET, timeoutMs: 15_000 });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await connection?.close();
+    await emulator?.close();
+  });
+  afterEach(() => {
+    clock = undefined;
+  });
+
+  const helpForm = (): string =>
+    new URLSearchParams(
+      slashCommandForm(emulator.workspace, {
+        user: 'U0APPR001',
+        channel: emulator.channelId('#general'),
+        command: '/ladder',
+        text: 'help',
+        responseUrl: emulator.workspace.issueResponseUrl(
+          emulator.url,
+          emulator.channelId('#general'),
+          'U0APPR001',
+        ),
+        triggerId: emulator.workspace.issueTrigger('U0APPR001'),
+      }),
+    ).toString();
+
+  const send = (
+    body: string,
+    headers: Record<string, string>,
+    contentType = 'application/x-www-form-urlencoded',
+  ) => fetch(appUrl, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+
+  const signed = (body: string, timestamp: number, secret = SECRET) => ({
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': signSlackRequest(secret, timestamp, body),
+  });
+
+  it('answers a correctly signed command', async () => {
+    const body = helpForm();
+    const res = await send(body, signed(body, Math.floor(Date.now() / 1000)));
+    expect(res.status).toBe(200);
+    await waitUntil(() =>
+      emulator
+        .messages('#general')
+        .some((m) => m.ephemeralTo === 'U0APPR001' && m.text.includes('/ladder delegate')),
+    );
+  });
+
+  it('refuses forged, tampered, stale and future-dated requests with 401, before any listener runs', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    clock = now;
+    const body = helpForm();
+    const before = emulator.messages('#general').length;
+    const cases: [string, Record<string, string>, string][] = [
+      ['forged', signed(body, now, 'not-the-secret'), body],
+      ['tampered', signed(body, now), body.replace('help', 'freeze')],
+      ['stale', signed(body, now - 301), body],
+      ['future-dated', signed(body, now + 301), body],
+      ['unsigned', {}, body],
+    ];
+    for (const [name, headers, sent] of cases) {
+      const res = await send(sent, headers);
+      expect([name, res.status]).toEqual([name, 401]);
+    }
+    // Within the window either way is fine.
+    expect((await send(body, signed(body, now - 299))).status).toBe(200);
+    expect((await send(body, signed(body, now + 299))).status).toBe(200);
+    await waitUntil(() => emulator.messages('#general').length === before + 2);
+  });
+
+  it('answers malformed bodies with 400 and a reason, and unknown paths with 404', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const bad: [string, string][] = [
+      ['payload=%7Bnot-json', 'application/x-www-form-urlencoded'],
+      ['payload=%5B1%2C2%5D', 'application/x-www-form-urlencoded'],
+      ['[1,2]', 'application/json'],
+      ['hello', 'text/plain'],
+    ];
+    for (const [body, type] of bad) {
+      const res = await send(body, signed(body, now), type);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toMatch(
+        /payload is not a JSON object|malformed body|body is not a JSON object|unsupported content-type/,
+      );
+    }
+    const res = await fetch(appUrl.replace('/slack/events', '/other'), { method: 'POST', body: '' });
+    expect(res.status).toBe(404);
+  });
+
+  it('acks a click before doing any slow work, then answers the person', async () => {
+    const channel = emulator.channelId('#ops');
+    // Slack's API is slow right now: the ephemeral answer takes 3 s to post.
+    emulator.injectFault({ kind: 'slow', delayMs: 3000 }, { method: 'chat.postEphemeral' });
+    const payload = blockActionsPayload(emulator.workspace, {
+      user: 'U0APPR001',
+      channel,
+      message: { ts: '1.000001', text: 'x', blocks: [] },
+      action: { action_id: 'ladder_done', block_id: 'ladder_task_actions', value: 'task/a0/does-not-exist' },
+      responseUrl: emulator.workspace.issueResponseUrl(emulator.url, channel, 'U0APPR001'),
+      triggerId: emulator.workspace.issueTrigger('U0APPR001'),
+    });
+    const ack = await postSigned(
+      { url: appUrl, signingSecret: SECRET, timeoutMs: 15_000 },
+      { payload: JSON.stringify(payload) },
+    );
+    expect(ack.status).toBe(200);
+    // The ack came back while the answer was still on its way.
+    expect(emulator.messages('#ops').filter((m) => m.ephemeralTo === 'U0APPR001')).toEqual([]);
+    await waitUntil(() => emulator.messages('#ops').some((m) => m.ephemeralTo === 'U0APPR001'));
+    expect(emulator.messages('#ops').at(-1)!.text).toMatch(/^Refused: no task task\/a0\/does-not-exist/);
+  });
+
+  it('answers a click it cannot read with an explanation, not an exception', async () => {
+    const channel = emulator.channelId('#ops');
+    const payload = blockActionsPayload(emulator.workspace, {
+      user: 'U0APPR002',
+      channel,
+      message: { ts: '1.000002', text: 'x', blocks: [] },
+      action: { action_id: 'ladder_approve', block_id: 'b', value: 'rm -rf /' },
+      responseUrl: emulator.workspace.issueResponseUrl(emulator.url, channel, 'U0APPR002'),
+      triggerId: emulator.workspace.issueTrigger('U0APPR002'),
+    });
+    const ack = await postSigned(
+      { url: appUrl, signingSecret: SECRET, timeoutMs: 15_000 },
+      { payload: JSON.stringify(payload) },
+    );
+    expect(ack.status).toBe(200);
+    const dm = emulator.dmWith('U0APPR002');
+    await waitUntil(() => emulator.messages(dm).some((m) => m.ephemeralTo === 'U0APPR002'));
+    expect(emulator.messages(dm).at(-1)!.text).toMatch(
+      /^That click could not be read: button value is not a workflow id/,
+    );
+  });
+});
