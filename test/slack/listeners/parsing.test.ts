@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import { createActionRegistry } from '../../../activities/actions/registry';
+import { loadPolicyFile } from '../../../policy/loader';
+import { parseLadderCommand } from '../../../slack/listeners/commands';
+import { parseButtonClick, staleClickReason } from '../../../slack/listeners/task-actions';
+import { inputValue, taskFromDelegateModal } from '../../../slack/listeners/views';
+import type { TaskStatus } from '../../../workflows/messages';
+
+const policy = loadPolicyFile(join(__dirname, '..', '..', '..', 'examples', 'policy.yaml')).policy;
+const agents = Object.keys(policy.agents);
+
+describe('parseLadderCommand', () => {
+  it.each([
+    ['', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['  DELEGATE ', { kind: 'delegate' }],
+    ['status', { kind: 'status' }],
+    ['status ops-agent', { kind: 'status', agent: 'ops-agent' }],
+    ['freeze', { kind: 'freeze', agent: undefined, reason: 'frozen from Slack' }],
+    ['freeze ops-agent bad deploys', { kind: 'freeze', agent: 'ops-agent', reason: 'bad deploys' }],
+    // A first word that is not an agent is part of the reason, never a silent no-op.
+    ['freeze everything is on fire', { kind: 'freeze', agent: undefined, reason: 'everything is on fire' }],
+    ['unfreeze', { kind: 'unfreeze' }],
+    ['unfreeze ops-agent', { kind: 'unfreeze', agent: 'ops-agent' }],
+    ['launch', { kind: 'help', unknown: 'launch' }],
+  ])('reads %j', (text, expected) => {
+    expect(parseLadderCommand(text, agents)).toEqual(expected);
+  });
+});
+
+describe('parseButtonClick', () => {
+  const click = (overrides: Record<string, unknown> = {}) => ({
+    type: 'block_actions',
+    user: { id: 'U0SRE0002' },
+    channel: { id: 'C00000001' },
+    trigger_id: '1.abc',
+    actions: [{ action_id: 'ladder_approve', value: `task/ops-agent/t-1#${'b'.repeat(64)}` }],
+    ...overrides,
+  });
+
+  it('takes identity from the payload user and the steps hash from the value', () => {
+    expect(parseButtonClick(click())).toEqual({
+      ok: true,
+      click: {
+        action: 'approve',
+        workflowId: 'task/ops-agent/t-1',
+        stepsHash: 'b'.repeat(64),
+        user: 'U0SRE0002',
+        channel: 'C00000001',
+        triggerId: '1.abc',
+      },
+    });
+  });
+
+  it.each([
+    ['no user', click({ user: undefined }), 'no user id'],
+    ['a user id that is not Slack-shaped', click({ user: { id: 'admin' } }), 'no user id'],
+    ['no actions', click({ actions: [] }), 'not a Ladder button'],
+    ['another app’s button', click({ actions: [{ action_id: 'other', value: 'x' }] }), 'not a Ladder button'],
+    ['no value', click({ actions: [{ action_id: 'ladder_done' }] }), 'button has no value'],
+    [
+      'a value that is not a workflow id',
+      click({ actions: [{ action_id: 'ladder_done', value: 'U0ADMIN01' }] }),
+      'button value is not a workflow id: U0ADMIN01',
+    ],
+    ['null', null, 'no user id'],
+  ])('describes %s instead of throwing', (_name, body, reason) => {
+    expect(parseButtonClick(body)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('staleClickReason', () => {
+  const status = (s: Partial<TaskStatus>): TaskStatus =>
+    ({ phase: 'awaiting-human', waitingOn: 'approvers: U1', outcome: null, ...s }) as TaskStatus;
+  it('lets a click through only while the task waits for a person', () => {
+    expect(staleClickReason(status({}))).toBeUndefined();
+    expect(staleClickReason(status({ phase: 'done', outcome: 'rejected', waitingOn: null }))).toBe(
+      'This task is already finished (rejected).',
+    );
+    expect(staleClickReason(status({ phase: 'executing', waitingOn: null }))).toBe(
+      'This task is not waiting for an answer now (phase: executing).',
+    );
+  });
+});
+
+describe('taskFromDelegateModal', () => {
+  const values = (v: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(v).map(([k, value]) => [
+        k,
+        { [k]: ['agent', 'task_class', 'action'].includes(k) ? { selected_option: { value } } : { value } },
+      ]),
+    );
+  const good = {
+    agent: 'ops-agent',
+    task_class: 'config-change',
+    title: 'Raise max connections',
+    environment: 'staging',
+    action: 'config.set',
+    params: '{"file": "demo-service/config.json", "set": {"maxConnections": 80}}',
+  };
+  const build = (v: Record<string, string>) =>
+    taskFromDelegateModal(
+      values(v),
+      { taskId: 'slack-1', channel: 'C1' },
+      'U0SRE0002',
+      policy,
+      createActionRegistry(),
+    );
+
+  it('builds the task with the agent’s declared model and the verified user as requester', () => {
+    const built = build(good);
+    expect(built).toEqual({
+      ok: true,
+      task: expect.objectContaining({
+        taskId: 'slack-1',
+        requester: 'U0SRE0002',
+        agent: {
+          id: 'ops-agent',
+          model: policy.agents['ops-agent'].model,
+          promptVersion: policy.agents['ops-agent'].promptVersion,
+        },
+        steps: [
+          { action: 'config.set', params: { file: 'demo-service/config.json', set: { maxConnections: 80 } } },
+        ],
+      }),
+    });
+  });
+
+  it('puts every problem on its field at once', () => {
+    const built = build({ ...good, title: '', environment: 'Prod!', action: 'sql.run', params: '{}' });
+    expect(built.ok).toBe(false);
+    const errors = (built as { errors: Record<string, string> }).errors;
+    expect(Object.keys(errors).sort()).toEqual(['action', 'environment', 'title']);
+    expect(errors.action).toContain('"sql.run" is not allowed for task class "config-change"');
+  });
+
+  it('says when params are not a JSON object', () => {
+    expect(build({ ...good, params: '[1]' })).toEqual({
+      ok: false,
+      errors: { params: 'expected a JSON object such as {"key": "value"}' },
+    });
+    expect(build({ ...good, params: 'nope' })).toMatchObject({
+      ok: false,
+      errors: { params: expect.stringMatching(/^expected JSON/) },
+    });
+  });
+
+  it('reads empty and missing inputs as empty', () => {
+    expect(inputValue(undefined, 'title')).toBe('');
+    expect(inputValue({ title: { title: { value: null } } }, 'title')).toBe('');
+    expect(inputValue({ agent: { agent: { selected_option: null } } }, 'agent')).toBe('');
+  });
+});
