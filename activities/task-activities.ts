@@ -286,7 +286,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
 
     /** Posts a notification once per key; returns the message ref for later updates. */
     async notify(args: { key: string; notification: Notification }): Promise<{ ref: string }> {
-      return deps.notifier.post(args.key, args.notification);
+      return deps.notifier.post(args.key, args.notification, Context.current().info.attempt);
     },
 
     /** Edits a posted notification in place (outcome, who, when, no buttons). */

@@ -35,9 +35,13 @@ export interface Notification {
 
 /**
  * Where notifications go. Implementations must be idempotent per `key` (a retried activity posts
- * once): the Slack one (issue 5) stores the message ts under the key; `update` edits it in place.
+ * once, even when the worker died between posting and completing); `update` edits in place.
  */
 export interface Notifier {
-  post(key: string, notification: Notification): Promise<{ ref: string }>;
+  /**
+   * @param attempt - the notify activity's attempt (1 on the first try). Above 1, an earlier attempt
+   *   may have posted and then died before reporting it, so the implementation must look first.
+   */
+  post(key: string, notification: Notification, attempt?: number): Promise<{ ref: string }>;
   update(ref: string, notification: Notification): Promise<void>;
 }

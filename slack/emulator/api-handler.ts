@@ -49,7 +49,7 @@ function parseArgs(contentType: string | undefined, body: string): Record<string
   if (contentType?.includes('application/json')) return JSON.parse(body) as Record<string, unknown>;
   const args: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(body)) {
-    args[key] = key === 'blocks' || key === 'attachments' || key === 'view' ? JSON.parse(value) : value;
+    args[key] = ['blocks', 'attachments', 'view', 'metadata'].includes(key) ? JSON.parse(value) : value;
   }
   return args;
 }

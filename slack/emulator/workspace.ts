@@ -10,6 +10,8 @@ export interface EmulatedMessage {
   /** The user an ephemeral message was shown to; absent for normal messages. */
   ephemeralTo?: string;
   edits: number;
+  /** Message metadata (`event_type`, `event_payload`) as posted. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 /** A modal open for one user. */
@@ -139,6 +141,9 @@ export class Workspace {
       if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
       const channel = this.channelId(args.channel);
       const m = this.addMessage(channel, String(args.text ?? ''), (args.blocks as unknown[]) ?? []);
+      const metadata =
+        typeof args.metadata === 'string' ? (JSON.parse(args.metadata) as unknown) : args.metadata;
+      if (metadata !== undefined) m.metadata = metadata as EmulatedMessage['metadata'];
       return { ok: true, channel, ts: m.ts, message: { text: m.text, blocks: m.blocks, ts: m.ts } };
     },
     'chat.update': (args) => {
@@ -173,6 +178,43 @@ export class Workspace {
       if (users.length !== 1)
         return { ok: false, error: users.length === 0 ? 'users_list_not_supplied' : 'not_implemented' };
       return { ok: true, channel: { id: this.dmWith(users[0]) } };
+    },
+    'conversations.list': (args) => {
+      const channels = [...this.channels.values()].filter((c) => c.kind === 'channel');
+      const start = Number(args.cursor ?? 0) || 0;
+      const limit = Math.min(Number(args.limit ?? 100), 1000);
+      const page = channels.slice(start, start + limit);
+      const more = start + limit < channels.length;
+      return {
+        ok: true,
+        channels: page.map((c) => ({ id: c.id, name: c.name, is_channel: true, is_member: true })),
+        response_metadata: { next_cursor: more ? String(start + limit) : '' },
+      };
+    },
+    'conversations.history': (args) => {
+      if (typeof args.channel !== 'string' || !this.channels.has(args.channel))
+        return { ok: false, error: 'channel_not_found' };
+      const oldest = Number(args.oldest ?? 0);
+      const limit = Math.min(Number(args.limit ?? 100), 999);
+      const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+      const newestFirst = this.messages(args.channel)
+        .filter((m) => m.ephemeralTo === undefined && Number(m.ts) >= oldest)
+        .reverse();
+      const start = Number(args.cursor ?? 0) || 0;
+      const page = newestFirst.slice(start, start + limit);
+      const hasMore = start + limit < newestFirst.length;
+      return {
+        ok: true,
+        messages: page.map((m) => ({
+          type: 'message',
+          ts: m.ts,
+          text: m.text,
+          blocks: m.blocks,
+          ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+        })),
+        has_more: hasMore,
+        response_metadata: { next_cursor: hasMore ? String(start + limit) : '' },
+      };
     },
     'users.info': (args) => {
       if (typeof args.user !== 'string' || !/^[UW][A-Z0-9]{2,}$/.test(args.user))

@@ -36,6 +36,24 @@ describe('SlackNotifier against the emulated Web API', () => {
     expect(JSON.stringify(api.messages('#ops')[0].blocks)).not.toContain('ladder_approve');
   });
 
+  it('posts once across a worker crash: a retried attempt finds the earlier post by its key', async () => {
+    // The first worker posted and died before its activity completed; a fresh process retries.
+    const { ref } = await new SlackNotifier('xoxb-test', api.apiUrl).post('task/a2/t-9/approval', note(), 1);
+    const afterCrash = new SlackNotifier('xoxb-test', api.apiUrl);
+    expect(await afterCrash.post('task/a2/t-9/approval', note(), 2)).toEqual({ ref });
+    expect(api.messages('#ops')).toHaveLength(1);
+    // A retry whose earlier attempt never got through does post.
+    await afterCrash.post('task/a2/t-9/executed', note({ kind: 'executed' }), 3);
+    expect(api.messages('#ops')).toHaveLength(2);
+    expect(api.calls.map((c) => c.method)).toEqual([
+      'chat.postMessage',
+      'conversations.list', // '#ops' → its id, which conversations.history needs
+      'conversations.history',
+      'conversations.history',
+      'chat.postMessage',
+    ]);
+  });
+
   it('sends a message addressed to a user as a DM', async () => {
     const notifier = new SlackNotifier('xoxb-test', api.apiUrl);
     await notifier.post('k', note({ kind: 'rollback-failed', to: 'U0OWNER01' }));
