@@ -44,11 +44,14 @@ export function validateTaskRequest(
     return { ok: false, errors: [...shapeErrors, ...policyErrors] };
   }
   const task = parsed.data;
-  const errors: string[] = policyObjections(
+  const objections = policyObjections(
     { agentId: task.agent.id, taskClass: task.taskClass, actions: task.steps.map((s) => s.action) },
     policy,
   );
+  // Errors read in the request's order: agent and class first, then each step's action and params.
+  const errors = objections.filter((e) => !e.startsWith('steps['));
   const steps = task.steps.map((step, i) => {
+    errors.push(...objections.filter((e) => e.startsWith(`steps[${i}].`)));
     const checked = actions.validate(step.action, step.params);
     if (!checked.ok) {
       errors.push(...checked.errors.map((e) => `steps[${i}].${e}`));

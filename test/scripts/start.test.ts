@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { freePort } from '../helpers/ports';
-import { childPids, commandLine, isAlive, spawnNode } from '../helpers/processes';
+import { childPids, commandLine, isAlive, spawnNode, type Spawned } from '../helpers/processes';
 import { testServerAddress } from '../helpers/temporal';
 import { TEST_ENV } from '../setup/shared-state';
 import { waitUntil } from '../helpers/wait';
@@ -21,6 +21,8 @@ async function isolatedDirs(): Promise<Record<string, string>> {
   const base = mkdtempSync(join(tmpdir(), 'ladder-start-dirs-'));
   return {
     LADDER_DEMO_SERVICE_PORT: String(await freePort()),
+    LADDER_SLACK_PORT: String(await freePort()),
+    LADDER_EMULATOR_PORT: String(await freePort()),
     LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
     LADDER_SANDBOX_DIR: join(base, 'sandbox'),
     LADDER_STATE_DIR: join(base, 'state'),
@@ -28,9 +30,26 @@ async function isolatedDirs(): Promise<Record<string, string>> {
 }
 
 describe('the run command (dist/scripts/start.js)', () => {
+  const runs: Spawned[] = [];
+  const start = (env: NodeJS.ProcessEnv): Spawned => {
+    const run = spawnNode(START, env);
+    runs.push(run);
+    return run;
+  };
+
   beforeAll(() => {
     if (!existsSync(START))
       throw new Error(`${START} is missing: run \`npm run build\` first (npm test does)`);
+  });
+  // A failed assertion must not leave a stack running (it would also keep jest from exiting).
+  afterEach(async () => {
+    for (const run of runs.splice(0)) {
+      if (run.child.exitCode !== null || run.child.signalCode !== null) continue;
+      const children = childPids(run.child.pid!);
+      for (const pid of children) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      run.child.kill('SIGKILL');
+      await run.exited;
+    }
   });
 
   it('starts a dev server with persistent state, a worker, and stops both on Ctrl-C', async () => {
@@ -49,7 +68,7 @@ describe('the run command (dist/scripts/start.js)', () => {
 
     // Twice on the same database: the second start must reuse it (search attributes already registered).
     for (const round of [1, 2]) {
-      const run = spawnNode(START, env);
+      const run = start(env);
       await run.waitForOutput(/Press Ctrl-C/);
       expect(run.stdout()).toContain(`Temporal:     127.0.0.1:${port}`);
       expect(run.stdout()).toContain(`Temporal UI:  http://localhost:${uiPort}`);
@@ -73,17 +92,27 @@ describe('the run command (dist/scripts/start.js)', () => {
       expect(children.map(commandLine).some((c) => c.includes('worker/main.js'))).toBe(true);
       const demo = /Demo service: (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout())![1];
       expect((await fetch(`${demo}/health`)).status).toBe(200);
+      // No Slack credentials: the emulator's page is up and /ladder reaches the app through it.
+      const emulator = /Slack: +local emulator at (http:\/\/127\.0\.0\.1:\d+)\//.exec(run.stdout())![1];
+      expect(await (await fetch(`${emulator}/`)).text()).toContain('Ladder · local Slack');
+      const help = await fetch(`${emulator}/emulator/command`, {
+        method: 'POST',
+        body: JSON.stringify({ user: 'U0ADMIN01', channel: '#general', text: '/ladder help' }),
+      });
+      expect(await help.json()).toEqual({ status: 200, body: '' });
 
       run.child.kill('SIGINT');
       expect(await run.exited).toBe(0);
       expect(run.stdout()).toContain('stopped worker');
+      expect(run.stdout()).toContain('stopped Slack app');
+      expect(run.stdout()).toContain('stopped Slack emulator');
       expect(run.stdout()).toContain('stopped Temporal dev server');
       await waitUntil(() => children.every((pid) => !isAlive(pid)));
     }
   });
 
   it('connects to an existing cluster when TEMPORAL_ADDRESS is set, starting no server', async () => {
-    const run = spawnNode(START, {
+    const run = start({
       TEMPORAL_ADDRESS: testServerAddress(),
       LADDER_TASK_QUEUE: `start-${randomUUID().slice(0, 8)}`,
       ...(await isolatedDirs()),
@@ -91,7 +120,11 @@ describe('the run command (dist/scripts/start.js)', () => {
     await run.waitForOutput(/Press Ctrl-C/);
     expect(run.stdout()).toContain(`Using the Temporal cluster at ${testServerAddress()}`);
     const children = childPids(run.child.pid!);
-    expect(children.map(commandLine)).toEqual([expect.stringContaining('worker/main.js')]);
+    // The worker and the Slack app (against the emulator, which runs inside the run command).
+    expect(children.map(commandLine).sort()).toEqual([
+      expect.stringContaining('slack/main.js'),
+      expect.stringContaining('worker/main.js'),
+    ]);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     await waitUntil(() => children.every((pid) => !isAlive(pid)));
@@ -99,7 +132,7 @@ describe('the run command (dist/scripts/start.js)', () => {
 
   it('refuses to start with an invalid policy, listing every error and starting nothing', async () => {
     const policy = resolve(__dirname, '..', 'fixtures', 'policies', 'ten-mistakes.yaml');
-    const run = spawnNode(START, { LADDER_POLICY_PATH: policy });
+    const run = start({ LADDER_POLICY_PATH: policy });
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain(`Policy error: ${policy}: policy has 10 errors:`);
     expect(run.stderr()).toMatch(
@@ -109,7 +142,7 @@ describe('the run command (dist/scripts/start.js)', () => {
   });
 
   it('stops with one clear line for a bad env value, starting nothing', async () => {
-    const run = spawnNode(START, { TEMPORAL_ADDRESS: 'not a host:xx' });
+    const run = start({ TEMPORAL_ADDRESS: 'not a host:xx' });
     expect(await run.exited).toBe(2);
     expect(run.stderr().trim().split('\n')).toEqual([
       'Configuration error: TEMPORAL_ADDRESS: expected host:port (e.g. localhost:7233), got "not a host:xx"',

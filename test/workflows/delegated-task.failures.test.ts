@@ -32,6 +32,7 @@ describe('delegated task failure paths on the real dev server', () => {
     expect(error).toBeInstanceOf(TaskValidationError);
     expect((error as TaskValidationError).errors).toEqual([
       'environment: expected an environment name such as staging',
+      'agent.id: unknown agent "ghost" (declared: a0, a1, a2, a3, a4, a5)',
     ]);
     const fixed = { ...raw, environment: 'staging' };
     const second = await submit(stack, fixed).catch((e: unknown) => e);
