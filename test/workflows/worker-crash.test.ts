@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { createActionRegistry } from '../../activities/actions/registry';
+import { startSlackWebApi, type SlackWebApiEmulator } from '../../slack/emulator/web-api';
 import { submitTask } from '../../client/submit-task';
 import { spawnNode, isAlive, type Spawned } from '../helpers/processes';
 import { appendStep, taskRequest, workflowTestPolicy } from '../helpers/tasks';
@@ -19,6 +20,7 @@ describe('a worker killed mid-task', () => {
   let client: Client;
   let base: string;
   let env: Record<string, string>;
+  let slack: SlackWebApiEmulator;
   const workers: Spawned[] = [];
   const lines = (file: string): string[] => {
     const path = join(base, 'sandbox', file);
@@ -32,6 +34,8 @@ describe('a worker killed mid-task', () => {
   };
 
   beforeAll(async () => {
+    // Without Slack credentials the worker posts to the local emulator: give it one.
+    slack = await startSlackWebApi();
     base = mkdtempSync(join(tmpdir(), 'ladder-crash-'));
     for (const d of ['workspace', 'sandbox', 'state']) mkdirSync(join(base, d));
     env = {
@@ -43,12 +47,14 @@ describe('a worker killed mid-task', () => {
       LADDER_STATE_DIR: join(base, 'state'),
       LADDER_WORKFLOW_BUNDLE: process.env[TEST_ENV.bundlePath]!,
       LOG_LEVEL: 'info',
+      LADDER_EMULATOR_PORT: new URL(slack.apiUrl).port,
     };
     client = new Client({ connection: await Connection.connect({ address: testServerAddress() }) });
   });
   afterAll(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await client?.connection.close();
+    await slack?.close();
   });
 
   it('finishes on a new worker with every effect applied exactly once', async () => {
