@@ -1,3 +1,4 @@
+import { createLedgerActivities } from './ledger-activities';
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check';
 import { createTaskActivities, type TaskActivityDeps } from './task-activities';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
     ...createTaskActivities(deps),
+    ...createLedgerActivities(deps),
   };
 }
 

@@ -22,6 +22,7 @@ import {
 import { reportDigest } from '../workflows/report-digest';
 import { PermanentActionError, type ActionContext, type Draft, type Verification } from './actions/contract';
 import type { ActionRegistry } from './actions/registry';
+import type { LedgerLink } from './ledger-link';
 import type { Notification, Notifier } from './notify/notifier';
 import type { OutcomeEvent, OutcomeSink } from './outcomes';
 
@@ -37,6 +38,11 @@ export interface TaskActivityDeps {
   stateDir: string;
   notifier: Notifier;
   outcomes: OutcomeSink;
+  /**
+   * The agents' trust ledgers: where earned rungs come from and outcomes go. Without it (some
+   * tests), earned rungs are the policy's declared ones and outcomes reach only `outcomes`.
+   */
+  ledger?: LedgerLink;
 }
 
 /** The decision plus what the workflow needs from the policy to act on it. */
@@ -108,21 +114,47 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     });
   }
 
-  /** The run-time kill switch's state for the agent, as `decide` takes it (null: no ledger yet). */
-  async function agentStateOf(agentId: string): Promise<AgentState | null> {
+  /**
+   * What `decide` needs about the agent: earned rungs (the ledger's where it has them, else the
+   * policy's declared ones) and any run-time freeze. With `task`, a model or prompt version that
+   * differs from the ledger's is reported to it and lowers this decision at once.
+   */
+  async function agentStateOf(agentId: string, task?: TaskRequest): Promise<AgentState | null> {
+    const policy = deps.policy();
+    let freezeCap: number | undefined;
     try {
       const state = await deps.client.workflow
         .getHandle(killSwitchWorkflowId(deps.taskQueue))
         .query(killSwitchQuery);
-      const cap = killSwitchCapFor(state, agentId);
-      if (cap === undefined) return null;
-      // Until the trust ledger exists the earned rungs are the policy's declared ones.
-      const declared = deps.policy().agents[agentId]?.rungs ?? {};
-      return { earnedRungs: { ...declared }, killSwitchCap: cap as Rung };
+      freezeCap = killSwitchCapFor(state, agentId);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null; // never frozen in this deployment
-      throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // never frozen in this deployment
     }
+    const declared: Partial<Record<string, Rung>> = { ...(policy.agents[agentId]?.rungs ?? {}) };
+    if (!deps.ledger) {
+      return freezeCap === undefined ? null : { earnedRungs: declared, killSwitchCap: freezeCap as Rung };
+    }
+    const ledger = await deps.ledger.read(agentId);
+    const earned: Partial<Record<string, Rung>> = { ...declared };
+    for (const [taskClass, c] of Object.entries(ledger?.classes ?? {})) earned[taskClass] = c.rung;
+    if (task) {
+      const { model, promptVersion } = task.agent;
+      const changed =
+        ledger?.model != null && (ledger.model !== model || ledger.promptVersion !== promptVersion);
+      if (!ledger || ledger.model !== model || ledger.promptVersion !== promptVersion) {
+        await deps.ledger.send(agentId, {
+          // Concurrent tasks that saw the same ledger send the same id, so it counts once.
+          id: `version/${ledger?.model ?? '-'}/${ledger?.promptVersion ?? '-'}->${model}/${promptVersion}/${ledger?.history.length ?? 0}`,
+          event: { kind: 'version', model, promptVersion },
+        });
+      }
+      if (changed) {
+        // The ledger demotes every class; this task must not wait for that to land.
+        const cap = policy.demotion.environmentChangeRung;
+        for (const k of Object.keys(earned)) earned[k] = Math.min(earned[k] ?? 0, cap) as Rung;
+      }
+    }
+    return { earnedRungs: earned, ...(freezeCap !== undefined ? { killSwitchCap: freezeCap as Rung } : {}) };
   }
 
   async function usageOf(agentId: string, taskClass: string, day: string): Promise<Usage> {
@@ -143,7 +175,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       const policy = deps.policy();
       const day = new Date().toISOString().slice(0, 10);
       const usage = await usageOf(task.agent.id, task.taskClass, day);
-      const decision = decide(policy, await agentStateOf(task.agent.id), task, usage);
+      const decision = decide(policy, await agentStateOf(task.agent.id, task), task, usage);
       const bounds = policy.taskClasses[task.taskClass]?.bounds;
       return {
         decision,
@@ -294,8 +326,19 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       await deps.notifier.update(args.ref, args.notification);
     },
 
+    /** Evidence for the trust ledger (and the outcome log); counted once per task and kind. */
     async recordOutcome(event: OutcomeEvent): Promise<void> {
       await deps.outcomes.record(event);
+      await deps.ledger?.send(event.agentId, {
+        id: `${event.workflowId}/${event.kind}`,
+        event: {
+          kind: 'outcome',
+          outcome: event.kind,
+          workflowId: event.workflowId,
+          taskClass: event.taskClass,
+          rung: event.rung,
+        },
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createActionRegistry } from '../activities/actions/registry';
+import { createLedgerLink } from '../activities/ledger-link';
 import { SlackNotifier } from '../activities/notify/slack';
 import { RecordingOutcomes } from '../activities/outcomes';
 import { ConfigError, loadConfig } from '../config/env';
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
         config.slack.kind === 'emulator' ? config.slack.apiUrl : undefined,
       ),
       outcomes: new RecordingOutcomes(log.child({ component: 'outcomes' })),
+      ledger: createLedgerLink({ client, taskQueue: config.taskQueue, uiBaseUrl: config.temporalUiUrl }),
     },
     workflows:
       config.workflowBundlePath !== undefined

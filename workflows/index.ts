@@ -4,3 +4,4 @@ export { delegatedTask } from './delegated-task';
 export { quotaLedger } from './quota-ledger';
 export { reportDigest } from './report-digest';
 export { killSwitch } from './kill-switch';
+export { trustLedger } from './trust-ledger';

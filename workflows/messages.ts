@@ -2,6 +2,8 @@
 // CLI, the client and (later) Slack all import, so names and payloads cannot drift apart.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Decision } from '../policy/decide';
+import type { LedgerState } from '../policy/ledger';
+import type { IdentifiedEvent } from '../policy/ledger-reducer';
 import type { TaskRequest } from '../policy/task';
 
 /** Input of the delegated-task workflow: the validated request and the hash of its exact steps. */
@@ -201,3 +203,27 @@ export function killSwitchCapFor(state: KillSwitchState, agentId: string): numbe
   const caps = [state.all?.cap, state.agents[agentId]?.cap].filter((c): c is number => c !== undefined);
   return caps.length > 0 ? Math.min(...caps) : undefined;
 }
+
+// ---- the trust ledger (one entity workflow per agent) ----
+
+/** Input of `trustLedger`; `state` and `pending` carry over a continue-as-new. */
+export interface LedgerInput {
+  agentId: string;
+  uiBaseUrl?: string;
+  state?: LedgerState;
+  pending?: IdentifiedEvent[];
+}
+export interface DecideProposalArgs {
+  proposalId: string;
+  /** Verified identity of the person deciding; must be one of the proposal's approvers. */
+  by: string;
+  approve: boolean;
+}
+/** Evidence for an agent's ledger; `id` makes a retried signal count once. */
+export const ledgerEventSignal = defineSignal<[IdentifiedEvent]>('ledgerEvent');
+/** Approve (one rung up) or decline a promotion proposal. */
+export const decideProposalUpdate = defineUpdate<Receipt, [DecideProposalArgs]>('decideProposal');
+export const ledgerQuery = defineQuery<LedgerState>('ledger');
+/** One ledger per deployment (task queue) × agent. */
+export const ledgerWorkflowId = (taskQueue: string, agentId: string): string =>
+  `ledger/${taskQueue}/${agentId}`;

@@ -11,7 +11,9 @@ export type NotificationKind =
   | 'report'
   | 'report-escalation'
   | 'outcome'
-  | 'refused';
+  | 'refused'
+  | 'promotion-proposal'
+  | 'rung-change';
 
 /** One message about one task; the Slack implementation renders it as Block Kit. */
 export interface Notification {
@@ -27,6 +29,8 @@ export interface Notification {
   text: string;
   /** Extra facts shown as fields: rung, reasons, requester, policy version, … */
   fields?: Record<string, string>;
+  /** What the buttons act on within the workflow, e.g. a promotion proposal's id. */
+  subject?: string;
   /** Buttons offered, e.g. ['approve', 'reject']; none once the task is decided. */
   actions?: string[];
   /** Link to the workflow in the Temporal UI. */

@@ -10,6 +10,9 @@ const BUTTONS: Record<string, { text: string; style?: 'primary' | 'danger' }> = 
   dismiss: { text: 'Dismiss' },
   accept: { text: 'Accept draft', style: 'primary' },
   'mark-read': { text: 'Mark as read', style: 'primary' },
+  promote: { text: 'Approve promotion', style: 'primary' },
+  'decline-promotion': { text: 'Decline' },
+  'report-defect': { text: 'Report a defect', style: 'danger' },
 };
 
 const TITLES: Record<Notification['kind'], string> = {
@@ -25,6 +28,8 @@ const TITLES: Record<Notification['kind'], string> = {
   'report-escalation': 'Unread report',
   outcome: 'Decided',
   refused: 'Refused',
+  'promotion-proposal': 'Promotion proposed',
+  'rung-change': 'Rung changed',
 };
 
 /**
@@ -63,9 +68,9 @@ export function taskMessageBlocks(n: Notification): KnownBlock[] {
     .filter((a) => BUTTONS[a])
     .map((a): Button => ({
       type: 'button',
-      action_id: `ladder_${a.replace('-', '_')}`,
+      action_id: `ladder_${a.replaceAll('-', '_')}`,
       text: { type: 'plain_text', text: truncate(BUTTONS[a].text, BLOCK_LIMITS.buttonText) },
-      value: buttonValue(n.workflowId, a === 'approve' ? n.fields?.stepsHash : undefined),
+      value: buttonValue(n.workflowId, a === 'approve' ? n.fields?.stepsHash : n.subject),
       ...(BUTTONS[a].style ? { style: BUTTONS[a].style } : {}),
     }));
   if (buttons.length > 0)
@@ -74,16 +79,17 @@ export function taskMessageBlocks(n: Notification): KnownBlock[] {
 }
 
 /**
- * A button's value: the workflow ID, plus for Approve the hash of the steps the message shows, so
- * the approval binds to what the approver saw. Never identity: that comes from Slack's payload.
+ * A button's value: the workflow ID, plus what the button acts on within it: for Approve, the hash
+ * of the steps the message shows (so the approval binds to what the approver saw); for a promotion,
+ * the proposal id. Never identity: that comes from Slack's payload.
  */
-export function buttonValue(workflowId: string, stepsHash?: string): string {
-  return stepsHash ? `${workflowId}#${stepsHash}` : workflowId;
+export function buttonValue(workflowId: string, subject?: string): string {
+  return subject ? `${workflowId}#${subject}` : workflowId;
 }
 
 /** Reads {@link buttonValue}; undefined when the value is not one of ours. Pure. */
-export function parseButtonValue(value: string): { workflowId: string; stepsHash?: string } | undefined {
-  const match = /^((?:task|digest)\/[A-Za-z0-9._:/-]+)(?:#([0-9a-f]{64}))?$/.exec(value);
+export function parseButtonValue(value: string): { workflowId: string; subject?: string } | undefined {
+  const match = /^((?:task|digest|ledger)\/[A-Za-z0-9._:/-]+)(?:#([A-Za-z0-9]{1,64}))?$/.exec(value);
   if (!match) return undefined;
-  return match[2] ? { workflowId: match[1], stepsHash: match[2] } : { workflowId: match[1] };
+  return match[2] ? { workflowId: match[1], subject: match[2] } : { workflowId: match[1] };
 }

@@ -12,7 +12,8 @@ export interface ButtonClick {
   /** Our action name: approve, reject, done, dismiss, accept, mark_read. */
   action: string;
   workflowId: string;
-  stepsHash?: string;
+  /** What the button acts on: the steps hash for Approve, a proposal id for promotions. */
+  subject?: string;
   /** The verified clicker: the payload's user, never anything in the button. */
   user: string;
   channel: string | undefined;
@@ -48,7 +49,7 @@ export function parseButtonClick(
     click: {
       action: action.action_id.slice('ladder_'.length),
       workflowId: value.workflowId,
-      stepsHash: value.stepsHash,
+      subject: value.subject,
       user,
       channel: typeof channel === 'string' ? channel : undefined,
       triggerId: typeof b.trigger_id === 'string' ? b.trigger_id : undefined,
@@ -144,7 +145,7 @@ async function handleClick(click: ButtonClick, client: WebClient, deps: SlackDep
     });
     return;
   }
-  const stepsHash = click.stepsHash ?? status.stepsHash;
+  const stepsHash = click.subject && /^[0-9a-f]{64}$/.test(click.subject) ? click.subject : status.stepsHash;
   if (decision?.typedConfirmation.required) {
     await client.views.open({
       trigger_id: click.triggerId ?? '',

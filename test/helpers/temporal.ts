@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../../activities';
 import { createActionRegistry } from '../../activities/actions/registry';
+import { createLedgerLink } from '../../activities/ledger-link';
 import { RecordingNotifier } from '../../activities/notify/recording';
 import { RecordingOutcomes } from '../../activities/outcomes';
 import { loadPolicyFile, type LoadedPolicy } from '../../policy/loader';
@@ -47,7 +48,7 @@ export function testServerAddress(): string {
  */
 export async function startTestStack(
   name: string,
-  options: { policy?: LoadedPolicy; activityDeps?: Partial<ActivityDeps> } = {},
+  options: { policy?: LoadedPolicy; activityDeps?: Partial<ActivityDeps>; ledger?: boolean } = {},
 ): Promise<TestStack> {
   const address = testServerAddress();
   const bundlePath = process.env[TEST_ENV.bundlePath];
@@ -83,6 +84,8 @@ export async function startTestStack(
       ...dirs,
       notifier,
       outcomes,
+      // Off unless asked: most tests decide with the policy's declared rungs, untouched by evidence.
+      ...(options.ledger ? { ledger: createLedgerLink({ client, taskQueue }) } : {}),
       ...options.activityDeps,
     },
     workerOptions: { shutdownGraceTime: '2 seconds' },

@@ -88,12 +88,16 @@ describe('truncate', () => {
     const hash = 'a'.repeat(64);
     expect(parseButtonValue(buttonValue('task/ops-agent/t-1', hash))).toEqual({
       workflowId: 'task/ops-agent/t-1',
-      stepsHash: hash,
+      subject: hash,
     });
     expect(parseButtonValue(buttonValue('digest/ladder/ops-agent/2026-11-22T00:00:00.000Z'))).toEqual({
       workflowId: 'digest/ladder/ops-agent/2026-11-22T00:00:00.000Z',
     });
-    for (const bad of ['', 'U0ADMIN01', 'task/x#short', 'control/ladder/kill-switch', 'task/a b']) {
+    expect(parseButtonValue(buttonValue('ledger/ladder/ops-agent', 'p3'))).toEqual({
+      workflowId: 'ledger/ladder/ops-agent',
+      subject: 'p3',
+    });
+    for (const bad of ['', 'U0ADMIN01', 'task/x#no-dashes', 'control/ladder/kill-switch', 'task/a b']) {
       expect(parseButtonValue(bad)).toBeUndefined();
     }
   });

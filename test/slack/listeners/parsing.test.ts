@@ -44,7 +44,7 @@ describe('parseButtonClick', () => {
       click: {
         action: 'approve',
         workflowId: 'task/ops-agent/t-1',
-        stepsHash: 'b'.repeat(64),
+        subject: 'b'.repeat(64),
         user: 'U0SRE0002',
         channel: 'C00000001',
         triggerId: '1.abc',

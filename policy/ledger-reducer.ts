@@ -1,0 +1,230 @@
+import {
+  changeRung,
+  classOf,
+  count,
+  countersFor,
+  openProposal,
+  pruneProposals,
+  seenBefore,
+  type LedgerEvent,
+  type LedgerState,
+  type Proposal,
+  type RungChange,
+} from './ledger';
+import type { LoadedPolicy } from './loader';
+import type { Rung } from './schema';
+import {
+  demotionFor,
+  promotionVerdict,
+  type ClassInfrastructure,
+  type DemotionEvent,
+  type PromotionVerdict,
+} from './trust-rules';
+
+/** What the ledger needs to know besides its own state; the activity (or the simulation) supplies it. */
+export interface LedgerContext {
+  policy: LoadedPolicy;
+  /** What the task class has in place for higher rungs (bounds, compensations, a passed drill, a report). */
+  infrastructure: (taskClass: string) => ClassInfrastructure;
+  nowMs: number;
+}
+
+/** What people must hear about after a batch of events. */
+export type LedgerEffect = { kind: 'demoted'; change: RungChange } | { kind: 'proposed'; proposal: Proposal };
+
+/** One piece of evidence with an id that makes it count once (e.g. `<workflowId>/<outcome>`). */
+export interface IdentifiedEvent {
+  id: string;
+  event: LedgerEvent;
+}
+
+/**
+ * Applies evidence to an agent's ledger with the policy in force: counts it, demotes at once where
+ * an event calls for it (incident, defect, new model or prompt, failed rollback, unread report), and
+ * opens a promotion proposal when a class has earned one. Promotion itself is never applied here:
+ * a person approves it ({@link applyPromotion}).
+ *
+ * Pure: the state passed in is not modified; the new state and the effects come back.
+ */
+export function reduceLedger(
+  current: LedgerState,
+  events: IdentifiedEvent[],
+  ctx: LedgerContext,
+): { state: LedgerState; effects: LedgerEffect[] } {
+  const state = copyOf(current);
+  const effects: LedgerEffect[] = [];
+  const nowIso = new Date(ctx.nowMs).toISOString();
+  const declared = (taskClass: string): Rung =>
+    (ctx.policy.agents[state.agentId]?.rungs[taskClass] ?? 0) as Rung;
+  const demote = (taskClass: string, event: DemotionEvent, by: string | null): void => {
+    const c = state.classes[taskClass];
+    if (!c) return;
+    const target = demotionFor(ctx.policy, c.rung, event);
+    if (!target) return;
+    const change = changeRung(state, taskClass, target.to, {
+      cause: target.cause,
+      by,
+      nowMs: ctx.nowMs,
+      nowIso,
+    });
+    if (change) effects.push({ kind: 'demoted', change });
+  };
+  const touched = new Set<string>();
+
+  for (const { id, event } of events) {
+    if (seenBefore(state, id)) continue;
+    switch (event.kind) {
+      case 'outcome': {
+        const c = classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
+        count(c, countersFor(event.outcome, event.rung));
+        touched.add(event.taskClass);
+        if (event.outcome === 'rollback-failed') demote(event.taskClass, { kind: 'rollback-failed' }, null);
+        if (event.outcome === 'sla-breach') demote(event.taskClass, { kind: 'sla-breach' }, null);
+        break;
+      }
+      case 'defect': {
+        const c = classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
+        count(c, ['defects']);
+        demote(event.taskClass, { kind: 'defect' }, event.by);
+        break;
+      }
+      case 'incident':
+        classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
+        demote(event.taskClass, { kind: 'incident' }, event.by);
+        break;
+      case 'audit': {
+        const c = classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
+        count(c, event.agree ? ['auditSampled'] : ['auditSampled', 'auditDisagreed']);
+        touched.add(event.taskClass);
+        break;
+      }
+      case 'version': {
+        const changed =
+          state.model !== null &&
+          (state.model !== event.model || state.promptVersion !== event.promptVersion);
+        if (changed) {
+          const what = state.model !== event.model ? 'model' : 'prompt';
+          const from = what === 'model' ? state.model! : state.promptVersion!;
+          const to = what === 'model' ? event.model : event.promptVersion;
+          for (const taskClass of Object.keys(state.classes))
+            demote(taskClass, { kind: 'environment-change', what, from, to }, null);
+        }
+        state.model = event.model;
+        state.promptVersion = event.promptVersion;
+        break;
+      }
+    }
+  }
+
+  // Evidence may have earned a proposal; a class with one open already waits for its answer.
+  for (const taskClass of touched) {
+    const c = state.classes[taskClass];
+    if (!c || openProposal(state, taskClass)) continue;
+    const verdict = promotionVerdict(
+      ctx.policy,
+      taskClass,
+      c.rung,
+      c.evidence,
+      ctx.infrastructure(taskClass),
+      ctx.nowMs,
+    );
+    if (!verdict.eligible || verdict.to === null) continue;
+    const proposal: Proposal = {
+      id: `p${state.nextProposal++}`,
+      taskClass,
+      from: verdict.from,
+      to: verdict.to,
+      at: nowIso,
+      criteria: verdict.criteria,
+      approvers: approversOf(ctx.policy, taskClass),
+      status: 'open',
+      decidedBy: null,
+      messageRef: null,
+    };
+    state.proposals.push(proposal);
+    effects.push({ kind: 'proposed', proposal });
+  }
+  pruneProposals(state);
+  return { state, effects };
+}
+
+/** Who may approve a promotion in a class: the policy's admins and the class's approvers. */
+export function approversOf(policy: LoadedPolicy, taskClass: string): string[] {
+  return [...new Set([...policy.admins, ...(policy.approversByClass[taskClass] ?? [])])];
+}
+
+/**
+ * Applies an approved proposal: one rung up, a fresh evidence window, the approver on record.
+ * Pure like {@link reduceLedger}. Refuses (returns a reason) when the proposal is not open.
+ */
+export function applyPromotion(
+  current: LedgerState,
+  proposalId: string,
+  by: string,
+  nowMs: number,
+): { ok: true; state: LedgerState; change: RungChange } | { ok: false; reason: string } {
+  const state = copyOf(current);
+  const proposal = state.proposals.find((p) => p.id === proposalId);
+  if (!proposal) return { ok: false, reason: `no proposal ${proposalId}` };
+  if (proposal.status !== 'open')
+    return { ok: false, reason: `proposal ${proposalId} is ${proposal.status}` };
+  if (state.classes[proposal.taskClass]?.rung !== proposal.from)
+    return { ok: false, reason: `the agent is no longer at rung ${proposal.from} in ${proposal.taskClass}` };
+  const change = changeRung(state, proposal.taskClass, proposal.to, {
+    cause: `promotion approved (${proposal.criteria.map((c) => c.detail).join('; ')})`,
+    by,
+    nowMs,
+    nowIso: new Date(nowMs).toISOString(),
+  })!;
+  const decided = state.proposals.find((p) => p.id === proposalId)!;
+  decided.status = 'approved';
+  decided.decidedBy = by;
+  return { ok: true, state, change };
+}
+
+/**
+ * Marks a proposal declined. The counts stay, but the clean period starts again from now, so the
+ * same evidence does not propose again at the next event. Pure.
+ */
+export function declinePromotion(
+  current: LedgerState,
+  proposalId: string,
+  by: string,
+  nowMs: number,
+): LedgerState {
+  const state = copyOf(current);
+  const proposal = state.proposals.find((p) => p.id === proposalId);
+  if (proposal && proposal.status === 'open') {
+    proposal.status = 'declined';
+    proposal.decidedBy = by;
+    const c = state.classes[proposal.taskClass];
+    if (c) c.evidence.sinceMs = nowMs;
+  }
+  return state;
+}
+
+/** Why a class cannot be promoted yet: the failing criteria, for status pages. Pure. */
+export function missingForNextRung(
+  state: LedgerState,
+  taskClass: string,
+  ctx: LedgerContext,
+): PromotionVerdict | null {
+  const c = state.classes[taskClass];
+  if (!c) return null;
+  return promotionVerdict(
+    ctx.policy,
+    taskClass,
+    c.rung,
+    c.evidence,
+    ctx.infrastructure(taskClass),
+    ctx.nowMs,
+  );
+}
+
+/**
+ * A deep copy of JSON-shaped state. (Not `structuredClone`: the workflow sandbox, where this code
+ * also runs, does not provide it.)
+ */
+function copyOf<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

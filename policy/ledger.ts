@@ -1,0 +1,218 @@
+import type { Rung } from './schema';
+import type { ClassEvidence, Criterion } from './trust-rules';
+
+// The trust ledger's state and the pure bookkeeping on it: counting evidence, moving rungs,
+// keeping proposals. No I/O and no clock (time comes in as milliseconds), so the ledger workflow
+// and the calibration simulation run exactly the same code.
+
+/** What happened to a task, as the task workflow reports it (one event per thing). */
+export type OutcomeKind =
+  | 'refused'
+  | 'suggestion-done'
+  | 'suggestion-dismissed'
+  | 'draft-accepted'
+  | 'draft-rejected'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'executed'
+  | 'fell-back'
+  | 'failed'
+  | 'rolled-back'
+  | 'rollback-failed'
+  | 'cancelled'
+  | 'report-read'
+  | 'sla-breach';
+
+/** Evidence that reaches an agent's ledger. */
+export type LedgerEvent =
+  | { kind: 'outcome'; outcome: OutcomeKind; workflowId: string; taskClass: string; rung: number }
+  | { kind: 'defect'; workflowId: string; taskClass: string; by: string; text: string }
+  | { kind: 'incident'; taskClass: string; by: string; text: string }
+  | { kind: 'version'; model: string; promptVersion: string }
+  | { kind: 'audit'; workflowId: string; taskClass: string; by: string; agree: boolean; reason?: string };
+
+/** One agent in one task class. */
+export interface ClassLedger {
+  rung: Rung;
+  /** Counts since the agent reached `rung` (reset on every rung change). */
+  evidence: ClassEvidence;
+  /** Counts over the agent's whole life in the class, for `ladder history`. */
+  lifetime: Omit<ClassEvidence, 'sinceMs'>;
+}
+
+/** A rung change and what caused it. */
+export interface RungChange {
+  at: string;
+  taskClass: string;
+  from: Rung;
+  to: Rung;
+  cause: string;
+  /** Who approved a promotion or declared an incident; null for automatic changes. */
+  by: string | null;
+  /** The counts the change was based on, in words. */
+  evidence: string;
+}
+
+export interface Proposal {
+  id: string;
+  taskClass: string;
+  from: Rung;
+  to: Rung;
+  at: string;
+  criteria: Criterion[];
+  /** Who may approve it (admins and the class's approvers). */
+  approvers: string[];
+  status: 'open' | 'approved' | 'declined' | 'superseded';
+  decidedBy: string | null;
+  /** The Slack message that asks, so it can be closed in place. */
+  messageRef: string | null;
+}
+
+export interface LedgerState {
+  agentId: string;
+  model: string | null;
+  promptVersion: string | null;
+  classes: Record<string, ClassLedger>;
+  /** Newest last; trimmed to the last {@link HISTORY_KEPT}. */
+  history: RungChange[];
+  proposals: Proposal[];
+  /** Ids of events already counted, so a retried signal counts once (bounded). */
+  seen: string[];
+  nextProposal: number;
+}
+
+export const HISTORY_KEPT = 200;
+const SEEN_KEPT = 2000;
+
+const ZERO: Omit<ClassEvidence, 'sinceMs'> = {
+  decided: 0,
+  approved: 0,
+  edited: 0,
+  actions: 0,
+  interventions: 0,
+  executed: 0,
+  defects: 0,
+  auditSampled: 0,
+  auditDisagreed: 0,
+  approvalsAsked: 0,
+};
+
+export function newLedger(agentId: string): LedgerState {
+  return {
+    agentId,
+    model: null,
+    promptVersion: null,
+    classes: {},
+    history: [],
+    proposals: [],
+    seen: [],
+    nextProposal: 1,
+  };
+}
+
+/** The class's ledger, created at the policy's declared rung the first time the agent meets it. */
+export function classOf(
+  state: LedgerState,
+  taskClass: string,
+  declaredRung: Rung,
+  nowMs: number,
+): ClassLedger {
+  let c = state.classes[taskClass];
+  if (!c) {
+    c = { rung: declaredRung, evidence: { sinceMs: nowMs, ...ZERO }, lifetime: { ...ZERO } };
+    state.classes[taskClass] = c;
+  }
+  return c;
+}
+
+/** Whether `id` was counted already; marks it counted. */
+export function seenBefore(state: LedgerState, id: string): boolean {
+  if (state.seen.includes(id)) return true;
+  state.seen.push(id);
+  if (state.seen.length > SEEN_KEPT) state.seen.splice(0, state.seen.length - SEEN_KEPT);
+  return false;
+}
+
+type Counter = keyof Omit<ClassEvidence, 'sinceMs'>;
+
+/** Which counters one outcome moves (DESIGN.md §2's metrics). */
+export function countersFor(outcome: OutcomeKind, rung: number): Counter[] {
+  switch (outcome) {
+    case 'suggestion-done':
+    case 'draft-accepted':
+    case 'approved':
+      return ['decided', 'approved', 'actions', ...(rung >= 1 ? (['approvalsAsked'] as const) : [])];
+    case 'suggestion-dismissed':
+    case 'draft-rejected':
+    case 'rejected':
+      return ['decided', 'actions', 'interventions', ...(rung >= 1 ? (['approvalsAsked'] as const) : [])];
+    case 'cancelled':
+      return ['interventions'];
+    case 'executed':
+      // An executed rung-2 task was counted when approved; autonomous ones are samples here.
+      return rung >= 3 ? ['executed', 'actions'] : ['executed'];
+    case 'failed':
+    case 'rolled-back':
+    case 'rollback-failed':
+      return rung >= 3 ? ['actions'] : [];
+    default:
+      return [];
+  }
+}
+
+/** Adds one to each counter of the class (current window and lifetime). */
+export function count(c: ClassLedger, counters: Counter[]): void {
+  for (const k of counters) {
+    c.evidence[k]++;
+    c.lifetime[k]++;
+  }
+}
+
+/** Evidence in words, for history entries and messages. */
+export function describeEvidence(e: ClassEvidence): string {
+  return `${e.actions} samples, ${e.approved}/${e.decided} approved, ${e.interventions} interventions, ${e.defects}/${e.executed} defects, ${e.auditDisagreed}/${e.auditSampled} audit disagreements`;
+}
+
+/**
+ * Moves the class to `to` (up or down), starts a fresh evidence window, closes open proposals for
+ * the class (they were about the old rung) and records why.
+ */
+export function changeRung(
+  state: LedgerState,
+  taskClass: string,
+  to: Rung,
+  change: { cause: string; by: string | null; nowMs: number; nowIso: string },
+): RungChange | null {
+  const c = state.classes[taskClass];
+  if (!c || c.rung === to) return null;
+  const entry: RungChange = {
+    at: change.nowIso,
+    taskClass,
+    from: c.rung,
+    to,
+    cause: change.cause,
+    by: change.by,
+    evidence: describeEvidence(c.evidence),
+  };
+  c.rung = to;
+  c.evidence = { sinceMs: change.nowMs, ...ZERO };
+  for (const p of state.proposals)
+    if (p.taskClass === taskClass && p.status === 'open') p.status = 'superseded';
+  state.history.push(entry);
+  if (state.history.length > HISTORY_KEPT) state.history.splice(0, state.history.length - HISTORY_KEPT);
+  return entry;
+}
+
+/** The open proposal for a class, if any. */
+export function openProposal(state: LedgerState, taskClass: string): Proposal | undefined {
+  return state.proposals.find((p) => p.taskClass === taskClass && p.status === 'open');
+}
+
+/** Drops decided proposals beyond the newest few, so the state stays small. */
+export function pruneProposals(state: LedgerState, keep = 20): void {
+  const decided = state.proposals.filter((p) => p.status !== 'open');
+  if (decided.length <= keep) return;
+  const drop = new Set(decided.slice(0, decided.length - keep).map((p) => p.id));
+  state.proposals = state.proposals.filter((p) => !drop.has(p.id));
+}

@@ -1,0 +1,178 @@
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createLedgerLink } from '../../activities/ledger-link';
+import { loadPolicyFile } from '../../policy/loader';
+import type { delegatedTask } from '../../workflows/delegated-task';
+import { approveUpdate, decideProposalUpdate, ledgerQuery, ledgerWorkflowId } from '../../workflows/messages';
+import { maybeRecordHistory } from '../helpers/histories';
+import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
+import { startTestStack, type TestStack } from '../helpers/temporal';
+import { waitUntil } from '../helpers/wait';
+import type { LedgerState } from '../../policy/ledger';
+
+const policy = loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'ledger.yaml')).policy;
+
+// The trust ledger on the real dev server: evidence from real task workflows moves rungs, up only
+// with a person's approval of a proposal, down at once.
+describe('the trust ledger', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack('ledger', { policy, ledger: true });
+  });
+  afterAll(async () => stack?.stop());
+
+  const ledger = (agent: string) => stack.client.workflow.getHandle(ledgerWorkflowId(stack.taskQueue, agent));
+  const readLedger = async (agent: string): Promise<LedgerState> => ledger(agent).query(ledgerQuery);
+  const waitForLedger = async (agent: string, ok: (s: LedgerState) => boolean): Promise<LedgerState> => {
+    let last: LedgerState | undefined;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        last = await readLedger(agent);
+        if (ok(last)) return last;
+      } catch {
+        // not started yet
+      }
+      if (Date.now() > deadline) throw new Error(`ledger condition not met; last: ${JSON.stringify(last)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  /** Runs `n` rung-2 tasks for `agent` concurrently and approves each. */
+  const approvedTasks = async (agent: string, n: number): Promise<void> => {
+    const handles = await Promise.all(
+      Array.from(
+        { length: n },
+        async (_, i) =>
+          (await submit(stack, taskRequest(agent, 'ops', [appendStep(`${agent}-${i}`)]))).handle,
+      ),
+    );
+    await Promise.all(
+      handles.map(async (h: WorkflowHandle<typeof delegatedTask>) => {
+        const s = await waitForStatus(h, (st) => st.waitingOn !== null);
+        expect(s.rung).toBe(2);
+        await h.executeUpdate(approveUpdate, { args: [{ approver: 'U0APPR002', stepsHash: s.stepsHash }] });
+        expect((await h.result()).outcome).toBe('executed');
+      }),
+    );
+  };
+
+  it('proposes rung 3 after 40 clean approvals spread over the clean period, and applies it only when an approver says so', async () => {
+    const started = Date.now();
+    await approvedTasks('climber', 20);
+    expect((await readLedger('climber')).proposals).toEqual([]);
+    // The second half lands after the policy's 3 s clean period has passed.
+    await waitUntil(() => Date.now() > started + 3_500);
+    await approvedTasks('climber', 20);
+
+    const proposed = await waitForLedger('climber', (s) => s.proposals.some((p) => p.status === 'open'));
+    const proposal = proposed.proposals[0];
+    expect(proposal).toMatchObject({
+      taskClass: 'ops',
+      from: 2,
+      to: 3,
+      approvers: ['U0ADMIN01', 'U0APPR001', 'U0APPR002'],
+    });
+    expect(proposal.criteria.every((c) => c.ok)).toBe(true);
+    expect(proposal.criteria.find((c) => c.criterion === 'samples')!.detail).toBe('40 samples, needs 40');
+    // The owner hears of it in Slack with the evidence against each threshold and the buttons.
+    await waitUntil(() => stack.notifier.posted.some((p) => p.notification.kind === 'promotion-proposal'));
+    const message = stack.notifier.posted.find(
+      (p) => p.notification.kind === 'promotion-proposal',
+    )!.notification;
+    expect(message).toMatchObject({
+      to: 'U0OWNER01',
+      actions: ['promote', 'decline-promotion'],
+      subject: proposal.id,
+    });
+    expect(message.text).toContain('100.0% clean approvals (40 of 40), needs ≥ 95.0%');
+
+    // Not applied by itself, and not by someone without the authority.
+    expect((await readLedger('climber')).classes.ops.rung).toBe(2);
+    await expect(
+      ledger('climber').executeUpdate(decideProposalUpdate, {
+        args: [{ proposalId: proposal.id, by: 'U0OWNER01', approve: true }],
+      }),
+    ).rejects.toThrow(/update failed|may not decide/i);
+    await ledger('climber').executeUpdate(decideProposalUpdate, {
+      args: [{ proposalId: proposal.id, by: 'U0APPR002', approve: true }],
+    });
+    const promoted = await waitForLedger('climber', (s) => s.classes.ops.rung === 3);
+    expect(promoted.history.at(-1)).toMatchObject({ from: 2, to: 3, by: 'U0APPR002' });
+    expect(promoted.classes.ops.evidence.actions).toBe(0); // a fresh window at the new rung
+    maybeRecordHistory(ledger('climber'), 'trustLedger', 'proposed-approved');
+
+    // The next task runs at the earned rung 3, on its own.
+    const { handle } = await submit(stack, taskRequest('climber', 'ops', [appendStep('climber-alone')]));
+    expect(await handle.result()).toMatchObject({ outcome: 'executed', rung: 3, approvedBy: null });
+  });
+
+  it('does not propose with too few samples, however long the period', async () => {
+    const started = Date.now();
+    await approvedTasks('hasty', 5);
+    await waitUntil(() => Date.now() > started + 3_500);
+    await approvedTasks('hasty', 5);
+    const state = await waitForLedger('hasty', (s) => s.classes.ops?.evidence.actions === 10);
+    expect(state.proposals).toEqual([]);
+  });
+
+  it('sends an agent back to the incident rung at once', async () => {
+    const link = createLedgerLink({ client: stack.client, taskQueue: stack.taskQueue });
+    const { handle } = await submit(stack, taskRequest('steady', 'ops', [appendStep('steady-1')]));
+    expect((await handle.result()).rung).toBe(3);
+    await link.send('steady', {
+      id: 'incident/test-1',
+      event: { kind: 'incident', taskClass: 'ops', by: 'U0ADMIN01', text: 'took the site down' },
+    });
+    const state = await waitForLedger('steady', (s) => s.classes.ops?.rung === 2);
+    expect(state.history.at(-1)).toMatchObject({
+      from: 3,
+      to: 2,
+      by: 'U0ADMIN01',
+      cause: expect.stringContaining('incident'),
+    });
+    await waitUntil(() =>
+      stack.notifier.posted.some(
+        (p) => p.notification.kind === 'rung-change' && p.notification.agentId === 'steady',
+      ),
+    );
+    const next = await submit(stack, taskRequest('steady', 'ops', [appendStep('steady-2')]));
+    expect((await waitForStatus(next.handle, (s) => s.rung !== null)).rung).toBe(2);
+    await next.handle.cancel();
+  });
+
+  it('re-evaluates from rung 2 when the agent comes back with a new model', async () => {
+    const first = await submit(
+      stack,
+      taskRequest('switcher', 'ops', [appendStep('m1')], {
+        agent: { id: 'switcher', model: 'm1', promptVersion: 'p1' },
+      }),
+    );
+    expect((await first.handle.result()).rung).toBe(3);
+    await waitForLedger('switcher', (s) => s.model === 'm1' && s.classes.ops !== undefined);
+    const second = await submit(
+      stack,
+      taskRequest('switcher', 'ops', [appendStep('m2')], {
+        agent: { id: 'switcher', model: 'm2', promptVersion: 'p1' },
+      }),
+    );
+    const status = await waitForStatus(second.handle, (s) => s.rung !== null);
+    expect(status.rung).toBe(2);
+    const state = await waitForLedger('switcher', (s) => s.classes.ops.rung === 2);
+    expect(state.model).toBe('m2');
+    expect(state.history.at(-1)!.cause).toContain('new model (m1 → m2)');
+    await second.handle.cancel();
+  });
+
+  it('drops a rung-5 agent to 4 when its report stays unread past the last escalation', async () => {
+    const { handle } = await submit(stack, taskRequest('reporter', 'ops', [appendStep('reported')]));
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'executed', rung: 5, reportRead: false });
+    const state = await waitForLedger('reporter', (s) => s.classes.ops?.rung === 4);
+    expect(state.history.at(-1)).toMatchObject({
+      from: 5,
+      to: 4,
+      cause: expect.stringContaining('sla-breach'),
+    });
+  });
+});
