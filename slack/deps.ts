@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { LedgerLink } from '../activities/ledger-link';
 import type { Logger } from '../config/logger';
 import type { LoadedPolicy } from '../policy/loader';
 import type { ActionParamsValidator } from '../policy/validate-task';
@@ -13,6 +14,8 @@ export interface SlackDeps {
   /** Temporal UI base URL, for links. */
   uiBaseUrl: string;
   log: Logger;
+  /** The agents' trust ledgers (earned rungs, evidence). */
+  ledger: LedgerLink;
   /** Task ids for `/ladder delegate`; injected by tests. */
   newTaskId: () => string;
 }

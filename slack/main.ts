@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createActionRegistry } from '../activities/actions/registry';
+import { createLedgerLink } from '../activities/ledger-link';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { formatProblem, PolicyError } from '../policy/loader';
@@ -44,6 +45,11 @@ async function main(): Promise<void> {
       actions: createActionRegistry(),
       uiBaseUrl: config.temporalUiUrl,
       log,
+      ledger: createLedgerLink({
+        client: temporal,
+        taskQueue: config.taskQueue,
+        uiBaseUrl: config.temporalUiUrl,
+      }),
       newTaskId: () => `slack-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
     },
     transport,

@@ -117,7 +117,12 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
   // The message people acted on shows how it ended (executed, rolled back, read…), not just the
   // decision that started the execution.
   if (ctx.messageRef && OUTCOMES_AFTER_EXECUTION.includes(outcome) && patched('close-message-on-finish')) {
-    await closeMainMessage(ctx, finalMessageText(ctx, outcome, executedSteps, reportRead));
+    // What ran can still turn out wrong: the message is where people report it.
+    await closeMainMessage(
+      ctx,
+      finalMessageText(ctx, outcome, executedSteps, reportRead),
+      outcome === 'executed' ? ['report-defect'] : [],
+    );
   }
   upsertSearchAttributes([
     { key: OutcomeKey, value: outcome },

@@ -75,12 +75,19 @@ export async function post(
   return ref;
 }
 
-/** Edits the main message in place: outcome, who, when, no buttons. */
-export async function closeMainMessage(ctx: TaskContext, text: string): Promise<void> {
+/**
+ * Edits the main message in place: outcome, who, when, and no more answer buttons (`actions` may
+ * offer follow-ups such as reporting a defect).
+ */
+export async function closeMainMessage(
+  ctx: TaskContext,
+  text: string,
+  actions: string[] = [],
+): Promise<void> {
   if (!ctx.messageRef) return;
   await notifying.updateNotification({
     ref: ctx.messageRef,
-    notification: { ...baseNotification(ctx, 'outcome', text), actions: [] },
+    notification: { ...baseNotification(ctx, 'outcome', text), actions },
   });
 }
 

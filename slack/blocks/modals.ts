@@ -7,6 +7,7 @@ export const VIEW_IDS = {
   delegate: 'ladder_delegate',
   reject: 'ladder_reject',
   typedApprove: 'ladder_approve_typed',
+  defect: 'ladder_defect',
 } as const;
 
 /** block_id = action_id of every delegate-modal input, so errors can be placed on their field. */
@@ -202,5 +203,30 @@ export function typedApproveModal(
     submit: { type: 'plain_text', text: 'Approve' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks,
+  };
+}
+
+/** Modal asking what went wrong with an executed task (a defect report demotes the agent). Pure. */
+export function defectModal(metadata: TaskModalMetadata): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW_IDS.defect,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Report a defect' },
+    submit: { type: 'plain_text', text: 'Report' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            `Reporting a defect in *${metadata.workflowId}*. The agent goes back to the policy's incident rung for this task class at once, and its owner is told.`,
+            BLOCK_LIMITS.sectionText,
+          ),
+        },
+      },
+      plainInput('reason', 'What went wrong?', { multiline: true }),
+    ],
   };
 }

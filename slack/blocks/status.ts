@@ -53,6 +53,8 @@ export function statusBlocks(
   policy: LoadedPolicy,
   killSwitch: KillSwitchState,
   agentIds: string[] = Object.keys(policy.agents),
+  /** Earned rungs per agent from the trust ledger; the policy's declared rungs where absent. */
+  earned: Record<string, Partial<Record<string, number>>> = {},
 ): KnownBlock[] {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Ladder status' } },
@@ -64,7 +66,7 @@ export function statusBlocks(
   for (const agentId of agentIds) {
     const agent = policy.agents[agentId];
     if (!agent) continue;
-    const lines = agentStandings(policy, killSwitch, agentId).map(
+    const lines = agentStandings(policy, killSwitch, agentId, earned[agentId]).map(
       (s) =>
         `• *${s.taskClass}*: earned ${rungLabel(s.earned)}` +
         (s.ceiling < s.earned ? `, now at most ${rungLabel(s.ceiling)} (${s.why.join(', ')})` : ''),
@@ -107,5 +109,6 @@ export const HELP_TEXT = [
   '• `/ladder status [agent]` — each agent’s rung per task class',
   '• `/ladder freeze [agent] [reason…]` — kill switch: cap every agent (or one) at rung 0 (admins)',
   '• `/ladder unfreeze [agent]` — release it (admins)',
+  '• `/ladder incident <agent> <task class> [what happened]` — send the agent back to the incident rung at once',
   '• `/ladder help` — this text',
 ].join('\n');

@@ -5,6 +5,7 @@ import {
   readKillSwitch,
   releaseKillSwitch,
 } from '../../client/kill-switch';
+import { declareIncident, EvidenceError } from '../../client/evidence';
 import { delegateModal } from '../blocks/modals';
 import { HELP_TEXT, statusBlocks } from '../blocks/status';
 import type { SlackDeps } from '../deps';
@@ -15,6 +16,7 @@ export type LadderCommand =
   | { kind: 'status'; agent?: string }
   | { kind: 'freeze'; agent?: string; reason: string }
   | { kind: 'unfreeze'; agent?: string }
+  | { kind: 'incident'; agent?: string; taskClass?: string; text: string }
   | { kind: 'help'; unknown?: string };
 
 /**
@@ -35,6 +37,8 @@ export function parseLadderCommand(text: string, agentIds: readonly string[]): L
     }
     case 'unfreeze':
       return rest[0] ? { kind: 'unfreeze', agent: rest[0] } : { kind: 'unfreeze' };
+    case 'incident':
+      return { kind: 'incident', agent: rest[0], taskClass: rest[1], text: rest.slice(2).join(' ') };
     case '':
     case 'help':
       return { kind: 'help' };
@@ -70,10 +74,41 @@ export function registerCommands(app: App, deps: SlackDeps): void {
             return;
           }
           const killSwitch = await readKillSwitch(deps.temporal, deps.taskQueue);
+          const agents = parsed.agent ? [parsed.agent] : Object.keys(policy.agents);
+          const earned: Record<string, Partial<Record<string, number>>> = {};
+          for (const agent of agents) {
+            const ledger = await deps.ledger.read(agent);
+            earned[agent] = {
+              ...policy.agents[agent].rungs,
+              ...Object.fromEntries(Object.entries(ledger?.classes ?? {}).map(([c, l]) => [c, l.rung])),
+            };
+          }
           await respond({
             response_type: 'ephemeral',
             text: 'Ladder status',
-            blocks: statusBlocks(policy, killSwitch, parsed.agent ? [parsed.agent] : undefined),
+            blocks: statusBlocks(policy, killSwitch, agents, earned),
+          });
+          return;
+        }
+        case 'incident': {
+          if (!parsed.agent || !parsed.taskClass) {
+            await ephemeral(respond, 'Usage: `/ladder incident <agent> <task class> [what happened]`');
+            return;
+          }
+          await declareIncident(deps.ledger, policy, {
+            id: `${command.trigger_id}`,
+            agentId: parsed.agent,
+            taskClass: parsed.taskClass,
+            by: user,
+            text: parsed.text,
+          });
+          deps.log.warn(
+            { user, agent: parsed.agent, taskClass: parsed.taskClass },
+            'incident declared from Slack',
+          );
+          await respond({
+            response_type: 'in_channel',
+            text: `:rotating_light: Incident declared by <@${user}>: ${parsed.agent} goes back to rung ${policy.demotion.incidentRung} in ${parsed.taskClass} at once.${parsed.text ? ` ${parsed.text}` : ''}`,
           });
           return;
         }
@@ -112,7 +147,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           return;
       }
     } catch (err) {
-      if (err instanceof KillSwitchError) {
+      if (err instanceof KillSwitchError || err instanceof EvidenceError) {
         deps.log.warn({ user, command: parsed.kind, reason: err.message }, 'slack command refused');
         await ephemeral(respond, `Refused: ${err.message}`);
         return;

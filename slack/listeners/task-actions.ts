@@ -3,7 +3,8 @@ import type { WebClient } from '@slack/web-api';
 import { answerTask, type TaskAnswer } from '../../client/answer-task';
 import { statusQuery, type TaskStatus } from '../../workflows/messages';
 import { parseButtonValue } from '../blocks/task-message';
-import { rejectModal, typedApproveModal } from '../blocks/modals';
+import { defectModal, rejectModal, typedApproveModal } from '../blocks/modals';
+import { decideProposal } from '../../client/evidence';
 import type { SlackDeps } from '../deps';
 import { tellUser } from './ephemeral';
 
@@ -110,6 +111,17 @@ async function handleClick(click: ButtonClick, client: WebClient, deps: SlackDep
     await answerAndTell(click, simple[click.action], client, deps);
     return;
   }
+  if (click.action === 'promote' || click.action === 'decline_promotion') {
+    await decidePromotionFromSlack(click, click.action === 'promote', client, deps);
+    return;
+  }
+  if (click.action === 'report_defect') {
+    await client.views.open({
+      trigger_id: click.triggerId ?? '',
+      view: defectModal({ workflowId: click.workflowId, channel: click.channel }),
+    });
+    return;
+  }
   if (click.action !== 'approve' && click.action !== 'reject') {
     await tellUser(client, deps.log, click, `Unknown Ladder button "${click.action}".`);
     return;
@@ -190,4 +202,35 @@ async function refuse(
 ): Promise<void> {
   deps.log.warn({ user: who.user, workflowId: who.workflowId, reason }, 'slack answer refused');
   await tellUser(client, deps.log, who, `Refused: ${reason}`);
+}
+
+/** Approve or Decline on a promotion proposal: the ledger checks the clicker may decide it. */
+async function decidePromotionFromSlack(
+  click: ButtonClick,
+  approve: boolean,
+  client: WebClient,
+  deps: SlackDeps,
+): Promise<void> {
+  const agentId = /^ledger\/[^/]+\/(.+)$/.exec(click.workflowId)?.[1];
+  if (!agentId || !click.subject) {
+    await tellUser(client, deps.log, click, 'That button does not name a promotion proposal.');
+    return;
+  }
+  const result = await decideProposal(deps.temporal, deps.taskQueue, {
+    agentId,
+    proposalId: click.subject,
+    by: click.user,
+    approve,
+  });
+  if (!result.ok) return refuse(click, result.reason, client, deps);
+  deps.log.info(
+    { user: click.user, agentId, proposal: click.subject, approve },
+    'promotion decided from Slack',
+  );
+  await tellUser(
+    client,
+    deps.log,
+    click,
+    `Recorded: promotion ${approve ? 'approved' : 'declined'} by <@${click.user}> at ${result.at}.`,
+  );
 }

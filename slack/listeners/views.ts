@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { EvidenceError, reportDefect } from '../../client/evidence';
 import { submitTask, TaskValidationError } from '../../client/submit-task';
 import { validateTaskRequest } from '../../policy/validate-task';
 import type { LoadedPolicy } from '../../policy/loader';
@@ -154,6 +155,50 @@ export function registerViews(app: App, deps: SlackDeps): void {
     } catch (err) {
       deps.log.error({ ...who, err: (err as Error).message }, 'rejection from Slack failed');
       await tellUser(client, deps.log, who, `Ladder could not record that: ${(err as Error).message}`);
+    }
+  });
+
+  app.view(VIEW_IDS.defect, async ({ ack, body, view, client }) => {
+    const metadata = parseTaskModalMetadata(view.private_metadata);
+    const text = inputValue(view.state.values as StateValues, 'reason');
+    if (!metadata) {
+      await ack({
+        response_action: 'errors',
+        errors: { reason: 'This form is out of date: click the button again.' },
+      });
+      return;
+    }
+    if (!text) {
+      await ack({ response_action: 'errors', errors: { reason: 'Say what went wrong.' } });
+      return;
+    }
+    await ack();
+    const who = { user: body.user.id, channel: metadata.channel };
+    try {
+      const { agentId, taskClass } = await reportDefect(deps.temporal, deps.ledger, deps.policy(), {
+        workflowId: metadata.workflowId,
+        by: body.user.id,
+        text,
+      });
+      deps.log.warn({ user: body.user.id, workflowId: metadata.workflowId }, 'defect reported from Slack');
+      await tellUser(
+        client,
+        deps.log,
+        who,
+        `Defect recorded against ${agentId} in ${taskClass}; its owner is told.`,
+      );
+    } catch (err) {
+      const refused = err instanceof EvidenceError;
+      deps.log[refused ? 'warn' : 'error'](
+        { ...who, err: (err as Error).message },
+        'defect report not recorded',
+      );
+      await tellUser(
+        client,
+        deps.log,
+        who,
+        `${refused ? 'Refused' : 'Ladder could not record that'}: ${(err as Error).message}`,
+      );
     }
   });
 

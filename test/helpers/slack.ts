@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ActivityDeps } from '../../activities';
 import { createActionRegistry } from '../../activities/actions/registry';
+import { createLedgerLink } from '../../activities/ledger-link';
 import { SlackNotifier } from '../../activities/notify/slack';
 import { createLogger } from '../../config/logger';
 import type { LoadedPolicy } from '../../policy/loader';
@@ -30,12 +31,13 @@ export const UI_BASE = 'http://localhost:8233';
 export async function startSlackRig(
   name: string,
   policy: LoadedPolicy,
-  options: { ackTimeoutMs?: number; activityDeps?: Partial<ActivityDeps> } = {},
+  options: { ackTimeoutMs?: number; activityDeps?: Partial<ActivityDeps>; ledger?: boolean } = {},
 ): Promise<SlackRig> {
   const signingSecret = randomBytes(16).toString('hex');
   const emulator = await startSlackEmulator({ port: 0, ...policyPeopleAndChannels(policy) });
   const stack = await startTestStack(name, {
     policy,
+    ledger: options.ledger,
     activityDeps: { notifier: new SlackNotifier('xoxb-test', emulator.apiUrl), ...options.activityDeps },
   });
   let counter = 0;
@@ -47,6 +49,7 @@ export async function startSlackRig(
       actions: createActionRegistry(),
       uiBaseUrl: UI_BASE,
       log: createLogger('slack-test', process.env.LOG_LEVEL ?? 'silent'),
+      ledger: createLedgerLink({ client: stack.client, taskQueue: stack.taskQueue }),
       newTaskId: () => `${name}-${++counter}-${randomBytes(3).toString('hex')}`,
     },
     transport: { kind: 'http', signingSecret, port: 0 },

@@ -101,12 +101,12 @@ describe('the emulator page in headless Chromium', () => {
     expect(await handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
     expect(effects()).toEqual(['browser']);
 
-    // The same message now shows who approved and how it ended, with no buttons left.
+    // The same message now shows who approved and how it ended; the only button left reports a defect.
     const closed = page.locator('.message', {
       hasText: 'Executed: 1 of 1 step(s) ran. Approved by U0APPR002',
     });
     await closed.waitFor();
-    expect(await closed.locator('button').count()).toBe(0);
+    expect(await closed.locator('button').allTextContents()).toEqual(['Report a defect']);
     await waitUntil(() => ephemeralsFor(emulator, '#ops', 'U0APPR002').length >= 1);
     const answers = ephemeralsFor(emulator, '#ops', 'U0APPR002');
     expect(answers.filter((t) => t.startsWith('Recorded: approve'))).toHaveLength(1);

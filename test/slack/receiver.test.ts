@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { createActionRegistry } from '../../activities/actions/registry';
+import { createLedgerLink } from '../../activities/ledger-link';
 import { createLogger } from '../../config/logger';
 import { loadPolicyFile } from '../../policy/loader';
 import { createSlackApp, type LadderSlackApp } from '../../slack/app';
@@ -33,6 +34,10 @@ describe('Slack HTTP receiver and listeners', () => {
         actions: createActionRegistry(),
         uiBaseUrl: 'http://localhost:8233',
         log: createLogger('receiver-test', 'silent'),
+        ledger: createLedgerLink({
+          client: new Client({ connection }),
+          taskQueue: 'receiver-test-no-worker',
+        }),
         newTaskId: () => 'unused',
       },
       transport: {

@@ -1,0 +1,111 @@
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { LedgerLink } from '../activities/ledger-link';
+import type { LoadedPolicy } from '../policy/loader';
+import { decideProposalUpdate, ledgerWorkflowId, statusQuery } from '../workflows/messages';
+
+/** Raised when evidence is refused: unknown task or agent, or a person without the standing to give it. */
+export class EvidenceError extends Error {}
+
+/** Who may demote an agent in a class by their word: admins, the class's approvers, the agent's owner. */
+function mayReport(policy: LoadedPolicy, by: string, agentId: string, taskClass: string): boolean {
+  return (
+    policy.admins.includes(by) ||
+    (policy.approversByClass[taskClass] ?? []).includes(by) ||
+    policy.agents[agentId]?.owner === by
+  );
+}
+
+/**
+ * Reports a defect found after a task was approved or ran on its own: counted against the agent in
+ * the task's class, and a demotion to the incident rung.
+ *
+ * @throws {EvidenceError} for a task that does not exist or a reporter without standing.
+ */
+export async function reportDefect(
+  client: Client,
+  ledger: LedgerLink,
+  policy: LoadedPolicy,
+  report: { workflowId: string; by: string; text: string },
+): Promise<{ agentId: string; taskClass: string }> {
+  const match = /^task\/([^/]+)\/(.+)$/.exec(report.workflowId);
+  if (!match)
+    throw new EvidenceError(`"${report.workflowId}" is not a task workflow id (task/<agent>/<taskId>)`);
+  if (!report.text.trim()) throw new EvidenceError('say what went wrong');
+  const agentId = match[1];
+  let taskClass: string;
+  try {
+    const status = await client.workflow.getHandle(report.workflowId).query(statusQuery);
+    if (!status.decision) throw new Error('not decided yet');
+    taskClass = status.decision.taskClass;
+  } catch (err) {
+    throw new EvidenceError(`no decided task ${report.workflowId}: ${(err as Error).message}`);
+  }
+  if (!mayReport(policy, report.by, agentId, taskClass)) {
+    throw new EvidenceError(
+      `${report.by} may not report defects for ${agentId} in ${taskClass} (admins, the class's approvers and the agent's owner may)`,
+    );
+  }
+  await ledger.send(agentId, {
+    id: `defect/${report.workflowId}`,
+    event: { kind: 'defect', workflowId: report.workflowId, taskClass, by: report.by, text: report.text },
+  });
+  return { agentId, taskClass };
+}
+
+/**
+ * Declares an incident caused by an agent in a class: it goes to the policy's incident rung at once.
+ *
+ * @param id - makes a repeated declaration count once (e.g. the Slack request or a CLI run id).
+ * @throws {EvidenceError} for an unknown agent or class, or a person without standing.
+ */
+export async function declareIncident(
+  ledger: LedgerLink,
+  policy: LoadedPolicy,
+  incident: { id: string; agentId: string; taskClass: string; by: string; text: string },
+): Promise<void> {
+  if (!policy.agents[incident.agentId])
+    throw new EvidenceError(
+      `unknown agent "${incident.agentId}" (declared: ${Object.keys(policy.agents).join(', ')})`,
+    );
+  if (!policy.taskClasses[incident.taskClass])
+    throw new EvidenceError(
+      `unknown task class "${incident.taskClass}" (declared: ${Object.keys(policy.taskClasses).join(', ')})`,
+    );
+  if (!mayReport(policy, incident.by, incident.agentId, incident.taskClass))
+    throw new EvidenceError(
+      `${incident.by} may not declare incidents for ${incident.agentId} in ${incident.taskClass} (admins, the class's approvers and the agent's owner may)`,
+    );
+  await ledger.send(incident.agentId, {
+    id: `incident/${incident.id}`,
+    event: {
+      kind: 'incident',
+      taskClass: incident.taskClass,
+      by: incident.by,
+      text: incident.text || 'incident declared',
+    },
+  });
+}
+
+/**
+ * Approves (one rung up) or declines a promotion proposal as `by`; the ledger checks that `by` may.
+ *
+ * @returns the ledger's refusal as `{ ok: false, reason }`.
+ */
+export async function decideProposal(
+  client: Client,
+  taskQueue: string,
+  decision: { agentId: string; proposalId: string; by: string; approve: boolean },
+): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
+  try {
+    const receipt = await client.workflow
+      .getHandle(ledgerWorkflowId(taskQueue, decision.agentId))
+      .executeUpdate(decideProposalUpdate, {
+        args: [{ proposalId: decision.proposalId, by: decision.by, approve: decision.approve }],
+      });
+    return { ok: true, at: receipt.at };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
+    throw err;
+  }
+}
