@@ -6,7 +6,8 @@ import { answerTask, type TaskAnswer } from '../client/answer-task';
 import { engageKillSwitch, KillSwitchError, readKillSwitch, releaseKillSwitch } from '../client/kill-switch';
 import { submitTask, TaskValidationError } from '../client/submit-task';
 import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
-import { loadPolicyFile, PolicyError } from '../policy/loader';
+import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/loader';
+import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
 import { connectClient } from '../worker/connection';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
@@ -63,7 +64,14 @@ function formatStatus(status: TaskStatus): string {
   ].join('\n');
 }
 
-/** Registers `ladder submit|status|cancel|respond`. */
+/** What the command groups share: output, a Temporal client for one command, the policy file. */
+export interface CliContext {
+  io: Io;
+  withClient: typeof withClient;
+  policyOf: (config: Config) => LoadedPolicy;
+}
+
+/** Registers `ladder submit|status|cancel|respond|freeze|unfreeze|kill-switch`, then the ledger's commands. */
 export function registerTaskCommands(program: Command, io: Io): void {
   const policyOf = (config: Config) => {
     try {
@@ -123,11 +131,21 @@ export function registerTaskCommands(program: Command, io: Io): void {
       });
     });
 
+  const cli: CliContext = { io, withClient, policyOf };
+  registerLedgerCommands(program, cli);
+
   program
     .command('status')
-    .argument('<workflowId>')
-    .description("a task's rung, decision, current step and who it waits on")
-    .action(async (workflowId: string) => {
+    .argument('[target]', 'a task (task/<agent>/<taskId>) or an agent; omit for every agent')
+    .description(
+      "a task's rung, step and who it waits on; or an agent's rung per task class, its evidence against the next rung's thresholds, and what is missing",
+    )
+    .action(async (target: string | undefined) => {
+      if (target === undefined || !/^(task|digest)\//.test(target)) {
+        await printAgentStatus(cli, target);
+        return;
+      }
+      const workflowId = target;
       await withClient(async (client) => {
         const status = await client.workflow
           .getHandle(workflowId)

@@ -1,0 +1,82 @@
+import type { LedgerState } from '../policy/ledger';
+import type { LoadedPolicy } from '../policy/loader';
+import { RUNG_NAMES, type Rung } from '../policy/schema';
+import { promotionVerdict, type ClassInfrastructure } from '../policy/trust-rules';
+
+const rung = (r: number): string => `${r} (${RUNG_NAMES[r] ?? '?'})`;
+
+/**
+ * An agent's standing per task class: earned rung (the ledger's, else the policy's declared one),
+ * the evidence since it got there against the next rung's thresholds, and what is still missing.
+ * Pure.
+ */
+export function formatAgentStatus(
+  policy: LoadedPolicy,
+  agentId: string,
+  ledger: LedgerState | null,
+  infrastructure: (taskClass: string) => ClassInfrastructure,
+  nowMs: number,
+): string {
+  const agent = policy.agents[agentId];
+  const lines = [
+    `${agentId}: owner ${agent.owner}, model ${ledger?.model ?? agent.model}, prompt ${ledger?.promptVersion ?? agent.promptVersion}${ledger ? '' : ' (no evidence yet: rungs as declared in the policy)'}`,
+  ];
+  for (const taskClass of Object.keys(policy.taskClasses)) {
+    const c = ledger?.classes[taskClass];
+    const earned = c?.rung ?? agent.rungs[taskClass] ?? 0;
+    lines.push(`  ${taskClass}: rung ${rung(earned)}${c ? '' : ' (declared)'}`);
+    const open = ledger?.proposals.find((p) => p.taskClass === taskClass && p.status === 'open');
+    if (open) {
+      lines.push(
+        `    promotion to ${open.to} proposed (${open.id}), waiting for one of ${open.approvers.join(', ')}`,
+      );
+      continue;
+    }
+    const evidence = c?.evidence ?? {
+      sinceMs: nowMs,
+      decided: 0,
+      approved: 0,
+      edited: 0,
+      actions: 0,
+      interventions: 0,
+      executed: 0,
+      defects: 0,
+      auditSampled: 0,
+      auditDisagreed: 0,
+      approvalsAsked: 0,
+    };
+    const verdict = promotionVerdict(
+      policy,
+      taskClass,
+      earned as Rung,
+      evidence,
+      infrastructure(taskClass),
+      nowMs,
+    );
+    if (verdict.to === null) {
+      lines.push('    at the top of the ladder');
+      continue;
+    }
+    const missing = verdict.criteria.filter((k) => !k.ok);
+    lines.push(
+      missing.length === 0
+        ? `    eligible for rung ${verdict.to}: a proposal goes out with the next evidence`
+        : `    for rung ${verdict.to}, still missing:`,
+    );
+    for (const k of missing) lines.push(`      ✗ ${k.criterion}: ${k.detail}`);
+    for (const k of verdict.criteria.filter((x) => x.ok)) lines.push(`      ✓ ${k.criterion}: ${k.detail}`);
+  }
+  return lines.join('\n');
+}
+
+/** An agent's rung history, newest last, with causes and who. Pure. */
+export function formatHistory(agentId: string, ledger: LedgerState | null): string {
+  if (!ledger || ledger.history.length === 0) return `${agentId}: no rung changes recorded yet.`;
+  return [
+    `${agentId}: ${ledger.history.length} rung change(s)`,
+    ...ledger.history.map(
+      (h) =>
+        `  ${h.at}  ${h.taskClass}: ${h.from} → ${h.to}${h.by ? ` by ${h.by}` : ''}\n    cause: ${h.cause}\n    evidence then: ${h.evidence}`,
+    ),
+  ].join('\n');
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { createActionRegistry } from '../activities/actions/registry';
+import { classInfrastructure } from '../activities/ledger-activities';
+import { createLedgerLink } from '../activities/ledger-link';
+import { decideProposal, declareIncident, EvidenceError, reportDefect } from '../client/evidence';
+import { formatAgentStatus, formatHistory } from './format-ledger';
+import { CliError } from './policy-commands';
+import type { CliContext } from './task-commands';
+
+/** Registers `ladder history|defect|incident|promote` (agent status lives under `ladder status`). */
+export function registerLedgerCommands(program: Command, cli: CliContext): void {
+  const { io, withClient, policyOf } = cli;
+  const refusals = async (run: () => Promise<void>): Promise<void> => {
+    try {
+      await run();
+    } catch (err) {
+      if (err instanceof EvidenceError) throw new CliError(`Refused: ${err.message}`);
+      throw err;
+    }
+  };
+
+  program
+    .command('history')
+    .argument('<agent>')
+    .description("an agent's rung changes: when, from and to, why, who, and the evidence at the time")
+    .action(async (agent: string) => {
+      await withClient(async (client, config) => {
+        const policy = policyOf(config);
+        if (!policy.agents[agent])
+          throw new CliError(`unknown agent "${agent}" (declared: ${Object.keys(policy.agents).join(', ')})`);
+        const ledger = await createLedgerLink({ client, taskQueue: config.taskQueue }).read(agent);
+        io.out(formatHistory(agent, ledger));
+      });
+    });
+
+  program
+    .command('defect')
+    .argument('<workflowId>', 'the task that went wrong, task/<agent>/<taskId>')
+    .argument('<what>', 'what went wrong')
+    .requiredOption('--as <userId>', 'Slack user id of the reporter (admins, class approvers, agent owner)')
+    .description(
+      'report a defect in an approved or autonomous task: the agent goes back to the incident rung',
+    )
+    .action(async (workflowId: string, what: string, options: { as: string }) => {
+      await withClient(async (client, config) =>
+        refusals(async () => {
+          const ledger = createLedgerLink({
+            client,
+            taskQueue: config.taskQueue,
+            uiBaseUrl: config.temporalUiUrl,
+          });
+          const { agentId, taskClass } = await reportDefect(client, ledger, policyOf(config), {
+            workflowId,
+            by: options.as,
+            text: what,
+          });
+          io.out(`Defect recorded against ${agentId} in ${taskClass}; see \`ladder history ${agentId}\`.`);
+        }),
+      );
+    });
+
+  program
+    .command('incident')
+    .argument('<agent>')
+    .argument('<taskClass>')
+    .requiredOption(
+      '--as <userId>',
+      'Slack user id of whoever declares it (admins, class approvers, agent owner)',
+    )
+    .option('--reason <text>', 'what happened', '')
+    .description('declare an incident: the agent goes back to the incident rung in that class at once')
+    .action(async (agent: string, taskClass: string, options: { as: string; reason: string }) => {
+      await withClient(async (client, config) =>
+        refusals(async () => {
+          const policy = policyOf(config);
+          await declareIncident(
+            createLedgerLink({ client, taskQueue: config.taskQueue, uiBaseUrl: config.temporalUiUrl }),
+            policy,
+            {
+              id: randomUUID(),
+              agentId: agent,
+              taskClass,
+              by: options.as,
+              text: options.reason,
+            },
+          );
+          io.out(
+            `Incident recorded: ${agent} goes back to rung ${policy.demotion.incidentRung} in ${taskClass}.`,
+          );
+        }),
+      );
+    });
+
+  program
+    .command('promote')
+    .argument('<agent>')
+    .argument('<proposalId>', 'as shown by `ladder status <agent>`, e.g. p1')
+    .argument('<answer>', 'approve | decline')
+    .requiredOption('--as <userId>', 'Slack user id of the approver (admins and class approvers)')
+    .description('approve or decline a promotion proposal (the same as the buttons in Slack)')
+    .action(async (agent: string, proposalId: string, answer: string, options: { as: string }) => {
+      if (answer !== 'approve' && answer !== 'decline')
+        throw new CliError(`unknown answer "${answer}": expected approve or decline`);
+      await withClient(async (client, config) => {
+        const result = await decideProposal(client, config.taskQueue, {
+          agentId: agent,
+          proposalId,
+          by: options.as,
+          approve: answer === 'approve',
+        });
+        if (!result.ok) throw new CliError(`Refused: ${result.reason}`);
+        io.out(
+          `Promotion ${proposalId} ${answer === 'approve' ? 'approved' : 'declined'} by ${options.as} at ${result.at}.`,
+        );
+      });
+    });
+}
+
+/** `ladder status [agent]` without a workflow id: every agent's (or one agent's) standing. */
+export async function printAgentStatus(cli: CliContext, agent: string | undefined): Promise<void> {
+  await cli.withClient(async (client, config) => {
+    const policy = cli.policyOf(config);
+    if (agent !== undefined && !policy.agents[agent])
+      throw new CliError(`unknown agent "${agent}" (declared: ${Object.keys(policy.agents).join(', ')})`);
+    const link = createLedgerLink({ client, taskQueue: config.taskQueue });
+    const registry = createActionRegistry();
+    const blocks: string[] = [];
+    for (const id of agent ? [agent] : Object.keys(policy.agents)) {
+      blocks.push(
+        formatAgentStatus(
+          policy,
+          id,
+          await link.read(id),
+          (c) => classInfrastructure(policy, registry, c),
+          Date.now(),
+        ),
+      );
+    }
+    cli.io.out(blocks.join('\n\n'));
+  });
+}
