@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadPolicyFile } from '../../policy/loader';
 import { ledgerQuery, ledgerWorkflowId } from '../../workflows/messages';
 import type { LedgerState } from '../../policy/ledger';
