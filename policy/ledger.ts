@@ -83,7 +83,7 @@ export interface LedgerState {
 }
 
 export const HISTORY_KEPT = 200;
-const SEEN_KEPT = 2000;
+const SEEN_KEPT = 1000;
 
 const ZERO: Omit<ClassEvidence, 'sinceMs'> = {
   decided: 0,

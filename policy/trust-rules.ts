@@ -62,6 +62,36 @@ export interface PromotionVerdict {
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const rate = (num: number, den: number): number => (den === 0 ? 0 : num / den);
+
+/**
+ * z for one-sided 99% confidence. Rates are judged by the bound of their Wilson score interval,
+ * not the observed rate: 40 clean approvals do not show an error rate below 5% with confidence,
+ * and a ledger that re-checks after every event would promote on a lucky streak otherwise
+ * (`npm run simulate` measured 3 false promotions in 20 agents just above the threshold at 95%).
+ */
+export const CONFIDENCE_Z = 2.326;
+const CONFIDENCE_LABEL = '99% confidence';
+
+/**
+ * Wilson score interval bounds for `successes` of `n` at {@link CONFIDENCE_Z}. With n = 0 nothing
+ * is known: [0, 1].
+ */
+export function wilsonBounds(
+  successes: number,
+  n: number,
+  z = CONFIDENCE_Z,
+): { lower: number; upper: number } {
+  if (n === 0) return { lower: 0, upper: 1 };
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = p + z2 / (2 * n);
+  const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  const denominator = 1 + z2 / n;
+  return {
+    lower: Math.max(0, (centre - margin) / denominator),
+    upper: Math.min(1, (centre + margin) / denominator),
+  };
+}
 const days = (ms: number): string => `${(ms / 86_400_000).toFixed(1)} d`;
 
 /**
@@ -106,11 +136,19 @@ export function promotionVerdict(
     };
   }
   const cap = policy.taskClasses[taskClass]?.cap ?? 0;
-  const approvalRate = rate(evidence.approved - evidence.edited, evidence.decided);
+  // Not clean: approvals that needed edits, and approved work later reported as a defect.
+  const cleanApprovals = Math.max(0, evidence.approved - evidence.edited - evidence.defects);
+  const approvalRate = rate(cleanApprovals, evidence.decided);
+  const approvalLow = wilsonBounds(cleanApprovals, evidence.decided).lower;
   const interventionRate = rate(evidence.interventions, evidence.actions);
+  const interventionHigh = wilsonBounds(evidence.interventions, evidence.actions).upper;
   const defectEscape = rate(evidence.defects, evidence.executed);
+  const defectHigh = wilsonBounds(evidence.defects, evidence.executed).upper;
   const disagreement = rate(evidence.auditDisagreed, evidence.auditSampled);
+  const disagreementHigh = wilsonBounds(evidence.auditDisagreed, evidence.auditSampled).upper;
   const period = nowMs - evidence.sinceMs;
+  /** A rate that must stay below `max`: judged by its upper bound; without any sample it says nothing. */
+  const atMost = (n: number, high: number, max: number): boolean => n === 0 || high <= max;
 
   const missing: string[] = [];
   if (to >= 3 && !infrastructure.boundsDefined) missing.push('bounds');
@@ -119,8 +157,13 @@ export function promotionVerdict(
   if (to >= 4 && !infrastructure.rollbackDrillPassed) missing.push('a passed rollback drill');
   if (to >= 5 && !infrastructure.reportWithReadSla) missing.push('a report channel with a read SLA');
 
-  // Cost of being wrong at the next rung vs the friction of this one, over the same sample.
-  const errorRate = Math.max(1 - approvalRate, defectEscape, disagreement);
+  // Cost of being wrong at the next rung vs the friction of this one, over the same sample, with
+  // the error rate at its plausible worst (the bounds above), not its observed value.
+  const errorRate = Math.max(
+    evidence.decided > 0 ? 1 - approvalLow : 0,
+    evidence.executed > 0 ? defectHigh : 0,
+    evidence.auditSampled > 0 ? disagreementHigh : 0,
+  );
   const costWrong = errorRate * evidence.actions * thresholds.costOfMistakeUsd;
   const friction = evidence.approvalsAsked * thresholds.minutesPerApproval * thresholds.costPerMinuteUsd;
 
@@ -138,23 +181,33 @@ export function promotionVerdict(
     },
     {
       criterion: 'approval-rate',
-      ok: evidence.decided > 0 && approvalRate >= thresholds.minApprovalRate,
-      detail: `${pct(approvalRate)} clean approvals (${evidence.approved - evidence.edited} of ${evidence.decided}), needs ≥ ${pct(thresholds.minApprovalRate)}`,
+      // From rung 3 up nobody approves: autonomy is judged by defects, audits and interventions.
+      ok: from >= 3 ? true : evidence.decided > 0 && approvalLow >= thresholds.minApprovalRate,
+      detail:
+        from >= 3 && evidence.decided === 0
+          ? `no approvals asked at rung ${from} (autonomous): judged by defects, audits and interventions`
+          : `${pct(approvalRate)} clean approvals (${cleanApprovals} of ${evidence.decided}; at least ${pct(approvalLow)} at ${CONFIDENCE_LABEL}), needs ≥ ${pct(thresholds.minApprovalRate)}`,
     },
     {
       criterion: 'intervention-rate',
-      ok: interventionRate <= thresholds.maxInterventionRate,
-      detail: `${pct(interventionRate)} interventions, allows ≤ ${pct(thresholds.maxInterventionRate)}`,
+      ok: atMost(evidence.actions, interventionHigh, thresholds.maxInterventionRate),
+      detail: `${pct(interventionRate)} interventions (${evidence.interventions} of ${evidence.actions}; at most ${pct(interventionHigh)} at ${CONFIDENCE_LABEL}), allows ≤ ${pct(thresholds.maxInterventionRate)}`,
     },
     {
       criterion: 'defect-escape',
-      ok: defectEscape <= thresholds.maxDefectEscapeRate,
-      detail: `${pct(defectEscape)} defects escaped (${evidence.defects} of ${evidence.executed}), allows ≤ ${pct(thresholds.maxDefectEscapeRate)}`,
+      ok: atMost(evidence.executed, defectHigh, thresholds.maxDefectEscapeRate),
+      detail:
+        evidence.executed === 0
+          ? 'nothing executed yet at this rung'
+          : `${pct(defectEscape)} defects escaped (${evidence.defects} of ${evidence.executed}; at most ${pct(defectHigh)} at ${CONFIDENCE_LABEL}), allows ≤ ${pct(thresholds.maxDefectEscapeRate)}`,
     },
     {
       criterion: 'audit-disagreement',
-      ok: disagreement <= thresholds.maxAuditDisagreement,
-      detail: `${pct(disagreement)} audit disagreement (${evidence.auditDisagreed} of ${evidence.auditSampled}), allows ≤ ${pct(thresholds.maxAuditDisagreement)}`,
+      ok: atMost(evidence.auditSampled, disagreementHigh, thresholds.maxAuditDisagreement),
+      detail:
+        evidence.auditSampled === 0
+          ? 'no audits sampled yet'
+          : `${pct(disagreement)} audit disagreement (${evidence.auditDisagreed} of ${evidence.auditSampled}; at most ${pct(disagreementHigh)} at ${CONFIDENCE_LABEL}), allows ≤ ${pct(thresholds.maxAuditDisagreement)}`,
     },
     {
       criterion: 'infrastructure',
@@ -166,8 +219,13 @@ export function promotionVerdict(
     },
     {
       criterion: 'cost',
-      ok: costWrong < friction,
-      detail: `being wrong at rung ${to} ≈ $${costWrong.toFixed(2)} (${pct(errorRate)} × ${evidence.actions} × $${thresholds.costOfMistakeUsd}) vs friction now $${friction.toFixed(2)} (${evidence.approvalsAsked} approvals × ${thresholds.minutesPerApproval} min × $${thresholds.costPerMinuteUsd})`,
+      // Rungs 4 and 5 add safety (rollback, reports) rather than remove approvals: there is no
+      // friction at rung 3+ for them to save, so the comparison applies into rungs 1-3.
+      ok: to >= 4 ? true : costWrong < friction,
+      detail:
+        to >= 4
+          ? `not applicable into rung ${to}: it adds safety (rollback, reports), it removes no approvals`
+          : `being wrong at rung ${to} ≈ $${costWrong.toFixed(2)} (${pct(errorRate)} × ${evidence.actions} × $${thresholds.costOfMistakeUsd}) vs friction now $${friction.toFixed(2)} (${evidence.approvalsAsked} approvals × ${thresholds.minutesPerApproval} min × $${thresholds.costPerMinuteUsd})`,
     },
   ];
   return { eligible: criteria.every((c) => c.ok), from, to, criteria };

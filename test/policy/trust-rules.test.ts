@@ -4,6 +4,7 @@ import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import {
   demotionFor,
   promotionVerdict,
+  wilsonBounds,
   type ClassEvidence,
   type ClassInfrastructure,
 } from '../../policy/trust-rules';
@@ -18,19 +19,20 @@ function policy(edit: (t: string) => string = (t) => t): LoadedPolicy {
 }
 const example = policy();
 
-// 40 clean approvals over 15 days at rung 2 in config-change (to3: 14d, 40 samples, ≥ 95%).
+// 300 clean approvals over 15 days at rung 2 in config-change (to3: 14d, 40 samples, ≥ 95%, ≤ 2%
+// defects). Rates are judged at 99% confidence, so this is about what a ≤ 2% defect rate takes.
 const clean: ClassEvidence = {
   sinceMs: NOW - 15 * DAY,
-  decided: 40,
-  approved: 40,
+  decided: 300,
+  approved: 300,
   edited: 0,
-  actions: 40,
+  actions: 300,
   interventions: 0,
-  executed: 40,
+  executed: 300,
   defects: 0,
-  auditSampled: 8,
+  auditSampled: 0,
   auditDisagreed: 0,
-  approvalsAsked: 40,
+  approvalsAsked: 300,
 };
 const ready: ClassInfrastructure = {
   boundsDefined: true,
@@ -40,57 +42,95 @@ const ready: ClassInfrastructure = {
 };
 const failed = (v: ReturnType<typeof promotionVerdict>): string[] =>
   v.criteria.filter((c) => !c.ok).map((c) => c.criterion);
+const detail = (v: ReturnType<typeof promotionVerdict>, criterion: string): string | undefined =>
+  v.criteria.find((c) => c.criterion === criterion)?.detail;
+
+describe('wilsonBounds', () => {
+  it('brackets the observed rate and narrows as samples grow', () => {
+    expect(wilsonBounds(0, 0)).toEqual({ lower: 0, upper: 1 });
+    const small = wilsonBounds(40, 40);
+    const large = wilsonBounds(400, 400);
+    expect(small.lower).toBeCloseTo(0.8808, 3);
+    expect(large.lower).toBeCloseTo(0.9866, 3);
+    expect(large.upper).toBeCloseTo(1, 9);
+    const mid = wilsonBounds(90, 100);
+    expect(mid.lower).toBeLessThan(0.9);
+    expect(mid.upper).toBeGreaterThan(0.9);
+  });
+});
 
 describe('promotionVerdict', () => {
   it('proposes rung 3 after enough clean operation, with the numbers behind each criterion', () => {
     const v = promotionVerdict(example, 'config-change', 2, clean, ready, NOW);
+    expect(failed(v)).toEqual([]);
     expect(v).toMatchObject({ eligible: true, from: 2, to: 3 });
-    expect(v.criteria.find((c) => c.criterion === 'approval-rate')?.detail).toBe(
-      '100.0% clean approvals (40 of 40), needs ≥ 95.0%',
+    expect(detail(v, 'approval-rate')).toBe(
+      '100.0% clean approvals (300 of 300; at least 98.2% at 99% confidence), needs ≥ 95.0%',
     );
-    expect(v.criteria.find((c) => c.criterion === 'cost')?.detail).toBe(
-      'being wrong at rung 3 ≈ $0.00 (0.0% × 40 × $200) vs friction now $400.00 (40 approvals × 5 min × $2)',
+    expect(detail(v, 'defect-escape')).toBe(
+      '0.0% defects escaped (0 of 300; at most 1.8% at 99% confidence), allows ≤ 2.0%',
     );
+    expect(detail(v, 'audit-disagreement')).toBe('no audits sampled yet');
+    expect(detail(v, 'cost')).toBe(
+      'being wrong at rung 3 ≈ $1062.89 (1.8% × 300 × $200) vs friction now $3000.00 (300 approvals × 5 min × $2)',
+    );
+  });
+
+  it('does not promote on 40 clean approvals alone: they do not show a 2% defect rate with confidence', () => {
+    const forty = { ...clean, decided: 40, approved: 40, actions: 40, executed: 40, approvalsAsked: 40 };
+    expect(failed(promotionVerdict(example, 'config-change', 2, forty, ready, NOW))).toEqual([
+      'approval-rate',
+      'intervention-rate',
+      'defect-escape',
+      'cost',
+    ]);
   });
 
   it.each([
     ['enough samples in too short a period', { sinceMs: NOW - 3 * DAY }, ['clean-period']],
     [
       'a long period with too few samples',
-      { actions: 12, decided: 12, approved: 12, executed: 12, approvalsAsked: 12 },
-      ['samples'],
+      { actions: 30, decided: 30, approved: 30, executed: 30, approvalsAsked: 30 },
+      ['samples', 'approval-rate', 'intervention-rate', 'defect-escape', 'cost'],
     ],
-    ['edited approvals (not clean)', { edited: 5 }, ['approval-rate', 'cost']],
-    ['interventions above the threshold', { interventions: 4 }, ['intervention-rate']],
-    ['defects escaping', { defects: 2 }, ['defect-escape', 'cost']],
-    ['audit disagreement above 5%', { auditDisagreed: 1 }, ['audit-disagreement', 'cost']],
+    ['edited approvals (not clean)', { edited: 15 }, ['approval-rate', 'cost']],
+    ['interventions above the threshold', { interventions: 15 }, ['intervention-rate']],
+    ['defects escaping', { defects: 6 }, ['defect-escape']],
+    ['audit disagreement above 5%', { auditSampled: 100, auditDisagreed: 6 }, ['audit-disagreement', 'cost']],
   ])('refuses %s', (_what, change, expected) => {
     expect(
       failed(promotionVerdict(example, 'config-change', 2, { ...clean, ...change }, ready, NOW)),
     ).toEqual(expected);
   });
 
-  it('requires the infrastructure of the next rung', () => {
+  it('judges autonomous rungs by defects and audits, and requires the infrastructure of the next rung', () => {
+    const autonomous: ClassEvidence = {
+      ...clean,
+      sinceMs: NOW - 30 * DAY,
+      decided: 0,
+      approved: 0,
+      approvalsAsked: 0,
+      actions: 600,
+      executed: 600,
+      auditSampled: 150,
+    };
     const v = promotionVerdict(
       example,
       'config-change',
       3,
-      {
-        ...clean,
-        sinceMs: NOW - 30 * DAY,
-        actions: 60,
-        decided: 60,
-        approved: 60,
-        executed: 60,
-        approvalsAsked: 60,
-      },
+      autonomous,
       { ...ready, rollbackDrillPassed: false },
       NOW,
     );
     expect(failed(v)).toEqual(['infrastructure']);
-    expect(v.criteria.find((c) => c.criterion === 'infrastructure')?.detail).toBe(
-      'rung 4 needs a passed rollback drill',
+    expect(detail(v, 'infrastructure')).toBe('rung 4 needs a passed rollback drill');
+    expect(detail(v, 'approval-rate')).toBe(
+      'no approvals asked at rung 3 (autonomous): judged by defects, audits and interventions',
     );
+    expect(detail(v, 'cost')).toBe(
+      'not applicable into rung 4: it adds safety (rollback, reports), it removes no approvals',
+    );
+    expect(promotionVerdict(example, 'config-change', 3, autonomous, ready, NOW).eligible).toBe(true);
   });
 
   it('never promotes above the class cap', () => {

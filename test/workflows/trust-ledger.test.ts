@@ -85,7 +85,9 @@ describe('the trust ledger', () => {
       actions: ['promote', 'decline-promotion'],
       subject: proposal.id,
     });
-    expect(message.text).toContain('100.0% clean approvals (40 of 40), needs ≥ 95.0%');
+    expect(message.text).toContain(
+      '100.0% clean approvals (40 of 40; at least 88.1% at 99% confidence), needs ≥ 85.0%',
+    );
 
     // Not applied by itself, and not by someone without the authority.
     expect((await readLedger('climber')).classes.ops.rung).toBe(2);
