@@ -1,4 +1,7 @@
+import type { Client } from '@temporalio/client';
 import type { LedgerState } from '../policy/ledger';
+import { killSwitch } from '../workflows/kill-switch';
+import { capClassSignal, killSwitchWorkflowId } from '../workflows/messages';
 import { reduceLedger, type IdentifiedEvent, type LedgerEffect } from '../policy/ledger-reducer';
 import type { LoadedPolicy } from '../policy/loader';
 import type { ClassInfrastructure } from '../policy/trust-rules';
@@ -7,6 +10,8 @@ import type { ActionRegistry } from './actions/registry';
 export interface LedgerActivityDeps {
   policy: () => LoadedPolicy;
   registry: ActionRegistry;
+  client: Client;
+  taskQueue: string;
 }
 
 /**
@@ -48,6 +53,25 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
     /** The agent's owner, who hears about proposals and demotions. */
     async ledgerOwner(args: { agentId: string }): Promise<string | null> {
       return deps.policy().agents[args.agentId]?.owner ?? null;
+    },
+
+    /** Where a task class's people read: its channel (audits and class-wide notices go there). */
+    async classChannel(args: { taskClass: string }): Promise<string | null> {
+      return deps.policy().taskClasses[args.taskClass]?.channel ?? null;
+    },
+
+    /**
+     * A class rollback trigger fired: cap the task class for every agent through the deployment's
+     * kill switch (released by an admin with `ladder unfreeze --class`).
+     */
+    async capTaskClass(args: { taskClass: string; cap: number; cause: string; by: string }): Promise<void> {
+      await deps.client.workflow.signalWithStart(killSwitch, {
+        workflowId: killSwitchWorkflowId(deps.taskQueue),
+        taskQueue: deps.taskQueue,
+        args: [],
+        signal: capClassSignal,
+        signalArgs: [{ taskClass: args.taskClass, cap: args.cap, by: args.by, reason: args.cause }],
+      });
     },
   };
 }

@@ -122,17 +122,23 @@ export function createTaskActivities(deps: TaskActivityDeps) {
   async function agentStateOf(agentId: string, task?: TaskRequest): Promise<AgentState | null> {
     const policy = deps.policy();
     let freezeCap: number | undefined;
+    let classCaps: Partial<Record<string, Rung>> = {};
     try {
       const state = await deps.client.workflow
         .getHandle(killSwitchWorkflowId(deps.taskQueue))
         .query(killSwitchQuery);
       freezeCap = killSwitchCapFor(state, agentId);
+      classCaps = Object.fromEntries(Object.entries(state.classes ?? {}).map(([c, v]) => [c, v.cap as Rung]));
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err; // never frozen in this deployment
     }
     const declared: Partial<Record<string, Rung>> = { ...(policy.agents[agentId]?.rungs ?? {}) };
+    const caps = {
+      ...(freezeCap !== undefined ? { killSwitchCap: freezeCap as Rung } : {}),
+      ...(Object.keys(classCaps).length > 0 ? { classCaps } : {}),
+    };
     if (!deps.ledger) {
-      return freezeCap === undefined ? null : { earnedRungs: declared, killSwitchCap: freezeCap as Rung };
+      return Object.keys(caps).length === 0 ? null : { earnedRungs: declared, ...caps };
     }
     const ledger = await deps.ledger.read(agentId);
     const earned: Partial<Record<string, Rung>> = { ...declared };
@@ -154,7 +160,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         for (const k of Object.keys(earned)) earned[k] = Math.min(earned[k] ?? 0, cap) as Rung;
       }
     }
-    return { earnedRungs: earned, ...(freezeCap !== undefined ? { killSwitchCap: freezeCap as Rung } : {}) };
+    return { earnedRungs: earned, ...caps };
   }
 
   async function usageOf(agentId: string, taskClass: string, day: string): Promise<Usage> {

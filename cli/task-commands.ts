@@ -3,7 +3,13 @@ import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { createActionRegistry } from '../activities/actions/registry';
 import { answerTask, type TaskAnswer } from '../client/answer-task';
-import { engageKillSwitch, KillSwitchError, readKillSwitch, releaseKillSwitch } from '../client/kill-switch';
+import {
+  engageKillSwitch,
+  KillSwitchError,
+  readKillSwitch,
+  releaseClassCap,
+  releaseKillSwitch,
+} from '../client/kill-switch';
 import { submitTask, TaskValidationError } from '../client/submit-task';
 import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
 import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/loader';
@@ -214,10 +220,20 @@ export function registerTaskCommands(program: Command, io: Io): void {
     .command('unfreeze')
     .argument('[agent]', 'one agent; omit to release the freeze on every agent')
     .requiredOption('--as <userId>', 'Slack user id of the admin releasing it')
-    .description('release the kill switch')
-    .action(async (agent: string | undefined, options: { as: string }) => {
+    .option('--class <taskClass>', 'release a task class whose scope a rollback trigger reduced, instead')
+    .description('release the kill switch (or a task class scope reduction)')
+    .action(async (agent: string | undefined, options: { as: string; class?: string }) => {
       await withClient(async (client, config) =>
         asCliError(async () => {
+          if (options.class !== undefined) {
+            await releaseClassCap(
+              client,
+              { taskQueue: config.taskQueue, policy: policyOf(config) },
+              { taskClass: options.class, by: options.as },
+            );
+            io.out(`Scope reduction released for task class ${options.class}.`);
+            return;
+          }
           await releaseKillSwitch(
             client,
             { taskQueue: config.taskQueue, policy: policyOf(config) },
@@ -240,6 +256,10 @@ export function registerTaskCommands(program: Command, io: Io): void {
             : 'every agent: not frozen',
           ...Object.entries(state.agents).map(
             ([id, f]) => `${id}: capped at rung ${f.cap} by ${f.by} at ${f.at}: ${f.reason}`,
+          ),
+          ...Object.entries(state.classes ?? {}).map(
+            ([c, f]) =>
+              `task class ${c}: every agent capped at rung ${f.cap} by ${f.by} at ${f.at}: ${f.reason}`,
           ),
         ];
         io.out(lines.join('\n'));

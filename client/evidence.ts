@@ -1,7 +1,12 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { LedgerLink } from '../activities/ledger-link';
 import type { LoadedPolicy } from '../policy/loader';
-import { decideProposalUpdate, ledgerWorkflowId, statusQuery } from '../workflows/messages';
+import {
+  auditVerdictUpdate,
+  decideProposalUpdate,
+  ledgerWorkflowId,
+  statusQuery,
+} from '../workflows/messages';
 
 /** Raised when evidence is refused: unknown task or agent, or a person without the standing to give it. */
 export class EvidenceError extends Error {}
@@ -101,6 +106,29 @@ export async function decideProposal(
       .getHandle(ledgerWorkflowId(taskQueue, decision.agentId))
       .executeUpdate(decideProposalUpdate, {
         args: [{ proposalId: decision.proposalId, by: decision.by, approve: decision.approve }],
+      });
+    return { ok: true, at: receipt.at };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
+    throw err;
+  }
+}
+
+/**
+ * Gives a post-hoc audit verdict on a sampled autonomous outcome as `by`; the ledger checks that
+ * `by` may review the class, and that a disagreement has a reason.
+ */
+export async function giveAuditVerdict(
+  client: Client,
+  taskQueue: string,
+  verdict: { agentId: string; auditId: string; by: string; agree: boolean; reason?: string },
+): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
+  try {
+    const receipt = await client.workflow
+      .getHandle(ledgerWorkflowId(taskQueue, verdict.agentId))
+      .executeUpdate(auditVerdictUpdate, {
+        args: [{ auditId: verdict.auditId, by: verdict.by, agree: verdict.agree, reason: verdict.reason }],
       });
     return { ok: true, at: receipt.at };
   } catch (err) {

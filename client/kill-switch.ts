@@ -4,6 +4,7 @@ import { killSwitch } from '../workflows/kill-switch';
 import {
   freezeSignal,
   killSwitchQuery,
+  uncapClassSignal,
   killSwitchWorkflowId,
   unfreezeSignal,
   type KillSwitchState,
@@ -75,4 +76,25 @@ export async function readKillSwitch(client: Client, taskQueue: string): Promise
     if (err instanceof WorkflowNotFoundError) return { all: null, agents: {} };
     throw err;
   }
+}
+
+/** Releases a task class whose scope a rollback trigger reduced for every agent. Admins only. */
+export async function releaseClassCap(
+  client: Client,
+  options: { taskQueue: string; policy: LoadedPolicy },
+  release: { taskClass: string; by: string },
+): Promise<void> {
+  checkAuthority(options.policy, release.by, undefined);
+  if (!options.policy.taskClasses[release.taskClass]) {
+    throw new KillSwitchError(
+      `unknown task class "${release.taskClass}" (declared: ${Object.keys(options.policy.taskClasses).join(', ')})`,
+    );
+  }
+  await client.workflow.signalWithStart(killSwitch, {
+    workflowId: killSwitchWorkflowId(options.taskQueue),
+    taskQueue: options.taskQueue,
+    args: [],
+    signal: uncapClassSignal,
+    signalArgs: [release],
+  });
 }

@@ -11,6 +11,8 @@ export interface AgentState {
   earnedRungs: Partial<Record<string, Rung>>;
   /** A kill switch engaged at run time (e.g. `/ladder freeze`), on top of the policy's own. */
   killSwitchCap?: Rung;
+  /** Task classes whose scope a rollback trigger reduced for every agent: class → cap. */
+  classCaps?: Partial<Record<string, Rung>>;
 }
 
 /** What the agent has already executed autonomously today in this task class. */
@@ -155,6 +157,14 @@ export function decide(
       runtimeCap,
       'kill-switch-runtime',
       `a kill switch engaged at run time caps agent "${agentId}" at rung ${label(runtimeCap)}`,
+    );
+  }
+  const classCap = agentState?.classCaps?.[task.taskClass];
+  if (classCap !== undefined && classCap < earnedRung) {
+    lower(
+      classCap,
+      'class-rollback',
+      `task class "${task.taskClass}" scope reduced to rung ${label(classCap)} for every agent by a rollback trigger`,
     );
   }
   for (const pins of [policy.pins, taskClass.pins]) {

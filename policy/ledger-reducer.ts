@@ -6,6 +6,8 @@ import {
   openProposal,
   pruneProposals,
   seenBefore,
+  inAuditSample,
+  type Audit,
   type LedgerEvent,
   type LedgerState,
   type Proposal,
@@ -16,6 +18,8 @@ import type { Rung } from './schema';
 import {
   demotionFor,
   promotionVerdict,
+  wilsonBounds,
+  type ClassEvidence,
   type ClassInfrastructure,
   type DemotionEvent,
   type PromotionVerdict,
@@ -30,7 +34,12 @@ export interface LedgerContext {
 }
 
 /** What people must hear about after a batch of events. */
-export type LedgerEffect = { kind: 'demoted'; change: RungChange } | { kind: 'proposed'; proposal: Proposal };
+export type LedgerEffect =
+  | { kind: 'demoted'; change: RungChange }
+  | { kind: 'proposed'; proposal: Proposal }
+  | { kind: 'audit-requested'; audit: Audit }
+  /** The class's evidence says the rung is unsafe for everyone: cap every agent in it. */
+  | { kind: 'class-rollback'; taskClass: string; cap: Rung; cause: string };
 
 /** One piece of evidence with an id that makes it count once (e.g. `<workflowId>/<outcome>`). */
 export interface IdentifiedEvent {
@@ -78,6 +87,28 @@ export function reduceLedger(
         const c = classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
         count(c, countersFor(event.outcome, event.rung));
         touched.add(event.taskClass);
+        if (
+          event.outcome === 'executed' &&
+          event.rung >= 3 &&
+          inAuditSample(event.workflowId, ctx.policy.audit.sampleRate)
+        ) {
+          state.audits ??= [];
+          state.nextAudit ??= 1;
+          const audit: Audit = {
+            id: `a${state.nextAudit++}`,
+            workflowId: event.workflowId,
+            taskClass: event.taskClass,
+            rung: event.rung,
+            at: nowIso,
+            reviewers: approversOf(ctx.policy, event.taskClass),
+            status: 'open',
+            by: null,
+            reason: null,
+            messageRef: null,
+          };
+          state.audits.push(audit);
+          effects.push({ kind: 'audit-requested', audit });
+        }
         if (event.outcome === 'rollback-failed') demote(event.taskClass, { kind: 'rollback-failed' }, null);
         if (event.outcome === 'sla-breach') demote(event.taskClass, { kind: 'sla-breach' }, null);
         break;
@@ -85,7 +116,9 @@ export function reduceLedger(
       case 'defect': {
         const c = classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
         count(c, ['defects']);
+        const rollback = classRollbackFor(ctx.policy, event.taskClass, c.rung, c.evidence);
         demote(event.taskClass, { kind: 'defect' }, event.by);
+        if (rollback) effects.push({ kind: 'class-rollback', taskClass: event.taskClass, ...rollback });
         break;
       }
       case 'incident':
@@ -96,6 +129,14 @@ export function reduceLedger(
         const c = classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
         count(c, event.agree ? ['auditSampled'] : ['auditSampled', 'auditDisagreed']);
         touched.add(event.taskClass);
+        const audit = state.audits?.find((a) => a.workflowId === event.workflowId && a.status === 'open');
+        if (audit) {
+          audit.status = event.agree ? 'agreed' : 'disagreed';
+          audit.by = event.by;
+          audit.reason = event.reason ?? null;
+        }
+        const rollback = classRollbackFor(ctx.policy, event.taskClass, c.rung, c.evidence);
+        if (rollback) effects.push({ kind: 'class-rollback', taskClass: event.taskClass, ...rollback });
         break;
       }
       case 'version': {
@@ -145,6 +186,11 @@ export function reduceLedger(
     effects.push({ kind: 'proposed', proposal });
   }
   pruneProposals(state);
+  if (state.audits && state.audits.length > 50) {
+    const decided = state.audits.filter((a) => a.status !== 'open');
+    const drop = new Set(decided.slice(0, Math.max(0, decided.length - 20)).map((a) => a.id));
+    state.audits = state.audits.filter((a) => !drop.has(a.id));
+  }
   return { state, effects };
 }
 
@@ -227,4 +273,42 @@ export function missingForNextRung(
  */
 function copyOf<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * Below this many audits (or executions) a bound says too little to act on for a whole class: one
+ * disagreement out of one has a 99% lower bound of 15.6%. Agent-level demotions act on single
+ * events; reducing every agent's scope needs a pattern.
+ */
+export const MIN_SAMPLES_FOR_CLASS_ROLLBACK = 10;
+
+/**
+ * A task-class rollback trigger: audit disagreement or defect escape *clearly* above what the
+ * policy tolerates at this rung (the lower 99% bound is above the threshold, so a bad day on a few
+ * samples does not trigger it). The class is then capped one rung lower for every agent. Pure.
+ */
+export function classRollbackFor(
+  policy: LoadedPolicy,
+  taskClass: string,
+  rung: Rung,
+  evidence: ClassEvidence,
+): { cap: Rung; cause: string } | null {
+  if (rung < 3) return null; // below 3 a person checks every action already
+  const bar = policy.promotion[`to${rung}` as 'to3'];
+  if (!bar) return null;
+  const disagreement = wilsonBounds(evidence.auditDisagreed, evidence.auditSampled).lower;
+  const defects = wilsonBounds(evidence.defects, evidence.executed).lower;
+  const cap = (rung - 1) as Rung;
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  if (evidence.auditSampled >= MIN_SAMPLES_FOR_CLASS_ROLLBACK && disagreement > bar.maxAuditDisagreement)
+    return {
+      cap,
+      cause: `audit disagreement in ${taskClass} is at least ${pct(disagreement)} (${evidence.auditDisagreed} of ${evidence.auditSampled}), above the ${pct(bar.maxAuditDisagreement)} rung ${rung} allows`,
+    };
+  if (evidence.executed >= MIN_SAMPLES_FOR_CLASS_ROLLBACK && defects > bar.maxDefectEscapeRate)
+    return {
+      cap,
+      cause: `defect escape in ${taskClass} is at least ${pct(defects)} (${evidence.defects} of ${evidence.executed}), above the ${pct(bar.maxDefectEscapeRate)} rung ${rung} allows`,
+    };
+  return null;
 }

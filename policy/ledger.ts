@@ -69,6 +69,21 @@ export interface Proposal {
   messageRef: string | null;
 }
 
+/** An autonomous outcome sampled for post-hoc review (the policy's audit sample rate). */
+export interface Audit {
+  id: string;
+  workflowId: string;
+  taskClass: string;
+  rung: number;
+  at: string;
+  /** Who may give the verdict: admins and the class's approvers. */
+  reviewers: string[];
+  status: 'open' | 'agreed' | 'disagreed';
+  by: string | null;
+  reason: string | null;
+  messageRef: string | null;
+}
+
 export interface LedgerState {
   agentId: string;
   model: string | null;
@@ -80,6 +95,9 @@ export interface LedgerState {
   /** Ids of events already counted, so a retried signal counts once (bounded). */
   seen: string[];
   nextProposal: number;
+  /** Open audits and the most recent decided ones (absent in ledgers started before audits). */
+  audits?: Audit[];
+  nextAudit?: number;
 }
 
 export const HISTORY_KEPT = 200;
@@ -108,7 +126,23 @@ export function newLedger(agentId: string): LedgerState {
     proposals: [],
     seen: [],
     nextProposal: 1,
+    audits: [],
+    nextAudit: 1,
   };
+}
+
+/**
+ * Whether an outcome falls in the audit sample: a stable hash of the workflow id (FNV-1a), so the
+ * same task is always in or out and the choice needs no randomness in workflow code.
+ */
+export function inAuditSample(workflowId: string, sampleRate: number): boolean {
+  if (sampleRate <= 0) return false;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < workflowId.length; i++) {
+    h ^= workflowId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h / 0x100000000 < sampleRate;
 }
 
 /** The class's ledger, created at the policy's declared rung the first time the agent meets it. */

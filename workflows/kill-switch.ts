@@ -1,6 +1,13 @@
 import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { workflowNowIso } from './clock';
-import { freezeSignal, killSwitchQuery, unfreezeSignal, type KillSwitchState } from './messages';
+import {
+  capClassSignal,
+  freezeSignal,
+  killSwitchQuery,
+  uncapClassSignal,
+  unfreezeSignal,
+  type KillSwitchState,
+} from './messages';
 
 /**
  * The run-time kill switch of one deployment (`control/<queue>/kill-switch`): freezes and
@@ -20,6 +27,17 @@ export async function killSwitch(initial?: KillSwitchState): Promise<void> {
   setHandler(unfreezeSignal, ({ agentId }) => {
     if (agentId === undefined) state.all = null;
     else delete state.agents[agentId];
+    changes++;
+  });
+  // A class rollback trigger reduces a task class's scope for every agent; a lower cap wins.
+  setHandler(capClassSignal, (cap) => {
+    state.classes ??= {};
+    const current = state.classes[cap.taskClass];
+    if (!current || cap.cap < current.cap) state.classes[cap.taskClass] = { ...cap, at: workflowNowIso() };
+    changes++;
+  });
+  setHandler(uncapClassSignal, ({ taskClass }) => {
+    if (state.classes) delete state.classes[taskClass];
     changes++;
   });
   // Nothing to do but answer queries and take signals; roll the history over now and then.

@@ -191,12 +191,31 @@ export interface KillSwitchState {
   all: (Freeze & { at: string }) | null;
   /** Freezes on single agents, by agent id. */
   agents: Record<string, Freeze & { at: string }>;
+  /**
+   * Task classes whose scope was reduced for every agent (a class rollback trigger fired), by
+   * class. Absent in states from before class caps existed.
+   */
+  classes?: Record<string, ClassCap & { at: string }>;
 }
+/** A cap on every agent in one task class, and why. */
+export interface ClassCap {
+  taskClass: string;
+  cap: number;
+  by: string;
+  reason: string;
+}
+export const capClassSignal = defineSignal<[ClassCap]>('capClass');
+export const uncapClassSignal = defineSignal<[{ taskClass: string; by: string }]>('uncapClass');
 export const freezeSignal = defineSignal<[Freeze]>('freeze');
 export const unfreezeSignal = defineSignal<[{ agentId?: string; by: string }]>('unfreeze');
 export const killSwitchQuery = defineQuery<KillSwitchState>('killSwitch');
 /** One kill switch per deployment (task queue). */
 export const killSwitchWorkflowId = (taskQueue: string): string => `control/${taskQueue}/kill-switch`;
+
+/** The scope reduction on a task class, or undefined when none applies. */
+export function classCapFor(state: KillSwitchState, taskClass: string): number | undefined {
+  return state.classes?.[taskClass]?.cap;
+}
 
 /** The cap a kill switch state puts on one agent, or undefined when none applies. */
 export function killSwitchCapFor(state: KillSwitchState, agentId: string): number | undefined {
@@ -227,3 +246,13 @@ export const ledgerQuery = defineQuery<LedgerState>('ledger');
 /** One ledger per deployment (task queue) × agent. */
 export const ledgerWorkflowId = (taskQueue: string, agentId: string): string =>
   `ledger/${taskQueue}/${agentId}`;
+export interface AuditVerdictArgs {
+  auditId: string;
+  /** Verified identity of the reviewer; must be one of the audit's reviewers. */
+  by: string;
+  agree: boolean;
+  /** Required when disagreeing: what was wrong. */
+  reason?: string;
+}
+/** A reviewer's verdict on a sampled autonomous outcome (post-hoc audit). */
+export const auditVerdictUpdate = defineUpdate<Receipt, [AuditVerdictArgs]>('auditVerdict');

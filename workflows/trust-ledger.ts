@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import type { Notification } from '../activities/notify/notifier';
-import { newLedger, type LedgerState, type Proposal, type RungChange } from '../policy/ledger';
+import { newLedger, type Audit, type LedgerState, type Proposal, type RungChange } from '../policy/ledger';
 import {
   applyPromotion,
   declinePromotion,
@@ -18,6 +18,7 @@ import {
 import { ActivityProfiles } from './activity-profiles';
 import { workflowNowIso, workflowNowMs } from './clock';
 import {
+  auditVerdictUpdate,
   decideProposalUpdate,
   ledgerEventSignal,
   ledgerQuery,
@@ -75,6 +76,47 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     },
   );
 
+  // Audit verdicts become evidence like any other; the message is closed once it is counted.
+  const auditsToClose: { audit: Audit; text: string }[] = [];
+  setHandler(
+    auditVerdictUpdate,
+    (args) => {
+      const at = workflowNowIso();
+      const audit = state.audits!.find((a) => a.id === args.auditId)!;
+      queue.push({
+        id: `audit/${audit.workflowId}`,
+        event: {
+          kind: 'audit',
+          workflowId: audit.workflowId,
+          taskClass: audit.taskClass,
+          by: args.by,
+          agree: args.agree,
+          reason: args.reason,
+        },
+      });
+      auditsToClose.push({
+        audit,
+        text: args.agree
+          ? `Audit: ${args.by} agreed with what ${input.agentId} did (${at}).`
+          : `Audit: ${args.by} disagreed (${at}): ${args.reason}`,
+      });
+      return { accepted: true, by: args.by, at };
+    },
+    {
+      validator: (args) => {
+        const audit = state.audits?.find((a) => a.id === args.auditId);
+        if (!audit) throw new Error(`no audit ${args.auditId} for ${input.agentId}`);
+        if (audit.status !== 'open' || auditsToClose.some((c) => c.audit.id === args.auditId))
+          throw new Error(`audit ${args.auditId} already has a verdict`);
+        if (!audit.reviewers.includes(args.by))
+          throw new Error(
+            `${args.by} may not audit ${audit.taskClass} (admins and its approvers: ${audit.reviewers.join(', ')})`,
+          );
+        if (!args.agree && !args.reason?.trim()) throw new Error('a disagreement needs a reason');
+      },
+    },
+  );
+
   const link = input.uiBaseUrl
     ? `${input.uiBaseUrl}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}`
     : undefined;
@@ -109,6 +151,13 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       const judged = await judging.judgeLedgerEvents({ state, events: batch });
       state = judged.state;
       for (const effect of judged.effects) await tell(effect);
+      for (const { audit, text } of auditsToClose.splice(0)) {
+        if (!audit.messageRef) continue;
+        await notifying.updateNotification({
+          ref: audit.messageRef,
+          notification: { ...auditNotice(audit, 'channel'), kind: 'outcome', text, actions: [] },
+        });
+      }
     }
 
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS) {
@@ -118,6 +167,38 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
   }
 
   async function tell(effect: LedgerEffect): Promise<void> {
+    if (effect.kind === 'audit-requested') {
+      const channel = (await judging.classChannel({ taskClass: effect.audit.taskClass })) ?? '#general';
+      const { ref } = await notifying.notify({
+        key: `${info.workflowId}/audit-${effect.audit.id}`,
+        notification: auditNotice(effect.audit, channel),
+      });
+      const stored = state.audits?.find((a) => a.id === effect.audit.id);
+      if (stored) stored.messageRef = ref;
+      return;
+    }
+    if (effect.kind === 'class-rollback') {
+      await judging.capTaskClass({
+        taskClass: effect.taskClass,
+        cap: effect.cap,
+        cause: effect.cause,
+        by: `ledger:${input.agentId}`,
+      });
+      const channel = (await judging.classChannel({ taskClass: effect.taskClass })) ?? '#general';
+      await notifying.notify({
+        key: `${info.workflowId}/class-rollback-${effect.taskClass}-${state.history.length}-${workflowNowIso()}`,
+        notification: {
+          ...base(
+            'rung-change',
+            effect.taskClass,
+            `${effect.taskClass}: scope reduced to rung ${effect.cap} for every agent`,
+            `${effect.cause}. Every agent in ${effect.taskClass} is capped at rung ${effect.cap} until an admin releases it (\`ladder unfreeze --class ${effect.taskClass}\`).`,
+            channel,
+          ),
+        },
+      });
+      return;
+    }
     const to = await owner();
     if (effect.kind === 'demoted') {
       await notifying.notify({
@@ -147,18 +228,35 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     taskClass: string,
     title: string,
     text: string,
-    to: string,
+    /** A Slack user id (a DM), a channel, or `channel` when the owner is unknown. */
+    where: string,
   ): Notification {
+    const person = /^[UW][A-Z0-9]{2,}$/.test(where);
     return {
       kind,
       workflowId: info.workflowId,
       agentId: input.agentId,
       taskClass,
-      channel: to.startsWith('U') || to.startsWith('W') ? to : '#general',
-      to,
+      channel: person || where === 'channel' ? '#general' : where,
+      ...(person ? { to: where } : {}),
       title,
       text,
       link,
+    };
+  }
+
+  function auditNotice(a: Audit, channel: string): Notification {
+    return {
+      ...base(
+        'audit',
+        a.taskClass,
+        `Audit: ${input.agentId} ran ${a.workflowId} on its own (rung ${a.rung})`,
+        `This autonomous outcome was sampled for review. Was it right? Disagreeing counts against ${input.agentId} in ${a.taskClass}; enough disagreement reduces the class's scope for every agent.`,
+        channel,
+      ),
+      subject: a.id,
+      fields: { task: a.workflowId, reviewers: a.reviewers.join(', ') },
+      actions: ['audit-agree', 'audit-disagree'],
     };
   }
 

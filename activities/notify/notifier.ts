@@ -13,7 +13,8 @@ export type NotificationKind =
   | 'outcome'
   | 'refused'
   | 'promotion-proposal'
-  | 'rung-change';
+  | 'rung-change'
+  | 'audit';
 
 /** One message about one task; the Slack implementation renders it as Block Kit. */
 export interface Notification {

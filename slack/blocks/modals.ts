@@ -8,6 +8,7 @@ export const VIEW_IDS = {
   reject: 'ladder_reject',
   typedApprove: 'ladder_approve_typed',
   defect: 'ladder_defect',
+  auditDisagree: 'ladder_audit_disagree',
 } as const;
 
 /** block_id = action_id of every delegate-modal input, so errors can be placed on their field. */
@@ -136,6 +137,8 @@ export function modalErrors(errors: string[]): Record<string, string> {
 /** Where a task modal's answer goes: the task, and the channel to answer the person in. */
 export interface TaskModalMetadata {
   workflowId: string;
+  /** Audit modals only: the audit being answered. */
+  auditId?: string;
   channel?: string;
   /** Approve modals only: the steps the clicked message showed. */
   stepsHash?: string;
@@ -227,6 +230,31 @@ export function defectModal(metadata: TaskModalMetadata): ModalView {
         },
       },
       plainInput('reason', 'What went wrong?', { multiline: true }),
+    ],
+  };
+}
+
+/** Modal asking why a reviewer disagrees with a sampled autonomous outcome. Pure. */
+export function auditDisagreeModal(metadata: TaskModalMetadata & { auditId: string }): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW_IDS.auditDisagree,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Disagree' },
+    submit: { type: 'plain_text', text: 'Disagree' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            `Audit ${metadata.auditId} of ${metadata.workflowId}: what was wrong?`,
+            BLOCK_LIMITS.sectionText,
+          ),
+        },
+      },
+      plainInput('reason', 'What was wrong?', { multiline: true }),
     ],
   };
 }

@@ -13,6 +13,8 @@ const BUTTONS: Record<string, { text: string; style?: 'primary' | 'danger' }> = 
   promote: { text: 'Approve promotion', style: 'primary' },
   'decline-promotion': { text: 'Decline' },
   'report-defect': { text: 'Report a defect', style: 'danger' },
+  'audit-agree': { text: 'Agree', style: 'primary' },
+  'audit-disagree': { text: 'Disagree', style: 'danger' },
 };
 
 const TITLES: Record<Notification['kind'], string> = {
@@ -30,6 +32,7 @@ const TITLES: Record<Notification['kind'], string> = {
   refused: 'Refused',
   'promotion-proposal': 'Promotion proposed',
   'rung-change': 'Rung changed',
+  audit: 'Audit',
 };
 
 /**

@@ -3,8 +3,8 @@ import type { WebClient } from '@slack/web-api';
 import { answerTask, type TaskAnswer } from '../../client/answer-task';
 import { statusQuery, type TaskStatus } from '../../workflows/messages';
 import { parseButtonValue } from '../blocks/task-message';
-import { defectModal, rejectModal, typedApproveModal } from '../blocks/modals';
-import { decideProposal } from '../../client/evidence';
+import { auditDisagreeModal, defectModal, rejectModal, typedApproveModal } from '../blocks/modals';
+import { decideProposal, giveAuditVerdict } from '../../client/evidence';
 import type { SlackDeps } from '../deps';
 import { tellUser } from './ephemeral';
 
@@ -113,6 +113,26 @@ async function handleClick(click: ButtonClick, client: WebClient, deps: SlackDep
   }
   if (click.action === 'promote' || click.action === 'decline_promotion') {
     await decidePromotionFromSlack(click, click.action === 'promote', client, deps);
+    return;
+  }
+  if (click.action === 'audit_agree' || click.action === 'audit_disagree') {
+    const agentId = /^ledger\/[^/]+\/(.+)$/.exec(click.workflowId)?.[1];
+    if (!agentId || !click.subject) {
+      await tellUser(client, deps.log, click, 'That button does not name an audit.');
+      return;
+    }
+    if (click.action === 'audit_disagree') {
+      await client.views.open({
+        trigger_id: click.triggerId ?? '',
+        view: auditDisagreeModal({
+          workflowId: click.workflowId,
+          channel: click.channel,
+          auditId: click.subject,
+        }),
+      });
+      return;
+    }
+    await auditFromSlack({ ...click, agentId, auditId: click.subject }, true, undefined, client, deps);
     return;
   }
   if (click.action === 'report_defect') {
@@ -232,5 +252,33 @@ async function decidePromotionFromSlack(
     deps.log,
     click,
     `Recorded: promotion ${approve ? 'approved' : 'declined'} by <@${click.user}> at ${result.at}.`,
+  );
+}
+
+/** An audit verdict from Slack: the ledger checks the reviewer may give it. */
+export async function auditFromSlack(
+  who: { user: string; channel: string | undefined; workflowId: string; agentId: string; auditId: string },
+  agree: boolean,
+  reason: string | undefined,
+  client: WebClient,
+  deps: SlackDeps,
+): Promise<void> {
+  const result = await giveAuditVerdict(deps.temporal, deps.taskQueue, {
+    agentId: who.agentId,
+    auditId: who.auditId,
+    by: who.user,
+    agree,
+    reason,
+  });
+  if (!result.ok) return refuse(who, result.reason, client, deps);
+  deps.log.info(
+    { user: who.user, agentId: who.agentId, audit: who.auditId, agree },
+    'audit verdict from Slack',
+  );
+  await tellUser(
+    client,
+    deps.log,
+    who,
+    `Recorded: you ${agree ? 'agreed' : 'disagreed'} (audit ${who.auditId}).`,
   );
 }

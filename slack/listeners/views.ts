@@ -14,7 +14,7 @@ import {
 } from '../blocks/modals';
 import type { SlackDeps } from '../deps';
 import { tellUser } from './ephemeral';
-import { answerAndTell } from './task-actions';
+import { answerAndTell, auditFromSlack } from './task-actions';
 
 /** Slack's `view.state.values`: block_id → action_id → the element's state. */
 type StateValues = Record<
@@ -199,6 +199,37 @@ export function registerViews(app: App, deps: SlackDeps): void {
         who,
         `${refused ? 'Refused' : 'Ladder could not record that'}: ${(err as Error).message}`,
       );
+    }
+  });
+
+  app.view(VIEW_IDS.auditDisagree, async ({ ack, body, view, client }) => {
+    const metadata = parseTaskModalMetadata(view.private_metadata);
+    const reason = inputValue(view.state.values as StateValues, 'reason');
+    const agentId = /^ledger\/[^/]+\/(.+)$/.exec(metadata?.workflowId ?? '')?.[1];
+    if (!metadata?.auditId || !agentId) {
+      await ack({
+        response_action: 'errors',
+        errors: { reason: 'This form is out of date: click Disagree again.' },
+      });
+      return;
+    }
+    if (!reason) {
+      await ack({ response_action: 'errors', errors: { reason: 'Say what was wrong.' } });
+      return;
+    }
+    await ack();
+    const who = {
+      user: body.user.id,
+      channel: metadata.channel,
+      workflowId: metadata.workflowId,
+      agentId,
+      auditId: metadata.auditId,
+    };
+    try {
+      await auditFromSlack(who, false, reason, client, deps);
+    } catch (err) {
+      deps.log.error({ user: who.user, err: (err as Error).message }, 'audit verdict from Slack failed');
+      await tellUser(client, deps.log, who, `Ladder could not record that: ${(err as Error).message}`);
     }
   });
 
