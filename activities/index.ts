@@ -1,3 +1,4 @@
+import { createDrillActivities } from './drill-activities';
 import { createLedgerActivities } from './ledger-activities';
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check';
 import { createTaskActivities, type TaskActivityDeps } from './task-activities';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSelfCheckActivities(deps),
     ...createTaskActivities(deps),
     ...createLedgerActivities(deps),
+    ...createDrillActivities(deps),
   };
 }
 

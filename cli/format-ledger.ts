@@ -45,14 +45,13 @@ export function formatAgentStatus(
       auditDisagreed: 0,
       approvalsAsked: 0,
     };
-    const verdict = promotionVerdict(
-      policy,
-      taskClass,
-      earned as Rung,
-      evidence,
-      infrastructure(taskClass),
-      nowMs,
-    );
+    const infra = infrastructure(taskClass);
+    const drilled = { ...infra, rollbackDrillPassed: infra.rollbackDrillPassed || c?.drill?.passed === true };
+    if (c?.drill)
+      lines.push(
+        `    last rollback drill: ${c.drill.passed ? 'passed' : 'FAILED'} ${c.drill.at} (${c.drill.detail})`,
+      );
+    const verdict = promotionVerdict(policy, taskClass, earned as Rung, evidence, drilled, nowMs);
     if (verdict.to === null) {
       lines.push('    at the top of the ladder');
       continue;

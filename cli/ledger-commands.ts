@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { createActionRegistry } from '../activities/actions/registry';
+import type { DrillStepResult } from '../activities/drill-activities';
 import { classInfrastructure } from '../activities/ledger-activities';
 import { createLedgerLink } from '../activities/ledger-link';
-import { decideProposal, declareIncident, EvidenceError, reportDefect } from '../client/evidence';
+import {
+  decideProposal,
+  declareIncident,
+  EvidenceError,
+  reportDefect,
+  runRollbackDrill,
+} from '../client/evidence';
 import { formatAgentStatus, formatHistory } from './format-ledger';
 import { CliError } from './policy-commands';
 import type { CliContext } from './task-commands';
@@ -88,6 +95,38 @@ export function registerLedgerCommands(program: Command, cli: CliContext): void 
           io.out(
             `Incident recorded: ${agent} goes back to rung ${policy.demotion.incidentRung} in ${taskClass}.`,
           );
+        }),
+      );
+    });
+
+  program
+    .command('drill')
+    .argument('<agent>')
+    .argument('<taskClass>')
+    .requiredOption(
+      '--as <userId>',
+      'Slack user id of whoever runs it (admins, class approvers, agent owner)',
+    )
+    .description(
+      'rollback drill: execute and then deliberately compensate every action type of the class in a safe scope; rung 4 needs a passed one',
+    )
+    .action(async (agent: string, taskClass: string, options: { as: string }) => {
+      await withClient(async (client, config) =>
+        refusals(async () => {
+          const result = await runRollbackDrill(
+            client,
+            { taskQueue: config.taskQueue, policy: policyOf(config) },
+            { agentId: agent, taskClass, by: options.as, id: randomUUID().slice(0, 8) },
+          );
+          io.out(
+            [
+              `Rollback drill for ${agent} in ${taskClass}: ${result.passed ? 'PASSED' : 'FAILED'}`,
+              ...result.steps.map(
+                (s: DrillStepResult) => `  ${s.passed ? '✓' : '✗'} ${s.action}: ${s.detail}`,
+              ),
+            ].join('\n'),
+          );
+          if (!result.passed) process.exitCode = 1;
         }),
       );
     });

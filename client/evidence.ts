@@ -1,12 +1,15 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { DrillResult } from '../activities/drill-activities';
 import type { LedgerLink } from '../activities/ledger-link';
 import type { LoadedPolicy } from '../policy/loader';
 import {
   auditVerdictUpdate,
   decideProposalUpdate,
+  drillWorkflowId,
   ledgerWorkflowId,
   statusQuery,
 } from '../workflows/messages';
+import { rollbackDrill } from '../workflows/rollback-drill';
 
 /** Raised when evidence is refused: unknown task or agent, or a person without the standing to give it. */
 export class EvidenceError extends Error {}
@@ -136,4 +139,36 @@ export async function giveAuditVerdict(
       return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
     throw err;
   }
+}
+
+/**
+ * Runs a rollback drill for an agent in a class on the worker (execute, then deliberately
+ * compensate, every action type in a safe scope) and waits for its result; the ledger records it.
+ *
+ * @throws {EvidenceError} for an unknown agent or class, or a person without standing.
+ */
+export async function runRollbackDrill(
+  client: Client,
+  options: { taskQueue: string; policy: LoadedPolicy },
+  drill: { agentId: string; taskClass: string; by: string; id: string },
+): Promise<DrillResult> {
+  const { policy } = options;
+  if (!policy.agents[drill.agentId])
+    throw new EvidenceError(
+      `unknown agent "${drill.agentId}" (declared: ${Object.keys(policy.agents).join(', ')})`,
+    );
+  if (!policy.taskClasses[drill.taskClass])
+    throw new EvidenceError(
+      `unknown task class "${drill.taskClass}" (declared: ${Object.keys(policy.taskClasses).join(', ')})`,
+    );
+  if (!mayReport(policy, drill.by, drill.agentId, drill.taskClass))
+    throw new EvidenceError(
+      `${drill.by} may not run drills for ${drill.agentId} in ${drill.taskClass} (admins, the class's approvers and the agent's owner may)`,
+    );
+  return client.workflow.execute(rollbackDrill, {
+    workflowId: drillWorkflowId(options.taskQueue, drill.agentId, drill.taskClass, drill.id),
+    taskQueue: options.taskQueue,
+    args: [{ agentId: drill.agentId, taskClass: drill.taskClass, by: drill.by }],
+    workflowExecutionTimeout: '10 minutes',
+  });
 }

@@ -8,6 +8,7 @@ import {
   seenBefore,
   inAuditSample,
   type Audit,
+  type ClassLedger,
   type LedgerEvent,
   type LedgerState,
   type Proposal,
@@ -139,6 +140,12 @@ export function reduceLedger(
         if (rollback) effects.push({ kind: 'class-rollback', taskClass: event.taskClass, ...rollback });
         break;
       }
+      case 'drill': {
+        const c = classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
+        c.drill = { at: nowIso, passed: event.passed, by: event.by, detail: event.detail };
+        touched.add(event.taskClass);
+        break;
+      }
       case 'version': {
         const changed =
           state.model !== null &&
@@ -166,7 +173,7 @@ export function reduceLedger(
       taskClass,
       c.rung,
       c.evidence,
-      ctx.infrastructure(taskClass),
+      infrastructureOf(ctx, c, taskClass),
       ctx.nowMs,
     );
     if (!verdict.eligible || verdict.to === null) continue;
@@ -262,7 +269,7 @@ export function missingForNextRung(
     taskClass,
     c.rung,
     c.evidence,
-    ctx.infrastructure(taskClass),
+    infrastructureOf(ctx, c, taskClass),
     ctx.nowMs,
   );
 }
@@ -311,4 +318,10 @@ export function classRollbackFor(
       cause: `defect escape in ${taskClass} is at least ${pct(defects)} (${evidence.defects} of ${evidence.executed}), above the ${pct(bar.maxDefectEscapeRate)} rung ${rung} allows`,
     };
   return null;
+}
+
+/** The class's infrastructure, with the passed rollback drill this agent's ledger holds. */
+function infrastructureOf(ctx: LedgerContext, c: ClassLedger, taskClass: string): ClassInfrastructure {
+  const infra = ctx.infrastructure(taskClass);
+  return { ...infra, rollbackDrillPassed: infra.rollbackDrillPassed || c.drill?.passed === true };
 }

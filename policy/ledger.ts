@@ -30,7 +30,8 @@ export type LedgerEvent =
   | { kind: 'defect'; workflowId: string; taskClass: string; by: string; text: string }
   | { kind: 'incident'; taskClass: string; by: string; text: string }
   | { kind: 'version'; model: string; promptVersion: string }
-  | { kind: 'audit'; workflowId: string; taskClass: string; by: string; agree: boolean; reason?: string };
+  | { kind: 'audit'; workflowId: string; taskClass: string; by: string; agree: boolean; reason?: string }
+  | { kind: 'drill'; taskClass: string; by: string; passed: boolean; detail: string };
 
 /** One agent in one task class. */
 export interface ClassLedger {
@@ -39,6 +40,8 @@ export interface ClassLedger {
   evidence: ClassEvidence;
   /** Counts over the agent's whole life in the class, for `ladder history`. */
   lifetime: Omit<ClassEvidence, 'sinceMs'>;
+  /** The latest rollback drill: rung 4 needs one passed. */
+  drill?: { at: string; passed: boolean; by: string; detail: string };
 }
 
 /** A rung change and what caused it. */

@@ -5,3 +5,4 @@ export { quotaLedger } from './quota-ledger';
 export { reportDigest } from './report-digest';
 export { killSwitch } from './kill-switch';
 export { trustLedger } from './trust-ledger';
+export { rollbackDrill } from './rollback-drill';

@@ -256,3 +256,15 @@ export interface AuditVerdictArgs {
 }
 /** A reviewer's verdict on a sampled autonomous outcome (post-hoc audit). */
 export const auditVerdictUpdate = defineUpdate<Receipt, [AuditVerdictArgs]>('auditVerdict');
+
+// ---- rollback drills ----
+
+export interface DrillInput {
+  agentId: string;
+  taskClass: string;
+  /** Verified identity of whoever asked for the drill. */
+  by: string;
+}
+/** One drill per run: `drill/<queue>/<agent>/<class>/<id>`. */
+export const drillWorkflowId = (taskQueue: string, agentId: string, taskClass: string, id: string): string =>
+  `drill/${taskQueue}/${agentId}/${taskClass}/${id}`;

@@ -124,4 +124,23 @@ describe('ladder ledger commands', () => {
       'unknown answer "maybe": expected approve or decline',
     );
   });
+
+  it('runs a rollback drill and shows it in status', async () => {
+    const refused = await ladder('drill', 'hasty', 'ops', '--as', 'U0NOBODY1');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('Refused: U0NOBODY1 may not run drills for hasty in ops');
+    const drill = await ladder('drill', 'hasty', 'ops', '--as', 'U0APPR001');
+    expect(drill).toMatchObject({ code: 0 });
+    expect(drill.out).toBe(
+      'Rollback drill for hasty in ops: PASSED\n  ✓ shell.exec: executed, compensated, and the state from before is back\n',
+    );
+    for (;;) {
+      const s = await readLedger('hasty').catch(() => undefined);
+      if (s?.classes.ops?.drill) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await ladder('status', 'hasty')).out).toMatch(
+      /last rollback drill: passed \S+ \(shell\.exec: passed\)/,
+    );
+  });
 });

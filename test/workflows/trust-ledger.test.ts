@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createLedgerLink } from '../../activities/ledger-link';
+import { EvidenceError, runRollbackDrill } from '../../client/evidence';
 import { loadPolicyFile } from '../../policy/loader';
 import type { delegatedTask } from '../../workflows/delegated-task';
 import { approveUpdate, decideProposalUpdate, ledgerQuery, ledgerWorkflowId } from '../../workflows/messages';
@@ -176,5 +177,39 @@ describe('the trust ledger', () => {
       to: 4,
       cause: expect.stringContaining('sla-breach'),
     });
+  });
+
+  it('records a passed rollback drill, the evidence rung 4 needs, and refuses a drill from someone without standing', async () => {
+    await expect(
+      runRollbackDrill(
+        stack.client,
+        { taskQueue: stack.taskQueue, policy },
+        { agentId: 'steady', taskClass: 'ops', by: 'U0NOBODY1', id: 'x' },
+      ),
+    ).rejects.toThrow(EvidenceError);
+    const result = await runRollbackDrill(
+      stack.client,
+      { taskQueue: stack.taskQueue, policy },
+      { agentId: 'steady', taskClass: 'ops', by: 'U0ADMIN01', id: 'd1' },
+    );
+    expect(result).toEqual({
+      agentId: 'steady',
+      taskClass: 'ops',
+      passed: true,
+      steps: [
+        {
+          action: 'shell.exec',
+          passed: true,
+          detail: 'executed, compensated, and the state from before is back',
+        },
+      ],
+    });
+    const state = await waitForLedger('steady', (s) => s.classes.ops?.drill !== undefined);
+    expect(state.classes.ops.drill).toMatchObject({ passed: true, by: 'U0ADMIN01' });
+    maybeRecordHistory(
+      stack.client.workflow.getHandle(`drill/${stack.taskQueue}/steady/ops/d1`),
+      'rollbackDrill',
+      'passed',
+    );
   });
 });
