@@ -6,12 +6,14 @@ import { reduceLedger, type IdentifiedEvent, type LedgerEffect } from '../policy
 import type { LoadedPolicy } from '../policy/loader';
 import type { ClassInfrastructure } from '../policy/trust-rules';
 import type { ActionRegistry } from './actions/registry';
+import type { CanaryLink } from './canary-link';
 
 export interface LedgerActivityDeps {
   policy: () => LoadedPolicy;
   registry: ActionRegistry;
   client: Client;
   taskQueue: string;
+  canary?: CanaryLink;
 }
 
 /**
@@ -43,11 +45,21 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
       events: IdentifiedEvent[];
     }): Promise<{ state: LedgerState; effects: LedgerEffect[] }> {
       const policy = deps.policy();
-      return reduceLedger(args.state, args.events, {
+      const judged = reduceLedger(args.state, args.events, {
         policy,
         infrastructure: (taskClass) => classInfrastructure(policy, deps.registry, taskClass),
         nowMs: Date.now(),
       });
+      // A rollback trigger during a canary window reverts the canary if the agent is in it.
+      for (const effect of judged.effects) {
+        if (effect.kind === 'demoted')
+          await deps.canary?.trigger(
+            args.state.agentId,
+            `${effect.change.taskClass}: ${effect.change.cause}`,
+          );
+        if (effect.kind === 'class-rollback') await deps.canary?.trigger(args.state.agentId, effect.cause);
+      }
+      return judged;
     },
 
     /** The agent's owner, who hears about proposals and demotions. */

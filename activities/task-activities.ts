@@ -22,6 +22,7 @@ import {
 import { reportDigest } from '../workflows/report-digest';
 import { PermanentActionError, type ActionContext, type Draft, type Verification } from './actions/contract';
 import type { ActionRegistry } from './actions/registry';
+import type { CanaryLink } from './canary-link';
 import type { LedgerLink } from './ledger-link';
 import type { Notification, Notifier } from './notify/notifier';
 import type { OutcomeEvent, OutcomeSink } from './outcomes';
@@ -43,6 +44,8 @@ export interface TaskActivityDeps {
    * tests), earned rungs are the policy's declared ones and outcomes reach only `outcomes`.
    */
   ledger?: LedgerLink;
+  /** A canary rollout of the next policy version, when the policy declares one. */
+  canary?: CanaryLink;
 }
 
 /** The decision plus what the workflow needs from the policy to act on it. */
@@ -178,7 +181,8 @@ export function createTaskActivities(deps: TaskActivityDeps) {
   return {
     /** Decides the task's rung with the policy in force and today's usage. */
     async decideTask(task: TaskRequest): Promise<DecisionBundle> {
-      const policy = deps.policy();
+      // The canary's next policy version for agents in it (or for all, once promoted).
+      const policy = deps.canary ? await deps.canary.policyFor(task.agent.id) : deps.policy();
       const day = new Date().toISOString().slice(0, 10);
       const usage = await usageOf(task.agent.id, task.taskClass, day);
       const decision = decide(policy, await agentStateOf(task.agent.id, task), task, usage);
@@ -199,7 +203,8 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     async recheckAutonomy(
       task: TaskRequest,
     ): Promise<{ rung: number; reasons: string[]; policyVersion: string }> {
-      const decision = decide(deps.policy(), await agentStateOf(task.agent.id), task, {
+      const policy = deps.canary ? await deps.canary.policyFor(task.agent.id) : deps.policy();
+      const decision = decide(policy, await agentStateOf(task.agent.id), task, {
         countToday: 0,
         costTodayUsd: 0,
       });

@@ -1,3 +1,4 @@
+import type { CanaryState } from '../policy/canary';
 import type { LedgerState } from '../policy/ledger';
 import type { LoadedPolicy } from '../policy/loader';
 import { RUNG_NAMES, type Rung } from '../policy/schema';
@@ -66,6 +67,13 @@ export function formatAgentStatus(
     for (const k of verdict.criteria.filter((x) => x.ok)) lines.push(`      ✓ ${k.criterion}: ${k.detail}`);
   }
   return lines.join('\n');
+}
+
+/** One line on a policy canary. Pure. */
+export function formatCanary(state: CanaryState | null): string {
+  if (!state) return 'Canary: none (the policy declares no canary)';
+  const agents = state.agents.length > 0 ? state.agents.join(', ') : 'no agents';
+  return `Canary: policy ${state.nextVersionId} ${state.status} (for ${agents}; window ${Math.round(state.windowMs / 1000)} s from ${state.startedAt})${state.detail ? `: ${state.detail}` : ''}`;
 }
 
 /** An agent's rung history, newest last, with causes and who. Pure. */

@@ -11,7 +11,9 @@ import {
   reportDefect,
   runRollbackDrill,
 } from '../client/evidence';
-import { formatAgentStatus, formatHistory } from './format-ledger';
+import { formatAgentStatus, formatCanary, formatHistory } from './format-ledger';
+import { createCanaryLink } from '../activities/canary-link';
+import { loadCanaryPolicy } from '../policy/canary';
 import { CliError } from './policy-commands';
 import type { CliContext } from './task-commands';
 
@@ -165,6 +167,20 @@ export async function printAgentStatus(cli: CliContext, agent: string | undefine
     const link = createLedgerLink({ client, taskQueue: config.taskQueue });
     const registry = createActionRegistry();
     const blocks: string[] = [];
+    if (agent === undefined) {
+      try {
+        const next = loadCanaryPolicy(policy, config.policyPath);
+        const canary = createCanaryLink({
+          client,
+          taskQueue: config.taskQueue,
+          current: () => policy,
+          next: () => next,
+        });
+        blocks.push(formatCanary(await canary.state()));
+      } catch (err) {
+        blocks.push(`Canary: refused: ${(err as Error).message}`);
+      }
+    }
     for (const id of agent ? [agent] : Object.keys(policy.agents)) {
       blocks.push(
         formatAgentStatus(

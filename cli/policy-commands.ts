@@ -1,8 +1,9 @@
+import { loadCanaryPolicy } from '../policy/canary';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { decide, type Usage } from '../policy/decide';
 import { policyJsonSchema } from '../policy/json-schema';
-import { formatProblem, parsePolicy, type LoadedPolicy } from '../policy/loader';
+import { formatProblem, parsePolicy, PolicyError, type LoadedPolicy } from '../policy/loader';
 import type { TaskRequest } from '../policy/task';
 import { validateTaskRequest } from '../policy/validate-task';
 import { createActionRegistry } from '../activities/actions/registry';
@@ -76,6 +77,18 @@ export function registerPolicyCommands(program: Command, io: Io): void {
     )
     .action((file: string) => {
       const loaded = loadOrFail(file, io);
+      // A canary's next version must be as good as the policy that names it.
+      if (loaded.canary) {
+        try {
+          const next = loadCanaryPolicy(loaded, file);
+          io.out(
+            `${file}: canary of policy ${next!.versionId} for ${loaded.canary.agents?.join(', ') ?? `a ${loaded.canary.share} share of agents`}`,
+          );
+        } catch (err) {
+          if (err instanceof PolicyError) throw new CliError(`${file}: canary: ${err.message}`);
+          throw err;
+        }
+      }
       io.out(
         `${file}: OK, policy ${loaded.versionId}: ${Object.keys(loaded.taskClasses).length} task classes, ${Object.keys(loaded.agents).length} agents`,
       );

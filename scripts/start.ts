@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
+import { loadCanaryPolicy } from '../policy/canary';
 import { loadPolicyFile, PolicyError, formatProblem } from '../policy/loader';
 import { connectClient } from '../worker/connection';
 import { selfCheck } from '../workflows/self-check';
@@ -37,6 +38,11 @@ async function main(): Promise<void> {
   // Check the policy before starting anything: a bad policy stops start-up with every error listed.
   try {
     const { policy, warnings } = loadPolicyFile(config.policyPath);
+    const next = loadCanaryPolicy(policy, config.policyPath);
+    if (next)
+      say(
+        `Canary: policy ${next.versionId} for ${policy.canary?.agents?.join(', ') ?? `a ${policy.canary?.share} share of agents`} first`,
+      );
     say(
       `Policy: ${config.policyPath}, version ${policy.versionId} (${Object.keys(policy.taskClasses).length} task classes, ${Object.keys(policy.agents).length} agents)`,
     );

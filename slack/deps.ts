@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { CanaryLink } from '../activities/canary-link';
 import type { LedgerLink } from '../activities/ledger-link';
 import type { Logger } from '../config/logger';
 import type { LoadedPolicy } from '../policy/loader';
@@ -16,6 +17,8 @@ export interface SlackDeps {
   log: Logger;
   /** The agents' trust ledgers (earned rungs, evidence). */
   ledger: LedgerLink;
+  /** The policy canary, when the policy declares one. */
+  canary?: CanaryLink;
   /** Task ids for `/ladder delegate`; injected by tests. */
   newTaskId: () => string;
 }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createActionRegistry } from '../activities/actions/registry';
+import { createCanaryLink } from '../activities/canary-link';
 import { createLedgerLink } from '../activities/ledger-link';
+import { loadCanaryPolicy } from '../policy/canary';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { formatProblem, PolicyError } from '../policy/loader';
+import { formatProblem, PolicyError, type LoadedPolicy } from '../policy/loader';
 import { PolicyStore } from '../policy/store';
 import { connectClient } from '../worker/connection';
 import { createSlackApp, type SlackTransport } from './app';
@@ -29,13 +31,26 @@ async function main(): Promise<void> {
     transport = { kind: 'http', signingSecret: slack.signingSecret, port: slack.port };
   }
   const policyStore = new PolicyStore(config.policyPath, {
-    onChange: (policy) => log.info({ policy: policy.versionId }, 'policy reloaded'),
+    onChange: (policy) => {
+      log.info({ policy: policy.versionId }, 'policy reloaded');
+      nextPolicy = loadNext(policy);
+    },
     onError: (error) =>
       log.error(
         { problems: error.problems.map(formatProblem) },
         'policy edit refused; the last good policy stays in force',
       ),
   }).watch();
+  let nextPolicy: LoadedPolicy | null = null;
+  const loadNext = (current: LoadedPolicy): LoadedPolicy | null => {
+    try {
+      return loadCanaryPolicy(current, config.policyPath);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'canary policy refused');
+      return null;
+    }
+  };
+  nextPolicy = loadNext(policyStore.current());
   const temporal = await connectClient(config);
   const app = createSlackApp({
     deps: {
@@ -49,6 +64,12 @@ async function main(): Promise<void> {
         client: temporal,
         taskQueue: config.taskQueue,
         uiBaseUrl: config.temporalUiUrl,
+      }),
+      canary: createCanaryLink({
+        client: temporal,
+        taskQueue: config.taskQueue,
+        current: () => policyStore.current(),
+        next: () => nextPolicy,
       }),
       newTaskId: () => `slack-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
     },

@@ -1,12 +1,14 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createActionRegistry } from '../activities/actions/registry';
+import { createCanaryLink } from '../activities/canary-link';
 import { createLedgerLink } from '../activities/ledger-link';
 import { SlackNotifier } from '../activities/notify/slack';
 import { RecordingOutcomes } from '../activities/outcomes';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { formatProblem, PolicyError } from '../policy/loader';
+import { loadCanaryPolicy } from '../policy/canary';
+import { formatProblem, PolicyError, type LoadedPolicy } from '../policy/loader';
 import { PolicyStore } from '../policy/store';
 import { connectClient, connectWorker } from './connection';
 import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
@@ -24,10 +26,25 @@ async function main(): Promise<void> {
       `LADDER_WORKFLOW_BUNDLE: expected an existing bundle file (build it with \`npm run bundle\`), got "${config.workflowBundlePath}"`,
     ]);
   }
+  // A policy may roll its next version out as a canary; a bad next version is refused and logged,
+  // and no canary runs until it is fixed.
+  let nextPolicy: LoadedPolicy | null = null;
+  const loadNext = (current: LoadedPolicy): LoadedPolicy | null => {
+    try {
+      const next = loadCanaryPolicy(current, config.policyPath);
+      if (next) log.info({ next: next.versionId, window: current.canary?.window }, 'canary policy loaded');
+      return next;
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'canary policy refused; no canary runs');
+      return null;
+    }
+  };
   // The policy must be good at start; later bad edits are refused and the last good one stays.
   const policyStore = new PolicyStore(config.policyPath, {
-    onChange: (policy, warnings) =>
-      log.info({ policy: policy.versionId, warnings: warnings.map(formatProblem) }, 'policy reloaded'),
+    onChange: (policy, warnings) => {
+      log.info({ policy: policy.versionId, warnings: warnings.map(formatProblem) }, 'policy reloaded');
+      nextPolicy = loadNext(policy);
+    },
     onError: (error) =>
       log.error(
         { problems: error.problems.map(formatProblem), kept: policyStore.current().versionId },
@@ -35,6 +52,7 @@ async function main(): Promise<void> {
       ),
   }).watch();
   log.info({ policy: policyStore.current().versionId, path: config.policyPath }, 'policy loaded');
+  nextPolicy = loadNext(policyStore.current());
   installSdkLogging(log);
   const connection = await connectWorker(config);
   const client = await connectClient(config);
@@ -57,6 +75,12 @@ async function main(): Promise<void> {
       ),
       outcomes: new RecordingOutcomes(log.child({ component: 'outcomes' })),
       ledger: createLedgerLink({ client, taskQueue: config.taskQueue, uiBaseUrl: config.temporalUiUrl }),
+      canary: createCanaryLink({
+        client,
+        taskQueue: config.taskQueue,
+        current: () => policyStore.current(),
+        next: () => nextPolicy,
+      }),
     },
     workflows:
       config.workflowBundlePath !== undefined

@@ -6,3 +6,4 @@ export { reportDigest } from './report-digest';
 export { killSwitch } from './kill-switch';
 export { trustLedger } from './trust-ledger';
 export { rollbackDrill } from './rollback-drill';
+export { policyCanary } from './policy-canary';

@@ -1,6 +1,7 @@
 // Every signal, query and update of Ladder's workflows, in one module that the workflows, the
 // CLI, the client and (later) Slack all import, so names and payloads cannot drift apart.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CanaryState } from '../policy/canary';
 import type { Decision } from '../policy/decide';
 import type { LedgerState } from '../policy/ledger';
 import type { IdentifiedEvent } from '../policy/ledger-reducer';
@@ -268,3 +269,19 @@ export interface DrillInput {
 /** One drill per run: `drill/<queue>/<agent>/<class>/<id>`. */
 export const drillWorkflowId = (taskQueue: string, agentId: string, taskClass: string, id: string): string =>
   `drill/${taskQueue}/${agentId}/${taskClass}/${id}`;
+
+// ---- canary rollout of a new policy version ----
+
+/** Input of `policyCanary`. */
+export interface CanaryInput {
+  nextVersionId: string;
+  currentVersionId: string;
+  agents: string[];
+  windowMs: number;
+}
+/** A rollback trigger fired for a canary agent during the window: the canary is reverted. */
+export const canaryTriggerSignal = defineSignal<[{ agentId: string; cause: string }]>('canaryTrigger');
+export const canaryQuery = defineQuery<CanaryState>('canary');
+/** One canary per deployment and next policy version. */
+export const canaryWorkflowId = (taskQueue: string, nextVersionId: string): string =>
+  `canary/${taskQueue}/${nextVersionId}`;

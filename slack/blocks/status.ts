@@ -39,6 +39,8 @@ export function agentStandings(
       cap(ks.cap, `policy kill switch ${ks.cap}`);
     const frozen = killSwitchCapFor(killSwitch, agentId);
     if (frozen !== undefined) cap(frozen, `frozen at ${frozen}`);
+    const classCap = killSwitch.classes?.[taskClass]?.cap;
+    if (classCap !== undefined) cap(classCap, `class scope reduced to ${classCap}`);
     return { taskClass, earned: rung, ceiling, why };
   });
 }
@@ -55,12 +57,22 @@ export function statusBlocks(
   agentIds: string[] = Object.keys(policy.agents),
   /** Earned rungs per agent from the trust ledger; the policy's declared rungs where absent. */
   earned: Record<string, Partial<Record<string, number>>> = {},
+  /** A line on the policy canary, when one runs. */
+  canaryLine?: string,
 ): KnownBlock[] {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Ladder status' } },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `policy ${policy.versionId}${freezeNote(killSwitch)}` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: truncate(
+            `policy ${policy.versionId}${freezeNote(killSwitch)}${canaryLine ? ` · ${canaryLine}` : ''}`,
+            BLOCK_LIMITS.contextElementText,
+          ),
+        },
+      ],
     },
   ];
   for (const agentId of agentIds) {
@@ -99,6 +111,8 @@ function freezeNote(state: KillSwitchState): string {
     parts.push(`every agent frozen at ${state.all.cap} by <@${state.all.by}>: ${state.all.reason}`);
   for (const [agent, f] of Object.entries(state.agents))
     parts.push(`${agent} frozen at ${f.cap} by <@${f.by}>: ${f.reason}`);
+  for (const [taskClass, c] of Object.entries(state.classes ?? {}))
+    parts.push(`task class ${taskClass} capped at ${c.cap} for every agent: ${c.reason}`);
   return parts.length > 0 ? ` · ${parts.join(' · ')}` : '';
 }
 

@@ -6,6 +6,7 @@ import {
   releaseKillSwitch,
 } from '../../client/kill-switch';
 import { declareIncident, EvidenceError } from '../../client/evidence';
+import { formatCanary } from '../../cli/format-ledger';
 import { delegateModal } from '../blocks/modals';
 import { HELP_TEXT, statusBlocks } from '../blocks/status';
 import type { SlackDeps } from '../deps';
@@ -83,10 +84,17 @@ export function registerCommands(app: App, deps: SlackDeps): void {
               ...Object.fromEntries(Object.entries(ledger?.classes ?? {}).map(([c, l]) => [c, l.rung])),
             };
           }
+          const canary = (await deps.canary?.state()) ?? null;
           await respond({
             response_type: 'ephemeral',
             text: 'Ladder status',
-            blocks: statusBlocks(policy, killSwitch, agents, earned),
+            blocks: statusBlocks(
+              policy,
+              killSwitch,
+              agents,
+              earned,
+              canary ? formatCanary(canary) : undefined,
+            ),
           });
           return;
         }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../../activities';
 import { createActionRegistry } from '../../activities/actions/registry';
+import { createCanaryLink } from '../../activities/canary-link';
 import { createLedgerLink } from '../../activities/ledger-link';
 import { RecordingNotifier } from '../../activities/notify/recording';
 import { RecordingOutcomes } from '../../activities/outcomes';
@@ -48,7 +49,13 @@ export function testServerAddress(): string {
  */
 export async function startTestStack(
   name: string,
-  options: { policy?: LoadedPolicy; activityDeps?: Partial<ActivityDeps>; ledger?: boolean } = {},
+  options: {
+    policy?: LoadedPolicy;
+    activityDeps?: Partial<ActivityDeps>;
+    ledger?: boolean;
+    /** The next policy version a canary rolls out (the policy must declare `canary`). */
+    canaryPolicy?: LoadedPolicy;
+  } = {},
 ): Promise<TestStack> {
   const address = testServerAddress();
   const bundlePath = process.env[TEST_ENV.bundlePath];
@@ -86,6 +93,16 @@ export async function startTestStack(
       outcomes,
       // Off unless asked: most tests decide with the policy's declared rungs, untouched by evidence.
       ...(options.ledger ? { ledger: createLedgerLink({ client, taskQueue }) } : {}),
+      ...(options.canaryPolicy
+        ? {
+            canary: createCanaryLink({
+              client,
+              taskQueue,
+              current: () => policy.current,
+              next: () => options.canaryPolicy!,
+            }),
+          }
+        : {}),
       ...options.activityDeps,
     },
     workerOptions: { shutdownGraceTime: '2 seconds' },
