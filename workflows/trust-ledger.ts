@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -207,9 +208,22 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       });
       return;
     }
+    // The owner is told, but the people who may approve are the class's approvers and the admins:
+    // the proposal goes where they all see it, the class channel, naming the owner.
+    const where =
+      patched('proposal-in-class-channel') && to !== 'channel'
+        ? ((await judging.classChannel({ taskClass: effect.proposal.taskClass })) ?? to)
+        : to;
+    const notification = proposalNotice(effect.proposal, where);
     const { ref } = await notifying.notify({
       key: `${info.workflowId}/proposal-${effect.proposal.id}`,
-      notification: proposalNotice(effect.proposal, to),
+      notification:
+        where === to
+          ? notification
+          : {
+              ...notification,
+              text: `<@${to}>, ${input.agentId} has earned a proposal. ${notification.text}`,
+            },
     });
     const stored = state.proposals.find((p) => p.id === effect.proposal.id);
     if (stored) stored.messageRef = ref;

@@ -33,7 +33,7 @@ describe('the trust ledger in Slack', () => {
   const withButton = (actionId: string) => (m: EmulatedMessage) =>
     m.ephemeralTo === undefined && JSON.stringify(m.blocks).includes(`"action_id":"${actionId}"`);
 
-  it('DMs the owner a proposal with the evidence, refuses the owner’s own approval, and promotes on an approver’s', async () => {
+  it('posts a proposal with the evidence in the class channel, refuses the owner’s own approval, and promotes on an approver’s', async () => {
     const { emulator } = rig;
     const link = (await import('../../activities/ledger-link')).createLedgerLink({
       client: rig.stack.client,
@@ -55,8 +55,9 @@ describe('the trust ledger in Slack', () => {
     await waitUntil(() => Date.now() > started + 3_500);
     await approve(39);
 
-    const dm = emulator.dmWith('U0OWNER01');
+    const dm = '#ops';
     const proposal = await waitForMessage(emulator, dm, withButton('ladder_promote'));
+    expect(proposal.text).toContain('<@U0OWNER01>, climber has earned a proposal.');
     expect(messageText(proposal)).toContain('climber: rung 2 → 3 in ops');
     expect(messageText(proposal)).toContain('40 samples, needs 40');
 

@@ -76,16 +76,19 @@ describe('the trust ledger', () => {
     });
     expect(proposal.criteria.every((c) => c.ok)).toBe(true);
     expect(proposal.criteria.find((c) => c.criterion === 'samples')!.detail).toBe('40 samples, needs 40');
-    // The owner hears of it in Slack with the evidence against each threshold and the buttons.
+    // People hear of it in Slack with the evidence against each threshold and the buttons.
     await waitUntil(() => stack.notifier.posted.some((p) => p.notification.kind === 'promotion-proposal'));
     const message = stack.notifier.posted.find(
       (p) => p.notification.kind === 'promotion-proposal',
     )!.notification;
+    // In the class channel, where the approvers are, naming the owner.
     expect(message).toMatchObject({
-      to: 'U0OWNER01',
+      channel: '#ops',
       actions: ['promote', 'decline-promotion'],
       subject: proposal.id,
     });
+    expect(message.to).toBeUndefined();
+    expect(message.text).toMatch(/^<@U0OWNER01>, climber has earned a proposal\./);
     expect(message.text).toContain(
       '100.0% clean approvals (40 of 40; at least 88.1% at 99% confidence), needs ≥ 85.0%',
     );
