@@ -2,6 +2,7 @@
 // progress (running, reverted, promoted) lives in a workflow (workflows/policy-canary.ts).
 import { dirname, resolve } from 'node:path';
 import { loadPolicyFile, PolicyError, type LoadedPolicy } from './loader';
+import { stableShare } from './stable-hash';
 
 /** Where a canary stands. */
 export interface CanaryState {
@@ -22,13 +23,7 @@ export interface CanaryState {
  */
 export function inCanarySubset(canary: { agents?: string[]; share?: number }, agentId: string): boolean {
   if (canary.agents?.includes(agentId)) return true;
-  if (canary.share === undefined || canary.share <= 0) return false;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < agentId.length; i++) {
-    h ^= agentId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h / 0x100000000 < canary.share;
+  return canary.share !== undefined && canary.share > 0 && stableShare(agentId) < canary.share;
 }
 
 /**

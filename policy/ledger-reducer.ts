@@ -18,6 +18,7 @@ import type { LoadedPolicy } from './loader';
 import type { Rung } from './schema';
 import {
   demotionFor,
+  pct,
   promotionVerdict,
   wilsonBounds,
   type ClassEvidence,
@@ -306,7 +307,6 @@ export function classRollbackFor(
   const disagreement = wilsonBounds(evidence.auditDisagreed, evidence.auditSampled).lower;
   const defects = wilsonBounds(evidence.defects, evidence.executed).lower;
   const cap = (rung - 1) as Rung;
-  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
   if (evidence.auditSampled >= MIN_SAMPLES_FOR_CLASS_ROLLBACK && disagreement > bar.maxAuditDisagreement)
     return {
       cap,

@@ -1,4 +1,5 @@
 import type { Rung } from './schema';
+import { stableShare } from './stable-hash';
 import type { ClassEvidence, Criterion } from './trust-rules';
 
 // The trust ledger's state and the pure bookkeeping on it: counting evidence, moving rungs,
@@ -139,13 +140,7 @@ export function newLedger(agentId: string): LedgerState {
  * same task is always in or out and the choice needs no randomness in workflow code.
  */
 export function inAuditSample(workflowId: string, sampleRate: number): boolean {
-  if (sampleRate <= 0) return false;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < workflowId.length; i++) {
-    h ^= workflowId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h / 0x100000000 < sampleRate;
+  return sampleRate > 0 && stableShare(workflowId) < sampleRate;
 }
 
 /** The class's ledger, created at the policy's declared rung the first time the agent meets it. */

@@ -60,7 +60,8 @@ export interface PromotionVerdict {
   criteria: Criterion[];
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+/** A rate as a percentage with one decimal, e.g. `97.5%`. */
+export const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const rate = (num: number, den: number): number => (den === 0 ? 0 : num / den);
 
 /**
