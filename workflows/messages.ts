@@ -247,6 +247,9 @@ export const ledgerQuery = defineQuery<LedgerState>('ledger');
 /** One ledger per deployment (task queue) × agent. */
 export const ledgerWorkflowId = (taskQueue: string, agentId: string): string =>
   `ledger/${taskQueue}/${agentId}`;
+/** The agent of a ledger workflow id (the inverse of {@link ledgerWorkflowId}), or undefined. */
+export const agentOfLedgerId = (workflowId: string): string | undefined =>
+  /^ledger\/[^/]+\/(.+)$/.exec(workflowId)?.[1];
 export interface AuditVerdictArgs {
   auditId: string;
   /** Verified identity of the reviewer; must be one of the audit's reviewers. */

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { answerTask, type TaskAnswer } from '../../client/answer-task';
-import { statusQuery, type TaskStatus } from '../../workflows/messages';
+import { agentOfLedgerId, statusQuery, type TaskStatus } from '../../workflows/messages';
 import { parseButtonValue } from '../blocks/task-message';
 import { auditDisagreeModal, defectModal, rejectModal, typedApproveModal } from '../blocks/modals';
 import { decideProposal, giveAuditVerdict } from '../../client/evidence';
@@ -116,7 +116,7 @@ async function handleClick(click: ButtonClick, client: WebClient, deps: SlackDep
     return;
   }
   if (click.action === 'audit_agree' || click.action === 'audit_disagree') {
-    const agentId = /^ledger\/[^/]+\/(.+)$/.exec(click.workflowId)?.[1];
+    const agentId = agentOfLedgerId(click.workflowId);
     if (!agentId || !click.subject) {
       await tellUser(client, deps.log, click, 'That button does not name an audit.');
       return;
@@ -231,7 +231,7 @@ async function decidePromotionFromSlack(
   client: WebClient,
   deps: SlackDeps,
 ): Promise<void> {
-  const agentId = /^ledger\/[^/]+\/(.+)$/.exec(click.workflowId)?.[1];
+  const agentId = agentOfLedgerId(click.workflowId);
   if (!agentId || !click.subject) {
     await tellUser(client, deps.log, click, 'That button does not name a promotion proposal.');
     return;

@@ -3,7 +3,7 @@ import { EvidenceError, reportDefect } from '../../client/evidence';
 import { submitTask, TaskValidationError } from '../../client/submit-task';
 import { validateTaskRequest } from '../../policy/validate-task';
 import type { LoadedPolicy } from '../../policy/loader';
-import { statusQuery } from '../../workflows/messages';
+import { agentOfLedgerId, statusQuery } from '../../workflows/messages';
 import {
   DELEGATE_FIELDS,
   modalErrors,
@@ -205,7 +205,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
   app.view(VIEW_IDS.auditDisagree, async ({ ack, body, view, client }) => {
     const metadata = parseTaskModalMetadata(view.private_metadata);
     const reason = inputValue(view.state.values as StateValues, 'reason');
-    const agentId = /^ledger\/[^/]+\/(.+)$/.exec(metadata?.workflowId ?? '')?.[1];
+    const agentId = agentOfLedgerId(metadata?.workflowId ?? '');
     if (!metadata?.auditId || !agentId) {
       await ack({
         response_action: 'errors',
