@@ -1,4 +1,5 @@
 import { formatPath } from './checks';
+import { findCredentials } from './credential-detect';
 import type { LoadedPolicy } from './loader';
 import { taskRequestSchema, type TaskRequest } from './task';
 
@@ -10,7 +11,8 @@ export interface ActionParamsValidator {
 /**
  * Checks a task submission completely before any workflow starts: the request's shape, that the
  * agent and task class exist in the policy, that every step's action is allowed for the class, and
- * every step's params against its handler. Pure: the action registry is passed in.
+ * every step's params against its handler, and that no step's params carry a credential. Pure: the
+ * action registry is passed in.
  *
  * @returns the parsed task (params normalised by their handlers), or every error as `path: message`.
  */
@@ -41,7 +43,10 @@ export function validateTaskRequest(
     const policyErrors = policyObjections(readable, policy).filter(
       (e) => !shapeErrors.some((s) => s.split(':')[0] === e.split(':')[0]),
     );
-    return { ok: false, errors: [...shapeErrors, ...policyErrors] };
+    const carried = Array.isArray(r.steps)
+      ? r.steps.flatMap((s: unknown, i) => credentialObjections(i, (s as { params?: unknown })?.params))
+      : [];
+    return { ok: false, errors: [...shapeErrors, ...policyErrors, ...carried] };
   }
   const task = parsed.data;
   const objections = policyObjections(
@@ -52,6 +57,7 @@ export function validateTaskRequest(
   const errors = objections.filter((e) => !e.startsWith('steps['));
   const steps = task.steps.map((step, i) => {
     errors.push(...objections.filter((e) => e.startsWith(`steps[${i}].`)));
+    errors.push(...credentialObjections(i, step.params));
     const checked = actions.validate(step.action, step.params);
     if (!checked.ok) {
       errors.push(...checked.errors.map((e) => `steps[${i}].${e}`));
@@ -60,6 +66,17 @@ export function validateTaskRequest(
     return { ...step, params: checked.params as Record<string, unknown> };
   });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, task: { ...task, steps } };
+}
+
+/**
+ * A step's params that carry a credential, as `steps[i].params.<path>: message`: agents name no
+ * secret; the worker injects those the policy's `credentials` section names.
+ */
+function credentialObjections(index: number, params: unknown): string[] {
+  return findCredentials(params).map(
+    (f) =>
+      `${formatPath([`steps[${index}]`, 'params', ...f.path])}: carries a credential (${f.kind}); the policy's credentials section names secrets the worker injects (see credentials)`,
+  );
 }
 
 /** Unknown agent, unknown task class, and actions the class does not allow, as `path: message`. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CredentialInjector } from './secrets';
 
 /** How much a mistake by this action can hurt; shown to approvers. */
 export type BlastRadius = 'low' | 'medium' | 'high';
@@ -31,6 +32,11 @@ export interface ActionContext {
   sandboxDir: string;
   /** Hosts http.request may call; `undefined` means the policy sets no host bound. */
   allowedHosts?: readonly string[];
+  /**
+   * Adds the headers the policy's credentials name for a request's host; `undefined` means none.
+   * The values stay inside the handler: never in results, errors or drafts.
+   */
+  credentials?: CredentialInjector;
   /** Aborts long operations when the activity is cancelled. */
   signal?: AbortSignal;
 }

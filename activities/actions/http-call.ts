@@ -1,4 +1,5 @@
 import { PermanentActionError, type ActionContext } from './contract';
+import { redactSecrets } from './secrets';
 
 /** An HTTP request as declared in action params. */
 export interface HttpRequestSpec {
@@ -31,36 +32,93 @@ export function checkHost(url: string, ctx: Pick<ActionContext, 'allowedHosts'>)
   return parsed;
 }
 
+/** The policy's credential headers for one request, and how to keep their secrets out of what it returns. */
+export interface RequestCredentials {
+  /** Header name → value, set over whatever the agent's params declared. */
+  headers: Record<string, string>;
+  /** Replaces every injected secret in `text` with `[redacted:<credential id>]`. */
+  redact(text: string): string;
+  /**
+   * `manual` when a credential is attached: fetch would carry custom headers to whatever host a
+   * redirect names, outside both the credential's hosts and the policy's host bound.
+   */
+  redirect: 'follow' | 'manual';
+}
+
 /**
- * Sends one request with an `Idempotency-Key` header. 2xx resolves; 4xx is permanent (a retry
- * would get the same answer); 5xx and network errors throw plain errors so Temporal retries them.
+ * The credential headers the policy adds for a request to `url` (see {@link ActionContext.credentials}).
  *
- * @returns status and the response body as text (at most 64 KiB kept).
+ * @throws {PermanentActionError} when a matching credential's secret is missing.
+ */
+export async function credentialsFor(
+  url: URL,
+  ctx: Pick<ActionContext, 'credentials'>,
+): Promise<RequestCredentials> {
+  const injected = (await ctx.credentials?.headersFor(url)) ?? [];
+  return {
+    headers: Object.fromEntries(injected.map((h) => [h.header, h.value])),
+    redact: (text) => (injected.length === 0 ? text : redactSecrets(text, injected)),
+    redirect: injected.length === 0 ? 'follow' : 'manual',
+  };
+}
+
+/**
+ * The error to let escape when `err` may mention a secret: the same error when it does not, else a
+ * new one of the same kind with the secrets redacted and no cause (Temporal records causes too).
+ */
+export function redactError(err: unknown, redact: (text: string) => string): unknown {
+  if (!(err instanceof Error)) return err;
+  const cause = err.cause instanceof Error ? err.cause.message : '';
+  if (redact(err.message) === err.message && redact(cause) === cause) return err;
+  const message = redact(err.message);
+  return err instanceof PermanentActionError ? new PermanentActionError(message) : new Error(message);
+}
+
+/**
+ * Sends one request with an `Idempotency-Key` header and the policy's credential headers for its
+ * host. 2xx resolves; 4xx is permanent (a retry would get the same answer); 5xx and network errors
+ * throw plain errors so Temporal retries them. A redirect of a request carrying a credential is
+ * permanent: it is not followed.
+ *
+ * @returns status and the response body as text (at most 64 KiB kept), with injected secrets redacted.
  */
 export async function httpCall(
   spec: HttpRequestSpec,
   ctx: ActionContext,
   key = ctx.idempotencyKey,
 ): Promise<{ status: number; body: string }> {
-  checkHost(spec.url, ctx);
+  const url = checkHost(spec.url, ctx);
+  const credentials = await credentialsFor(url, ctx);
   const hasBody = spec.body !== undefined && spec.method !== 'GET' && spec.method !== 'HEAD';
-  const response = await fetch(spec.url, {
-    method: spec.method,
-    headers: {
-      ...(hasBody ? { 'content-type': 'application/json' } : {}),
-      'idempotency-key': key,
-      ...spec.headers,
-    },
-    body: hasBody ? JSON.stringify(spec.body) : undefined,
-    signal: ctx.signal,
+  const headers = new Headers({
+    ...(hasBody ? { 'content-type': 'application/json' } : {}),
+    'idempotency-key': key,
+    ...spec.headers,
   });
-  const body = (await response.text()).slice(0, 65_536);
-  if (response.status >= 400 && response.status < 500) {
-    throw new PermanentActionError(
-      `${spec.method} ${spec.url} answered ${response.status}: ${body.slice(0, 200)}`,
-    );
+  // Set, not appended: whatever the params said, the policy's credential is the one sent.
+  for (const [name, value] of Object.entries(credentials.headers)) headers.set(name, value);
+  try {
+    const response = await fetch(url, {
+      method: spec.method,
+      headers,
+      body: hasBody ? JSON.stringify(spec.body) : undefined,
+      redirect: credentials.redirect,
+      signal: ctx.signal,
+    });
+    // Redact before truncating, so a secret cut at the boundary cannot survive half-visible.
+    const body = credentials.redact(await response.text()).slice(0, 65_536);
+    const answered = `${spec.method} ${spec.url} answered ${response.status}`;
+    if (response.status >= 300 && response.status < 400 && credentials.redirect === 'manual') {
+      throw new PermanentActionError(
+        `${answered} (redirect to ${credentials.redact(response.headers.get('location') ?? '?')}): a request carrying a credential does not follow redirects`,
+      );
+    }
+    if (response.status >= 400 && response.status < 500) {
+      throw new PermanentActionError(`${answered}: ${body.slice(0, 200)}`);
+    }
+    if (!response.ok) throw new Error(`${answered}: ${body.slice(0, 200)}`);
+    return { status: response.status, body };
+  } catch (err) {
+    throw redactError(err, credentials.redact);
   }
-  if (!response.ok)
-    throw new Error(`${spec.method} ${spec.url} answered ${response.status}: ${body.slice(0, 200)}`);
-  return { status: response.status, body };
 }

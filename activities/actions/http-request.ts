@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PermanentActionError, type ActionHandler } from './contract';
-import { checkHost, httpCall } from './http-call';
+import { checkHost, credentialsFor, httpCall } from './http-call';
 import { completeOnce } from './undo-journal';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -48,12 +48,20 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
   },
   async verify(p, ctx) {
     if (!p.healthUrl) return { healthy: true, detail: 'no health URL declared' };
+    const url = checkHost(p.healthUrl, ctx);
+    const credentials = await credentialsFor(url, ctx);
     try {
-      const response = await fetch(checkHost(p.healthUrl, ctx), { signal: ctx.signal });
+      const response = await fetch(url, {
+        headers: credentials.headers,
+        redirect: credentials.redirect,
+        signal: ctx.signal,
+      });
       return { healthy: response.ok, detail: `GET ${p.healthUrl} → ${response.status}` };
     } catch (err) {
-      if (err instanceof PermanentActionError) throw err;
-      return { healthy: false, detail: `GET ${p.healthUrl} failed: ${(err as Error).message}` };
+      return {
+        healthy: false,
+        detail: `GET ${p.healthUrl} failed: ${credentials.redact((err as Error).message)}`,
+      };
     }
   },
 };

@@ -28,6 +28,20 @@ export interface ShellExecUndo {
 }
 
 /**
+ * The environment code an agent runs gets: the basics a shell needs and nothing of the worker's
+ * own (Temporal, Slack and API keys, Ladder's settings and secrets, the key folder's path), since
+ * that code is an actor the policy does not trust with them.
+ */
+export function sandboxEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM']) {
+    if (env[name] !== undefined) kept[name] = env[name];
+  }
+  kept.HOME = '/nonexistent';
+  return kept;
+}
+
+/**
  * Runs `command` with `sh -c` in `cwd`, killing it after `timeoutMs`.
  *
  * @throws {PermanentActionError} on a non-zero exit or timeout: re-running a failed command blindly is not safe.
@@ -46,6 +60,7 @@ export function runShell(
       : ['sh', ['-c', command]];
     const child = spawn(file, args, {
       cwd,
+      env: sandboxEnv(process.env),
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: ctx.signal,
     });

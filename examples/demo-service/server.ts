@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,13 +49,29 @@ export function configProblems(config: unknown): string[] {
   return problems;
 }
 
+/** Whether an Authorization header is exactly `Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /**
  * Starts the demo service on 127.0.0.1.
  *
  * @param configPath - JSON config file it reads at start and on every `POST /reload`.
  * @param port - 0 picks a free port.
+ * @param options.deployToken - when set, `POST /deploys` requires `Authorization: Bearer <token>`
+ *   (401 otherwise), as a real deploy API would; the worker injects it from the policy's
+ *   `credentials`, so no agent ever holds it. Default: `LADDER_SECRET_DEMO_DEPLOY` from this
+ *   process's environment; unset, deploys need no credential.
  */
-export async function startDemoService(configPath: string, port = 0): Promise<DemoService> {
+export async function startDemoService(
+  configPath: string,
+  port = 0,
+  options: { deployToken?: string } = {},
+): Promise<DemoService> {
+  const deployToken = options.deployToken ?? (process.env.LADDER_SECRET_DEMO_DEPLOY || undefined);
   let reloads = 0;
   const deployed: Record<string, string> = {};
   const replies: Record<string, unknown[]> = {};
@@ -93,6 +110,10 @@ export async function startDemoService(configPath: string, port = 0): Promise<De
       req.method === 'POST' &&
       (req.url === '/deploys' || /^\/tickets\/[^/]+\/replies$/.test(req.url ?? ''))
     ) {
+      if (req.url === '/deploys' && deployToken && !bearerMatches(req.headers.authorization, deployToken)) {
+        req.resume(); // drain the body, so the connection can be reused
+        return send(401, { error: 'expected Authorization: Bearer <deploy token>' });
+      }
       void readJson(req).then(
         (body) => {
           if (req.url === '/deploys') {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PermanentActionError } from '../../../activities/actions/contract';
-import { shellExec } from '../../../activities/actions/shell-exec';
+import { sandboxEnv, shellExec } from '../../../activities/actions/shell-exec';
 import { actionContext } from './helpers';
 
 const params = (command: string, extra: Partial<{ undo: string; cwd: string; timeoutMs: number }> = {}) =>
@@ -45,5 +45,35 @@ describe('shell.exec', () => {
     const p = params('true');
     const undo = await shellExec.execute(p, ctx);
     await expect(shellExec.compensate(p, undo, ctx)).rejects.toThrow(/no undo command declared/);
+  });
+});
+
+describe('the shell sandbox environment', () => {
+  it("keeps none of the worker's keys, tokens, secrets or settings", () => {
+    const env = sandboxEnv({
+      PATH: '/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      HOME: '/root',
+      TEMPORAL_API_KEY: 'tk',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      LADDER_SECRET_DEMO_DEPLOY: 's3cr3t',
+      LADDER_FRONTEND_KEY: '/keys/frontend.key.json',
+      AWS_SECRET_ACCESS_KEY: 'aws',
+    });
+    expect(env).toEqual({ PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: '/nonexistent' });
+  });
+
+  it('is what a command really sees', async () => {
+    process.env.LADDER_SECRET_SANDBOX_TEST = 'must-not-leak';
+    try {
+      const ctx = actionContext();
+      await shellExec.execute(params('env > seen.env'), ctx);
+      const seen = readFileSync(join(ctx.sandboxDir, 'seen.env'), 'utf8');
+      expect(seen).toContain('PATH=');
+      expect(seen).not.toContain('must-not-leak');
+      expect(seen).not.toMatch(/^(LADDER|TEMPORAL|SLACK)_/m);
+    } finally {
+      delete process.env.LADDER_SECRET_SANDBOX_TEST;
+    }
   });
 });
