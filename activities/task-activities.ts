@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decide, type AgentState, type Decision, type Usage } from '../policy/decide';
 import type { Rung } from '../policy/schema';
+import type { AnswerTrust } from '../policy/answer-proof';
 import type { LoadedPolicy } from '../policy/loader';
 import type { TaskRequest } from '../policy/task';
 import { quotaLedger } from '../workflows/quota-ledger';
@@ -22,6 +23,7 @@ import {
 import { reportDigest } from '../workflows/report-digest';
 import { PermanentActionError, type ActionContext, type Draft, type Verification } from './actions/contract';
 import type { ActionRegistry } from './actions/registry';
+import { createCredentialInjector, createSecretResolver, type SecretResolver } from './actions/secrets';
 import type { CanaryLink } from './canary-link';
 import type { LedgerLink } from './ledger-link';
 import type { Notification, Notifier } from './notify/notifier';
@@ -46,6 +48,11 @@ export interface TaskActivityDeps {
   ledger?: LedgerLink;
   /** A canary rollout of the next policy version, when the policy declares one. */
   canary?: CanaryLink;
+  /**
+   * Reads the secrets the policy's `credentials` name; default: the worker's own environment and
+   * files. Only the worker holds them: agents name no secret, and none reaches a result.
+   */
+  secrets?: SecretResolver;
 }
 
 /** The decision plus what the workflow needs from the policy to act on it. */
@@ -56,6 +63,10 @@ export interface DecisionBundle {
   limits: { count: number; costUsd: number } | null;
   allowedHosts: string[] | null;
   owner: string | null;
+  /** The keys answers to this task are verified with: those in force at decision time. */
+  answerTrust: AnswerTrust;
+  /** Who may mark this task's report read (rung 5), from the class's `report.readers`. */
+  reportReaders: string[];
 }
 
 type StepRef = {
@@ -93,12 +104,15 @@ async function asActivity<T>(run: () => Promise<T>): Promise<T> {
  * `<workflowId>#<step>` so a retry never repeats an effect.
  */
 export function createTaskActivities(deps: TaskActivityDeps) {
-  const actionContext = (key: string, allowedHosts: string[] | null): ActionContext => ({
+  const secrets = deps.secrets ?? createSecretResolver(process.env);
+  const actionContext = (key: string, allowedHosts: string[] | null, action: string): ActionContext => ({
     idempotencyKey: key,
     workspaceRoot: deps.workspaceRoot,
     sandboxDir: deps.sandboxDir,
     stateDir: deps.stateDir,
     allowedHosts: allowedHosts ?? undefined,
+    // The policy in force at execution: a rotated or revoked credential applies to the next step.
+    credentials: createCredentialInjector(deps.policy().credentials, action, secrets),
     signal: Context.current().cancellationSignal,
   });
 
@@ -112,7 +126,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       return use(
         handler,
         handler.params.parse(ref.step.params),
-        actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts),
+        actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts, ref.step.action),
       );
     });
   }
@@ -187,12 +201,15 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       const usage = await usageOf(task.agent.id, task.taskClass, day);
       const decision = decide(policy, await agentStateOf(task.agent.id, task), task, usage);
       const bounds = policy.taskClasses[task.taskClass]?.bounds;
+      const owner = policy.agents[task.agent.id]?.owner ?? null;
       return {
         decision,
         day,
         limits: bounds ? { ...bounds.perDay } : null,
         allowedHosts: bounds?.hosts ? [...bounds.hosts] : null,
-        owner: policy.agents[task.agent.id]?.owner ?? null,
+        owner,
+        answerTrust: policy.answerTrust,
+        reportReaders: reportReadersOf(policy, task, owner),
       };
     },
 
@@ -355,3 +372,27 @@ export function createTaskActivities(deps: TaskActivityDeps) {
 }
 
 export type TaskActivities = ReturnType<typeof createTaskActivities>;
+
+/**
+ * The people who may mark a task's report read, from its class's `report.readers`: the agent's
+ * owner, the requester, the class's approvers, the escalation chain's people, or named users.
+ */
+export function reportReadersOf(policy: LoadedPolicy, task: TaskRequest, owner: string | null): string[] {
+  const taskClass = policy.taskClasses[task.taskClass];
+  if (!taskClass?.report) return [];
+  const readers = new Set<string>();
+  for (const who of taskClass.report.readers) {
+    if (who === 'owner') {
+      if (owner) readers.add(owner);
+    } else if (who === 'requester') readers.add(task.requester);
+    else if (who === 'approvers')
+      (policy.approversByClass[task.taskClass] ?? []).forEach((u) => readers.add(u));
+    else if (who === 'escalation') {
+      for (const step of taskClass.escalation) {
+        if (step.notify === 'owner' && owner) readers.add(owner);
+        else if (/^[UW][A-Z0-9]{2,}$/.test(step.notify)) readers.add(step.notify);
+      }
+    } else readers.add(who);
+  }
+  return [...readers];
+}

@@ -12,6 +12,7 @@ import {
   runRollbackDrill,
 } from '../client/evidence';
 import { formatAgentStatus, formatCanary, formatHistory } from './format-ledger';
+import { operatorSigner } from './operator-key';
 import { createCanaryLink } from '../activities/canary-link';
 import { loadCanaryPolicy } from '../policy/canary';
 import { CliError } from './policy-commands';
@@ -48,18 +49,21 @@ export function registerLedgerCommands(program: Command, cli: CliContext): void 
     .argument('<workflowId>', 'the task that went wrong, task/<agent>/<taskId>')
     .argument('<what>', 'what went wrong')
     .requiredOption('--as <userId>', 'Slack user id of the reporter (admins, class approvers, agent owner)')
+    .option(
+      '--key <file>',
+      "the operator's own answer key (default: LADDER_OPERATOR_KEY, or the local stack's key for --as)",
+    )
     .description(
       'report a defect in an approved or autonomous task: the agent goes back to the incident rung',
     )
-    .action(async (workflowId: string, what: string, options: { as: string }) => {
+    .action(async (workflowId: string, what: string, options: { as: string; key?: string }) => {
       await withClient(async (client, config) =>
         refusals(async () => {
-          const ledger = createLedgerLink({
-            client,
+          const caller = {
             taskQueue: config.taskQueue,
-            uiBaseUrl: config.temporalUiUrl,
-          });
-          const { agentId, taskClass } = await reportDefect(client, ledger, policyOf(config), {
+            signer: operatorSigner(config, options.as, options.key),
+          };
+          const { agentId, taskClass } = await reportDefect(client, caller, policyOf(config), {
             workflowId,
             by: options.as,
             text: what,
@@ -78,28 +82,35 @@ export function registerLedgerCommands(program: Command, cli: CliContext): void 
       'Slack user id of whoever declares it (admins, class approvers, agent owner)',
     )
     .option('--reason <text>', 'what happened', '')
+    .option(
+      '--key <file>',
+      "the operator's own answer key (default: LADDER_OPERATOR_KEY, or the local stack's key for --as)",
+    )
     .description('declare an incident: the agent goes back to the incident rung in that class at once')
-    .action(async (agent: string, taskClass: string, options: { as: string; reason: string }) => {
-      await withClient(async (client, config) =>
-        refusals(async () => {
-          const policy = policyOf(config);
-          await declareIncident(
-            createLedgerLink({ client, taskQueue: config.taskQueue, uiBaseUrl: config.temporalUiUrl }),
-            policy,
-            {
-              id: randomUUID(),
-              agentId: agent,
-              taskClass,
-              by: options.as,
-              text: options.reason,
-            },
-          );
-          io.out(
-            `Incident recorded: ${agent} goes back to rung ${policy.demotion.incidentRung} in ${taskClass}.`,
-          );
-        }),
-      );
-    });
+    .action(
+      async (agent: string, taskClass: string, options: { as: string; reason: string; key?: string }) => {
+        await withClient(async (client, config) =>
+          refusals(async () => {
+            const policy = policyOf(config);
+            await declareIncident(
+              client,
+              { taskQueue: config.taskQueue, signer: operatorSigner(config, options.as, options.key) },
+              policy,
+              {
+                id: randomUUID(),
+                agentId: agent,
+                taskClass,
+                by: options.as,
+                text: options.reason,
+              },
+            );
+            io.out(
+              `Incident recorded: ${agent} goes back to rung ${policy.demotion.incidentRung} in ${taskClass}.`,
+            );
+          }),
+        );
+      },
+    );
 
   program
     .command('drill')
@@ -139,23 +150,34 @@ export function registerLedgerCommands(program: Command, cli: CliContext): void 
     .argument('<proposalId>', 'as shown by `ladder status <agent>`, e.g. p1')
     .argument('<answer>', 'approve | decline')
     .requiredOption('--as <userId>', 'Slack user id of the approver (admins and class approvers)')
+    .option(
+      '--key <file>',
+      "the operator's own answer key (default: LADDER_OPERATOR_KEY, or the local stack's key for --as)",
+    )
     .description('approve or decline a promotion proposal (the same as the buttons in Slack)')
-    .action(async (agent: string, proposalId: string, answer: string, options: { as: string }) => {
-      if (answer !== 'approve' && answer !== 'decline')
-        throw new CliError(`unknown answer "${answer}": expected approve or decline`);
-      await withClient(async (client, config) => {
-        const result = await decideProposal(client, config.taskQueue, {
-          agentId: agent,
-          proposalId,
-          by: options.as,
-          approve: answer === 'approve',
+    .action(
+      async (agent: string, proposalId: string, answer: string, options: { as: string; key?: string }) => {
+        if (answer !== 'approve' && answer !== 'decline')
+          throw new CliError(`unknown answer "${answer}": expected approve or decline`);
+        await withClient(async (client, config) => {
+          const signer = operatorSigner(config, options.as, options.key);
+          const result = await decideProposal(
+            client,
+            { taskQueue: config.taskQueue, signer },
+            {
+              agentId: agent,
+              proposalId,
+              by: options.as,
+              approve: answer === 'approve',
+            },
+          );
+          if (!result.ok) throw new CliError(`Refused: ${result.reason}`);
+          io.out(
+            `Promotion ${proposalId} ${answer === 'approve' ? 'approved' : 'declined'} by ${options.as} at ${result.at}.`,
+          );
         });
-        if (!result.ok) throw new CliError(`Refused: ${result.reason}`);
-        io.out(
-          `Promotion ${proposalId} ${answer === 'approve' ? 'approved' : 'declined'} by ${options.as} at ${result.at}.`,
-        );
-      });
-    });
+      },
+    );
 }
 
 /** `ladder status [agent]` without a workflow id: every agent's (or one agent's) standing. */

@@ -17,6 +17,7 @@ import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
 import { connectClient } from '../worker/connection';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
+import { operatorSigner } from './operator-key';
 import { CliError } from './policy-commands';
 
 interface Io {
@@ -67,6 +68,9 @@ function formatStatus(status: TaskStatus): string {
     `  step ${Math.min(status.currentStep + 1, status.stepsTotal)} of ${status.stepsTotal}${status.waitingOn ? `; waiting on ${status.waitingOn}` : ''}`,
     ...(status.approvedBy ? [`  approved by ${status.approvedBy}`] : []),
     ...status.events.map((e) => `  - ${e}`),
+    ...(status.refusals ?? []).map(
+      (r) => `  refused: ${r.answer} claimed by ${r.by} at ${r.at}: ${r.reason}`,
+    ),
   ].join('\n');
 }
 
@@ -197,38 +201,53 @@ export function registerTaskCommands(program: Command, io: Io): void {
     )
     .requiredOption('--reason <text>', 'why (shown to everyone the freeze affects)')
     .option('--cap <rung>', 'the highest rung allowed while frozen', '0')
+    .option(
+      '--key <file>',
+      "the operator's own answer key (default: LADDER_OPERATOR_KEY, or the local stack's key for --as)",
+    )
     .description(
       'kill switch: cap every agent (or one) at a rung at once; unexecuted autonomous steps fall back to confirmation',
     )
-    .action(async (agent: string | undefined, options: { as: string; reason: string; cap: string }) => {
-      if (!/^[0-5]$/.test(options.cap))
-        throw new CliError(`--cap: expected a rung from 0 to 5, got "${options.cap}"`);
-      const cap = Number(options.cap);
-      await withClient(async (client, config) =>
-        asCliError(async () => {
-          await engageKillSwitch(
-            client,
-            { taskQueue: config.taskQueue, policy: policyOf(config) },
-            { agentId: agent, cap, by: options.as, reason: options.reason },
-          );
-          io.out(`Kill switch engaged: ${agent ? `agent ${agent}` : 'every agent'} capped at rung ${cap}.`);
-        }),
-      );
-    });
+    .action(
+      async (
+        agent: string | undefined,
+        options: { as: string; reason: string; cap: string; key?: string },
+      ) => {
+        if (!/^[0-5]$/.test(options.cap))
+          throw new CliError(`--cap: expected a rung from 0 to 5, got "${options.cap}"`);
+        const cap = Number(options.cap);
+        await withClient(async (client, config) =>
+          asCliError(async () => {
+            // No policy file is read: the kill switch checks the proof against the last good policy
+            // the worker holds, so it works while the live file is broken.
+            await engageKillSwitch(
+              client,
+              { taskQueue: config.taskQueue, signer: operatorSigner(config, options.as, options.key) },
+              { agentId: agent, cap, by: options.as, reason: options.reason },
+            );
+            io.out(`Kill switch engaged: ${agent ? `agent ${agent}` : 'every agent'} capped at rung ${cap}.`);
+          }),
+        );
+      },
+    );
 
   program
     .command('unfreeze')
     .argument('[agent]', 'one agent; omit to release the freeze on every agent')
     .requiredOption('--as <userId>', 'Slack user id of the admin releasing it')
     .option('--class <taskClass>', 'release a task class whose scope a rollback trigger reduced, instead')
+    .option(
+      '--key <file>',
+      "the operator's own answer key (default: LADDER_OPERATOR_KEY, or the local stack's key for --as)",
+    )
     .description('release the kill switch (or a task class scope reduction)')
-    .action(async (agent: string | undefined, options: { as: string; class?: string }) => {
+    .action(async (agent: string | undefined, options: { as: string; class?: string; key?: string }) => {
       await withClient(async (client, config) =>
         asCliError(async () => {
           if (options.class !== undefined) {
             await releaseClassCap(
               client,
-              { taskQueue: config.taskQueue, policy: policyOf(config) },
+              { taskQueue: config.taskQueue, signer: operatorSigner(config, options.as, options.key) },
               { taskClass: options.class, by: options.as },
             );
             io.out(`Scope reduction released for task class ${options.class}.`);
@@ -236,7 +255,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
           }
           await releaseKillSwitch(
             client,
-            { taskQueue: config.taskQueue, policy: policyOf(config) },
+            { taskQueue: config.taskQueue, signer: operatorSigner(config, options.as, options.key) },
             { agentId: agent, by: options.as },
           );
           io.out(`Kill switch released for ${agent ? `agent ${agent}` : 'every agent'}.`);
@@ -276,14 +295,18 @@ export function registerTaskCommands(program: Command, io: Io): void {
     )
     .option('--reason <text>', 'reason (reject, decline)')
     .option('--typed <name>', 'typed confirmation: the resource name, when the policy asks for it')
+    .option(
+      '--key <file>',
+      "the operator's own answer key (default: LADDER_OPERATOR_KEY, or the local stack's key for --as)",
+    )
     .description(
-      'answer a waiting task as an operator. Identity comes from --as: this is for people with direct Temporal access; Slack users answer with buttons.',
+      "answer a waiting task as an operator, signed with the operator's own key (--as must be the key's person); Slack users answer with buttons.",
     )
     .action(
       async (
         workflowId: string,
         answer: string,
-        options: { as: string; reason?: string; typed?: string },
+        options: { as: string; reason?: string; typed?: string; key?: string },
       ) => {
         const answers: Record<string, (stepsHash: () => Promise<string>) => Promise<TaskAnswer>> = {
           // The operator approves the steps the workflow is running, as shown by `ladder status`.
@@ -305,13 +328,15 @@ export function registerTaskCommands(program: Command, io: Io): void {
             `unknown answer "${answer}": expected approve, reject, done, dismiss, accept, decline or read`,
           );
         }
-        await withClient(async (client) => {
+        await withClient(async (client, config) => {
+          const signer = operatorSigner(config, options.as, options.key);
           const handle = client.workflow.getHandle(workflowId);
           const result = await answerTask(
             client,
             workflowId,
             options.as,
             await build(async () => (await handle.query(statusQuery)).stepsHash),
+            signer,
           );
           if (!result.ok) throw new CliError(`Refused: ${result.reason}`);
           io.out(`Accepted: ${answer} by ${result.receipt.by} at ${result.receipt.at}.`);

@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { AnswerSigner } from './answer-signer';
 import {
   approveUpdate,
   markReportReadUpdate,
@@ -21,9 +22,12 @@ export type TaskAnswer =
 export type AnswerResult = { ok: true; receipt: Receipt } | { ok: false; reason: string };
 
 /**
- * Sends one answer to a task (or digest) workflow as the matching update. `by` must be a verified
- * identity (the Slack payload's user id, or an operator's `--as`): the workflow's validators decide
- * whether that person may answer, and refuse stale or second answers, so nothing happens twice.
+ * Sends one answer to a task (or digest) workflow as the matching update, signed by `signer`: the
+ * frontend that verified `by` (the Slack app after Slack's signature) or `by`'s own operator key.
+ * The workflow verifies the signature against the policy's keys, then decides whether that person
+ * may answer, and refuses stale or second answers, so nothing happens twice. Without a signer the
+ * answer carries only a claimed identity, which workflows refuse unless the policy's demo switch
+ * `answers.allowClaimedIdentities` is on.
  *
  * Refusals come back as `{ ok: false, reason }` with the validator's words; other failures throw.
  */
@@ -32,49 +36,73 @@ export async function answerTask(
   workflowId: string,
   by: string,
   answer: TaskAnswer,
+  signer?: AnswerSigner,
 ): Promise<AnswerResult> {
   const handle = client.workflow.getHandle(workflowId);
+  const signed = <T extends object>(name: string, args: T): T =>
+    signer ? signer.sign(workflowId, name, args) : args;
   try {
     const receipt = await (async (): Promise<Receipt> => {
       switch (answer.kind) {
         case 'approve':
           return handle.executeUpdate(approveUpdate, {
             args: [
-              { approver: by, stepsHash: answer.stepsHash, typedConfirmation: answer.typedConfirmation },
+              signed(approveUpdate.name, {
+                approver: by,
+                stepsHash: answer.stepsHash,
+                typedConfirmation: answer.typedConfirmation,
+              }),
             ],
           });
         case 'reject':
-          return handle.executeUpdate(rejectUpdate, { args: [{ approver: by, reason: answer.reason }] });
+          return handle.executeUpdate(rejectUpdate, {
+            args: [signed(rejectUpdate.name, { approver: by, reason: answer.reason })],
+          });
         case 'done':
         case 'dismiss':
           return handle.executeUpdate(resolveSuggestionUpdate, {
-            args: [{ by, resolution: answer.kind === 'done' ? 'done' : 'dismissed' }],
+            args: [
+              signed(resolveSuggestionUpdate.name, {
+                by,
+                resolution: answer.kind === 'done' ? ('done' as const) : ('dismissed' as const),
+              }),
+            ],
           });
         case 'accept':
         case 'decline':
           return handle.executeUpdate(reviewDraftUpdate, {
             args: [
-              {
+              signed(reviewDraftUpdate.name, {
                 by,
                 accept: answer.kind === 'accept',
                 reason: 'reason' in answer ? answer.reason : undefined,
-              },
+              }),
             ],
           });
         case 'read':
-          return handle.executeUpdate(markReportReadUpdate, { args: [{ by }] });
+          return handle.executeUpdate(markReportReadUpdate, {
+            args: [signed(markReportReadUpdate.name, { by })],
+          });
       }
     })();
     return { ok: true, receipt };
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
-    }
-    if (err instanceof WorkflowNotFoundError) return { ok: false, reason: `no task ${workflowId}` };
-    // An update sent to a closed workflow is refused by the server, not by a validator.
-    if (/workflow execution already completed/i.test((err as Error).message)) {
-      return { ok: false, reason: 'task already finished' };
-    }
-    throw err;
+    return refusalOf(err, workflowId);
   }
+}
+
+/**
+ * Turns an update's refusal into `{ ok: false, reason }` with the validator's words; rethrows
+ * anything that is not a refusal.
+ */
+export function refusalOf(err: unknown, workflowId: string): { ok: false; reason: string } {
+  if (err instanceof WorkflowUpdateFailedError) {
+    return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
+  }
+  if (err instanceof WorkflowNotFoundError) return { ok: false, reason: `no task ${workflowId}` };
+  // An update sent to a closed workflow is refused by the server, not by a validator.
+  if (/workflow execution already completed/i.test((err as Error).message)) {
+    return { ok: false, reason: 'task already finished' };
+  }
+  throw err;
 }

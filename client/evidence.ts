@@ -1,15 +1,54 @@
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { DrillResult } from '../activities/drill-activities';
-import type { LedgerLink } from '../activities/ledger-link';
 import type { LoadedPolicy } from '../policy/loader';
 import {
   auditVerdictUpdate,
   decideProposalUpdate,
   drillWorkflowId,
   ledgerWorkflowId,
+  reportEvidenceUpdate,
   statusQuery,
+  type HumanEvidenceArgs,
 } from '../workflows/messages';
 import { rollbackDrill } from '../workflows/rollback-drill';
+import { trustLedger } from '../workflows/trust-ledger';
+import type { AnswerSigner } from './answer-signer';
+
+/** Where the ledgers live and who vouches for the person giving evidence. */
+export interface EvidenceCaller {
+  taskQueue: string;
+  /** The operator's own key (CLI) or the frontend that verified the person (Slack app). */
+  signer: AnswerSigner;
+}
+
+/**
+ * Sends a person's evidence to the agent's ledger as a signed update, starting the ledger if it
+ * has none yet; the ledger checks the proof and the person's standing.
+ */
+async function sendEvidence(
+  client: Client,
+  caller: EvidenceCaller,
+  agentId: string,
+  evidence: HumanEvidenceArgs,
+): Promise<void> {
+  const workflowId = ledgerWorkflowId(caller.taskQueue, agentId);
+  try {
+    await client.workflow.executeUpdateWithStart(reportEvidenceUpdate, {
+      args: [caller.signer.sign(workflowId, reportEvidenceUpdate.name, evidence)],
+      startWorkflowOperation: new WithStartWorkflowOperation(trustLedger, {
+        workflowId,
+        taskQueue: caller.taskQueue,
+        args: [{ agentId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        staticSummary: `trust ledger of ${agentId}`,
+      }),
+    });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new EvidenceError((err.cause as Error | undefined)?.message ?? err.message);
+    throw err;
+  }
+}
 
 /** Raised when evidence is refused: unknown task or agent, or a person without the standing to give it. */
 export class EvidenceError extends Error {}
@@ -31,7 +70,7 @@ function mayReport(policy: LoadedPolicy, by: string, agentId: string, taskClass:
  */
 export async function reportDefect(
   client: Client,
-  ledger: LedgerLink,
+  caller: EvidenceCaller,
   policy: LoadedPolicy,
   report: { workflowId: string; by: string; text: string },
 ): Promise<{ agentId: string; taskClass: string }> {
@@ -53,9 +92,13 @@ export async function reportDefect(
       `${report.by} may not report defects for ${agentId} in ${taskClass} (admins, the class's approvers and the agent's owner may)`,
     );
   }
-  await ledger.send(agentId, {
+  await sendEvidence(client, caller, agentId, {
     id: `defect/${report.workflowId}`,
-    event: { kind: 'defect', workflowId: report.workflowId, taskClass, by: report.by, text: report.text },
+    kind: 'defect',
+    workflowId: report.workflowId,
+    taskClass,
+    by: report.by,
+    text: report.text,
   });
   return { agentId, taskClass };
 }
@@ -67,7 +110,8 @@ export async function reportDefect(
  * @throws {EvidenceError} for an unknown agent or class, or a person without standing.
  */
 export async function declareIncident(
-  ledger: LedgerLink,
+  client: Client,
+  caller: EvidenceCaller,
   policy: LoadedPolicy,
   incident: { id: string; agentId: string; taskClass: string; by: string; text: string },
 ): Promise<void> {
@@ -83,14 +127,12 @@ export async function declareIncident(
     throw new EvidenceError(
       `${incident.by} may not declare incidents for ${incident.agentId} in ${incident.taskClass} (admins, the class's approvers and the agent's owner may)`,
     );
-  await ledger.send(incident.agentId, {
+  await sendEvidence(client, caller, incident.agentId, {
     id: `incident/${incident.id}`,
-    event: {
-      kind: 'incident',
-      taskClass: incident.taskClass,
-      by: incident.by,
-      text: incident.text || 'incident declared',
-    },
+    kind: 'incident',
+    taskClass: incident.taskClass,
+    by: incident.by,
+    text: incident.text || 'incident declared',
   });
 }
 
@@ -101,15 +143,20 @@ export async function declareIncident(
  */
 export async function decideProposal(
   client: Client,
-  taskQueue: string,
+  caller: EvidenceCaller,
   decision: { agentId: string; proposalId: string; by: string; approve: boolean },
 ): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
+  const workflowId = ledgerWorkflowId(caller.taskQueue, decision.agentId);
   try {
-    const receipt = await client.workflow
-      .getHandle(ledgerWorkflowId(taskQueue, decision.agentId))
-      .executeUpdate(decideProposalUpdate, {
-        args: [{ proposalId: decision.proposalId, by: decision.by, approve: decision.approve }],
-      });
+    const receipt = await client.workflow.getHandle(workflowId).executeUpdate(decideProposalUpdate, {
+      args: [
+        caller.signer.sign(workflowId, decideProposalUpdate.name, {
+          proposalId: decision.proposalId,
+          by: decision.by,
+          approve: decision.approve,
+        }),
+      ],
+    });
     return { ok: true, at: receipt.at };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError)
@@ -124,15 +171,21 @@ export async function decideProposal(
  */
 export async function giveAuditVerdict(
   client: Client,
-  taskQueue: string,
+  caller: EvidenceCaller,
   verdict: { agentId: string; auditId: string; by: string; agree: boolean; reason?: string },
 ): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
+  const workflowId = ledgerWorkflowId(caller.taskQueue, verdict.agentId);
   try {
-    const receipt = await client.workflow
-      .getHandle(ledgerWorkflowId(taskQueue, verdict.agentId))
-      .executeUpdate(auditVerdictUpdate, {
-        args: [{ auditId: verdict.auditId, by: verdict.by, agree: verdict.agree, reason: verdict.reason }],
-      });
+    const receipt = await client.workflow.getHandle(workflowId).executeUpdate(auditVerdictUpdate, {
+      args: [
+        caller.signer.sign(workflowId, auditVerdictUpdate.name, {
+          auditId: verdict.auditId,
+          by: verdict.by,
+          agree: verdict.agree,
+          reason: verdict.reason,
+        }),
+      ],
+    });
     return { ok: true, at: receipt.at };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError)

@@ -1,71 +1,88 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { LoadedPolicy } from '../policy/loader';
+import {
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { killSwitch } from '../workflows/kill-switch';
 import {
-  freezeSignal,
+  freezeUpdate,
   killSwitchQuery,
-  uncapClassSignal,
   killSwitchWorkflowId,
-  unfreezeSignal,
+  uncapClassUpdate,
+  unfreezeUpdate,
   type KillSwitchState,
+  type Receipt,
 } from '../workflows/messages';
+import type { AnswerSigner } from './answer-signer';
 
-/** Raised when the caller may not flip the kill switch or names something the policy does not know. */
+/** Raised when the kill switch refuses an answer (not an admin, no valid proof, unknown agent, bad cap). */
 export class KillSwitchError extends Error {}
 
-function checkAuthority(policy: LoadedPolicy, by: string, agentId: string | undefined): void {
-  if (!policy.admins.includes(by)) {
-    throw new KillSwitchError(
-      `${by} is not an admin in policy ${policy.versionId} (admins: ${policy.admins.join(', ')})`,
-    );
-  }
-  if (agentId !== undefined && !policy.agents[agentId]) {
-    throw new KillSwitchError(
-      `unknown agent "${agentId}" (declared: ${Object.keys(policy.agents).join(', ')})`,
-    );
+/** Where the kill switch lives and who vouches for the person flipping it. */
+export interface KillSwitchCaller {
+  taskQueue: string;
+  /** The operator's own key (CLI) or the frontend that verified the person (Slack app). */
+  signer: AnswerSigner;
+}
+
+/**
+ * Sends one signed answer to the deployment's kill switch, starting the switch if it has never run.
+ * The workflow checks the proof and the admins of the last good policy the worker holds, so this
+ * needs no policy file and works while the live file is invalid.
+ */
+async function answerKillSwitch<A extends object>(
+  client: Client,
+  caller: KillSwitchCaller,
+  update: typeof freezeUpdate | typeof unfreezeUpdate | typeof uncapClassUpdate,
+  args: A,
+): Promise<Receipt> {
+  const workflowId = killSwitchWorkflowId(caller.taskQueue);
+  const signed = caller.signer.sign(workflowId, update.name, args);
+  try {
+    return await client.workflow.executeUpdateWithStart(update as typeof freezeUpdate, {
+      args: [signed as never],
+      startWorkflowOperation: new WithStartWorkflowOperation(killSwitch, {
+        workflowId,
+        taskQueue: caller.taskQueue,
+        args: [],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      throw new KillSwitchError((err.cause as Error | undefined)?.message ?? err.message);
+    }
+    throw err;
   }
 }
 
 /**
  * Engages the run-time kill switch: every agent (no `agentId`) or one agent is capped at `cap` at
  * once. Tasks decide with it, and autonomous tasks that have not executed a step yet fall back to
- * confirmation before that step. Only the policy's admins may do it.
+ * confirmation before that step. Only the policy's admins may do it, with proof of who they are.
  *
- * @throws {KillSwitchError} for a non-admin, an unknown agent or a cap outside 0-5.
+ * @throws {KillSwitchError} for a non-admin, a missing or wrong proof, an unknown agent or a cap outside 0-5.
  */
 export async function engageKillSwitch(
   client: Client,
-  options: { taskQueue: string; policy: LoadedPolicy },
+  caller: KillSwitchCaller,
   freeze: { agentId?: string; cap: number; by: string; reason: string },
-): Promise<void> {
-  checkAuthority(options.policy, freeze.by, freeze.agentId);
+): Promise<Receipt> {
   if (!Number.isInteger(freeze.cap) || freeze.cap < 0 || freeze.cap > 5) {
     throw new KillSwitchError(`cap must be a whole number from 0 to 5, got ${freeze.cap}`);
   }
   if (!freeze.reason.trim()) throw new KillSwitchError('a kill switch needs a reason');
-  await client.workflow.signalWithStart(killSwitch, {
-    workflowId: killSwitchWorkflowId(options.taskQueue),
-    taskQueue: options.taskQueue,
-    args: [],
-    signal: freezeSignal,
-    signalArgs: [freeze],
-  });
+  return answerKillSwitch(client, caller, freezeUpdate, freeze);
 }
 
-/** Releases the freeze on every agent (no `agentId`) or on one agent. Admins only. */
+/** Releases the freeze on every agent (no `agentId`) or on one agent. Admins only, with proof. */
 export async function releaseKillSwitch(
   client: Client,
-  options: { taskQueue: string; policy: LoadedPolicy },
+  caller: KillSwitchCaller,
   release: { agentId?: string; by: string },
-): Promise<void> {
-  checkAuthority(options.policy, release.by, release.agentId);
-  await client.workflow.signalWithStart(killSwitch, {
-    workflowId: killSwitchWorkflowId(options.taskQueue),
-    taskQueue: options.taskQueue,
-    args: [],
-    signal: unfreezeSignal,
-    signalArgs: [release],
-  });
+): Promise<Receipt> {
+  return answerKillSwitch(client, caller, unfreezeUpdate, release);
 }
 
 /** The kill switch as it stands (nothing engaged when it was never used). */
@@ -78,23 +95,11 @@ export async function readKillSwitch(client: Client, taskQueue: string): Promise
   }
 }
 
-/** Releases a task class whose scope a rollback trigger reduced for every agent. Admins only. */
+/** Releases a task class whose scope a rollback trigger reduced for every agent. Admins only, with proof. */
 export async function releaseClassCap(
   client: Client,
-  options: { taskQueue: string; policy: LoadedPolicy },
+  caller: KillSwitchCaller,
   release: { taskClass: string; by: string },
-): Promise<void> {
-  checkAuthority(options.policy, release.by, undefined);
-  if (!options.policy.taskClasses[release.taskClass]) {
-    throw new KillSwitchError(
-      `unknown task class "${release.taskClass}" (declared: ${Object.keys(options.policy.taskClasses).join(', ')})`,
-    );
-  }
-  await client.workflow.signalWithStart(killSwitch, {
-    workflowId: killSwitchWorkflowId(options.taskQueue),
-    taskQueue: options.taskQueue,
-    args: [],
-    signal: uncapClassSignal,
-    signalArgs: [release],
-  });
+): Promise<Receipt> {
+  return answerKillSwitch(client, caller, uncapClassUpdate, release);
 }

@@ -67,6 +67,9 @@ const envSchema = z
     LADDER_WORKSPACE_ROOT: nonEmpty.default('.temporal/workspace'),
     LADDER_SANDBOX_DIR: nonEmpty.default('.temporal/sandbox'),
     LADDER_STATE_DIR: nonEmpty.default('.temporal/state'),
+    LADDER_KEYS_DIR: nonEmpty.default('.temporal/keys'),
+    LADDER_FRONTEND_KEY: nonEmpty.optional(),
+    LADDER_OPERATOR_KEY: nonEmpty.optional(),
     SLACK_BOT_TOKEN: z
       .string()
       .startsWith('xoxb-', { message: 'expected a bot token starting with xoxb-' })
@@ -180,6 +183,11 @@ export interface Config {
   actions: { workspaceRoot: string; sandboxDir: string; stateDir: string };
   /** Port of the demo service the run command starts for the example tasks (127.0.0.1 only). */
   demoServicePort: number;
+  /**
+   * Answer keys: the frontend's private key (Slack app, signs what Slack proved), an operator's own
+   * key (CLI; default `<keysDir>/operators/<person>.key.json`), and the local stack's keys folder.
+   */
+  keys: { dir: string; frontendKey: string; operatorKey?: string };
 }
 
 /**
@@ -281,6 +289,11 @@ function toConfig(e: Env): Config {
       stateDir: e.LADDER_STATE_DIR,
     },
     demoServicePort: e.LADDER_DEMO_SERVICE_PORT,
+    keys: {
+      dir: e.LADDER_KEYS_DIR,
+      frontendKey: e.LADDER_FRONTEND_KEY ?? `${e.LADDER_KEYS_DIR}/frontend.key.json`,
+      operatorKey: e.LADDER_OPERATOR_KEY,
+    },
   };
 }
 

@@ -2,8 +2,11 @@
 // (they receive a loaded policy or a decision instead).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import type { AnswerKey, AnswerTrust } from './answer-proof';
+import { answerKeysFileSchema } from './answers-schema';
 import { crossCheck, formatPath, type PolicyProblem } from './checks';
 import { policySchema, type PolicyDocument } from './schema';
 
@@ -16,6 +19,8 @@ export interface LoadedPolicy extends PolicyDocument {
   source: string;
   /** Approver user ids per task class, with groups expanded. */
   approversByClass: Record<string, string[]>;
+  /** The keys answers are verified with: `answers.keys` plus the keys file's, minus nothing (revoked are listed). */
+  answerTrust: AnswerTrust;
 }
 
 export type PolicyLoadResult =
@@ -46,8 +51,14 @@ export function formatProblem(p: PolicyProblem): string {
  *
  * @param text - the file's content.
  * @param source - a path or label used in messages and recorded on the policy.
+ * @param options.readKeysFile - false to skip `answers.keysFile` (to learn who needs a key before
+ *   the local keys exist); such a policy verifies no answer signed by a key from that file.
  */
-export function parsePolicy(text: string, source = '<policy>'): PolicyLoadResult {
+export function parsePolicy(
+  text: string,
+  source = '<policy>',
+  options: { readKeysFile?: boolean } = {},
+): PolicyLoadResult {
   const lineCounter = new LineCounter();
   // merge: YAML 1.1 `<<` keys let one threshold block extend another (see examples/policy.yaml).
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
@@ -84,9 +95,23 @@ export function parsePolicy(text: string, source = '<policy>'): PolicyLoadResult
     message: p.message,
     line: lineOf(p.path),
   });
-  const errors = dedupe([...schemaErrors, ...checked.errors].map(locate));
+  const fileKeys =
+    parsed.success && options.readKeysFile !== false
+      ? readAnswerKeys(parsed.data.answers.keysFile, source)
+      : { keys: [] };
+  const keyErrors = 'error' in fileKeys ? [{ path: ['answers', 'keysFile'], message: fileKeys.error }] : [];
+  const errors = dedupe([...schemaErrors, ...checked.errors, ...keyErrors].map(locate));
   const warnings = checked.warnings.map(locate);
-  if (!parsed.success || errors.length > 0) return { ok: false, errors, warnings };
+  if (parsed.success && parsed.data.answers.allowClaimedIdentities) {
+    warnings.push(
+      locate({
+        path: ['answers', 'allowClaimedIdentities'],
+        message:
+          'INSECURE: answers without proof are accepted with a claimed identity; anyone with Temporal access can approve as anyone',
+      }),
+    );
+  }
+  if (!parsed.success || errors.length > 0 || 'error' in fileKeys) return { ok: false, errors, warnings };
 
   const contentHash = createHash('sha256').update(text).digest('hex');
   const policy: LoadedPolicy = {
@@ -94,6 +119,12 @@ export function parsePolicy(text: string, source = '<policy>'): PolicyLoadResult
     versionId: `${parsed.data.version}+${contentHash.slice(0, 12)}`,
     contentHash,
     source,
+    answerTrust: {
+      keys: [...parsed.data.answers.keys, ...fileKeys.keys],
+      revoked: [...parsed.data.answers.revoked],
+      ttlMs: parsed.data.answers.ttl,
+      allowClaimedIdentities: parsed.data.answers.allowClaimedIdentities,
+    },
     approversByClass: Object.fromEntries(
       Object.entries(parsed.data.taskClasses).map(([name, tc]) => [
         name,
@@ -107,6 +138,36 @@ export function parsePolicy(text: string, source = '<policy>'): PolicyLoadResult
     ),
   };
   return { ok: true, policy, warnings };
+}
+
+/**
+ * Reads the public keys file a policy names, relative to the policy file's folder (or the working
+ * folder for a policy given as text). Never throws: a problem comes back as `error`.
+ */
+function readAnswerKeys(
+  keysFile: string | undefined,
+  source: string,
+): { keys: AnswerKey[] } | { error: string } {
+  if (keysFile === undefined) return { keys: [] };
+  const base = source.startsWith('<') ? process.cwd() : dirname(resolve(source));
+  const path = resolve(base, keysFile);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return {
+      error: code
+        ? `cannot read keys file ${path} (${code}); scripts/start.sh and scripts/test.sh make the local one`
+        : `keys file ${path} is not valid JSON`,
+    };
+  }
+  const parsed = answerKeysFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { error: `keys file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+  }
+  return { keys: parsed.data.keys as AnswerKey[] };
 }
 
 /**

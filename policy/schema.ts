@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { agentApiSchema } from './agent-api-schema';
+import { answersSchema } from './answers-schema';
+import { credentialsSchema } from './credentials-schema';
 import { DURATION_PATTERN, parseDuration } from './duration';
+import { policyGuardSchema } from './policy-guard-schema';
 
 // Every object is strict: an unknown key is an error, so a typo never silently disables a bound.
 
@@ -103,6 +107,15 @@ export const reportSchema = z.strictObject({
   period: durationSchema.optional().meta({ description: 'digest period; required when mode is digest' }),
   readSla: durationSchema,
   channel: slackChannel,
+  readers: z
+    .array(
+      z.union([z.enum(['owner', 'requester', 'approvers', 'escalation']), slackUserId], {
+        message: 'expected owner, requester, approvers, escalation, or a Slack user id',
+      }),
+    )
+    .min(1, { message: 'expected at least one reader' })
+    .default(['owner', 'requester', 'approvers', 'escalation'])
+    .meta({ description: 'who may mark a report read; default: owner, requester, approvers, escalation' }),
 });
 
 export const taskClassSchema = z.strictObject({
@@ -156,6 +169,7 @@ export const policySchema = z.strictObject({
     .union([z.string().min(1), z.number()], { message: 'expected a version string' })
     .transform(String),
   admins: z.array(slackUserId).min(1, { message: 'expected at least one admin' }),
+  answers: answersSchema.meta({ description: 'the keys that prove who gave a human answer' }),
   groups: z
     .record(name, z.array(slackUserId).min(1, { message: 'expected at least one member' }))
     .default({}),
@@ -184,6 +198,9 @@ export const policySchema = z.strictObject({
       agents: z.array(name).optional().meta({ description: 'omit to cap every agent' }),
     })
     .default({ engaged: false, cap: 0 }),
+  agentApi: agentApiSchema.default({ requestsPerMinute: 60 }),
+  policyGuard: policyGuardSchema.optional(),
+  credentials: credentialsSchema.default([]),
   canary: z
     .strictObject({
       policy: z

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
 import { loadCanaryPolicy } from '../policy/canary';
+import { ensureLocalKeysForPolicies } from './local-keys';
 import { loadPolicyFile, PolicyError, formatProblem } from '../policy/loader';
 import { connectClient } from '../worker/connection';
 import { selfCheck } from '../workflows/self-check';
@@ -35,6 +36,10 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // The local stack proves answers with keys it makes itself: one for the Slack app (it signs what
+  // Slack's signature proved) and one per person the policy names (their CLI key). Kept across runs.
+  ensureLocalKeysForPolicies(config.keys.dir, [config.policyPath]);
+
   // Check the policy before starting anything: a bad policy stops start-up with every error listed.
   try {
     const { policy, warnings } = loadPolicyFile(config.policyPath);
@@ -47,6 +52,12 @@ async function main(): Promise<void> {
       `Policy: ${config.policyPath}, version ${policy.versionId} (${Object.keys(policy.taskClasses).length} task classes, ${Object.keys(policy.agents).length} agents)`,
     );
     for (const w of warnings) say(`  warning: ${formatProblem(w)}`);
+    if (policy.answerTrust.allowClaimedIdentities) {
+      say('');
+      say('  !!! INSECURE DEMO MODE: answers.allowClaimedIdentities is on. Unsigned answers are accepted');
+      say('  !!! with whatever identity they claim: anyone with Temporal access can approve as anyone.');
+      say('');
+    }
   } catch (err) {
     if (err instanceof PolicyError) {
       process.stderr.write(`Policy error: ${err.message}\n`);
@@ -113,6 +124,10 @@ async function main(): Promise<void> {
       children.push({ name: 'Slack emulator', stop: () => started.close() });
     }
 
+    // The deploy API's credential: the policy names it (credentials: demo-deploy-token), the worker
+    // injects it into requests to the demo service, the demo service demands it, and no agent or
+    // task ever sees it.
+    process.env.LADDER_SECRET_DEMO_DEPLOY ??= randomBytes(24).toString('hex');
     const worker = await startWorkerProcess();
     children.push({ name: 'worker', stop: () => stopChild(worker) });
     worker.once('exit', (code) => {
@@ -137,6 +152,16 @@ async function main(): Promise<void> {
         timeoutMs: 3000,
       });
     }
+
+    // Agents reach Ladder only here: the HTTP API and its MCP endpoint, with their own token.
+    const agentApi = await startChild('api', 'agent API');
+    children.push({ name: 'agent API', stop: () => stopChild(agentApi.child) });
+    agentApi.child.once('exit', (code) => {
+      if (!stopping) {
+        process.stderr.write(`The agent API exited unexpectedly (code ${code}).\n`);
+        void stopAll(1);
+      }
+    });
 
     // The demo service the example tasks change (its config lives in the workspace the worker seeded).
     const demoConfig = resolve(ROOT, config.actions.workspaceRoot, 'demo-service', 'config.json');
@@ -170,18 +195,25 @@ async function main(): Promise<void> {
         `  Slack:        ${config.slack.kind === 'socket' ? 'Socket Mode' : `HTTP, request URL ${slackApp.url}`}`,
       );
     }
+    say(
+      `  Agent API:    ${agentApi.url}/v1 (OpenAPI ${agentApi.url}/v1/openapi.json), MCP ${agentApi.url}/mcp`,
+    );
+    say(`  Answer keys:  ${config.keys.dir} (local demo keys; every human answer is signed and verified)`);
     say(`  Demo service: ${demo.url} (config ${demoConfig}); the example tasks change it`);
     say(`  Self-check:   workflow ${workflowId} completed → ${workflowUiUrl(config, workflowId)}`);
     say();
     say('Try:');
     if (emulator) {
       say(`  open ${emulator.pageUrl}, choose who you are (e.g. U0SRE0002), and type /ladder delegate`);
-      say('    then act as an approver (e.g. U0ADMIN01) and click Approve on the message in its channel');
+      say('    then act as another approver (e.g. U0REL0001) and click Approve on the message in #deploys');
     }
     say(`  temporal workflow list --address ${config.temporal.address} --namespace ${config.namespace}`);
     say(`  open ${config.temporalUiUrl} and look at the self-check workflow`);
     say(`  npm run --silent ladder -- policy explain ${config.policyPath} examples/tasks/rung2-confirm.json`);
     say('  npm run --silent ladder -- submit examples/tasks/rung4-rollback.json --wait');
+    say(
+      '  npm run --silent ladder -- agent token create ops-agent --as U0ADMIN01   # a token for an agent (MCP/HTTP)',
+    );
     say('  npm run --silent ladder -- submit examples/tasks/rung2-confirm.json, then approve it:');
     say('    npm run --silent ladder -- respond <workflowId> approve --as U0DBA0002 --typed orders-db');
     say();
@@ -197,7 +229,7 @@ async function main(): Promise<void> {
  * ready; the ready message may carry the URL it listens on.
  */
 async function startChild(
-  dir: 'worker' | 'slack',
+  dir: 'worker' | 'slack' | 'api',
   name: string,
 ): Promise<{ child: ChildProcess; url?: string }> {
   const child = fork(resolve(__dirname, '..', dir, 'main.js'), [], {

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { CanaryLink } from '../activities/canary-link';
 import type { LedgerLink } from '../activities/ledger-link';
+import type { AnswerSigner } from '../client/answer-signer';
 import type { Logger } from '../config/logger';
 import type { LoadedPolicy } from '../policy/loader';
 import type { ActionParamsValidator } from '../policy/validate-task';
@@ -19,6 +20,11 @@ export interface SlackDeps {
   ledger: LedgerLink;
   /** The policy canary, when the policy declares one. */
   canary?: CanaryLink;
+  /**
+   * This frontend's answer key: every answer a person gives in Slack is signed with it after
+   * Slack's request signature has proven who clicked, and workflows verify it.
+   */
+  signer: AnswerSigner;
   /** Task ids for `/ladder delegate`; injected by tests. */
   newTaskId: () => string;
 }

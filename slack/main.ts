@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createActionRegistry } from '../activities/actions/registry';
 import { createCanaryLink } from '../activities/canary-link';
 import { createLedgerLink } from '../activities/ledger-link';
+import { loadAnswerSigner } from '../client/answer-signer';
 import { loadCanaryPolicy } from '../policy/canary';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
     transport = { kind: 'http', signingSecret: slack.signingSecret, port: slack.port };
   }
   const policyStore = new PolicyStore(config.policyPath, {
+    // The same signature guard and last-good memory as the worker's store.
+    stateDir: config.actions.stateDir,
+    onWarning: (message) => log.warn(message),
     onChange: (policy) => {
       log.info({ policy: policy.versionId }, 'policy reloaded');
       nextPolicy = loadNext(policy);
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
         current: () => policyStore.current(),
         next: () => nextPolicy,
       }),
+      signer: loadAnswerSigner(config.keys.frontendKey),
       newTaskId: () => `slack-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
     },
     transport,

@@ -1,4 +1,8 @@
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 
 /**
  * Named timeout and retry profiles, so every activity call states which kind of work it is
@@ -42,3 +46,12 @@ export const ActivityProfiles = {
     },
   },
 } as const satisfies Record<string, ActivityOptions>;
+
+/** Local activities: a few milliseconds in the worker, no task-queue round trip. */
+export const LocalActivityProfiles = {
+  /** Reads the worker's in-memory policy; retried briefly, never long. */
+  lookup: {
+    startToCloseTimeout: '5 seconds',
+    retry: { initialInterval: '100 milliseconds', maximumInterval: '1 second', maximumAttempts: 5 },
+  },
+} as const satisfies Record<string, LocalActivityOptions>;

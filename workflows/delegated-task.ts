@@ -1,4 +1,6 @@
+import type { Proven } from '../policy/answer-proof';
 import {
+  ApplicationFailure,
   CancellationScope,
   isCancellation,
   patched,
@@ -7,6 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { checkAnswerProof } from './answer-check';
 import { workflowNowIso } from './clock';
 import {
   approveUpdate,
@@ -16,9 +19,15 @@ import {
   resolveSuggestionUpdate,
   reviewDraftUpdate,
   statusQuery,
+  MAX_REFUSALS_KEPT,
   type DelegatedTaskInput,
+  type ApproveArgs,
   type QuotaReply,
   type Receipt,
+  type RejectArgs,
+  type ReportReadArgs,
+  type ResolveSuggestionArgs,
+  type ReviewDraftArgs,
   type TaskOutcome,
   type TaskResult,
 } from './messages';
@@ -33,6 +42,7 @@ import {
   baseNotification,
   closeMainMessage,
   finish,
+  lookingUp,
   note,
   notifying,
   post,
@@ -57,6 +67,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     bundle: null,
     human: {},
     waiting: null,
+    answering: null,
     messageRef: null,
     uiLink: uiLinkFor(input.uiBaseUrl),
     status: {
@@ -222,6 +233,8 @@ async function runAtRung(
             escalation: [...ctx.bundle!.decision.escalation],
             readSlaMs: report.readSlaMs,
             uiBaseUrl: ctx.input.uiBaseUrl,
+            answerTrust: ctx.bundle!.answerTrust,
+            readers: ctx.bundle!.reportReaders,
           },
           item: {
             workflowId: ctx.workflowId,
@@ -304,6 +317,8 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
     // the second is refused here rather than silently overwriting who decided.
     const earlier = answeredAlready(what);
     if (earlier) throw new Error(`already answered by ${earlier.by} at ${earlier.at}`);
+    if (ctx.answering?.what === what)
+      throw new Error(`already answered by ${ctx.answering.by} (being recorded)`);
     if (ctx.waiting !== what) {
       throw new Error(
         `task is not waiting for ${what === 'approval' ? 'an approval' : `a ${what} answer`} (phase: ${ctx.status.phase})`,
@@ -324,6 +339,35 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
     }
   };
   const approvers = (): readonly string[] => ctx.bundle?.decision.approvers ?? [];
+  /**
+   * The proof comes first: until the signature checks out, the claimed person is nobody, and the
+   * authority checks below would only tell an impostor whose name to use.
+   */
+  const expectProof = (answer: string, args: Proven, person: string): void => {
+    checkAnswerProof(ctx.bundle?.answerTrust, ctx.workflowId, answer, args, person);
+  };
+  /**
+   * Wraps a validator so every refusal is kept in the status (who claimed what, and why). Kept in
+   * memory: a refused update never reaches history, so after a worker restart the list starts anew;
+   * frontends log every refusal too.
+   */
+  const recordingRefusals =
+    <A extends { by?: string; approver?: string }>(answer: string, check: (args: A) => void) =>
+    (args: A): void => {
+      try {
+        check(args);
+      } catch (err) {
+        const refusals = (ctx.status.refusals ??= []);
+        refusals.push({
+          at: workflowNowIso(),
+          answer,
+          by: String(args.by ?? args.approver ?? '?').slice(0, 40),
+          reason: (err as Error).message.slice(0, 300),
+        });
+        if (refusals.length > MAX_REFUSALS_KEPT) refusals.splice(0, refusals.length - MAX_REFUSALS_KEPT);
+        throw err;
+      }
+    };
   const expectApprover = (user: string): void => {
     if (!approvers().includes(user)) {
       throw new Error(
@@ -335,15 +379,44 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
     }
   };
 
+  /**
+   * Validators check the keys in force when the task was decided; before an accepted answer takes
+   * effect, the worker's policy now must still list its key (a key revoked since is refused). Until
+   * that answer is settled, a second one is refused, so only one can take effect.
+   */
+  const confirmKeyInForce = async (
+    what: Exclude<Waiting, null>,
+    args: Proven & { by?: string; approver?: string },
+  ): Promise<void> => {
+    if (!args.proof) return; // a claimed identity under the demo switch: no key to check
+    ctx.answering = { what, by: args.by ?? args.approver ?? '?' };
+    try {
+      const check = await lookingUp.answerKeyInForce({ keyId: args.proof.keyId });
+      if (!check.inForce)
+        throw ApplicationFailure.nonRetryable(check.reason ?? 'answer key not in force', 'AnswerRefused');
+    } finally {
+      ctx.answering = null;
+    }
+    // The task may have moved on while the key was checked (expired, cancelled).
+    if (ctx.waiting !== what || ctx.status.phase === 'done') {
+      throw ApplicationFailure.nonRetryable(
+        `task is no longer waiting for this answer (phase: ${ctx.status.phase})`,
+        'AnswerRefused',
+      );
+    }
+  };
+
   setHandler(
     approveUpdate,
-    (args) => {
+    async (args) => {
+      await confirmKeyInForce('approval', args);
       ctx.human.approval = { by: args.approver, at: workflowNowIso() };
       return receipt(args.approver, ctx.human.approval.at);
     },
     {
-      validator: (args) => {
+      validator: recordingRefusals(approveUpdate.name, (args: ApproveArgs) => {
         expectWaiting('approval');
+        expectProof(approveUpdate.name, args, args.approver);
         expectApprover(args.approver);
         if (args.stepsHash !== ctx.input.stepsHash) {
           throw new Error(
@@ -354,66 +427,79 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
         if (typed.required && args.typedConfirmation !== typed.expected) {
           throw new Error(`typed confirmation does not match: type "${typed.expected}" exactly`);
         }
-      },
+      }),
     },
   );
   setHandler(
     rejectUpdate,
-    (args) => {
+    async (args) => {
+      await confirmKeyInForce('approval', args);
       ctx.human.rejection = { by: args.approver, reason: args.reason, at: workflowNowIso() };
       return receipt(args.approver, ctx.human.rejection.at);
     },
     {
-      validator: (args) => {
+      validator: recordingRefusals(rejectUpdate.name, (args: RejectArgs) => {
         expectWaiting('approval');
+        expectProof(rejectUpdate.name, args, args.approver);
         if (!approvers().includes(args.approver)) {
           throw new Error(`${args.approver} is not an approver for task class "${ctx.input.task.taskClass}"`);
         }
         if (!args.reason?.trim()) throw new Error('a rejection needs a reason');
-      },
+      }),
     },
   );
   setHandler(
     resolveSuggestionUpdate,
-    (args) => {
+    async (args) => {
+      await confirmKeyInForce('suggestion', args);
       ctx.human.suggestion = { by: args.by, resolution: args.resolution, at: workflowNowIso() };
       return receipt(args.by, ctx.human.suggestion.at);
     },
     {
-      validator: (args) => {
+      validator: recordingRefusals(resolveSuggestionUpdate.name, (args: ResolveSuggestionArgs) => {
         expectWaiting('suggestion');
+        expectProof(resolveSuggestionUpdate.name, args, args.by);
         if (args.by !== ctx.input.task.requester && !approvers().includes(args.by)) {
           throw new Error(`${args.by} is neither the requester nor an approver of this task`);
         }
         if (args.resolution !== 'done' && args.resolution !== 'dismissed')
           throw new Error('resolution must be done or dismissed');
-      },
+      }),
     },
   );
   setHandler(
     reviewDraftUpdate,
-    (args) => {
+    async (args) => {
+      await confirmKeyInForce('draft', args);
       ctx.human.draft = { by: args.by, accept: args.accept, reason: args.reason, at: workflowNowIso() };
       return receipt(args.by, ctx.human.draft.at);
     },
     {
-      validator: (args) => {
+      validator: recordingRefusals(reviewDraftUpdate.name, (args: ReviewDraftArgs) => {
         expectWaiting('draft');
+        expectProof(reviewDraftUpdate.name, args, args.by);
         expectApprover(args.by);
-      },
+      }),
     },
   );
   setHandler(
     markReportReadUpdate,
-    (args) => {
+    async (args) => {
+      await confirmKeyInForce('report', args);
       ctx.human.reportRead = { by: args.by, at: workflowNowIso() };
       return receipt(args.by, ctx.human.reportRead.at);
     },
     {
-      validator: (args) => {
+      validator: recordingRefusals(markReportReadUpdate.name, (args: ReportReadArgs) => {
         expectWaiting('report');
-        if (!/^[UW][A-Z0-9]{2,}$/.test(args.by)) throw new Error('expected the Slack user id of the reader');
-      },
+        expectProof(markReportReadUpdate.name, args, args.by);
+        const readers = ctx.bundle?.reportReaders ?? [];
+        if (!readers.includes(args.by)) {
+          throw new Error(
+            `${args.by} may not mark this report read (readers for "${ctx.input.task.taskClass}": ${readers.join(', ') || 'none'})`,
+          );
+        }
+      }),
     },
   );
 }

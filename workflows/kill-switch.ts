@@ -1,46 +1,154 @@
-import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LadderActivities } from '../activities';
+import type { Proven } from '../policy/answer-proof';
+import { ActivityProfiles } from './activity-profiles';
+import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso } from './clock';
 import {
   capClassSignal,
-  freezeSignal,
+  freezeUpdate,
   killSwitchQuery,
-  uncapClassSignal,
-  unfreezeSignal,
+  refreshAuthoritySignal,
+  uncapClassUpdate,
+  unfreezeUpdate,
+  type ControlAuthority,
   type KillSwitchState,
+  type Receipt,
 } from './messages';
 
+const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
+
+/** How often the kill switch rereads admins and keys even when nobody asks (a revoked key stops working). */
+const AUTHORITY_REFRESH = '10 minutes';
+
 /**
- * The run-time kill switch of one deployment (`control/<queue>/kill-switch`): freezes and
- * unfreezes arrive as signals, the decision activities read it by query. Long-lived; continues as
- * new before its history grows large, carrying its state.
+ * The run-time kill switch of one deployment (`control/<queue>/kill-switch`). Freezes and
+ * unfreezes are updates from admins, proven by their key (or the Slack app's): the validators
+ * check the proof and the admin list of the last good policy the worker holds, so a broken policy
+ * file never disables the switch and a claimed id alone is refused before it reaches history. The
+ * decision activities read the state by query. Long-lived; continues as new before its history
+ * grows large, carrying its state and authority.
  */
-export async function killSwitch(initial?: KillSwitchState): Promise<void> {
+export async function killSwitch(
+  initial?: KillSwitchState,
+  carriedAuthority?: ControlAuthority,
+): Promise<void> {
   const state: KillSwitchState = initial ?? { all: null, agents: {} };
+  const { workflowId } = workflowInfo();
+  let authority: ControlAuthority | null = carriedAuthority ?? null;
+  let refreshRequested = false;
   let changes = 0;
+
+  /** Throws with a person's words unless `by` is an admin who proved it, and `agentId`/`taskClass` exist. */
+  const expectAdmin = (
+    answer: string,
+    args: Proven & { by: string; agentId?: string; taskClass?: string },
+    a: ControlAuthority,
+  ): void => {
+    checkAnswerProof(a.answerTrust, workflowId, answer, args, args.by);
+    if (!a.admins.includes(args.by)) {
+      throw new Error(
+        `${args.by} is not an admin in policy ${a.policyVersion} (admins: ${a.admins.join(', ')})`,
+      );
+    }
+    if (args.agentId !== undefined && !a.agents.includes(args.agentId)) {
+      throw new Error(`unknown agent "${args.agentId}" (declared: ${a.agents.join(', ')})`);
+    }
+    if (args.taskClass !== undefined && !a.taskClasses.includes(args.taskClass)) {
+      throw new Error(`unknown task class "${args.taskClass}" (declared: ${a.taskClasses.join(', ')})`);
+    }
+  };
+  /**
+   * Validators run synchronously; before the first authority load they cannot decide, so the
+   * handler waits for it and checks again (such a refusal is then recorded in history).
+   */
+  const validate =
+    <A extends Proven & { by: string; agentId?: string; taskClass?: string }>(answer: string) =>
+    (args: A): void => {
+      if (authority) expectAdmin(answer, args, authority);
+    };
+  const handle =
+    <A extends Proven & { by: string; agentId?: string; taskClass?: string }>(
+      answer: string,
+      apply: (args: A, at: string) => void,
+    ) =>
+    async (args: A): Promise<Receipt> => {
+      await condition(() => authority !== null);
+      refuseAsFailure(() => expectAdmin(answer, args, authority!));
+      const at = workflowNowIso();
+      apply(args, at);
+      changes++;
+      return { accepted: true, by: args.by, at };
+    };
+
+  const expectFreezable = (args: { cap: number; reason: string }): void => {
+    if (!Number.isInteger(args.cap) || args.cap < 0 || args.cap > 5)
+      throw new Error(`cap must be a whole number from 0 to 5, got ${args.cap}`);
+    if (!args.reason?.trim()) throw new Error('a kill switch needs a reason');
+  };
+
   setHandler(killSwitchQuery, () => state);
-  setHandler(freezeSignal, (freeze) => {
-    const entry = { ...freeze, at: workflowNowIso() };
-    if (freeze.agentId === undefined) state.all = entry;
-    else state.agents[freeze.agentId] = entry;
-    changes++;
+  setHandler(refreshAuthoritySignal, () => {
+    refreshRequested = true;
   });
-  setHandler(unfreezeSignal, ({ agentId }) => {
-    if (agentId === undefined) state.all = null;
-    else delete state.agents[agentId];
-    changes++;
-  });
-  // A class rollback trigger reduces a task class's scope for every agent; a lower cap wins.
+  setHandler(
+    freezeUpdate,
+    handle(freezeUpdate.name, (args, at) => {
+      refuseAsFailure(() => expectFreezable(args));
+      const entry = { agentId: args.agentId, cap: args.cap, by: args.by, reason: args.reason, at };
+      if (args.agentId === undefined) state.all = entry;
+      else state.agents[args.agentId] = entry;
+    }),
+    {
+      validator: (args) => {
+        validate(freezeUpdate.name)(args);
+        expectFreezable(args);
+      },
+    },
+  );
+  setHandler(
+    unfreezeUpdate,
+    handle(unfreezeUpdate.name, ({ agentId }) => {
+      if (agentId === undefined) state.all = null;
+      else delete state.agents[agentId];
+    }),
+    { validator: validate(unfreezeUpdate.name) },
+  );
+  setHandler(
+    uncapClassUpdate,
+    handle(uncapClassUpdate.name, ({ taskClass }) => {
+      if (state.classes) delete state.classes[taskClass];
+    }),
+    { validator: validate(uncapClassUpdate.name) },
+  );
+  // A class rollback trigger (from the worker's ledger judge) reduces a class's scope for every
+  // agent; a lower cap wins. It only ever lowers a cap, so it needs no person's proof.
   setHandler(capClassSignal, (cap) => {
     state.classes ??= {};
     const current = state.classes[cap.taskClass];
     if (!current || cap.cap < current.cap) state.classes[cap.taskClass] = { ...cap, at: workflowNowIso() };
     changes++;
   });
-  setHandler(uncapClassSignal, ({ taskClass }) => {
-    if (state.classes) delete state.classes[taskClass];
-    changes++;
-  });
-  // Nothing to do but answer queries and take signals; roll the history over now and then.
-  await condition(() => changes >= 500 || workflowInfo().continueAsNewSuggested);
-  await continueAsNew<typeof killSwitch>(state);
+
+  for (;;) {
+    if (!authority || refreshRequested) {
+      refreshRequested = false;
+      authority = await quick.loadControlAuthority();
+    }
+    const timedOut = !(await condition(
+      () => refreshRequested || changes >= 500 || workflowInfo().continueAsNewSuggested,
+      AUTHORITY_REFRESH,
+    ));
+    if (timedOut) refreshRequested = true;
+    if (changes >= 500 || workflowInfo().continueAsNewSuggested) break;
+  }
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof killSwitch>(state, authority ?? undefined);
 }

@@ -1,6 +1,7 @@
 // Every signal, query and update of Ladder's workflows, in one module that the workflows, the
 // CLI, the client and (later) Slack all import, so names and payloads cannot drift apart.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AnswerTrust, Proven } from '../policy/answer-proof';
 import type { CanaryState } from '../policy/canary';
 import type { Decision } from '../policy/decide';
 import type { LedgerState } from '../policy/ledger';
@@ -56,7 +57,19 @@ export interface TaskStatus {
   events: string[];
   /** Hash of the exact steps; an approval must carry it. */
   stepsHash: string;
+  /** Answers refused by the validators, newest last (at most {@link MAX_REFUSALS_KEPT}). */
+  refusals?: Refusal[];
 }
+
+/** An answer a validator refused: who claimed to give it, what it was, why it was refused. */
+export interface Refusal {
+  at: string;
+  answer: string;
+  by: string;
+  reason: string;
+}
+/** Refusals kept in a task's status: enough to see an attack or a confused approver, bounded. */
+export const MAX_REFUSALS_KEPT = 20;
 
 /** What the workflow returns. */
 export interface TaskResult {
@@ -72,7 +85,7 @@ export interface TaskResult {
   error: string | null;
 }
 
-export interface ApproveArgs {
+export interface ApproveArgs extends Proven {
   /** Verified Slack user id of the approver; never taken from button text. */
   approver: string;
   /** Must equal the task's steps hash: an approval of another version is refused. */
@@ -80,20 +93,20 @@ export interface ApproveArgs {
   /** The resource name, when the policy asks for typed confirmation. */
   typedConfirmation?: string;
 }
-export interface RejectArgs {
+export interface RejectArgs extends Proven {
   approver: string;
   reason: string;
 }
-export interface ResolveSuggestionArgs {
+export interface ResolveSuggestionArgs extends Proven {
   by: string;
   resolution: 'done' | 'dismissed';
 }
-export interface ReviewDraftArgs {
+export interface ReviewDraftArgs extends Proven {
   by: string;
   accept: boolean;
   reason?: string;
 }
-export interface ReportReadArgs {
+export interface ReportReadArgs extends Proven {
   by: string;
 }
 /** What a successful human decision returns to the caller. */
@@ -168,6 +181,10 @@ export interface DigestInput {
   escalation: { afterMs: number; notify: string }[];
   readSlaMs: number;
   uiBaseUrl?: string;
+  /** Keys the read answer is verified with (the starting task's, from its decision). */
+  answerTrust: AnswerTrust;
+  /** Who may mark the digest read. */
+  readers: string[];
 }
 export interface DigestResult {
   items: DigestItem[];
@@ -205,11 +222,43 @@ export interface ClassCap {
   by: string;
   reason: string;
 }
+/** A class rollback trigger (sent by the worker's ledger judge, not by a person). */
 export const capClassSignal = defineSignal<[ClassCap]>('capClass');
-export const uncapClassSignal = defineSignal<[{ taskClass: string; by: string }]>('uncapClass');
-export const freezeSignal = defineSignal<[Freeze]>('freeze');
-export const unfreezeSignal = defineSignal<[{ agentId?: string; by: string }]>('unfreeze');
+export interface UncapClassArgs extends Proven {
+  taskClass: string;
+  by: string;
+}
+export interface FreezeArgs extends Freeze, Proven {}
+export interface UnfreezeArgs extends Proven {
+  agentId?: string;
+  by: string;
+}
+/** Admins only, with proof of who they are; refused before history otherwise. */
+export const freezeUpdate = defineUpdate<Receipt, [FreezeArgs]>('freeze');
+export const unfreezeUpdate = defineUpdate<Receipt, [UnfreezeArgs]>('unfreeze');
+export const uncapClassUpdate = defineUpdate<Receipt, [UncapClassArgs]>('uncapClass');
+/**
+ * Asks the kill switch to reload its admins and keys from the worker's last good policy. Carries
+ * nothing: whoever sends it can only make the workflow read what the worker already trusts.
+ */
+export const refreshAuthoritySignal = defineSignal('refreshAuthority');
 export const killSwitchQuery = defineQuery<KillSwitchState>('killSwitch');
+
+/**
+ * Who may answer an entity workflow (kill switch, trust ledger), read by an activity from the
+ * worker's last good policy: its admins, agents, task classes and answer keys.
+ */
+export interface ControlAuthority {
+  policyVersion: string;
+  admins: string[];
+  agents: string[];
+  taskClasses: string[];
+  /** Approvers per task class (groups expanded): they may report defects and incidents there. */
+  approversByClass: Record<string, string[]>;
+  /** Owner per agent: owners may report defects and incidents of their agent. */
+  owners: Record<string, string>;
+  answerTrust: AnswerTrust;
+}
 /** One kill switch per deployment (task queue). */
 export const killSwitchWorkflowId = (taskQueue: string): string => `control/${taskQueue}/kill-switch`;
 
@@ -232,15 +281,33 @@ export interface LedgerInput {
   uiBaseUrl?: string;
   state?: LedgerState;
   pending?: IdentifiedEvent[];
+  /** Carried over a continue-as-new: who may answer and with which keys. */
+  authority?: ControlAuthority;
 }
-export interface DecideProposalArgs {
+export interface DecideProposalArgs extends Proven {
   proposalId: string;
   /** Verified identity of the person deciding; must be one of the proposal's approvers. */
   by: string;
   approve: boolean;
 }
-/** Evidence for an agent's ledger; `id` makes a retried signal count once. */
+/**
+ * Machine evidence for an agent's ledger (outcomes, versions, drills), sent by the worker's
+ * activities; `id` makes a retried signal count once. People's evidence comes as updates.
+ */
 export const ledgerEventSignal = defineSignal<[IdentifiedEvent]>('ledgerEvent');
+/** A person's evidence: a defect found after the fact, or an incident. */
+export interface HumanEvidenceArgs extends Proven {
+  /** Makes a retried answer count once, e.g. `defect/<workflowId>`. */
+  id: string;
+  kind: 'defect' | 'incident';
+  taskClass: string;
+  /** Verified identity of the reporter: the agent's owner, an approver of the class, or an admin. */
+  by: string;
+  text: string;
+  /** For defects: the task the defect was found in. */
+  workflowId?: string;
+}
+export const reportEvidenceUpdate = defineUpdate<Receipt, [HumanEvidenceArgs]>('reportEvidence');
 /** Approve (one rung up) or decline a promotion proposal. */
 export const decideProposalUpdate = defineUpdate<Receipt, [DecideProposalArgs]>('decideProposal');
 export const ledgerQuery = defineQuery<LedgerState>('ledger');
@@ -250,7 +317,7 @@ export const ledgerWorkflowId = (taskQueue: string, agentId: string): string =>
 /** The agent of a ledger workflow id (the inverse of {@link ledgerWorkflowId}), or undefined. */
 export const agentOfLedgerId = (workflowId: string): string | undefined =>
   /^ledger\/[^/]+\/(.+)$/.exec(workflowId)?.[1];
-export interface AuditVerdictArgs {
+export interface AuditVerdictArgs extends Proven {
   auditId: string;
   /** Verified identity of the reviewer; must be one of the audit's reviewers. */
   by: string;

@@ -2,6 +2,7 @@ import { condition, proxyActivities, setHandler, sleep, workflowInfo } from '@te
 import type { LadderActivities } from '../activities';
 import type { Notification } from '../activities/notify/notifier';
 import { ActivityProfiles } from './activity-profiles';
+import { checkAnswerProof } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
 import {
   addDigestItemSignal,
@@ -64,7 +65,12 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
       validator: (args) => {
         if (!posted) throw new Error('the digest has not been posted yet');
         if (readBy !== null) throw new Error(`already read by ${readBy.by}`);
-        if (!/^[UW][A-Z0-9]{2,}$/.test(args.by)) throw new Error('expected the Slack user id of the reader');
+        checkAnswerProof(input.answerTrust, info.workflowId, markReportReadUpdate.name, args, args.by);
+        if (!input.readers.includes(args.by)) {
+          throw new Error(
+            `${args.by} may not mark this digest read (readers: ${input.readers.join(', ') || 'none'})`,
+          );
+        }
       },
     },
   );

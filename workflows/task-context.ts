@@ -1,16 +1,17 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import type { Notification } from '../activities/notify/notifier';
 import type { OutcomeEvent } from '../activities/outcomes';
 import type { DecisionBundle } from '../activities/task-activities';
 import type { Decision } from '../policy/decide';
-import { ActivityProfiles } from './activity-profiles';
+import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
 import type { DelegatedTaskInput, TaskOutcome, TaskStatus } from './messages';
 
 export const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
 export const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
 export const acting = proxyActivities<LadderActivities>(ActivityProfiles.action);
 export const compensating = proxyActivities<LadderActivities>(ActivityProfiles.compensation);
+export const lookingUp = proxyLocalActivities<LadderActivities>(LocalActivityProfiles.lookup);
 
 /** The human answers a task can be waiting for, set by update handlers. */
 export interface HumanAnswers {
@@ -32,6 +33,8 @@ export interface TaskContext {
   status: TaskStatus;
   human: HumanAnswers;
   waiting: Waiting;
+  /** An accepted answer whose key is being checked; a second answer meanwhile is refused. */
+  answering: { what: Exclude<Waiting, null>; by: string } | null;
   /** Ref of the main Slack message, updated in place when the task is decided. */
   messageRef: string | null;
   uiLink: string;

@@ -17,13 +17,18 @@ import {
   type LedgerEffect,
 } from '../policy/ledger-reducer';
 import { ActivityProfiles } from './activity-profiles';
+import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
 import {
   auditVerdictUpdate,
   decideProposalUpdate,
   ledgerEventSignal,
   ledgerQuery,
+  refreshAuthoritySignal,
+  reportEvidenceUpdate,
+  type ControlAuthority,
   type DecideProposalArgs,
+  type HumanEvidenceArgs,
   type LedgerInput,
 } from './messages';
 
@@ -34,6 +39,10 @@ const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
 const BATCH = 100;
 /** Start a new run before the history grows large (the server also suggests it). */
 const MAX_HISTORY_EVENTS = 4000;
+/** Evidence only a proven update may bring. */
+const HUMAN_EVIDENCE: readonly string[] = ['defect', 'incident', 'audit'];
+/** How often the ledger rereads the keys and people it checks answers with, unasked. */
+const AUTHORITY_REFRESH = '10 minutes';
 
 /**
  * One agent's trust ledger (`ledger/<queue>/<agent>`): earned rung per task class, the evidence
@@ -49,11 +58,82 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
   const queue: IdentifiedEvent[] = [...(input.pending ?? [])];
   const decisions: (DecideProposalArgs & { at: string })[] = [];
   const info = workflowInfo();
+  let authority: ControlAuthority | null = input.authority ?? null;
+  let refreshRequested = false;
+  /** Answers need the keys of the last good policy; until the first load, validators cannot tell. */
+  const expectProof = (answer: string, args: DecideProposalArgs | { by: string }): void => {
+    if (!authority)
+      throw new Error('the ledger is starting and cannot check answers yet; try again in a moment');
+    checkAnswerProof(authority.answerTrust, info.workflowId, answer, args, args.by);
+  };
 
+  // Signals carry machine evidence only. A person's word (defect, incident, audit verdict) must come
+  // as a proven update: one forged as a signal is dropped here, so it never counts.
   setHandler(ledgerEventSignal, (event) => {
+    if (HUMAN_EVIDENCE.includes(event.event.kind)) return;
     queue.push(event);
   });
+  setHandler(refreshAuthoritySignal, () => {
+    refreshRequested = true;
+  });
   setHandler(ledgerQuery, () => state);
+  // Defects and incidents come from people: proven and checked here, refused before history.
+  const expectEvidenceStanding = (args: HumanEvidenceArgs, a: ControlAuthority): void => {
+    checkAnswerProof(a.answerTrust, info.workflowId, reportEvidenceUpdate.name, args, args.by);
+    if (!a.taskClasses.includes(args.taskClass)) {
+      throw new Error(`unknown task class "${args.taskClass}" (declared: ${a.taskClasses.join(', ')})`);
+    }
+    const allowed =
+      a.admins.includes(args.by) ||
+      a.owners[input.agentId] === args.by ||
+      (a.approversByClass[args.taskClass] ?? []).includes(args.by);
+    if (!allowed) {
+      throw new Error(
+        `${args.by} may not report ${args.kind}s for ${input.agentId} in ${args.taskClass} (admins, the class's approvers and the agent's owner may)`,
+      );
+    }
+    if (args.kind === 'defect' && !args.workflowId)
+      throw new Error('a defect names the task it was found in');
+    if (args.kind === 'defect' && !args.text?.trim()) throw new Error('a defect report needs a description');
+  };
+  setHandler(
+    reportEvidenceUpdate,
+    async (args) => {
+      // The first evidence may start the ledger: then only the handler, after the first load of
+      // the authority, can check (a refusal is then recorded in history).
+      await condition(() => authority !== null);
+      refuseAsFailure(() => expectEvidenceStanding(args, authority!));
+      const at = workflowNowIso();
+      queue.push(
+        args.kind === 'defect'
+          ? {
+              id: args.id,
+              event: {
+                kind: 'defect',
+                workflowId: args.workflowId ?? '',
+                taskClass: args.taskClass,
+                by: args.by,
+                text: args.text,
+              },
+            }
+          : {
+              id: args.id,
+              event: {
+                kind: 'incident',
+                taskClass: args.taskClass,
+                by: args.by,
+                text: args.text || 'incident declared',
+              },
+            },
+      );
+      return { accepted: true, by: args.by, at };
+    },
+    {
+      validator: (args) => {
+        if (authority) expectEvidenceStanding(args, authority);
+      },
+    },
+  );
   setHandler(
     decideProposalUpdate,
     (args) => {
@@ -63,6 +143,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     },
     {
       validator: (args) => {
+        expectProof(decideProposalUpdate.name, args);
         const proposal = state.proposals.find((p) => p.id === args.proposalId);
         if (!proposal) throw new Error(`no proposal ${args.proposalId} for ${input.agentId}`);
         if (proposal.status !== 'open' || decisions.some((d) => d.proposalId === args.proposalId))
@@ -105,6 +186,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     },
     {
       validator: (args) => {
+        expectProof(auditVerdictUpdate.name, args);
         const audit = state.audits?.find((a) => a.id === args.auditId);
         if (!audit) throw new Error(`no audit ${args.auditId} for ${input.agentId}`);
         if (audit.status !== 'open' || auditsToClose.some((c) => c.audit.id === args.auditId))
@@ -125,7 +207,16 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     (await judging.ledgerOwner({ agentId: input.agentId })) ?? 'channel';
 
   for (;;) {
-    await condition(() => queue.length > 0 || decisions.length > 0 || workflowInfo().continueAsNewSuggested);
+    if (!authority || refreshRequested) {
+      refreshRequested = false;
+      authority = await judging.loadControlAuthority();
+    }
+    const woke = await condition(
+      () =>
+        queue.length > 0 || decisions.length > 0 || refreshRequested || workflowInfo().continueAsNewSuggested,
+      AUTHORITY_REFRESH,
+    );
+    if (!woke) refreshRequested = true;
 
     for (const decision of decisions.splice(0)) {
       const proposal = state.proposals.find((p) => p.id === decision.proposalId);
@@ -163,7 +254,12 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
 
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof trustLedger>({ ...input, state, pending: queue.splice(0) });
+      await continueAsNew<typeof trustLedger>({
+        ...input,
+        state,
+        pending: queue.splice(0),
+        authority: authority ?? undefined,
+      });
     }
   }
 

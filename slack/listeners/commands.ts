@@ -103,7 +103,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
             await ephemeral(respond, 'Usage: `/ladder incident <agent> <task class> [what happened]`');
             return;
           }
-          await declareIncident(deps.ledger, policy, {
+          await declareIncident(deps.temporal, { taskQueue: deps.taskQueue, signer: deps.signer }, policy, {
             id: `${command.trigger_id}`,
             agentId: parsed.agent,
             taskClass: parsed.taskClass,
@@ -123,7 +123,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
         case 'freeze':
           await engageKillSwitch(
             deps.temporal,
-            { taskQueue: deps.taskQueue, policy },
+            { taskQueue: deps.taskQueue, signer: deps.signer },
             { agentId: parsed.agent, cap: 0, by: user, reason: parsed.reason },
           );
           deps.log.warn(
@@ -138,7 +138,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
         case 'unfreeze':
           await releaseKillSwitch(
             deps.temporal,
-            { taskQueue: deps.taskQueue, policy },
+            { taskQueue: deps.taskQueue, signer: deps.signer },
             { agentId: parsed.agent, by: user },
           );
           deps.log.warn({ user, agent: parsed.agent ?? 'all' }, 'kill switch released from Slack');

@@ -200,7 +200,8 @@ export async function answerAndTell(
   client: WebClient,
   deps: SlackDeps,
 ): Promise<void> {
-  const result = await answerTask(deps.temporal, who.workflowId, who.user, answer);
+  // Slack's request signature proved who clicked; this frontend's key vouches for it to the workflow.
+  const result = await answerTask(deps.temporal, who.workflowId, who.user, answer, deps.signer);
   if (!result.ok) return refuse(who, result.reason, client, deps);
   deps.log.info(
     { user: who.user, workflowId: who.workflowId, answer: answer.kind },
@@ -236,12 +237,16 @@ async function decidePromotionFromSlack(
     await tellUser(client, deps.log, click, 'That button does not name a promotion proposal.');
     return;
   }
-  const result = await decideProposal(deps.temporal, deps.taskQueue, {
-    agentId,
-    proposalId: click.subject,
-    by: click.user,
-    approve,
-  });
+  const result = await decideProposal(
+    deps.temporal,
+    { taskQueue: deps.taskQueue, signer: deps.signer },
+    {
+      agentId,
+      proposalId: click.subject,
+      by: click.user,
+      approve,
+    },
+  );
   if (!result.ok) return refuse(click, result.reason, client, deps);
   deps.log.info(
     { user: click.user, agentId, proposal: click.subject, approve },
@@ -263,13 +268,17 @@ export async function auditFromSlack(
   client: WebClient,
   deps: SlackDeps,
 ): Promise<void> {
-  const result = await giveAuditVerdict(deps.temporal, deps.taskQueue, {
-    agentId: who.agentId,
-    auditId: who.auditId,
-    by: who.user,
-    agree,
-    reason,
-  });
+  const result = await giveAuditVerdict(
+    deps.temporal,
+    { taskQueue: deps.taskQueue, signer: deps.signer },
+    {
+      agentId: who.agentId,
+      auditId: who.auditId,
+      by: who.user,
+      agree,
+      reason,
+    },
+  );
   if (!result.ok) return refuse(who, result.reason, client, deps);
   deps.log.info(
     { user: who.user, agentId: who.agentId, audit: who.auditId, agree },

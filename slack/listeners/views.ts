@@ -175,7 +175,8 @@ export function registerViews(app: App, deps: SlackDeps): void {
     await ack();
     const who = { user: body.user.id, channel: metadata.channel };
     try {
-      const { agentId, taskClass } = await reportDefect(deps.temporal, deps.ledger, deps.policy(), {
+      const caller = { taskQueue: deps.taskQueue, signer: deps.signer };
+      const { agentId, taskClass } = await reportDefect(deps.temporal, caller, deps.policy(), {
         workflowId: metadata.workflowId,
         by: body.user.id,
         text,

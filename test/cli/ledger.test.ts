@@ -66,6 +66,7 @@ describe('ladder ledger commands', () => {
   });
 
   it('declares an incident and reports a defect only for people with standing, and shows both in history', async () => {
+    // U0NOBODY1 holds an operator key (the policy names them in a group) but no standing here.
     const refused = await ladder('incident', 'switcher', 'ops', '--as', 'U0NOBODY1', '--reason', 'x');
     expect(refused.code).toBe(1);
     expect(refused.err.trim()).toBe(

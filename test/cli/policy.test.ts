@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../../cli/main';
+import { examplePolicyText } from '../helpers/example-policy';
 
 const ROOT = resolve(__dirname, '..', '..');
 const POLICY = join(ROOT, 'examples', 'policy.yaml');
@@ -35,10 +36,7 @@ describe('ladder policy check', () => {
   it('prints warnings but still exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ladder-cli-'));
     const file = join(dir, 'policy.yaml');
-    writeFileSync(
-      file,
-      readFileSync(POLICY, 'utf8').replace(/\n {2}to5:[\s\S]*?costPerMinuteUsd: 2\n/, '\n'),
-    );
+    writeFileSync(file, examplePolicyText().replace(/\n {2}to5:[\s\S]*?costPerMinuteUsd: 2\n/, '\n'));
     const r = await run('policy', 'check', file);
     expect(r.code).toBe(0);
     expect(r.err).toContain('warning: line');

@@ -9,6 +9,8 @@ import { startTestStack, type TestStack } from '../helpers/temporal';
 // against the run's dev server and a real worker polling the task queue it is configured with.
 const BIN = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const POLICY = resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml');
+const BROKEN_POLICY = resolve(__dirname, '..', 'fixtures', 'policies', 'ten-mistakes.yaml');
+const KEYS = resolve(__dirname, '..', '..', '.temporal', 'keys');
 
 describe('ladder task commands', () => {
   let stack: TestStack;
@@ -23,6 +25,12 @@ describe('ladder task commands', () => {
   });
 
   function ladder(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    return ladderWith({}, ...args);
+  }
+  function ladderWith(
+    env: Record<string, string>,
+    ...args: string[]
+  ): Promise<{ code: number; out: string; err: string }> {
     return new Promise((resolveRun) => {
       const child = spawn(process.execPath, [BIN, ...args], {
         env: {
@@ -31,6 +39,7 @@ describe('ladder task commands', () => {
           LADDER_TASK_QUEUE: stack.taskQueue,
           LADDER_POLICY_PATH: POLICY,
           TEMPORAL_UI_URL: 'http://ui.test',
+          ...env,
         },
       });
       let out = '';
@@ -129,6 +138,38 @@ describe('ladder task commands', () => {
     const released = await ladder('unfreeze', 'a5', '--as', 'U0ADMIN01');
     expect(released.out).toBe('Kill switch released for agent a5.\n');
     expect((await ladder('kill-switch')).out).toBe('every agent: not frozen\n');
+  });
+
+  it('flips the kill switch while the live policy file is invalid', async () => {
+    // The operator's moment of need: the policy file was just broken. Neither the CLI nor the kill
+    // switch reads it; the worker's last good policy supplies the admins and keys.
+    const env = { LADDER_POLICY_PATH: BROKEN_POLICY };
+    const engaged = await ladderWith(env, 'freeze', '--as', 'U0ADMIN01', '--reason', 'policy broken');
+    expect(engaged).toMatchObject({ code: 0, out: 'Kill switch engaged: every agent capped at rung 0.\n' });
+    const released = await ladderWith(env, 'unfreeze', '--as', 'U0ADMIN01');
+    expect(released).toMatchObject({ code: 0, out: 'Kill switch released for every agent.\n' });
+  });
+
+  it("refuses an answer signed with someone else's key, and says where a missing key should be", async () => {
+    const raw = taskRequest('a2', 'ops', [appendStep('cli-borrowed')]);
+    const workflowId = `task/a2/${raw.taskId}`;
+    expect((await ladder('submit', taskFile(raw))).code).toBe(0);
+    await waitForStatus(stack.client.workflow.getHandle(workflowId), (s) => s.phase === 'awaiting-human');
+    const borrowed = await ladder(
+      'respond',
+      workflowId,
+      'approve',
+      '--as',
+      'U0APPR002',
+      '--key',
+      join(KEYS, 'operators', 'U0APPR001.key.json'),
+    );
+    expect(borrowed).toMatchObject({ code: 1 });
+    expect(borrowed.err).toContain("is U0APPR001's key; it cannot answer as U0APPR002");
+    const nobody = await ladder('respond', workflowId, 'approve', '--as', 'U0NOKEY01');
+    expect(nobody).toMatchObject({ code: 1 });
+    expect(nobody.err).toMatch(/^no answer key for U0NOKEY01 at .*operators\/U0NOKEY01\.key\.json/);
+    await stack.client.workflow.getHandle(workflowId).cancel();
   });
 
   it('says clearly when Temporal cannot be reached', async () => {

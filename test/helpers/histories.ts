@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TEST_ENV } from '../setup/shared-state';
@@ -31,16 +31,27 @@ export function maybeRecordHistory(handle: WorkflowHandle, workflowType: string,
     { encoding: 'utf8' },
   );
   writeFileSync(join(HISTORIES_DIR, `${workflowType}.${variant}.json`), json);
+  // Histories do not carry the workflow id, and answers are signed for one workflow: replay needs it.
+  writeFileSync(join(HISTORIES_DIR, `${workflowType}.${variant}.workflow-id`), `${handle.workflowId}\n`);
 }
 
-/** Lists the committed fixtures as `{ file, workflowType, history }`. */
-export function committedHistories(): { file: string; workflowType: string; history: unknown }[] {
+/** Lists the committed fixtures as `{ file, workflowType, workflowId, history }`. */
+export function committedHistories(): {
+  file: string;
+  workflowType: string;
+  workflowId: string | undefined;
+  history: unknown;
+}[] {
   return readdirSync(HISTORIES_DIR)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((file) => ({
-      file,
-      workflowType: file.split('.')[0],
-      history: JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as unknown,
-    }));
+    .map((file) => {
+      const idFile = join(HISTORIES_DIR, file.replace(/\.json$/, '.workflow-id'));
+      return {
+        file,
+        workflowType: file.split('.')[0],
+        workflowId: existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : undefined,
+        history: JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as unknown,
+      };
+    });
 }

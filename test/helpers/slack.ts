@@ -11,6 +11,7 @@ import { policyPeopleAndChannels } from '../../slack/emulator/policy-people';
 import { startSlackEmulator, type SlackEmulator } from '../../slack/emulator/server';
 import { startTestStack, type TestStack } from './temporal';
 import { waitUntil } from './wait';
+import { frontendSigner } from './answers';
 
 /** The whole Slack path for a test: emulator, real worker posting to it, real Bolt app it delivers to. */
 export interface SlackRig {
@@ -50,6 +51,7 @@ export async function startSlackRig(
       uiBaseUrl: UI_BASE,
       log: createLogger('slack-test', process.env.LOG_LEVEL ?? 'silent'),
       ledger: createLedgerLink({ client: stack.client, taskQueue: stack.taskQueue }),
+      signer: frontendSigner(),
       newTaskId: () => `${name}-${++counter}-${randomBytes(3).toString('hex')}`,
     },
     transport: { kind: 'http', signingSecret, port: 0 },

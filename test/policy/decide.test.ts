@@ -240,6 +240,7 @@ const policyArb = fc
       contentHash: '0',
       source: 'generated',
       approversByClass: Object.fromEntries(CLASSES.map((c) => [c, ['U0APPR001']])),
+      answerTrust: { keys: [], revoked: [], ttlMs: 60_000, allowClaimedIdentities: false },
     };
     return policy;
   });

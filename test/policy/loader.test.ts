@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadPolicyFile, parsePolicy, PolicyError } from '../../policy/loader';
+import { examplePolicyText } from '../helpers/example-policy';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'policy.yaml');
-const exampleText = readFileSync(EXAMPLE, 'utf8');
+const exampleText = examplePolicyText();
 
 function errorsOf(text: string) {
   const result = parsePolicy(text, 'test.yaml');

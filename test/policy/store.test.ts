@@ -1,12 +1,11 @@
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedPolicy } from '../../policy/loader';
 import { PolicyError } from '../../policy/loader';
 import { PolicyStore } from '../../policy/store';
 import { waitUntil } from '../helpers/wait';
-
-const EXAMPLE = join(__dirname, '..', '..', 'examples', 'policy.yaml');
+import { examplePolicyText } from '../helpers/example-policy';
 
 describe('PolicyStore', () => {
   let path: string;
@@ -14,7 +13,7 @@ describe('PolicyStore', () => {
 
   beforeEach(() => {
     path = join(mkdtempSync(join(tmpdir(), 'ladder-policy-')), 'policy.yaml');
-    copyFileSync(EXAMPLE, path);
+    writeFileSync(path, examplePolicyText());
   });
   afterEach(() => store?.close());
 
@@ -33,7 +32,7 @@ describe('PolicyStore', () => {
     }).watch();
     const first = store.current().versionId;
 
-    const good = readFileSync(EXAMPLE, 'utf8');
+    const good = examplePolicyText();
     writeFileSync(path, good.replace("version: '2026.11.1'", "version: '2026.11.2'"));
     await waitUntil(() => changes.length === 1);
     expect(store.current().version).toBe('2026.11.2');
@@ -58,7 +57,7 @@ describe('PolicyStore', () => {
 
   it('does not report a change when the content is the same', () => {
     store = new PolicyStore(path);
-    writeFileSync(path, readFileSync(EXAMPLE, 'utf8'));
+    writeFileSync(path, examplePolicyText());
     expect(store.reload()).toBe(false);
   });
 });

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import {
   demotionFor,
@@ -8,10 +6,11 @@ import {
   type ClassEvidence,
   type ClassInfrastructure,
 } from '../../policy/trust-rules';
+import { examplePolicyText } from '../helpers/example-policy';
 
 const DAY = 86_400_000;
 const NOW = 1_800_000_000_000;
-const text = readFileSync(join(__dirname, '..', '..', 'examples', 'policy.yaml'), 'utf8');
+const text = examplePolicyText();
 function policy(edit: (t: string) => string = (t) => t): LoadedPolicy {
   const r = parsePolicy(edit(text));
   if (!r.ok) throw new Error(JSON.stringify(r.errors));

@@ -122,6 +122,7 @@ describe('the run command (dist/scripts/start.js)', () => {
     const children = childPids(run.child.pid!);
     // The worker and the Slack app (against the emulator, which runs inside the run command).
     expect(children.map(commandLine).sort()).toEqual([
+      expect.stringContaining('api/main.js'),
       expect.stringContaining('slack/main.js'),
       expect.stringContaining('worker/main.js'),
     ]);

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureLocalKeysForPolicies } from '../../scripts/local-keys';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';
 import { bundleWorkflowsTo } from '../../scripts/bundle-workflows';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
@@ -15,6 +17,15 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   const root = resolve(__dirname, '..', '..');
+  // The example policy's answers.keysFile points at the local stack's keys: make them as start.sh does.
+  const fixtures = join(root, 'test', 'fixtures', 'policies');
+  ensureLocalKeysForPolicies(join(root, '.temporal', 'keys'), [
+    join(root, 'examples', 'policy.yaml'),
+    join(root, 'examples', 'trust-demo.yaml'),
+    ...readdirSync(fixtures)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(fixtures, f)),
+  ]);
   const cli = await resolveTemporalCli({ root, log: (l) => process.stderr.write(`${l}\n`) });
   const port = await freePort();
   const [server, bundleBytes] = await Promise.all([

@@ -10,6 +10,7 @@ import { signSlackRequest } from '../../slack/verify-signature';
 import { testServerAddress } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
 import { join } from 'node:path';
+import { frontendSigner } from '../helpers/answers';
 
 const SECRET = 'receiver-test-secret';
 const policy = loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml')).policy;
@@ -38,6 +39,7 @@ describe('Slack HTTP receiver and listeners', () => {
           client: new Client({ connection }),
           taskQueue: 'receiver-test-no-worker',
         }),
+        signer: frontendSigner(),
         newTaskId: () => 'unused',
       },
       transport: {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { parsePolicy } from '../../policy/loader';
 import { TaskValidationError } from '../../client/submit-task';
-import { approveUpdate } from '../../workflows/messages';
+import { approveUpdate, markReportReadUpdate } from '../../workflows/messages';
+import { answerAs } from '../helpers/answers';
 import type { reportDigest } from '../../workflows/report-digest';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
@@ -114,7 +115,9 @@ describe('delegated task failure paths on the real dev server', () => {
   it('falls back on cost: over the daily budget at decision time, and when concurrent tasks together exceed it', async () => {
     const over = await submit(
       stack,
-      taskRequest('a3', 'budget', [{ ...appendStep('too-costly'), costUsd: 5000 }]),
+      taskRequest('a3', 'budget', [{ ...appendStep('too-costly'), costUsd: 5000 }], {
+        requester: 'U0OWNER01',
+      }),
     );
     const decided = await waitForStatus(over.handle, (s) => s.phase === 'awaiting-human');
     expect(decided.rung).toBe(2);
@@ -122,7 +125,10 @@ describe('delegated task failure paths on the real dev server', () => {
 
     const pair = await Promise.all(
       ['costly-a', 'costly-b'].map((w) =>
-        submit(stack, taskRequest('a3', 'budget', [{ ...appendStep(w), costUsd: 600 }])),
+        submit(
+          stack,
+          taskRequest('a3', 'budget', [{ ...appendStep(w), costUsd: 600 }], { requester: 'U0OWNER01' }),
+        ),
       ),
     );
     const statuses = await Promise.all(
@@ -223,7 +229,10 @@ describe('delegated task failure paths on the real dev server', () => {
     );
     await waitUntil(() => lines('effects.log').includes('ks-one'));
     const text = readFileSync(join(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'), 'utf8');
-    const frozen = parsePolicy(`${text}\nkillSwitch: { engaged: true, cap: 0 }\n`);
+    const frozen = parsePolicy(
+      `${text}\nkillSwitch: { engaged: true, cap: 0 }\n`,
+      join(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'),
+    );
     if (!frozen.ok) throw new Error(JSON.stringify(frozen.errors));
     stack.policy.current = frozen.policy;
     writeFileSync(sandbox('go'), '');
@@ -236,8 +245,9 @@ describe('delegated task failure paths on the real dev server', () => {
     const request = stack.notifier
       .forWorkflow(workflowId)
       .find((m) => m.notification.kind === 'approval-request')!;
-    await handle.executeUpdate(approveUpdate, {
-      args: [{ approver: 'U0APPR002', stepsHash: request.notification.fields!.stepsHash }],
+    await answerAs(handle, approveUpdate, {
+      approver: 'U0APPR002',
+      stepsHash: request.notification.fields!.stepsHash,
     });
     expect(await handle.result()).toMatchObject({
       outcome: 'executed',
@@ -250,6 +260,11 @@ describe('delegated task failure paths on the real dev server', () => {
 
   it('pings the escalation chain for an unread report, then records the SLA breach', async () => {
     const { handle, workflowId } = await submit(stack, taskRequest('a5', 'fast', [appendStep('unread')]));
+    // A "read" from someone without standing does not stop the escalation.
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-report-read');
+    await expect(answerAs(handle, markReportReadUpdate, { by: 'U0READER1' })).rejects.toThrow(
+      /update failed/i,
+    );
     const result = await handle.result();
     maybeRecordHistory(handle, 'delegatedTask', 'rung5-sla-breach');
     expect(result).toMatchObject({ outcome: 'executed', rung: 5, reportRead: false });

@@ -10,6 +10,7 @@ import {
   resolveSuggestionUpdate,
   reviewDraftUpdate,
 } from '../../workflows/messages';
+import { answerAs } from '../helpers/answers';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
@@ -38,9 +39,9 @@ describe('delegated task on the real dev server: one test per rung', () => {
     expect(message.notification.text).toContain('run `echo never >> effects.log` in the sandbox');
 
     await expect(
-      handle.executeUpdate(resolveSuggestionUpdate, { args: [{ by: 'U0STRANGER', resolution: 'done' }] }),
+      answerAs(handle, resolveSuggestionUpdate, { by: 'U0STRANGER', resolution: 'done' }),
     ).rejects.toThrow(WorkflowUpdateFailedError);
-    await handle.executeUpdate(resolveSuggestionUpdate, { args: [{ by: 'U0APPR001', resolution: 'done' }] });
+    await answerAs(handle, resolveSuggestionUpdate, { by: 'U0APPR001', resolution: 'done' });
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'suggestion-done', rung: 0, executedSteps: 0 });
     expect(effects()).toBe('');
@@ -61,7 +62,7 @@ describe('delegated task on the real dev server: one test per rung', () => {
     expect(message.notification.text).toContain('+  "rps": 20');
     expect(JSON.parse(readFileSync(join(stack.dirs.workspaceRoot, 'app.json'), 'utf8'))).toEqual({ rps: 10 });
 
-    await handle.executeUpdate(reviewDraftUpdate, { args: [{ by: 'U0APPR002', accept: true }] });
+    await answerAs(handle, reviewDraftUpdate, { by: 'U0APPR002', accept: true });
     expect(await handle.result()).toMatchObject({
       outcome: 'executed',
       rung: 1,
@@ -80,7 +81,7 @@ describe('delegated task on the real dev server: one test per rung', () => {
     const hash = request.fields!.stepsHash;
 
     const refusal = (args: { approver: string; stepsHash: string }) =>
-      handle.executeUpdate(approveUpdate, { args: [args] }).then(
+      answerAs(handle, approveUpdate, args).then(
         () => 'accepted',
         (err: WorkflowUpdateFailedError) => String(err.cause?.message),
       );
@@ -95,9 +96,7 @@ describe('delegated task on the real dev server: one test per rung', () => {
     );
     expect(effects()).not.toContain('rung2');
 
-    const receipt = await handle.executeUpdate(approveUpdate, {
-      args: [{ approver: 'U0APPR002', stepsHash: hash }],
-    });
+    const receipt = await answerAs(handle, approveUpdate, { approver: 'U0APPR002', stepsHash: hash });
     expect(receipt).toMatchObject({ accepted: true, by: 'U0APPR002' });
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'executed', rung: 2, approvedBy: 'U0APPR002', executedSteps: 1 });
@@ -120,17 +119,21 @@ describe('delegated task on the real dev server: one test per rung', () => {
   it('rung 2 with typed confirmation refuses a wrong resource name', async () => {
     const { handle, workflowId } = await submit(
       stack,
-      taskRequest('a2', 'db', [appendStep('migrate')], { resource: 'orders-db', requester: 'U0OTHER01' }),
+      taskRequest('a2', 'db', [appendStep('migrate')], { resource: 'orders-db', requester: 'U0OWNER01' }),
     );
     await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
     const hash = stack.notifier.forWorkflow(workflowId)[0].notification.fields!.stepsHash;
     await expect(
-      handle.executeUpdate(approveUpdate, {
-        args: [{ approver: 'U0APPR001', stepsHash: hash, typedConfirmation: 'orders' }],
+      answerAs(handle, approveUpdate, {
+        approver: 'U0APPR001',
+        stepsHash: hash,
+        typedConfirmation: 'orders',
       }),
     ).rejects.toThrow(WorkflowUpdateFailedError);
-    await handle.executeUpdate(approveUpdate, {
-      args: [{ approver: 'U0APPR001', stepsHash: hash, typedConfirmation: 'orders-db' }],
+    await answerAs(handle, approveUpdate, {
+      approver: 'U0APPR001',
+      stepsHash: hash,
+      typedConfirmation: 'orders-db',
     });
     expect((await handle.result()).outcome).toBe('executed');
   });
@@ -141,7 +144,7 @@ describe('delegated task on the real dev server: one test per rung', () => {
       taskRequest('a2', 'ops', [appendStep('rejected-never')]),
     );
     await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
-    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'U0APPR002', reason: 'wrong service' }] });
+    await answerAs(handle, rejectUpdate, { approver: 'U0APPR002', reason: 'wrong service' });
     expect(await handle.result()).toMatchObject({ outcome: 'rejected', executedSteps: 0 });
     expect(effects()).not.toContain('rejected-never');
     expect(stack.notifier.forWorkflow(workflowId)[0].updates.at(-1)).toMatchObject({ actions: [] });
@@ -267,7 +270,19 @@ describe('delegated task on the real dev server: one test per rung', () => {
     await waitForStatus(handle, (s) => s.phase === 'awaiting-report-read');
     const report = stack.notifier.forWorkflow(workflowId).find((m) => m.notification.kind === 'report')!;
     expect(report.notification).toMatchObject({ channel: '#ops-reports', actions: ['mark-read'] });
-    await handle.executeUpdate(markReportReadUpdate, { args: [{ by: 'U0READER1' }] });
+    // Someone without standing in the class (not owner, requester, approver or escalation) is refused,
+    // and the refusal is visible in the task's status; the report still waits for a reader.
+    await expect(answerAs(handle, markReportReadUpdate, { by: 'U0READER1' })).rejects.toThrow(
+      /update failed/i,
+    );
+    const waiting = await waitForStatus(handle, (s) => (s.refusals ?? []).length > 0);
+    expect(waiting.phase).toBe('awaiting-report-read');
+    expect(waiting.refusals![0]).toMatchObject({
+      answer: 'markReportRead',
+      by: 'U0READER1',
+      reason: 'U0READER1 may not mark this report read (readers for "ops": U0OWNER01, U0APPR001, U0APPR002)',
+    });
+    await answerAs(handle, markReportReadUpdate, { by: 'U0OWNER01' });
     expect(await handle.result()).toMatchObject({ outcome: 'executed', rung: 5, reportRead: true });
     expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
       'executed',
@@ -302,13 +317,16 @@ describe('delegated task on the real dev server: one test per rung', () => {
     expect(listed).toContain('a5 digest test task');
     expect(listed.match(/^\d+\. \[digest\]/gm)).toHaveLength(2);
 
-    await digests[0].executeUpdate(markReportReadUpdate, { args: [{ by: 'U0READER1' }] });
-    expect(await digests[0].result()).toMatchObject({ read: true, readBy: 'U0READER1' });
+    await expect(answerAs(digests[0], markReportReadUpdate, { by: 'U0READER1' })).rejects.toThrow(
+      /update failed/i,
+    );
+    await answerAs(digests[0], markReportReadUpdate, { by: 'U0OWNER01' });
+    expect(await digests[0].result()).toMatchObject({ read: true, readBy: 'U0OWNER01' });
     maybeRecordHistory(digests[0], 'reportDigest', 'read');
     maybeRecordHistory(submissions[0].handle, 'delegatedTask', 'rung5-digest');
     const events = stack.outcomes.events
       .filter((e) => e.workflowId === digestIds[0])
       .map((e) => [e.kind, e.by]);
-    expect(events).toEqual([['report-read', 'U0READER1']]);
+    expect(events).toEqual([['report-read', 'U0OWNER01']]);
   });
 });

@@ -6,14 +6,16 @@ import {
   readKillSwitch,
   releaseKillSwitch,
 } from '../../client/kill-switch';
-import { approveUpdate, killSwitchWorkflowId } from '../../workflows/messages';
+import { killSwitch } from '../../workflows/kill-switch';
+import { approveUpdate, freezeUpdate, killSwitchWorkflowId } from '../../workflows/messages';
+import { answerAs, frontendSigner, operatorSignerOf } from '../helpers/answers';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 
 describe('run-time kill switch on the real dev server', () => {
   let stack: TestStack;
-  const opts = () => ({ taskQueue: stack.taskQueue, policy: stack.policy.current });
+  const opts = () => ({ taskQueue: stack.taskQueue, signer: frontendSigner() });
   const lines = (): string[] => {
     const file = join(stack.dirs.sandboxDir, 'effects.log');
     return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
@@ -37,6 +39,51 @@ describe('run-time kill switch on the real dev server', () => {
     await expect(
       engageKillSwitch(stack.client, opts(), { agentId: 'ghost', cap: 0, by: 'U0ADMIN01', reason: 'x' }),
     ).rejects.toThrow(/unknown agent "ghost"/);
+  });
+
+  it('refuses a claimed identity, a borrowed operator key and a replayed signature, before history', async () => {
+    // Make sure the switch runs and has loaded its authority, as an agent with Temporal access would find it.
+    await engageKillSwitch(stack.client, opts(), { agentId: 'a1', cap: 5, by: 'U0ADMIN01', reason: 'warm' });
+    const handle = stack.client.workflow.getHandle<typeof killSwitch>(killSwitchWorkflowId(stack.taskQueue));
+    const acceptedUpdates = async (): Promise<number> =>
+      ((await handle.fetchHistory()).events ?? []).filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+      ).length;
+    const acceptedBefore = await acceptedUpdates();
+    // A raw update with only a claimed admin id, as `temporal workflow update execute` would send it.
+    await expect(
+      handle.executeUpdate(freezeUpdate, { args: [{ cap: 0, by: 'U0ADMIN01', reason: 'I am the admin' }] }),
+    ).rejects.toThrow(/update failed/i);
+    const refused = await handle
+      .executeUpdate(freezeUpdate, { args: [{ cap: 0, by: 'U0ADMIN01', reason: 'I am the admin' }] })
+      .catch((e: Error & { cause?: Error }) => e.cause?.message);
+    expect(refused).toMatch(/unsigned answer refused/);
+    // U0APPR001's own key cannot answer as the admin.
+    await expect(
+      engageKillSwitch(
+        stack.client,
+        { taskQueue: stack.taskQueue, signer: operatorSignerOf('U0APPR001') },
+        { cap: 0, by: 'U0ADMIN01', reason: 'borrowed' },
+      ),
+    ).rejects.toThrow(/belongs to U0APPR001 and cannot answer as U0ADMIN01/);
+    // A signature made for an unfreeze does not open a freeze, nor one for another deployment.
+    const unfreeze = frontendSigner().sign(handle.workflowId, 'unfreeze', { by: 'U0ADMIN01' });
+    await expect(
+      handle.executeUpdate(freezeUpdate, { args: [{ ...unfreeze, cap: 0, reason: 'replayed' }] }),
+    ).rejects.toThrow(/update failed/i);
+    const elsewhere = frontendSigner().sign('control/other-queue/kill-switch', 'freeze', {
+      cap: 0,
+      by: 'U0ADMIN01',
+      reason: 'replayed',
+    });
+    const replayed = await handle
+      .executeUpdate(freezeUpdate, { args: [elsewhere] })
+      .catch((e: Error & { cause?: Error }) => e.cause?.message);
+    expect(replayed).toMatch(/signature does not match/);
+    // None of it reached the state (nor history: validators refuse before it is written).
+    expect((await readKillSwitch(stack.client, stack.taskQueue)).all).toBeNull();
+    expect(await acceptedUpdates()).toBe(acceptedBefore);
+    await releaseKillSwitch(stack.client, opts(), { agentId: 'a1', by: 'U0ADMIN01' });
   });
 
   it('caps one agent at once, with the reason in the decision, and lets it go when released', async () => {
@@ -87,9 +134,7 @@ describe('run-time kill switch on the real dev server', () => {
       /fell back to confirmation before step 2: .*a kill switch engaged at run time caps agent "a3" at rung 0/,
     );
     expect(lines()).not.toContain('ks2-two');
-    await handle.executeUpdate(approveUpdate, {
-      args: [{ approver: 'U0APPR002', stepsHash: status.stepsHash }],
-    });
+    await answerAs(handle, approveUpdate, { approver: 'U0APPR002', stepsHash: status.stepsHash });
     expect(await handle.result()).toMatchObject({ outcome: 'executed', executedSteps: 2 });
     maybeRecordHistory(
       stack.client.workflow.getHandle(killSwitchWorkflowId(stack.taskQueue)),

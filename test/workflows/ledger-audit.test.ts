@@ -8,12 +8,16 @@ import { ledgerQuery, ledgerWorkflowId } from '../../workflows/messages';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
+import { frontendSigner } from '../helpers/answers';
 
 // Post-hoc audits on the real dev server: every autonomous outcome is sampled (rate 1 here),
 // reviewers answer, and disagreement clearly above what rung 3 allows reduces the class's scope
 // for every agent until an admin releases it.
 const text = readFileSync(join(__dirname, '..', 'fixtures', 'policies', 'ledger.yaml'), 'utf8');
-const parsed = parsePolicy(text.replace('audit: { sampleRate: 0 }', 'audit: { sampleRate: 1 }'));
+const parsed = parsePolicy(
+  text.replace('audit: { sampleRate: 0 }', 'audit: { sampleRate: 1 }'),
+  join(__dirname, '..', 'fixtures', 'policies', 'ledger.yaml'),
+);
 if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
 const policy = parsed.policy;
 
@@ -43,13 +47,17 @@ describe('post-hoc audits and the class rollback trigger', () => {
     expect(audits).toHaveLength(10);
 
     const verdict = (i: number, by: string, agree: boolean, reason?: string) =>
-      giveAuditVerdict(stack.client, stack.taskQueue, {
-        agentId: 'steady',
-        auditId: audits[i].id,
-        by,
-        agree,
-        reason,
-      });
+      giveAuditVerdict(
+        stack.client,
+        { taskQueue: stack.taskQueue, signer: frontendSigner() },
+        {
+          agentId: 'steady',
+          auditId: audits[i].id,
+          by,
+          agree,
+          reason,
+        },
+      );
     expect(await verdict(0, 'U0OWNER01', true)).toEqual({
       ok: false,
       reason: 'U0OWNER01 may not audit ops (admins and its approvers: U0ADMIN01, U0APPR001, U0APPR002)',
@@ -91,13 +99,13 @@ describe('post-hoc audits and the class rollback trigger', () => {
     await expect(
       releaseClassCap(
         stack.client,
-        { taskQueue: stack.taskQueue, policy },
+        { taskQueue: stack.taskQueue, signer: frontendSigner() },
         { taskClass: 'ops', by: 'U0APPR001' },
       ),
     ).rejects.toThrow(/not an admin/);
     await releaseClassCap(
       stack.client,
-      { taskQueue: stack.taskQueue, policy },
+      { taskQueue: stack.taskQueue, signer: frontendSigner() },
       { taskClass: 'ops', by: 'U0ADMIN01' },
     );
     await waitUntil(

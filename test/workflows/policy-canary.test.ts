@@ -1,20 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanaryLink } from '../../activities/canary-link';
-import { createLedgerLink } from '../../activities/ledger-link';
 import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
 import { canaryWorkflowId } from '../../workflows/messages';
+import { declareIncident } from '../../client/evidence';
+import { frontendSigner } from '../helpers/answers';
 
 // A new policy version rolled out as a canary on the real dev server: the canary agents decide
 // with it first; a rollback trigger for one of them during the window reverts it; a clean window
 // promotes it to every agent.
 const base = readFileSync(join(__dirname, '..', 'fixtures', 'policies', 'ledger.yaml'), 'utf8');
 function policyFrom(text: string): LoadedPolicy {
-  const r = parsePolicy(text);
+  // Parsed as if it were the fixture file, so its keys file resolves beside it.
+  const r = parsePolicy(text, join(__dirname, '..', 'fixtures', 'policies', 'ledger.yaml'));
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.policy;
 }
@@ -58,10 +60,12 @@ describe('canary rollout of a policy version', () => {
       await outside.handle.result();
 
       // An incident for a canary agent during the window: the next version is reverted at once.
-      await createLedgerLink({ client: stack.client, taskQueue: stack.taskQueue }).send('steady', {
-        id: 'incident/canary-1',
-        event: { kind: 'incident', taskClass: 'ops', by: 'U0ADMIN01', text: 'bad change' },
-      });
+      await declareIncident(
+        stack.client,
+        { taskQueue: stack.taskQueue, signer: frontendSigner() },
+        stack.policy.current,
+        { id: 'canary-1', agentId: 'steady', taskClass: 'ops', by: 'U0ADMIN01', text: 'bad change' },
+      );
       await waitUntil(async () => (await canary.state())?.status === 'reverted');
       expect((await canary.state())?.detail).toContain(
         'steady: ops: a wrong action with a real consequence (incident)',

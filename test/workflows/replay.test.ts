@@ -25,6 +25,7 @@ describe('replay of committed workflow histories', () => {
         Worker.runReplayHistory(
           { workflowBundle: { codePath: bundlePath }, replayName: fixture.file },
           historyFromJSON(fixture.history),
+          fixture.workflowId,
         ),
       ).resolves.toBeUndefined();
     },

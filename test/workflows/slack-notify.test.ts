@@ -1,3 +1,4 @@
+import { answerAs } from '../helpers/answers';
 import { SlackNotifier } from '../../activities/notify/slack';
 import { startSlackWebApi, type SlackWebApiEmulator } from '../../slack/emulator/web-api';
 import { approveUpdate } from '../../workflows/messages';
@@ -32,9 +33,7 @@ describe('task notifications through the Slack Web API', () => {
     const [message] = api.messages('#ops');
     expect(JSON.stringify(message.blocks)).toContain('Approval needed');
 
-    await handle.executeUpdate(approveUpdate, {
-      args: [{ approver: 'U0APPR002', stepsHash: status.stepsHash }],
-    });
+    await answerAs(handle, approveUpdate, { approver: 'U0APPR002', stepsHash: status.stepsHash });
     expect((await handle.result()).outcome).toBe('executed');
     const updated = api.messages('#ops').find((m) => m.ts === message.ts)!;
     expect(updated.edits).toBeGreaterThanOrEqual(1);

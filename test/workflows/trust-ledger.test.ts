@@ -1,10 +1,17 @@
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createLedgerLink } from '../../activities/ledger-link';
-import { EvidenceError, runRollbackDrill } from '../../client/evidence';
+import { declareIncident, EvidenceError, runRollbackDrill } from '../../client/evidence';
 import { loadPolicyFile } from '../../policy/loader';
 import type { delegatedTask } from '../../workflows/delegated-task';
-import { approveUpdate, decideProposalUpdate, ledgerQuery, ledgerWorkflowId } from '../../workflows/messages';
+import {
+  approveUpdate,
+  decideProposalUpdate,
+  ledgerQuery,
+  ledgerWorkflowId,
+  reportEvidenceUpdate,
+} from '../../workflows/messages';
+import { answerAs, frontendSigner } from '../helpers/answers';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
@@ -52,7 +59,7 @@ describe('the trust ledger', () => {
       handles.map(async (h: WorkflowHandle<typeof delegatedTask>) => {
         const s = await waitForStatus(h, (st) => st.waitingOn !== null);
         expect(s.rung).toBe(2);
-        await h.executeUpdate(approveUpdate, { args: [{ approver: 'U0APPR002', stepsHash: s.stepsHash }] });
+        await answerAs(h, approveUpdate, { approver: 'U0APPR002', stepsHash: s.stepsHash });
         expect((await h.result()).outcome).toBe('executed');
       }),
     );
@@ -96,12 +103,16 @@ describe('the trust ledger', () => {
     // Not applied by itself, and not by someone without the authority.
     expect((await readLedger('climber')).classes.ops.rung).toBe(2);
     await expect(
-      ledger('climber').executeUpdate(decideProposalUpdate, {
-        args: [{ proposalId: proposal.id, by: 'U0OWNER01', approve: true }],
+      answerAs(ledger('climber'), decideProposalUpdate, {
+        proposalId: proposal.id,
+        by: 'U0OWNER01',
+        approve: true,
       }),
     ).rejects.toThrow(/update failed|may not decide/i);
-    await ledger('climber').executeUpdate(decideProposalUpdate, {
-      args: [{ proposalId: proposal.id, by: 'U0APPR002', approve: true }],
+    await answerAs(ledger('climber'), decideProposalUpdate, {
+      proposalId: proposal.id,
+      by: 'U0APPR002',
+      approve: true,
     });
     const promoted = await waitForLedger('climber', (s) => s.classes.ops.rung === 3);
     expect(promoted.history.at(-1)).toMatchObject({ from: 2, to: 3, by: 'U0APPR002' });
@@ -126,10 +137,28 @@ describe('the trust ledger', () => {
     const link = createLedgerLink({ client: stack.client, taskQueue: stack.taskQueue });
     const { handle } = await submit(stack, taskRequest('steady', 'ops', [appendStep('steady-1')]));
     expect((await handle.result()).rung).toBe(3);
+    // Human evidence as a raw signal (what anyone with Temporal access could send) is ignored…
     await link.send('steady', {
-      id: 'incident/test-1',
-      event: { kind: 'incident', taskClass: 'ops', by: 'U0ADMIN01', text: 'took the site down' },
+      id: 'incident/forged',
+      event: { kind: 'incident', taskClass: 'ops', by: 'U0ADMIN01', text: 'forged' },
     });
+    // …and a claimed identity without proof is refused.
+    await expect(
+      stack.client.workflow
+        .getHandle(ledgerWorkflowId(stack.taskQueue, 'steady'))
+        .executeUpdate(reportEvidenceUpdate, {
+          args: [
+            { id: 'incident/claimed', kind: 'incident', taskClass: 'ops', by: 'U0ADMIN01', text: 'claimed' },
+          ],
+        }),
+    ).rejects.toThrow(/update failed/i);
+    expect((await readLedger('steady')).classes.ops?.rung).toBe(3);
+    await declareIncident(
+      stack.client,
+      { taskQueue: stack.taskQueue, signer: frontendSigner() },
+      stack.policy.current,
+      { id: 'test-1', agentId: 'steady', taskClass: 'ops', by: 'U0ADMIN01', text: 'took the site down' },
+    );
     const state = await waitForLedger('steady', (s) => s.classes.ops?.rung === 2);
     expect(state.history.at(-1)).toMatchObject({
       from: 3,
