@@ -8,6 +8,7 @@ import type { TaskRequest } from '../policy/task';
 import { validateTaskRequest } from '../policy/validate-task';
 import { createActionRegistry } from '../activities/actions/registry';
 import { formatDecision } from './format-decision';
+import { registerPolicyGuardCommands, reportPolicySignatures } from './policy-guard-commands';
 
 /** Thrown by command actions for expected failures: printed as is, exit code 1, no stack trace. */
 export class CliError extends Error {}
@@ -65,7 +66,7 @@ function nonNegativeNumber(name: string) {
   };
 }
 
-/** Registers `ladder policy check|explain|schema` on the program. */
+/** Registers `ladder policy check|explain|schema|sign|history` on the program. */
 export function registerPolicyCommands(program: Command, io: Io): void {
   const policy = program.command('policy').description('validate, explain and describe policy files');
 
@@ -73,10 +74,11 @@ export function registerPolicyCommands(program: Command, io: Io): void {
     .command('check')
     .argument('<file>', 'policy YAML file')
     .description(
-      'validate a policy file; exit 0 when it loads (warnings are printed), 1 with every error otherwise',
+      'validate a policy file and its signatures; exit 0 when it loads (warnings are printed), 1 with every error otherwise',
     )
     .action((file: string) => {
       const loaded = loadOrFail(file, io);
+      reportPolicySignatures(file, readText(file, 'policy file'), loaded, io);
       // A canary's next version must be as good as the policy that names it.
       if (loaded.canary) {
         try {
@@ -134,4 +136,6 @@ export function registerPolicyCommands(program: Command, io: Io): void {
     .action(() => {
       io.out(JSON.stringify(policyJsonSchema(), null, 2));
     });
+
+  registerPolicyGuardCommands(policy, io, loadOrFail);
 }

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { createActionRegistry } from '../activities/actions/registry';
 import { createCanaryLink } from '../activities/canary-link';
 import { createLedgerLink } from '../activities/ledger-link';
+import { createPolicyHistoryRecorder, type PolicyHistoryRecorder } from '../activities/policy-history-link';
 import { SlackNotifier } from '../activities/notify/slack';
 import { RecordingOutcomes } from '../activities/outcomes';
 import { ConfigError, loadConfig } from '../config/env';
@@ -39,12 +40,26 @@ async function main(): Promise<void> {
       return null;
     }
   };
-  // The policy must be good at start; later bad edits are refused and the last good one stays.
+  // Every version taken is recorded in control/<queue>/policy-versions once the client is up.
+  let history: PolicyHistoryRecorder | null = null;
+  // The policy must be good (and signed as its guard requires) at start; later bad or unsigned
+  // edits are refused and the last good one stays. The state folder keeps the last good version
+  // for the CLI and for the next start.
   const policyStore = new PolicyStore(config.policyPath, {
-    onChange: (policy, warnings) => {
-      log.info({ policy: policy.versionId, warnings: warnings.map(formatProblem) }, 'policy reloaded');
+    stateDir: config.actions.stateDir,
+    onChange: (policy, warnings, version) => {
+      log.info(
+        {
+          policy: policy.versionId,
+          signedBy: version.signers.map((s) => s.person),
+          warnings: warnings.map(formatProblem),
+        },
+        'policy reloaded',
+      );
       nextPolicy = loadNext(policy);
+      history?.record(version);
     },
+    onWarning: (message) => log.warn(message),
     onError: (error) =>
       log.error(
         { problems: error.problems.map(formatProblem), kept: policyStore.current().versionId },
@@ -56,6 +71,13 @@ async function main(): Promise<void> {
   installSdkLogging(log);
   const connection = await connectWorker(config);
   const client = await connectClient(config);
+  history = createPolicyHistoryRecorder({
+    client,
+    taskQueue: config.taskQueue,
+    onError: (err, attempt) =>
+      log.warn({ err: err.message, attempt }, 'cannot record the policy version yet; retrying'),
+  });
+  history.record(policyStore.currentVersion());
   const dirs = prepareActionDirs(config.actions);
   const worker = await createLadderWorker({
     connection,
@@ -101,6 +123,7 @@ async function main(): Promise<void> {
   process.send?.({ type: 'ready' });
   await worker.run();
   policyStore.close();
+  history.close();
   await client.connection.close();
   await connection.close();
   log.info('worker stopped');
