@@ -1,7 +1,9 @@
+import { createAuthorityActivities } from './authority-activities';
 import { createDrillActivities } from './drill-activities';
 import { createLedgerActivities } from './ledger-activities';
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check';
 import { createTaskActivities, type TaskActivityDeps } from './task-activities';
+import { createTokenActivities } from './token-activities';
 
 /** Everything the worker injects into activities: clients, policy, paths, notifier and identity. */
 export type ActivityDeps = SelfCheckDeps & TaskActivityDeps;
@@ -16,6 +18,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createTaskActivities(deps),
     ...createLedgerActivities(deps),
     ...createDrillActivities(deps),
+    ...createAuthorityActivities(deps),
+    ...createTokenActivities(deps),
   };
 }
 

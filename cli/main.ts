@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerAgentCommands } from './agent-commands';
+import { registerKeyCommands } from './key-commands';
 import { CliError, registerPolicyCommands } from './policy-commands';
 import { registerTaskCommands } from './task-commands';
 
@@ -16,6 +18,8 @@ export function buildProgram(
     .configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: (t) => io.err(t.trimEnd()) });
   registerPolicyCommands(program, io);
   registerTaskCommands(program, io);
+  registerKeyCommands(program, io);
+  registerAgentCommands(program, io);
   return program;
 }
 

@@ -7,6 +7,7 @@ import {
 } from '@temporalio/client';
 import type { LoadedPolicy } from '../policy/loader';
 import type { TaskRequest } from '../policy/task';
+import { maySubmitFor, SUBMITTERS_RULE } from '../policy/submitters';
 import { validateTaskRequest, type ActionParamsValidator } from '../policy/validate-task';
 import { delegatedTask } from '../workflows/delegated-task';
 import { taskWorkflowId } from '../workflows/messages';
@@ -43,6 +44,12 @@ export interface SubmitOptions {
   actions: ActionParamsValidator;
   /** Temporal UI base URL for links in messages. */
   uiBaseUrl?: string;
+  /**
+   * Who submits: `person` (default: Slack, the CLI) means the task's `requester` is submitting on
+   * the agent's behalf and must be allowed to ({@link maySubmitFor}); `agent` means the agent itself,
+   * authenticated by its own token (the HTTP API), with `requester` saying who asked it.
+   */
+  via?: 'person' | 'agent';
 }
 
 export interface Submission {
@@ -63,6 +70,14 @@ export async function submitTask(client: Client, raw: unknown, options: SubmitOp
   const checked = validateTaskRequest(raw, options.policy, options.actions);
   if (!checked.ok) throw new TaskValidationError(checked.errors);
   const task = checked.task;
+  if (
+    options.via !== 'agent' &&
+    !maySubmitFor(options.policy, task.requester, task.agent.id, task.taskClass)
+  ) {
+    throw new TaskValidationError([
+      `requester: ${task.requester} may not submit tasks for ${task.agent.id} in ${task.taskClass} (${SUBMITTERS_RULE})`,
+    ]);
+  }
   const workflowId = taskWorkflowId(task.agent.id, task.taskId);
   const existingHandle = client.workflow.getHandle<typeof delegatedTask>(workflowId);
   try {

@@ -7,3 +7,5 @@ export { killSwitch } from './kill-switch';
 export { trustLedger } from './trust-ledger';
 export { rollbackDrill } from './rollback-drill';
 export { policyCanary } from './policy-canary';
+export { agentTokens } from './agent-tokens';
+export { policyVersions } from './policy-versions';

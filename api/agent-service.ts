@@ -1,0 +1,191 @@
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { ActionRegistry } from '../activities/actions/registry';
+import { classInfrastructure } from '../activities/ledger-activities';
+import { createLedgerLink } from '../activities/ledger-link';
+import { submitTask, TaskValidationError } from '../client/submit-task';
+import type { LoadedPolicy } from '../policy/loader';
+import type { delegatedTask } from '../workflows/delegated-task';
+import { statusQuery, taskWorkflowId, type TaskResult, type TaskStatus } from '../workflows/messages';
+import type { AgentApi } from './agent-api';
+import { ApiProblem, fieldErrors, fieldErrorsFromLines } from './problem';
+import { submitTaskBodySchema, taskIdSchema, type TaskView } from './schemas';
+import { rungsView, taskView } from './views';
+
+/** What the service needs: a Temporal client (only Ladder's processes hold one), the policy, the actions. */
+export interface AgentServiceDeps {
+  client: Client;
+  taskQueue: string;
+  /** The policy in force now (reloaded on change). */
+  policy: () => LoadedPolicy;
+  actions: ActionRegistry;
+  uiBaseUrl?: string;
+  /** How long a submission waits for the rung decision before answering anyway. */
+  decideTimeoutMs?: number;
+}
+
+/** The service layer behind the HTTP routes and the MCP tools: one {@link AgentApi} per authenticated agent. */
+export interface AgentService {
+  forAgent(agentId: string): AgentApi;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Builds the Temporal-backed agent service. Every task id is scoped to the agent: its workflow is
+ * `task/<agent>/<taskId>`, so another agent's task is simply not found.
+ */
+export function createAgentService(deps: AgentServiceDeps): AgentService {
+  const { client } = deps;
+  const ledger = createLedgerLink({ client, taskQueue: deps.taskQueue });
+
+  const notFound = (taskId: string) => new ApiProblem('not-found', `you have no task "${taskId}"`);
+  const unavailable = (err: unknown) =>
+    new ApiProblem('unavailable', `Temporal did not answer: ${(err as Error).message}`, undefined, 5);
+
+  const handleOf = (agentId: string, taskId: string): WorkflowHandle<typeof delegatedTask> => {
+    if (!taskIdSchema.safeParse(taskId).success) throw notFound(taskId);
+    return client.workflow.getHandle<typeof delegatedTask>(taskWorkflowId(agentId, taskId));
+  };
+
+  const statusOf = async (
+    handle: WorkflowHandle<typeof delegatedTask>,
+    taskId: string,
+  ): Promise<TaskStatus> => {
+    try {
+      return await handle.query(statusQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(taskId);
+      throw unavailable(err);
+    }
+  };
+
+  const view = async (agentId: string, taskId: string): Promise<TaskView> => {
+    const handle = handleOf(agentId, taskId);
+    const status = await statusOf(handle, taskId);
+    let result: TaskResult | null = null;
+    if (status.phase === 'done') {
+      // "done" is set just before the workflow returns: its result follows within moments.
+      result = await client.withDeadline(Date.now() + 5_000, () => handle.result()).catch(() => null);
+    }
+    return taskView(taskId, status, result);
+  };
+
+  return {
+    forAgent(agentId: string): AgentApi {
+      return {
+        async submit(body) {
+          const policy = deps.policy();
+          const agent = policy.agents[agentId];
+          if (!agent) {
+            throw new ApiProblem(
+              'forbidden',
+              `agent "${agentId}" is not declared in policy ${policy.versionId}`,
+            );
+          }
+          if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'agent' in body) {
+            throw new ApiProblem('invalid-request', 'the task was NOT submitted: leave out "agent"', [
+              { path: 'agent', message: 'not accepted: the agent is whoever the bearer token belongs to' },
+            ]);
+          }
+          const parsed = submitTaskBodySchema.safeParse(body);
+          if (!parsed.success) {
+            throw new ApiProblem(
+              'invalid-request',
+              'the task was NOT submitted: fix the fields named in errors',
+              fieldErrors(parsed.error.issues),
+            );
+          }
+          const { model, promptVersion, ...rest } = parsed.data;
+          const raw = {
+            ...rest,
+            agent: {
+              id: agentId,
+              model: model ?? agent.model,
+              promptVersion: promptVersion ?? agent.promptVersion,
+            },
+          };
+          let submission;
+          try {
+            submission = await submitTask(client, raw, {
+              taskQueue: deps.taskQueue,
+              policy,
+              actions: deps.actions,
+              uiBaseUrl: deps.uiBaseUrl,
+              via: 'agent',
+            });
+          } catch (err) {
+            if (err instanceof TaskValidationError) {
+              throw new ApiProblem(
+                'invalid-request',
+                'the task was NOT submitted: fix the fields named in errors',
+                fieldErrorsFromLines(err.errors),
+              );
+            }
+            throw unavailable(err);
+          }
+          // Answer with the decision: the agent learns its rung (and whether a person must approve) at once.
+          const deadline = Date.now() + (deps.decideTimeoutMs ?? 10_000);
+          let task = await view(agentId, rest.taskId);
+          while (!task.decision && task.phase !== 'done' && Date.now() < deadline) {
+            await sleep(100);
+            task = await view(agentId, rest.taskId);
+          }
+          return { existing: submission.existing, task };
+        },
+
+        get: (taskId) => view(agentId, taskId),
+
+        async wait(taskId, timeoutSeconds) {
+          const first = await view(agentId, taskId);
+          if (first.done) return first;
+          const handle = handleOf(agentId, taskId);
+          // The deadline bounds the history long poll, so an abandoned wait leaves nothing behind.
+          await client
+            .withDeadline(Date.now() + timeoutSeconds * 1000, () => handle.result())
+            .catch(() => undefined);
+          return view(agentId, taskId);
+        },
+
+        async cancel(taskId) {
+          const current = await view(agentId, taskId);
+          if (current.phase === 'done') {
+            throw new ApiProblem(
+              'conflict',
+              `task "${taskId}" already finished (${current.result?.outcome ?? 'done'})`,
+            );
+          }
+          try {
+            await handleOf(agentId, taskId).cancel();
+          } catch (err) {
+            if (err instanceof WorkflowNotFoundError) throw notFound(taskId);
+            throw unavailable(err);
+          }
+          return view(agentId, taskId);
+        },
+
+        async rungs() {
+          const policy = deps.policy();
+          if (!policy.agents[agentId]) {
+            throw new ApiProblem(
+              'forbidden',
+              `agent "${agentId}" is not declared in policy ${policy.versionId}`,
+            );
+          }
+          let state;
+          try {
+            state = await ledger.read(agentId);
+          } catch (err) {
+            throw unavailable(err);
+          }
+          return rungsView(
+            policy,
+            agentId,
+            state,
+            (c) => classInfrastructure(policy, deps.actions, c),
+            Date.now(),
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { createActionRegistry } from '../activities/actions/registry';
+import { lookupAgentToken } from '../client/agent-tokens';
+import { ConfigError, loadConfig } from '../config/env';
+import { createLogger } from '../config/logger';
+import { formatProblem } from '../policy/loader';
+import { PolicyStore } from '../policy/store';
+import { connectClient } from '../worker/connection';
+import { createAgentService } from './agent-service';
+import { loadApiConfig } from './config';
+import { startApiServer } from './server';
+
+/**
+ * The agents' HTTP API and MCP endpoint as its own process: `node dist/api/main.js`, on
+ * 127.0.0.1:$LADDER_API_PORT (default 3200). It is one of Ladder's own processes, so it holds the
+ * Temporal connection; agents hold only their token. Stops on SIGINT/SIGTERM.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const apiConfig = loadApiConfig();
+  const log = createLogger('api', config.logLevel);
+  const policyStore = new PolicyStore(config.policyPath, {
+    stateDir: config.actions.stateDir,
+    onWarning: (message) => log.warn(message),
+    onChange: (policy) => log.info({ policy: policy.versionId }, 'policy reloaded'),
+    onError: (error) =>
+      log.error(
+        { problems: error.problems.map(formatProblem) },
+        'policy edit refused; the last good policy stays in force',
+      ),
+  }).watch();
+  const client = await connectClient(config);
+  const policy = () => policyStore.current();
+  const api = await startApiServer(
+    {
+      service: createAgentService({
+        client,
+        taskQueue: config.taskQueue,
+        policy,
+        actions: createActionRegistry(),
+        uiBaseUrl: config.temporalUiUrl,
+      }),
+      lookupToken: (tokenId) => lookupAgentToken(client, config.taskQueue, tokenId),
+      policy,
+      log,
+    },
+    apiConfig.port,
+  );
+  log.info({ url: api.url, mcp: `${api.url}/mcp`, taskQueue: config.taskQueue }, 'agent API listening');
+  // Ready line for whoever started us (scripts, tests).
+  process.stdout.write(`Ladder agent API on ${api.url} (MCP: ${api.url}/mcp)\n`);
+  process.send?.({ type: 'ready', url: api.url });
+  const stop = (): void => {
+    void api.close().then(async () => {
+      await client.connection.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // Started by the run command: go when it goes, even if it was killed.
+  if (process.send !== undefined) process.once('disconnect', stop);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError)
+    console.error(err.problems.map((p) => `Configuration error: ${p}`).join('\n'));
+  else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,215 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Logger } from '../config/logger';
+import type { LoadedPolicy } from '../policy/loader';
+import { createLadderMcpServer } from '../mcp/tools';
+import type { AgentService } from './agent-service';
+import { authenticate, type TokenLookupFn } from './auth';
+import { buildOpenApi } from './openapi';
+import { ApiProblem, fieldErrors, sendProblem } from './problem';
+import { createRateLimiter } from './rate-limit';
+import { waitQuerySchema } from './schemas';
+
+/** Largest request body accepted; above it the answer is 413 and the body is not read further. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ApiServerDeps {
+  service: AgentService;
+  /** The token registry's lookup (a query per request). */
+  lookupToken: TokenLookupFn;
+  policy: () => LoadedPolicy;
+  log: Logger;
+}
+
+/** A started API server. */
+export interface RunningApi {
+  server: Server;
+  /** e.g. http://127.0.0.1:3200 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Reads the body up to {@link MAX_BODY_BYTES} and parses it as JSON. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES)
+    throw new ApiProblem('too-large', `the body is ${declared} bytes; the limit is 1 MB`);
+  const type = String(req.headers['content-type'] ?? '');
+  if (!/^application\/json\b/i.test(type) && !/\+json\b/i.test(type)) {
+    throw new ApiProblem('unsupported-media-type', 'send the body as application/json');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ApiProblem('too-large', 'the body is over 1 MB');
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new ApiProblem('invalid-json', (err as Error).message, [
+      { path: '(root)', message: 'not valid JSON' },
+    ]);
+  }
+}
+
+const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+};
+
+/**
+ * The agents' HTTP API and MCP endpoint on one node:http server. Every route but the OpenAPI
+ * document needs a bearer token; the agent is whoever it belongs to. Agents never get anything
+ * that reaches Temporal: the service does that on their behalf, scoped to their own tasks.
+ */
+export function createApiServer(deps: ApiServerDeps): Server {
+  const limiter = createRateLimiter();
+  const openapi = buildOpenApi();
+
+  const identify = async (req: IncomingMessage, submitting: boolean): Promise<string> => {
+    const agentId = await authenticate(req.headers.authorization, deps.lookupToken);
+    const retryAfter = limiter.take(agentId, deps.policy().agentApi.requestsPerMinute);
+    if (retryAfter !== null) {
+      const limit = deps.policy().agentApi.requestsPerMinute;
+      throw new ApiProblem(
+        'rate-limited',
+        `${agentId} is over ${limit} requests per minute: ${submitting ? 'the task was NOT submitted' : 'the request was not processed'}; retry after ${retryAfter} s`,
+        undefined,
+        retryAfter,
+      );
+    }
+    return agentId;
+  };
+
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    log: { agentId?: string },
+  ): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    const allow = (methods: string[]) => {
+      if (!methods.includes(method)) {
+        res.setHeader('allow', methods.join(', '));
+        throw new ApiProblem('method-not-allowed', `${method} is not allowed on ${path}`);
+      }
+    };
+
+    if (path === '/v1/openapi.json') {
+      allow(['GET']);
+      return sendJson(res, 200, openapi);
+    }
+    if (path === '/mcp') {
+      const agentId = (log.agentId = await identify(req, false));
+      if (method !== 'POST') {
+        // Stateless Streamable HTTP: no server-initiated stream, no session to delete.
+        allow(['POST']);
+      }
+      const body = await readJson(req);
+      const mcp = createLadderMcpServer(deps.service.forAgent(agentId));
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      res.on('close', () => {
+        void transport.close();
+        void mcp.close();
+      });
+      await mcp.connect(transport);
+      await transport.handleRequest(req, res, body);
+      return;
+    }
+    if (path === '/v1/tasks') {
+      allow(['POST']);
+      const agentId = (log.agentId = await identify(req, true));
+      let body: unknown;
+      try {
+        body = await readJson(req);
+      } catch (err) {
+        if (err instanceof ApiProblem)
+          throw new ApiProblem(err.kind, `the task was NOT submitted: ${err.detail}`, err.errors);
+        throw err;
+      }
+      const result = await deps.service.forAgent(agentId).submit(body);
+      return sendJson(res, result.existing ? 200 : 201, result);
+    }
+    if (path === '/v1/me/rungs') {
+      allow(['GET']);
+      const agentId = (log.agentId = await identify(req, false));
+      return sendJson(res, 200, await deps.service.forAgent(agentId).rungs());
+    }
+    const task = /^\/v1\/tasks\/([^/]+)(\/wait|\/cancel)?$/.exec(path);
+    if (task) {
+      const taskId = decodeURIComponent(task[1]);
+      const action = task[2];
+      allow([action === '/cancel' ? 'POST' : 'GET']);
+      const agentId = (log.agentId = await identify(req, false));
+      const api = deps.service.forAgent(agentId);
+      if (action === '/cancel') return sendJson(res, 202, await api.cancel(taskId));
+      if (action === '/wait') {
+        const query = waitQuerySchema.safeParse(Object.fromEntries(url.searchParams));
+        if (!query.success) {
+          throw new ApiProblem('invalid-request', 'bad query parameters', fieldErrors(query.error.issues));
+        }
+        return sendJson(res, 200, await api.wait(taskId, query.data.timeout));
+      }
+      return sendJson(res, 200, await api.get(taskId));
+    }
+    throw new ApiProblem('not-found', `no route ${method} ${path}`);
+  };
+
+  return createServer((req, res) => {
+    const started = Date.now();
+    const log: { agentId?: string } = {};
+    handle(req, res, log)
+      .catch((err: unknown) => {
+        const problem =
+          err instanceof ApiProblem
+            ? err
+            : new ApiProblem('unavailable', 'internal error; see the API log', undefined, 5);
+        if (!(err instanceof ApiProblem)) deps.log.error({ err }, 'request failed');
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+        // A body we refused to read must not be read into the next request on this connection.
+        if (problem.status === 413) res.setHeader('connection', 'close');
+        sendProblem(res, problem);
+      })
+      .finally(() => {
+        // Method, path, status and agent only: never headers (the token) or bodies.
+        deps.log.info(
+          {
+            method: req.method,
+            path: (req.url ?? '').split('?')[0],
+            status: res.statusCode,
+            agentId: log.agentId,
+            ms: Date.now() - started,
+          },
+          'request',
+        );
+      });
+  });
+}
+
+/** Listens on 127.0.0.1 (agents reach it locally or through a proxy that terminates TLS). */
+export async function startApiServer(deps: ApiServerDeps, port: number): Promise<RunningApi> {
+  const server = createApiServer(deps);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const { port: actual } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${actual}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,54 @@
+import type { AgentApi } from '../api/agent-api';
+import { ApiProblem, problemFromBody, type Problem } from '../api/problem';
+import type { RungsView, SubmitResult, TaskView } from '../api/schemas';
+
+/**
+ * An {@link AgentApi} over Ladder's HTTP API with one agent's token: what the stdio MCP server
+ * uses, so a process an agent runs holds the agent's token and nothing that reaches Temporal.
+ * Problem details come back as {@link ApiProblem} with the server's exact words.
+ */
+export function createHttpAgentApi(baseUrl: string, token: string): AgentApi {
+  const base = baseUrl.replace(/\/+$/, '');
+  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json, application/problem+json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiProblem('unavailable', `cannot reach Ladder at ${base}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    if (res.ok) return JSON.parse(text) as T;
+    let problem: Problem | null;
+    try {
+      problem = JSON.parse(text) as Problem;
+    } catch {
+      problem = null;
+    }
+    if (problem && typeof problem.title === 'string' && typeof problem.detail === 'string') {
+      const rebuilt = problemFromBody(problem);
+      const retryAfter = res.headers.get('retry-after');
+      return Promise.reject(
+        retryAfter
+          ? new ApiProblem(rebuilt.kind, rebuilt.detail, rebuilt.errors, Number(retryAfter))
+          : rebuilt,
+      );
+    }
+    throw new ApiProblem('unavailable', `Ladder answered ${res.status} without problem details`);
+  };
+  const task = (taskId: string) => `/v1/tasks/${encodeURIComponent(taskId)}`;
+  return {
+    submit: (body) => call<SubmitResult>('POST', '/v1/tasks', body),
+    get: (taskId) => call<TaskView>('GET', task(taskId)),
+    wait: (taskId, timeoutSeconds) => call<TaskView>('GET', `${task(taskId)}/wait?timeout=${timeoutSeconds}`),
+    cancel: (taskId) => call<TaskView>('POST', `${task(taskId)}/cancel`),
+    rungs: () => call<RungsView>('GET', '/v1/me/rungs'),
+  };
+}

@@ -1,0 +1,171 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { RunningApi } from '../../api/server';
+import { appendStep, taskRequest, workflowTestPolicy } from '../helpers/tasks';
+import { startTestStack, type TestStack } from '../helpers/temporal';
+import { apiClient, newToken, startApi } from './helpers';
+
+// The agents' HTTP API against a real worker: every answer is checked against the OpenAPI
+// document generated from the server's own zod schemas.
+
+/** A task request as an agent sends it: no `agent`, identity comes from the token. */
+function agentBody(taskClass: string, word: string, extra: Record<string, unknown> = {}) {
+  const { agent: _agent, ...rest } = taskRequest('ignored', taskClass, [appendStep(word)], extra);
+  return rest;
+}
+
+describe('agent HTTP API', () => {
+  let stack: TestStack;
+  let api: RunningApi;
+  let limited: RunningApi;
+  let a2: string;
+  let a3: string;
+  const call = apiClient(() => api.url);
+  const callLimited = apiClient(() => limited.url);
+
+  beforeAll(async () => {
+    stack = await startTestStack('api-tasks', { policy: workflowTestPolicy() });
+    api = await startApi(stack);
+    // The same deployment with a policy allowing 3 requests per agent per minute.
+    limited = await startApi(stack, () => ({ ...stack.policy.current, agentApi: { requestsPerMinute: 3 } }));
+    a2 = (await newToken(stack, 'a2')).token;
+    a3 = (await newToken(stack, 'a3')).token;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await limited?.close();
+    await stack?.stop();
+  });
+
+  it('serves its OpenAPI 3.1 document without a token', async () => {
+    const r = await call('GET', '/v1/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    expect(r.body.components.schemas.SubmitTaskRequest.properties).not.toHaveProperty('agent');
+  });
+
+  it('submits a rung-3 task, answers with the decision, and long-polls it to its result', async () => {
+    const body = agentBody('ops', 'api-bounded');
+    const submitted = await call('POST', '/v1/tasks', { token: a3, json: body });
+    expect(submitted.status).toBe(201);
+    expect(submitted.body).toMatchObject({
+      existing: false,
+      task: { taskId: body.taskId, decision: { effectiveRung: 3 } },
+    });
+    const done = await call('GET', `/v1/tasks/${body.taskId}/wait?timeout=30`, { token: a3 });
+    expect(done.body).toMatchObject({ done: true, result: { outcome: 'executed', executedSteps: 1 } });
+    const again = await call('POST', '/v1/tasks', { token: a3, json: body });
+    expect(again).toMatchObject({ status: 200, body: { existing: true } });
+    // The task runs as the token's agent.
+    await expect(stack.client.workflow.getHandle(`task/a3/${body.taskId}`).describe()).resolves.toBeTruthy();
+  });
+
+  it('takes identity from the token only: a body naming an agent is refused and starts nothing', async () => {
+    const body = { ...agentBody('ops', 'impersonate'), agent: { id: 'a5', model: 'm', promptVersion: 'p' } };
+    const r = await call('POST', '/v1/tasks', { token: a3, json: body });
+    expect(r.status).toBe(422);
+    expect(r.body.detail).toMatch(/NOT submitted/);
+    expect(r.body.errors).toEqual([
+      { path: 'agent', message: 'not accepted: the agent is whoever the bearer token belongs to' },
+    ]);
+    for (const agent of ['a3', 'a5']) {
+      await expect(
+        stack.client.workflow.getHandle(`task/${agent}/${body.taskId}`).describe(),
+      ).rejects.toThrow(WorkflowNotFoundError);
+    }
+  });
+
+  it("keeps agents to their own tasks: another agent's task is 404, to read and to cancel", async () => {
+    const body = agentBody('ops', 'api-confirm');
+    const submitted = await call('POST', '/v1/tasks', { token: a2, json: body });
+    expect(submitted.body.task).toMatchObject({ rung: 2, decision: { effectiveRung: 2 } });
+    expect((await call('GET', `/v1/tasks/${body.taskId}`, { token: a2 })).body).toMatchObject({
+      phase: 'awaiting-human',
+      waitingOn: expect.stringContaining('U0APPR002'),
+    });
+    const peek = await call('GET', `/v1/tasks/${body.taskId}`, { token: a3 });
+    expect(peek).toMatchObject({ status: 404, body: { title: 'Not found' } });
+    expect((await call('POST', `/v1/tasks/${body.taskId}/cancel`, { token: a3 })).status).toBe(404);
+    expect((await call('GET', `/v1/tasks/${body.taskId}/wait?timeout=1`, { token: a3 })).status).toBe(404);
+
+    // Its own agent may: the wait times out first (still waiting), then the cancel ends it.
+    const pending = await call('GET', `/v1/tasks/${body.taskId}/wait?timeout=1`, { token: a2 });
+    expect(pending.body).toMatchObject({ done: false, phase: 'awaiting-human' });
+    expect((await call('POST', `/v1/tasks/${body.taskId}/cancel`, { token: a2 })).status).toBe(202);
+    const cancelled = await call('GET', `/v1/tasks/${body.taskId}/wait?timeout=30`, { token: a2 });
+    expect(cancelled.body).toMatchObject({ done: true, result: { outcome: 'cancelled' } });
+    expect((await call('POST', `/v1/tasks/${body.taskId}/cancel`, { token: a2 })).status).toBe(409);
+  });
+
+  it('answers bad JSON, wrong and unknown fields with problem details naming the field', async () => {
+    const bad = await call('POST', '/v1/tasks', { token: a3, raw: '{"taskId": ' });
+    expect(bad).toMatchObject({
+      status: 400,
+      contentType: 'application/problem+json',
+      body: { status: 400 },
+    });
+    expect(bad.body.detail).toMatch(/NOT submitted/);
+
+    const wrong = await call('POST', '/v1/tasks', {
+      token: a3,
+      json: { ...agentBody('ops', 'x'), environment: 'Nope!', color: 'red' },
+    });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.errors).toEqual(
+      expect.arrayContaining([
+        { path: 'environment', message: 'expected an environment name such as staging' },
+        { path: 'color', message: 'unknown field' },
+      ]),
+    );
+    const policy = await call('POST', '/v1/tasks', { token: a3, json: agentBody('nope', 'x') });
+    expect(policy.body.errors).toEqual([expect.objectContaining({ path: 'taskClass' })]);
+
+    const timeout = await call('GET', '/v1/tasks/whatever/wait?timeout=600', { token: a3 });
+    expect(timeout.body.errors).toEqual([
+      { path: 'timeout', message: 'expected whole seconds from 1 to 60' },
+    ]);
+  });
+
+  it('refuses a body over 1 MB with 413', async () => {
+    const r = await call('POST', '/v1/tasks', {
+      token: a3,
+      raw: JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) }),
+    });
+    expect(r).toMatchObject({ status: 413, body: { title: 'Request body too large' } });
+  });
+
+  it('shows the agent its rungs and what the next one needs', async () => {
+    const r = await call('GET', '/v1/me/rungs', { token: a3 });
+    expect(r.body.agentId).toBe('a3');
+    expect(r.body.classes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          taskClass: 'ops',
+          rung: 3,
+          declared: true,
+          next: expect.objectContaining({ rung: 4 }),
+        }),
+      ]),
+    );
+  });
+
+  it('rate-limits each agent per minute from the policy: 429 with Retry-After, and the task is NOT submitted', async () => {
+    for (let i = 0; i < 3; i++)
+      expect((await callLimited('GET', '/v1/me/rungs', { token: a2 })).status).toBe(200);
+    const body = agentBody('ops', 'limited');
+    const r = await callLimited('POST', '/v1/tasks', { token: a2, json: body });
+    expect(r.status).toBe(429);
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(r.body.detail).toMatch(/the task was NOT submitted/);
+    await expect(stack.client.workflow.getHandle(`task/a2/${body.taskId}`).describe()).rejects.toThrow(
+      WorkflowNotFoundError,
+    );
+    // Another agent has its own budget.
+    expect((await callLimited('GET', '/v1/me/rungs', { token: a3 })).status).toBe(200);
+  });
+
+  it('answers unknown routes and methods with problem details', async () => {
+    expect((await call('PUT', '/v1/tasks', { token: a3 })).status).toBe(405);
+    expect((await call('GET', '/v2/nothing', { token: a3 })).status).toBe(404);
+    expect((await call('GET', '/v2/nothing', { token: a3 })).status).toBe(404);
+  });
+});
