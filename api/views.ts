@@ -1,5 +1,5 @@
 import type { Decision } from '../policy/decide';
-import type { LedgerState } from '../policy/ledger';
+import { emptyEvidence, type LedgerState } from '../policy/ledger';
 import type { LoadedPolicy } from '../policy/loader';
 import type { Rung } from '../policy/schema';
 import { promotionVerdict, type ClassInfrastructure } from '../policy/trust-rules';
@@ -66,19 +66,7 @@ export function rungsView(
     const c = ledger?.classes[taskClass];
     const earned = (c?.rung ?? agent.rungs[taskClass] ?? 0) as Rung;
     const open = ledger?.proposals.find((p) => p.taskClass === taskClass && p.status === 'open');
-    const evidence = c?.evidence ?? {
-      sinceMs: nowMs,
-      decided: 0,
-      approved: 0,
-      edited: 0,
-      actions: 0,
-      interventions: 0,
-      executed: 0,
-      defects: 0,
-      auditSampled: 0,
-      auditDisagreed: 0,
-      approvalsAsked: 0,
-    };
+    const evidence = c?.evidence ?? emptyEvidence(nowMs);
     const infra = infrastructure(taskClass);
     const drilled = { ...infra, rollbackDrillPassed: infra.rollbackDrillPassed || c?.drill?.passed === true };
     const verdict = promotionVerdict(policy, taskClass, earned, evidence, drilled, nowMs);

@@ -1,42 +1,26 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { AgentTokenError, createAgentToken, listAgentTokens, revokeAgentToken } from '../client/agent-tokens';
-import { ConfigError, loadConfig, type Config } from '../config/env';
-import { connectClient } from '../worker/connection';
+import type { Config } from '../config/env';
 import { operatorSigner } from './operator-key';
 import { CliError } from './policy-commands';
+import { withClient } from './with-client';
 
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
 }
 
-/** Runs `run` with a Temporal client for one command, turning config and connection problems into CLI errors. */
-async function withClient<T>(run: (client: Client, config: Config) => Promise<T>): Promise<T> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError)
-      throw new CliError(err.problems.map((p) => `Configuration error: ${p}`).join('\n'));
-    throw err;
-  }
-  let client: Client;
-  try {
-    client = await connectClient(config);
-  } catch (err) {
-    throw new CliError(
-      `cannot reach Temporal at ${config.temporal.address}: ${(err as Error).message}. Is Ladder running (scripts/start.sh)?`,
-    );
-  }
-  try {
-    return await run(client, config);
-  } catch (err) {
-    if (err instanceof AgentTokenError) throw new CliError(`Refused: ${err.message}`);
-    throw err;
-  } finally {
-    await client.connection.close();
-  }
+/** {@link withClient}, with a refusal from the token registry said as one. */
+function withTokenClient<T>(run: (client: Client, config: Config) => Promise<T>): Promise<T> {
+  return withClient(async (client, config) => {
+    try {
+      return await run(client, config);
+    } catch (err) {
+      if (err instanceof AgentTokenError) throw new CliError(`Refused: ${err.message}`);
+      throw err;
+    }
+  });
 }
 
 const KEY_HELP =
@@ -62,7 +46,7 @@ export function registerAgentCommands(program: Command, io: Io): void {
     .option('--key <file>', KEY_HELP)
     .description('create a token for an agent; it is printed once and cannot be shown again')
     .action(async (agentId: string, options: { as: string; key?: string }) => {
-      await withClient(async (client, config) => {
+      await withTokenClient(async (client, config) => {
         const signer = operatorSigner(config, options.as, options.key);
         const { token: secret, receipt } = await createAgentToken(
           client,
@@ -82,7 +66,7 @@ export function registerAgentCommands(program: Command, io: Io): void {
     .argument('<agent>')
     .description("an agent's tokens: id, created, revoked (never the secret or its hash)")
     .action(async (agentId: string) => {
-      await withClient(async (client, config) => {
+      await withTokenClient(async (client, config) => {
         const tokens = await listAgentTokens(client, config.taskQueue, agentId);
         if (tokens.length === 0) {
           io.out(`${agentId}: no tokens`);
@@ -107,7 +91,7 @@ export function registerAgentCommands(program: Command, io: Io): void {
     .option('--key <file>', KEY_HELP)
     .description('revoke a token: every API and MCP frontend refuses it from the next request')
     .action(async (agentId: string, tokenId: string, options: { as: string; key?: string }) => {
-      await withClient(async (client, config) => {
+      await withTokenClient(async (client, config) => {
         const signer = operatorSigner(config, options.as, options.key);
         const receipt = await revokeAgentToken(
           client,

@@ -1,5 +1,5 @@
 import type { CanaryState } from '../policy/canary';
-import type { LedgerState } from '../policy/ledger';
+import { emptyEvidence, type LedgerState } from '../policy/ledger';
 import type { LoadedPolicy } from '../policy/loader';
 import { RUNG_NAMES, type Rung } from '../policy/schema';
 import { promotionVerdict, type ClassInfrastructure } from '../policy/trust-rules';
@@ -33,19 +33,7 @@ export function formatAgentStatus(
       );
       continue;
     }
-    const evidence = c?.evidence ?? {
-      sinceMs: nowMs,
-      decided: 0,
-      approved: 0,
-      edited: 0,
-      actions: 0,
-      interventions: 0,
-      executed: 0,
-      defects: 0,
-      auditSampled: 0,
-      auditDisagreed: 0,
-      approvalsAsked: 0,
-    };
+    const evidence = c?.evidence ?? emptyEvidence(nowMs);
     const infra = infrastructure(taskClass);
     const drilled = { ...infra, rollbackDrillPassed: infra.rollbackDrillPassed || c?.drill?.passed === true };
     if (c?.drill)

@@ -11,42 +11,18 @@ import {
   releaseKillSwitch,
 } from '../client/kill-switch';
 import { submitTask, TaskValidationError } from '../client/submit-task';
-import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
+import { workflowUiUrl, type Config } from '../config/env';
 import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/loader';
 import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
-import { connectClient } from '../worker/connection';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
 import { operatorSigner } from './operator-key';
 import { CliError } from './policy-commands';
+import { withClient } from './with-client';
 
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
-}
-
-async function withClient<T>(run: (client: Client, config: Config) => Promise<T>): Promise<T> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError)
-      throw new CliError(err.problems.map((p) => `Configuration error: ${p}`).join('\n'));
-    throw err;
-  }
-  let client: Client;
-  try {
-    client = await connectClient(config);
-  } catch (err) {
-    throw new CliError(
-      `cannot reach Temporal at ${config.temporal.address}: ${(err as Error).message}. Is Ladder running (scripts/start.sh)?`,
-    );
-  }
-  try {
-    return await run(client, config);
-  } finally {
-    await client.connection.close();
-  }
 }
 
 /** Polls `status` until the workflow has decided its rung (or finished). */

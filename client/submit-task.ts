@@ -12,6 +12,7 @@ import { validateTaskRequest, type ActionParamsValidator } from '../policy/valid
 import { delegatedTask } from '../workflows/delegated-task';
 import { taskWorkflowId } from '../workflows/messages';
 import { AgentIdKey, TaskClassKey } from '../workflows/search-attributes';
+import { canonicalJson } from '../policy/canonical-json';
 
 /** Raised when a submission is invalid; no workflow was started. `errors` names every problem with its path. */
 export class TaskValidationError extends Error {
@@ -21,17 +22,7 @@ export class TaskValidationError extends Error {
   }
 }
 
-/** JSON with object keys sorted at every level, so equal steps always hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+export { canonicalJson };
 
 /** SHA-256 (hex) of the task's exact steps; approvals must carry it. */
 export function stepsHash(steps: TaskRequest['steps']): string {

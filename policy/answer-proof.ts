@@ -1,4 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519';
+import { canonicalJson } from './canonical-json';
+
+export { canonicalJson };
 
 // Proof of who gave a human answer. A frontend that verified the person (the Slack app after
 // Slack's request signature, the CLI with an operator's own key) signs the answer; the workflow's
@@ -50,22 +53,6 @@ export interface AnswerProof {
 /** Fields every signed answer carries; the rest of the update's arguments are what was answered. */
 export interface Proven {
   proof?: AnswerProof;
-}
-
-/**
- * JSON with object keys sorted at every level and `undefined` members left out, so a signer and a
- * verifier that build the same value get the same bytes. Pure.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**

@@ -107,6 +107,11 @@ export interface LedgerState {
 export const HISTORY_KEPT = 200;
 const SEEN_KEPT = 1000;
 
+/** Evidence of a class with nothing counted yet, counting from `sinceMs`. */
+export function emptyEvidence(sinceMs: number): ClassEvidence {
+  return { sinceMs, ...ZERO };
+}
+
 const ZERO: Omit<ClassEvidence, 'sinceMs'> = {
   decided: 0,
   approved: 0,

@@ -1,0 +1,32 @@
+import type { Client } from '@temporalio/client';
+import { ConfigError, loadConfig, type Config } from '../config/env';
+import { connectClient } from '../worker/connection';
+import { CliError } from './policy-commands';
+
+/**
+ * Runs one command with a Temporal client and the configuration, turning a bad environment and
+ * an unreachable Temporal into CLI errors that say what to do; always closes the connection.
+ */
+export async function withClient<T>(run: (client: Client, config: Config) => Promise<T>): Promise<T> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new CliError(err.problems.map((p) => `Configuration error: ${p}`).join('\n'));
+    throw err;
+  }
+  let client: Client;
+  try {
+    client = await connectClient(config);
+  } catch (err) {
+    throw new CliError(
+      `cannot reach Temporal at ${config.temporal.address}: ${(err as Error).message}. Is Ladder running (scripts/start.sh)?`,
+    );
+  }
+  try {
+    return await run(client, config);
+  } finally {
+    await client.connection.close();
+  }
+}
