@@ -14,6 +14,14 @@ export const ActivityProfiles = {
     startToCloseTimeout: '10 seconds',
     retry: { initialInterval: '200 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 5 },
   },
+  /**
+   * What a long-lived entity workflow cannot live without (who may answer it, with which keys):
+   * retried until it answers, so an overloaded worker delays the entity but never fails it.
+   */
+  authority: {
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  },
   /** Messages to people: a rate limit (429) or outage delays them but never loses them. */
   notify: {
     startToCloseTimeout: '30 seconds',

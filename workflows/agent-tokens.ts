@@ -26,7 +26,7 @@ import {
 import { workflowNowIso, workflowNowMs } from './clock';
 import { refreshAuthoritySignal } from './messages';
 
-const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
+const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
 
 /** How often admins and answer keys are reread when nobody asks (a removed admin stops at once after). */
 const AUTHORITY_REFRESH = '10 minutes';
@@ -153,7 +153,7 @@ export async function agentTokens(input?: AgentTokensInput): Promise<void> {
   for (;;) {
     if (!authority || refreshRequested) {
       refreshRequested = false;
-      authority = await quick.loadTokenAuthority();
+      authority = await authorities.loadTokenAuthority();
     }
     prune();
     const timedOut = !(await condition(

@@ -23,7 +23,7 @@ import {
   type Receipt,
 } from './messages';
 
-const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
+const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
 
 /** How often the kill switch rereads admins and keys even when nobody asks (a revoked key stops working). */
 const AUTHORITY_REFRESH = '10 minutes';
@@ -140,7 +140,7 @@ export async function killSwitch(
   for (;;) {
     if (!authority || refreshRequested) {
       refreshRequested = false;
-      authority = await quick.loadControlAuthority();
+      authority = await authorities.loadControlAuthority();
     }
     const timedOut = !(await condition(
       () => refreshRequested || changes >= 500 || workflowInfo().continueAsNewSuggested,

@@ -34,6 +34,7 @@ import {
 
 const judging = proxyActivities<LadderActivities>(ActivityProfiles.quick);
 const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
+const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
 
 /** Events judged per activity call; a burst of outcomes is handled in a few round trips. */
 const BATCH = 100;
@@ -209,7 +210,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
   for (;;) {
     if (!authority || refreshRequested) {
       refreshRequested = false;
-      authority = await judging.loadControlAuthority();
+      authority = await authorities.loadControlAuthority();
     }
     const woke = await condition(
       () =>
