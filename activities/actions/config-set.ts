@@ -1,10 +1,9 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createTwoFilesPatch } from 'diff';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
-import { checkHost, httpCall } from './http-call';
-import { insideRoot } from './paths';
+import { checkDraftUrl, checkHost, healthCheck, httpCall } from './http-call';
+import { readInside, writeInside } from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
@@ -34,16 +33,21 @@ export interface ConfigSetUndo {
 
 const isJson = (file: string): boolean => file.endsWith('.json');
 
-/** Reads the config as a YAML document (JSON is YAML), so YAML comments survive an edit. */
-function readDoc(path: string, file: string) {
-  let text: string;
+/**
+ * Reads the config as a YAML document (JSON is YAML), so YAML comments survive an edit. The file is
+ * resolved inside the workspace after every symlink and never read through one (see {@link readInside}).
+ */
+function readDoc(root: string, file: string) {
+  let text: string | null;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInside(root, file, 'config');
   } catch (err) {
+    if (err instanceof PermanentActionError) throw err;
     throw new PermanentActionError(
       `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );
   }
+  if (text === null) throw new PermanentActionError(`cannot read config ${file}: ENOENT`);
   const doc = parseDocument(text);
   if (doc.errors.length > 0)
     throw new PermanentActionError(`config ${file} does not parse: ${doc.errors[0].message.split('\n')[0]}`);
@@ -54,10 +58,18 @@ function serialize(doc: ReturnType<typeof parseDocument>, file: string): string 
   return isJson(file) ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : doc.toString();
 }
 
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.ladder-tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path); // readers (the demo service) never see a half-written file
+/** Temp file and rename (see {@link writeInside}): readers (the demo service) never see a half-written file. */
+function writeAtomically(root: string, file: string, text: string): void {
+  writeInside(root, file, text, 'config');
+}
+
+/** Every URL the step will touch (reload, health), checked against the host bound before any effect. */
+function checkUrls(
+  p: ConfigSetParams,
+  ctx: ActionContext,
+  check: (url: string, c: ActionContext) => URL = checkHost,
+): void {
+  for (const url of [p.reloadUrl, p.healthUrl]) if (url !== undefined) check(url, ctx);
 }
 
 async function reload(p: ConfigSetParams, ctx: ActionContext, suffix: string): Promise<void> {
@@ -65,7 +77,11 @@ async function reload(p: ConfigSetParams, ctx: ActionContext, suffix: string): P
     await httpCall({ method: 'POST', url: p.reloadUrl }, ctx, `${ctx.idempotencyKey}#${suffix}`);
 }
 
-/** `config.set`: sets keys in a JSON or YAML config file, then asks the service to reload; undo restores the previous values. */
+/**
+ * `config.set`: sets keys in a JSON or YAML config file, then asks the service to reload; undo restores
+ * the previous values. The reload and health URLs must be inside the class's host bound (a class with
+ * no host bound allows no call): checked before the file is touched.
+ */
 export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
   type: 'config.set',
   params: paramsSchema,
@@ -75,7 +91,8 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
       .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
       .join(', ')} in ${p.file}${p.reloadUrl ? `, then POST ${p.reloadUrl}` : ''}`,
   async draft(p, ctx) {
-    const { text, doc } = readDoc(insideRoot(ctx.workspaceRoot, p.file), p.file);
+    checkUrls(p, ctx, checkDraftUrl);
+    const { text, doc } = readDoc(ctx.workspaceRoot, p.file);
     for (const [key, value] of Object.entries(p.set)) doc.setIn(key.split('.'), value);
     return {
       kind: 'diff',
@@ -83,9 +100,9 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     };
   },
   async execute(p, ctx) {
-    const path = insideRoot(ctx.workspaceRoot, p.file);
+    checkUrls(p, ctx);
     const undo = recordOnce<ConfigSetUndo>(ctx.stateDir, ctx.idempotencyKey, () => {
-      const { doc } = readDoc(path, p.file);
+      const { doc } = readDoc(ctx.workspaceRoot, p.file);
       const previous: ConfigSetUndo['previous'] = {};
       for (const key of Object.keys(p.set)) {
         const keyPath = key.split('.');
@@ -95,33 +112,25 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
       }
       return { file: p.file, previous };
     });
-    const { doc } = readDoc(path, p.file);
+    const { doc } = readDoc(ctx.workspaceRoot, p.file);
     for (const [key, value] of Object.entries(p.set)) doc.setIn(key.split('.'), value);
-    writeAtomically(path, serialize(doc, p.file));
+    writeAtomically(ctx.workspaceRoot, p.file, serialize(doc, p.file));
     await reload(p, ctx, 'reload');
     return undo;
   },
   undoRecordFor: (_p, ctx) => recordedUndo<ConfigSetUndo>(ctx.stateDir, ctx.idempotencyKey),
   async compensate(p, undo, ctx) {
-    const path = insideRoot(ctx.workspaceRoot, undo.file);
-    const { doc } = readDoc(path, undo.file);
+    const { doc } = readDoc(ctx.workspaceRoot, undo.file);
     for (const [key, prev] of Object.entries(undo.previous)) {
       if (prev.absent) doc.deleteIn(key.split('.'));
       else doc.setIn(key.split('.'), prev.value);
     }
-    writeAtomically(path, serialize(doc, undo.file));
+    writeAtomically(ctx.workspaceRoot, undo.file, serialize(doc, undo.file));
     await reload(p, ctx, 'undo-reload');
   },
   async verify(p, ctx) {
     if (!p.healthUrl) return { healthy: true, detail: 'no health URL declared' };
-    try {
-      const response = await fetch(checkHost(p.healthUrl, ctx), { signal: ctx.signal });
-      const body = (await response.text()).slice(0, 300);
-      return { healthy: response.ok, detail: `GET ${p.healthUrl} → ${response.status} ${body}` };
-    } catch (err) {
-      if (err instanceof PermanentActionError) throw err;
-      return { healthy: false, detail: `GET ${p.healthUrl} failed: ${(err as Error).message}` };
-    }
+    return healthCheck(p.healthUrl, ctx, 300);
   },
 };
 

@@ -1,9 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import type { ActionHandler } from './contract';
-import { insideRoot } from './paths';
+import { readInside, removeInside, writeInside } from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
@@ -19,34 +17,31 @@ export interface FileWriteUndo {
   previous: string | null;
 }
 
-function read(path: string): string | null {
-  return existsSync(path) ? readFileSync(path, 'utf8') : null;
-}
-
-/** `file.write`: replaces a file inside the workspace; the draft is a unified diff, undo restores the old bytes. */
+/**
+ * `file.write`: replaces a file inside the workspace; the draft is a unified diff, undo restores the old bytes.
+ * Every read and write resolves the path after each symlink and never follows one at the file itself
+ * (see {@link writeInside}), so a link planted or swapped in by the agent cannot lead outside.
+ */
 export const fileWrite: ActionHandler<FileWriteParams, FileWriteUndo> = {
   type: 'file.write',
   params: paramsSchema,
   blastRadius: () => 'medium',
   describe: (p) => `write ${Buffer.byteLength(p.content)} bytes to ${p.path}`,
   async draft(p, ctx) {
-    const before = read(insideRoot(ctx.workspaceRoot, p.path)) ?? '';
+    const before = readInside(ctx.workspaceRoot, p.path) ?? '';
     return { kind: 'diff', text: createTwoFilesPatch(`a/${p.path}`, `b/${p.path}`, before, p.content) };
   },
   async execute(p, ctx) {
-    const target = insideRoot(ctx.workspaceRoot, p.path);
     const undo = recordOnce<FileWriteUndo>(ctx.stateDir, ctx.idempotencyKey, () => ({
       path: p.path,
-      previous: read(target),
+      previous: readInside(ctx.workspaceRoot, p.path),
     }));
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, p.content); // same bytes on a retry: idempotent
+    writeInside(ctx.workspaceRoot, p.path, p.content); // same bytes on a retry: idempotent
     return undo;
   },
   undoRecordFor: (_p, ctx) => recordedUndo<FileWriteUndo>(ctx.stateDir, ctx.idempotencyKey),
   async compensate(_p, undo, ctx) {
-    const target = insideRoot(ctx.workspaceRoot, undo.path);
-    if (undo.previous === null) rmSync(target, { force: true });
-    else writeFileSync(target, undo.previous);
+    if (undo.previous === null) removeInside(ctx.workspaceRoot, undo.path);
+    else writeInside(ctx.workspaceRoot, undo.path, undo.previous);
   },
 };

@@ -10,26 +10,69 @@ export interface HttpRequestSpec {
 }
 
 /**
- * The `host[:port]` a URL targets, refusing it when the policy's host bound does not list it.
+ * Parses an action's URL: http(s) only, and no `user:password@` part (it would hide the real host
+ * from a reader: `http://allowed@evil/` goes to `evil`).
  *
- * @throws {PermanentActionError} for an unparseable URL or a host outside the bound.
+ * @throws {PermanentActionError} for an unparseable URL, another scheme, or userinfo.
  */
-export function checkHost(url: string, ctx: Pick<ActionContext, 'allowedHosts'>): URL {
+export function parseActionUrl(url: string | URL): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new PermanentActionError(`"${url}" is not a valid URL`);
+    throw new PermanentActionError(`"${String(url)}" is not a valid URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new PermanentActionError(`"${url}" is not an http(s) URL`);
+    throw new PermanentActionError(`"${String(url)}" is not an http(s) URL`);
   }
-  if (ctx.allowedHosts && !ctx.allowedHosts.includes(parsed.host)) {
+  if (parsed.username !== '' || parsed.password !== '') {
     throw new PermanentActionError(
-      `host "${parsed.host}" is not allowed (allowed: ${ctx.allowedHosts.join(', ')})`,
+      `"${parsed.protocol}//…@${parsed.host}${parsed.pathname}" carries a user name or password: refused (it hides the real host ${parsed.host})`,
     );
   }
   return parsed;
+}
+
+const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' };
+
+/** Whether the bound lists the URL's host: `host[:port]` as `new URL` spells it (lowercase, `[v6]`). */
+function hostAllowed(url: URL, allowed: readonly string[]): boolean {
+  const explicit = `${url.hostname}:${url.port || DEFAULT_PORT[url.protocol]}`;
+  return allowed.some((entry) => {
+    const h = entry.trim().toLowerCase();
+    return h === url.host || h === explicit;
+  });
+}
+
+/**
+ * The URL an action is about to touch, refusing it unless the policy's host bound lists its host.
+ * A class that declares no hosts allows no HTTP call at all.
+ *
+ * @throws {PermanentActionError} for an invalid URL (see {@link parseActionUrl}), a class with no
+ *   host bound, or a host outside the bound.
+ */
+export function checkHost(url: string | URL, ctx: Pick<ActionContext, 'allowedHosts'>): URL {
+  const parsed = parseActionUrl(url);
+  if (ctx.allowedHosts === undefined) {
+    throw new PermanentActionError(
+      `${parsed.href}: the task class declares no hosts (bounds.hosts), so this action may make no HTTP call`,
+    );
+  }
+  if (!hostAllowed(parsed, ctx.allowedHosts)) {
+    throw new PermanentActionError(
+      `host "${parsed.host}" is not allowed (allowed: ${ctx.allowedHosts.join(', ') || 'none'})`,
+    );
+  }
+  return parsed;
+}
+
+/**
+ * For a draft (which sends nothing): the URL must be valid, and inside the bound when there is one.
+ *
+ * @throws {PermanentActionError} as {@link checkHost} does, except for a class with no host bound.
+ */
+export function checkDraftUrl(url: string, ctx: Pick<ActionContext, 'allowedHosts'>): URL {
+  return ctx.allowedHosts === undefined ? parseActionUrl(url) : checkHost(url, ctx);
 }
 
 /** The policy's credential headers for one request, and how to keep their secrets out of what it returns. */
@@ -39,8 +82,9 @@ export interface RequestCredentials {
   /** Replaces every injected secret in `text` with `[redacted:<credential id>]`. */
   redact(text: string): string;
   /**
-   * `manual` when a credential is attached: fetch would carry custom headers to whatever host a
-   * redirect names, outside both the credential's hosts and the policy's host bound.
+   * `manual` when a credential is attached: a redirect is refused, never followed (the credential
+   * is for this host only). `follow`: {@link fetchInBounds} follows a few hops itself, each one
+   * re-checked against the policy's host bound.
    */
   redirect: 'follow' | 'manual';
 }
@@ -74,11 +118,87 @@ export function redactError(err: unknown, redact: (text: string) => string): unk
   return err instanceof PermanentActionError ? new PermanentActionError(message) : new Error(message);
 }
 
+/** Redirect hops followed at most for one request. */
+export const MAX_REDIRECTS = 5;
+/** Headers that never go on to another host (or scheme) on a redirect. */
+const HOST_BOUND_HEADERS = ['idempotency-key', 'authorization', 'proxy-authorization', 'cookie'];
+
+/** One request as {@link fetchInBounds} sends it. */
+export interface BoundedRequest {
+  method: string;
+  headers?: Headers;
+  body?: string;
+}
+
+/**
+ * Sends a request without letting fetch follow redirects: it follows at most {@link MAX_REDIRECTS}
+ * hops itself, each one re-checked against the policy's host bound, drops the `Idempotency-Key`,
+ * the credential headers and other host-bound headers when a hop goes to another host, and refuses
+ * any redirect of a request that carries an injected credential.
+ *
+ * @param label - `METHOD url` as the params spelled it, for messages.
+ * @returns the final (non-redirect) response and the URL that gave it.
+ * @throws {PermanentActionError} for a URL or hop outside the bound, too many hops, or a redirect
+ *   of a credentialed request; network errors as fetch throws them.
+ */
+export async function fetchInBounds(
+  url: URL,
+  request: BoundedRequest,
+  ctx: Pick<ActionContext, 'allowedHosts' | 'signal'>,
+  credentials: Pick<RequestCredentials, 'headers' | 'redact' | 'redirect'>,
+  label = `${request.method} ${url.href}`,
+): Promise<{ response: Response; url: URL }> {
+  let current = checkHost(url, ctx);
+  let method = request.method;
+  let body = request.body;
+  const headers = new Headers(request.headers);
+  for (let hop = 0; ; hop++) {
+    const response = await fetch(current, { method, headers, body, redirect: 'manual', signal: ctx.signal });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || response.status === 304 || location === null) {
+      return { response, url: current };
+    }
+    await response.body?.cancel();
+    const answered = `${label} answered ${response.status} (redirect to ${credentials.redact(location)})`;
+    if (credentials.redirect === 'manual') {
+      throw new PermanentActionError(
+        `${answered}: a request carrying a credential does not follow redirects`,
+      );
+    }
+    if (hop >= MAX_REDIRECTS) {
+      throw new PermanentActionError(`${answered}: more than ${MAX_REDIRECTS} redirects, not followed`);
+    }
+    let next: URL;
+    try {
+      next = checkHost(new URL(location, current), ctx);
+    } catch (err) {
+      const why = err instanceof PermanentActionError ? err.message : `unparseable location`;
+      throw new PermanentActionError(`${answered}: not followed: ${why}`);
+    }
+    if (next.host !== current.host || next.protocol !== current.protocol) {
+      for (const name of [...HOST_BOUND_HEADERS, ...Object.keys(credentials.headers)]) headers.delete(name);
+    }
+    // As browsers do: 303 always, and 301/302 for a POST, go on as a GET without the body.
+    if (
+      (response.status === 303 && method !== 'HEAD') ||
+      ([301, 302].includes(response.status) && method === 'POST')
+    ) {
+      method = 'GET';
+      body = undefined;
+      headers.delete('content-type');
+      headers.delete('content-length');
+    }
+    current = next;
+  }
+}
+
 /**
  * Sends one request with an `Idempotency-Key` header and the policy's credential headers for its
  * host. 2xx resolves; 4xx is permanent (a retry would get the same answer); 5xx and network errors
- * throw plain errors so Temporal retries them. A redirect of a request carrying a credential is
- * permanent: it is not followed.
+ * throw plain errors so Temporal retries them. The URL must be inside the policy's host bound (a
+ * class with no host bound allows no call); redirects are followed only inside the bound (see
+ * {@link fetchInBounds}), and a redirect of a request carrying a credential is permanent: it is not
+ * followed.
  *
  * @returns status and the response body as text (at most 64 KiB kept), with injected secrets redacted.
  */
@@ -98,21 +218,16 @@ export async function httpCall(
   // Set, not appended: whatever the params said, the policy's credential is the one sent.
   for (const [name, value] of Object.entries(credentials.headers)) headers.set(name, value);
   try {
-    const response = await fetch(url, {
-      method: spec.method,
-      headers,
-      body: hasBody ? JSON.stringify(spec.body) : undefined,
-      redirect: credentials.redirect,
-      signal: ctx.signal,
-    });
+    const { response } = await fetchInBounds(
+      url,
+      { method: spec.method, headers, body: hasBody ? JSON.stringify(spec.body) : undefined },
+      ctx,
+      credentials,
+      `${spec.method} ${spec.url}`,
+    );
     // Redact before truncating, so a secret cut at the boundary cannot survive half-visible.
     const body = credentials.redact(await response.text()).slice(0, 65_536);
     const answered = `${spec.method} ${spec.url} answered ${response.status}`;
-    if (response.status >= 300 && response.status < 400 && credentials.redirect === 'manual') {
-      throw new PermanentActionError(
-        `${answered} (redirect to ${credentials.redact(response.headers.get('location') ?? '?')}): a request carrying a credential does not follow redirects`,
-      );
-    }
     if (response.status >= 400 && response.status < 500) {
       throw new PermanentActionError(`${answered}: ${body.slice(0, 200)}`);
     }
@@ -120,5 +235,36 @@ export async function httpCall(
     return { status: response.status, body };
   } catch (err) {
     throw redactError(err, credentials.redact);
+  }
+}
+
+/**
+ * A rung-4 health check: `GET url` inside the host bound, redirects followed only inside it.
+ * A URL outside the bound throws; a failed or refused request is reported as unhealthy.
+ *
+ * @throws {PermanentActionError} when `url` itself is invalid or outside the bound.
+ */
+export async function healthCheck(
+  url: string,
+  ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal'>,
+  bodyChars = 0,
+): Promise<{ healthy: boolean; detail: string }> {
+  const parsed = checkHost(url, ctx);
+  const credentials = await credentialsFor(parsed, ctx);
+  try {
+    const { response } = await fetchInBounds(
+      parsed,
+      { method: 'GET', headers: new Headers(credentials.headers) },
+      ctx,
+      credentials,
+      `GET ${url}`,
+    );
+    const text = credentials.redact(await response.text()).slice(0, bodyChars);
+    return {
+      healthy: response.ok,
+      detail: `GET ${url} → ${response.status}${bodyChars > 0 ? ` ${text}` : ''}`,
+    };
+  } catch (err) {
+    return { healthy: false, detail: `GET ${url} failed: ${credentials.redact((err as Error).message)}` };
   }
 }

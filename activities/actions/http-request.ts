@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PermanentActionError, type ActionHandler } from './contract';
-import { checkHost, credentialsFor, httpCall } from './http-call';
+import { checkDraftUrl, checkHost, healthCheck, httpCall } from './http-call';
 import { completeOnce } from './undo-journal';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -23,7 +23,11 @@ export interface HttpRequestUndo {
   status: number;
 }
 
-/** `http.request`: one HTTP call to an allowed host, with a declared undo request and health URL. */
+/**
+ * `http.request`: one HTTP call to an allowed host, with a declared undo request and health URL.
+ * Every URL it touches (request, undo, health) must be inside the class's host bound, checked before
+ * anything is sent; a class with no host bound allows no call.
+ */
 export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
   type: 'http.request',
   params: paramsSchema,
@@ -33,11 +37,13 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
       p.undo ? `; undo: ${p.undo.method} ${p.undo.url}` : '; no undo declared'
     }`,
   async draft(p, ctx) {
-    checkHost(p.url, ctx);
+    for (const url of [p.url, p.undo?.url, p.healthUrl]) if (url !== undefined) checkDraftUrl(url, ctx);
     const body = p.body === undefined ? '' : `\n\n${JSON.stringify(p.body, null, 2)}`;
     return { kind: 'request', text: `${p.method} ${p.url}${body}` };
   },
   async execute(p, ctx) {
+    // All of them before the first: a change whose undo or health check would be refused is not made.
+    for (const url of [p.url, p.undo?.url, p.healthUrl]) if (url !== undefined) checkHost(url, ctx);
     const { status } = await completeOnce(ctx.stateDir, ctx.idempotencyKey, () => httpCall(p, ctx));
     return { undo: p.undo ?? null, status };
   },
@@ -48,20 +54,6 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
   },
   async verify(p, ctx) {
     if (!p.healthUrl) return { healthy: true, detail: 'no health URL declared' };
-    const url = checkHost(p.healthUrl, ctx);
-    const credentials = await credentialsFor(url, ctx);
-    try {
-      const response = await fetch(url, {
-        headers: credentials.headers,
-        redirect: credentials.redirect,
-        signal: ctx.signal,
-      });
-      return { healthy: response.ok, detail: `GET ${p.healthUrl} → ${response.status}` };
-    } catch (err) {
-      return {
-        healthy: false,
-        detail: `GET ${p.healthUrl} failed: ${credentials.redact((err as Error).message)}`,
-      };
-    }
+    return healthCheck(p.healthUrl, ctx);
   },
 };

@@ -16,6 +16,12 @@ import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } fr
 import { startTestStack, type TestStack } from '../helpers/temporal';
 
 describe('delegated task on the real dev server: one test per rung', () => {
+  /** The demo service listens on a free port: the ops class's host bound must name it. */
+  const allowDemoServiceHost = (url: string): void => {
+    const policy = structuredClone(stack.policy.current);
+    policy.taskClasses.ops.bounds!.hosts = [new URL(url).host];
+    stack.policy.current = policy;
+  };
   let stack: TestStack;
   let service: DemoService | undefined;
   const effects = (): string => {
@@ -185,6 +191,7 @@ describe('delegated task on the real dev server: one test per rung', () => {
     const file = join(stack.dirs.workspaceRoot, 'demo.json');
     writeFileSync(file, JSON.stringify({ rateLimitRps: 10 }));
     service = await startDemoService(file);
+    allowDemoServiceHost(service.url);
     const { handle, workflowId } = await submit(
       stack,
       taskRequest('a4', 'ops', [
@@ -237,6 +244,7 @@ describe('delegated task on the real dev server: one test per rung', () => {
     const file = join(stack.dirs.workspaceRoot, 'half.json');
     writeFileSync(file, JSON.stringify({ rateLimitRps: 10 }));
     service ??= await startDemoService(file);
+    allowDemoServiceHost(service.url);
     // The file is written, then the reload answers 404: the step fails after its effect.
     const { handle, workflowId } = await submit(
       stack,

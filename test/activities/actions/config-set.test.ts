@@ -47,6 +47,7 @@ describe('config.set', () => {
       readFileSync(join(__dirname, '..', '..', '..', 'examples', 'demo-service', 'config.json')),
     );
     service = await startDemoService(file);
+    ctx.allowedHosts = [new URL(service.url).host];
     const health = async (): Promise<number> => (await fetch(`${service!.url}/health`)).status;
     expect(await health()).toBe(200);
 

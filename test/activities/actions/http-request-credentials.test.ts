@@ -88,6 +88,7 @@ describe('http.request with credentials from the policy', () => {
     env: Record<string, string | undefined> = { LADDER_SECRET_DEPLOY: SECRET },
   ): ActionContext & { base: string } =>
     actionContext(key, {
+      allowedHosts: [service.host, other.host],
       credentials: createCredentialInjector([credential()], 'http.request', createSecretResolver(env)),
     });
   const deploy = (headers?: Record<string, string>): HttpRequestParams =>
@@ -181,7 +182,7 @@ describe('http.request with credentials from the policy', () => {
   });
 
   it('acts as before without credentials in the context', async () => {
-    await httpRequest.execute(deploy(), actionContext('task/a/c10#0'));
+    await httpRequest.execute(deploy(), actionContext('task/a/c10#0', { allowedHosts: [service.host] }));
     expect(service.received[0].headers.authorization).toBeUndefined();
   });
 });

@@ -78,20 +78,25 @@ describe('http.request', () => {
 
   it('treats 4xx as permanent and 5xx as retryable', async () => {
     status = 409;
-    await expect(httpRequest.execute(deploy(), actionContext('k1'))).rejects.toThrow(PermanentActionError);
+    await expect(
+      httpRequest.execute(deploy(), actionContext('k1', { allowedHosts: [host] })),
+    ).rejects.toThrow(PermanentActionError);
     status = 503;
-    const err = await httpRequest.execute(deploy(), actionContext('k2')).catch((e: unknown) => e);
+    const err = await httpRequest
+      .execute(deploy(), actionContext('k2', { allowedHosts: [host] }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(PermanentActionError);
   });
 
   it('verifies through the declared health URL', async () => {
-    expect(await httpRequest.verify!(deploy(), actionContext())).toEqual({
+    const ctx = actionContext('k', { allowedHosts: [host, '127.0.0.1:1'] });
+    expect(await httpRequest.verify!(deploy(), ctx)).toEqual({
       healthy: true,
       detail: `GET ${base}/health → 200`,
     });
     const p = { ...deploy(), healthUrl: 'http://127.0.0.1:1/health' };
-    expect((await httpRequest.verify!(p, actionContext())).healthy).toBe(false);
+    expect((await httpRequest.verify!(p, ctx)).healthy).toBe(false);
   });
 
   it('drafts the request without sending it', async () => {
