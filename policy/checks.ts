@@ -1,4 +1,6 @@
 import { parseDuration } from './duration';
+import { KNOWN_ACTIONS } from './known-actions';
+import { own } from './own';
 
 /** One thing wrong (or worth knowing) about a policy, located by its path in the file. */
 export interface PolicyProblem {
@@ -17,6 +19,54 @@ const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const entries = (v: unknown): [string, Obj][] =>
   isObj(v) ? Object.entries(v).filter((e): e is [string, Obj] => isObj(e[1])) : [];
+
+/** Edit distance with adjacent transpositions (optimal string alignment): `shell.exce` is 1 from `shell.exec`. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) rows[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, rows[i - 2][j - 2] + 1);
+      rows[i][j] = d;
+    }
+  }
+  return rows[a.length][b.length];
+}
+
+/**
+ * The candidate `word` most likely meant: the nearest by edit distance (at most a third of its
+ * length), else the only candidate it abbreviates (`prod` → `production`). Bounded work: a huge
+ * candidate list or a very long word gets no suggestion rather than a slow one.
+ */
+export function closestName(word: string, candidates: Iterable<string>): string | undefined {
+  const list = [...new Set(candidates)].filter((c) => c !== word && c.length <= 100);
+  if (list.length === 0 || list.length > 500 || word.length === 0 || word.length > 100) return undefined;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of list) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))) return best;
+  const abbreviated = list.filter((c) => word.length >= 3 && c.startsWith(word));
+  return abbreviated.length === 1 ? abbreviated[0] : undefined;
+}
+
+/** `; did you mean "x"?` when a candidate is close, else the empty string. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const best = closestName(word, candidates);
+  return best === undefined ? '' : `; did you mean "${best}"?`;
+}
+
+const showDuration = (raw: unknown): string => (typeof raw === 'string' ? raw : String(raw));
+const durationOf = (raw: unknown): number | undefined =>
+  typeof raw === 'string' ? parseDuration(raw) : undefined;
 
 /** Joins a path the way errors show it: `taskClasses.deploy.pins[0].when`. */
 export function formatPath(path: Path): string {
@@ -47,6 +97,51 @@ export function crossCheck(doc: unknown): {
   const groups = new Set(isObj(doc.groups) ? Object.keys(doc.groups) : []);
   const agents = isObj(doc.agents) ? doc.agents : {};
   const agentNames = new Set(Object.keys(agents));
+  // An action "exists" when Ladder ships a handler for it or some class allows it (a worker may register more).
+  const anyActions = new Set<string>([
+    ...KNOWN_ACTIONS,
+    ...entries(classes).flatMap(([, tc]) => strings(tc.actions)),
+  ]);
+  const declaredEnvs = Array.isArray(doc.environments) ? new Set(strings(doc.environments)) : undefined;
+  if (doc.environments === undefined) {
+    warnings.push({
+      path: ['environments'],
+      message:
+        'no environments declared (e.g. environments: [dev, staging, production]): task environments are not checked, so a typo such as "prod" silently misses every pin and bound naming "production"',
+    });
+  }
+  const checkEnvironments = (list: unknown, path: Path): void => {
+    if (declaredEnvs === undefined) return;
+    strings(list).forEach((env, i) => {
+      if (!declaredEnvs.has(env))
+        errors.push({
+          path: [...path, i],
+          message: `unknown environment "${env}" (declared: ${[...declaredEnvs].join(', ') || 'none'})${didYouMean(env, declaredEnvs)}`,
+        });
+    });
+  };
+  const checkPinActions = (list: unknown, path: Path, classActions?: Set<string>): void => {
+    strings(list).forEach((a, j) => {
+      if (!anyActions.has(a)) {
+        errors.push({
+          path: [...path, j],
+          message: `unknown action type "${a}" (known: ${[...anyActions].sort().join(', ')})${didYouMean(a, classActions && classActions.size > 0 ? [...classActions, ...anyActions] : anyActions)}`,
+        });
+      } else if (classActions && classActions.size > 0 && !classActions.has(a)) {
+        errors.push({
+          path: [...path, j],
+          message: `"${a}" is not one of this class's actions (${[...classActions].join(', ')})`,
+        });
+      }
+    });
+  };
+  if (Array.isArray(doc.pins)) {
+    doc.pins.forEach((pin, i) => {
+      if (!isObj(pin) || !isObj(pin.when)) return;
+      checkPinActions(pin.when.actions, ['pins', i, 'when', 'actions']);
+      checkEnvironments(pin.when.environments, ['pins', i, 'when', 'environments']);
+    });
+  }
 
   for (const [className, tc] of entries(classes)) {
     const at = (...rest: Path): Path => ['taskClasses', className, ...rest];
@@ -58,7 +153,7 @@ export function crossCheck(doc: unknown): {
         if (!groups.has(g))
           errors.push({
             path: at('approvers', 'groups', i),
-            message: `unknown group "${g}" (declare it under groups)`,
+            message: `unknown group "${g}" (declare it under groups)${didYouMean(g, groups)}`,
           });
       });
       if (strings(tc.approvers.users).length === 0 && strings(tc.approvers.groups).length === 0) {
@@ -74,10 +169,11 @@ export function crossCheck(doc: unknown): {
         if (classActions.size > 0 && !classActions.has(a)) {
           errors.push({
             path: at('bounds', 'actions', i),
-            message: `"${a}" is not one of this class's actions (${[...classActions].join(', ')})`,
+            message: `"${a}" is not one of this class's actions (${[...classActions].join(', ')})${didYouMean(a, classActions)}`,
           });
         }
       });
+      checkEnvironments(tc.bounds.environments, at('bounds', 'environments'));
     } else if (cap !== undefined && cap >= 3) {
       warnings.push({
         path: at('bounds'),
@@ -87,15 +183,29 @@ export function crossCheck(doc: unknown): {
     if (Array.isArray(tc.pins)) {
       tc.pins.forEach((pin, i) => {
         if (!isObj(pin) || !isObj(pin.when)) return;
-        strings(pin.when.actions).forEach((a, j) => {
-          if (classActions.size > 0 && !classActions.has(a)) {
-            errors.push({
-              path: at('pins', i, 'when', 'actions', j),
-              message: `"${a}" is not one of this class's actions`,
-            });
-          }
-        });
+        checkPinActions(pin.when.actions, at('pins', i, 'when', 'actions'), classActions);
+        checkEnvironments(pin.when.environments, at('pins', i, 'when', 'environments'));
       });
+    }
+    if (isObj(tc.approval)) {
+      const remind = durationOf(tc.approval.remindAfter);
+      const expire = durationOf(tc.approval.expireAfter);
+      if (remind !== undefined && expire !== undefined && remind >= expire) {
+        errors.push({
+          path: at('approval', 'remindAfter'),
+          message: `expected remindAfter (${showDuration(tc.approval.remindAfter)}) to be shorter than expireAfter (${showDuration(tc.approval.expireAfter)}): the reminder would never be sent`,
+        });
+      }
+    }
+    if (isObj(tc.rollback)) {
+      const window = durationOf(tc.rollback.healthWindow);
+      const interval = durationOf(tc.rollback.healthInterval);
+      if (window !== undefined && interval !== undefined && interval > window) {
+        errors.push({
+          path: at('rollback', 'healthInterval'),
+          message: `expected healthInterval (${showDuration(tc.rollback.healthInterval)}) to be at most healthWindow (${showDuration(tc.rollback.healthWindow)}): health would never be checked inside the window`,
+        });
+      }
     }
     if (isObj(tc.report) && tc.report.mode === 'digest' && tc.report.period === undefined) {
       errors.push({
@@ -116,6 +226,18 @@ export function crossCheck(doc: unknown): {
           'cap is 5 but no report channel and read SLA are set: tasks of this class stay at rung 4 or below',
       });
     }
+    if (Array.isArray(tc.escalation) && isObj(tc.report)) {
+      const readSla = durationOf(tc.report.readSla);
+      const steps = tc.escalation.filter(isObj);
+      const last = steps.length > 0 ? steps[steps.length - 1] : undefined;
+      const lastAfter = last ? durationOf(last.after) : undefined;
+      if (readSla !== undefined && lastAfter !== undefined && readSla > lastAfter) {
+        warnings.push({
+          path: at('report', 'readSla'),
+          message: `readSla (${showDuration(tc.report.readSla)}) is longer than the escalation chain, whose last step is after ${showDuration(last?.after)}: after that ping nobody else is notified, and an unread report simply waits until the SLA ends at ${showDuration(tc.report.readSla)} and counts as breached`,
+        });
+      }
+    }
     if (Array.isArray(tc.escalation)) {
       let previous = -1;
       tc.escalation.forEach((step, i) => {
@@ -132,7 +254,7 @@ export function crossCheck(doc: unknown): {
     if (tc.twoPersonRule === true && isObj(tc.approvers)) {
       const direct = strings(tc.approvers.users).length;
       const viaGroups = strings(tc.approvers.groups).reduce(
-        (n, g) => n + (isObj(doc.groups) ? strings(doc.groups[g]).length : 0),
+        (n, g) => n + (isObj(doc.groups) ? strings(own(doc.groups, g)).length : 0),
         0,
       );
       if (direct + viaGroups < 2) {
@@ -152,11 +274,12 @@ export function crossCheck(doc: unknown): {
       if (!classNames.has(className)) {
         errors.push({
           path,
-          message: `unknown task class "${className}" (declared: ${[...classNames].join(', ') || 'none'})`,
+          message: `unknown task class "${className}" (declared: ${[...classNames].join(', ') || 'none'})${didYouMean(className, classNames)}`,
         });
         continue;
       }
-      const cap = (classes[className] as Obj).cap;
+      const declared = own(classes, className);
+      const cap = isObj(declared) ? declared.cap : undefined;
       if (typeof rung === 'number' && typeof cap === 'number' && rung > cap) {
         warnings.push({
           path,
@@ -169,11 +292,18 @@ export function crossCheck(doc: unknown): {
   const ks = isObj(doc.killSwitch) ? doc.killSwitch : undefined;
   strings(ks?.agents).forEach((a, i) => {
     if (!agentNames.has(a))
-      errors.push({ path: ['killSwitch', 'agents', i], message: `unknown agent "${a}"` });
+      errors.push({
+        path: ['killSwitch', 'agents', i],
+        message: `unknown agent "${a}"${didYouMean(a, agentNames)}`,
+      });
   });
   const canary = isObj(doc.canary) ? doc.canary : undefined;
   strings(canary?.agents).forEach((a, i) => {
-    if (!agentNames.has(a)) errors.push({ path: ['canary', 'agents', i], message: `unknown agent "${a}"` });
+    if (!agentNames.has(a))
+      errors.push({
+        path: ['canary', 'agents', i],
+        message: `unknown agent "${a}"${didYouMean(a, agentNames)}`,
+      });
   });
 
   const promotion = isObj(doc.promotion) ? doc.promotion : undefined;

@@ -1,4 +1,5 @@
 import type { LoadedPolicy } from './loader';
+import { own } from './own';
 import type { Bounds, Pin, Rung, TaskClassPolicy } from './schema';
 import type { TaskRequest } from './task';
 
@@ -98,8 +99,9 @@ export function decide(
   usage: Usage,
 ): Decision {
   const agentId = task.agent.id;
-  const agent = policy.agents[agentId];
-  const taskClass: TaskClassPolicy | undefined = policy.taskClasses[task.taskClass];
+  // Own keys only: an agent or class named `constructor`, `__proto__` or `toString` is unknown.
+  const agent = own(policy.agents, agentId);
+  const taskClass: TaskClassPolicy | undefined = own(policy.taskClasses, task.taskClass);
   const requestedRung = task.requestedRung?.rung ?? null;
 
   if (!agent || !taskClass) {
@@ -128,7 +130,7 @@ export function decide(
   }
 
   const earnedRung: Rung =
-    (agentState ? agentState.earnedRungs[task.taskClass] : agent.rungs[task.taskClass]) ?? 0;
+    (agentState ? own(agentState.earnedRungs, task.taskClass) : own(agent.rungs, task.taskClass)) ?? 0;
   const reasons: DecisionReason[] = [];
   let rung = earnedRung;
   // Every rule below is gated on `ceiling < earnedRung` before its message is built: most tasks
@@ -159,7 +161,7 @@ export function decide(
       `a kill switch engaged at run time caps agent "${agentId}" at rung ${label(runtimeCap)}`,
     );
   }
-  const classCap = agentState?.classCaps?.[task.taskClass];
+  const classCap = own(agentState?.classCaps, task.taskClass);
   if (classCap !== undefined && classCap < earnedRung) {
     lower(
       classCap,
@@ -303,7 +305,7 @@ function classStatics(policy: LoadedPolicy, className: string, taskClass: TaskCl
   let statics = staticsCache.get(taskClass);
   if (!statics) {
     statics = {
-      approvers: policy.approversByClass[className] ?? [],
+      approvers: own(policy.approversByClass, className) ?? [],
       twoPersonRule: taskClass.twoPersonRule,
       channel: taskClass.channel,
       approval: {

@@ -3,11 +3,22 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node as YamlNode,
+} from 'yaml';
 import type { z } from 'zod';
 import type { AnswerKey, AnswerTrust } from './answer-proof';
 import { answerKeysFileSchema } from './answers-schema';
 import { crossCheck, formatPath, type PolicyProblem } from './checks';
+import { own } from './own';
 import { policySchema, type PolicyDocument } from './schema';
 
 /** A validated policy plus its identity and the lookups `decide` needs precomputed. */
@@ -40,6 +51,25 @@ export class PolicyError extends Error {
   }
 }
 
+/** Limits that keep a hostile or runaway policy file from crashing or stalling the process. */
+export interface PolicyParseLimits {
+  /** Largest file accepted, in bytes (UTF-8); default 1 MB. Callers may take it from `LADDER_POLICY_MAX_BYTES`. */
+  maxBytes?: number;
+  /** Most alias nodes (`*name`) in the file; default 100. */
+  maxAliases?: number;
+  /** Deepest nesting of mappings and lists; default 64. */
+  maxDepth?: number;
+  /** Most errors (and, separately, warnings) reported; the rest are counted in one "…and N more"; default 100. */
+  maxProblems?: number;
+}
+
+export const POLICY_LIMIT_DEFAULTS: Required<PolicyParseLimits> = {
+  maxBytes: 1024 * 1024,
+  maxAliases: 100,
+  maxDepth: 64,
+  maxProblems: 100,
+};
+
 /** One problem as a line: `line 12: taskClasses.deploy.cap: expected a rung …`. */
 export function formatProblem(p: PolicyProblem): string {
   return `${p.line !== undefined ? `line ${p.line}: ` : ''}${p.path}: ${p.message}`;
@@ -53,15 +83,76 @@ export function formatProblem(p: PolicyProblem): string {
  * @param source - a path or label used in messages and recorded on the policy.
  * @param options.readKeysFile - false to skip `answers.keysFile` (to learn who needs a key before
  *   the local keys exist); such a policy verifies no answer signed by a key from that file.
+ * @param options.maxBytes etc. - see {@link PolicyParseLimits}: a file over a limit is refused at once.
  */
 export function parsePolicy(
   text: string,
   source = '<policy>',
-  options: { readKeysFile?: boolean } = {},
+  options: { readKeysFile?: boolean } & PolicyParseLimits = {},
 ): PolicyLoadResult {
+  const limits = { ...POLICY_LIMIT_DEFAULTS, ...definedOnly(options) };
+  try {
+    const result = parseChecked(text, source, options, limits);
+    return result.ok
+      ? { ...result, warnings: capProblems(result.warnings, limits.maxProblems, 'warning') }
+      : {
+          ok: false,
+          errors: capProblems(result.errors, limits.maxProblems, 'error'),
+          warnings: capProblems(result.warnings, limits.maxProblems, 'warning'),
+        };
+  } catch (err) {
+    // Nothing below should throw, but a policy file is input: a crash here would take the process down.
+    return {
+      ok: false,
+      warnings: [],
+      errors: [{ path: '(policy)', message: `cannot be loaded: ${describeError(err)}` }],
+    };
+  }
+}
+
+function parseChecked(
+  text: string,
+  source: string,
+  options: { readKeysFile?: boolean },
+  limits: Required<PolicyParseLimits>,
+): PolicyLoadResult {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxBytes) {
+    return {
+      ok: false,
+      warnings: [],
+      errors: [
+        {
+          path: '(file)',
+          message: `the policy file is ${bytes} bytes, more than the limit of ${limits.maxBytes} (maxBytes, LADDER_POLICY_MAX_BYTES)`,
+          line: 1,
+        },
+      ],
+    };
+  }
   const lineCounter = new LineCounter();
+  const flowDepth = flowNestingTooDeep(text, limits.maxDepth);
+  if (flowDepth !== undefined) {
+    return {
+      ok: false,
+      warnings: [],
+      errors: [
+        {
+          path: '(yaml)',
+          message: `nesting deeper than ${limits.maxDepth} levels`,
+          line: lineOfOffset(text, flowDepth),
+        },
+      ],
+    };
+  }
   // merge: YAML 1.1 `<<` keys let one threshold block extend another (see examples/policy.yaml).
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  // uniqueKeys is checked by `measure` instead: the library's check is quadratic in a mapping's size.
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
+  } catch (err) {
+    return { ok: false, warnings: [], errors: [{ path: '(yaml)', message: describeError(err) }] };
+  }
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -73,7 +164,63 @@ export function parsePolicy(
       })),
     };
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  const lineAt = (node: YamlNode | undefined): number | undefined =>
+    node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  const shape = measure(doc.contents);
+  if (shape.duplicates.length > 0) {
+    return {
+      ok: false,
+      warnings: [],
+      errors: shape.duplicates.map((key) => ({
+        path: '(yaml)',
+        message: `Map keys must be unique: ${JSON.stringify(key.value)} appears more than once`,
+        line: lineAt(key.node),
+      })),
+    };
+  }
+  if (shape.depth > limits.maxDepth) {
+    return {
+      ok: false,
+      warnings: [],
+      errors: [
+        {
+          path: '(yaml)',
+          message: `nesting deeper than ${limits.maxDepth} levels`,
+          line: lineAt(shape.deepest),
+        },
+      ],
+    };
+  }
+  if (shape.aliases.length > limits.maxAliases) {
+    return {
+      ok: false,
+      warnings: [],
+      errors: [
+        {
+          path: '(yaml)',
+          message: `more than ${limits.maxAliases} aliases (*name): refused as a possible alias bomb`,
+          line: lineAt(shape.aliases[limits.maxAliases]),
+        },
+      ],
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: limits.maxAliases });
+  } catch (err) {
+    // The yaml library refuses exponential alias expansion ("billion laughs") with a ReferenceError.
+    return {
+      ok: false,
+      warnings: [],
+      errors: [
+        {
+          path: '(yaml)',
+          message: `cannot expand the document: ${describeError(err)} (too many nested aliases?)`,
+          line: lineAt(shape.aliases[0]),
+        },
+      ],
+    };
+  }
   if (raw === null || raw === undefined) {
     return { ok: false, warnings: [], errors: [{ path: '(root)', message: 'the policy file is empty' }] };
   }
@@ -95,13 +242,22 @@ export function parsePolicy(
     message: p.message,
     line: lineOf(p.path),
   });
+  // Finding a line walks the document, so only the problems that will be reported are located:
+  // a file with 50,000 mistakes reports the first ones at once rather than stalling the process.
+  const locateFirst = (problems: { path: (string | number)[]; message: string }[]): PolicyProblem[] => {
+    const unique = dedupeRaw(problems);
+    return [
+      ...unique.slice(0, limits.maxProblems).map(locate),
+      ...unique.slice(limits.maxProblems).map((p) => ({ path: formatPath(p.path), message: p.message })),
+    ];
+  };
   const fileKeys =
     parsed.success && options.readKeysFile !== false
       ? readAnswerKeys(parsed.data.answers.keysFile, source)
       : { keys: [] };
   const keyErrors = 'error' in fileKeys ? [{ path: ['answers', 'keysFile'], message: fileKeys.error }] : [];
-  const errors = dedupe([...schemaErrors, ...checked.errors, ...keyErrors].map(locate));
-  const warnings = checked.warnings.map(locate);
+  const errors = locateFirst([...schemaErrors, ...checked.errors, ...keyErrors]);
+  const warnings = locateFirst(checked.warnings);
   if (parsed.success && parsed.data.answers.allowClaimedIdentities) {
     warnings.push(
       locate({
@@ -131,7 +287,7 @@ export function parsePolicy(
         [
           ...new Set([
             ...tc.approvers.users,
-            ...tc.approvers.groups.flatMap((g) => parsed.data.groups[g] ?? []),
+            ...tc.approvers.groups.flatMap((g) => own(parsed.data.groups, g) ?? []),
           ]),
         ],
       ]),
@@ -175,7 +331,10 @@ function readAnswerKeys(
  *
  * @throws {PolicyError} with every problem when the file is invalid, or naming the path when it cannot be read.
  */
-export function loadPolicyFile(path: string): { policy: LoadedPolicy; warnings: PolicyProblem[] } {
+export function loadPolicyFile(
+  path: string,
+  options: PolicyParseLimits = {},
+): { policy: LoadedPolicy; warnings: PolicyProblem[] } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -184,7 +343,7 @@ export function loadPolicyFile(path: string): { policy: LoadedPolicy; warnings: 
       { path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
     ]);
   }
-  const result = parsePolicy(text, path);
+  const result = parsePolicy(text, path, options);
   if (!result.ok) throw new PolicyError(path, result.errors);
   return { policy: result.policy, warnings: result.warnings };
 }
@@ -222,12 +381,112 @@ function show(value: unknown): string {
   return String(value);
 }
 
-function dedupe(problems: PolicyProblem[]): PolicyProblem[] {
+function dedupeRaw<T extends { path: (string | number)[]; message: string }>(problems: T[]): T[] {
   const seen = new Set<string>();
   return problems.filter((p) => {
-    const key = `${p.path}\u0000${p.message}`;
+    const key = `${formatPath(p.path)}\u0000${p.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+}
+
+/** The first `max` problems, plus one that counts the rest. */
+function capProblems(problems: PolicyProblem[], max: number, kind: 'error' | 'warning'): PolicyProblem[] {
+  if (problems.length <= max) return problems;
+  const more = problems.length - max;
+  return [
+    ...problems.slice(0, max),
+    { path: '(policy)', message: `…and ${more} more ${kind}${more === 1 ? '' : 's'}` },
+  ];
+}
+
+function definedOnly(limits: PolicyParseLimits): PolicyParseLimits {
+  const out: PolicyParseLimits = {};
+  for (const key of ['maxBytes', 'maxAliases', 'maxDepth', 'maxProblems'] as const) {
+    const value = limits[key];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) out[key] = value;
+  }
+  return out;
+}
+
+function describeError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0].slice(0, 300);
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/**
+ * The offset of the first flow bracket (`[` or `{`) nested deeper than `max`, found by a cheap scan
+ * before parsing (the parser recurses per level). Skips quoted strings and comments; block nesting
+ * is measured after parsing, by {@link measure}.
+ */
+function flowNestingTooDeep(text: string, max: number): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      else if (c === '\n' && depth === 0) quote = undefined;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]))) {
+      quote = c;
+    } else if (c === '[' || c === '{') {
+      if (++depth > max) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The document's nesting depth (deepest node), its alias nodes and its duplicate mapping keys,
+ * walked without recursion.
+ */
+function measure(root: unknown): {
+  depth: number;
+  deepest: YamlNode | undefined;
+  aliases: YamlNode[];
+  duplicates: { value: unknown; node: YamlNode }[];
+} {
+  const aliases: YamlNode[] = [];
+  const duplicates: { value: unknown; node: YamlNode }[] = [];
+  let depth = 0;
+  let deepest: YamlNode | undefined;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, level] = stack.pop()!;
+    if (isAlias(node)) {
+      aliases.push(node);
+    } else if (isPair(node)) {
+      stack.push([node.value, level], [node.key, level]);
+    } else if (isMap(node) || isSeq(node)) {
+      if (level > depth) {
+        depth = level;
+        deepest = node;
+      }
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push([node.items[i], level + 1]);
+      if (isMap(node)) {
+        const seen = new Set<unknown>();
+        for (const pair of node.items) {
+          if (!isScalar(pair.key) || pair.key.value === '<<') continue;
+          if (seen.has(pair.key.value)) duplicates.push({ value: pair.key.value, node: pair.key });
+          seen.add(pair.key.value);
+        }
+      }
+    }
+  }
+  aliases.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
+  return { depth, deepest, aliases, duplicates };
 }

@@ -169,6 +169,10 @@ export const policySchema = z.strictObject({
     .union([z.string().min(1), z.number()], { message: 'expected a version string' })
     .transform(String),
   admins: z.array(slackUserId).min(1, { message: 'expected at least one admin' }),
+  environments: z.array(name).min(1, { message: 'expected at least one environment' }).optional().meta({
+    description:
+      'the environments tasks may name, e.g. [dev, staging, production]; pins and bounds must use these',
+  }),
   answers: answersSchema.meta({ description: 'the keys that prove who gave a human answer' }),
   groups: z
     .record(name, z.array(slackUserId).min(1, { message: 'expected at least one member' }))

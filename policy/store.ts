@@ -42,6 +42,8 @@ export interface PolicyStoreOptions {
    * version it had in force (not by whatever the file now says about itself).
    */
   stateDir?: string;
+  /** Largest policy file accepted, in bytes (default 1 MB); callers may take it from `LADDER_POLICY_MAX_BYTES`. */
+  maxBytes?: number;
 }
 
 type FileRead = { ok: true; text: string } | { ok: false; error: PolicyError };
@@ -102,7 +104,7 @@ export class PolicyStore {
   ) {
     const read = readPolicyText(path);
     if (!read.ok) throw read.error;
-    const result = parsePolicy(read.text, path);
+    const result = parsePolicy(read.text, path, { maxBytes: options.maxBytes });
     if (!result.ok) throw new PolicyError(path, result.errors);
     const baseline = this.persistedBaseline();
     const signatures = readPolicySignatures(path);
@@ -150,9 +152,29 @@ export class PolicyStore {
   /** Starts watching the file for changes; call {@link close} to stop. */
   watch(): this {
     if (this.timer) return this;
-    this.timer = setInterval(() => this.poll(), this.options.intervalMs ?? 1000);
+    this.timer = setInterval(() => this.guardedPoll(), this.options.intervalMs ?? 1000);
     this.timer.unref();
     return this;
+  }
+
+  /**
+   * A poll runs in a timer, where an exception would crash the process: anything unexpected is
+   * reported through `onError` and the last good policy stays in force.
+   */
+  private guardedPoll(): void {
+    try {
+      this.poll();
+    } catch (err) {
+      try {
+        const problem = {
+          path: '(watch)',
+          message: `reload failed: ${err instanceof Error ? err.message : String(err)}`,
+        };
+        this.options.onError?.(err instanceof PolicyError ? err : new PolicyError(this.path, [problem]));
+      } catch {
+        // A throwing onError must not crash the process either: its failure is dropped.
+      }
+    }
   }
 
   private poll(): void {
@@ -188,7 +210,7 @@ export class PolicyStore {
   }
 
   private apply(text: string): boolean {
-    const result = parsePolicy(text, this.path);
+    const result = parsePolicy(text, this.path, { maxBytes: this.options.maxBytes });
     if (!result.ok) {
       this.options.onError?.(new PolicyError(this.path, result.errors));
       return false;
@@ -230,7 +252,7 @@ export class PolicyStore {
     if (this.options.stateDir === undefined) return null;
     const saved = readLastGoodPolicy(this.options.stateDir);
     if (!saved || !isSamePolicyFile(saved.meta, this.path)) return null;
-    const parsed = parsePolicy(saved.text, this.path);
+    const parsed = parsePolicy(saved.text, this.path, { maxBytes: this.options.maxBytes });
     if (!parsed.ok) {
       this.options.onWarning?.(
         `the last good policy ${saved.meta.versionId} no longer loads; the file governs itself`,

@@ -1,6 +1,7 @@
-import { formatPath } from './checks';
+import { didYouMean, formatPath } from './checks';
 import { findCredentials } from './credential-detect';
 import type { LoadedPolicy } from './loader';
+import { own } from './own';
 import { taskRequestSchema, type TaskRequest } from './task';
 
 /** Validates one step's params for its action type (the action registry provides this). */
@@ -28,10 +29,16 @@ export function validateTaskRequest(
     const shapeErrors = parsed.error.issues.map(
       (i) => `${formatPath(i.path.filter((p) => typeof p !== 'symbol'))}: ${i.message}`,
     );
-    const r = (raw ?? {}) as { agent?: { id?: unknown }; taskClass?: unknown; steps?: unknown };
+    const r = (typeof raw === 'object' && raw !== null ? raw : {}) as {
+      agent?: { id?: unknown };
+      taskClass?: unknown;
+      environment?: unknown;
+      steps?: unknown;
+    };
     const readable = {
       agentId: typeof r.agent?.id === 'string' ? r.agent.id : undefined,
       taskClass: typeof r.taskClass === 'string' ? r.taskClass : undefined,
+      environment: typeof r.environment === 'string' ? r.environment : undefined,
       actions: Array.isArray(r.steps)
         ? r.steps.map((s: unknown) =>
             typeof (s as { action?: unknown })?.action === 'string'
@@ -50,7 +57,12 @@ export function validateTaskRequest(
   }
   const task = parsed.data;
   const objections = policyObjections(
-    { agentId: task.agent.id, taskClass: task.taskClass, actions: task.steps.map((s) => s.action) },
+    {
+      agentId: task.agent.id,
+      taskClass: task.taskClass,
+      environment: task.environment,
+      actions: task.steps.map((s) => s.action),
+    },
     policy,
   );
   // Errors read in the request's order: agent and class first, then each step's action and params.
@@ -79,21 +91,33 @@ function credentialObjections(index: number, params: unknown): string[] {
   );
 }
 
-/** Unknown agent, unknown task class, and actions the class does not allow, as `path: message`. */
+/**
+ * Unknown agent, unknown task class, undeclared environment, and actions the class does not allow,
+ * as `path: message`. Ids are looked up as the policy's own keys only, so `constructor` or
+ * `__proto__` is unknown like any other undeclared name.
+ */
 function policyObjections(
-  task: { agentId?: string; taskClass?: string; actions: (string | undefined)[] },
+  task: { agentId?: string; taskClass?: string; environment?: string; actions: (string | undefined)[] },
   policy: LoadedPolicy,
 ): string[] {
   const errors: string[] = [];
-  if (task.agentId !== undefined && !policy.agents[task.agentId]) {
+  if (task.agentId !== undefined && !own(policy.agents, task.agentId)) {
+    const declared = Object.keys(policy.agents);
     errors.push(
-      `agent.id: unknown agent "${task.agentId}" (declared: ${Object.keys(policy.agents).join(', ')})`,
+      `agent.id: unknown agent "${task.agentId}" (declared: ${declared.join(', ')})${didYouMean(task.agentId, declared)}`,
     );
   }
-  const taskClass = task.taskClass === undefined ? undefined : policy.taskClasses[task.taskClass];
+  const taskClass = task.taskClass === undefined ? undefined : own(policy.taskClasses, task.taskClass);
   if (task.taskClass !== undefined && !taskClass) {
+    const declared = Object.keys(policy.taskClasses);
     errors.push(
-      `taskClass: unknown task class "${task.taskClass}" (declared: ${Object.keys(policy.taskClasses).join(', ')})`,
+      `taskClass: unknown task class "${task.taskClass}" (declared: ${declared.join(', ')})${didYouMean(task.taskClass, declared)}`,
+    );
+  }
+  const environments = policy.environments;
+  if (task.environment !== undefined && environments && !environments.includes(task.environment)) {
+    errors.push(
+      `environment: unknown environment "${task.environment}" (declared: ${environments.join(', ')})${didYouMean(task.environment, environments)}`,
     );
   }
   task.actions.forEach((action, i) => {

@@ -1,0 +1,191 @@
+import { createActionRegistry } from '../../activities/actions/registry';
+import { closestName } from '../../policy/checks';
+import { KNOWN_ACTIONS } from '../../policy/known-actions';
+import { parsePolicy } from '../../policy/loader';
+import type { PolicyProblem } from '../../policy/checks';
+import { examplePolicyText } from '../helpers/example-policy';
+
+const exampleText = examplePolicyText();
+
+/** The example policy with `from` replaced by `to` (exactly once), and the 1-based line `to` ends up on. */
+function edited(from: string, to: string): { text: string; line: number } {
+  expect(exampleText.split(from)).toHaveLength(2);
+  const text = exampleText.replace(from, to);
+  return { text, line: text.slice(0, text.indexOf(to)).split('\n').length };
+}
+
+function errorsOf(text: string): PolicyProblem[] {
+  const result = parsePolicy(text, 'semantic.yaml');
+  if (result.ok) throw new Error('expected the policy to be refused');
+  return result.errors;
+}
+
+function warningsOf(text: string): PolicyProblem[] {
+  const result = parsePolicy(text, 'semantic.yaml');
+  if (!result.ok) throw new Error(`expected the policy to load: ${JSON.stringify(result.errors)}`);
+  return result.warnings;
+}
+
+describe('semantic policy checks', () => {
+  it('KNOWN_ACTIONS lists exactly the action types the registry handles', () => {
+    expect([...KNOWN_ACTIONS]).toEqual(createActionRegistry().types());
+  });
+
+  it('refuses a top-level pin naming an action that does not exist, suggesting the nearest', () => {
+    const { text, line } = edited(
+      'when: { actions: [shell.exec], environments: [production] }',
+      'when: { actions: [shell.exce], environments: [production] }',
+    );
+    expect(errorsOf(text)).toEqual([
+      {
+        path: 'pins[0].when.actions[0]',
+        message:
+          'unknown action type "shell.exce" (known: config.set, file.write, http.request, shell.exec); did you mean "shell.exec"?',
+        line,
+      },
+    ]);
+  });
+
+  it('refuses a class pin naming an unknown action, and one outside the class', () => {
+    const { text, line } = edited(
+      'when: { environments: [production] }\n        maxRung: 2\n        reason: production deploys',
+      'when: { actions: [http.requets, file.write] }\n        maxRung: 2\n        reason: production deploys',
+    );
+    expect(errorsOf(text)).toEqual([
+      {
+        path: 'taskClasses.deploy.pins[0].when.actions[0]',
+        message: expect.stringMatching(
+          /^unknown action type "http\.requets" .*; did you mean "http\.request"\?$/,
+        ),
+        line,
+      },
+      {
+        path: 'taskClasses.deploy.pins[0].when.actions[1]',
+        message: '"file.write" is not one of this class\'s actions (http.request, shell.exec)',
+        line,
+      },
+    ]);
+  });
+
+  it('refuses bounds naming an action outside the class, suggesting the class action meant', () => {
+    const { text, line } = edited('      actions: [config.set]\n', '      actions: [config.sett]\n');
+    expect(errorsOf(text)).toEqual([
+      {
+        path: 'taskClasses.config-change.bounds.actions[0]',
+        message:
+          '"config.sett" is not one of this class\'s actions (config.set, file.write); did you mean "config.set"?',
+        line,
+      },
+    ]);
+  });
+
+  it('refuses an undeclared group and an unknown agent, with suggestions', () => {
+    const group = edited('approvers: { groups: [dba] }', 'approvers: { groups: [dab] }');
+    expect(errorsOf(group.text)).toEqual([
+      {
+        path: 'taskClasses.db-migration.approvers.groups[0]',
+        message: 'unknown group "dab" (declare it under groups); did you mean "dba"?',
+        line: group.line,
+      },
+    ]);
+    const agent = edited(
+      'killSwitch: { engaged: false, cap: 0 }',
+      'killSwitch: { engaged: false, cap: 0, agents: [ops-agnet] }',
+    );
+    expect(errorsOf(agent.text)).toEqual([
+      {
+        path: 'killSwitch.agents[0]',
+        message: 'unknown agent "ops-agnet"; did you mean "ops-agent"?',
+        line: agent.line,
+      },
+    ]);
+    const rung = edited('rungs: { deploy: 4, config-change: 3 }', 'rungs: { deploy: 4, config-chnage: 3 }');
+    expect(errorsOf(rung.text)).toEqual([
+      {
+        path: 'agents.release-agent.rungs.config-chnage',
+        message: expect.stringMatching(
+          /^unknown task class "config-chnage" .*; did you mean "config-change"\?$/,
+        ),
+        line: rung.line,
+      },
+    ]);
+  });
+
+  it('refuses remindAfter that is not before expireAfter', () => {
+    const { text, line } = edited('remindAfter: 15m, expireAfter: 2h', 'remindAfter: 2h, expireAfter: 2h');
+    expect(errorsOf(text)).toEqual([
+      {
+        path: 'taskClasses.deploy.approval.remindAfter',
+        message:
+          'expected remindAfter (2h) to be shorter than expireAfter (2h): the reminder would never be sent',
+        line,
+      },
+    ]);
+  });
+
+  it('refuses a healthInterval longer than the healthWindow', () => {
+    const { text, line } = edited(
+      'rollback: { healthWindow: 30s, healthInterval: 5s }',
+      'rollback: { healthWindow: 30s, healthInterval: 1m }',
+    );
+    expect(errorsOf(text)).toEqual([
+      {
+        path: 'taskClasses.deploy.rollback.healthInterval',
+        message:
+          'expected healthInterval (1m) to be at most healthWindow (30s): health would never be checked inside the window',
+        line,
+      },
+    ]);
+  });
+
+  it('warns when the read SLA outlasts the escalation chain, saying what happens after it', () => {
+    const { text, line } = edited('readSla: 4h,', 'readSla: 12h,');
+    expect(warningsOf(text)).toEqual([
+      {
+        path: 'taskClasses.config-change.report.readSla',
+        message: expect.stringContaining(
+          'readSla (12h) is longer than the escalation chain, whose last step is after 8h: after that ping nobody else is notified',
+        ),
+        line,
+      },
+    ]);
+  });
+
+  it('refuses pins and bounds naming an undeclared environment, suggesting the declared one', () => {
+    const bounds = edited('environments: [dev, staging]', 'environments: [dev, stagin]');
+    expect(errorsOf(bounds.text)).toEqual([
+      {
+        path: 'taskClasses.config-change.bounds.environments[1]',
+        message: 'unknown environment "stagin" (declared: dev, staging, production); did you mean "staging"?',
+        line: bounds.line,
+      },
+    ]);
+    const pin = edited('when: { environments: [production] }', 'when: { environments: [prod] }');
+    expect(errorsOf(pin.text)).toEqual([
+      {
+        path: 'taskClasses.deploy.pins[0].when.environments[0]',
+        message:
+          'unknown environment "prod" (declared: dev, staging, production); did you mean "production"?',
+        line: pin.line,
+      },
+    ]);
+  });
+
+  it('warns, without refusing, when the policy declares no environments', () => {
+    const { text } = edited('environments: [dev, staging, production]\n', '');
+    expect(warningsOf(text)).toEqual([
+      {
+        path: 'environments',
+        message: expect.stringContaining('no environments declared'),
+        line: expect.any(Number),
+      },
+    ]);
+  });
+
+  it('suggests only names that are close or abbreviated', () => {
+    expect(closestName('prod', ['dev', 'staging', 'production'])).toBe('production');
+    expect(closestName('shell.exce', ['shell.exec', 'file.write'])).toBe('shell.exec');
+    expect(closestName('nobody', ['sre', 'dba'])).toBeUndefined();
+    expect(closestName('x', [])).toBeUndefined();
+  });
+});
