@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './agent-commands';
+import { CliExit } from './exit-codes';
 import { registerKeyCommands } from './key-commands';
 import { CliError, registerPolicyCommands } from './policy-commands';
 import { registerTaskCommands } from './task-commands';
@@ -25,7 +26,8 @@ export function buildProgram(
 
 /**
  * Runs the CLI with `argv` (user arguments only) and returns the exit code: 0 on success, 1 for a
- * failed check or bad input, 2 for a usage error.
+ * failed check or bad input, 2 for a usage error, and for `submit --wait` the task's outcome
+ * (cli/exit-codes.ts).
  */
 export async function runCli(argv: string[], io?: Parameters<typeof buildProgram>[0]): Promise<number> {
   const program = buildProgram(io);
@@ -34,6 +36,7 @@ export async function runCli(argv: string[], io?: Parameters<typeof buildProgram
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
+    if (e instanceof CliExit) return e.code;
     if (e instanceof CliError) {
       err(e.message);
       return 1;

@@ -17,6 +17,7 @@ import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
 import { operatorSigner } from './operator-key';
+import { CliExit, exitCodeForOutcome } from './exit-codes';
 import { CliError } from './policy-commands';
 import { withClient } from './with-client';
 
@@ -70,7 +71,10 @@ export function registerTaskCommands(program: Command, io: Io): void {
   program
     .command('submit')
     .argument('<task>', 'task request JSON file')
-    .option('--wait', 'wait for the task to finish and print its outcome')
+    .option(
+      '--wait',
+      'wait for the task to finish and print its outcome; exit 0 only if it did what was asked (3 rolled back, 4 rejected/expired/cancelled, 5 refused, 6 failed)',
+    )
     .description(
       'validate a task request and start its workflow; prints the workflow id, the decision and a Temporal UI link',
     )
@@ -109,6 +113,9 @@ export function registerTaskCommands(program: Command, io: Io): void {
             `Outcome: ${result.outcome} at rung ${result.rung}; ${result.executedSteps} step(s) executed${result.approvedBy ? `; approved by ${result.approvedBy}` : ''}${result.error ? `; ${result.error}` : ''}`,
           );
           for (const e of result.events) io.out(`  - ${e}`);
+          // 0 only when the task did what was asked; see cli/exit-codes.ts and the README.
+          const code = exitCodeForOutcome(result.outcome);
+          if (code !== 0) throw new CliExit(code);
         } else if (status.waitingOn) {
           io.out(
             `Waiting on ${status.waitingOn}. Answer with: ladder respond ${workflowId} <answer> --as <Slack user id>`,

@@ -10,7 +10,6 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "Installing npm dependencies…"
-  # Not `npm ci`: npm 11 leaves other platforms' optional packages (@swc/core-darwin-*, …) out of the
-  # lockfile it writes and then `npm ci` refuses that same lockfile. `npm install` honours the lock.
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci`: exactly what the committed lockfile says, and it never rewrites the lockfile.
+  npm ci --no-audit --no-fund --loglevel=error
 fi

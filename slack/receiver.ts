@@ -8,8 +8,16 @@ import type { Logger } from '../config/logger';
 import { boltLogger } from './bolt-logger';
 import { verifySlackSignature } from './verify-signature';
 
-/** Slack sends small payloads; anything larger is not from Slack. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Slack sends small payloads; a body larger than this is not from Slack and is answered 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * How much of an oversized body is read (and dropped) so the 413 reaches the client before the
+ * connection closes; past this, the connection is cut.
+ */
+const MAX_DRAIN_BYTES = 16 * MAX_BODY_BYTES;
+
+/** Why a body was not read. */
+class BodyTooLarge extends Error {}
 
 export interface SlackHttpReceiverOptions {
   signingSecret: string;
@@ -68,13 +76,20 @@ export class SlackHttpReceiver implements Receiver {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const log = this.options.logger;
+    // Unknown paths and methods are answered at once, before any body is read.
+    const refusal = this.checkRoute(req);
+    if (refusal) return refuse(res, refusal, log, req);
     let raw: string;
     try {
-      const refusal = this.checkRoute(req);
-      if (refusal) return refuse(res, refusal, log);
       raw = await readBody(req);
     } catch (err) {
-      return refuse(res, { status: 413, reason: (err as Error).message }, log);
+      if (err instanceof BodyTooLarge) return refuse(res, { status: 413, reason: err.message }, log, req);
+      return refuse(
+        res,
+        { status: 400, reason: `could not read the body: ${(err as Error).message}` },
+        log,
+        req,
+      );
     }
     const check = verifySlackSignature({
       signingSecret: this.options.signingSecret,
@@ -100,6 +115,10 @@ export class SlackHttpReceiver implements Receiver {
       httpRequest: req,
       httpRequestBody: body,
       httpResponse: res,
+      // Bolt's own timer (3 s) answers 404 only if nothing has answered by then.
+      unhandledRequestHandler: ({ response }) => {
+        if (!response.headersSent) refuse(response, { status: 404, reason: 'no listener acknowledged' }, log);
+      },
     });
     const event: ReceiverEvent = {
       body,
@@ -113,7 +132,12 @@ export class SlackHttpReceiver implements Receiver {
       // A listener that throws must not leave Slack waiting: answer if nothing was sent yet.
       log.error({ err: (err as Error).message, type: body.type }, 'slack listener failed');
       if (!res.headersSent) res.writeHead(500).end();
+      return;
     }
+    // Every listener has finished and none acknowledged (no listener for this request): say so
+    // now rather than after Bolt's 3-second timer.
+    if (!res.headersSent)
+      refuse(res, { status: 404, reason: `no listener for this ${String(body.type ?? 'request')}` }, log);
   }
 
   private checkRoute(req: IncomingMessage): RequestRefusal | undefined {
@@ -155,25 +179,51 @@ export function parseSlackBody(
   }
 }
 
-function refuse(res: ServerResponse, refusal: RequestRefusal, log: Logger): void {
+function refuse(res: ServerResponse, refusal: RequestRefusal, log: Logger, req?: IncomingMessage): void {
   log.warn({ status: refusal.status, reason: refusal.reason }, 'slack request refused');
-  res.writeHead(refusal.status, { 'content-type': 'text/plain' });
+  if (res.headersSent) return;
+  const headers: Record<string, string> = { 'content-type': 'text/plain' };
+  // A body left unread (refused route, oversized): close the connection once answered.
+  if (req && !req.complete) headers.connection = 'close';
+  res.writeHead(refusal.status, headers);
   res.end(refusal.reason);
+  if (req && !req.complete) drain(req);
 }
 
+/**
+ * Reads and drops what is left of a refused request's body, so the client, still sending, reads
+ * the answer instead of a reset; a sender that goes on past {@link MAX_DRAIN_BYTES} is cut off.
+ */
+function drain(req: IncomingMessage): void {
+  let drained = 0;
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > MAX_DRAIN_BYTES) req.destroy();
+  });
+  req.on('error', () => undefined);
+  req.resume();
+}
+
+/** The body as UTF-8; rejects with {@link BodyTooLarge} past {@link MAX_BODY_BYTES}, declared or sent. */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES)
+      return reject(new BodyTooLarge(`body larger than ${MAX_BODY_BYTES} bytes`));
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        req.off('data', onData);
+        chunks.length = 0;
+        reject(new BodyTooLarge(`body larger than ${MAX_BODY_BYTES} bytes`));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });

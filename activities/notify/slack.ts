@@ -1,5 +1,5 @@
 import { WebClient } from '@slack/web-api';
-import { taskMessageBlocks } from '../../slack/blocks/task-message';
+import { fallbackText, taskMessageBlocks } from '../../slack/blocks/task-message';
 import type { Notification, Notifier } from './notifier';
 
 /** Message metadata type that marks Ladder's notifications (and carries their idempotency key). */
@@ -46,7 +46,8 @@ export class SlackNotifier implements Notifier {
         return { ref: found };
       }
     }
-    const text = this.fallbackText(n);
+    // Escaped like the blocks: the top-level text is mrkdwn too, and is what notifications show.
+    const text = fallbackText(n);
     const result = await this.client.chat.postMessage({
       channel,
       text,
@@ -67,7 +68,7 @@ export class SlackNotifier implements Notifier {
     const result = await this.client.chat.update({
       channel,
       ts,
-      text: this.fallbackText(n),
+      text: fallbackText(n),
       blocks: taskMessageBlocks(n),
     });
     if (!result.ok) throw new Error(`chat.update failed: ${result.error}`);
@@ -132,9 +133,5 @@ export class SlackNotifier implements Notifier {
       return dm.channel.id;
     }
     return n.channel;
-  }
-
-  private fallbackText(n: Notification): string {
-    return `${n.title}: ${n.text}`.slice(0, 3000);
   }
 }

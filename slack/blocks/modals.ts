@@ -1,5 +1,6 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { LoadedPolicy } from '../../policy/loader';
+import { escapeMrkdwn } from './escape';
 import { BLOCK_LIMITS, truncate } from './limits';
 
 /** callback_ids of Ladder's modals; the view listeners route on them. */
@@ -171,7 +172,7 @@ export function rejectModal(metadata: TaskModalMetadata, about: string): ModalVi
         text: {
           type: 'mrkdwn',
           text: truncate(
-            `Rejecting *${metadata.workflowId}*${about ? ` (${about})` : ''}.`,
+            `Rejecting *${escapeMrkdwn(metadata.workflowId)}*${about ? ` (${escapeMrkdwn(about)})` : ''}.`,
             BLOCK_LIMITS.sectionText,
           ),
         },
@@ -191,7 +192,7 @@ export function typedApproveModal(
       text: {
         type: 'mrkdwn',
         text: truncate(
-          `Approving *${metadata.workflowId}*.\nThis task class needs typed confirmation: type *${metadata.resource}* to approve.`,
+          `Approving *${escapeMrkdwn(metadata.workflowId)}*.\nThis task class needs typed confirmation: type *${escapeMrkdwn(metadata.resource)}* to approve.`,
           BLOCK_LIMITS.sectionText,
         ),
       },
@@ -224,7 +225,7 @@ export function defectModal(metadata: TaskModalMetadata): ModalView {
         text: {
           type: 'mrkdwn',
           text: truncate(
-            `Reporting a defect in *${metadata.workflowId}*. The agent goes back to the policy's incident rung for this task class at once, and its owner is told.`,
+            `Reporting a defect in *${escapeMrkdwn(metadata.workflowId)}*. The agent goes back to the policy's incident rung for this task class at once, and its owner is told.`,
             BLOCK_LIMITS.sectionText,
           ),
         },
@@ -249,7 +250,7 @@ export function auditDisagreeModal(metadata: TaskModalMetadata & { auditId: stri
         text: {
           type: 'mrkdwn',
           text: truncate(
-            `Audit ${metadata.auditId} of ${metadata.workflowId}: what was wrong?`,
+            `Audit ${escapeMrkdwn(metadata.auditId)} of ${escapeMrkdwn(metadata.workflowId)}: what was wrong?`,
             BLOCK_LIMITS.sectionText,
           ),
         },

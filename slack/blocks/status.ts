@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { LoadedPolicy } from '../../policy/loader';
 import { RUNG_NAMES } from '../../policy/schema';
 import { killSwitchCapFor, type KillSwitchState } from '../../workflows/messages';
+import { escapeMrkdwn, mention } from './escape';
 import { BLOCK_LIMITS, truncate } from './limits';
 
 /** One agent's standing in one task class. */
@@ -88,7 +89,7 @@ export function statusBlocks(
       text: {
         type: 'mrkdwn',
         text: truncate(
-          `*${agentId}* — owner <@${agent.owner}>, ${agent.model}, prompt ${agent.promptVersion}\n${lines.join('\n')}`,
+          `*${escapeMrkdwn(agentId)}* — owner ${mention(agent.owner)}, ${escapeMrkdwn(agent.model)}, prompt ${escapeMrkdwn(agent.promptVersion)}\n${lines.join('\n')}`,
           BLOCK_LIMITS.sectionText,
         ),
       },
@@ -108,11 +109,15 @@ export function statusBlocks(
 function freezeNote(state: KillSwitchState): string {
   const parts: string[] = [];
   if (state.all)
-    parts.push(`every agent frozen at ${state.all.cap} by <@${state.all.by}>: ${state.all.reason}`);
+    parts.push(
+      `every agent frozen at ${state.all.cap} by ${mention(state.all.by)}: ${escapeMrkdwn(state.all.reason)}`,
+    );
   for (const [agent, f] of Object.entries(state.agents))
-    parts.push(`${agent} frozen at ${f.cap} by <@${f.by}>: ${f.reason}`);
+    parts.push(`${escapeMrkdwn(agent)} frozen at ${f.cap} by ${mention(f.by)}: ${escapeMrkdwn(f.reason)}`);
   for (const [taskClass, c] of Object.entries(state.classes ?? {}))
-    parts.push(`task class ${taskClass} capped at ${c.cap} for every agent: ${c.reason}`);
+    parts.push(
+      `task class ${escapeMrkdwn(taskClass)} capped at ${c.cap} for every agent: ${escapeMrkdwn(c.reason)}`,
+    );
   return parts.length > 0 ? ` · ${parts.join(' · ')}` : '';
 }
 

@@ -1,5 +1,6 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { Notification } from '../../activities/notify/notifier';
+import { escapeMrkdwn, link, mention, stripControl } from './escape';
 import { BLOCK_LIMITS, truncate } from './limits';
 
 /** The buttons a task message can offer, by the action names the workflow asks for. */
@@ -40,24 +41,33 @@ const TITLES: Record<Notification['kind'], string> = {
  * the full text), the facts as context, and the offered buttons. Button values carry only the
  * workflow ID: who clicked comes from Slack's verified payload, never from the button.
  *
+ * Everything in a notification is treated as written by someone else (the agent's title, step
+ * descriptions, params, reasons, an action's error text) and escaped for mrkdwn, so `<!channel>`,
+ * `<@U…>` or `<http://evil|click>` in it shows as text and pings or links nothing; Ladder's own
+ * link (the Temporal UI) and the owner mention of a promotion proposal are added around it.
+ *
  * Pure; the message always fits Slack's limits (50 blocks, 3,000 characters per text, 75 per button).
  */
 export function taskMessageBlocks(n: Notification): KnownBlock[] {
   const blocks: KnownBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncate(`${TITLES[n.kind]}: ${n.title}`, BLOCK_LIMITS.headerText) },
+      // plain_text: Slack parses no mentions or links in it; control characters still go.
+      text: {
+        type: 'plain_text',
+        text: truncate(stripControl(`${TITLES[n.kind]}: ${n.title}`), BLOCK_LIMITS.headerText),
+      },
     },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: truncate(n.text || ' ', BLOCK_LIMITS.sectionText, n.link) },
+      text: { type: 'mrkdwn', text: truncate(notificationText(n) || ' ', BLOCK_LIMITS.sectionText, n.link) },
     },
   ];
   const facts = Object.entries(n.fields ?? {})
     .filter(([key, value]) => value !== '' && key !== 'stepsHash')
-    .map(([key, value]) => `*${key}:* ${value}`);
-  facts.push(`*agent:* ${n.agentId}`, `*task class:* ${n.taskClass}`);
-  if (n.link) facts.push(`<${n.link}|Open in Temporal UI>`);
+    .map(([key, value]) => `*${escapeMrkdwn(key)}:* ${escapeMrkdwn(value)}`);
+  facts.push(`*agent:* ${escapeMrkdwn(n.agentId)}`, `*task class:* ${escapeMrkdwn(n.taskClass)}`);
+  if (n.link) facts.push(link(n.link, 'Open in Temporal UI'));
   // Context blocks take at most 10 elements.
   for (let i = 0; i < facts.length; i += 10) {
     blocks.push({
@@ -95,4 +105,23 @@ export function parseButtonValue(value: string): { workflowId: string; subject?:
   const match = /^((?:task|digest|ledger)\/[A-Za-z0-9._:/-]+)(?:#([A-Za-z0-9]{1,64}))?$/.exec(value);
   if (!match) return undefined;
   return match[2] ? { workflowId: match[1], subject: match[2] } : { workflowId: match[1] };
+}
+
+/** The owner mention the trust ledger puts before a promotion proposal it posts in the class channel. */
+const PROPOSAL_MENTION = /^<@([UW][A-Z0-9]{2,})>, /;
+
+/**
+ * A notification's text as mrkdwn, every character of it escaped, except the one mention Ladder
+ * itself writes into a text: the owner named at the start of a promotion proposal (agents cannot
+ * send those). Also the top-level `text` of the message (what notifications and previews show).
+ */
+export function notificationText(n: Notification): string {
+  const owner = n.kind === 'promotion-proposal' ? PROPOSAL_MENTION.exec(n.text) : null;
+  if (owner) return `${mention(owner[1])}, ${escapeMrkdwn(n.text.slice(owner[0].length))}`;
+  return escapeMrkdwn(n.text);
+}
+
+/** The message's top-level `text` (notifications, previews): title and text, escaped. */
+export function fallbackText(n: Notification): string {
+  return truncate(`${escapeMrkdwn(n.title)}: ${notificationText(n)}`, BLOCK_LIMITS.sectionText);
 }

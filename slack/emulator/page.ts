@@ -58,16 +58,32 @@ export function emulatorPage(): string {
 const state = { user: localStorage.getItem('ladder-user') || '', channel: localStorage.getItem('ladder-channel') || '', last: '', viewKey: '' };
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+// Slack's mrkdwn: a raw <…> is a link or mention; &amp; &lt; &gt; are the only entities and show as
+// the characters (what Ladder escapes shows as text, not markup). Everything becomes text in the page.
+function control(inner) {
+  const link = /^(https?:\\/\\/[^|\\s]+)(?:\\|([\\s\\S]*))?$/.exec(inner);
+  if (link) return '<a href="' + esc(link[1]) + '" target="_blank" rel="noopener">' + escText(link[2] === undefined ? link[1] : link[2]) + '</a>';
+  const user = /^@([A-Z0-9]+)(?:\\|[^>]*)?$/.exec(inner);
+  if (user) return '<b>@' + user[1] + '</b>';
+  const special = /^!(channel|here|everyone)(?:\\|[^>]*)?$/.exec(inner);
+  if (special) return '<b>@' + special[1] + '</b>';
+  const channel = /^#([A-Z0-9]+)(?:\\|([^>]*))?$/.exec(inner);
+  if (channel) return '<b>#' + escText(channel[2] || channel[1]) + '</b>';
+  return escText('<' + inner + '>');
+}
+// Text with Slack's three entities kept as entities (so they show as & < >) and everything else escaped.
+const escText = (s) => esc(s).replace(/&amp;(amp|lt|gt);/g, '&$1;');
 function mrkdwn(text) {
-  let s = esc(text);
+  const controls = [];
+  let s = String(text ?? '').replace(/[\\uE000\\uE001]/g, '');
+  s = s.replace(/<([^<>]*)>/g, (_, inner) => '\\uE000' + (controls.push(control(inner)) - 1) + '\\uE001');
+  s = escText(s);
   s = s.replace(/\`\`\`([\\s\\S]*?)\`\`\`/g, (_, c) => '<pre>' + c + '</pre>');
   s = s.replace(/\`([^\`]+)\`/g, '<code>$1</code>');
-  s = s.replace(/&lt;(https?:[^|&]+)\\|([^&]+)&gt;/g, '<a href="$1" target="_blank">$2</a>');
-  s = s.replace(/&lt;(https?:[^&]+)&gt;/g, '<a href="$1" target="_blank">$1</a>');
-  s = s.replace(/&lt;@([A-Z0-9]+)&gt;/g, '<b>@$1</b>');
   s = s.replace(/(^|\\W)\\*([^*\\n]+)\\*/g, '$1<b>$2</b>');
   s = s.replace(/(^|\\W)_([^_\\n]+)_/g, '$1<i>$2</i>');
   s = s.replace(/(^|\\W)~([^~\\n]+)~/g, '$1<s>$2</s>');
+  s = s.replace(/\\uE000(\\d+)\\uE001/g, (_, i) => controls[Number(i)]);
   return s.replace(/\\n/g, '<br>');
 }
 const textOf = (t) => (t ? (t.type === 'mrkdwn' ? mrkdwn(t.text) : esc(t.text)) : '');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { appendStep, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
+import { waitUntil } from '../helpers/wait';
 
 // `ladder submit|status|respond|cancel` as a user runs them: the built CLI in its own process,
 // against the run's dev server and a real worker polling the task queue it is configured with.
@@ -50,6 +51,8 @@ describe('ladder task commands', () => {
     });
   }
 
+  const step = (command: string) => ({ action: 'shell.exec', params: { command } });
+
   function taskFile(raw: unknown): string {
     const file = join(dir, `${(raw as { taskId: string }).taskId}.json`);
     writeFileSync(file, JSON.stringify(raw));
@@ -90,6 +93,41 @@ describe('ladder task commands', () => {
     const r = await ladder('submit', taskFile(raw), '--wait');
     expect(r.code).toBe(0);
     expect(r.out).toContain('Outcome: executed at rung 3; 1 step(s) executed');
+  });
+
+  it('exits 6 with --wait when the task failed, 3 when it was rolled back, 4 when it was rejected', async () => {
+    const failed = await ladder('submit', taskFile(taskRequest('a3', 'ops', [step('exit 7')])), '--wait');
+    expect(failed.out).toContain('Outcome: failed at rung 3');
+    expect(failed.code).toBe(6);
+
+    const undone = taskRequest('a4', 'ops', [appendStep('cli-undone', 'true'), step('exit 7')]);
+    const rolledBack = await ladder('submit', taskFile(undone), '--wait');
+    expect(rolledBack.out).toContain('Outcome: rolled-back at rung 4');
+    expect(rolledBack.code).toBe(3);
+
+    const raw = taskRequest('a2', 'ops', [appendStep('cli-rejected')]);
+    const waiting = ladder('submit', taskFile(raw), '--wait');
+    const handle = stack.client.workflow.getHandle(`task/a2/${raw.taskId}`);
+    await waitUntil(() =>
+      handle.describe().then(
+        () => true,
+        () => false,
+      ),
+    );
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    const answered = await ladder(
+      'respond',
+      handle.workflowId,
+      'reject',
+      '--as',
+      'U0APPR002',
+      '--reason',
+      'not now',
+    );
+    expect(answered).toMatchObject({ code: 0, err: '' });
+    const rejected = await waiting;
+    expect(rejected.out).toContain('Outcome: rejected at rung 2');
+    expect(rejected.code).toBe(4);
   });
 
   it('cancels a waiting task', async () => {

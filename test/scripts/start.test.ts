@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -131,6 +131,37 @@ describe('the run command (dist/scripts/start.js)', () => {
     expect(await run.exited).toBe(0);
     await waitUntil(() => children.every((pid) => !isAlive(pid)));
   });
+
+  it('stops everything when scripts/start.sh itself gets SIGTERM (no npm in the signal path)', async () => {
+    const child = spawn('bash', [resolve(__dirname, '..', '..', 'scripts', 'start.sh')], {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: testServerAddress(),
+        LADDER_TASK_QUEUE: `start-${randomUUID().slice(0, 8)}`,
+        ...(await isolatedDirs()),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    const exited = new Promise<number>((done) => child.once('exit', (code) => done(code ?? -1)));
+    const descendants = (pid: number): number[] => childPids(pid).flatMap((c) => [c, ...descendants(c)]);
+    let all: number[] = [];
+    try {
+      await waitUntil(() => out.includes('Press Ctrl-C') || child.exitCode !== null, 180_000);
+      expect(out).toContain('Press Ctrl-C');
+      all = descendants(child.pid!);
+      expect(all.map(commandLine).some((c) => c.includes('worker/main.js'))).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toContain('stopped worker');
+      await waitUntil(() => all.every((pid) => !isAlive(pid)));
+    } finally {
+      for (const pid of [...all, ...descendants(child.pid!)]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 240_000);
 
   it('refuses to start with an invalid policy, listing every error and starting nothing', async () => {
     const policy = resolve(__dirname, '..', 'fixtures', 'policies', 'ten-mistakes.yaml');

@@ -6,6 +6,7 @@ import { loadPolicyFile } from '../../policy/loader';
 import { createSlackApp, type LadderSlackApp } from '../../slack/app';
 import { blockActionsPayload, postSigned, slashCommandForm } from '../../slack/emulator/deliver';
 import { startSlackEmulator, type SlackEmulator } from '../../slack/emulator/server';
+import { MAX_BODY_BYTES } from '../../slack/receiver';
 import { signSlackRequest } from '../../slack/verify-signature';
 import { testServerAddress } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
@@ -140,6 +141,61 @@ describe('Slack HTTP receiver and listeners', () => {
     }
     const res = await fetch(appUrl.replace('/slack/events', '/other'), { method: 'POST', body: '' });
     expect(res.status).toBe(404);
+  });
+
+  it('answers a body over 1 MB with 413, declared or not, and stays up', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const size of [MAX_BODY_BYTES + 1, 5 * MAX_BODY_BYTES]) {
+      const body = `text=${'a'.repeat(size)}`;
+      const res = await send(body, signed(body, now));
+      expect([size, res.status]).toEqual([size, 413]);
+      expect(await res.text()).toBe(`body larger than ${MAX_BODY_BYTES} bytes`);
+    }
+    // Sent in chunks with no length declared: cut off as it passes the limit, still answered.
+    const chunk = new TextEncoder().encode('a'.repeat(256 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const chunked = await fetch(appUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    // A body just within the limit is read (and, unsigned, refused for that).
+    const within = 'a'.repeat(MAX_BODY_BYTES);
+    expect((await send(within, {})).status).toBe(401);
+    const body = helpForm();
+    expect((await send(body, signed(body, now))).status).toBe(200);
+  });
+
+  it('answers unknown paths, methods and requests no listener handles at once', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const started = Date.now();
+    const other = await fetch(appUrl.replace('/slack/events', '/other'), {
+      method: 'POST',
+      body: 'x'.repeat(1000),
+    });
+    expect(other.status).toBe(404);
+    expect((await fetch(appUrl, { method: 'GET' })).status).toBe(405);
+    expect((await fetch(appUrl, { method: 'PUT', body: 'x' })).status).toBe(405);
+    // Signed and well-formed: an event Bolt acknowledges itself; a click nothing listens for.
+    const event = JSON.stringify({ type: 'event_callback', event: { type: 'reaction_added' } });
+    expect((await send(event, signed(event, now), 'application/json')).status).toBe(200);
+    const action = new URLSearchParams({
+      payload: JSON.stringify({
+        type: 'block_actions',
+        user: { id: 'U0APPR001' },
+        actions: [{ action_id: 'nobody' }],
+      }),
+    }).toString();
+    expect((await send(action, signed(action, now))).status).toBe(404);
+    expect(Date.now() - started).toBeLessThan(2500);
   });
 
   it('acks a click before doing any slow work, then answers the person', async () => {
