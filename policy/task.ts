@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { MAX_STEPS, MAX_TITLE_CHARS } from './limits';
 import { rungSchema } from './schema';
 
 /**
  * A task an agent asks Ladder to run: validated at every boundary (client, CLI, Slack) before a
- * workflow starts, so a workflow never sees a malformed request.
+ * workflow starts, so a workflow never sees a malformed request. Size limits (steps, params bytes,
+ * request bytes, NUL characters) are in {@link ./limits}; `validateTaskRequest` checks them first.
  */
 export const taskRequestSchema = z.strictObject({
   taskId: z.string({ message: 'expected a task id' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
@@ -20,7 +22,7 @@ export const taskRequestSchema = z.strictObject({
   title: z
     .string()
     .min(1, { message: 'expected a title' })
-    .max(200, { message: 'expected at most 200 characters' }),
+    .max(MAX_TITLE_CHARS, { message: `expected at most ${MAX_TITLE_CHARS} characters` }),
   requester: z
     .string()
     .regex(/^[UW][A-Z0-9]{2,}$/, { message: 'expected the Slack user id of whoever asked' }),
@@ -46,7 +48,8 @@ export const taskRequestSchema = z.strictObject({
         costUsd: z.number().min(0, { message: 'expected a cost ≥ 0' }).optional(),
       }),
     )
-    .min(1, { message: 'expected at least one step' }),
+    .min(1, { message: 'expected at least one step' })
+    .max(MAX_STEPS, { message: `expected at most ${MAX_STEPS} steps per task` }),
 });
 
 export type TaskRequest = z.output<typeof taskRequestSchema>;

@@ -1,5 +1,6 @@
 import { didYouMean, formatPath } from './checks';
 import { findCredentials } from './credential-detect';
+import { limitObjections } from './limits';
 import type { LoadedPolicy } from './loader';
 import { own } from './own';
 import { taskRequestSchema, type TaskRequest } from './task';
@@ -12,8 +13,10 @@ export interface ActionParamsValidator {
 /**
  * Checks a task submission completely before any workflow starts: the request's shape, that the
  * agent and task class exist in the policy, that every step's action is allowed for the class, and
- * every step's params against its handler, and that no step's params carry a credential. Pure: the
- * action registry is passed in.
+ * every step's params against its handler, and that no step's params carry a credential. Size
+ * limits come first ({@link limitObjections}): a request too large to start or to run to an outcome
+ * on Temporal is refused with those errors alone, before any other work. Pure: the action registry
+ * is passed in.
  *
  * @returns the parsed task (params normalised by their handlers), or every error as `path: message`.
  */
@@ -22,13 +25,17 @@ export function validateTaskRequest(
   policy: LoadedPolicy,
   actions: ActionParamsValidator,
 ): { ok: true; task: TaskRequest } | { ok: false; errors: string[] } {
+  const limits = limitObjections(raw);
+  if (limits.fatal) return { ok: false, errors: limits.errors };
+  // A path the limits already named (the title's length, say) is not reported twice by the schema.
+  const limitPaths = new Set(limits.errors.map((e) => e.split(':')[0]));
   const parsed = taskRequestSchema.safeParse(raw);
   if (!parsed.success) {
     // Report the policy's objections too, as far as the raw request can be read, so a person
     // fixing a form sees every problem at once rather than one round at a time.
-    const shapeErrors = parsed.error.issues.map(
-      (i) => `${formatPath(i.path.filter((p) => typeof p !== 'symbol'))}: ${i.message}`,
-    );
+    const shapeErrors = parsed.error.issues
+      .map((i) => `${formatPath(i.path.filter((p) => typeof p !== 'symbol'))}: ${i.message}`)
+      .filter((e) => !limitPaths.has(e.split(':')[0]));
     const r = (typeof raw === 'object' && raw !== null ? raw : {}) as {
       agent?: { id?: unknown };
       taskClass?: unknown;
@@ -53,7 +60,7 @@ export function validateTaskRequest(
     const carried = Array.isArray(r.steps)
       ? r.steps.flatMap((s: unknown, i) => credentialObjections(i, (s as { params?: unknown })?.params))
       : [];
-    return { ok: false, errors: [...shapeErrors, ...policyErrors, ...carried] };
+    return { ok: false, errors: [...limits.errors, ...shapeErrors, ...policyErrors, ...carried] };
   }
   const task = parsed.data;
   const objections = policyObjections(
@@ -66,7 +73,7 @@ export function validateTaskRequest(
     policy,
   );
   // Errors read in the request's order: agent and class first, then each step's action and params.
-  const errors = objections.filter((e) => !e.startsWith('steps['));
+  const errors = [...limits.errors, ...objections.filter((e) => !e.startsWith('steps['))];
   const steps = task.steps.map((step, i) => {
     errors.push(...objections.filter((e) => e.startsWith(`steps[${i}].`)));
     errors.push(...credentialObjections(i, step.params));

@@ -11,6 +11,7 @@ import { createLogger } from '../config/logger';
 import { loadCanaryPolicy } from '../policy/canary';
 import { formatProblem, PolicyError, type LoadedPolicy } from '../policy/loader';
 import { PolicyStore } from '../policy/store';
+import { actionDirs, BAD_DIR_EXIT_CODE, checkDirs } from './check-dirs';
 import { connectClient, connectWorker } from './connection';
 import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
 import { installSdkLogging } from './runtime-logging';
@@ -20,7 +21,21 @@ import { installSdkLogging } from './runtime-logging';
  * Temporal runtime, which drains in-flight tasks) or until the parent that spawned it goes away.
  */
 async function main(): Promise<void> {
+  // Until the worker polls, SIGINT/SIGTERM stop the process at once: the Temporal runtime's own
+  // handler only tells running workers to drain, so without this a stuck start-up ignores them.
+  const exitOnSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`Worker stopped during start-up (${signal})\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', exitOnSignal);
+  process.once('SIGTERM', exitOnSignal);
   const config = loadConfig();
+  // The workspace, sandbox and state folders must be usable before anything reads or writes them.
+  const badDirs = checkDirs(actionDirs(config.actions));
+  if (badDirs.length > 0) {
+    process.stderr.write(badDirs.map((line) => `${line}\n`).join(''));
+    process.exit(BAD_DIR_EXIT_CODE);
+  }
   const log = createLogger('worker', config.logLevel);
   if (config.workflowBundlePath !== undefined && !existsSync(config.workflowBundlePath)) {
     throw new ConfigError([
@@ -121,6 +136,9 @@ async function main(): Promise<void> {
     'worker polling',
   );
   process.send?.({ type: 'ready' });
+  // From here the runtime handles SIGINT/SIGTERM by draining in-flight tasks.
+  process.off('SIGINT', exitOnSignal);
+  process.off('SIGTERM', exitOnSignal);
   await worker.run();
   policyStore.close();
   history.close();

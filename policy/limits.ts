@@ -1,0 +1,119 @@
+import { formatPath } from './checks';
+
+/**
+ * Size limits on a task request, checked at submission (every entry point: CLI, Slack, HTTP API,
+ * MCP) before any workflow starts.
+ *
+ * Why: a task's whole request is the workflow's start input, and every step costs several history
+ * events (activity scheduled/started/completed, the undo record, status) that carry its params
+ * again. Temporal refuses a payload over 2 MB ("Failed to start Workflow", no reason given) and
+ * terminates a workflow whose history passes 50 MB (or 51,200 events) with no saga unwind, no
+ * message and no outcome: effects already made stay made. These limits keep the largest task
+ * that passes far below both (50 steps × 64 KiB × a handful of events ≈ 16 MB worst case, and a
+ * 256 KiB request well under the 2 MB payload limit), so a task is either refused clearly at
+ * submission or runs to an outcome.
+ */
+
+/** At most this many steps per task: each step costs several history events (50 MB history limit). */
+export const MAX_STEPS = 50;
+
+/** Each step's params at most this many bytes as JSON (UTF-8): they are repeated in several events. */
+export const MAX_STEP_PARAMS_BYTES = 64 * 1024;
+
+/** The whole request at most this many bytes as JSON (UTF-8): it is the start payload (2 MB limit). */
+export const MAX_REQUEST_BYTES = 256 * 1024;
+
+/** A task's title at most this many characters: it goes into the workflow summary and every message. */
+export const MAX_TITLE_CHARS = 200;
+
+/** Bytes as whole KiB, rounded up, so 64 KiB + 1 byte reads as 65 KiB, not as the limit itself. */
+function kib(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+/** UTF-8 size of `value` as JSON, or `undefined` when it cannot be serialised (cycle, BigInt, too deep). */
+function jsonBytes(value: unknown): number | undefined {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The limits a raw task request breaks, as `path: message` naming the field and the limit, e.g.
+ * `steps: 10000 steps, at most 50 per task` or `steps[3].params: 80 KiB, at most 64 KiB`.
+ *
+ * `fatal` is true when the request is too large to look at further (whole size, step count, not
+ * JSON): the caller refuses with these errors alone rather than validating thousands of steps.
+ * Pure; cost is linear in the request's size, which is bounded first.
+ */
+export function limitObjections(raw: unknown): { errors: string[]; fatal: boolean } {
+  const total = jsonBytes(raw);
+  if (total === undefined)
+    return {
+      errors: ['request: cannot be read as JSON (a cycle, a BigInt or nesting too deep)'],
+      fatal: true,
+    };
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as { steps?: unknown; title?: unknown };
+  const fatal: string[] = [];
+  if (Array.isArray(r.steps) && r.steps.length > MAX_STEPS)
+    fatal.push(`steps: ${r.steps.length} steps, at most ${MAX_STEPS} per task`);
+  if (total > MAX_REQUEST_BYTES)
+    fatal.push(`request: ${kib(total)} as JSON, at most ${kib(MAX_REQUEST_BYTES)} per task`);
+  if (fatal.length > 0) return { errors: fatal, fatal: true };
+
+  const errors: string[] = [];
+  if (typeof r.title === 'string' && r.title.length > MAX_TITLE_CHARS)
+    errors.push(`title: ${r.title.length} characters, at most ${MAX_TITLE_CHARS}`);
+  if (Array.isArray(r.steps)) {
+    r.steps.forEach((step: unknown, i) => {
+      const params = (step as { params?: unknown } | null)?.params;
+      const size = params === undefined ? 0 : (jsonBytes(params) ?? 0);
+      if (size > MAX_STEP_PARAMS_BYTES)
+        errors.push(`steps[${i}].params: ${kib(size)}, at most ${kib(MAX_STEP_PARAMS_BYTES)}`);
+    });
+  }
+  errors.push(...nulObjections(raw));
+  return { errors, fatal: false };
+}
+
+/**
+ * Every string (and object key) in the request that contains a NUL character, by path: NUL ends
+ * strings in C, shells and many files, so what an approver reads would differ from what runs.
+ */
+function nulObjections(raw: unknown): string[] {
+  type Path = { part: string | number; parent: Path } | null;
+  const pathOf = (p: Path): (string | number)[] => {
+    const parts: (string | number)[] = [];
+    for (let at = p; at !== null; at = at.parent) parts.unshift(at.part);
+    return parts;
+  };
+  const found: string[] = [];
+  // Iterative, with shared parent links for paths, so a deeply nested request that JSON.stringify
+  // accepted costs linear time and cannot overflow the stack here. Children are pushed last-first
+  // so they are visited, and reported, in the request's order.
+  const pending: { value: unknown; path: Path }[] = [{ value: raw, path: null }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, path } = next;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000'))
+        found.push(`${formatPath(pathOf(path))}: contains a NUL character (\\u0000)`);
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--)
+        pending.push({ value: value[i], path: { part: i, parent: path } });
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i]!;
+        if (k.includes('\u0000'))
+          found.push(
+            `${formatPath(pathOf({ part: k.split('\u0000').join('\\u0000'), parent: path }))}: key contains a NUL character (\\u0000)`,
+          );
+        else pending.push({ value: v, path: { part: k, parent: path } });
+      }
+    }
+  }
+  return found;
+}

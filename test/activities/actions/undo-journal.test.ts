@@ -1,0 +1,74 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  completeOnce,
+  JOURNAL_MAX_AGE_MS,
+  JOURNAL_SWEEP_INTERVAL_MS,
+  maybeSweepJournal,
+  recordedUndo,
+  recordOnce,
+  sweepJournal,
+} from '../../../activities/actions/undo-journal';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe('undo journal clean-up', () => {
+  let stateDir: string;
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'ladder-journal-'));
+  });
+  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  /** A journal file under `kind` last written at `atMs`. */
+  function entry(kind: 'undo' | 'done', name: string, atMs: number): string {
+    mkdirSync(join(stateDir, kind), { recursive: true });
+    const file = join(stateDir, kind, name);
+    writeFileSync(file, '{"key":"k","value":1}');
+    utimesSync(file, atMs / 1000, atMs / 1000);
+    return file;
+  }
+
+  it('keeps entries for 7 days', () => {
+    expect(JOURNAL_MAX_AGE_MS).toBe(7 * DAY);
+    expect(JOURNAL_SWEEP_INTERVAL_MS).toBe(60 * 60 * 1000);
+  });
+
+  it('removes entries and stale temp files older than the maximum age, and keeps the rest', () => {
+    const now = Date.UTC(2026, 0, 20);
+    const old = entry('undo', 'a.json', now - 8 * DAY);
+    const oldDone = entry('done', 'b.json', now - 30 * DAY);
+    const oldTmp = entry('done', 'c.json.123.tmp', now - 8 * DAY);
+    const fresh = entry('undo', 'd.json', now - 6 * DAY);
+    const other = entry('undo', 'notes.txt', now - 100 * DAY);
+    expect(sweepJournal(stateDir, now)).toBe(3);
+    expect([old, oldDone, oldTmp].map(existsSync)).toEqual([false, false, false]);
+    expect([fresh, other].map(existsSync)).toEqual([true, true]);
+    expect(sweepJournal(stateDir, now, 5 * DAY)).toBe(1);
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  it('never throws on a missing state folder', () => {
+    expect(sweepJournal(join(stateDir, 'missing'), Date.now())).toBe(0);
+  });
+
+  it('sweeps a folder at most once an hour per process', () => {
+    const now = Date.UTC(2026, 1, 1);
+    entry('undo', 'a.json', now - 8 * DAY);
+    expect(maybeSweepJournal(stateDir, now)).toBe(1);
+    entry('undo', 'b.json', now - 8 * DAY);
+    expect(maybeSweepJournal(stateDir, now + 59 * 60 * 1000)).toBeUndefined();
+    expect(existsSync(join(stateDir, 'undo', 'b.json'))).toBe(true);
+    expect(maybeSweepJournal(stateDir, now + JOURNAL_SWEEP_INTERVAL_MS)).toBe(1);
+    expect(readdirSync(join(stateDir, 'undo'))).toEqual([]);
+  });
+
+  it('sweeps when the journal is written, keeping the entry just written', async () => {
+    const stale = entry('done', 'stale.json', Date.now() - 8 * DAY);
+    expect(recordOnce(stateDir, 'wf/step-1', () => ({ before: 'x' }))).toEqual({ before: 'x' });
+    expect(existsSync(stale)).toBe(false);
+    expect(recordedUndo(stateDir, 'wf/step-1')).toEqual({ before: 'x' });
+    await expect(completeOnce(stateDir, 'wf/step-2', () => Promise.resolve(42))).resolves.toBe(42);
+    await expect(completeOnce(stateDir, 'wf/step-2', () => Promise.resolve(43))).resolves.toBe(42);
+  });
+});

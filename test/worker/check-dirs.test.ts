@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { actionDirs, BAD_DIR_EXIT_CODE, checkDir, checkDirs } from '../../worker/check-dirs';
+
+const ROOT = resolve(__dirname, '..', '..');
+const WORKER = join(ROOT, 'dist', 'worker', 'main.js');
+const isRoot = process.getuid?.() === 0;
+
+describe('checkDirs: the worker’s folders are usable before it starts', () => {
+  let base: string;
+  beforeEach(() => {
+    base = mkdtempSync(join(tmpdir(), 'ladder-check-dirs-'));
+  });
+  afterEach(() => {
+    chmodSync(base, 0o700);
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('accepts an existing writable folder and leaves no probe file behind', () => {
+    const dir = join(base, 'state');
+    mkdirSync(dir);
+    expect(checkDir({ variable: 'LADDER_STATE_DIR', path: dir })).toBeUndefined();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('creates a missing folder, parents included', () => {
+    const dir = join(base, 'a', 'b', 'state');
+    expect(checkDir({ variable: 'LADDER_STATE_DIR', path: dir })).toBeUndefined();
+    expect(existsSync(dir)).toBe(true);
+  });
+
+  it('names the variable, the path and the reason when a file is in the way', () => {
+    const file = join(base, 'state');
+    writeFileSync(file, 'not a folder');
+    expect(checkDir({ variable: 'LADDER_STATE_DIR', path: file })).toBe(
+      `LADDER_STATE_DIR=${file}: not a folder (it is a file)`,
+    );
+  });
+
+  it('names the file that stops a folder being created under it', () => {
+    const file = join(base, 'file');
+    writeFileSync(file, 'x');
+    expect(checkDir({ variable: 'LADDER_SANDBOX_DIR', path: join(file, 'sandbox', 'deeper') })).toBe(
+      `LADDER_SANDBOX_DIR=${join(file, 'sandbox', 'deeper')}: cannot be created: ${file} is a file, not a folder`,
+    );
+    expect(checkDir({ variable: 'LADDER_STATE_DIR', path: '/etc/passwd/x' })).toBe(
+      'LADDER_STATE_DIR=/etc/passwd/x: cannot be created: /etc/passwd is a file, not a folder',
+    );
+  });
+
+  // As root, chmod does not stop writes, so this case only means something for other users.
+  (isRoot ? it.skip : it)('refuses a folder without write permission', () => {
+    const dir = join(base, 'ro');
+    mkdirSync(dir, 0o500);
+    expect(checkDir({ variable: 'LADDER_STATE_DIR', path: dir })).toBe(
+      `LADDER_STATE_DIR=${dir}: not writable (permission denied)`,
+    );
+  });
+
+  it('reports every unusable folder of a config, one line each, and only those', () => {
+    const file = join(base, 'file');
+    writeFileSync(file, 'x');
+    const dirs = actionDirs({
+      workspaceRoot: join(base, 'workspace'),
+      sandboxDir: join(file, 'sandbox'),
+      stateDir: file,
+    });
+    expect(checkDirs(dirs)).toEqual([
+      `LADDER_SANDBOX_DIR=${join(file, 'sandbox')}: cannot be created: ${file} is a file, not a folder`,
+      `LADDER_STATE_DIR=${file}: not a folder (it is a file)`,
+    ]);
+  });
+});
+
+/** Runs the built worker with `env` and resolves with its exit code, signal, stderr and run time. */
+function runWorker(
+  env: Record<string, string>,
+  onStart?: (pid: number) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [WORKER], {
+    cwd: ROOT,
+    env: { ...process.env, LADDER_LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  if (child.pid !== undefined) onStart?.(child.pid);
+  return new Promise((done) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      done({ code, signal, stderr, ms: Date.now() - started });
+    }),
+  );
+}
+
+describe('the built worker (node dist/worker/main.js) at start-up', () => {
+  let base: string;
+  beforeAll(() => {
+    if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run \`npm run build\` first`);
+  });
+  beforeEach(() => {
+    base = mkdtempSync(join(tmpdir(), 'ladder-worker-start-'));
+  });
+  afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+  it('exits 2 within 10 s, naming the variable, path and reason, when LADDER_STATE_DIR is a file', async () => {
+    const file = join(base, 'state');
+    writeFileSync(file, 'x');
+    const run = await runWorker({
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      LADDER_STATE_DIR: file,
+      LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
+      LADDER_SANDBOX_DIR: join(base, 'sandbox'),
+    });
+    expect(run).toMatchObject({ code: BAD_DIR_EXIT_CODE, signal: null });
+    expect(run.ms).toBeLessThan(10_000);
+    expect(run.stderr).toContain(`LADDER_STATE_DIR=${file}: not a folder (it is a file)\n`);
+  });
+
+  it('exits on SIGTERM while start-up is stuck connecting to Temporal', async () => {
+    // A server that accepts connections and never answers: the worker's connect waits on it.
+    const sockets: Socket[] = [];
+    const server: Server = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const run = await runWorker(
+        {
+          TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+          LADDER_STATE_DIR: join(base, 'state'),
+          LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
+          LADDER_SANDBOX_DIR: join(base, 'sandbox'),
+        },
+        (pid) => {
+          // Signal once the worker has reached Temporal (it holds a connection to the silent server).
+          const poll = setInterval(() => {
+            if (sockets.length > 0) {
+              clearInterval(poll);
+              process.kill(pid, 'SIGTERM');
+            }
+          }, 20);
+          setTimeout(() => clearInterval(poll), 9_000).unref();
+        },
+      );
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(run.signal).toBeNull();
+      expect(run.code).toBe(143);
+      expect(run.stderr).toContain('Worker stopped during start-up (SIGTERM)');
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

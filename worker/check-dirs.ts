@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** A folder the worker needs, with the environment variable that names it. */
+export interface NeededDir {
+  /** The environment variable an operator sets, e.g. `LADDER_STATE_DIR`. */
+  variable: string;
+  /** The path as configured (relative paths resolve against the working directory). */
+  path: string;
+}
+
+/** Exit code of a worker that cannot start because a folder it needs is unusable. */
+export const BAD_DIR_EXIT_CODE = 2;
+
+function codeOf(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? String(err);
+}
+
+/** Why `err` stopped a folder being created or written, in words an operator can act on. */
+function reason(err: unknown): string {
+  switch (codeOf(err)) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    default:
+      return codeOf(err);
+  }
+}
+
+/** The nearest existing ancestor of `path` that is not a folder, if any (`/etc/passwd` for `/etc/passwd/x`). */
+function fileInTheWay(path: string): string | undefined {
+  for (let at = dirname(path); at !== dirname(at); at = dirname(at)) {
+    try {
+      return statSync(at).isDirectory() ? undefined : at;
+    } catch {
+      // Missing too: look further up.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks one folder: it exists or can be created, is a folder, and a file can be created and
+ * deleted in it (a probe, so permissions, read-only mounts and full disks all show up).
+ *
+ * @returns `undefined` when usable, else one line `VARIABLE=path: reason`.
+ */
+export function checkDir(dir: NeededDir): string | undefined {
+  const path = resolve(dir.path);
+  const fail = (why: string): string => `${dir.variable}=${dir.path}: ${why}`;
+  try {
+    const stat = statSync(path);
+    if (!stat.isDirectory())
+      return fail(`not a folder (it is ${stat.isFile() ? 'a file' : 'not a regular folder'})`);
+  } catch (err) {
+    if (codeOf(err) === 'ENOTDIR') {
+      const file = fileInTheWay(path);
+      return fail(`cannot be created: ${file ?? 'a parent'} is a file, not a folder`);
+    }
+    if (codeOf(err) !== 'ENOENT') return fail(`cannot be read (${reason(err)})`);
+    try {
+      mkdirSync(path, { recursive: true });
+    } catch (mkdirErr) {
+      if (codeOf(mkdirErr) === 'ENOTDIR' || codeOf(mkdirErr) === 'EEXIST') {
+        const file = fileInTheWay(path);
+        return fail(`cannot be created: ${file ?? 'a parent'} is a file, not a folder`);
+      }
+      return fail(`cannot be created (${reason(mkdirErr)})`);
+    }
+  }
+  const probe = join(path, `.ladder-probe-${process.pid}-${randomUUID().slice(0, 8)}`);
+  try {
+    writeFileSync(probe, 'probe');
+  } catch (err) {
+    return fail(`not writable (${reason(err)})`);
+  }
+  try {
+    unlinkSync(probe);
+  } catch (err) {
+    return fail(`a file written there cannot be deleted (${reason(err)})`);
+  }
+  return undefined;
+}
+
+/**
+ * Checks every folder the worker writes to, before anything else starts, so an unusable one
+ * stops the worker at once with a line naming the variable, the path and the reason.
+ *
+ * @returns one line per unusable folder (empty when all are usable).
+ */
+export function checkDirs(dirs: NeededDir[]): string[] {
+  return dirs.map(checkDir).filter((line): line is string => line !== undefined);
+}
+
+/** The action folders of a loaded config, with the variables that set them. */
+export function actionDirs(actions: {
+  workspaceRoot: string;
+  sandboxDir: string;
+  stateDir: string;
+}): NeededDir[] {
+  return [
+    { variable: 'LADDER_WORKSPACE_ROOT', path: actions.workspaceRoot },
+    { variable: 'LADDER_SANDBOX_DIR', path: actions.sandboxDir },
+    { variable: 'LADDER_STATE_DIR', path: actions.stateDir },
+  ];
+}
