@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-deps.sh
+bash scripts/ensure-sandbox.sh
 npm run --silent build
 node dist/scripts/temporal-cli.js >/dev/null
 exec npm test --silent -- "$@"

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
 import { insideRoot } from './paths';
+import { sandboxArgs, type SandboxLimits } from './sandbox';
 import { completeOnce } from './undo-journal';
 
 /** util-linux's setpriv (on Debian and most Linux systems); without it commands run under plain sh. */
@@ -41,8 +43,114 @@ export function sandboxEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return kept;
 }
 
+/** An executable named `name` on `PATH` (looked up at each call), or `undefined`. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Real path of `p` when it is an existing folder, else `undefined`. */
+function realDir(p: string | undefined): string | undefined {
+  if (!p) return undefined;
+  try {
+    const real = realpathSync(resolve(p));
+    return statSync(real).isDirectory() ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Runs `command` with `sh -c` in `cwd`, killing it after `timeoutMs`.
+ * What of Ladder a sandboxed command must not see: the state journals, the workspace, the keys
+ * folder (and the folders of the frontend/operator keys), the worker's working folder and code,
+ * the worker user's home, and `/run` (service sockets). The sandbox folder stays visible even
+ * inside one of them.
+ */
+export function hiddenDirs(ctx: ActionContext, env: NodeJS.ProcessEnv = process.env): string[] {
+  const keyFile = (f: string | undefined): string | undefined => (f ? dirname(resolve(f)) : undefined);
+  const candidates = [
+    ctx.stateDir,
+    ctx.workspaceRoot,
+    env.LADDER_KEYS_DIR ?? '.temporal/keys',
+    keyFile(env.LADDER_FRONTEND_KEY),
+    keyFile(env.LADDER_OPERATOR_KEY),
+    process.cwd(),
+    resolve(__dirname, '..', '..'),
+    env.HOME,
+    // Unix sockets of local services (databases, docker): a read-only mount does not stop connect().
+    '/run',
+  ];
+  const dirs = candidates.map(realDir).filter((d): d is string => d !== undefined);
+  return [...new Set(dirs)];
+}
+
+/** The limits a command runs under: CPU seconds no more than its timeout allows. */
+export function shellLimits(timeoutMs: number): SandboxLimits {
+  return {
+    cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
+    fileSizeBytes: 1024 ** 3,
+    processes: 256,
+    addressSpaceBytes: 4 * 1024 ** 3,
+  };
+}
+
+let warnedUnsandboxed = false;
+
+/**
+ * How to start `command`: under bubblewrap (see `sandboxArgs`), or — only where bwrap is missing
+ * and `LADDER_UNSANDBOXED_SHELL=1` — under plain `sh` as before the sandbox existed.
+ *
+ * @throws {PermanentActionError} when bwrap (or prlimit) is missing and no opt-out is set.
+ */
+function launcher(command: string, cwd: string, timeoutMs: number, ctx: ActionContext): [string, string[]] {
+  const bwrap = onPath('bwrap');
+  const prlimit = onPath('prlimit');
+  if (bwrap && prlimit) {
+    const args = sandboxArgs(
+      {
+        sandboxDir: realpathSync(ctx.sandboxDir),
+        cwd,
+        hide: hiddenDirs(ctx),
+        env: sandboxEnv(process.env),
+        limits: shellLimits(timeoutMs),
+        prlimit,
+      },
+      command,
+    );
+    return [bwrap, args];
+  }
+  if (process.env.LADDER_UNSANDBOXED_SHELL !== '1') {
+    throw new PermanentActionError(
+      bwrap
+        ? 'shell.exec needs prlimit (util-linux): apt-get install util-linux'
+        : 'shell.exec needs bubblewrap: apt-get install bubblewrap (or set LADDER_UNSANDBOXED_SHELL=1 to run commands unsandboxed)',
+    );
+  }
+  if (!warnedUnsandboxed) {
+    warnedUnsandboxed = true;
+    console.warn(
+      '!!! LADDER_UNSANDBOXED_SHELL=1 and no bubblewrap: shell.exec runs commands WITHOUT A SANDBOX, ' +
+        "as the worker's own user, able to read its keys and state and reach its services. " +
+        'Install bubblewrap (apt-get install bubblewrap) and unset LADDER_UNSANDBOXED_SHELL. !!!',
+    );
+  }
+  // Under setpriv --pdeathsig the shell dies with the worker: a crashed worker must not leave a
+  // step running on its own while the retry on another worker runs it again.
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', 'sh', '-c', command]] : ['sh', ['-c', command]];
+}
+
+/**
+ * Runs `command` with `sh -c` in `cwd` inside the sandbox, killing everything it started after
+ * `timeoutMs` (or when the activity is cancelled).
  *
  * @throws {PermanentActionError} on a non-zero exit or timeout: re-running a failed command blindly is not safe.
  */
@@ -52,17 +160,20 @@ export function runShell(
   timeoutMs: number,
   ctx: ActionContext,
 ): Promise<{ exitCode: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    // Under setpriv --pdeathsig the shell dies with the worker: a crashed worker must not leave a
-    // step running on its own while the retry on another worker runs it again.
-    const [file, args] = SETPRIV
-      ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', 'sh', '-c', command]]
-      : ['sh', ['-c', command]];
+  return new Promise((resolvePromise, reject) => {
+    const [file, args] = launcher(command, cwd, timeoutMs, ctx);
+    if (ctx.signal?.aborted) {
+      reject(ctx.signal.reason ?? new Error('aborted'));
+      return;
+    }
+    // Its own process group: a timeout kills the group. Under bwrap the command also runs as pid 1's
+    // child in its own pid namespace, so when bwrap dies (--die-with-parent) everything in it dies,
+    // including what escaped the group with setsid or a double fork.
     const child = spawn(file, args, {
       cwd,
       env: sandboxEnv(process.env),
       stdio: ['ignore', 'pipe', 'pipe'],
-      signal: ctx.signal,
+      detached: true,
     });
     let output = '';
     const keep = (d: Buffer): void => {
@@ -70,16 +181,33 @@ export function runShell(
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (err) => {
+    let stopped: 'timeout' | 'abort' | undefined;
+    const killAll = (why: 'timeout' | 'abort'): void => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      stopped ??= why;
+      try {
+        process.kill(-child.pid, 'SIGKILL'); // the group is alive (its leader is not yet reaped)
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = setTimeout(() => killAll('timeout'), timeoutMs);
+    const onAbort = (): void => killAll('abort');
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
       clearTimeout(timer);
+      ctx.signal?.removeEventListener('abort', onAbort);
+    };
+    child.once('error', (err) => {
+      done();
       reject(err);
     });
     child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve({ exitCode: 0, output });
-      else if (signal === 'SIGKILL')
+      done();
+      if (stopped === 'abort') reject(ctx.signal?.reason ?? new Error('aborted'));
+      else if (stopped === 'timeout' || (code === null && signal === 'SIGKILL'))
         reject(new PermanentActionError(`\`${command}\` timed out after ${timeoutMs} ms`));
+      else if (code === 0) resolvePromise({ exitCode: 0, output });
       else
         reject(
           new PermanentActionError(`\`${command}\` exited with ${code ?? signal}: ${output.slice(-500)}`),
