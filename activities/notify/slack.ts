@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { WebClient } from '@slack/web-api';
 import { fallbackText, taskMessageBlocks } from '../../slack/blocks/task-message';
 import type { Notification, Notifier } from './notifier';
@@ -12,8 +13,9 @@ const MAX_HISTORY_PAGES = 5;
  * Posts task notifications to Slack (or the local emulator) as Block Kit.
  *
  * Rate limits and server errors are thrown, not retried here (`rejectRateLimitedCalls`, no client
- * retries): the notify activity fails and Temporal retries it with backoff, so a 429 delays a
- * message but never loses it. Posts are idempotent per key: within a process by memory, across
+ * retries): the notify activity fails and Temporal retries it, so a 429 delays a message but never
+ * loses it. A 429 carries Slack's Retry-After as the failure's next retry delay, so the next
+ * attempt waits at least that long instead of hammering the method. Posts are idempotent per key: within a process by memory, across
  * crashes by the key in each message's metadata, which a retried attempt looks up first.
  */
 export class SlackNotifier implements Notifier {
@@ -34,6 +36,10 @@ export class SlackNotifier implements Notifier {
   }
 
   async post(key: string, n: Notification, attempt = 1): Promise<{ ref: string }> {
+    return honouringRetryAfter(() => this.postOnce(key, n, attempt));
+  }
+
+  private async postOnce(key: string, n: Notification, attempt: number): Promise<{ ref: string }> {
     const existing = this.posted.get(key);
     if (existing) return { ref: existing };
     const channel = await this.destination(n);
@@ -63,6 +69,10 @@ export class SlackNotifier implements Notifier {
   }
 
   async update(ref: string, n: Notification): Promise<void> {
+    return honouringRetryAfter(() => this.updateOnce(ref, n));
+  }
+
+  private async updateOnce(ref: string, n: Notification): Promise<void> {
     const [channel, ts] = ref.split('/');
     if (!channel || !ts) throw new Error(`not a Slack message ref: ${ref}`);
     const result = await this.client.chat.update({
@@ -133,5 +143,26 @@ export class SlackNotifier implements Notifier {
       return dm.channel.id;
     }
     return n.channel;
+  }
+}
+
+/**
+ * Runs Web API calls, turning Slack's rate-limit error into a retryable activity failure whose
+ * next retry waits Slack's Retry-After (seconds) at least.
+ */
+export async function honouringRetryAfter<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const e = err as { code?: string; retryAfter?: unknown; message?: string };
+    if (e.code === 'slack_webapi_rate_limited_error' && typeof e.retryAfter === 'number') {
+      throw ApplicationFailure.create({
+        message: e.message ?? 'Slack rate limit',
+        type: 'SlackRateLimited',
+        nextRetryDelay: Math.max(1, e.retryAfter) * 1000,
+        cause: err as Error,
+      });
+    }
+    throw err;
   }
 }

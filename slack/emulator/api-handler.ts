@@ -10,7 +10,7 @@ export async function handleApiRequest(
 ): Promise<void> {
   const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
   const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
-    workspace.calls.push({ method, status });
+    workspace.calls.push({ method, status, at: Date.now() });
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(payload));
   };

@@ -16,7 +16,7 @@ export interface SlackWebApiEmulator {
   /** Makes the next `times` calls to `method` (or any method) fail or stall as `fault` says. */
   injectFault(fault: Fault, options?: { method?: string; times?: number }): void;
   /** Every API call received, in order (method and status). */
-  calls: { method: string; status: number }[];
+  calls: { method: string; status: number; at: number }[];
   close(): Promise<void>;
 }
 

@@ -55,7 +55,8 @@ export class Workspace {
   private readonly triggers = new Map<string, { user: string; expiresAt: number }>();
   readonly responseUrls = new Map<string, { channel: string; user: string }>();
   readonly faults: { fault: Fault; method?: string; remaining: number }[] = [];
-  readonly calls: { method: string; status: number }[] = [];
+  /** Every Web API call with its status and when it arrived (ms since epoch), oldest first. */
+  readonly calls: { method: string; status: number; at: number }[] = [];
   private counter = 0;
 
   constructor(readonly users: { id: string; name: string; label?: string }[] = []) {}

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { SlackNotifier } from '../../activities/notify/slack';
 import type { Notification } from '../../activities/notify/notifier';
 import { startSlackWebApi, type SlackWebApiEmulator } from '../../slack/emulator/web-api';
@@ -65,9 +66,13 @@ describe('SlackNotifier against the emulated Web API', () => {
     const notifier = new SlackNotifier('xoxb-test', api.apiUrl);
     api.injectFault({ kind: 'rate-limited', retryAfterSeconds: 30 }, { method: 'chat.postMessage' });
     const started = Date.now();
-    await expect(notifier.post('k', note())).rejects.toThrow(
-      /rate-limit has been reached, you may retry this request in 30 seconds/,
-    );
+    const refused = await notifier.post('k', note()).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApplicationFailure);
+    expect(refused).toMatchObject({
+      message: expect.stringMatching(/rate-limit has been reached, you may retry this request in 30 seconds/),
+      type: 'SlackRateLimited',
+      nextRetryDelay: 30_000, // Temporal's next attempt waits out Retry-After
+    });
     expect(Date.now() - started).toBeLessThan(5_000); // not waiting out Retry-After inside the activity
     await notifier.post('k', note());
     expect(api.messages('#ops')).toHaveLength(1);

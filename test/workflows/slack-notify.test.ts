@@ -40,4 +40,17 @@ describe('task notifications through the Slack Web API', () => {
     expect(JSON.stringify(updated.blocks)).toMatch(/Approved by U0APPR002 at/);
     expect(JSON.stringify(updated.blocks)).not.toContain('ladder_approve');
   });
+
+  it("waits out Slack's Retry-After before the next attempt instead of hammering the method", async () => {
+    const before = api.calls.length;
+    api.injectFault({ kind: 'rate-limited', retryAfterSeconds: 2 }, { method: 'chat.postMessage', times: 2 });
+    const { handle } = await submit(stack, taskRequest('a2', 'ops', [appendStep('retry-after')]));
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    const posts = api.calls.slice(before).filter((c) => c.method === 'chat.postMessage');
+    expect(posts.map((c) => c.status)).toEqual([429, 429, 200]);
+    // Each attempt after a 429 came at least Retry-After (2 s) later.
+    expect(posts[1].at - posts[0].at).toBeGreaterThanOrEqual(1_950);
+    expect(posts[2].at - posts[1].at).toBeGreaterThanOrEqual(1_950);
+    await handle.cancel();
+  });
 });
