@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { RunningApi } from '../../api/server';
@@ -14,10 +13,10 @@ import { workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 import { apiClient, newToken, operatorKey, startApi } from './helpers';
 import { maybeRecordHistory } from '../helpers/histories';
+import { runLadder } from '../helpers/cli';
 
 // Agent tokens end to end: an admin's signed create/revoke on the real registry workflow, and two
 // API server instances that both stop accepting a revoked token on the very next request.
-const BIN = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const POLICY = resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml');
 
 describe('agent tokens', () => {
@@ -120,21 +119,10 @@ describe('agent tokens', () => {
 
   it('works from the CLI: ladder agent token create|list|revoke', async () => {
     const ladder = (...args: string[]) =>
-      new Promise<{ code: number; out: string; err: string }>((done) => {
-        const child = spawn(process.execPath, [BIN, ...args], {
-          env: {
-            ...process.env,
-            TEMPORAL_ADDRESS: stack.address,
-            LADDER_TASK_QUEUE: stack.taskQueue,
-            LADDER_POLICY_PATH: POLICY,
-          },
-        });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.on('close', (code) => done({ code: code ?? -1, out, err }));
-      });
+      runLadder(
+        { TEMPORAL_ADDRESS: stack.address, LADDER_TASK_QUEUE: stack.taskQueue, LADDER_POLICY_PATH: POLICY },
+        ...args,
+      );
     const created = await ladder('agent', 'token', 'create', 'a5', '--as', 'U0ADMIN01');
     expect(created.code).toBe(0);
     const token = created.out.trim();

@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { loadPolicyFile } from '../../policy/loader';
 import { ledgerQuery, ledgerWorkflowId } from '../../workflows/messages';
 import type { LedgerState } from '../../policy/ledger';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
+import { runLadder, type CliRun } from '../helpers/cli';
 
 // `ladder status <agent>|history|incident|defect|promote` as a user runs them: the built CLI in its
 // own process, against a worker whose tasks feed the trust ledger.
-const BIN = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const POLICY = resolve(__dirname, '..', 'fixtures', 'policies', 'ledger.yaml');
 
 describe('ladder ledger commands', () => {
@@ -18,22 +17,11 @@ describe('ladder ledger commands', () => {
   });
   afterAll(async () => stack?.stop());
 
-  function ladder(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    return new Promise((resolveRun) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: stack.address,
-          LADDER_TASK_QUEUE: stack.taskQueue,
-          LADDER_POLICY_PATH: POLICY,
-        },
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('close', (code) => resolveRun({ code: code ?? -1, out, err }));
-    });
+  function ladder(...args: string[]): Promise<CliRun> {
+    return runLadder(
+      { TEMPORAL_ADDRESS: stack.address, LADDER_TASK_QUEUE: stack.taskQueue, LADDER_POLICY_PATH: POLICY },
+      ...args,
+    );
   }
   const readLedger = (agent: string): Promise<LedgerState> =>
     stack.client.workflow.getHandle(ledgerWorkflowId(stack.taskQueue, agent)).query(ledgerQuery);
