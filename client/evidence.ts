@@ -137,26 +137,24 @@ export async function declareIncident(
 }
 
 /**
- * Approves (one rung up) or declines a promotion proposal as `by`; the ledger checks that `by` may.
+ * Sends a person's signed answer to the agent's ledger; the ledger checks the proof and standing.
  *
  * @returns the ledger's refusal as `{ ok: false, reason }`.
  */
-export async function decideProposal(
+async function answerLedger<A extends object>(
   client: Client,
   caller: EvidenceCaller,
-  decision: { agentId: string; proposalId: string; by: string; approve: boolean },
+  agentId: string,
+  update: typeof decideProposalUpdate | typeof auditVerdictUpdate,
+  args: A,
 ): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
-  const workflowId = ledgerWorkflowId(caller.taskQueue, decision.agentId);
+  const workflowId = ledgerWorkflowId(caller.taskQueue, agentId);
   try {
-    const receipt = await client.workflow.getHandle(workflowId).executeUpdate(decideProposalUpdate, {
-      args: [
-        caller.signer.sign(workflowId, decideProposalUpdate.name, {
-          proposalId: decision.proposalId,
-          by: decision.by,
-          approve: decision.approve,
-        }),
-      ],
-    });
+    const receipt = await client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(update as typeof decideProposalUpdate, {
+        args: [caller.signer.sign(workflowId, update.name, args) as never],
+      });
     return { ok: true, at: receipt.at };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError)
@@ -166,32 +164,37 @@ export async function decideProposal(
 }
 
 /**
+ * Approves (one rung up) or declines a promotion proposal as `by`; the ledger checks that `by` may.
+ *
+ * @returns the ledger's refusal as `{ ok: false, reason }`.
+ */
+export function decideProposal(
+  client: Client,
+  caller: EvidenceCaller,
+  decision: { agentId: string; proposalId: string; by: string; approve: boolean },
+): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
+  return answerLedger(client, caller, decision.agentId, decideProposalUpdate, {
+    proposalId: decision.proposalId,
+    by: decision.by,
+    approve: decision.approve,
+  });
+}
+
+/**
  * Gives a post-hoc audit verdict on a sampled autonomous outcome as `by`; the ledger checks that
  * `by` may review the class, and that a disagreement has a reason.
  */
-export async function giveAuditVerdict(
+export function giveAuditVerdict(
   client: Client,
   caller: EvidenceCaller,
   verdict: { agentId: string; auditId: string; by: string; agree: boolean; reason?: string },
 ): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
-  const workflowId = ledgerWorkflowId(caller.taskQueue, verdict.agentId);
-  try {
-    const receipt = await client.workflow.getHandle(workflowId).executeUpdate(auditVerdictUpdate, {
-      args: [
-        caller.signer.sign(workflowId, auditVerdictUpdate.name, {
-          auditId: verdict.auditId,
-          by: verdict.by,
-          agree: verdict.agree,
-          reason: verdict.reason,
-        }),
-      ],
-    });
-    return { ok: true, at: receipt.at };
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
-    throw err;
-  }
+  return answerLedger(client, caller, verdict.agentId, auditVerdictUpdate, {
+    auditId: verdict.auditId,
+    by: verdict.by,
+    agree: verdict.agree,
+    reason: verdict.reason,
+  });
 }
 
 /**

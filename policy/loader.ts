@@ -53,7 +53,7 @@ export class PolicyError extends Error {
 
 /** Limits that keep a hostile or runaway policy file from crashing or stalling the process. */
 export interface PolicyParseLimits {
-  /** Largest file accepted, in bytes (UTF-8); default 1 MB. Callers may take it from `LADDER_POLICY_MAX_BYTES`. */
+  /** Largest file accepted, in bytes (UTF-8); default 1 MB. */
   maxBytes?: number;
   /** Most alias nodes (`*name`) in the file; default 100. */
   maxAliases?: number;
@@ -102,11 +102,7 @@ export function parsePolicy(
         };
   } catch (err) {
     // Nothing below should throw, but a policy file is input: a crash here would take the process down.
-    return {
-      ok: false,
-      warnings: [],
-      errors: [{ path: '(policy)', message: `cannot be loaded: ${describeError(err)}` }],
-    };
+    return refused([{ path: '(policy)', message: `cannot be loaded: ${describeError(err)}` }]);
   }
 }
 
@@ -118,32 +114,24 @@ function parseChecked(
 ): PolicyLoadResult {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxBytes) {
-    return {
-      ok: false,
-      warnings: [],
-      errors: [
-        {
-          path: '(file)',
-          message: `the policy file is ${bytes} bytes, more than the limit of ${limits.maxBytes} (maxBytes, LADDER_POLICY_MAX_BYTES)`,
-          line: 1,
-        },
-      ],
-    };
+    return refused([
+      {
+        path: '(file)',
+        message: `the policy file is ${bytes} bytes, more than the limit of ${limits.maxBytes}`,
+        line: 1,
+      },
+    ]);
   }
   const lineCounter = new LineCounter();
   const flowDepth = flowNestingTooDeep(text, limits.maxDepth);
   if (flowDepth !== undefined) {
-    return {
-      ok: false,
-      warnings: [],
-      errors: [
-        {
-          path: '(yaml)',
-          message: `nesting deeper than ${limits.maxDepth} levels`,
-          line: lineOfOffset(text, flowDepth),
-        },
-      ],
-    };
+    return refused([
+      {
+        path: '(yaml)',
+        message: `nesting deeper than ${limits.maxDepth} levels`,
+        line: lineOfOffset(text, flowDepth),
+      },
+    ]);
   }
   // merge: YAML 1.1 `<<` keys let one threshold block extend another (see examples/policy.yaml).
   // uniqueKeys is checked by `measure` instead: the library's check is quadratic in a mapping's size.
@@ -154,72 +142,56 @@ function parseChecked(
     return { ok: false, warnings: [], errors: [{ path: '(yaml)', message: describeError(err) }] };
   }
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      warnings: [],
-      errors: doc.errors.map((e) => ({
+    return refused(
+      doc.errors.map((e) => ({
         path: '(yaml)',
         message: e.message.split('\n')[0],
         line: lineCounter.linePos(e.pos[0]).line,
       })),
-    };
+    );
   }
   const lineAt = (node: YamlNode | undefined): number | undefined =>
     node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
   const shape = measure(doc.contents);
   if (shape.duplicates.length > 0) {
-    return {
-      ok: false,
-      warnings: [],
-      errors: shape.duplicates.map((key) => ({
+    return refused(
+      shape.duplicates.map((key) => ({
         path: '(yaml)',
         message: `Map keys must be unique: ${JSON.stringify(key.value)} appears more than once`,
         line: lineAt(key.node),
       })),
-    };
+    );
   }
   if (shape.depth > limits.maxDepth) {
-    return {
-      ok: false,
-      warnings: [],
-      errors: [
-        {
-          path: '(yaml)',
-          message: `nesting deeper than ${limits.maxDepth} levels`,
-          line: lineAt(shape.deepest),
-        },
-      ],
-    };
+    return refused([
+      {
+        path: '(yaml)',
+        message: `nesting deeper than ${limits.maxDepth} levels`,
+        line: lineAt(shape.deepest),
+      },
+    ]);
   }
   if (shape.aliases.length > limits.maxAliases) {
-    return {
-      ok: false,
-      warnings: [],
-      errors: [
-        {
-          path: '(yaml)',
-          message: `more than ${limits.maxAliases} aliases (*name): refused as a possible alias bomb`,
-          line: lineAt(shape.aliases[limits.maxAliases]),
-        },
-      ],
-    };
+    return refused([
+      {
+        path: '(yaml)',
+        message: `more than ${limits.maxAliases} aliases (*name): refused as a possible alias bomb`,
+        line: lineAt(shape.aliases[limits.maxAliases]),
+      },
+    ]);
   }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: limits.maxAliases });
   } catch (err) {
     // The yaml library refuses exponential alias expansion ("billion laughs") with a ReferenceError.
-    return {
-      ok: false,
-      warnings: [],
-      errors: [
-        {
-          path: '(yaml)',
-          message: `cannot expand the document: ${describeError(err)} (too many nested aliases?)`,
-          line: lineAt(shape.aliases[0]),
-        },
-      ],
-    };
+    return refused([
+      {
+        path: '(yaml)',
+        message: `cannot expand the document: ${describeError(err)} (too many nested aliases?)`,
+        line: lineAt(shape.aliases[0]),
+      },
+    ]);
   }
   if (raw === null || raw === undefined) {
     return { ok: false, warnings: [], errors: [{ path: '(root)', message: 'the policy file is empty' }] };
@@ -294,6 +266,11 @@ function parseChecked(
     ),
   };
   return { ok: true, policy, warnings };
+}
+
+/** A load that failed with `errors` (and no warnings worth reading past them). */
+function refused(errors: PolicyProblem[]): PolicyLoadResult {
+  return { ok: false, warnings: [], errors };
 }
 
 /**

@@ -42,7 +42,7 @@ export interface PolicyStoreOptions {
    * version it had in force (not by whatever the file now says about itself).
    */
   stateDir?: string;
-  /** Largest policy file accepted, in bytes (default 1 MB); callers may take it from `LADDER_POLICY_MAX_BYTES`. */
+  /** Largest policy file accepted, in bytes (default 1 MB). */
   maxBytes?: number;
 }
 
