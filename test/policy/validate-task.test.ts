@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActionRegistry } from '../../activities/actions/registry';
 import { loadPolicyFile } from '../../policy/loader';
+import { maySubmitFor } from '../../policy/submitters';
 import { validateTaskRequest } from '../../policy/validate-task';
 
 const ROOT = join(__dirname, '..', '..');
@@ -15,6 +16,11 @@ describe('validateTaskRequest', () => {
   it.each(exampleTasks)('accepts the example task %s', (_file, raw) => {
     const result = validateTaskRequest(raw, policy, registry);
     expect(result.ok ? [] : result.errors).toEqual([]);
+  });
+
+  it.each(exampleTasks)('lets the requester of %s submit it on the agent’s behalf', (_file, raw) => {
+    // `ladder submit` is a person submitting for an agent: the README's examples must be allowed.
+    expect(maySubmitFor(policy, raw.requester, raw.agent.id, raw.taskClass)).toBe(true);
   });
 
   it('normalises step params through their handler (defaults filled in)', () => {
