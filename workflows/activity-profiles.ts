@@ -55,6 +55,13 @@ export const ActivityProfiles = {
   },
 } as const satisfies Record<string, ActivityOptions>;
 
+/**
+ * How often entity workflows (kill switch, trust ledger, token registry) reread the admins and
+ * answer keys of the policy in force when nobody asks, so a revoked key or removed admin stops
+ * working within this time.
+ */
+export const AUTHORITY_REFRESH = '10 minutes';
+
 /** Local activities: a few milliseconds in the worker, no task-queue round trip. */
 export const LocalActivityProfiles = {
   /** Reads the worker's in-memory policy; retried briefly, never long. */

@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
-import { ActivityProfiles } from './activity-profiles';
+import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
 import { checkAnswerProof } from './answer-check';
 import {
   listTokensQuery,
@@ -28,8 +28,6 @@ import { refreshAuthoritySignal } from './messages';
 
 const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
 
-/** How often admins and answer keys are reread when nobody asks (a removed admin stops at once after). */
-const AUTHORITY_REFRESH = '10 minutes';
 /** Changes after which the registry continues as new even if Temporal does not suggest it yet. */
 const CHANGES_PER_RUN = 500;
 

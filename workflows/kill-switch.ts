@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import type { Proven } from '../policy/answer-proof';
-import { ActivityProfiles } from './activity-profiles';
+import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso } from './clock';
 import {
@@ -24,9 +24,6 @@ import {
 } from './messages';
 
 const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
-
-/** How often the kill switch rereads admins and keys even when nobody asks (a revoked key stops working). */
-const AUTHORITY_REFRESH = '10 minutes';
 
 /**
  * The run-time kill switch of one deployment (`control/<queue>/kill-switch`). Freezes and

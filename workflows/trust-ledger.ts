@@ -16,7 +16,7 @@ import {
   type IdentifiedEvent,
   type LedgerEffect,
 } from '../policy/ledger-reducer';
-import { ActivityProfiles } from './activity-profiles';
+import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
 import {
@@ -42,8 +42,6 @@ const BATCH = 100;
 const MAX_HISTORY_EVENTS = 4000;
 /** Evidence only a proven update may bring. */
 const HUMAN_EVIDENCE: readonly string[] = ['defect', 'incident', 'audit'];
-/** How often the ledger rereads the keys and people it checks answers with, unasked. */
-const AUTHORITY_REFRESH = '10 minutes';
 
 /**
  * One agent's trust ledger (`ledger/<queue>/<agent>`): earned rung per task class, the evidence

@@ -1,19 +1,8 @@
 import { parsePolicy } from '../../policy/loader';
 import { examplePolicyText } from '../helpers/example-policy';
+import { aliasBomb } from '../helpers/hostile-yaml';
 
 // A policy file is input: hostile or runaway content is refused with an error, never a crash or a stall.
-
-/** "Billion laughs": nine levels of nine aliases expand to 9^9 strings. */
-function aliasBomb(): string {
-  const names = 'abcdefghi';
-  let text = `a: &a [${Array(9).fill('"lol"').join(', ')}]\n`;
-  for (let i = 1; i < names.length; i++) {
-    text += `${names[i]}: &${names[i]} [${Array(9)
-      .fill(`*${names[i - 1]}`)
-      .join(', ')}]\n`;
-  }
-  return text;
-}
 
 function refused(text: string, options?: Parameters<typeof parsePolicy>[2]) {
   let result: ReturnType<typeof parsePolicy> | undefined;

@@ -5,18 +5,9 @@ import type { PolicyError } from '../../policy/loader';
 import { PolicyStore } from '../../policy/store';
 import { examplePolicyText } from '../helpers/example-policy';
 import { waitUntil } from '../helpers/wait';
+import { aliasBomb } from '../helpers/hostile-yaml';
 
-/** "Billion laughs": nine levels of nine aliases. */
-const BOMB = (() => {
-  const names = 'abcdefghi';
-  let text = `a: &a [${Array(9).fill('"lol"').join(', ')}]\n`;
-  for (let i = 1; i < names.length; i++) {
-    text += `${names[i]}: &${names[i]} [${Array(9)
-      .fill(`*${names[i - 1]}`)
-      .join(', ')}]\n`;
-  }
-  return text;
-})();
+const BOMB = aliasBomb();
 
 describe('PolicyStore against hostile edits', () => {
   let path: string;
