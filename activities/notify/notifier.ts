@@ -8,6 +8,7 @@ export type NotificationKind =
   | 'executed'
   | 'rollback'
   | 'rollback-failed'
+  | 'outcome-unknown'
   | 'report'
   | 'report-escalation'
   | 'outcome'
@@ -46,7 +47,26 @@ export interface Notifier {
   /**
    * @param attempt - the notify activity's attempt (1 on the first try). Above 1, an earlier attempt
    *   may have posted and then died before reporting it, so the implementation must look first.
+   * @param attemptDeadlineMs - epoch ms after which this attempt is known to have timed out (its
+   *   start plus the activity's start-to-close timeout). A post answered after it is stale: its
+   *   result is thrown away, so an implementation may remove its copy when another carries `key`.
+   * @returns the ref of the message that stands for `key`; the workflow updates it later.
    */
-  post(key: string, notification: Notification, attempt?: number): Promise<{ ref: string }>;
+  post(
+    key: string,
+    notification: Notification,
+    attempt?: number,
+    attemptDeadlineMs?: number,
+  ): Promise<{ ref: string }>;
   update(ref: string, notification: Notification): Promise<void>;
+  /**
+   * Deletes every message carrying `key` in `keepRef`'s channel except `keepRef`: copies left by
+   * a post that outlived its attempt or a worker that died with a post in flight. Call it with the
+   * ref the workflow holds, after the post's activity completed (a grace period after, so late
+   * copies have landed).
+   *
+   * @returns how many messages were removed (0 when there was only `keepRef`).
+   * @throws when `keepRef` is not among the messages carrying `key`; nothing is deleted then.
+   */
+  removeDuplicates(key: string, keepRef: string): Promise<number>;
 }

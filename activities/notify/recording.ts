@@ -10,10 +10,14 @@ export interface RecordedNotification {
 
 /**
  * Keeps every notification in memory, idempotently per key; tests read it to see what people
- * would have been told. `failNext` lets a test make the next calls fail like a rate-limited API.
+ * would have been told. `failNext` lets a test make the next calls fail like a rate-limited API;
+ * `addLateCopy` lands a second copy of a key, as a post that outlived its attempt does on Slack.
  */
 export class RecordingNotifier implements Notifier {
+  /** Messages that stand, in posting order (late copies included until removed). */
   readonly posted: RecordedNotification[] = [];
+  /** Copies deleted by `removeDuplicates`, in the order they were removed. */
+  readonly removed: RecordedNotification[] = [];
   private failures = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -21,14 +25,42 @@ export class RecordingNotifier implements Notifier {
     this.failures = times;
   }
 
+  /** Posts once per key; a repeat returns the oldest copy standing, as the Slack notifier adopts. */
   async post(key: string, notification: Notification): Promise<{ ref: string }> {
     this.maybeFail();
     const existing = this.posted.find((p) => p.key === key);
     if (existing) return { ref: existing.ref };
-    const ref = `msg-${this.posted.length + 1}`;
-    this.posted.push({ ref, key, notification, updates: [] });
-    this.listeners.forEach((l) => l());
-    return { ref };
+    return { ref: this.record(key, notification) };
+  }
+
+  /**
+   * Lands one more copy of the message posted under `key`, as a post that outlived its attempt
+   * would on Slack; the workflow's `removeDuplicates` is expected to clean it up.
+   *
+   * @returns the copy's ref.
+   * @throws Error when nothing was posted under `key` yet.
+   */
+  addLateCopy(key: string): string {
+    const original = this.posted.find((p) => p.key === key);
+    if (!original) throw new Error(`addLateCopy: nothing posted under key ${key}`);
+    return this.record(key, original.notification);
+  }
+
+  /**
+   * Deletes every copy carrying `key` except `keepRef`.
+   *
+   * @returns how many were removed.
+   * @throws Error, deleting nothing, when `keepRef` is not a standing copy of `key`.
+   */
+  async removeDuplicates(key: string, keepRef: string): Promise<number> {
+    this.maybeFail();
+    if (!this.posted.some((p) => p.key === key && p.ref === keepRef))
+      throw new Error(`removeDuplicates: the message to keep (${keepRef}) is not a copy of key ${key}`);
+    const extra = this.posted.filter((p) => p.key === key && p.ref !== keepRef);
+    for (const copy of extra) this.posted.splice(this.posted.indexOf(copy), 1);
+    this.removed.push(...extra);
+    if (extra.length > 0) this.listeners.forEach((l) => l());
+    return extra.length;
   }
 
   async update(ref: string, notification: Notification): Promise<void> {
@@ -65,6 +97,14 @@ export class RecordingNotifier implements Notifier {
       this.listeners.add(check);
       check();
     });
+  }
+
+  private record(key: string, notification: Notification): string {
+    // Numbered over removed copies too, so a ref is never reused.
+    const ref = `msg-${this.posted.length + this.removed.length + 1}`;
+    this.posted.push({ ref, key, notification, updates: [] });
+    this.listeners.forEach((l) => l());
+    return ref;
   }
 
   private maybeFail(): void {

@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Workspace } from './workspace';
 
-/** Serves one `/api/<method>` request from the workspace, faults first. */
+/**
+ * Serves one `/api/<method>` request from the workspace, faults first: a 429 or 500 does nothing,
+ * a `slow` call is done and answered after its delay, a `slow-answer` call is done at once and
+ * answered after its delay. A delayed call still runs when the caller has hung up, as on Slack.
+ */
 export async function handleApiRequest(
   workspace: Workspace,
   req: IncomingMessage,
@@ -9,38 +13,49 @@ export async function handleApiRequest(
   body: string,
 ): Promise<void> {
   const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
-  const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
-    workspace.calls.push({ method, status, at: Date.now() });
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(payload));
+  const send = (answer: ApiAnswer): void => {
+    workspace.calls.push({ method, status: answer.status, at: Date.now() });
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    res.end(JSON.stringify(answer.payload));
   };
-  const fault = workspace.faults.find(
-    (f) => f.remaining > 0 && (f.method === undefined || f.method === method),
-  );
-  if (fault) {
-    fault.remaining--;
-    if (fault.fault.kind === 'rate-limited') {
-      return send(
-        429,
-        { ok: false, error: 'ratelimited' },
-        { 'retry-after': String(fault.fault.retryAfterSeconds) },
-      );
-    }
-    if (fault.fault.kind === 'server-error') return send(500, { ok: false, error: 'internal_error' });
-    await new Promise((r) => setTimeout(r, (fault.fault as { delayMs: number }).delayMs));
+  const fault = workspace.faults.take(method);
+  if (fault?.kind === 'rate-limited') {
+    return send({
+      status: 429,
+      payload: { ok: false, error: 'ratelimited' },
+      headers: { 'retry-after': String(fault.retryAfterSeconds) },
+    });
   }
+  if (fault?.kind === 'server-error')
+    return send({ status: 500, payload: { ok: false, error: 'internal_error' } });
+  // A delay cut short means the emulator is closing: drop the call, done or not, unanswered.
+  if (fault?.kind === 'slow' && !(await workspace.faults.delay(fault.delayMs))) return;
+  const answer = callMethod(workspace, method, req, body);
+  if (fault?.kind === 'slow-answer' && !(await workspace.faults.delay(fault.delayMs))) return;
+  send(answer);
+}
+
+interface ApiAnswer {
+  status: number;
+  payload: unknown;
+  headers?: Record<string, string>;
+}
+
+function callMethod(workspace: Workspace, method: string, req: IncomingMessage, body: string): ApiAnswer {
+  const ok = (payload: unknown): ApiAnswer => ({ status: 200, payload });
   const auth = req.headers.authorization;
-  if (!auth) return send(200, { ok: false, error: 'not_authed' });
-  if (!/^Bearer xoxb-/.test(auth)) return send(200, { ok: false, error: 'invalid_auth' });
-  const impl = workspace.methods[method];
-  if (!impl) return send(404, { ok: false, error: 'unknown_method' });
+  if (!auth) return ok({ ok: false, error: 'not_authed' });
+  if (!/^Bearer xoxb-/.test(auth)) return ok({ ok: false, error: 'invalid_auth' });
+  // Own properties only: `toString` or `constructor` is not a Web API method.
+  const impl = Object.hasOwn(workspace.methods, method) ? workspace.methods[method] : undefined;
+  if (!impl) return { status: 404, payload: { ok: false, error: 'unknown_method' } };
   let args: Record<string, unknown>;
   try {
     args = parseArgs(req.headers['content-type'], body);
   } catch {
-    return send(200, { ok: false, error: 'invalid_form_data' });
+    return ok({ ok: false, error: 'invalid_form_data' });
   }
-  send(200, impl(args));
+  return ok(impl(args));
 }
 
 /** Slack clients send form-encoded bodies (JSON-encoded `blocks` and `view` inside) or JSON. */

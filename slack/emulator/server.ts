@@ -10,6 +10,7 @@ import {
 } from './deliver';
 import { emulatorPage } from './page';
 import { handleApiRequest } from './api-handler';
+import { handleControlRequest } from './control-routes';
 import type { SlackWebApiEmulator } from './web-api';
 import { Workspace, type OpenView } from './workspace';
 
@@ -147,6 +148,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
       res.end(JSON.stringify(payload));
     };
     if (url.pathname.startsWith('/api/')) return handleApiRequest(workspace, req, res, body);
+    const control = handleControlRequest(workspace, req.method ?? 'GET', url, body);
+    if (control) return json(control.status, control.payload);
     if (req.method === 'GET' && url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       return void res.end(emulatorPage());
@@ -217,8 +220,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     messages: (channel) => [...workspace.messages(channel)],
     channelId: (name) => workspace.channelId(name),
     dmWith: (user) => workspace.dmWith(user),
-    injectFault: (fault, o = {}) =>
-      workspace.faults.push({ fault, method: o.method, remaining: o.times ?? 1 }),
+    injectFault: (fault, o = {}) => workspace.faults.add(fault, o.method, o.times ?? 1),
+    faultReport: () => workspace.faults.report(),
+    deleted: workspace.deleted,
     calls: workspace.calls,
     connectApp: (endpoint) => {
       app = endpoint;
@@ -229,6 +233,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     viewFor: (user) => workspace.viewFor(user),
     close: () =>
       new Promise<void>((resolve) => {
+        workspace.faults.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -1,7 +1,9 @@
-import type { EmulatedMessage, Fault } from './workspace';
+import type { FaultReport } from './faults';
+import type { DeletedMessage, EmulatedMessage, Fault } from './workspace';
 import { startSlackEmulator } from './server';
 
-export type { EmulatedMessage, Fault } from './workspace';
+export type { DeletedMessage, EmulatedMessage, Fault } from './workspace';
+export type { FaultReport } from './faults';
 
 /** The Slack Web API subset Ladder calls, served on 127.0.0.1 with Slack's response shapes and errors. */
 export interface SlackWebApiEmulator {
@@ -13,8 +15,15 @@ export interface SlackWebApiEmulator {
   channelId(name: string): string;
   /** The DM channel id with a user. */
   dmWith(user: string): string;
-  /** Makes the next `times` calls to `method` (or any method) fail or stall as `fault` says. */
+  /**
+   * Makes the next `times` calls to `method` (or any method) fail or stall as `fault` says; the
+   * same as `POST /emulator/faults`. Faults queue: the first added that matches a call answers it.
+   */
   injectFault(fault: Fault, options?: { method?: string; times?: number }): void;
+  /** Faults still waiting and how many calls were served one, as `GET /emulator/faults` reports. */
+  faultReport(): FaultReport;
+  /** Messages removed with `chat.delete`, oldest first. */
+  deleted: DeletedMessage[];
   /** Every API call received, in order (method and status). */
   calls: { method: string; status: number; at: number }[];
   close(): Promise<void>;

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { blockKitProblem } from './block-kit-check';
+import { FaultQueue } from './faults';
+
+export type { Fault } from './faults';
 
 /** A message as the emulator stores it (Slack's shape, trimmed to what Ladder reads). */
 export interface EmulatedMessage {
@@ -32,11 +35,15 @@ export interface EmulatedChannel {
   user?: string;
 }
 
-/** A fault the next matching calls answer with, for tests of retries and rate limits. */
-export type Fault =
-  | { kind: 'rate-limited'; retryAfterSeconds: number }
-  | { kind: 'server-error' }
-  | { kind: 'slow'; delayMs: number };
+/** A message removed with `chat.delete`, kept so a checker can see what was cleaned up. */
+export interface DeletedMessage {
+  channel: string;
+  ts: string;
+  /** The Ladder notification key from the message's metadata, if it had one. */
+  key?: string;
+  /** When it was deleted, ms since epoch. */
+  at: number;
+}
 
 /** Trigger ids expire like Slack's (3 s there); a little longer here for loaded test machines. */
 const TRIGGER_TTL_MS = 10_000;
@@ -54,7 +61,9 @@ export class Workspace {
   readonly views = new Map<string, OpenView>(); // view id → view
   private readonly triggers = new Map<string, { user: string; expiresAt: number }>();
   readonly responseUrls = new Map<string, { channel: string; user: string }>();
-  readonly faults: { fault: Fault; method?: string; remaining: number }[] = [];
+  readonly faults = new FaultQueue();
+  /** Messages removed with `chat.delete`, oldest first. */
+  readonly deleted: DeletedMessage[] = [];
   /** Every Web API call with its status and when it arrived (ms since epoch), oldest first. */
   readonly calls: { method: string; status: number; at: number }[] = [];
   private counter = 0;
@@ -157,6 +166,17 @@ export class Workspace {
       message.blocks = (args.blocks as unknown[]) ?? message.blocks;
       message.edits++;
       return { ok: true, channel, ts: message.ts };
+    },
+    'chat.delete': (args) => {
+      if (typeof args.channel !== 'string' || args.channel === '')
+        return { ok: false, error: 'channel_not_found' };
+      const channel = this.channelId(args.channel);
+      const messages = this.messages(channel);
+      const index = messages.findIndex((m) => m.ts === args.ts && m.ephemeralTo === undefined);
+      if (index < 0) return { ok: false, error: 'message_not_found' };
+      const [removed] = messages.splice(index, 1);
+      this.deleted.push({ channel, ts: removed.ts, key: notificationKey(removed), at: Date.now() });
+      return { ok: true, channel, ts: removed.ts };
     },
     'chat.postEphemeral': (args) => {
       if (typeof args.user !== 'string') return { ok: false, error: 'user_not_found' };
@@ -262,6 +282,12 @@ export class Workspace {
       return { ok: true, view: { ...open.view, id: open.id, hash: open.hash } };
     },
   };
+}
+
+/** The key Ladder put in a message's metadata (`event_payload.key`), if any. */
+export function notificationKey(message: EmulatedMessage): string | undefined {
+  const key = message.metadata?.event_payload?.key;
+  return typeof key === 'string' ? key : undefined;
 }
 
 function viewProblem(view: unknown): string | undefined {

@@ -1,0 +1,97 @@
+import { FaultRequestError, parseFaultRequest } from './faults';
+import { notificationKey, type Workspace } from './workspace';
+
+/** An answer to a control request: HTTP status and JSON body. */
+export interface ControlAnswer {
+  status: number;
+  payload: unknown;
+}
+
+/**
+ * The emulator's control endpoints, which tests and chaos runs drive over HTTP:
+ *
+ * - `POST /emulator/faults` adds a fault (body: see `parseFaultRequest`); 400 naming the field
+ *   when the body is wrong.
+ * - `GET /emulator/faults` lists faults still waiting and how many calls were served one.
+ * - `DELETE /emulator/faults` drops the waiting faults.
+ * - `GET /emulator/messages[?key=K][&channel=C]` lists every channel message (ephemeral ones
+ *   left out) with its channel, ts, text, edits and metadata key, and the messages deleted so far,
+ *   so a checker can count messages per key and read their final text.
+ *
+ * @returns undefined when the path is none of these, so the caller routes it elsewhere.
+ */
+export function handleControlRequest(
+  workspace: Workspace,
+  httpMethod: string,
+  url: URL,
+  body: string,
+): ControlAnswer | undefined {
+  if (url.pathname === '/emulator/faults') {
+    if (httpMethod === 'GET') return { status: 200, payload: { ok: true, ...workspace.faults.report() } };
+    if (httpMethod === 'DELETE')
+      return { status: 200, payload: { ok: true, cleared: workspace.faults.clear() } };
+    if (httpMethod === 'POST') return addFault(workspace, body);
+    return {
+      status: 405,
+      payload: { ok: false, error: `${httpMethod} /emulator/faults: use GET, POST or DELETE` },
+    };
+  }
+  if (url.pathname === '/emulator/messages' && httpMethod === 'GET') {
+    return { status: 200, payload: { ok: true, ...messageListing(workspace, url.searchParams) } };
+  }
+  return undefined;
+}
+
+function addFault(workspace: Workspace, body: string): ControlAnswer {
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch {
+    return badRequest('', 'POST /emulator/faults expects a JSON body');
+  }
+  try {
+    const { fault, method, count } = parseFaultRequest(input, Object.keys(workspace.methods));
+    workspace.faults.add(fault, method, count);
+    return { status: 200, payload: { ok: true, added: { ...fault, method: method ?? null, count } } };
+  } catch (err) {
+    if (err instanceof FaultRequestError) return badRequest(err.field, err.message);
+    throw err;
+  }
+}
+
+function badRequest(field: string, message: string): ControlAnswer {
+  return { status: 400, payload: { ok: false, field, error: `POST /emulator/faults: ${message}` } };
+}
+
+function messageListing(workspace: Workspace, query: URLSearchParams) {
+  const key = query.get('key');
+  const channel = query.get('channel');
+  // Looked up, not created: a GET changes nothing.
+  const channelId =
+    channel === null
+      ? undefined
+      : ([...workspace.channels.values()].find(
+          (c) =>
+            c.id === channel || (c.kind === 'channel' && `#${c.name}` === `#${channel.replace(/^#/, '')}`),
+        )?.id ?? '');
+  const messages = [...workspace.channels.values()]
+    .filter((c) => channelId === undefined || c.id === channelId)
+    .flatMap((c) =>
+      workspace
+        .messages(c.id)
+        .filter((m) => m.ephemeralTo === undefined)
+        .map((m) => ({
+          channel: c.id,
+          channelName: c.kind === 'channel' ? `#${c.name}` : c.name,
+          ts: m.ts,
+          text: m.text,
+          edits: m.edits,
+          key: notificationKey(m) ?? null,
+        })),
+    )
+    .filter((m) => key === null || m.key === key);
+  const deleted = workspace.deleted.filter(
+    (d) => (key === null || d.key === key) && (channelId === undefined || d.channel === channelId),
+  );
+  return { messages, deleted };
+}
