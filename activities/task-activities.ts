@@ -12,6 +12,7 @@ import {
   killSwitchCapFor,
   killSwitchQuery,
   killSwitchWorkflowId,
+  OUTCOME_UNKNOWN_FAILURE,
   quotaUsageQuery,
   quotaWorkflowId,
   releaseQuotaSignal,
@@ -21,9 +22,17 @@ import {
   type QuotaRequest,
 } from '../workflows/messages';
 import { reportDigest } from '../workflows/report-digest';
-import { PermanentActionError, type ActionContext, type Draft, type Verification } from './actions/contract';
+import {
+  OutcomeUnknownError,
+  PermanentActionError,
+  type ActionContext,
+  type Draft,
+  type OutcomeResolution,
+  type Verification,
+} from './actions/contract';
 import type { ActionRegistry } from './actions/registry';
 import { createCredentialInjector, createSecretResolver, type SecretResolver } from './actions/secrets';
+import { beginEffect } from './actions/undo-journal';
 import type { CanaryLink } from './canary-link';
 import type { LedgerLink } from './ledger-link';
 import type { Notification, Notifier } from './notify/notifier';
@@ -53,7 +62,19 @@ export interface TaskActivityDeps {
    * files. Only the worker holds them: agents name no secret, and none reaches a result.
    */
   secrets?: SecretResolver;
+  /**
+   * How long after a retried post the task sweeps for a late copy, in ms; default
+   * {@link LATE_POST_GRACE_MS}. Tests shorten it.
+   */
+  latePostGraceMs?: number;
 }
+
+/**
+ * Default wait before sweeping for a late copy of a retried post: well beyond the notify profile's
+ * 30 s attempt timeout, which bounds how long a live worker's post attempt may still be in flight
+ * (a dead worker's request lands within seconds or never).
+ */
+export const LATE_POST_GRACE_MS = 2 * 60 * 1000;
 
 /** The decision plus what the workflow needs from the policy to act on it. */
 export interface DecisionBundle {
@@ -74,6 +95,8 @@ type StepRef = {
   index: number;
   step: TaskRequest['steps'][number];
   allowedHosts: string[] | null;
+  /** A person's answer after this step's (or its undo's) outcome was unknown. */
+  resolution?: OutcomeResolution;
 };
 
 /** Milliseconds between heartbeats of action activities; well under the profiles' heartbeat timeout. */
@@ -93,6 +116,11 @@ async function asActivity<T>(run: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof PermanentActionError)
       throw ApplicationFailure.nonRetryable(err.message, 'PermanentActionError');
+    if (err instanceof OutcomeUnknownError)
+      throw ApplicationFailure.nonRetryable(err.message, OUTCOME_UNKNOWN_FAILURE, {
+        marker: err.marker,
+        undoable: err.undoable,
+      });
     throw err;
   } finally {
     clearInterval(beat);
@@ -105,8 +133,15 @@ async function asActivity<T>(run: () => Promise<T>): Promise<T> {
  */
 export function createTaskActivities(deps: TaskActivityDeps) {
   const secrets = deps.secrets ?? createSecretResolver(process.env);
-  const actionContext = (key: string, allowedHosts: string[] | null, action: string): ActionContext => ({
+  const actionContext = (
+    key: string,
+    allowedHosts: string[] | null,
+    action: string,
+    resolution?: OutcomeResolution,
+  ): ActionContext => ({
     idempotencyKey: key,
+    idempotentHosts: idempotentHostsOf(deps.policy()),
+    ...(resolution ? { resolution } : {}),
     workspaceRoot: deps.workspaceRoot,
     sandboxDir: deps.sandboxDir,
     stateDir: deps.stateDir,
@@ -126,7 +161,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       return use(
         handler,
         handler.params.parse(ref.step.params),
-        actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts, ref.step.action),
+        actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts, ref.step.action, ref.resolution),
       );
     });
   }
@@ -344,9 +379,49 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       return workflowId;
     },
 
-    /** Posts a notification once per key; returns the message ref for later updates. */
-    async notify(args: { key: string; notification: Notification }): Promise<{ ref: string }> {
-      return deps.notifier.post(args.key, args.notification, Context.current().info.attempt);
+    /**
+     * Posts a notification once per key; returns the message ref for later updates, the attempt
+     * that posted it, and `sweepAfterMs` when an earlier attempt began a post and never learned how
+     * it ended (it timed out, or its worker died): a copy may still land, so the workflow sweeps for
+     * one that much later (see `removeDuplicateNotifications`). Journaled in the state folder, so a
+     * retry on another worker sharing it sees the marker too.
+     */
+    async notify(args: {
+      key: string;
+      notification: Notification;
+    }): Promise<{ ref: string; attempt: number; sweepAfterMs?: number }> {
+      // Taken first: at or after the server started this attempt, so the deadline is never early.
+      const startedAt = Date.now();
+      const info = Context.current().info;
+      const effect = beginEffect(deps.stateDir, `notify:${args.key}`);
+      let ref: string;
+      try {
+        ({ ref } = await deps.notifier.post(
+          args.key,
+          args.notification,
+          info.attempt,
+          startedAt + info.startToCloseTimeoutMs,
+        ));
+      } catch (err) {
+        if (!postMayHaveLanded(err)) effect.end();
+        throw err;
+      }
+      effect.end();
+      // An earlier attempt that never learned how its post ended may still land a copy.
+      const sweepAfterMs = effect.earlierUnfinished
+        ? (deps.latePostGraceMs ?? LATE_POST_GRACE_MS)
+        : undefined;
+      return { ref, attempt: info.attempt, ...(sweepAfterMs !== undefined ? { sweepAfterMs } : {}) };
+    },
+
+    /**
+     * Removes every copy of the notification posted under `key` except `keepRef` (the one the
+     * workflow holds and updates).
+     *
+     * @returns how many copies were removed.
+     */
+    async removeDuplicateNotifications(args: { key: string; keepRef: string }): Promise<number> {
+      return deps.notifier.removeDuplicates(args.key, args.keepRef);
     },
 
     /** Edits a posted notification in place (outcome, who, when, no buttons). */
@@ -372,6 +447,27 @@ export function createTaskActivities(deps: TaskActivityDeps) {
 }
 
 export type TaskActivities = ReturnType<typeof createTaskActivities>;
+
+/**
+ * Whether a failed post may still have landed: not after a rate limit (429) or a Slack error
+ * answer (`ok: false`), which post nothing; after a network error, a timeout or a 5xx, it may.
+ */
+function postMayHaveLanded(err: unknown): boolean {
+  const e = err as { code?: unknown; type?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return !(
+    e?.type === 'SlackRateLimited' ||
+    code === 'slack_webapi_rate_limited_error' ||
+    code === 'slack_webapi_platform_error'
+  );
+}
+
+/** The hosts the policy's `destinations` declare to honour `Idempotency-Key`. */
+function idempotentHostsOf(policy: LoadedPolicy): string[] {
+  return Object.entries(policy.destinations ?? {})
+    .filter(([, d]) => d.honoursIdempotencyKey)
+    .map(([host]) => host);
+}
 
 /**
  * The people who may mark a task's report read, from its class's `report.readers`: the agent's

@@ -44,6 +44,7 @@ const PHASES = [
   'executing',
   'health-watch',
   'rolling-back',
+  'outcome-unknown',
   'awaiting-report-read',
   'done',
 ] as const satisfies readonly TaskPhase[];

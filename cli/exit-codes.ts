@@ -1,7 +1,7 @@
 import type { TaskOutcome } from '../workflows/messages';
 
 /**
- * Exit codes of `ladder submit --wait`, by how the task ended, so scripts can tell "it did what was
+ * Exit codes of `ladder submit --wait` and `ladder status --wait`, by how the task ended, so scripts can tell "it did what was
  * asked" from every other ending without parsing output. 1 and 2 keep their meaning for every
  * command (a failed check or bad input; a usage error).
  */
@@ -20,6 +20,11 @@ export const EXIT = {
   refused: 5,
   /** It failed while executing (and was not rolled back). */
   failed: 6,
+  /**
+   * It stopped to ask a person whether an effect ran (a worker died inside it and nothing makes a
+   * retry safe): `ladder status <id>` shows the question, `ladder respond` answers it.
+   */
+  outcomeUnknown: 7,
 } as const;
 
 const BY_OUTCOME: Record<TaskOutcome, number> = {

@@ -17,7 +17,11 @@ import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
 import { operatorSigner } from './operator-key';
-import { CliExit, exitCodeForOutcome } from './exit-codes';
+import { awaitTaskEnd, formatOutcomeQuestion } from './await-task';
+import { CliExit } from './exit-codes';
+
+const WAIT_HELP =
+  'wait for the task to finish and print its outcome; exit 0 only if it did what was asked (3 rolled back, 4 rejected/expired/cancelled, 5 refused, 6 failed, 7 outcome unknown: a person must say whether a step ran)';
 import { CliError } from './policy-commands';
 import { withClient } from './with-client';
 
@@ -44,6 +48,7 @@ function formatStatus(status: TaskStatus): string {
     `${status.workflowId}: ${status.phase}${status.outcome ? ` (${status.outcome})` : ''}, rung ${status.rung ?? '-'}`,
     `  step ${Math.min(status.currentStep + 1, status.stepsTotal)} of ${status.stepsTotal}${status.waitingOn ? `; waiting on ${status.waitingOn}` : ''}`,
     ...(status.approvedBy ? [`  approved by ${status.approvedBy}`] : []),
+    ...(status.outcomeUnknown ? formatOutcomeQuestion(status.workflowId, status.outcomeUnknown) : []),
     ...status.events.map((e) => `  - ${e}`),
     ...(status.refusals ?? []).map(
       (r) => `  refused: ${r.answer} claimed by ${r.by} at ${r.at}: ${r.reason}`,
@@ -71,10 +76,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
   program
     .command('submit')
     .argument('<task>', 'task request JSON file')
-    .option(
-      '--wait',
-      'wait for the task to finish and print its outcome; exit 0 only if it did what was asked (3 rolled back, 4 rejected/expired/cancelled, 5 refused, 6 failed)',
-    )
+    .option('--wait', WAIT_HELP)
     .description(
       'validate a task request and start its workflow; prints the workflow id, the decision and a Temporal UI link',
     )
@@ -101,20 +103,14 @@ export function registerTaskCommands(program: Command, io: Io): void {
           if (err instanceof TaskValidationError) throw new CliError(`${file}: ${err.message}`);
           throw err;
         }
-        const { workflowId, handle, existing } = submission;
+        const { workflowId, existing } = submission;
         io.out(`${existing ? 'Already submitted' : 'Submitted'}: ${workflowId}`);
         io.out(`Temporal UI: ${workflowUiUrl(config, workflowId)}`);
         const status = await decided(client, workflowId);
         if (status.decision) io.out(formatDecision(status.decision, submission.task.taskId));
         if (options.wait) {
           io.out('Waiting for the task to finish…');
-          const result = await handle.result();
-          io.out(
-            `Outcome: ${result.outcome} at rung ${result.rung}; ${result.executedSteps} step(s) executed${result.approvedBy ? `; approved by ${result.approvedBy}` : ''}${result.error ? `; ${result.error}` : ''}`,
-          );
-          for (const e of result.events) io.out(`  - ${e}`);
-          // 0 only when the task did what was asked; see cli/exit-codes.ts and the README.
-          const code = exitCodeForOutcome(result.outcome);
+          const code = await awaitTaskEnd(client, workflowId, (line) => io.out(line));
           if (code !== 0) throw new CliExit(code);
         } else if (status.waitingOn) {
           io.out(
@@ -130,11 +126,13 @@ export function registerTaskCommands(program: Command, io: Io): void {
   program
     .command('status')
     .argument('[target]', 'a task (task/<agent>/<taskId>) or an agent; omit for every agent')
+    .option('--wait', `for a task: ${WAIT_HELP}`)
     .description(
       "a task's rung, step and who it waits on; or an agent's rung per task class, its evidence against the next rung's thresholds, and what is missing",
     )
-    .action(async (target: string | undefined) => {
+    .action(async (target: string | undefined, options: { wait?: boolean }) => {
       if (target === undefined || !/^(task|digest)\//.test(target)) {
+        if (options.wait) throw new CliError('--wait needs a task id (task/<agent>/<taskId>)');
         await printAgentStatus(cli, target);
         return;
       }
@@ -147,6 +145,10 @@ export function registerTaskCommands(program: Command, io: Io): void {
             throw new CliError(`${workflowId}: ${err.message}`);
           });
         io.out(formatStatus(status));
+        if (options.wait) {
+          const code = await awaitTaskEnd(client, workflowId, (line) => io.out(line));
+          if (code !== 0) throw new CliExit(code);
+        }
       });
     });
 
@@ -271,7 +273,10 @@ export function registerTaskCommands(program: Command, io: Io): void {
   program
     .command('respond')
     .argument('<workflowId>')
-    .argument('<answer>', 'approve | reject | done | dismiss | accept | decline | read')
+    .argument(
+      '<answer>',
+      'approve | reject | done | dismiss | accept | decline | read | ran | run-again | undo (the last three after an unknown outcome)',
+    )
     .requiredOption(
       '--as <userId>',
       'Slack user id of the person answering (checked against the policy by the workflow)',
@@ -291,11 +296,11 @@ export function registerTaskCommands(program: Command, io: Io): void {
         answer: string,
         options: { as: string; reason?: string; typed?: string; key?: string },
       ) => {
-        const answers: Record<string, (stepsHash: () => Promise<string>) => Promise<TaskAnswer>> = {
+        const answers: Record<string, (status: () => Promise<TaskStatus>) => Promise<TaskAnswer>> = {
           // The operator approves the steps the workflow is running, as shown by `ladder status`.
-          approve: async (hash) => ({
+          approve: async (status) => ({
             kind: 'approve',
-            stepsHash: await hash(),
+            stepsHash: (await status()).stepsHash,
             typedConfirmation: options.typed,
           }),
           reject: async () => ({ kind: 'reject', reason: options.reason ?? '' }),
@@ -304,11 +309,22 @@ export function registerTaskCommands(program: Command, io: Io): void {
           accept: async () => ({ kind: 'accept' }),
           decline: async () => ({ kind: 'decline', reason: options.reason }),
           read: async () => ({ kind: 'read' }),
+          // About the question the task asks now, as `ladder status` shows it.
+          ...Object.fromEntries(
+            (['ran', 'run-again', 'undo'] as const).map((kind) => [
+              kind,
+              async (status: () => Promise<TaskStatus>): Promise<TaskAnswer> => {
+                const question = (await status()).outcomeUnknown;
+                if (!question) throw new CliError(`${workflowId} is not asking about an unknown outcome`);
+                return { kind, question: question.id };
+              },
+            ]),
+          ),
         };
         const build = answers[answer];
         if (!build) {
           throw new CliError(
-            `unknown answer "${answer}": expected approve, reject, done, dismiss, accept, decline or read`,
+            `unknown answer "${answer}": expected approve, reject, done, dismiss, accept, decline, read, ran, run-again or undo`,
           );
         }
         await withClient(async (client, config) => {
@@ -318,7 +334,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
             client,
             workflowId,
             options.as,
-            await build(async () => (await handle.query(statusQuery)).stepsHash),
+            await build(() => handle.query(statusQuery)),
             signer,
           );
           if (!result.ok) throw new CliError(`Refused: ${result.reason}`);

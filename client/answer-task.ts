@@ -4,8 +4,10 @@ import {
   approveUpdate,
   markReportReadUpdate,
   rejectUpdate,
+  resolveOutcomeUpdate,
   resolveSuggestionUpdate,
   reviewDraftUpdate,
+  type OutcomeAnswer,
   type Receipt,
 } from '../workflows/messages';
 
@@ -17,7 +19,9 @@ export type TaskAnswer =
   | { kind: 'dismiss' }
   | { kind: 'accept' }
   | { kind: 'decline'; reason?: string }
-  | { kind: 'read' };
+  | { kind: 'read' }
+  /** About an effect whose outcome is unknown; `question` is the status's `outcomeUnknown.id`. */
+  | { kind: OutcomeAnswer; question: string };
 
 export type AnswerResult = { ok: true; receipt: Receipt } | { ok: false; reason: string };
 
@@ -82,6 +86,12 @@ export async function answerTask(
         case 'read':
           return handle.executeUpdate(markReportReadUpdate, {
             args: [signed(markReportReadUpdate.name, { by })],
+          });
+        case 'ran':
+        case 'run-again':
+        case 'undo':
+          return handle.executeUpdate(resolveOutcomeUpdate, {
+            args: [signed(resolveOutcomeUpdate.name, { by, question: answer.question, answer: answer.kind })],
           });
       }
     })();

@@ -205,6 +205,18 @@ export const policySchema = z.strictObject({
   agentApi: agentApiSchema.default({ requestsPerMinute: 60 }),
   policyGuard: policyGuardSchema.optional(),
   credentials: credentialsSchema.default([]),
+  destinations: z
+    .record(
+      z.string().regex(/^[a-z0-9.-]+(:\d+)?$/, { message: 'expected a host name, optionally with :port' }),
+      z.strictObject({
+        honoursIdempotencyKey: z.boolean({ message: 'expected true or false' }).meta({
+          description:
+            'the host applies a request at most once per Idempotency-Key header, so http.request may send it again after an unknown outcome',
+        }),
+      }),
+    )
+    .default({})
+    .meta({ description: 'what Ladder may assume about the hosts actions call, by host[:port]' }),
   canary: z
     .strictObject({
       policy: z

@@ -16,6 +16,7 @@ import {
   markReportReadUpdate,
   quotaReplySignal,
   rejectUpdate,
+  resolveOutcomeUpdate,
   resolveSuggestionUpdate,
   reviewDraftUpdate,
   statusQuery,
@@ -26,6 +27,7 @@ import {
   type Receipt,
   type RejectArgs,
   type ReportReadArgs,
+  type ResolveOutcomeArgs,
   type ResolveSuggestionArgs,
   type ReviewDraftArgs,
   type TaskOutcome,
@@ -48,6 +50,7 @@ import {
   post,
   quick,
   record,
+  removeLatePostCopies,
   uiLinkFor,
   type TaskContext,
   type Waiting,
@@ -69,6 +72,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     waiting: null,
     answering: null,
     messageRef: null,
+    retriedPosts: [],
     uiLink: uiLinkFor(input.uiBaseUrl),
     status: {
       workflowId: info.workflowId,
@@ -142,6 +146,8 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
   setCurrentDetails(
     `${outcome} at rung ${ctx.status.rung ?? '-'}; ${ctx.status.events.join('; ') || 'no events'}`,
   );
+  // After the outcome is visible: on the rare path where a post was retried, this waits minutes.
+  await CancellationScope.nonCancellable(() => removeLatePostCopies(ctx));
   return {
     outcome,
     rung: ctx.status.rung ?? 0,
@@ -321,7 +327,7 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
       throw new Error(`already answered by ${ctx.answering.by} (being recorded)`);
     if (ctx.waiting !== what) {
       throw new Error(
-        `task is not waiting for ${what === 'approval' ? 'an approval' : `a ${what} answer`} (phase: ${ctx.status.phase})`,
+        `task is not waiting for ${what === 'approval' ? 'an approval' : what === 'outcome' ? 'an answer about an unknown outcome' : `a ${what} answer`} (phase: ${ctx.status.phase})`,
       );
     }
   };
@@ -336,6 +342,8 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
         return h.draft;
       case 'report':
         return h.reportRead;
+      case 'outcome':
+        return h.outcome;
     }
   };
   const approvers = (): readonly string[] => ctx.bundle?.decision.approvers ?? [];
@@ -479,6 +487,37 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
         expectWaiting('draft');
         expectProof(reviewDraftUpdate.name, args, args.by);
         expectApprover(args.by);
+      }),
+    },
+  );
+  setHandler(
+    resolveOutcomeUpdate,
+    async (args) => {
+      await confirmKeyInForce('outcome', args);
+      ctx.human.outcome = { by: args.by, question: args.question, answer: args.answer, at: workflowNowIso() };
+      return receipt(args.by, ctx.human.outcome.at);
+    },
+    {
+      validator: recordingRefusals(resolveOutcomeUpdate.name, (args: ResolveOutcomeArgs) => {
+        expectWaiting('outcome');
+        expectProof(resolveOutcomeUpdate.name, args, args.by);
+        const owner = ctx.bundle?.owner ?? null;
+        if (args.by !== owner && !approvers().includes(args.by)) {
+          throw new Error(
+            `${args.by} is neither the agent's owner${owner ? ` (${owner})` : ''} nor an approver of "${ctx.input.task.taskClass}" (approvers: ${approvers().join(', ') || 'none'})`,
+          );
+        }
+        const question = ctx.status.outcomeUnknown;
+        if (!question || args.question !== question.id) {
+          throw new Error(
+            `this answer is about question ${String(args.question)}, but the task asks ${question ? `question ${question.id} (step ${question.step + 1})` : 'nothing now'}; reload and answer what is asked`,
+          );
+        }
+        if (!question.answers.includes(args.answer)) {
+          throw new Error(
+            `"${String(args.answer)}" is not an answer to this question (expected ${question.answers.join(', ')})`,
+          );
+        }
       }),
     },
   );

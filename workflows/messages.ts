@@ -37,6 +37,7 @@ export type TaskPhase =
   | 'executing'
   | 'health-watch'
   | 'rolling-back'
+  | 'outcome-unknown'
   | 'awaiting-report-read'
   | 'done';
 
@@ -59,6 +60,37 @@ export interface TaskStatus {
   stepsHash: string;
   /** Answers refused by the validators, newest last (at most {@link MAX_REFUSALS_KEPT}). */
   refusals?: Refusal[];
+  /** The question a person must answer while `phase` is `outcome-unknown`; absent otherwise. */
+  outcomeUnknown?: OutcomeQuestion | null;
+}
+
+/**
+ * Failure type of an action activity whose effect's outcome is unknown; its details carry
+ * `{ marker, undoable }` (see `runEffectOnce`). Non-retryable: the workflow asks a person.
+ */
+export const OUTCOME_UNKNOWN_FAILURE = 'OutcomeUnknown';
+
+/** What a person may answer about an effect whose outcome is unknown. */
+export type OutcomeAnswer = 'ran' | 'run-again' | 'undo';
+
+/**
+ * An effect whose outcome is unknown: a worker died (or a connection broke) after it may have
+ * reached its destination, and the action has no safe way to retry it. The task waits for a person.
+ */
+export interface OutcomeQuestion {
+  /** Names this question; an answer must carry it, so it cannot land on a later question. */
+  id: string;
+  /** 0-based index of the step. */
+  step: number;
+  /** The step's action itself, or its compensation (undo). */
+  stage: 'execute' | 'compensate';
+  action: string;
+  /** What is known: what was started, when, and why a retry is not safe. */
+  detail: string;
+  /** The answers this question takes (`undo` only for a step whose action declares an undo). */
+  answers: OutcomeAnswer[];
+  /** Workflow time the question was asked, ISO-8601. */
+  since: string;
 }
 
 /** An answer a validator refused: who claimed to give it, what it was, why it was refused. */
@@ -109,6 +141,13 @@ export interface ReviewDraftArgs extends Proven {
 export interface ReportReadArgs extends Proven {
   by: string;
 }
+export interface ResolveOutcomeArgs extends Proven {
+  /** Verified identity: the agent's owner or an approver of the class. */
+  by: string;
+  /** The {@link OutcomeQuestion.id} the person answers. */
+  question: string;
+  answer: OutcomeAnswer;
+}
 /** What a successful human decision returns to the caller. */
 export interface Receipt {
   accepted: true;
@@ -126,6 +165,11 @@ export const resolveSuggestionUpdate = defineUpdate<Receipt, [ResolveSuggestionA
 export const reviewDraftUpdate = defineUpdate<Receipt, [ReviewDraftArgs]>('reviewDraft');
 /** Rung 5: acknowledge the report. */
 export const markReportReadUpdate = defineUpdate<Receipt, [ReportReadArgs]>('markReportRead');
+/**
+ * After an unknown outcome: the effect ran (record it, do not repeat it), run it again, or undo it.
+ * Validated: the agent's owner or an approver, the question being asked, an answer it takes.
+ */
+export const resolveOutcomeUpdate = defineUpdate<Receipt, [ResolveOutcomeArgs]>('resolveOutcome');
 export const statusQuery = defineQuery<TaskStatus>('status');
 
 // ---- the per-agent daily quota ledger ----

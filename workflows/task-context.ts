@@ -1,11 +1,11 @@
-import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import type { Notification } from '../activities/notify/notifier';
 import type { OutcomeEvent } from '../activities/outcomes';
 import type { DecisionBundle } from '../activities/task-activities';
 import type { Decision } from '../policy/decide';
 import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
-import type { DelegatedTaskInput, TaskOutcome, TaskStatus } from './messages';
+import type { DelegatedTaskInput, OutcomeAnswer, TaskOutcome, TaskStatus } from './messages';
 
 export const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
 export const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
@@ -20,10 +20,12 @@ export interface HumanAnswers {
   approval?: { by: string; at: string };
   rejection?: { by: string; reason: string; at: string };
   reportRead?: { by: string; at: string };
+  /** The answer to the outcome question being asked now; cleared when the next is asked. */
+  outcome?: { by: string; question: string; answer: OutcomeAnswer; at: string };
 }
 
 /** Which human answer the workflow is waiting for now; update validators refuse anything else. */
-export type Waiting = 'suggestion' | 'draft' | 'approval' | 'report' | null;
+export type Waiting = 'suggestion' | 'draft' | 'approval' | 'report' | 'outcome' | null;
 
 /** Everything one delegated task carries between its rung modules. */
 export interface TaskContext {
@@ -37,6 +39,8 @@ export interface TaskContext {
   answering: { what: Exclude<Waiting, null>; by: string } | null;
   /** Ref of the main Slack message, updated in place when the task is decided. */
   messageRef: string | null;
+  /** Posts whose earlier attempt may still land a copy: swept for late copies before the task ends. */
+  retriedPosts: { key: string; keepRef: string; sweepAfterMs: number }[];
   uiLink: string;
 }
 
@@ -73,7 +77,11 @@ export async function post(
   notification: Notification,
   main = false,
 ): Promise<string> {
-  const { ref } = await notifying.notify({ key: `${ctx.workflowId}/${key}`, notification });
+  const fullKey = `${ctx.workflowId}/${key}`;
+  const { ref, attempt, sweepAfterMs } = await notifying.notify({ key: fullKey, notification });
+  // A post that needed a retry may have a slower twin still on its way to Slack.
+  if ((attempt ?? 1) > 1 && sweepAfterMs !== undefined)
+    ctx.retriedPosts.push({ key: fullKey, keepRef: ref, sweepAfterMs });
   if (main) ctx.messageRef = ref;
   return ref;
 }
@@ -126,4 +134,24 @@ export function uiLinkFor(baseUrl: string | undefined): string {
   return baseUrl
     ? `${baseUrl}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}`
     : '';
+}
+
+/**
+ * After a post needed a retry, a slower attempt's copy may still land (Slack has no idempotency
+ * key for `chat.postMessage`): waits the grace the worker names (2 minutes by default), then
+ * removes every copy but the one this task holds. Costs nothing on the usual path, where no post
+ * was retried.
+ */
+export async function removeLatePostCopies(ctx: TaskContext): Promise<void> {
+  if (ctx.retriedPosts.length === 0) return;
+  await sleep(Math.max(...ctx.retriedPosts.map((p) => p.sweepAfterMs)));
+  for (const { key, keepRef } of ctx.retriedPosts.splice(0)) {
+    try {
+      const removed = await notifying.removeDuplicateNotifications({ key, keepRef });
+      if (removed > 0) note(ctx, `removed ${removed} late copy(ies) of a message that needed a retry`);
+    } catch (err) {
+      // The copy people act on stays; a failed sweep leaves an extra message, never loses one.
+      note(ctx, `could not sweep late copies of ${key}: ${(err as Error).message}`);
+    }
+  }
 }

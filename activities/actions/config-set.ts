@@ -118,6 +118,10 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     await reload(p, ctx, 'reload');
     return undo;
   },
+  retrySafety: () => ({
+    kind: 'repeatable',
+    why: 'setting the same values and asking for a reload again leaves the same state',
+  }),
   undoRecordFor: (_p, ctx) => recordedUndo<ConfigSetUndo>(ctx.stateDir, ctx.idempotencyKey),
   async compensate(p, undo, ctx) {
     const { doc } = readDoc(ctx.workspaceRoot, undo.file);

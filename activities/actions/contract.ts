@@ -39,6 +39,61 @@ export interface ActionContext {
   credentials?: CredentialInjector;
   /** Aborts long operations when the activity is cancelled. */
   signal?: AbortSignal;
+  /**
+   * Hosts (`host[:port]`) the policy's `destinations` declare to honour `Idempotency-Key`: a request
+   * to one of them may be sent again after an attempt whose outcome is unknown.
+   */
+  idempotentHosts?: readonly string[];
+  /**
+   * A person's answer after this step's outcome was unknown: `ran` records the effect as done
+   * without repeating it, `run-again` repeats it. Absent on every ordinary attempt.
+   */
+  resolution?: OutcomeResolution;
+}
+
+/**
+ * What a person said about an effect whose outcome was unknown (besides undoing it), and which
+ * unknown attempt they answered about: `run-again` repeats the effect only while that attempt's
+ * start marker is the one journaled, so a repeat that itself dies is asked about again, never
+ * repeated on the strength of the earlier answer.
+ */
+export interface OutcomeResolution {
+  answer: 'ran' | 'run-again';
+  /** The `marker` of the {@link OutcomeUnknownError} the person answered. */
+  marker: string;
+}
+
+/**
+ * How an action makes a retry safe after an attempt whose outcome is unknown (the worker died, or
+ * the connection broke, after the effect may have reached its destination):
+ * - `repeatable`: doing it again leaves the same state (a file written with the same bytes);
+ * - `key-honoured`: the destination deduplicates by the step's `Idempotency-Key` (declared per
+ *   host in the policy's `destinations`);
+ * - `verifiable`: `check` tells whether the effect happened (`undefined`: it cannot tell);
+ * - `none`: nothing does; the task stops in the *outcome unknown* state and a person decides.
+ */
+export type RetrySafety =
+  | { kind: 'repeatable' | 'key-honoured' | 'none'; why: string }
+  | { kind: 'verifiable'; why: string; check: () => Promise<boolean | undefined> };
+
+/**
+ * Raised instead of repeating an effect blindly: an earlier attempt started it and never recorded
+ * how it ended, and the action has no safe way to retry. Non-retryable; the workflow asks a person.
+ */
+export class OutcomeUnknownError extends Error {
+  /**
+   * @param marker - the unknown attempt's start marker (its time and a random part): it names
+   *   the attempt a person's answer is about.
+   * @param undoable - whether the step declares an undo a person may ask for instead.
+   */
+  constructor(
+    message: string,
+    readonly marker: string,
+    readonly undoable = false,
+  ) {
+    super(message);
+    this.name = 'OutcomeUnknownError';
+  }
 }
 
 /** Raised for failures a retry cannot fix (bad params, path outside the workspace, 4xx): non-retryable. */
@@ -72,7 +127,15 @@ export interface ActionHandler<P = unknown, U = unknown> {
   undoRecordFor?(params: P, ctx: ActionContext): U | undefined;
   /** Optional health check for the rollback window. */
   verify?(params: P, ctx: ActionContext): Promise<Verification>;
+  /**
+   * How a retry of `execute` (stage `execute`) or of `compensate` (stage `compensate`) after an
+   * attempt whose outcome is unknown is made safe; shown to people by `ladder policy explain`.
+   */
+  retrySafety(params: P, ctx: ActionContext, stage: EffectStage): RetrySafety;
 }
+
+/** Which effect of a step: the action itself, or its compensation. */
+export type EffectStage = 'execute' | 'compensate';
 
 /**
  * A handler of any param type, for lists of handlers (TypeScript has no existential types).

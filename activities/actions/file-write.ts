@@ -39,6 +39,10 @@ export const fileWrite: ActionHandler<FileWriteParams, FileWriteUndo> = {
     writeInside(ctx.workspaceRoot, p.path, p.content); // same bytes on a retry: idempotent
     return undo;
   },
+  retrySafety: () => ({
+    kind: 'repeatable',
+    why: 'writing the same bytes again leaves the same file; the first snapshot is the one restored',
+  }),
   undoRecordFor: (_p, ctx) => recordedUndo<FileWriteUndo>(ctx.stateDir, ctx.idempotencyKey),
   async compensate(_p, undo, ctx) {
     if (undo.previous === null) removeInside(ctx.workspaceRoot, undo.path);

@@ -35,8 +35,11 @@ export function parseActionUrl(url: string | URL): URL {
 
 const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
-/** Whether the bound lists the URL's host: `host[:port]` as `new URL` spells it (lowercase, `[v6]`). */
-function hostAllowed(url: URL, allowed: readonly string[]): boolean {
+/**
+ * Whether `hosts` lists the URL's host: `host[:port]` as `new URL` spells it (lowercase, `[v6]`),
+ * the default port matching an entry without one.
+ */
+export function hostListed(url: URL, allowed: readonly string[]): boolean {
   const explicit = `${url.hostname}:${url.port || DEFAULT_PORT[url.protocol]}`;
   return allowed.some((entry) => {
     const h = entry.trim().toLowerCase();
@@ -58,7 +61,7 @@ export function checkHost(url: string | URL, ctx: Pick<ActionContext, 'allowedHo
       `${parsed.href}: the task class declares no hosts (bounds.hosts), so this action may make no HTTP call`,
     );
   }
-  if (!hostAllowed(parsed, ctx.allowedHosts)) {
+  if (!hostListed(parsed, ctx.allowedHosts)) {
     throw new PermanentActionError(
       `host "${parsed.host}" is not allowed (allowed: ${ctx.allowedHosts.join(', ') || 'none'})`,
     );
@@ -266,5 +269,47 @@ export async function healthCheck(
     };
   } catch (err) {
     return { healthy: false, detail: `GET ${url} failed: ${credentials.redact((err as Error).message)}` };
+  }
+}
+
+/** Network errors that mean the request never reached the server (so its effect cannot have happened). */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/**
+ * Whether a failed request may still have taken effect at its destination: a connection that
+ * broke or timed out after the request went out. A refusal by Ladder, an HTTP answer (any status)
+ * and a connection that was never made mean it did not, or the server said how it ended.
+ */
+export function requestMayHaveArrived(err: unknown): boolean {
+  if (err instanceof PermanentActionError) return false;
+  if (!(err instanceof Error)) return true;
+  if (/ answered \d{3}/.test(err.message)) return false;
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? (err as NodeJS.ErrnoException).code;
+  return !(code !== undefined && NOT_SENT_CODES.has(code));
+}
+
+/**
+ * Asks a declared check URL whether an effect happened: `GET url` inside the host bound, 2xx means
+ * yes, 404 or 410 no, anything else (another status, a network error) that it cannot tell.
+ */
+export async function probeUrl(
+  url: string,
+  ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal'>,
+): Promise<boolean | undefined> {
+  const parsed = checkHost(url, ctx);
+  const credentials = await credentialsFor(parsed, ctx);
+  try {
+    const { response } = await fetchInBounds(
+      parsed,
+      { method: 'GET', headers: new Headers(credentials.headers) },
+      ctx,
+      credentials,
+      `GET ${url}`,
+    );
+    await response.body?.cancel();
+    if (response.ok) return true;
+    return response.status === 404 || response.status === 410 ? false : undefined;
+  } catch {
+    return undefined;
   }
 }

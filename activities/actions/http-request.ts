@@ -1,7 +1,16 @@
 import { z } from 'zod';
-import { PermanentActionError, type ActionHandler } from './contract';
-import { checkDraftUrl, checkHost, healthCheck, httpCall } from './http-call';
-import { completeOnce } from './undo-journal';
+import { PermanentActionError, type ActionContext, type ActionHandler, type RetrySafety } from './contract';
+import {
+  checkDraftUrl,
+  checkHost,
+  healthCheck,
+  hostListed,
+  httpCall,
+  probeUrl,
+  requestMayHaveArrived,
+  type HttpRequestSpec,
+} from './http-call';
+import { runEffectOnce } from './undo-journal';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const requestSchema = z.strictObject({
@@ -9,6 +18,13 @@ const requestSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }),
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
+  verifyUrl: z
+    .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
+    .optional()
+    .meta({
+      description:
+        'a URL that tells whether this request took effect (GET: 2xx yes, 404/410 no); asked before a retry after an unknown outcome',
+    }),
 });
 
 const paramsSchema = requestSchema.extend({
@@ -21,6 +37,50 @@ export type HttpRequestParams = z.output<typeof paramsSchema>;
 export interface HttpRequestUndo {
   undo: z.output<typeof requestSchema> | null;
   status: number;
+}
+
+type RequestSpec = z.output<typeof requestSchema>;
+
+/**
+ * A request is safe to send again after an unknown outcome when it changes nothing (GET), when its
+ * host is declared in the policy's `destinations` to honour `Idempotency-Key`, or when its
+ * `verifyUrl` tells whether it happened; otherwise a person decides.
+ */
+function requestRetrySafety(spec: RequestSpec, ctx: ActionContext): RetrySafety {
+  if (spec.method === 'GET') return { kind: 'repeatable', why: 'a GET changes nothing' };
+  const url = new URL(spec.url);
+  if (ctx.idempotentHosts && hostListed(url, ctx.idempotentHosts)) {
+    return {
+      kind: 'key-honoured',
+      why: `the policy declares that ${url.host} honours Idempotency-Key`,
+    };
+  }
+  const verifyUrl = spec.verifyUrl;
+  if (verifyUrl !== undefined) {
+    return {
+      kind: 'verifiable',
+      why: `GET ${verifyUrl} (2xx: it happened, 404: it did not) is asked first`,
+      check: () => probeUrl(verifyUrl, ctx),
+    };
+  }
+  return {
+    kind: 'none',
+    why: `${url.host} is not declared to honour Idempotency-Key (policy destinations) and the request has no verifyUrl`,
+  };
+}
+
+/** Sends `spec` once per `key`, never blindly again after an unknown outcome (see {@link runEffectOnce}). */
+function sendOnce(spec: RequestSpec, ctx: ActionContext, key: string, what: string, undoable: boolean) {
+  return runEffectOnce({
+    ctx,
+    key,
+    what,
+    undoable,
+    safety: requestRetrySafety(spec, ctx),
+    effect: () => httpCall(spec as HttpRequestSpec, ctx, key),
+    unobserved: () => ({ status: 0, body: '' }),
+    mayHaveTakenEffect: requestMayHaveArrived,
+  });
 }
 
 /**
@@ -37,23 +97,49 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
       p.undo ? `; undo: ${p.undo.method} ${p.undo.url}` : '; no undo declared'
     }`,
   async draft(p, ctx) {
-    for (const url of [p.url, p.undo?.url, p.healthUrl]) if (url !== undefined) checkDraftUrl(url, ctx);
+    for (const url of urlsOf(p)) checkDraftUrl(url, ctx);
     const body = p.body === undefined ? '' : `\n\n${JSON.stringify(p.body, null, 2)}`;
     return { kind: 'request', text: `${p.method} ${p.url}${body}` };
   },
   async execute(p, ctx) {
     // All of them before the first: a change whose undo or health check would be refused is not made.
-    for (const url of [p.url, p.undo?.url, p.healthUrl]) if (url !== undefined) checkHost(url, ctx);
-    const { status } = await completeOnce(ctx.stateDir, ctx.idempotencyKey, () => httpCall(p, ctx));
+    for (const url of urlsOf(p)) checkHost(url, ctx);
+    const { status } = await sendOnce(
+      p,
+      ctx,
+      ctx.idempotencyKey,
+      `${p.method} ${p.url}`,
+      p.undo !== undefined,
+    );
     return { undo: p.undo ?? null, status };
   },
   async compensate(p, undo, ctx) {
     if (!undo.undo) throw new PermanentActionError(`no undo request declared for ${p.method} ${p.url}`);
-    const key = `${ctx.idempotencyKey}#undo`;
-    await completeOnce(ctx.stateDir, key, () => httpCall(undo.undo!, ctx, key));
+    const request = undo.undo;
+    for (const url of [request.url, request.verifyUrl]) if (url !== undefined) checkHost(url, ctx);
+    await sendOnce(
+      request,
+      ctx,
+      `${ctx.idempotencyKey}#undo`,
+      `undo ${request.method} ${request.url}`,
+      false,
+    );
   },
+  retrySafety: (p, ctx, stage) =>
+    stage === 'execute'
+      ? requestRetrySafety(p, ctx)
+      : p.undo
+        ? requestRetrySafety(p.undo, ctx)
+        : { kind: 'none', why: 'no undo request declared' },
   async verify(p, ctx) {
     if (!p.healthUrl) return { healthy: true, detail: 'no health URL declared' };
     return healthCheck(p.healthUrl, ctx);
   },
 };
+
+/** Every URL a step touches: request, its check, undo and its check, health. */
+function urlsOf(p: HttpRequestParams): string[] {
+  return [p.url, p.verifyUrl, p.undo?.url, p.undo?.verifyUrl, p.healthUrl].filter(
+    (u): u is string => u !== undefined,
+  );
+}

@@ -2,10 +2,14 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
+import { PermanentActionError, type ActionContext, type ActionHandler, type RetrySafety } from './contract';
 import { insideRoot } from './paths';
 import { sandboxArgs, type SandboxLimits } from './sandbox';
-import { completeOnce } from './undo-journal';
+import { runEffectOnce } from './undo-journal';
+
+/** What a step's output reads when its effect was confirmed by a check or a person, not seen. */
+const UNOBSERVED_OUTPUT =
+  '(output not captured: the attempt that ran it did not finish; a check or a person confirmed it ran)';
 
 /** util-linux's setpriv (on Debian and most Linux systems); without it commands run under plain sh. */
 const SETPRIV = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : undefined;
@@ -17,6 +21,15 @@ const paramsSchema = z.strictObject({
     .min(1)
     .optional()
     .meta({ description: 'the command that reverses this one (rung 4 needs it)' }),
+  verify: z.string().min(1).optional().meta({
+    description:
+      'a command that tells whether `command` took effect (exit 0: yes, 1: no); asked before a retry after an unknown outcome',
+  }),
+  undoVerify: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'the same for `undo`: exit 0 when the undo took effect, 1 when not' }),
   cwd: z.string().default('.').meta({ description: 'folder inside the sandbox to run in' }),
   timeoutMs: z.int().min(100).max(3_600_000).default(60_000),
 });
@@ -148,18 +161,25 @@ function launcher(command: string, cwd: string, timeoutMs: number, ctx: ActionCo
   return SETPRIV ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', 'sh', '-c', command]] : ['sh', ['-c', command]];
 }
 
+/** How a sandboxed command ended. */
+interface ShellEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  /** Set when Ladder stopped it: its timeout, or the activity's cancellation. */
+  stopped?: 'timeout' | 'abort';
+}
+
 /**
- * Runs `command` with `sh -c` in `cwd` inside the sandbox, killing everything it started after
- * `timeoutMs` (or when the activity is cancelled).
- *
- * @throws {PermanentActionError} on a non-zero exit or timeout: re-running a failed command blindly is not safe.
+ * Starts `command` with `sh -c` in `cwd` inside the sandbox and reports how it ended, killing
+ * everything it started after `timeoutMs` (or when the activity is cancelled).
  */
-export function runShell(
+function runSandboxed(
   command: string,
   cwd: string,
   timeoutMs: number,
   ctx: ActionContext,
-): Promise<{ exitCode: number; output: string }> {
+): Promise<ShellEnd> {
   return new Promise((resolvePromise, reject) => {
     const [file, args] = launcher(command, cwd, timeoutMs, ctx);
     if (ctx.signal?.aborted) {
@@ -204,16 +224,75 @@ export function runShell(
     });
     child.once('close', (code, signal) => {
       done();
-      if (stopped === 'abort') reject(ctx.signal?.reason ?? new Error('aborted'));
-      else if (stopped === 'timeout' || (code === null && signal === 'SIGKILL'))
-        reject(new PermanentActionError(`\`${command}\` timed out after ${timeoutMs} ms`));
-      else if (code === 0) resolvePromise({ exitCode: 0, output });
-      else
-        reject(
-          new PermanentActionError(`\`${command}\` exited with ${code ?? signal}: ${output.slice(-500)}`),
-        );
+      resolvePromise({ code, signal, output, ...(stopped ? { stopped } : {}) });
     });
   });
+}
+
+/**
+ * Runs `command` with `sh -c` in `cwd` inside the sandbox, killing everything it started after
+ * `timeoutMs` (or when the activity is cancelled).
+ *
+ * @throws {PermanentActionError} on a non-zero exit or timeout: re-running a failed command blindly is not safe.
+ */
+export async function runShell(
+  command: string,
+  cwd: string,
+  timeoutMs: number,
+  ctx: ActionContext,
+): Promise<{ exitCode: number; output: string }> {
+  const end = await runSandboxed(command, cwd, timeoutMs, ctx);
+  if (end.stopped === 'abort') throw ctx.signal?.reason ?? new Error('aborted');
+  if (end.stopped === 'timeout' || (end.code === null && end.signal === 'SIGKILL'))
+    throw new PermanentActionError(`\`${command}\` timed out after ${timeoutMs} ms`);
+  if (end.code === 0) return { exitCode: 0, output: end.output };
+  throw new PermanentActionError(
+    `\`${command}\` exited with ${end.code ?? end.signal}: ${end.output.slice(-500)}`,
+  );
+}
+
+/**
+ * Runs a declared check command in the sandbox: exit 0 means the effect happened, exit 1 that it
+ * did not, anything else (another code, a timeout, no sandbox) that the check cannot tell.
+ */
+export async function probeShell(
+  command: string,
+  cwd: string,
+  timeoutMs: number,
+  ctx: ActionContext,
+): Promise<boolean | undefined> {
+  try {
+    const end = await runSandboxed(command, cwd, timeoutMs, ctx);
+    if (end.stopped) return undefined;
+    return end.code === 0 ? true : end.code === 1 ? false : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A shell command is repeatable only as far as the agent says so: with a declared check command
+ * (`verify` for the command, `undoVerify` for its undo) a retry after an unknown outcome asks the
+ * check first; without one the task stops and a person decides.
+ */
+function shellRetrySafety(
+  check: string | undefined,
+  cwd: string,
+  timeoutMs: number,
+  ctx: ActionContext,
+  field: 'verify' | 'undoVerify',
+): RetrySafety {
+  if (check === undefined) {
+    return {
+      kind: 'none',
+      why: `a shell command may not be safe to repeat and the step declares no \`${field}\` check`,
+    };
+  }
+  return {
+    kind: 'verifiable',
+    why: `\`${check}\` (exit 0: it happened, 1: it did not) is asked first`,
+    check: () => probeShell(check, insideRoot(ctx.sandboxDir, cwd, 'cwd', true), timeoutMs, ctx),
+  };
 }
 
 /** `shell.exec`: a command in the sandbox folder with a timeout and a declared undo command. */
@@ -228,17 +307,32 @@ export const shellExec: ActionHandler<ShellExecParams, ShellExecUndo> = {
   },
   async execute(p, ctx) {
     const cwd = insideRoot(ctx.sandboxDir, p.cwd, 'cwd', true);
-    const result = await completeOnce(ctx.stateDir, ctx.idempotencyKey, () =>
-      runShell(p.command, cwd, p.timeoutMs, ctx),
-    );
+    const result = await runEffectOnce({
+      ctx,
+      key: ctx.idempotencyKey,
+      what: `\`${p.command}\``,
+      safety: shellRetrySafety(p.verify, p.cwd, p.timeoutMs, ctx, 'verify'),
+      effect: () => runShell(p.command, cwd, p.timeoutMs, ctx),
+      undoable: p.undo !== undefined,
+      unobserved: () => ({ exitCode: 0, output: UNOBSERVED_OUTPUT }),
+    });
     return { undo: p.undo ?? null, cwd: p.cwd, ...result };
   },
   async compensate(p, undo, ctx) {
     if (!undo.undo) throw new PermanentActionError(`no undo command declared for \`${p.command}\``);
     const cwd = insideRoot(ctx.sandboxDir, undo.cwd, 'cwd', true);
     const command = undo.undo;
-    await completeOnce(ctx.stateDir, `${ctx.idempotencyKey}#undo`, () =>
-      runShell(command, cwd, p.timeoutMs, ctx),
-    );
+    await runEffectOnce({
+      ctx,
+      key: `${ctx.idempotencyKey}#undo`,
+      what: `undo \`${command}\``,
+      safety: shellRetrySafety(p.undoVerify, undo.cwd, p.timeoutMs, ctx, 'undoVerify'),
+      effect: () => runShell(command, cwd, p.timeoutMs, ctx),
+      unobserved: () => ({ exitCode: 0, output: UNOBSERVED_OUTPUT }),
+    });
   },
+  retrySafety: (p, ctx, stage) =>
+    stage === 'execute'
+      ? shellRetrySafety(p.verify, p.cwd, p.timeoutMs, ctx, 'verify')
+      : shellRetrySafety(p.undoVerify, p.cwd, p.timeoutMs, ctx, 'undoVerify'),
 };

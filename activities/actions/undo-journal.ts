@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   mkdirSync,
   readdirSync,
@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { OutcomeUnknownError, type ActionContext, type RetrySafety } from './contract';
 
 /**
  * Journal entries (and temp files a crash left behind) older than this are removed. An entry only
@@ -21,7 +22,7 @@ export const JOURNAL_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 /** At most one sweep per state folder per process in this interval, so a write stays cheap. */
 export const JOURNAL_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
-const KINDS = ['undo', 'done'] as const;
+const KINDS = ['undo', 'done', 'started'] as const;
 
 /** When each state folder was last swept by this process (ms since the epoch). */
 const lastSweep = new Map<string, number>();
@@ -78,7 +79,7 @@ export function maybeSweepJournal(stateDir: string, now: number = Date.now()): n
 }
 
 /** A write-once journal entry per key under `<stateDir>/<kind>/`. */
-function journalEntry<T>(stateDir: string, kind: 'undo' | 'done', key: string) {
+function journalEntry<T>(stateDir: string, kind: (typeof KINDS)[number], key: string) {
   const dir = join(stateDir, kind);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
@@ -98,6 +99,14 @@ function journalEntry<T>(stateDir: string, kind: 'undo' | 'done', key: string) {
       writeFileSync(tmp, JSON.stringify({ key, value }));
       renameSync(tmp, file);
       maybeSweepJournal(stateDir);
+    },
+    /** Removes the entry; a missing one is fine. */
+    remove(): void {
+      try {
+        unlinkSync(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
     },
   };
 }
@@ -129,16 +138,102 @@ export function recordedUndo<T>(stateDir: string, key: string): T | undefined {
   return journalEntry<T>(stateDir, 'undo', key).read()?.value;
 }
 
+/** How {@link runEffectOnce} runs one effect. */
+export interface EffectOnce<T> {
+  /** Folder for journal files, and a person's answer after an unknown outcome, if any. */
+  ctx: Pick<ActionContext, 'stateDir' | 'resolution'>;
+  /** The effect's own key: the step's idempotency key, `#undo` appended for a compensation. */
+  key: string;
+  /** One line naming the effect for people, e.g. "`rm -rf build`" or "POST http://…/deploys". */
+  what: string;
+  /** How a retry after an unknown outcome is made safe (see {@link RetrySafety}). */
+  safety: RetrySafety;
+  /** The effect itself. */
+  effect: () => Promise<T>;
+  /** Whether a declared undo could reverse the effect (offered to the person asked about it). */
+  undoable?: boolean;
+  /** The result to record when the effect happened but nobody saw how (a check or a person said so). */
+  unobserved: () => T;
+  /**
+   * Whether a failed attempt may still have taken effect (a connection broken after the request
+   * went out): then its start marker stays and a retry treats the outcome as unknown. Default: no
+   * (the effect answered with an error, or failed before it began).
+   */
+  mayHaveTakenEffect?: (err: unknown) => boolean;
+}
+
 /**
- * Runs `effect` once per key: when a previous attempt finished, its recorded result is returned and
- * the effect is not repeated. (An attempt that crashed mid-effect leaves no record and runs again, so
- * effects without their own idempotency, like shell commands, should be safe to repeat.)
+ * Runs an effect at most once per key, and never repeats one blindly.
+ *
+ * Before the effect a start marker is journaled; after it, the result. A later attempt that finds
+ * the result returns it. One that finds only the marker knows an earlier attempt began the effect
+ * and never recorded how it ended (the worker died, or the connection broke mid-request), so the
+ * outcome is unknown: it repeats the effect only when `safety` says that is safe (`repeatable`,
+ * `key-honoured`, or a `verifiable` check that says it did not happen; a check that says it did
+ * records {@link EffectOnce.unobserved}), and otherwise throws {@link OutcomeUnknownError}. A
+ * person's answer (`ctx.resolution`) settles it: `ran` records the effect as done, `run-again`
+ * repeats it.
+ *
+ * @throws {OutcomeUnknownError} when the outcome is unknown and nothing makes a retry safe.
  */
-export async function completeOnce<T>(stateDir: string, key: string, effect: () => Promise<T>): Promise<T> {
-  const entry = journalEntry<T>(stateDir, 'done', key);
-  const recorded = entry.read();
+export async function runEffectOnce<T>(spec: EffectOnce<T>): Promise<T> {
+  const { ctx, key, safety } = spec;
+  const done = journalEntry<T>(ctx.stateDir, 'done', key);
+  const recorded = done.read();
   if (recorded) return recorded.value;
-  const result = await effect();
-  entry.write(result);
-  return result;
+  const started = journalEntry<{ at: string; marker: string }>(ctx.stateDir, 'started', key);
+  const settle = (value: T): T => {
+    done.write(value);
+    started.remove();
+    return value;
+  };
+  if (ctx.resolution?.answer === 'ran') return settle(spec.unobserved());
+  const earlier = started.read()?.value;
+  const answeredRepeat = ctx.resolution?.answer === 'run-again' && ctx.resolution.marker === earlier?.marker;
+  if (earlier !== undefined && !answeredRepeat) {
+    const unknown = `${spec.what}: an earlier attempt started it at ${earlier.at} and never recorded how it ended`;
+    if (safety.kind === 'none') {
+      throw new OutcomeUnknownError(
+        `${unknown}, and nothing makes a retry safe (${safety.why})`,
+        earlier.marker,
+        spec.undoable,
+      );
+    }
+    if (safety.kind === 'verifiable') {
+      const happened = await safety.check();
+      if (happened === true) return settle(spec.unobserved());
+      if (happened === undefined) {
+        throw new OutcomeUnknownError(
+          `${unknown}, and its check could not tell whether it happened (${safety.why})`,
+          earlier.marker,
+          spec.undoable,
+        );
+      }
+      // The check says it did not happen: running it now is the first time.
+    }
+  }
+  const at = new Date().toISOString();
+  started.write({ at, marker: `${at}/${randomBytes(6).toString('hex')}` });
+  let result: T;
+  try {
+    result = await spec.effect();
+  } catch (err) {
+    if (!(spec.mayHaveTakenEffect?.(err) ?? false)) started.remove();
+    throw err;
+  }
+  return settle(result);
+}
+
+/**
+ * A start marker for an effect that cannot go through {@link runEffectOnce} (a Slack post, whose
+ * result is not journaled): tells whether an earlier attempt began it and never learned how it
+ * ended, and writes this attempt's own marker. Call `end()` once this attempt knows the outcome.
+ *
+ * @param key - the effect's key; use a prefix per kind of effect (e.g. `notify:`).
+ */
+export function beginEffect(stateDir: string, key: string): { earlierUnfinished: boolean; end(): void } {
+  const started = journalEntry<{ at: string }>(stateDir, 'started', key);
+  const earlierUnfinished = started.read() !== undefined;
+  started.write({ at: new Date().toISOString() });
+  return { earlierUnfinished, end: () => started.remove() };
 }

@@ -16,6 +16,9 @@ const BUTTONS: Record<string, { text: string; style?: 'primary' | 'danger' }> = 
   'report-defect': { text: 'Report a defect', style: 'danger' },
   'audit-agree': { text: 'Agree', style: 'primary' },
   'audit-disagree': { text: 'Disagree', style: 'danger' },
+  'outcome-ran': { text: 'It ran', style: 'primary' },
+  'outcome-run-again': { text: 'Run it again' },
+  'outcome-undo': { text: 'Undo it', style: 'danger' },
 };
 
 const TITLES: Record<Notification['kind'], string> = {
@@ -27,6 +30,7 @@ const TITLES: Record<Notification['kind'], string> = {
   executed: 'Executed',
   rollback: 'Rolled back',
   'rollback-failed': 'INCIDENT: rollback failed',
+  'outcome-unknown': 'Outcome unknown: did it run?',
   report: 'Report',
   'report-escalation': 'Unread report',
   outcome: 'Decided',

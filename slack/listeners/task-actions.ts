@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { answerTask, type TaskAnswer } from '../../client/answer-task';
-import { agentOfLedgerId, statusQuery, type TaskStatus } from '../../workflows/messages';
+import { agentOfLedgerId, statusQuery, type OutcomeAnswer, type TaskStatus } from '../../workflows/messages';
 import { parseButtonValue } from '../blocks/task-message';
 import { auditDisagreeModal, defectModal, rejectModal, typedApproveModal } from '../blocks/modals';
 import { decideProposal, giveAuditVerdict } from '../../client/evidence';
@@ -100,6 +100,13 @@ export function registerTaskActions(app: App, deps: SlackDeps): void {
   });
 }
 
+/** The answers about an unknown outcome, by button action. */
+const OUTCOME_BUTTONS: Record<string, OutcomeAnswer | undefined> = {
+  outcome_ran: 'ran',
+  outcome_run_again: 'run-again',
+  outcome_undo: 'undo',
+};
+
 async function handleClick(click: ButtonClick, client: WebClient, deps: SlackDeps): Promise<void> {
   const simple: Record<string, TaskAnswer> = {
     done: { kind: 'done' },
@@ -107,8 +114,19 @@ async function handleClick(click: ButtonClick, client: WebClient, deps: SlackDep
     accept: { kind: 'accept' },
     mark_read: { kind: 'read' },
   };
-  if (simple[click.action]) {
+  // Own keys only: an action id such as `ladder_constructor` must not find Object's members.
+  if (Object.hasOwn(simple, click.action)) {
     await answerAndTell(click, simple[click.action], client, deps);
+    return;
+  }
+  const outcome = Object.hasOwn(OUTCOME_BUTTONS, click.action) ? OUTCOME_BUTTONS[click.action] : undefined;
+  if (outcome) {
+    // The question id travels in the button, so an answer never lands on a later question.
+    if (!click.subject) {
+      await tellUser(client, deps.log, click, 'That button does not name the question it answers.');
+      return;
+    }
+    await answerAndTell(click, { kind: outcome, question: click.subject }, client, deps);
     return;
   }
   if (click.action === 'promote' || click.action === 'decline_promotion') {

@@ -68,6 +68,8 @@ describe('a worker killed mid-task', () => {
           params: {
             command:
               'echo started >> marks.log; while [ ! -f go ]; do sleep 0.05; done; echo two >> effects.log',
+            // Asked before a retry: the killed attempt never wrote `two`, so running it again is safe.
+            verify: 'grep -qx two effects.log',
           },
         },
         appendStep('three'),
@@ -85,7 +87,7 @@ describe('a worker killed mid-task', () => {
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'executed', rung: 3, executedSteps: 3 });
     expect(lines('effects.log')).toEqual(['one', 'two', 'three']);
-    // The interrupted step ran again on the new worker (it had not finished), the others did not.
+    // The interrupted step ran again on the new worker (its check said it had not happened), the others did not.
     expect(lines('marks.log')).toEqual(['started', 'started']);
   });
 });

@@ -11,6 +11,7 @@ import {
   type TaskContext,
 } from '../task-context';
 import { awaitApproval } from './confirm';
+import { settleEffect } from './outcome-unknown';
 
 export type ExecutionResult =
   | { outcome: 'executed'; executedSteps: number }
@@ -29,6 +30,8 @@ export interface ExecutionOptions {
 }
 
 class HealthCheckFailed extends Error {}
+/** A person asked to undo a step whose outcome was unknown. */
+class UndoRequested extends Error {}
 
 /**
  * Runs the task's steps in order. With `compensate`, each step's compensation is recorded before
@@ -64,12 +67,22 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
       }
       const entry = { index, undo: undefined as unknown, done: false };
       if (options.compensate) compensations.push(entry); // recorded before the step runs
-      entry.undo = await acting.executeStep({
-        workflowId: ctx.workflowId,
-        index,
-        step: steps[index],
-        allowedHosts,
-      });
+      const ref = { workflowId: ctx.workflowId, index, step: steps[index], allowedHosts };
+      const settled = await settleEffect(ctx, index, 'execute', (resolution) =>
+        acting.executeStep({ ...ref, ...(resolution ? { resolution } : {}) }),
+      );
+      if ('undo' in settled) {
+        // A person said to undo an effect whose outcome was unknown: take it as having run (its
+        // undo record comes from the journal), then undo it with the rest.
+        entry.undo = await acting.executeStep({ ...ref, resolution: { answer: 'ran', marker: '' } });
+        entry.done = true;
+        executed++;
+        if (!options.compensate) compensations.push(entry);
+        throw new UndoRequested(
+          `the outcome of step ${index + 1} was unknown and ${settled.undo.by} asked to undo it at ${settled.undo.at}`,
+        );
+      }
+      entry.undo = settled.value;
       entry.done = true;
       executed++;
     }
@@ -81,9 +94,16 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
     const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
     const error = cancelled
       ? 'cancelled'
-      : err instanceof HealthCheckFailed
+      : err instanceof HealthCheckFailed || err instanceof UndoRequested
         ? err.message
         : describeError(err);
+    if (!options.compensate && err instanceof UndoRequested) {
+      // Below rung 4 nothing else is undone: only the step the person asked about.
+      const unwound = await unwind(ctx, compensations, allowedHosts, error);
+      return unwound
+        ? { outcome: 'rolled-back', executedSteps: executed, error }
+        : { outcome: 'rollback-failed', executedSteps: executed, error };
+    }
     if (!options.compensate) {
       if (cancelled) throw isCancellation(err) ? err : new CancelledFailure('cancelled');
       return { outcome: 'failed', executedSteps: executed, error };
@@ -137,20 +157,19 @@ async function unwind(
         // The step failed or was cancelled part-way; undo what its handler journaled before acting.
         if (!patched('compensate-interrupted-step')) continue;
         try {
-          if (await compensating.compensateInterruptedStep(ref)) undone++;
+          const settled = await settleEffect(ctx, c.index, 'compensate', (resolution) =>
+            compensating.compensateInterruptedStep({ ...ref, ...(resolution ? { resolution } : {}) }),
+          );
+          if ('value' in settled && settled.value) undone++;
         } catch (err) {
           failures.push(`step ${c.index + 1} (interrupted): ${describeError(err)}`);
         }
         continue;
       }
       try {
-        await compensating.compensateStep({
-          workflowId: ctx.workflowId,
-          index: c.index,
-          step: ctx.input.task.steps[c.index],
-          allowedHosts,
-          undo: c.undo,
-        });
+        await settleEffect(ctx, c.index, 'compensate', (resolution) =>
+          compensating.compensateStep({ ...ref, undo: c.undo, ...(resolution ? { resolution } : {}) }),
+        );
         undone++;
       } catch (err) {
         failures.push(`step ${c.index + 1}: ${describeError(err)}`);

@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  completeOnce,
   JOURNAL_MAX_AGE_MS,
   JOURNAL_SWEEP_INTERVAL_MS,
   maybeSweepJournal,
   recordedUndo,
   recordOnce,
+  runEffectOnce,
   sweepJournal,
 } from '../../../activities/actions/undo-journal';
 
@@ -68,7 +68,16 @@ describe('undo journal clean-up', () => {
     expect(recordOnce(stateDir, 'wf/step-1', () => ({ before: 'x' }))).toEqual({ before: 'x' });
     expect(existsSync(stale)).toBe(false);
     expect(recordedUndo(stateDir, 'wf/step-1')).toEqual({ before: 'x' });
-    await expect(completeOnce(stateDir, 'wf/step-2', () => Promise.resolve(42))).resolves.toBe(42);
-    await expect(completeOnce(stateDir, 'wf/step-2', () => Promise.resolve(43))).resolves.toBe(42);
+    const once = (value: number) =>
+      runEffectOnce({
+        ctx: { stateDir },
+        key: 'wf/step-2',
+        what: 'test effect',
+        safety: { kind: 'none', why: 'test' },
+        effect: () => Promise.resolve(value),
+        unobserved: () => -1,
+      });
+    await expect(once(42)).resolves.toBe(42);
+    await expect(once(43)).resolves.toBe(42);
   });
 });

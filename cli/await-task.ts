@@ -1,0 +1,62 @@
+import type { Client } from '@temporalio/client';
+import { statusQuery, type OutcomeQuestion, type TaskResult } from '../workflows/messages';
+import { EXIT, exitCodeForOutcome } from './exit-codes';
+
+/** How often `--wait` looks whether the task stopped to ask about an unknown outcome, in ms. */
+const QUESTION_POLL_MS = 1_000;
+
+/** Lines telling a person what a task asks about an unknown outcome, and how to answer. Pure. */
+export function formatOutcomeQuestion(workflowId: string, q: OutcomeQuestion): string[] {
+  return [
+    `  OUTCOME UNKNOWN (question ${q.id}, since ${q.since}): ${q.stage === 'compensate' ? 'the undo of ' : ''}step ${q.step + 1} (${q.action})`,
+    `    ${q.detail}`,
+    `    Check the destination, then answer: ladder respond ${workflowId} ${q.answers.join('|')} --as <Slack user id>`,
+  ];
+}
+
+/**
+ * Waits until the task finishes, or stops to ask a person about an effect whose outcome is unknown
+ * (a script cannot answer that; it learns at once instead of waiting without end), and prints how.
+ *
+ * @returns the exit code: see {@link EXIT}; `outcomeUnknown` while the question is open.
+ */
+export async function awaitTaskEnd(
+  client: Client,
+  workflowId: string,
+  out: (line: string) => void,
+): Promise<number> {
+  const handle = client.workflow.getHandle(workflowId);
+  let stop = false;
+  const asked = (async (): Promise<OutcomeQuestion | undefined> => {
+    while (!stop) {
+      const status = await handle.query(statusQuery).catch(() => undefined);
+      if (status?.phase === 'outcome-unknown' && status.outcomeUnknown) return status.outcomeUnknown;
+      if (status?.phase === 'done') return undefined;
+      await new Promise((r) => setTimeout(r, QUESTION_POLL_MS));
+    }
+    return undefined;
+  })();
+  const finished = handle.result() as Promise<TaskResult>;
+  type End = { result: TaskResult } | { question: OutcomeQuestion };
+  const first = await Promise.race<End>([
+    finished.then((result) => ({ result })),
+    asked.then((question): End | Promise<End> =>
+      question ? { question } : finished.then((result) => ({ result })),
+    ),
+  ]);
+  stop = true;
+  if ('question' in first) {
+    out(`Outcome unknown: the task waits for a person.`);
+    for (const line of formatOutcomeQuestion(workflowId, first.question)) out(line);
+    // The finished promise stays pending; nothing else holds the process open.
+    finished.catch(() => undefined);
+    return EXIT.outcomeUnknown;
+  }
+  const result = first.result;
+  out(
+    `Outcome: ${result.outcome} at rung ${result.rung}; ${result.executedSteps} step(s) executed${result.approvedBy ? `; approved by ${result.approvedBy}` : ''}${result.error ? `; ${result.error}` : ''}`,
+  );
+  for (const e of result.events) out(`  - ${e}`);
+  // 0 only when the task did what was asked; see cli/exit-codes.ts and the README.
+  return exitCodeForOutcome(result.outcome);
+}

@@ -1,0 +1,142 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OutcomeUnknownError, type RetrySafety } from '../../../activities/actions/contract';
+import { runEffectOnce, type EffectOnce } from '../../../activities/actions/undo-journal';
+
+/**
+ * The journal half of "no blind re-run": an attempt that began an effect and never recorded its end
+ * (the worker was SIGKILLed inside it) leaves a start marker, and the next attempt decides from the
+ * action's declared retry safety instead of running the effect again.
+ */
+describe('runEffectOnce', () => {
+  let stateDir: string;
+  let runs: number;
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'ladder-effect-'));
+    runs = 0;
+  });
+  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  const spec = (safety: RetrySafety, extra: Partial<EffectOnce<string>> = {}): EffectOnce<string> => ({
+    ctx: { stateDir },
+    key: 'task/a/1#0',
+    what: '`deploy`',
+    safety,
+    effect: async () => `ran ${++runs}`,
+    unobserved: () => 'confirmed',
+    ...extra,
+  });
+
+  /** An attempt that dies inside the effect: the process never gets past it (as with SIGKILL). */
+  async function dieInsideEffect(safety: RetrySafety): Promise<void> {
+    const never = new Promise<string>(() => undefined);
+    void runEffectOnce(
+      spec(safety, {
+        effect: () => {
+          runs++;
+          return never;
+        },
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(1);
+  }
+
+  const none: RetrySafety = { kind: 'none', why: 'no check declared' };
+
+  it('runs a fresh effect once and returns the recorded result to later attempts', async () => {
+    await expect(runEffectOnce(spec(none))).resolves.toBe('ran 1');
+    await expect(runEffectOnce(spec(none))).resolves.toBe('ran 1');
+    expect(runs).toBe(1);
+    expect(readdirSync(join(stateDir, 'started'))).toEqual([]);
+  });
+
+  it('refuses to repeat an effect whose earlier attempt died inside it when nothing makes a retry safe', async () => {
+    await dieInsideEffect(none);
+    const retry = runEffectOnce(spec(none));
+    await expect(retry).rejects.toBeInstanceOf(OutcomeUnknownError);
+    await expect(retry).rejects.toThrow(
+      /`deploy`: an earlier attempt started it at .* nothing makes a retry safe \(no check declared\)/,
+    );
+    expect(runs).toBe(1);
+  });
+
+  it.each(['repeatable', 'key-honoured'] as const)('repeats it when the action is %s', async (kind) => {
+    await dieInsideEffect({ kind, why: 'declared' });
+    await expect(runEffectOnce(spec({ kind, why: 'declared' }))).resolves.toBe('ran 2');
+  });
+
+  it('asks a verifiable check: happened records it unrepeated, not-happened runs it, cannot-tell stops', async () => {
+    const check = jest.fn<Promise<boolean | undefined>, []>();
+    const verifiable: RetrySafety = { kind: 'verifiable', why: 'a check', check };
+    await dieInsideEffect(verifiable);
+
+    check.mockResolvedValueOnce(undefined);
+    await expect(runEffectOnce(spec(verifiable))).rejects.toThrow(/could not tell whether it happened/);
+    check.mockResolvedValueOnce(true);
+    await expect(runEffectOnce(spec(verifiable))).resolves.toBe('confirmed');
+    expect(runs).toBe(1);
+    // Settled: no further check, no run.
+    await expect(runEffectOnce(spec(verifiable))).resolves.toBe('confirmed');
+    expect(check).toHaveBeenCalledTimes(2);
+  });
+
+  it('runs it when the check says it did not happen', async () => {
+    const verifiable: RetrySafety = { kind: 'verifiable', why: 'a check', check: async () => false };
+    await dieInsideEffect(verifiable);
+    await expect(runEffectOnce(spec(verifiable))).resolves.toBe('ran 2');
+  });
+
+  it("a person's `ran` records the effect without running it; `run-again` repeats only the attempt answered about", async () => {
+    await dieInsideEffect(none);
+    const unknown = (await runEffectOnce(spec(none)).catch((e: unknown) => e)) as OutcomeUnknownError;
+    expect(unknown).toBeInstanceOf(OutcomeUnknownError);
+
+    // An answer about another attempt (an older marker) does not authorise a repeat.
+    const stale = { answer: 'run-again' as const, marker: '2000-01-01T00:00:00.000Z/000000000000' };
+    await expect(runEffectOnce(spec(none, { ctx: { stateDir, resolution: stale } }))).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
+
+    // The repeat itself dies: asked again, not repeated on the strength of the first answer.
+    const again = { answer: 'run-again' as const, marker: unknown.marker };
+    void runEffectOnce(
+      spec(none, {
+        ctx: { stateDir, resolution: again },
+        effect: () => {
+          runs++;
+          return new Promise<string>(() => undefined);
+        },
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(2);
+    await expect(runEffectOnce(spec(none, { ctx: { stateDir, resolution: again } }))).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
+
+    const ran = { answer: 'ran' as const, marker: unknown.marker };
+    await expect(runEffectOnce(spec(none, { ctx: { stateDir, resolution: ran } }))).resolves.toBe(
+      'confirmed',
+    );
+    expect(runs).toBe(2);
+  });
+
+  it('clears the marker when a failed attempt cannot have taken effect, keeps it when it may have', async () => {
+    const refused = runEffectOnce(spec(none, { effect: () => Promise.reject(new Error('answered 503')) }));
+    await expect(refused).rejects.toThrow('answered 503');
+    await expect(runEffectOnce(spec(none))).resolves.toBe('ran 1');
+
+    const key = 'task/a/1#1';
+    const broken = runEffectOnce(
+      spec(none, {
+        key,
+        effect: () => Promise.reject(new Error('socket hang up')),
+        mayHaveTakenEffect: () => true,
+      }),
+    );
+    await expect(broken).rejects.toThrow('socket hang up');
+    await expect(runEffectOnce(spec(none, { key }))).rejects.toBeInstanceOf(OutcomeUnknownError);
+  });
+});

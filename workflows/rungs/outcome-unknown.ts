@@ -1,0 +1,126 @@
+import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import type { OutcomeResolution } from '../../activities/actions/contract';
+import { workflowNowIso } from '../clock';
+import { OUTCOME_UNKNOWN_FAILURE, type OutcomeAnswer, type OutcomeQuestion } from '../messages';
+import { baseNotification, note, notifying, post, type TaskContext } from '../task-context';
+
+/** Why an effect's outcome is unknown, as the activity failure carries it. */
+interface UnknownOutcome {
+  detail: string;
+  /** Names the unknown attempt, so `run-again` repeats that one only. */
+  marker: string;
+  /** Whether the step's action declares an undo (only then may a person ask for one). */
+  undoable: boolean;
+}
+
+/** The unknown outcome an activity failure reports, or undefined for any other failure. */
+export function unknownOutcomeOf(err: unknown): UnknownOutcome | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== OUTCOME_UNKNOWN_FAILURE) return undefined;
+  const details = (cause.details?.[0] ?? {}) as { marker?: unknown; undoable?: unknown };
+  return {
+    detail: cause.message,
+    marker: typeof details.marker === 'string' ? details.marker : '',
+    undoable: details.undoable === true,
+  };
+}
+
+/** How an effect ended once its outcome is settled: its result, or a person's request to undo it. */
+export type Settled<T> = { value: T } | { undo: { by: string; at: string } };
+
+/**
+ * Runs one effect of a step (the action, or its compensation) and never lets an unknown outcome
+ * pass silently: when the worker reports one, the task stops in the `outcome-unknown` phase, tells
+ * the agent's owner what is known, and waits, without a deadline, for a person to say it ran (the
+ * effect is recorded, not repeated), to run it again, or (for an action that declares an undo) to
+ * undo it. Each answer is an update validated like an approval: who, which question, which answer.
+ *
+ * @param run - one attempt at the effect; `resolution` carries the person's answer after the first.
+ */
+export async function settleEffect<T>(
+  ctx: TaskContext,
+  step: number,
+  stage: OutcomeQuestion['stage'],
+  run: (resolution?: OutcomeResolution) => Promise<T>,
+): Promise<Settled<T>> {
+  let resolution: OutcomeResolution | undefined;
+  for (;;) {
+    try {
+      return { value: await run(resolution) };
+    } catch (err) {
+      const unknown = unknownOutcomeOf(err);
+      if (!unknown) throw err;
+      const answers: OutcomeAnswer[] = ['ran', 'run-again'];
+      if (stage === 'execute' && unknown.undoable) answers.push('undo');
+      const { answer, by, at } = await askAboutOutcome(ctx, step, stage, unknown.detail, answers);
+      if (answer === 'undo') return { undo: { by, at } };
+      resolution = { answer, marker: unknown.marker };
+    }
+  }
+}
+
+/** Asks the owner (or the class channel) about one unknown outcome and waits for the answer. */
+async function askAboutOutcome(
+  ctx: TaskContext,
+  step: number,
+  stage: OutcomeQuestion['stage'],
+  detail: string,
+  answers: OutcomeAnswer[],
+): Promise<{ answer: OutcomeAnswer; by: string; at: string }> {
+  const asked = ctx.status.events.filter((e) => e.startsWith('outcome unknown')).length + 1;
+  const question: OutcomeQuestion = {
+    id: `q${asked}`,
+    step,
+    stage,
+    action: ctx.input.task.steps[step].action,
+    detail,
+    answers,
+    since: workflowNowIso(),
+  };
+  const phaseBefore = ctx.status.phase;
+  const what = `${stage === 'compensate' ? 'the undo of ' : ''}step ${step + 1} (${question.action})`;
+  note(ctx, `outcome unknown of ${what}: ${detail}`);
+  ctx.human.outcome = undefined;
+  ctx.status.outcomeUnknown = question;
+  ctx.status.waitingOn = `the agent's owner or an approver: did ${what} run?`;
+  ctx.waiting = 'outcome';
+  ctx.status.phase = 'outcome-unknown';
+  const ref = await post(ctx, `outcome-unknown-${question.id}`, {
+    ...baseNotification(
+      ctx,
+      'outcome-unknown',
+      [
+        `Ladder cannot tell whether ${what} took effect, and will not repeat it blindly.`,
+        `What is known: ${detail}`,
+        'Check the destination, then say what happened:',
+        '• It ran: record it as done and go on, without running it again.',
+        '• Run it again: it did not happen; run it now.',
+        ...(answers.includes('undo') ? ['• Undo it: run its declared undo and stop the task.'] : []),
+      ].join('\n'),
+    ),
+    to: ctx.bundle?.owner ?? 'channel',
+    subject: question.id,
+    actions: answers.map((a) => `outcome-${a}`),
+  });
+  await condition(() => ctx.human.outcome !== undefined);
+  const { answer, by, at } = ctx.human.outcome!;
+  ctx.waiting = null;
+  ctx.status.waitingOn = null;
+  ctx.status.outcomeUnknown = null;
+  ctx.status.phase = phaseBefore;
+  note(ctx, `${by} answered "${answer}" about ${what} at ${at}`);
+  await notifying.updateNotification({
+    ref,
+    notification: {
+      ...baseNotification(ctx, 'outcome', `${what}: ${by} answered "${ANSWER_WORDS[answer]}" at ${at}.`),
+      actions: [],
+    },
+  });
+  return { answer, by, at };
+}
+
+const ANSWER_WORDS: Record<OutcomeAnswer, string> = {
+  ran: 'it ran',
+  'run-again': 'run it again',
+  undo: 'undo it',
+};
