@@ -3,7 +3,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
-  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -131,7 +130,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
   finish(ctx, outcome);
   // The message people acted on shows how it ended (executed, rolled back, read…), not just the
   // decision that started the execution.
-  if (ctx.messageRef && OUTCOMES_AFTER_EXECUTION.includes(outcome) && patched('close-message-on-finish')) {
+  if (ctx.messageRef && OUTCOMES_AFTER_EXECUTION.includes(outcome)) {
     // What ran can still turn out wrong: the message is where people report it.
     await closeMainMessage(
       ctx,
@@ -229,7 +228,7 @@ async function runAtRung(
     const report = ctx.bundle!.decision.report;
     if (rung >= 5 && report) {
       const summary = `${result.executedSteps} step(s) executed: ${ctx.input.task.title}`;
-      if (report.mode === 'digest' && report.periodMs !== null && patched('report-digest')) {
+      if (report.mode === 'digest' && report.periodMs !== null) {
         const digestId = await notifying.addToDigest({
           periodMs: report.periodMs,
           digest: {
@@ -283,7 +282,6 @@ async function confirmThenExecute(ctx: TaskContext, why?: string): Promise<RungR
 
 /** People hear about a failed execution (which step, what error) without having to look for it. */
 async function tellFailure(ctx: TaskContext, result: RungResult): Promise<void> {
-  if (!patched('notify-failed-execution')) return;
   await post(ctx, 'failed', {
     ...baseNotification(
       ctx,

@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -306,9 +305,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     // The owner is told, but the people who may approve are the class's approvers and the admins:
     // the proposal goes where they all see it, the class channel, naming the owner.
     const where =
-      patched('proposal-in-class-channel') && to !== 'channel'
-        ? ((await judging.classChannel({ taskClass: effect.proposal.taskClass })) ?? to)
-        : to;
+      to !== 'channel' ? ((await judging.classChannel({ taskClass: effect.proposal.taskClass })) ?? to) : to;
     const notification = proposalNotice(effect.proposal, where);
     const { ref } = await notifying.notify({
       key: `${info.workflowId}/proposal-${effect.proposal.id}`,

@@ -7,6 +7,7 @@ import {
 } from '../../activities/actions/contract';
 import { BUILT_IN_ACTIONS, createActionRegistry } from '../../activities/actions/registry';
 import { shellExec, type ShellExecParams, type ShellExecUndo } from '../../activities/actions/shell-exec';
+import { maybeRecordHistory } from '../helpers/histories';
 import { ephemeralsFor, messageText, startSlackRig, waitForMessage, type SlackRig } from '../helpers/slack';
 import { submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { waitUntil } from '../helpers/wait';
@@ -84,6 +85,7 @@ describe('answering an unknown outcome from Slack', () => {
     expect(result).toMatchObject({ outcome: 'executed', executedSteps: 1 });
     expect(effects()).toEqual(['via-slack']);
     expect(resolutions).toEqual([undefined, { answer: 'run-again', marker: 'marker-1' }]);
+    maybeRecordHistory(handle, 'delegatedTask', 'rung3-outcome-unknown-run-again');
     expect(ephemeralsFor(emulator, dm, 'U0OWNER01').join('\n')).toMatch(
       /Recorded: run-again by <@U0OWNER01>/,
     );

@@ -1,3 +1,4 @@
+import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 
@@ -31,6 +32,7 @@ describe('late copies of a retried post', () => {
     expect(standing[0].updates.at(-1)?.text).toMatch(/^Executed: 1 of 1 step\(s\) ran\./);
     expect(stack.notifier.removed.map((p) => p.ref)).toEqual([late]);
     expect(result.events.join('\n')).toMatch(/removed 1 late copy/);
+    maybeRecordHistory(handle, 'delegatedTask', 'rung3-late-post-swept');
   });
 
   it('sweeps nothing and waits for nothing when no post was retried', async () => {

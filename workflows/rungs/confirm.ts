@@ -1,4 +1,4 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import {
   baseNotification,
   closeMainMessage,
@@ -48,9 +48,7 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   // 'awaiting-human' means the request is out; `waiting` was set before posting so an instant click is accepted.
   ctx.status.phase = 'awaiting-human';
   const answered = (): boolean => ctx.human.approval !== undefined || ctx.human.rejection !== undefined;
-  const done = patched('approval-escalation')
-    ? await awaitWithEscalation(ctx, answered)
-    : await awaitWithReminder(ctx, answered);
+  const done = await awaitWithEscalation(ctx, answered);
   ctx.waiting = null;
   ctx.status.waitingOn = null;
   if (!done) {
@@ -73,21 +71,6 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   await closeMainMessage(ctx, `Approved by ${by} at ${at}; executing.`);
   await record(ctx, 'approved', { by, latencyMs });
   return 'approved';
-}
-
-/** The original wait: one reminder to the channel, then expiry. Kept for workflows started before escalation. */
-async function awaitWithReminder(ctx: TaskContext, answered: () => boolean): Promise<boolean> {
-  const d = decisionOf(ctx);
-  const remindAfter = Math.min(d.approval.remindAfterMs, d.approval.expireAfterMs);
-  let done = await condition(answered, remindAfter);
-  if (!done && remindAfter < d.approval.expireAfterMs) {
-    await post(ctx, 'approval-reminder', {
-      ...baseNotification(ctx, 'approval-reminder', `Still waiting for approval: ${ctx.input.task.title}`),
-      to: 'channel',
-    });
-    done = await condition(answered, d.approval.expireAfterMs - remindAfter);
-  }
-  return done;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CancellationScope, CancelledFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, isCancellation, sleep } from '@temporalio/workflow';
 import {
   acting,
   baseNotification,
@@ -155,7 +155,6 @@ async function unwind(
       };
       if (!c.done) {
         // The step failed or was cancelled part-way; undo what its handler journaled before acting.
-        if (!patched('compensate-interrupted-step')) continue;
         try {
           const settled = await settleEffect(ctx, c.index, 'compensate', (resolution) =>
             compensating.compensateInterruptedStep({ ...ref, ...(resolution ? { resolution } : {}) }),
