@@ -13,6 +13,7 @@ import { delegatedTask } from '../workflows/delegated-task';
 import { taskWorkflowId } from '../workflows/messages';
 import { AgentIdKey, TaskClassKey } from '../workflows/search-attributes';
 import { canonicalJson } from '../policy/canonical-json';
+import { inertMarkdown, TEMPORAL_SUMMARY_MAX_BYTES } from './ui-text';
 
 /** Raised when a submission is invalid; no workflow was started. `errors` names every problem with its path. */
 export class TaskValidationError extends Error {
@@ -89,7 +90,11 @@ export async function submitTask(client: Client, raw: unknown, options: SubmitOp
         { key: AgentIdKey, value: task.agent.id },
         { key: TaskClassKey, value: task.taskClass },
       ],
-      staticSummary: `${task.agent.id} · ${task.taskClass} · ${task.environment}: ${task.title}`,
+      // The Temporal UI renders this as Markdown, and the title is the agent's own text.
+      staticSummary: inertMarkdown(
+        `${task.agent.id} · ${task.taskClass} · ${task.environment}: ${task.title}`,
+        TEMPORAL_SUMMARY_MAX_BYTES,
+      ),
     });
     return { workflowId, handle, task, existing: false };
   } catch (err) {

@@ -35,6 +35,17 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const nonEmpty = z.string().min(1, { message: 'expected a non-empty value' });
+
+/** Smallest and largest policy size limit accepted: below 1 KiB no real policy fits, above 64 MiB a parse stalls for minutes. */
+export const POLICY_MAX_BYTES_RANGE = { min: 1024, max: 64 * 1024 * 1024 } as const;
+
+const policyMaxBytes = z
+  .string()
+  .regex(/^\d+$/, { message: 'expected a whole number of bytes (e.g. 1048576 for 1 MiB)' })
+  .transform(Number)
+  .refine((n) => n >= POLICY_MAX_BYTES_RANGE.min && n <= POLICY_MAX_BYTES_RANGE.max, {
+    message: `expected a number of bytes from ${POLICY_MAX_BYTES_RANGE.min} to ${POLICY_MAX_BYTES_RANGE.max}`,
+  });
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
 const identifier = z
   .string()
@@ -57,6 +68,8 @@ const envSchema = z
     TEMPORAL_UI_URL: httpUrl.optional(),
     LADDER_TASK_QUEUE: identifier.default('ladder'),
     LADDER_POLICY_PATH: nonEmpty.default('examples/policy.yaml'),
+    // The loader's own default (POLICY_LIMIT_DEFAULTS.maxBytes), spelled out: config loads no policy code.
+    LADDER_POLICY_MAX_BYTES: policyMaxBytes.default(1024 * 1024),
     LADDER_DEV_SERVER_PORT: port.default(7233),
     LADDER_DEV_UI_PORT: port.default(8233),
     LADDER_DEV_DB_PATH: nonEmpty.default('.temporal/dev.db'),
@@ -167,6 +180,18 @@ export type SlackTarget =
       signingSecret?: string;
     };
 
+/** The variable that sets the policy size limit; refusals name it so an operator knows what to change. */
+export const POLICY_MAX_BYTES_VARIABLE = 'LADDER_POLICY_MAX_BYTES';
+
+/**
+ * The policy size limit in the shape `parsePolicy` and `PolicyStore` take, so it can be spread into
+ * their options: `maxBytes` in bytes (UTF-8), `maxBytesSetting` the variable named in a refusal.
+ */
+export interface PolicySizeLimit {
+  maxBytes: number;
+  maxBytesSetting: string;
+}
+
 /** The validated configuration every Ladder process (worker, start script, CLI, Slack app) reads. */
 export interface Config {
   temporal: TemporalTarget;
@@ -175,6 +200,8 @@ export interface Config {
   temporalUiUrl: string;
   taskQueue: string;
   policyPath: string;
+  /** How large a policy file may be: pass it wherever a policy is loaded or watched. */
+  policyLimits: PolicySizeLimit;
   /** Path to a pre-built workflow bundle; when unset the worker bundles `workflows/` itself. */
   workflowBundlePath?: string;
   slack: SlackTarget;
@@ -206,16 +233,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const parsed = envSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'environment');
-      const got = raw[name];
-      const shown = got === undefined ? '' : `, got ${JSON.stringify(isSecret(name) ? redact(got) : got)}`;
-      return `${name}: ${issue.message}${shown}`;
-    });
-    throw new ConfigError(problems);
-  }
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, raw)));
   return toConfig(parsed.data);
+}
+
+/**
+ * Reads only `LADDER_POLICY_MAX_BYTES`, for commands that load a policy file without needing the
+ * rest of the configuration (`ladder policy check`): another variable's mistake does not stop them.
+ *
+ * @param env - the environment to read, normally `process.env`; an empty value counts as unset.
+ * @returns the limit in bytes (default 1 MiB) and the variable's name, as {@link Config.policyLimits}.
+ * @throws {ConfigError} with one line naming the variable, e.g.
+ *   `LADDER_POLICY_MAX_BYTES: expected a whole number of bytes (e.g. 1048576 for 1 MiB), got "1MB"`.
+ */
+export function loadPolicySizeLimit(env: NodeJS.ProcessEnv = process.env): PolicySizeLimit {
+  const raw: Record<string, string> = {};
+  const value = env[POLICY_MAX_BYTES_VARIABLE];
+  if (value !== undefined && value !== '') raw[POLICY_MAX_BYTES_VARIABLE] = value;
+  const parsed = envSchema.shape.LADDER_POLICY_MAX_BYTES.safeParse(raw[POLICY_MAX_BYTES_VARIABLE]);
+  if (!parsed.success)
+    throw new ConfigError(
+      parsed.error.issues.map((issue) =>
+        describeIssue({ ...issue, path: [POLICY_MAX_BYTES_VARIABLE, ...issue.path] }, raw),
+      ),
+    );
+  return { maxBytes: parsed.data, maxBytesSetting: POLICY_MAX_BYTES_VARIABLE };
+}
+
+/** One problem as `VARIABLE: what was expected, got "value"` (secrets redacted). */
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string>): string {
+  const name = String(issue.path[0] ?? 'environment');
+  const got = raw[name];
+  const shown = got === undefined ? '' : `, got ${JSON.stringify(isSecret(name) ? redact(got) : got)}`;
+  return `${name}: ${issue.message}${shown}`;
 }
 
 function toConfig(e: Env): Config {
@@ -280,6 +330,7 @@ function toConfig(e: Env): Config {
     temporalUiUrl: (e.TEMPORAL_UI_URL ?? defaultUi).replace(/\/+$/, ''),
     taskQueue: e.LADDER_TASK_QUEUE,
     policyPath: e.LADDER_POLICY_PATH,
+    policyLimits: { maxBytes: e.LADDER_POLICY_MAX_BYTES, maxBytesSetting: POLICY_MAX_BYTES_VARIABLE },
     workflowBundlePath: e.LADDER_WORKFLOW_BUNDLE,
     slack,
     logLevel: e.LOG_LEVEL,

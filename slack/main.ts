@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     transport = { kind: 'http', signingSecret: slack.signingSecret, port: slack.port };
   }
   const policyStore = new PolicyStore(config.policyPath, {
-    // The same signature guard and last-good memory as the worker's store.
+    // The same size limit, signature guard and last-good memory as the worker's store.
+    ...config.policyLimits,
     stateDir: config.actions.stateDir,
     onWarning: (message) => log.warn(message),
     onChange: (policy) => {

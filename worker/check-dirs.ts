@@ -29,9 +29,36 @@ function reason(err: unknown): string {
       return 'no space left on the device';
     case 'EDQUOT':
       return 'disk quota exceeded';
+    case 'ENOENT':
+      // mkdir under a folder that exists: a virtual file system such as /proc or /sys.
+      return 'ENOENT: this file system does not allow folders there';
     default:
       return codeOf(err);
   }
+}
+
+/**
+ * Creates `path` and its missing parents, one `mkdir` per missing level, stopping at the first
+ * error (which it throws). Not `mkdirSync(path, { recursive: true })`: on Node 20 that loops
+ * forever, at full CPU and deaf to SIGTERM, when mkdir answers ENOENT under a parent that exists
+ * (`/proc/1/x`, anything under /sys): it takes the ENOENT for a missing parent, finds the parent,
+ * and tries again.
+ *
+ * @throws the `mkdir` or `stat` error, with its `code` (ENOTDIR, EACCES, ENOENT, …).
+ */
+export function makeDirs(path: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(path); ; at = dirname(at)) {
+    try {
+      statSync(at);
+      break;
+    } catch (err) {
+      if (codeOf(err) !== 'ENOENT') throw err;
+      missing.unshift(at);
+      if (dirname(at) === at) break;
+    }
+  }
+  for (const dir of missing) mkdirSync(dir);
 }
 
 /** The nearest existing ancestor of `path` that is not a folder, if any (`/etc/passwd` for `/etc/passwd/x`). */
@@ -66,7 +93,7 @@ export function checkDir(dir: NeededDir): string | undefined {
     }
     if (codeOf(err) !== 'ENOENT') return fail(`cannot be read (${reason(err)})`);
     try {
-      mkdirSync(path, { recursive: true });
+      makeDirs(path);
     } catch (mkdirErr) {
       if (codeOf(mkdirErr) === 'ENOTDIR' || codeOf(mkdirErr) === 'EEXIST') {
         const file = fileInTheWay(path);

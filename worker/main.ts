@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createActionRegistry } from '../activities/actions/registry';
 import { createCanaryLink } from '../activities/canary-link';
@@ -11,7 +11,7 @@ import { createLogger } from '../config/logger';
 import { loadCanaryPolicy } from '../policy/canary';
 import { formatProblem, PolicyError, type LoadedPolicy } from '../policy/loader';
 import { PolicyStore } from '../policy/store';
-import { actionDirs, BAD_DIR_EXIT_CODE, checkDirs } from './check-dirs';
+import { actionDirs, BAD_DIR_EXIT_CODE, checkDirs, makeDirs } from './check-dirs';
 import { connectClient, connectWorker } from './connection';
 import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
 import { installSdkLogging } from './runtime-logging';
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   // edits are refused and the last good one stays. The state folder keeps the last good version
   // for the CLI and for the next start.
   const policyStore = new PolicyStore(config.policyPath, {
+    ...config.policyLimits,
     stateDir: config.actions.stateDir,
     onChange: (policy, warnings, version) => {
       log.info(
@@ -157,10 +158,10 @@ function prepareActionDirs(dirs: { workspaceRoot: string; sandboxDir: string; st
     sandboxDir: resolve(dirs.sandboxDir),
     stateDir: resolve(dirs.stateDir),
   };
-  for (const dir of Object.values(out)) mkdirSync(dir, { recursive: true });
+  for (const dir of Object.values(out)) makeDirs(dir);
   const demoConfig = join(out.workspaceRoot, 'demo-service', 'config.json');
   if (!existsSync(demoConfig)) {
-    mkdirSync(join(out.workspaceRoot, 'demo-service'), { recursive: true });
+    makeDirs(join(out.workspaceRoot, 'demo-service'));
     copyFileSync(resolve(__dirname, '..', '..', 'examples', 'demo-service', 'config.json'), demoConfig);
   }
   return out;

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, workflowUiUrl } from '../../config/env';
+import { ConfigError, loadConfig, loadPolicySizeLimit, workflowUiUrl } from '../../config/env';
 
 function problemsFor(env: Record<string, string>): string[] {
   try {
@@ -91,6 +91,26 @@ describe('loadConfig', () => {
       'LADDER_TASK_QUEUE: expected letters, digits, ".", "_" or "-", got "has space"',
     ],
     ['TEMPORAL_UI_URL', 'ftp://x', 'TEMPORAL_UI_URL: expected an http(s) URL, got "ftp://x"'],
+    [
+      'LADDER_POLICY_MAX_BYTES',
+      '1MB',
+      'LADDER_POLICY_MAX_BYTES: expected a whole number of bytes (e.g. 1048576 for 1 MiB), got "1MB"',
+    ],
+    [
+      'LADDER_POLICY_MAX_BYTES',
+      '-5',
+      'LADDER_POLICY_MAX_BYTES: expected a whole number of bytes (e.g. 1048576 for 1 MiB), got "-5"',
+    ],
+    [
+      'LADDER_POLICY_MAX_BYTES',
+      '100',
+      'LADDER_POLICY_MAX_BYTES: expected a number of bytes from 1024 to 67108864, got "100"',
+    ],
+    [
+      'LADDER_POLICY_MAX_BYTES',
+      '99999999999',
+      'LADDER_POLICY_MAX_BYTES: expected a number of bytes from 1024 to 67108864, got "99999999999"',
+    ],
   ])('rejects %s=%j with a message naming the variable', (name, value, message) => {
     expect(problemsFor({ [name]: value })).toEqual([message]);
   });
@@ -131,6 +151,27 @@ describe('loadConfig', () => {
       /^SLACK_SIGNING_SECRET: expected a signing secret/,
     );
     expect(problemsFor({ SLACK_SIGNING_SECRET: 's' })[0]).toMatch(/^SLACK_BOT_TOKEN: expected a bot token/);
+  });
+
+  it('limits policy files to 1 MiB unless LADDER_POLICY_MAX_BYTES says otherwise', () => {
+    expect(loadConfig({}).policyLimits).toEqual({
+      maxBytes: 1048576,
+      maxBytesSetting: 'LADDER_POLICY_MAX_BYTES',
+    });
+    expect(loadConfig({ LADDER_POLICY_MAX_BYTES: '4096' }).policyLimits.maxBytes).toBe(4096);
+  });
+
+  it('reads the policy size limit alone, so a command that only loads a policy ignores other variables', () => {
+    expect(loadPolicySizeLimit({ LADDER_POLICY_MAX_BYTES: '2048', TEMPORAL_ADDRESS: 'nope' })).toEqual({
+      maxBytes: 2048,
+      maxBytesSetting: 'LADDER_POLICY_MAX_BYTES',
+    });
+    expect(loadPolicySizeLimit({ LADDER_POLICY_MAX_BYTES: '' }).maxBytes).toBe(1048576);
+    expect(() => loadPolicySizeLimit({ LADDER_POLICY_MAX_BYTES: 'lots' })).toThrow(
+      new ConfigError([
+        'LADDER_POLICY_MAX_BYTES: expected a whole number of bytes (e.g. 1048576 for 1 MiB), got "lots"',
+      ]),
+    );
   });
 
   it('refuses the same port for the dev server and its UI', () => {

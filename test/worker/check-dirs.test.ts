@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { actionDirs, BAD_DIR_EXIT_CODE, checkDir, checkDirs } from '../../worker/check-dirs';
+import { actionDirs, BAD_DIR_EXIT_CODE, checkDir, checkDirs, makeDirs } from '../../worker/check-dirs';
 
 const ROOT = resolve(__dirname, '..', '..');
 const WORKER = join(ROOT, 'dist', 'worker', 'main.js');
@@ -58,6 +58,17 @@ describe('checkDirs: the worker’s folders are usable before it starts', () => 
     expect(checkDir({ variable: 'LADDER_STATE_DIR', path: dir })).toBe(
       `LADDER_STATE_DIR=${dir}: not writable (permission denied)`,
     );
+  });
+
+  it('makeDirs creates missing parents one level at a time and stops at a file in the way', () => {
+    const dir = join(base, 'x', 'y', 'z');
+    makeDirs(dir);
+    expect(existsSync(dir)).toBe(true);
+    makeDirs(dir); // already there: nothing to do, no error
+    const file = join(base, 'file');
+    writeFileSync(file, 'x');
+    expect(() => makeDirs(join(file, 'a', 'b'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(existsSync(join(file, 'a'))).toBe(false);
   });
 
   it('reports every unusable folder of a config, one line each, and only those', () => {
@@ -121,6 +132,26 @@ describe('the built worker (node dist/worker/main.js) at start-up', () => {
     expect(run.ms).toBeLessThan(10_000);
     expect(run.stderr).toContain(`LADDER_STATE_DIR=${file}: not a folder (it is a file)\n`);
   });
+
+  // Node's own recursive mkdir loops forever here (mkdir answers ENOENT under a parent that exists):
+  // the worker used to spin at full CPU, print nothing and ignore SIGTERM. Run in a child process,
+  // so that a regression is a killed worker, not a hung test run.
+  (existsSync('/proc/1') ? it : it.skip)(
+    'exits 2 within 10 s, naming the variable and the reason, when LADDER_STATE_DIR is under /proc',
+    async () => {
+      const run = await runWorker({
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        LADDER_STATE_DIR: '/proc/1/nonexistent',
+        LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
+        LADDER_SANDBOX_DIR: join(base, 'sandbox'),
+      });
+      expect(run).toMatchObject({ code: BAD_DIR_EXIT_CODE, signal: null });
+      expect(run.ms).toBeLessThan(10_000);
+      expect(run.stderr).toBe(
+        'LADDER_STATE_DIR=/proc/1/nonexistent: cannot be created (ENOENT: this file system does not allow folders there)\n',
+      );
+    },
+  );
 
   it('exits on SIGTERM while start-up is stuck connecting to Temporal', async () => {
     // A server that accepts connections and never answers: the worker's connect waits on it.
