@@ -3,11 +3,12 @@ import type { ActionRegistry } from '../activities/actions/registry';
 import { classInfrastructure } from '../activities/ledger-activities';
 import { createLedgerLink } from '../activities/ledger-link';
 import { submitTask, TaskValidationError } from '../client/submit-task';
+import { limitObjections, prototypeKeyObjections } from '../policy/limits';
 import type { LoadedPolicy } from '../policy/loader';
 import type { delegatedTask } from '../workflows/delegated-task';
 import { statusQuery, taskWorkflowId, type TaskResult, type TaskStatus } from '../workflows/messages';
 import type { AgentApi } from './agent-api';
-import { ApiProblem, fieldErrors, fieldErrorsFromLines } from './problem';
+import { ApiProblem, fieldErrors, fieldErrorsFromLines, type FieldError } from './problem';
 import { submitTaskBodySchema, taskIdSchema, type TaskView } from './schemas';
 import { rungsView, taskView } from './views';
 
@@ -29,6 +30,15 @@ export interface AgentService {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A field error as the agent sent the field: the agent gives `model` and `promptVersion` at the
+ * top level, which the service moves into the request's `agent` before validating it.
+ */
+const asSentByAgent = (e: FieldError): FieldError => ({
+  ...e,
+  path: e.path.replace(/^agent\.(model|promptVersion)\b/, '$1'),
+});
 
 /**
  * Builds the Temporal-backed agent service. Every task id is scoped to the agent: its workflow is
@@ -87,12 +97,25 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               { path: 'agent', message: 'not accepted: the agent is whoever the bearer token belongs to' },
             ]);
           }
-          const parsed = submitTaskBodySchema.safeParse(body);
-          if (!parsed.success) {
+          // Size limits first, as at every entry point: a request too large to run is refused with
+          // that alone, before a schema walks ten thousand steps.
+          const size = limitObjections(body);
+          if (size.fatal) {
             throw new ApiProblem(
               'invalid-request',
               'the task was NOT submitted: fix the fields named in errors',
-              fieldErrors(parsed.error.issues),
+              fieldErrorsFromLines(size.errors),
+            );
+          }
+          // The schema drops keys named __proto__ without a word: look for them in what was sent.
+          const protoKeys = fieldErrorsFromLines(prototypeKeyObjections(body));
+          const parsed = submitTaskBodySchema.safeParse(body);
+          if (!parsed.success || protoKeys.length > 0) {
+            const shape = parsed.success ? [] : fieldErrors(parsed.error.issues);
+            throw new ApiProblem(
+              'invalid-request',
+              'the task was NOT submitted: fix the fields named in errors',
+              [...protoKeys, ...shape.filter((e) => !protoKeys.some((p) => p.path === e.path))],
             );
           }
           const { model, promptVersion, ...rest } = parsed.data;
@@ -118,7 +141,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               throw new ApiProblem(
                 'invalid-request',
                 'the task was NOT submitted: fix the fields named in errors',
-                fieldErrorsFromLines(err.errors),
+                fieldErrorsFromLines(err.errors).map(asSentByAgent),
               );
             }
             throw unavailable(err);

@@ -2,7 +2,7 @@ import { createActionRegistry } from '../activities/actions/registry';
 import { lookupAgentToken } from '../client/agent-tokens';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { formatProblem } from '../policy/loader';
+import { formatProblem, PolicyError } from '../policy/loader';
 import { PolicyStore } from '../policy/store';
 import { connectClient } from '../worker/connection';
 import { createAgentService } from './agent-service';
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const apiConfig = loadApiConfig();
   const log = createLogger('api', config.logLevel);
   const policyStore = new PolicyStore(config.policyPath, {
+    ...config.policyLimits,
     stateDir: config.actions.stateDir,
     onWarning: (message) => log.warn(message),
     onChange: (policy) => log.info({ policy: policy.versionId }, 'policy reloaded'),
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof ConfigError)
     console.error(err.problems.map((p) => `Configuration error: ${p}`).join('\n'));
-  else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  // A policy that cannot load at start: every problem with its path and line, as the worker says it.
+  else if (err instanceof PolicyError) console.error(`Policy error: ${err.message}`);
+  else console.error(`Agent API failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });

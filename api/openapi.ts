@@ -25,6 +25,7 @@ const problem = (description: string) => ({
 const common = {
   '401': problem('missing, unknown or revoked token (with WWW-Authenticate: Bearer)'),
   '429': problem('over the per-agent rate limit; Retry-After says when to try again'),
+  '431': problem('request line and headers over 16 KB together (e.g. a task id too long)'),
   '503': problem('Temporal did not answer'),
 };
 const taskIdParam = {

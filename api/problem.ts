@@ -22,6 +22,7 @@ export interface Problem {
 /** The kinds of problem the API reports, each with its status and fixed title. */
 export const PROBLEMS = {
   'invalid-json': { status: 400, title: 'Request body is not valid JSON' },
+  'malformed-request': { status: 400, title: 'Malformed HTTP request' },
   'invalid-request': { status: 422, title: 'Invalid request' },
   unauthorized: { status: 401, title: 'Missing, unknown or revoked agent token' },
   forbidden: { status: 403, title: 'Agent not allowed' },
@@ -30,6 +31,7 @@ export const PROBLEMS = {
   conflict: { status: 409, title: 'Task already finished' },
   'too-large': { status: 413, title: 'Request body too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'headers-too-large': { status: 431, title: 'Request headers too large' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'Ladder is unavailable' },
 } as const;

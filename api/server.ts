@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from '../config/logger';
 import type { LoadedPolicy } from '../policy/loader';
-import { createLadderMcpServer } from '../mcp/tools';
+import { bodyRefusal } from '../mcp/request-guard';
+import { createLadderMcpServer, LADDER_TOOLS } from '../mcp/tools';
 import type { AgentService } from './agent-service';
 import { authenticate, type TokenLookupFn } from './auth';
 import { buildOpenApi } from './openapi';
@@ -53,6 +55,45 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
       { path: '(root)', message: 'not valid JSON' },
     ]);
   }
+}
+
+/** A task id from the path, percent-decoded; one that does not decode names no task. */
+function decodedTaskId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiProblem(
+      'not-found',
+      `you have no task "${segment}": the task id in the path is not valid percent-encoding`,
+    );
+  }
+}
+
+/**
+ * Answers a request Node's HTTP parser refused before any route saw it (headers over its 16 KB
+ * limit, a malformed request line or length) with problem details, as every other refusal is,
+ * instead of Node's bare status line; then closes the connection, whose stream is unusable.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const problem =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiProblem(
+          'headers-too-large',
+          'the request line and headers are over 16 KB together (a task id, query or header too long)',
+        )
+      : new ApiProblem(
+          'malformed-request',
+          `not a valid HTTP/1.1 request: ${err.code ?? 'unreadable'} (${(err.message ?? '').slice(0, 120)})`,
+        );
+  const body = JSON.stringify(problem.toJSON());
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\ncontent-type: application/problem+json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
@@ -109,6 +150,8 @@ export function createApiServer(deps: ApiServerDeps): Server {
         allow(['POST']);
       }
       const body = await readJson(req);
+      const refused = bodyRefusal(body, LADDER_TOOLS);
+      if (refused) return sendJson(res, 200, refused);
       const mcp = createLadderMcpServer(deps.service.forAgent(agentId));
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,
@@ -143,7 +186,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
     }
     const task = /^\/v1\/tasks\/([^/]+)(\/wait|\/cancel)?$/.exec(path);
     if (task) {
-      const taskId = decodeURIComponent(task[1]);
+      const taskId = decodedTaskId(task[1]);
       const action = task[2];
       allow([action === '/cancel' ? 'POST' : 'GET']);
       const agentId = (log.agentId = await identify(req, false));
@@ -161,7 +204,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
     throw new ApiProblem('not-found', `no route ${method} ${path}`);
   };
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const started = Date.now();
     const log: { agentId?: string } = {};
     handle(req, res, log)
@@ -193,6 +236,8 @@ export function createApiServer(deps: ApiServerDeps): Server {
         );
       });
   });
+  server.on('clientError', answerClientError);
+  return server;
 }
 
 /** Listens on 127.0.0.1 (agents reach it locally or through a proxy that terminates TLS). */

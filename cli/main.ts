@@ -52,7 +52,10 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      // Whatever escaped the commands' own error handling: its message, not a stack trace, unless asked.
+      const message = e instanceof Error ? e.message : String(e);
+      if (process.env.LADDER_DEBUG === '1' && e instanceof Error && e.stack) console.error(e.stack);
+      else console.error(`ladder: ${message} (unexpected error; LADDER_DEBUG=1 shows where it happened)`);
       process.exitCode = 1;
     },
   );

@@ -1,5 +1,6 @@
 import { loadCanaryPolicy } from '../policy/canary';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { ConfigError, loadPolicySizeLimit } from '../config/env';
 import type { Command } from 'commander';
 import { decide, type Usage } from '../policy/decide';
 import { policyJsonSchema } from '../policy/json-schema';
@@ -18,18 +19,39 @@ interface Io {
   err: (text: string) => void;
 }
 
-function readText(path: string, what: string): string {
+/**
+ * A file's text, refused (as a CliError naming the file) unless it is a regular file: a device such
+ * as /dev/zero would be read forever, and opening a FIFO for reading waits for a writer that may
+ * never come. It is opened without blocking and checked before anything is read.
+ */
+export function readText(path: string, what: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new CliError(`${path}: cannot read the ${what} (it is a folder)`);
+    if (!st.isFile())
+      throw new CliError(`${path}: cannot read the ${what} (not a regular file: a device, FIFO or socket)`);
+    return readFileSync(fd, 'utf8');
   } catch (err) {
-    throw new CliError(
-      `${path}: cannot read the ${what} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-    );
+    if (err instanceof CliError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${path}: no such file`);
+    throw new CliError(`${path}: cannot read the ${what} (${code ?? String(err)})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 function loadOrFail(file: string, io: Io): LoadedPolicy {
-  const result = parsePolicy(readText(file, 'policy file'), file);
+  let limits;
+  try {
+    limits = loadPolicySizeLimit();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`Configuration error: ${err.message}`);
+    throw err;
+  }
+  const result = parsePolicy(readText(file, 'policy file'), file, limits);
   for (const w of result.warnings) io.err(`${file}: warning: ${formatProblem(w)}`);
   if (!result.ok) {
     throw new CliError(

@@ -10,6 +10,15 @@ import type { RungsView, SubmitResult, TaskView } from '../api/schemas';
 export function createHttpAgentApi(baseUrl: string, token: string): AgentApi {
   const base = baseUrl.replace(/\/+$/, '');
   const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    let text: string | undefined;
+    try {
+      text = body === undefined ? undefined : JSON.stringify(body);
+    } catch {
+      // Said as the API says it for the same arguments (policy/limits.ts), not as a network error.
+      throw new ApiProblem('invalid-request', 'the task was NOT submitted: fix the fields named in errors', [
+        { path: 'request', message: 'cannot be read as JSON (a cycle, a BigInt or nesting too deep)' },
+      ]);
+    }
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
@@ -19,16 +28,16 @@ export function createHttpAgentApi(baseUrl: string, token: string): AgentApi {
           accept: 'application/json, application/problem+json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: text,
       });
     } catch (err) {
       throw new ApiProblem('unavailable', `cannot reach Ladder at ${base}: ${(err as Error).message}`);
     }
-    const text = await res.text();
-    if (res.ok) return JSON.parse(text) as T;
+    const answer = await res.text();
+    if (res.ok) return JSON.parse(answer) as T;
     let problem: Problem | null;
     try {
-      problem = JSON.parse(text) as Problem;
+      problem = JSON.parse(answer) as Problem;
     } catch {
       problem = null;
     }

@@ -2,7 +2,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod';
 import { parseAgentToken } from '../client/agent-tokens';
 import { createHttpAgentApi } from './http-agent-api';
-import { createLadderMcpServer } from './tools';
+import { guardStdioInput } from './request-guard';
+import { createLadderMcpServer, LADDER_TOOLS } from './tools';
 
 const envSchema = z.object({
   LADDER_API_URL: z.url({
@@ -35,7 +36,9 @@ async function main(): Promise<void> {
   const server = createLadderMcpServer(
     createHttpAgentApi(parsed.data.LADDER_API_URL, parsed.data.LADDER_AGENT_TOKEN),
   );
-  await server.connect(new StdioServerTransport());
+  // Lines the SDK would drop unanswered, close the session on, or parse lossily are answered here.
+  const input = process.stdin.pipe(guardStdioInput((line) => process.stdout.write(line), LADDER_TOOLS));
+  await server.connect(new StdioServerTransport(input, process.stdout));
   console.error(`Ladder MCP (stdio) using ${parsed.data.LADDER_API_URL}`);
 }
 

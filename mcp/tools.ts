@@ -71,6 +71,15 @@ async function run(fn: () => Promise<CallToolResult>): Promise<CallToolResult> {
 
 const taskIdArg = z.string().min(1).describe('the task handle: the taskId you submitted');
 
+/** The tools {@link createLadderMcpServer} registers, by name. */
+export const LADDER_TOOLS = [
+  'request_action',
+  'wait_for_task',
+  'get_task',
+  'cancel_task',
+  'my_rungs',
+] as const;
+
 /**
  * Builds an MCP server with Ladder's agent tools bound to one agent's {@link AgentApi}.
  *
@@ -78,7 +87,6 @@ const taskIdArg = z.string().min(1).describe('the task handle: the taskId you su
  */
 export function createLadderMcpServer(api: AgentApi): McpServer {
   const server = new McpServer({ name: 'ladder', version: '1.0.0' });
-  const { shape } = submitTaskBodySchema;
 
   server.registerTool(
     'request_action',
@@ -86,7 +94,9 @@ export function createLadderMcpServer(api: AgentApi): McpServer {
       title: 'Request an action',
       description:
         'Ask Ladder to run a task. Returns the decision (the rung and why), then the result if it finished within a few seconds, or "waiting for approval" with the task handle for wait_for_task.',
-      inputSchema: { ...shape },
+      // Strict objects, not shapes, for every tool: a shape is parsed loosely, so an unknown or
+      // misspelt field (`requestedrung`) would be dropped and the task run as if not asked.
+      inputSchema: submitTaskBodySchema,
     },
     (args) =>
       run(async () => {
@@ -106,10 +116,10 @@ export function createLadderMcpServer(api: AgentApi): McpServer {
       title: 'Wait for a task',
       description:
         'Wait up to timeout_seconds (default 25) for a task to finish; returns its result or its current status.',
-      inputSchema: {
+      inputSchema: z.strictObject({
         task_id: taskIdArg,
         timeout_seconds: z.int().min(1).max(60).optional().describe('seconds to wait, 1-60 (default 25)'),
-      },
+      }),
     },
     ({ task_id, timeout_seconds }) =>
       run(async () => {
@@ -123,7 +133,7 @@ export function createLadderMcpServer(api: AgentApi): McpServer {
     {
       title: 'Get a task',
       description: "A task's status, decision and result.",
-      inputSchema: { task_id: taskIdArg },
+      inputSchema: z.strictObject({ task_id: taskIdArg }),
     },
     ({ task_id }) =>
       run(async () => {
@@ -137,7 +147,7 @@ export function createLadderMcpServer(api: AgentApi): McpServer {
     {
       title: 'Cancel a task',
       description: 'Ask a task of yours to cancel; steps that ran are unwound at rung 4 and above.',
-      inputSchema: { task_id: taskIdArg },
+      inputSchema: z.strictObject({ task_id: taskIdArg }),
     },
     ({ task_id }) =>
       run(async () => {
@@ -151,7 +161,7 @@ export function createLadderMcpServer(api: AgentApi): McpServer {
     {
       title: 'My rungs',
       description: 'Your rung per task class and what you still need for the next one.',
-      inputSchema: {},
+      inputSchema: z.strictObject({}),
     },
     () =>
       run(async () => {

@@ -67,6 +67,13 @@ export function limitObjections(raw: unknown): { errors: string[]; fatal: boolea
   const errors: string[] = [];
   if (typeof r.title === 'string' && r.title.length > MAX_TITLE_CHARS)
     errors.push(`title: ${r.title.length} characters, at most ${MAX_TITLE_CHARS}`);
+  for (const field of ONE_LINE_FIELDS) {
+    const value = (r as Record<string, unknown>)[field];
+    if (typeof value === 'string') {
+      const found = hiddenCharacter(value);
+      if (found) errors.push(`${field}: ${found}; it is shown to approvers as one line of plain text`);
+    }
+  }
   if (Array.isArray(r.steps)) {
     r.steps.forEach((step: unknown, i) => {
       const params = (step as { params?: unknown } | null)?.params;
@@ -75,15 +82,55 @@ export function limitObjections(raw: unknown): { errors: string[]; fatal: boolea
         errors.push(`steps[${i}].params: ${kib(size)}, at most ${kib(MAX_STEP_PARAMS_BYTES)}`);
     });
   }
-  errors.push(...nulObjections(raw));
+  errors.push(...walkObjections(raw, true));
   return { errors, fatal: false };
 }
 
 /**
- * Every string (and object key) in the request that contains a NUL character, by path: NUL ends
- * strings in C, shells and many files, so what an approver reads would differ from what runs.
+ * Fields people read to decide (in Slack, the CLI, the Temporal UI) and, for `resource`, type to
+ * confirm: one line of plain text, so nothing in them may move the cursor, restyle a terminal
+ * (ESC), break the line, or reorder what is shown (bidirectional overrides: "Trojan Source").
  */
-function nulObjections(raw: unknown): string[] {
+const ONE_LINE_FIELDS = ['title', 'resource'] as const;
+
+/**
+ * C0 and C1 control characters and DEL (NUL is reported for every string by {@link walkObjections}),
+ * the Unicode line and paragraph separators, and the bidirectional embedding, override and isolate
+ * controls.
+ */
+// eslint-disable-next-line no-control-regex
+const HIDDEN = /[\u0001-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+
+/** `contains U+001B (a control character) at character 7`, or undefined when `text` has none. */
+function hiddenCharacter(text: string): string | undefined {
+  const match = HIDDEN.exec(text);
+  if (!match) return undefined;
+  const code = match[0].charCodeAt(0);
+  const kind =
+    code >= 0x2000
+      ? code >= 0x2028 && code <= 0x2029
+        ? 'a line separator'
+        : 'a bidirectional control'
+      : 'a control character';
+  return `contains U+${code.toString(16).toUpperCase().padStart(4, '0')} (${kind}) at character ${match.index + 1}`;
+}
+
+/**
+ * Keys named `__proto__` anywhere in a raw request, as `path: message`. JSON.parse makes such a key
+ * an own property; schemas then drop it without a word and object spreads make it a prototype, so
+ * entry points that parse with a schema before {@link limitObjections} sees the raw request (the
+ * HTTP API, the MCP server) call this on exactly what they received. Pure; linear in its size.
+ */
+export function prototypeKeyObjections(raw: unknown): string[] {
+  return walkObjections(raw, false);
+}
+
+/**
+ * Every string (and object key) in the request that contains a NUL character, by path: NUL ends
+ * strings in C, shells and many files, so what an approver reads would differ from what runs. And
+ * every key named `__proto__` (see {@link prototypeKeyObjections}).
+ */
+function walkObjections(raw: unknown, nul: boolean): string[] {
   type Path = { part: string | number; parent: Path } | null;
   const pathOf = (p: Path): (string | number)[] => {
     const parts: (string | number)[] = [];
@@ -98,7 +145,7 @@ function nulObjections(raw: unknown): string[] {
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value, path } = next;
     if (typeof value === 'string') {
-      if (value.includes('\u0000'))
+      if (nul && value.includes('\u0000'))
         found.push(`${formatPath(pathOf(path))}: contains a NUL character (\\u0000)`);
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--)
@@ -107,9 +154,13 @@ function nulObjections(raw: unknown): string[] {
       const entries = Object.entries(value);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [k, v] = entries[i]!;
-        if (k.includes('\u0000'))
+        if (nul && k.includes('\u0000'))
           found.push(
             `${formatPath(pathOf({ part: k.split('\u0000').join('\\u0000'), parent: path }))}: key contains a NUL character (\\u0000)`,
+          );
+        else if (k === '__proto__')
+          found.push(
+            `${formatPath(pathOf({ part: k, parent: path }))}: a key named "__proto__" is refused (objects would take it as their prototype, or drop it without a word)`,
           );
         else pending.push({ value: v, path: { part: k, parent: path } });
       }

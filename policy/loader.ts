@@ -55,6 +55,8 @@ export class PolicyError extends Error {
 export interface PolicyParseLimits {
   /** Largest file accepted, in bytes (UTF-8); default 1 MB. */
   maxBytes?: number;
+  /** What sets `maxBytes` (e.g. `LADDER_POLICY_MAX_BYTES`), named in the refusal so an operator knows what to change. */
+  maxBytesSetting?: string;
   /** Most alias nodes (`*name`) in the file; default 100. */
   maxAliases?: number;
   /** Deepest nesting of mappings and lists; default 64. */
@@ -63,7 +65,7 @@ export interface PolicyParseLimits {
   maxProblems?: number;
 }
 
-export const POLICY_LIMIT_DEFAULTS: Required<PolicyParseLimits> = {
+export const POLICY_LIMIT_DEFAULTS: Required<Omit<PolicyParseLimits, 'maxBytesSetting'>> = {
   maxBytes: 1024 * 1024,
   maxAliases: 100,
   maxDepth: 64,
@@ -109,18 +111,22 @@ export function parsePolicy(
 function parseChecked(
   text: string,
   source: string,
-  options: { readKeysFile?: boolean },
-  limits: Required<PolicyParseLimits>,
+  options: { readKeysFile?: boolean; maxBytesSetting?: string },
+  limits: Required<Omit<PolicyParseLimits, 'maxBytesSetting'>>,
 ): PolicyLoadResult {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxBytes) {
     return refused([
       {
         path: '(file)',
-        message: `the policy file is ${bytes} bytes, more than the limit of ${limits.maxBytes}`,
+        message: `the policy file is ${bytes} bytes, more than the limit of ${limits.maxBytes}${options.maxBytesSetting ? ` (${options.maxBytesSetting})` : ''}`,
         line: 1,
       },
     ]);
+  }
+  const hidden = hiddenCharacter(text);
+  if (hidden !== undefined) {
+    return refused([{ path: '(yaml)', message: hidden.message, line: lineOfOffset(text, hidden.offset) }]);
   }
   const lineCounter = new LineCounter();
   const flowDepth = flowNestingTooDeep(text, limits.maxDepth);
@@ -150,6 +156,16 @@ function parseChecked(
       })),
     );
   }
+  // A tag the library does not know (`!!js/function`) only warns, and the value is read as text.
+  if (doc.warnings.length > 0) {
+    return refused(
+      doc.warnings.map((w) => ({
+        path: '(yaml)',
+        message: `${w.message.split('\n')[0]} (policy files are plain YAML)`,
+        line: lineCounter.linePos(w.pos[0]).line,
+      })),
+    );
+  }
   const lineAt = (node: YamlNode | undefined): number | undefined =>
     node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
   const shape = measure(doc.contents);
@@ -159,6 +175,17 @@ function parseChecked(
         path: '(yaml)',
         message: `Map keys must be unique: ${JSON.stringify(key.value)} appears more than once`,
         line: lineAt(key.node),
+      })),
+    );
+  }
+  if (shape.prototypeKeys.length > 0) {
+    // Parsed, such a key would be dropped without a word (a class or agent that silently is not there).
+    return refused(
+      shape.prototypeKeys.map((key) => ({
+        path: '(yaml)',
+        message:
+          'a key named "__proto__" is refused: it would be dropped without a word; choose another name',
+        line: lineAt(key),
       })),
     );
   }
@@ -184,12 +211,15 @@ function parseChecked(
   try {
     raw = doc.toJS({ maxAliasCount: limits.maxAliases });
   } catch (err) {
-    // The yaml library refuses exponential alias expansion ("billion laughs") with a ReferenceError.
+    // The yaml library refuses exponential alias expansion ("billion laughs") with a ReferenceError,
+    // and a merge (`<<`) of something that is not a mapping with an Error.
+    const why = describeError(err);
+    const merge = /merge/i.test(why);
     return refused([
       {
         path: '(yaml)',
-        message: `cannot expand the document: ${describeError(err)} (too many nested aliases?)`,
-        line: lineAt(shape.aliases[0]),
+        message: `cannot expand the document: ${why}${/alias count/i.test(why) ? ' (too many nested aliases?)' : ''}`,
+        line: lineAt(merge ? shape.merges[0] : shape.aliases[0]),
       },
     ]);
   }
@@ -346,7 +376,7 @@ function describeIssue(issue: z.core.$ZodIssue): { path: (string | number)[]; me
 function expectation(issue: z.core.$ZodIssue): string {
   // zod's own wording ("Invalid input: expected number, received string") repeats what we print; keep the expectation.
   if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
-    return `expected ${issue.expected === 'record' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
+    return `expected ${issue.expected === 'record' || issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
   }
   return issue.message;
 }
@@ -392,6 +422,33 @@ function describeError(err: unknown): string {
   return message.split('\n')[0].slice(0, 300);
 }
 
+/**
+ * C0 control characters but tab, line feed and carriage return; DEL; C1 controls; and the
+ * bidirectional embedding, override and isolate controls.
+ */
+// eslint-disable-next-line no-control-regex
+const HIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+
+/**
+ * The first character a policy file must not contain, with its offset: YAML allows printable
+ * characters only, and a bidirectional control makes the file read, to the admins who review it,
+ * differently from what it says ("Trojan Source"). Linear in the text's length.
+ */
+function hiddenCharacter(text: string): { offset: number; message: string } | undefined {
+  const match = HIDDEN_CHARACTER.exec(text);
+  if (!match) return undefined;
+  const code = match[0].charCodeAt(0);
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const column = match.index - text.lastIndexOf('\n', match.index - 1);
+  return {
+    offset: match.index,
+    message:
+      code >= 0x2000
+        ? `contains ${hex} (a bidirectional control) at column ${column}: it makes the text read differently from what it says`
+        : `contains ${hex} (a control character) at column ${column}: a policy file is plain text`,
+  };
+}
+
 function lineOfOffset(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
@@ -428,17 +485,21 @@ function flowNestingTooDeep(text: string, max: number): number | undefined {
 }
 
 /**
- * The document's nesting depth (deepest node), its alias nodes and its duplicate mapping keys,
- * walked without recursion.
+ * The document's nesting depth (deepest node), its alias nodes, its duplicate mapping keys, its
+ * keys named `__proto__` and its merge (`<<`) keys, walked without recursion.
  */
 function measure(root: unknown): {
   depth: number;
   deepest: YamlNode | undefined;
   aliases: YamlNode[];
   duplicates: { value: unknown; node: YamlNode }[];
+  prototypeKeys: YamlNode[];
+  merges: YamlNode[];
 } {
   const aliases: YamlNode[] = [];
   const duplicates: { value: unknown; node: YamlNode }[] = [];
+  const prototypeKeys: YamlNode[] = [];
+  const merges: YamlNode[] = [];
   let depth = 0;
   let deepest: YamlNode | undefined;
   const stack: [unknown, number][] = [[root, 1]];
@@ -457,7 +518,13 @@ function measure(root: unknown): {
       if (isMap(node)) {
         const seen = new Set<unknown>();
         for (const pair of node.items) {
-          if (!isScalar(pair.key) || pair.key.value === '<<') continue;
+          if (!isScalar(pair.key)) continue;
+          // With `merge: true` the library gives a `<<` key the value Symbol(<<).
+          if (pair.key.value === '<<' || typeof pair.key.value === 'symbol') {
+            merges.push(pair.key);
+            continue;
+          }
+          if (pair.key.value === '__proto__') prototypeKeys.push(pair.key);
           if (seen.has(pair.key.value)) duplicates.push({ value: pair.key.value, node: pair.key });
           seen.add(pair.key.value);
         }
@@ -465,5 +532,5 @@ function measure(root: unknown): {
     }
   }
   aliases.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
-  return { depth, deepest, aliases, duplicates };
+  return { depth, deepest, aliases, duplicates, prototypeKeys, merges };
 }

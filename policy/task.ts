@@ -5,7 +5,8 @@ import { rungSchema } from './schema';
 /**
  * A task an agent asks Ladder to run: validated at every boundary (client, CLI, Slack) before a
  * workflow starts, so a workflow never sees a malformed request. Size limits (steps, params bytes,
- * request bytes, NUL characters) are in {@link ./limits}; `validateTaskRequest` checks them first.
+ * request bytes), NUL characters anywhere and hidden characters (controls, bidirectional overrides)
+ * in the title and resource are in {@link ./limits}; `validateTaskRequest` checks them first.
  */
 export const taskRequestSchema = z.strictObject({
   taskId: z.string({ message: 'expected a task id' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {

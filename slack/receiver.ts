@@ -103,6 +103,8 @@ export class SlackHttpReceiver implements Receiver {
     const parsed = parseSlackBody(header(req, 'content-type'), raw);
     if (!parsed.ok) return refuse(res, { status: 400, reason: parsed.reason }, log);
     const body = parsed.body;
+    const missing = missingSlackField(body);
+    if (missing) return refuse(res, { status: 400, reason: missing }, log);
     if (body.type === 'ssl_check') return void res.writeHead(200).end();
     if (body.type === 'url_verification') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -176,6 +178,63 @@ export function parseSlackBody(
     return { ok: false, reason: `unsupported content-type ${contentType ?? '(none)'}` };
   } catch (err) {
     return { ok: false, reason: `malformed body: ${(err as Error).message}` };
+  }
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
+/** What a Slack user id looks like (`U…`, or `W…` on Enterprise Grid). */
+const isUserId = (v: unknown): boolean => typeof v === 'string' && /^[UW][A-Z0-9]{2,}$/.test(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The first field Slack always sends with a request of this kind that is missing or of the wrong
+ * type, as `block_actions payload without user.id`; undefined when the request has them all or is
+ * of a kind Ladder does not handle (Bolt answers those). Checked before Bolt and the listeners see
+ * the body, because they read these fields without looking: a signed request missing one (another
+ * app holding the secret, a replay tool, a bug) would otherwise throw inside a listener, or be
+ * acknowledged and dropped without a word. Pure.
+ */
+export function missingSlackField(body: Record<string, unknown>): string | undefined {
+  const user = isRecord(body.user) ? body.user : {};
+  if (body.type === undefined && 'command' in body) {
+    const form = body as Record<string, unknown>;
+    for (const key of ['command', 'user_id', 'channel_id', 'trigger_id', 'response_url'])
+      if (!isText(form[key])) return `slash command without a single ${key}`;
+    if (!(form.command as string).startsWith('/')) return 'slash command whose command does not start with /';
+    if (!isUserId(form.user_id)) return 'slash command whose user_id is not a Slack user id';
+    if (typeof form.text !== 'string') return 'slash command without a single text';
+    return undefined;
+  }
+  switch (body.type) {
+    case 'block_actions': {
+      if (!isText(user.id)) return 'block_actions payload without user.id';
+      if (!isUserId(user.id)) return 'block_actions payload whose user.id is not a Slack user id';
+      if (!Array.isArray(body.actions) || body.actions.length === 0)
+        return 'block_actions payload without actions';
+      const at = body.actions.findIndex((a: unknown) => !isRecord(a) || !isText(a.action_id));
+      return at < 0 ? undefined : `block_actions payload without actions[${at}].action_id`;
+    }
+    case 'view_submission':
+    case 'view_closed': {
+      if (!isText(user.id)) return `${body.type} payload without user.id`;
+      if (!isUserId(user.id)) return `${body.type} payload whose user.id is not a Slack user id`;
+      if (!isRecord(body.view)) return `${body.type} payload without view`;
+      if (!isText(body.view.callback_id)) return `${body.type} payload without view.callback_id`;
+      if (typeof body.view.private_metadata !== 'string')
+        return `${body.type} payload without view.private_metadata`;
+      if (body.type === 'view_submission' && !(isRecord(body.view.state) && isRecord(body.view.state.values)))
+        return 'view_submission payload without view.state.values';
+      return undefined;
+    }
+    case 'event_callback':
+      return isRecord(body.event) && isText(body.event.type)
+        ? undefined
+        : 'event_callback without event.type';
+    case 'url_verification':
+      return isText(body.challenge) ? undefined : 'url_verification without a challenge';
+    default:
+      return undefined;
   }
 }
 

@@ -40,12 +40,28 @@ export function createActionRegistry(handlers: AnyActionHandler[] = BUILT_IN_ACT
         };
       const parsed = handler.params.safeParse(params);
       if (parsed.success) return { ok: true, params: parsed.data };
+      // A key that is not a plain name (control characters, spaces) is quoted, so it shows as it is.
+      const at = (path: readonly PropertyKey[]): string =>
+        `params${path
+          .map((p) =>
+            typeof p === 'number'
+              ? `[${p}]`
+              : /^[A-Za-z0-9_-]+$/.test(String(p))
+                ? `.${String(p)}`
+                : `[${JSON.stringify(String(p))}]`,
+          )
+          .join('')}`;
       return {
         ok: false,
-        errors: parsed.error.issues.map(
-          (i) =>
-            `params${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`,
-        ),
+        errors: parsed.error.issues.flatMap((i) => {
+          // Each unknown key at its own path, so the message names what to remove.
+          if (i.code === 'unrecognized_keys')
+            return i.keys.map((k) => `${at([...i.path, k])}: unknown parameter of ${type}`);
+          // A bad record key: the key's own rule says what was expected, not "Invalid key in record".
+          if (i.code === 'invalid_key' && i.issues[0])
+            return [`${at(i.path)}: invalid key: ${i.issues[0].message}`];
+          return [`${at(i.path)}: ${i.message}`];
+        }),
       };
     },
   };

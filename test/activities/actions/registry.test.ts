@@ -19,11 +19,18 @@ describe('action registry', () => {
       errors: [
         'params.method: expected one of GET, POST, PUT, PATCH, DELETE',
         'params.url: expected an http(s) URL',
-        'params: Unrecognized key: "extra"',
+        'params.extra: unknown parameter of http.request',
       ],
     });
     expect(registry.validate('config.set', { file: 'a.json', set: { 'limits.rps': 1 } })).toMatchObject({
       ok: true,
+    });
+    expect(registry.validate('config.set', { file: 'a.json', set: { 'a b': 1 }, 'x\u0000': 1 })).toEqual({
+      ok: false,
+      errors: [
+        'params.set["a b"]: invalid key: expected a dotted key such as limits.rps',
+        'params["x\\u0000"]: unknown parameter of config.set',
+      ],
     });
   });
 
