@@ -165,7 +165,11 @@ async function main(): Promise<void> {
 
     // The demo service the example tasks change (its config lives in the workspace the worker seeded).
     const demoConfig = resolve(ROOT, config.actions.workspaceRoot, 'demo-service', 'config.json');
-    const demo = await startDemoService(demoConfig, config.demoServicePort).catch((err: unknown) => {
+    // Its Idempotency-Key store is a file beside Ladder's state, so it holds across restarts (the
+    // example policy declares that this host honours the key).
+    const demo = await startDemoService(demoConfig, config.demoServicePort, {
+      stateDir: resolve(ROOT, '.temporal', 'demo-service'),
+    }).catch((err: unknown) => {
       throw new Error(
         `the demo service could not listen on 127.0.0.1:${config.demoServicePort} (${(err as Error).message}); set LADDER_DEMO_SERVICE_PORT`,
       );
