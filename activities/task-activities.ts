@@ -1,3 +1,4 @@
+import { own } from '../policy/own';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decide, type AgentState, type Decision, type Usage } from '../policy/decide';
@@ -184,7 +185,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err; // never frozen in this deployment
     }
-    const declared: Partial<Record<string, Rung>> = { ...(policy.agents[agentId]?.rungs ?? {}) };
+    const declared: Partial<Record<string, Rung>> = { ...(own(policy.agents, agentId)?.rungs ?? {}) };
     const caps = {
       ...(freezeCap !== undefined ? { killSwitchCap: freezeCap as Rung } : {}),
       ...(Object.keys(classCaps).length > 0 ? { classCaps } : {}),
@@ -235,8 +236,8 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       const day = new Date().toISOString().slice(0, 10);
       const usage = await usageOf(task.agent.id, task.taskClass, day);
       const decision = decide(policy, await agentStateOf(task.agent.id, task), task, usage);
-      const bounds = policy.taskClasses[task.taskClass]?.bounds;
-      const owner = policy.agents[task.agent.id]?.owner ?? null;
+      const bounds = own(policy.taskClasses, task.taskClass)?.bounds;
+      const owner = own(policy.agents, task.agent.id)?.owner ?? null;
       return {
         decision,
         day,
@@ -474,7 +475,7 @@ function idempotentHostsOf(policy: LoadedPolicy): string[] {
  * owner, the requester, the class's approvers, the escalation chain's people, or named users.
  */
 export function reportReadersOf(policy: LoadedPolicy, task: TaskRequest, owner: string | null): string[] {
-  const taskClass = policy.taskClasses[task.taskClass];
+  const taskClass = own(policy.taskClasses, task.taskClass);
   if (!taskClass?.report) return [];
   const readers = new Set<string>();
   for (const who of taskClass.report.readers) {
@@ -482,7 +483,7 @@ export function reportReadersOf(policy: LoadedPolicy, task: TaskRequest, owner: 
       if (owner) readers.add(owner);
     } else if (who === 'requester') readers.add(task.requester);
     else if (who === 'approvers')
-      (policy.approversByClass[task.taskClass] ?? []).forEach((u) => readers.add(u));
+      (own(policy.approversByClass, task.taskClass) ?? []).forEach((u) => readers.add(u));
     else if (who === 'escalation') {
       for (const step of taskClass.escalation) {
         if (step.notify === 'owner' && owner) readers.add(owner);

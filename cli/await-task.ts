@@ -10,7 +10,7 @@ export function formatOutcomeQuestion(workflowId: string, q: OutcomeQuestion): s
   return [
     `  OUTCOME UNKNOWN (question ${q.id}, since ${q.since}): ${q.stage === 'compensate' ? 'the undo of ' : ''}step ${q.step + 1} (${q.action})`,
     `    ${q.detail}`,
-    `    Check the destination, then answer: ladder respond ${workflowId} ${q.answers.join('|')} --as <Slack user id>`,
+    `    Check the destination, then answer: ladder respond ${workflowId} ${q.answers.join('|')} --question ${q.id} --as <Slack user id>`,
   ];
 }
 
@@ -38,13 +38,18 @@ export async function awaitTaskEnd(
   })();
   const finished = handle.result() as Promise<TaskResult>;
   type End = { result: TaskResult } | { question: OutcomeQuestion };
-  const first = await Promise.race<End>([
-    finished.then((result) => ({ result })),
-    asked.then((question): End | Promise<End> =>
-      question ? { question } : finished.then((result) => ({ result })),
-    ),
-  ]);
-  stop = true;
+  let first: End;
+  try {
+    first = await Promise.race<End>([
+      finished.then((result) => ({ result })),
+      asked.then((question): End | Promise<End> =>
+        question ? { question } : finished.then((result) => ({ result })),
+      ),
+    ]);
+  } finally {
+    // Also when the workflow failed, was terminated or timed out: the poll must not keep the CLI alive.
+    stop = true;
+  }
   if ('question' in first) {
     out(`Outcome unknown: the task waits for a person.`);
     for (const line of formatOutcomeQuestion(workflowId, first.question)) out(line);

@@ -1,3 +1,4 @@
+import { own } from '../policy/own';
 import type { CanaryState } from '../policy/canary';
 import { emptyEvidence, type LedgerState } from '../policy/ledger';
 import type { LoadedPolicy } from '../policy/loader';
@@ -18,7 +19,8 @@ export function formatAgentStatus(
   infrastructure: (taskClass: string) => ClassInfrastructure,
   nowMs: number,
 ): string {
-  const agent = policy.agents[agentId];
+  const agent = own(policy.agents, agentId);
+  if (!agent) return `${agentId}: not an agent in policy ${policy.version}`;
   const lines = [
     `${agentId}: owner ${agent.owner}, model ${ledger?.model ?? agent.model}, prompt ${ledger?.promptVersion ?? agent.promptVersion}${ledger ? '' : ' (no evidence yet: rungs as declared in the policy)'}`,
   ];

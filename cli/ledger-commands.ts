@@ -1,3 +1,4 @@
+import { own } from '../policy/own';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { createActionRegistry } from '../activities/actions/registry';
@@ -37,7 +38,7 @@ export function registerLedgerCommands(program: Command, cli: CliContext): void 
     .action(async (agent: string) => {
       await withClient(async (client, config) => {
         const policy = policyOf(config);
-        if (!policy.agents[agent])
+        if (!own(policy.agents, agent))
           throw new CliError(`unknown agent "${agent}" (declared: ${Object.keys(policy.agents).join(', ')})`);
         const ledger = await createLedgerLink({ client, taskQueue: config.taskQueue }).read(agent);
         io.out(formatHistory(agent, ledger));
@@ -184,7 +185,7 @@ export function registerLedgerCommands(program: Command, cli: CliContext): void 
 export async function printAgentStatus(cli: CliContext, agent: string | undefined): Promise<void> {
   await cli.withClient(async (client, config) => {
     const policy = cli.policyOf(config);
-    if (agent !== undefined && !policy.agents[agent])
+    if (agent !== undefined && !own(policy.agents, agent))
       throw new CliError(`unknown agent "${agent}" (declared: ${Object.keys(policy.agents).join(', ')})`);
     const link = createLedgerLink({ client, taskQueue: config.taskQueue });
     const registry = createActionRegistry();

@@ -22,7 +22,7 @@ import {
 import { connectClient } from '../worker/connection';
 import type { PolicyVersionEntry } from '../workflows/policy-version-messages';
 import { operatorSigner } from './operator-key';
-import { CliError } from './policy-commands';
+import { CliError, readText } from './policy-commands';
 
 interface Io {
   out: (text: string) => void;
@@ -156,7 +156,7 @@ export function registerPolicyGuardCommands(
     .description(`sign the exact bytes of a policy file as an admin; adds to <file>.sig.json`)
     .action((file: string, options: { as: string; key?: string }) => {
       const loaded = loadOrFail(file, io);
-      const text = readFileSync(file, 'utf8');
+      const text = readText(file, 'policy file');
       const config = configOrFail();
       const signer = operatorSigner(config, options.as, options.key);
       if (signer.kind !== 'operator')

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { createActionRegistry } from '../activities/actions/registry';
@@ -22,7 +21,7 @@ import { CliExit } from './exit-codes';
 
 const WAIT_HELP =
   'wait for the task to finish and print its outcome; exit 0 only if it did what was asked (3 rolled back, 4 rejected/expired/cancelled, 5 refused, 6 failed, 7 outcome unknown: a person must say whether a step ran)';
-import { CliError } from './policy-commands';
+import { CliError, readText } from './policy-commands';
 import { withClient } from './with-client';
 
 interface Io {
@@ -67,7 +66,7 @@ export interface CliContext {
 export function registerTaskCommands(program: Command, io: Io): void {
   const policyOf = (config: Config) => {
     try {
-      return loadPolicyFile(config.policyPath).policy;
+      return loadPolicyFile(config.policyPath, config.policyLimits).policy;
     } catch (err) {
       if (err instanceof PolicyError) throw new CliError(err.message);
       throw err;
@@ -81,13 +80,13 @@ export function registerTaskCommands(program: Command, io: Io): void {
       'validate a task request and start its workflow; prints the workflow id, the decision and a Temporal UI link',
     )
     .action(async (file: string, options: { wait?: boolean }) => {
+      // A folder, device or FIFO is refused before reading (`/dev/zero` would never end).
+      const text = readText(file, 'task request');
       let raw: unknown;
       try {
-        raw = JSON.parse(readFileSync(file, 'utf8'));
+        raw = JSON.parse(text);
       } catch (err) {
-        throw new CliError(
-          `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`,
-        );
+        throw new CliError(`${file}: not valid JSON (${(err as Error).message})`);
       }
       await withClient(async (client, config) => {
         const policy = policyOf(config);
@@ -284,6 +283,10 @@ export function registerTaskCommands(program: Command, io: Io): void {
     .option('--reason <text>', 'reason (reject, decline)')
     .option('--typed <name>', 'typed confirmation: the resource name, when the policy asks for it')
     .option(
+      '--question <id>',
+      'ran, run-again, undo: the id of the question answered, as `ladder status` shows it',
+    )
+    .option(
       '--key <file>',
       "the operator's own answer key (default: LADDER_OPERATOR_KEY, or the local stack's key for --as)",
     )
@@ -294,7 +297,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
       async (
         workflowId: string,
         answer: string,
-        options: { as: string; reason?: string; typed?: string; key?: string },
+        options: { as: string; reason?: string; typed?: string; key?: string; question?: string },
       ) => {
         const answers: Record<string, (status: () => Promise<TaskStatus>) => Promise<TaskAnswer>> = {
           // The operator approves the steps the workflow is running, as shown by `ladder status`.
@@ -314,14 +317,21 @@ export function registerTaskCommands(program: Command, io: Io): void {
             (['ran', 'run-again', 'undo'] as const).map((kind) => [
               kind,
               async (status: () => Promise<TaskStatus>): Promise<TaskAnswer> => {
-                const question = (await status()).outcomeUnknown;
-                if (!question) throw new CliError(`${workflowId} is not asking about an unknown outcome`);
-                return { kind, question: question.id };
+                // The question the operator checked, never whichever is open now: the workflow
+                // refuses an answer about another question.
+                if (!options.question) {
+                  const open = (await status()).outcomeUnknown;
+                  throw new CliError(
+                    `${answer} needs --question <id>: the question you checked${open ? ` (the task asks ${open.id} now: ladder status ${workflowId})` : ''}`,
+                  );
+                }
+                return { kind, question: options.question };
               },
             ]),
           ),
         };
-        const build = answers[answer];
+        // Own keys only: an answer such as `constructor` must not find Object's members.
+        const build = Object.hasOwn(answers, answer) ? answers[answer] : undefined;
         if (!build) {
           throw new CliError(
             `unknown answer "${answer}": expected approve, reject, done, dismiss, accept, decline, read, ran, run-again or undo`,

@@ -1,3 +1,4 @@
+import { own } from '../policy/own';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { DrillResult } from '../activities/drill-activities';
 import type { LoadedPolicy } from '../policy/loader';
@@ -57,8 +58,8 @@ export class EvidenceError extends Error {}
 function mayReport(policy: LoadedPolicy, by: string, agentId: string, taskClass: string): boolean {
   return (
     policy.admins.includes(by) ||
-    (policy.approversByClass[taskClass] ?? []).includes(by) ||
-    policy.agents[agentId]?.owner === by
+    (own(policy.approversByClass, taskClass) ?? []).includes(by) ||
+    own(policy.agents, agentId)?.owner === by
   );
 }
 
@@ -115,11 +116,11 @@ export async function declareIncident(
   policy: LoadedPolicy,
   incident: { id: string; agentId: string; taskClass: string; by: string; text: string },
 ): Promise<void> {
-  if (!policy.agents[incident.agentId])
+  if (!own(policy.agents, incident.agentId))
     throw new EvidenceError(
       `unknown agent "${incident.agentId}" (declared: ${Object.keys(policy.agents).join(', ')})`,
     );
-  if (!policy.taskClasses[incident.taskClass])
+  if (!own(policy.taskClasses, incident.taskClass))
     throw new EvidenceError(
       `unknown task class "${incident.taskClass}" (declared: ${Object.keys(policy.taskClasses).join(', ')})`,
     );
@@ -209,11 +210,11 @@ export async function runRollbackDrill(
   drill: { agentId: string; taskClass: string; by: string; id: string },
 ): Promise<DrillResult> {
   const { policy } = options;
-  if (!policy.agents[drill.agentId])
+  if (!own(policy.agents, drill.agentId))
     throw new EvidenceError(
       `unknown agent "${drill.agentId}" (declared: ${Object.keys(policy.agents).join(', ')})`,
     );
-  if (!policy.taskClasses[drill.taskClass])
+  if (!own(policy.taskClasses, drill.taskClass))
     throw new EvidenceError(
       `unknown task class "${drill.taskClass}" (declared: ${Object.keys(policy.taskClasses).join(', ')})`,
     );

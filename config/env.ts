@@ -80,6 +80,12 @@ const envSchema = z
     LADDER_WORKSPACE_ROOT: nonEmpty.default('.temporal/workspace'),
     LADDER_SANDBOX_DIR: nonEmpty.default('.temporal/sandbox'),
     LADDER_STATE_DIR: nonEmpty.default('.temporal/state'),
+    LADDER_LATE_POST_GRACE_MS: z.coerce
+      .number({ message: 'expected a whole number of milliseconds' })
+      .int({ message: 'expected a whole number of milliseconds' })
+      .min(1_000, { message: 'expected at least 1000 ms (longer than a slow Slack post takes to land)' })
+      .max(3_600_000, { message: 'expected at most 3600000 ms (1 hour)' })
+      .optional(),
     LADDER_KEYS_DIR: nonEmpty.default('.temporal/keys'),
     LADDER_FRONTEND_KEY: nonEmpty.optional(),
     LADDER_OPERATOR_KEY: nonEmpty.optional(),
@@ -208,6 +214,11 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Where actions may act: file.write and config.set inside `workspaceRoot`, shell.exec in `sandboxDir`. */
   actions: { workspaceRoot: string; sandboxDir: string; stateDir: string };
+  /**
+   * How long after a Slack post that needed a retry a task sweeps for a late copy, in ms; unset,
+   * the worker's default (2 minutes). Shorter only where posts are known to land sooner.
+   */
+  latePostGraceMs: number | undefined;
   /** Port of the demo service the run command starts for the example tasks (127.0.0.1 only). */
   demoServicePort: number;
   /**
@@ -339,6 +350,7 @@ function toConfig(e: Env): Config {
       sandboxDir: e.LADDER_SANDBOX_DIR,
       stateDir: e.LADDER_STATE_DIR,
     },
+    latePostGraceMs: e.LADDER_LATE_POST_GRACE_MS,
     demoServicePort: e.LADDER_DEMO_SERVICE_PORT,
     keys: {
       dir: e.LADDER_KEYS_DIR,

@@ -112,6 +112,7 @@ async function main(): Promise<void> {
         config.slack.kind === 'emulator' ? config.slack.apiUrl : undefined,
       ),
       outcomes: new RecordingOutcomes(log.child({ component: 'outcomes' })),
+      ...(config.latePostGraceMs !== undefined ? { latePostGraceMs: config.latePostGraceMs } : {}),
       ledger: createLedgerLink({ client, taskQueue: config.taskQueue, uiBaseUrl: config.temporalUiUrl }),
       canary: createCanaryLink({
         client,

@@ -15,6 +15,15 @@ export const ActivityProfiles = {
     retry: { initialInterval: '200 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 5 },
   },
   /**
+   * A task's decision (and its re-check before each autonomous step): reads of the policy and of
+   * the agent's entity workflows, which a worker restart under load can keep busy for a while.
+   * Retried until they answer, so a task waits out the load instead of failing undecided.
+   */
+  decision: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  },
+  /**
    * What a long-lived entity workflow cannot live without (who may answer it, with which keys):
    * retried until it answers, so an overloaded worker delays the entity but never fails it.
    */
@@ -27,9 +36,21 @@ export const ActivityProfiles = {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   },
+  /** Tidying that must not hold a task forever (removing a late duplicate message): a few tries. */
+  cleanup: {
+    startToCloseTimeout: '30 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: 5,
+    },
+  },
   /** One action step: real side effects, idempotent by key; permanent errors are not retried. */
   action: {
-    startToCloseTimeout: '5 minutes',
+    // Above shell.exec's longest timeout (60 min): a step is never cut off and retried mid-effect.
+    // A dead worker is noticed by the heartbeat timeout, not this.
+    startToCloseTimeout: '65 minutes',
     // A crashed worker's step is retried after this, and a cancellation reaches a running step
     // within about 80% of it (heartbeat throttling); activities heartbeat every second.
     heartbeatTimeout: '5 seconds',
@@ -44,7 +65,7 @@ export const ActivityProfiles = {
   },
   /** Undoing a step: retried harder than the step itself, then escalated as rollback-failed. */
   compensation: {
-    startToCloseTimeout: '5 minutes',
+    startToCloseTimeout: '65 minutes',
     heartbeatTimeout: '10 seconds',
     retry: {
       initialInterval: '500 milliseconds',

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
-import { checkAnswerProof } from './answer-check';
+import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import {
   listTokensQuery,
   lookupTokenQuery,
@@ -104,7 +104,8 @@ export async function agentTokens(input?: AgentTokensInput): Promise<void> {
     tokenCreateUpdate,
     async (args): Promise<TokenReceipt> => {
       await condition(() => authority !== null);
-      checkCreate(args, authority!);
+      // A refusal here fails the update, not the workflow task (a plain Error would do the latter).
+      refuseAsFailure(() => checkCreate(args, authority!));
       const at = workflowNowIso();
       tokens.push({
         tokenId: args.tokenId,
@@ -122,7 +123,7 @@ export async function agentTokens(input?: AgentTokensInput): Promise<void> {
     tokenRevokeUpdate,
     async (args): Promise<TokenReceipt> => {
       await condition(() => authority !== null);
-      checkRevoke(args, authority!);
+      refuseAsFailure(() => checkRevoke(args, authority!));
       const token = tokens.find((t) => t.tokenId === args.tokenId)!;
       // Revoking twice is harmless (a retried click): the first revocation stands.
       if (token.revokedAt === undefined) {

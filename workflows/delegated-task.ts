@@ -8,6 +8,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { inertMarkdown, TEMPORAL_DETAILS_MAX_BYTES } from '../client/ui-text';
 import { checkAnswerProof } from './answer-check';
 import { workflowNowIso } from './clock';
 import {
@@ -42,14 +43,14 @@ import { AgentIdKey, ApprovedByKey, OutcomeKey, RungKey, TaskClassKey } from './
 import {
   baseNotification,
   closeMainMessage,
+  deciding,
   finish,
   lookingUp,
   note,
   notifying,
   post,
-  quick,
   record,
-  removeLatePostCopies,
+  awaitLateCopySweeps,
   uiLinkFor,
   type TaskContext,
   type Waiting,
@@ -71,7 +72,8 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     waiting: null,
     answering: null,
     messageRef: null,
-    retriedPosts: [],
+    lateSweeps: [],
+    unresolvedOutcome: null,
     uiLink: uiLinkFor(input.uiBaseUrl),
     status: {
       workflowId: info.workflowId,
@@ -97,7 +99,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
   let reportRead: boolean | null = null;
   let error: string | null;
   try {
-    ctx.bundle = await quick.decideTask(input.task);
+    ctx.bundle = await deciding.decideTask(input.task);
     const d = ctx.bundle.decision;
     setRung(ctx, d.effectiveRung);
     upsertSearchAttributes([
@@ -142,11 +144,15 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     { key: OutcomeKey, value: outcome },
     ...(ctx.status.approvedBy ? [{ key: ApprovedByKey, value: ctx.status.approvedBy }] : []),
   ]);
+  // Shown as Markdown by the Temporal UI; events carry error text an agent may have shaped.
   setCurrentDetails(
-    `${outcome} at rung ${ctx.status.rung ?? '-'}; ${ctx.status.events.join('; ') || 'no events'}`,
+    inertMarkdown(
+      `${outcome} at rung ${ctx.status.rung ?? '-'}; ${ctx.status.events.join('; ') || 'no events'}`,
+      TEMPORAL_DETAILS_MAX_BYTES,
+    ),
   );
-  // After the outcome is visible: on the rare path where a post was retried, this waits minutes.
-  await CancellationScope.nonCancellable(() => removeLatePostCopies(ctx));
+  // After the outcome is visible: only where a post was retried, and then at most the grace.
+  await awaitLateCopySweeps(ctx);
   return {
     outcome,
     rung: ctx.status.rung ?? 0,
@@ -273,9 +279,10 @@ async function confirmThenExecute(ctx: TaskContext, why?: string): Promise<RungR
   if (answer !== 'approved') return { outcome: answer, executedSteps: 0, reportRead: null, error: null };
   const result = await runSteps(ctx, { autonomous: false, compensate: false, healthWatch: false });
   const base = fromExecution(result);
-  await record(ctx, result.outcome === 'executed' ? 'executed' : 'failed', {
-    detail: base.error ?? undefined,
-  });
+  // rolled-back / rollback-failed are recorded by the unwind itself (a person asked to undo a step).
+  if (result.outcome === 'executed' || result.outcome === 'failed') {
+    await record(ctx, result.outcome, { detail: base.error ?? undefined });
+  }
   if (result.outcome === 'failed') await tellFailure(ctx, base);
   return base;
 }
@@ -415,8 +422,10 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
   setHandler(
     approveUpdate,
     async (args) => {
+      // The time the answer arrived: fixed before the key check, which replays at another time.
+      const at = workflowNowIso();
       await confirmKeyInForce('approval', args);
-      ctx.human.approval = { by: args.approver, at: workflowNowIso() };
+      ctx.human.approval = { by: args.approver, at };
       return receipt(args.approver, ctx.human.approval.at);
     },
     {
@@ -439,8 +448,10 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
   setHandler(
     rejectUpdate,
     async (args) => {
+      // The time the answer arrived: fixed before the key check, which replays at another time.
+      const at = workflowNowIso();
       await confirmKeyInForce('approval', args);
-      ctx.human.rejection = { by: args.approver, reason: args.reason, at: workflowNowIso() };
+      ctx.human.rejection = { by: args.approver, reason: args.reason, at };
       return receipt(args.approver, ctx.human.rejection.at);
     },
     {
@@ -457,8 +468,10 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
   setHandler(
     resolveSuggestionUpdate,
     async (args) => {
+      // The time the answer arrived: fixed before the key check, which replays at another time.
+      const at = workflowNowIso();
       await confirmKeyInForce('suggestion', args);
-      ctx.human.suggestion = { by: args.by, resolution: args.resolution, at: workflowNowIso() };
+      ctx.human.suggestion = { by: args.by, resolution: args.resolution, at };
       return receipt(args.by, ctx.human.suggestion.at);
     },
     {
@@ -476,8 +489,10 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
   setHandler(
     reviewDraftUpdate,
     async (args) => {
+      // The time the answer arrived: fixed before the key check, which replays at another time.
+      const at = workflowNowIso();
       await confirmKeyInForce('draft', args);
-      ctx.human.draft = { by: args.by, accept: args.accept, reason: args.reason, at: workflowNowIso() };
+      ctx.human.draft = { by: args.by, accept: args.accept, reason: args.reason, at };
       return receipt(args.by, ctx.human.draft.at);
     },
     {
@@ -491,8 +506,10 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
   setHandler(
     resolveOutcomeUpdate,
     async (args) => {
+      // The time the answer arrived: fixed before the key check, which replays at another time.
+      const at = workflowNowIso();
       await confirmKeyInForce('outcome', args);
-      ctx.human.outcome = { by: args.by, question: args.question, answer: args.answer, at: workflowNowIso() };
+      ctx.human.outcome = { by: args.by, question: args.question, answer: args.answer, at };
       return receipt(args.by, ctx.human.outcome.at);
     },
     {
@@ -522,8 +539,10 @@ function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => voi
   setHandler(
     markReportReadUpdate,
     async (args) => {
+      // The time the answer arrived: fixed before the key check, which replays at another time.
+      const at = workflowNowIso();
       await confirmKeyInForce('report', args);
-      ctx.human.reportRead = { by: args.by, at: workflowNowIso() };
+      ctx.human.reportRead = { by: args.by, at };
       return receipt(args.by, ctx.human.reportRead.at);
     },
     {

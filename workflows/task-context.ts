@@ -1,4 +1,10 @@
-import { proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import type { Notification } from '../activities/notify/notifier';
 import type { OutcomeEvent } from '../activities/outcomes';
@@ -8,10 +14,12 @@ import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
 import type { DelegatedTaskInput, OutcomeAnswer, TaskOutcome, TaskStatus } from './messages';
 
 export const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
+export const deciding = proxyActivities<LadderActivities>(ActivityProfiles.decision);
 export const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
 export const acting = proxyActivities<LadderActivities>(ActivityProfiles.action);
 export const compensating = proxyActivities<LadderActivities>(ActivityProfiles.compensation);
 export const lookingUp = proxyLocalActivities<LadderActivities>(LocalActivityProfiles.lookup);
+const sweeping = proxyActivities<LadderActivities>(ActivityProfiles.cleanup);
 
 /** The human answers a task can be waiting for, set by update handlers. */
 export interface HumanAnswers {
@@ -39,8 +47,10 @@ export interface TaskContext {
   answering: { what: Exclude<Waiting, null>; by: string } | null;
   /** Ref of the main Slack message, updated in place when the task is decided. */
   messageRef: string | null;
-  /** Posts whose earlier attempt may still land a copy: swept for late copies before the task ends. */
-  retriedPosts: { key: string; keepRef: string; sweepAfterMs: number }[];
+  /** A step whose outcome was still unknown when the task was cancelled; reported, never assumed. */
+  unresolvedOutcome: { step: number; stage: 'execute' | 'compensate' } | null;
+  /** Running sweeps for late copies of retried posts; the task awaits them before it ends. */
+  lateSweeps: Promise<void>[];
   uiLink: string;
 }
 
@@ -81,7 +91,7 @@ export async function post(
   const { ref, attempt, sweepAfterMs } = await notifying.notify({ key: fullKey, notification });
   // A post that needed a retry may have a slower twin still on its way to Slack.
   if ((attempt ?? 1) > 1 && sweepAfterMs !== undefined)
-    ctx.retriedPosts.push({ key: fullKey, keepRef: ref, sweepAfterMs });
+    sweepLateCopies(ctx, { key: fullKey, keepRef: ref, sweepAfterMs });
   if (main) ctx.messageRef = ref;
   return ref;
 }
@@ -137,21 +147,30 @@ export function uiLinkFor(baseUrl: string | undefined): string {
 }
 
 /**
- * After a post needed a retry, a slower attempt's copy may still land (Slack has no idempotency
- * key for `chat.postMessage`): waits the grace the worker names (2 minutes by default), then
- * removes every copy but the one this task holds. Costs nothing on the usual path, where no post
- * was retried.
+ * After a post whose earlier attempt may still land a copy (Slack has no idempotency key for
+ * `chat.postMessage`): waits the grace the worker names (2 minutes by default), then removes every
+ * copy but the one this task holds. Runs beside the task, so a duplicate does not outlive the
+ * grace while the task waits for people; nothing is scheduled on the usual path.
  */
-export async function removeLatePostCopies(ctx: TaskContext): Promise<void> {
-  if (ctx.retriedPosts.length === 0) return;
-  await sleep(Math.max(...ctx.retriedPosts.map((p) => p.sweepAfterMs)));
-  for (const { key, keepRef } of ctx.retriedPosts.splice(0)) {
-    try {
-      const removed = await notifying.removeDuplicateNotifications({ key, keepRef });
-      if (removed > 0) note(ctx, `removed ${removed} late copy(ies) of a message that needed a retry`);
-    } catch (err) {
-      // The copy people act on stays; a failed sweep leaves an extra message, never loses one.
-      note(ctx, `could not sweep late copies of ${key}: ${(err as Error).message}`);
-    }
-  }
+function sweepLateCopies(
+  ctx: TaskContext,
+  post: { key: string; keepRef: string; sweepAfterMs: number },
+): void {
+  ctx.lateSweeps.push(
+    CancellationScope.nonCancellable(async () => {
+      await sleep(post.sweepAfterMs);
+      try {
+        const removed = await sweeping.removeDuplicateNotifications({ key: post.key, keepRef: post.keepRef });
+        if (removed > 0) note(ctx, `removed ${removed} late copy(ies) of a message that needed a retry`);
+      } catch (err) {
+        // The copy people act on stays; a failed sweep leaves an extra message, never loses one.
+        note(ctx, `could not sweep late copies of ${post.key}: ${(err as Error).message}`);
+      }
+    }),
+  );
+}
+
+/** Waits for the sweeps started by {@link sweepLateCopies}; at once when there were none. */
+export async function awaitLateCopySweeps(ctx: TaskContext): Promise<void> {
+  await Promise.all(ctx.lateSweeps.splice(0));
 }

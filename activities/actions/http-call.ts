@@ -273,19 +273,28 @@ export async function healthCheck(
 }
 
 /** Network errors that mean the request never reached the server (so its effect cannot have happened). */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
- * Whether a failed request may still have taken effect at its destination: a connection that
- * broke or timed out after the request went out. A refusal by Ladder, an HTTP answer (any status)
- * and a connection that was never made mean it did not, or the server said how it ended.
+ * Whether a failed request may still have taken effect at its destination. It did not when Ladder
+ * refused it, when the server answered 4xx (a permanent refusal), or when no connection (or no TLS
+ * session) was ever made; it may have after a 5xx (a gateway's 502/504 can follow an applied
+ * request), a connection broken or timed out after the request went out, or an abort.
  */
 export function requestMayHaveArrived(err: unknown): boolean {
   if (err instanceof PermanentActionError) return false;
   if (!(err instanceof Error)) return true;
-  if (/ answered \d{3}/.test(err.message)) return false;
   const code = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? (err as NodeJS.ErrnoException).code;
-  return !(code !== undefined && NOT_SENT_CODES.has(code));
+  if (code === undefined) return true;
+  // Certificate and handshake failures happen before any byte of the request is sent.
+  return !(NOT_SENT_CODES.has(code) || code.startsWith('ERR_TLS_') || /CERT|SELF_SIGNED/.test(code));
 }
 
 /**

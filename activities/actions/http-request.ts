@@ -95,7 +95,7 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
   describe: (p) =>
     `${p.method} ${p.url}${p.body !== undefined ? ` with ${JSON.stringify(p.body).slice(0, 200)}` : ''}${
       p.undo ? `; undo: ${p.undo.method} ${p.undo.url}` : '; no undo declared'
-    }`,
+    }${p.verifyUrl ? `; check after a crash: GET ${p.verifyUrl}` : ''}`,
   async draft(p, ctx) {
     for (const url of urlsOf(p)) checkDraftUrl(url, ctx);
     const body = p.body === undefined ? '' : `\n\n${JSON.stringify(p.body, null, 2)}`;

@@ -161,6 +161,37 @@ function launcher(command: string, cwd: string, timeoutMs: number, ctx: ActionCo
   return SETPRIV ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', 'sh', '-c', command]] : ['sh', ['-c', command]];
 }
 
+/**
+ * The folder a command runs in: inside the sandbox after every symlink, and existing.
+ *
+ * @throws {PermanentActionError} naming `cwd` when it is outside the sandbox or no folder there.
+ */
+function sandboxCwd(ctx: ActionContext, cwd: string): string {
+  const resolved = insideRoot(ctx.sandboxDir, cwd, 'cwd', true);
+  let isDir = false;
+  try {
+    isDir = statSync(resolved).isDirectory();
+  } catch {
+    // missing: said below
+  }
+  if (!isDir) throw new PermanentActionError(`cwd "${cwd}": no such folder in the sandbox`);
+  return resolved;
+}
+
+/** Longest a `verify`/`undoVerify` check may run, in ms: a check reads, it does not work. */
+const CHECK_TIMEOUT_MS = 60_000;
+
+/** Errors raised before a command was started: its effect cannot have happened. */
+const NOT_STARTED = new WeakSet<object>();
+
+/**
+ * Whether a failed run may have had an effect: yes once the command was started (a non-zero exit,
+ * a timeout, an abort part-way may each leave half of it done), no when it never started.
+ */
+export function commandMayHaveRun(err: unknown): boolean {
+  return !(err !== null && typeof err === 'object' && NOT_STARTED.has(err));
+}
+
 /** How a sandboxed command ended. */
 interface ShellEnd {
   code: number | null;
@@ -181,9 +212,20 @@ function runSandboxed(
   ctx: ActionContext,
 ): Promise<ShellEnd> {
   return new Promise((resolvePromise, reject) => {
-    const [file, args] = launcher(command, cwd, timeoutMs, ctx);
+    const notStarted = (err: unknown): void => {
+      if (err !== null && typeof err === 'object') NOT_STARTED.add(err);
+      reject(err);
+    };
+    let file: string;
+    let args: string[];
+    try {
+      [file, args] = launcher(command, cwd, timeoutMs, ctx);
+    } catch (err) {
+      notStarted(err);
+      return;
+    }
     if (ctx.signal?.aborted) {
-      reject(ctx.signal.reason ?? new Error('aborted'));
+      notStarted(ctx.signal.reason ?? new Error('aborted'));
       return;
     }
     // Its own process group: a timeout kills the group. Under bwrap the command also runs as pid 1's
@@ -220,7 +262,8 @@ function runSandboxed(
     };
     child.once('error', (err) => {
       done();
-      reject(err);
+      // spawn's own failure (no such binary or folder): nothing of the command ran.
+      notStarted(err);
     });
     child.once('close', (code, signal) => {
       done();
@@ -291,7 +334,7 @@ function shellRetrySafety(
   return {
     kind: 'verifiable',
     why: `\`${check}\` (exit 0: it happened, 1: it did not) is asked first`,
-    check: () => probeShell(check, insideRoot(ctx.sandboxDir, cwd, 'cwd', true), timeoutMs, ctx),
+    check: () => probeShell(check, sandboxCwd(ctx, cwd), Math.min(timeoutMs, CHECK_TIMEOUT_MS), ctx),
   };
 }
 
@@ -301,18 +344,21 @@ export const shellExec: ActionHandler<ShellExecParams, ShellExecUndo> = {
   params: paramsSchema,
   blastRadius: () => 'high',
   describe: (p) =>
-    `run \`${p.command}\` in the sandbox${p.cwd !== '.' ? `/${p.cwd}` : ''}${p.undo ? `; undo: \`${p.undo}\`` : '; no undo declared'}`,
+    `run \`${p.command}\` in the sandbox${p.cwd !== '.' ? `/${p.cwd}` : ''}${p.undo ? `; undo: \`${p.undo}\`` : '; no undo declared'}${
+      p.verify ? `; check after a crash: \`${p.verify}\`` : ''
+    }${p.undoVerify ? `; undo check: \`${p.undoVerify}\`` : ''}`,
   async draft(p) {
     return { kind: 'command', text: p.undo ? `${p.command}\n# undo: ${p.undo}` : p.command };
   },
   async execute(p, ctx) {
-    const cwd = insideRoot(ctx.sandboxDir, p.cwd, 'cwd', true);
+    const cwd = sandboxCwd(ctx, p.cwd);
     const result = await runEffectOnce({
       ctx,
       key: ctx.idempotencyKey,
       what: `\`${p.command}\``,
       safety: shellRetrySafety(p.verify, p.cwd, p.timeoutMs, ctx, 'verify'),
       effect: () => runShell(p.command, cwd, p.timeoutMs, ctx),
+      mayHaveTakenEffect: commandMayHaveRun,
       undoable: p.undo !== undefined,
       unobserved: () => ({ exitCode: 0, output: UNOBSERVED_OUTPUT }),
     });
@@ -320,7 +366,7 @@ export const shellExec: ActionHandler<ShellExecParams, ShellExecUndo> = {
   },
   async compensate(p, undo, ctx) {
     if (!undo.undo) throw new PermanentActionError(`no undo command declared for \`${p.command}\``);
-    const cwd = insideRoot(ctx.sandboxDir, undo.cwd, 'cwd', true);
+    const cwd = sandboxCwd(ctx, undo.cwd);
     const command = undo.undo;
     await runEffectOnce({
       ctx,
@@ -328,6 +374,7 @@ export const shellExec: ActionHandler<ShellExecParams, ShellExecUndo> = {
       what: `undo \`${command}\``,
       safety: shellRetrySafety(p.undoVerify, undo.cwd, p.timeoutMs, ctx, 'undoVerify'),
       effect: () => runShell(command, cwd, p.timeoutMs, ctx),
+      mayHaveTakenEffect: commandMayHaveRun,
       unobserved: () => ({ exitCode: 0, output: UNOBSERVED_OUTPUT }),
     });
   },

@@ -22,13 +22,13 @@ export const JOURNAL_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 /** At most one sweep per state folder per process in this interval, so a write stays cheap. */
 export const JOURNAL_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
-const KINDS = ['undo', 'done', 'started'] as const;
+const KINDS = ['undo', 'done', 'attempts'] as const;
 
 /** When each state folder was last swept by this process (ms since the epoch). */
 const lastSweep = new Map<string, number>();
 
 /**
- * Removes journal files under `<stateDir>/undo` and `<stateDir>/done` last written before
+ * Removes journal files under `<stateDir>/undo`, `done` and `attempts` last written before
  * `now - maxAgeMs`. Never throws: a file another process removed first, or an unreadable folder,
  * is skipped (clean-up must not fail the step that triggered it).
  *
@@ -79,7 +79,7 @@ export function maybeSweepJournal(stateDir: string, now: number = Date.now()): n
 }
 
 /** A write-once journal entry per key under `<stateDir>/<kind>/`. */
-function journalEntry<T>(stateDir: string, kind: (typeof KINDS)[number], key: string) {
+function journalEntry<T>(stateDir: string, kind: 'undo' | 'done', key: string) {
   const dir = join(stateDir, kind);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
@@ -181,47 +181,111 @@ export async function runEffectOnce<T>(spec: EffectOnce<T>): Promise<T> {
   const done = journalEntry<T>(ctx.stateDir, 'done', key);
   const recorded = done.read();
   if (recorded) return recorded.value;
-  const started = journalEntry<{ at: string; marker: string }>(ctx.stateDir, 'started', key);
-  const settle = (value: T): T => {
+  const attempts = attemptMarkers(ctx.stateDir, key);
+  const settle = (value: T, clear: readonly AttemptMarker[]): T => {
     done.write(value);
-    started.remove();
+    clear.forEach((m) => attempts.remove(m));
     return value;
   };
-  if (ctx.resolution?.answer === 'ran') return settle(spec.unobserved());
-  const earlier = started.read()?.value;
-  const answeredRepeat = ctx.resolution?.answer === 'run-again' && ctx.resolution.marker === earlier?.marker;
-  if (earlier !== undefined && !answeredRepeat) {
-    const unknown = `${spec.what}: an earlier attempt started it at ${earlier.at} and never recorded how it ended`;
+  const earlier = attempts.list();
+  if (ctx.resolution?.answer === 'ran') return settle(spec.unobserved(), earlier);
+  // Every unfinished attempt is accounted for by the person's answer: repeat it, once.
+  const answeredRepeat =
+    ctx.resolution?.answer === 'run-again' &&
+    earlier.length > 0 &&
+    earlier.every((m) => m.marker === ctx.resolution!.marker);
+  if (earlier.length > 0 && !answeredRepeat) {
+    const newest = earlier[earlier.length - 1];
+    const unknown = `${spec.what}: an earlier attempt started it at ${newest.at} and never recorded how it ended`;
     if (safety.kind === 'none') {
       throw new OutcomeUnknownError(
         `${unknown}, and nothing makes a retry safe (${safety.why})`,
-        earlier.marker,
+        newest.marker,
         spec.undoable,
       );
     }
     if (safety.kind === 'verifiable') {
       const happened = await safety.check();
-      if (happened === true) return settle(spec.unobserved());
+      if (happened === true) return settle(spec.unobserved(), earlier);
       if (happened === undefined) {
         throw new OutcomeUnknownError(
           `${unknown}, and its check could not tell whether it happened (${safety.why})`,
-          earlier.marker,
+          newest.marker,
           spec.undoable,
         );
       }
       // The check says it did not happen: running it now is the first time.
     }
   }
-  const at = new Date().toISOString();
-  started.write({ at, marker: `${at}/${randomBytes(6).toString('hex')}` });
+  // Resolved (a safe retry, a check, a person): the earlier attempts no longer stand for anything.
+  earlier.forEach((m) => attempts.remove(m));
+  const mine = attempts.add();
   let result: T;
   try {
     result = await spec.effect();
   } catch (err) {
-    if (!(spec.mayHaveTakenEffect?.(err) ?? false)) started.remove();
+    if (!(spec.mayHaveTakenEffect?.(err) ?? false)) attempts.remove(mine);
     throw err;
   }
-  return settle(result);
+  return settle(result, [mine]);
+}
+
+/** One attempt's start marker: when it began, and a random id naming it. */
+interface AttemptMarker {
+  at: string;
+  marker: string;
+  file: string;
+}
+
+/**
+ * The start markers of one effect's attempts, one file per attempt under `<stateDir>/attempts/`,
+ * so an attempt removes only its own (a slow attempt that ends late never erases a newer one's).
+ */
+function attemptMarkers(stateDir: string, key: string) {
+  const dir = join(stateDir, 'attempts');
+  const prefix = `${createHash('sha256').update(key).digest('hex')}.`;
+  return {
+    /** Unfinished attempts, oldest first. */
+    list(): AttemptMarker[] {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      }
+      const found: AttemptMarker[] = [];
+      for (const name of names) {
+        if (!name.startsWith(prefix) || !name.endsWith('.json')) continue;
+        try {
+          const v = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { at: string; marker: string };
+          found.push({ at: v.at, marker: v.marker, file: join(dir, name) });
+        } catch {
+          // Removed meanwhile by its own attempt: it ended.
+        }
+      }
+      return found.sort((x, y) => x.at.localeCompare(y.at));
+    },
+    /** Journals this attempt's marker (temp file and rename: never half-written). */
+    add(): AttemptMarker {
+      mkdirSync(dir, { recursive: true });
+      const at = new Date().toISOString();
+      const id = randomBytes(6).toString('hex');
+      const file = join(dir, `${prefix}${id}.json`);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ key, at, marker: `${at}/${id}` }));
+      renameSync(tmp, file);
+      maybeSweepJournal(stateDir);
+      return { at, marker: `${at}/${id}`, file };
+    },
+    remove(m: AttemptMarker): void {
+      try {
+        unlinkSync(m.file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    },
+  };
 }
 
 /**
@@ -232,8 +296,15 @@ export async function runEffectOnce<T>(spec: EffectOnce<T>): Promise<T> {
  * @param key - the effect's key; use a prefix per kind of effect (e.g. `notify:`).
  */
 export function beginEffect(stateDir: string, key: string): { earlierUnfinished: boolean; end(): void } {
-  const started = journalEntry<{ at: string }>(stateDir, 'started', key);
-  const earlierUnfinished = started.read() !== undefined;
-  started.write({ at: new Date().toISOString() });
-  return { earlierUnfinished, end: () => started.remove() };
+  const attempts = attemptMarkers(stateDir, key);
+  const earlier = attempts.list();
+  const mine = attempts.add();
+  return {
+    earlierUnfinished: earlier.length > 0,
+    end: () => {
+      attempts.remove(mine);
+      // This attempt knows the outcome now; the earlier ones are answered by the sweep it triggers.
+      earlier.forEach((m) => attempts.remove(m));
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { own } from '../../policy/own';
 import type { App, RespondFn } from '@slack/bolt';
 import {
   engageKillSwitch,
@@ -67,7 +68,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           });
           return;
         case 'status': {
-          if (parsed.agent && !policy.agents[parsed.agent]) {
+          if (parsed.agent && !own(policy.agents, parsed.agent)) {
             await ephemeral(
               respond,
               `Unknown agent "${parsed.agent}" (declared: ${Object.keys(policy.agents).join(', ')}).`,
@@ -80,7 +81,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           for (const agent of agents) {
             const ledger = await deps.ledger.read(agent);
             earned[agent] = {
-              ...policy.agents[agent].rungs,
+              ...own(policy.agents, agent)?.rungs,
               ...Object.fromEntries(Object.entries(ledger?.classes ?? {}).map(([c, l]) => [c, l.rung])),
             };
           }

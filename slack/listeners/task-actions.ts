@@ -195,7 +195,17 @@ async function handleClick(click: ButtonClick, client: WebClient, deps: SlackDep
     });
     return;
   }
-  const stepsHash = click.subject && /^[0-9a-f]{64}$/.test(click.subject) ? click.subject : status.stepsHash;
+  // The approval binds to the steps the message showed: a button without their hash approves nothing.
+  if (!click.subject || !/^[0-9a-f]{64}$/.test(click.subject)) {
+    await tellUser(
+      client,
+      deps.log,
+      click,
+      'That Approve button does not carry the steps it approves; open the approval request and click Approve there.',
+    );
+    return;
+  }
+  const stepsHash = click.subject;
   if (decision?.typedConfirmation.required) {
     await client.views.open({
       trigger_id: click.triggerId ?? '',

@@ -1,3 +1,4 @@
+import { own } from '../../policy/own';
 import type { App } from '@slack/bolt';
 import { EvidenceError, reportDefect } from '../../client/evidence';
 import { submitTask, TaskValidationError } from '../../client/submit-task';
@@ -50,7 +51,7 @@ export function taskFromDelegateModal(
   if (typeof params !== 'object' || params === null || Array.isArray(params))
     return { ok: false, errors: { params: 'expected a JSON object such as {"key": "value"}' } };
   const agentId = field('agent');
-  const agent = policy.agents[agentId];
+  const agent = own(policy.agents, agentId);
   const raw = {
     taskId: metadata.taskId,
     agent: { id: agentId, model: agent?.model ?? '', promptVersion: agent?.promptVersion ?? '' },

@@ -121,6 +121,10 @@ describe('an effect whose outcome is unknown', () => {
     };
     client = new Client({ connection: await Connection.connect({ address: testServerAddress() }) });
   });
+  // A test that failed part-way must not leave its worker polling the queue for the next one.
+  afterEach(async () => {
+    for (const w of workers.splice(0)) if (w.child.exitCode === null) await killWorker(w);
+  });
   afterAll(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     for (const res of held) res.destroy();
@@ -173,7 +177,7 @@ describe('an effect whose outcome is unknown', () => {
     const waited = await runLadder(env, 'status', handle.workflowId, '--wait');
     expect(waited.code).toBe(7);
     expect(waited.out).toMatch(/OUTCOME UNKNOWN \(question q1.*step 1 \(shell\.exec\)/);
-    expect(waited.out).toContain(`ladder respond ${handle.workflowId} ran|run-again`);
+    expect(waited.out).toContain(`ladder respond ${handle.workflowId} ran|run-again --question q1`);
 
     // Refused: someone who is neither owner nor approver; a stale question; an answer not offered.
     const refusal = (args: { by: string; question: string; answer: 'ran' | 'run-again' | 'undo' }) =>
@@ -192,7 +196,20 @@ describe('an effect whose outcome is unknown', () => {
 
     // The owner checked: effects.log has no `a`, so it did not happen. Answered from the CLI,
     // signed with the owner's own key.
-    const answered = await runLadder(env, 'respond', handle.workflowId, 'run-again', '--as', 'U0OWNER01');
+    // Without the question id the CLI refuses: it never answers whatever question is open now.
+    const unnamed = await runLadder(env, 'respond', handle.workflowId, 'run-again', '--as', 'U0OWNER01');
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.err).toMatch(/run-again needs --question <id>.*the task asks q1 now/);
+    const answered = await runLadder(
+      env,
+      'respond',
+      handle.workflowId,
+      'run-again',
+      '--question',
+      'q1',
+      '--as',
+      'U0OWNER01',
+    );
     expect(answered).toMatchObject({ code: 0 });
     const result: TaskResult = await handle.result();
     expect(result).toMatchObject({ outcome: 'executed', executedSteps: 1 });

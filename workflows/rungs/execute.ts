@@ -3,6 +3,7 @@ import {
   acting,
   baseNotification,
   compensating,
+  deciding,
   decisionOf,
   note,
   post,
@@ -49,7 +50,7 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
     for (let index = 0; index < steps.length; index++) {
       ctx.status.currentStep = index;
       if (autonomous) {
-        const now = await quick.recheckAutonomy(ctx.input.task);
+        const now = await deciding.recheckAutonomy(ctx.input.task);
         if (now.rung < 3) {
           autonomous = false;
           const why = `the policy in force now (${now.policyVersion}) allows rung ${now.rung}: ${now.reasons.join('; ')}`;
@@ -105,6 +106,7 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
         : { outcome: 'rollback-failed', executedSteps: executed, error };
     }
     if (!options.compensate) {
+      if (cancelled && ctx.unresolvedOutcome) await tellUnresolved(ctx);
       if (cancelled) throw isCancellation(err) ? err : new CancelledFailure('cancelled');
       return { outcome: 'failed', executedSteps: executed, error };
     }
@@ -153,6 +155,13 @@ async function unwind(
         step: ctx.input.task.steps[c.index],
         allowedHosts,
       };
+      if (!c.done && ctx.unresolvedOutcome?.step === c.index) {
+        // Nobody said whether it ran before the cancellation: neither undo it blindly nor pretend.
+        failures.push(
+          `step ${c.index + 1}: its outcome was still unknown when the task was cancelled; check the destination and undo it by hand if it ran`,
+        );
+        continue;
+      }
       if (!c.done) {
         // The step failed or was cancelled part-way; undo what its handler journaled before acting.
         try {
@@ -196,6 +205,21 @@ async function unwind(
     await record(ctx, 'rollback-failed', { detail: failures.join('; ') });
     return false;
   });
+}
+
+/** Below rung 4 nothing is undone on cancel; the owner still hears of a step nobody accounted for. */
+async function tellUnresolved(ctx: TaskContext): Promise<void> {
+  const { step } = ctx.unresolvedOutcome!;
+  await CancellationScope.nonCancellable(() =>
+    post(ctx, 'cancelled-unresolved', {
+      ...baseNotification(
+        ctx,
+        'outcome',
+        `Cancelled while step ${step + 1}'s outcome was unknown: check the destination by hand.`,
+      ),
+      to: ctx.bundle?.owner ?? 'channel',
+    }),
+  );
 }
 
 function describeError(err: unknown): string {

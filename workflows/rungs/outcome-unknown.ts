@@ -1,4 +1,10 @@
-import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+} from '@temporalio/workflow';
 import type { OutcomeResolution } from '../../activities/actions/contract';
 import { workflowNowIso } from '../clock';
 import { OUTCOME_UNKNOWN_FAILURE, type OutcomeAnswer, type OutcomeQuestion } from '../messages';
@@ -102,12 +108,36 @@ async function askAboutOutcome(
     subject: question.id,
     actions: answers.map((a) => `outcome-${a}`),
   });
-  await condition(() => ctx.human.outcome !== undefined);
+  try {
+    await condition(() => ctx.human.outcome !== undefined);
+  } catch (err) {
+    // Cancelled while asking: the effect may have happened and nobody said. The saga reports it
+    // (see runSteps); the question's message must not keep offering answers nobody can give.
+    if (isCancellation(err)) {
+      ctx.unresolvedOutcome = { step, stage };
+      note(ctx, `cancelled while asking whether ${what} ran: its outcome stays unknown`);
+      await CancellationScope.nonCancellable(() =>
+        notifying.updateNotification({
+          ref,
+          notification: {
+            ...baseNotification(
+              ctx,
+              'outcome',
+              `${what}: the task was cancelled before anyone said whether it ran. Check the destination by hand.`,
+            ),
+            actions: [],
+          },
+        }),
+      );
+    }
+    throw err;
+  } finally {
+    ctx.waiting = null;
+    ctx.status.waitingOn = null;
+    ctx.status.outcomeUnknown = null;
+    ctx.status.phase = phaseBefore;
+  }
   const { answer, by, at } = ctx.human.outcome!;
-  ctx.waiting = null;
-  ctx.status.waitingOn = null;
-  ctx.status.outcomeUnknown = null;
-  ctx.status.phase = phaseBefore;
   note(ctx, `${by} answered "${answer}" about ${what} at ${at}`);
   await notifying.updateNotification({
     ref,

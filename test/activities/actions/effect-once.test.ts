@@ -1,7 +1,12 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OutcomeUnknownError, type RetrySafety } from '../../../activities/actions/contract';
+import {
+  OutcomeUnknownError,
+  PermanentActionError,
+  type RetrySafety,
+} from '../../../activities/actions/contract';
+import { requestMayHaveArrived } from '../../../activities/actions/http-call';
 import { runEffectOnce, type EffectOnce } from '../../../activities/actions/undo-journal';
 
 /**
@@ -49,7 +54,7 @@ describe('runEffectOnce', () => {
     await expect(runEffectOnce(spec(none))).resolves.toBe('ran 1');
     await expect(runEffectOnce(spec(none))).resolves.toBe('ran 1');
     expect(runs).toBe(1);
-    expect(readdirSync(join(stateDir, 'started'))).toEqual([]);
+    expect(readdirSync(join(stateDir, 'attempts'))).toEqual([]);
   });
 
   it('refuses to repeat an effect whose earlier attempt died inside it when nothing makes a retry safe', async () => {
@@ -138,5 +143,53 @@ describe('runEffectOnce', () => {
     );
     await expect(broken).rejects.toThrow('socket hang up');
     await expect(runEffectOnce(spec(none, { key }))).rejects.toBeInstanceOf(OutcomeUnknownError);
+  });
+
+  it("keeps a newer attempt's marker when a slower, older attempt ends late", async () => {
+    let failFirst: (err: Error) => void = () => undefined;
+    const first = runEffectOnce(
+      spec(none, {
+        effect: () => {
+          runs++;
+          return new Promise<string>((_, reject) => (failFirst = reject));
+        },
+        mayHaveTakenEffect: () => false,
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    // The server gave up on the first attempt; its check says nothing happened, so a second runs
+    // (and dies inside the effect).
+    const notYet: RetrySafety = { kind: 'verifiable', why: 'a check', check: async () => false };
+    void runEffectOnce(
+      spec(notYet, {
+        effect: () => {
+          runs++;
+          return new Promise<string>(() => undefined);
+        },
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(2);
+    // The first attempt now fails in a way that cannot have taken effect: it removes its own marker only.
+    failFirst(new Error('refused'));
+    await expect(first).rejects.toThrow('refused');
+    await expect(runEffectOnce(spec(none))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(runs).toBe(2);
+  });
+});
+
+describe('which failures may have taken effect', () => {
+  it('counts a 5xx answer and a broken connection as possibly arrived, a refusal or no connection as not', () => {
+    const network = (code: string): Error =>
+      new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
+    expect(requestMayHaveArrived(new Error('POST http://x/deploys answered 504: gateway timeout'))).toBe(
+      true,
+    );
+    expect(requestMayHaveArrived(network('ECONNRESET'))).toBe(true);
+    expect(requestMayHaveArrived(network('UND_ERR_SOCKET'))).toBe(true);
+    expect(requestMayHaveArrived(network('ECONNREFUSED'))).toBe(false);
+    expect(requestMayHaveArrived(network('UND_ERR_CONNECT_TIMEOUT'))).toBe(false);
+    expect(requestMayHaveArrived(network('ERR_TLS_CERT_ALTNAME_INVALID'))).toBe(false);
+    expect(requestMayHaveArrived(new PermanentActionError('answered 409'))).toBe(false);
   });
 });
