@@ -252,6 +252,26 @@ export async function healthCheck(
   ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal'>,
   bodyChars = 0,
 ): Promise<{ healthy: boolean; detail: string }> {
+  const got = await getInBounds(url, ctx, bodyChars);
+  if ('failed' in got) return { healthy: false, detail: `GET ${url} failed: ${got.failed}` };
+  return {
+    healthy: got.status >= 200 && got.status < 300,
+    detail: `GET ${url} → ${got.status}${bodyChars > 0 ? ` ${got.text}` : ''}`,
+  };
+}
+
+/**
+ * `GET url` inside the host bound with the policy's credential for its host, redirects followed only
+ * inside the bound: the status and the first `bodyChars` of the body (secrets redacted), or why it
+ * failed (redacted). The URL itself outside the bound throws.
+ *
+ * @throws {PermanentActionError} when `url` is invalid or outside the bound.
+ */
+async function getInBounds(
+  url: string,
+  ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal'>,
+  bodyChars: number,
+): Promise<{ status: number; text: string } | { failed: string }> {
   const parsed = checkHost(url, ctx);
   const credentials = await credentialsFor(parsed, ctx);
   try {
@@ -262,13 +282,13 @@ export async function healthCheck(
       credentials,
       `GET ${url}`,
     );
-    const text = credentials.redact(await response.text()).slice(0, bodyChars);
-    return {
-      healthy: response.ok,
-      detail: `GET ${url} → ${response.status}${bodyChars > 0 ? ` ${text}` : ''}`,
-    };
+    if (bodyChars === 0) {
+      await response.body?.cancel();
+      return { status: response.status, text: '' };
+    }
+    return { status: response.status, text: credentials.redact(await response.text()).slice(0, bodyChars) };
   } catch (err) {
-    return { healthy: false, detail: `GET ${url} failed: ${credentials.redact((err as Error).message)}` };
+    return { failed: credentials.redact((err as Error).message) };
   }
 }
 
@@ -305,20 +325,8 @@ export async function probeUrl(
   url: string,
   ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal'>,
 ): Promise<boolean | undefined> {
-  const parsed = checkHost(url, ctx);
-  const credentials = await credentialsFor(parsed, ctx);
-  try {
-    const { response } = await fetchInBounds(
-      parsed,
-      { method: 'GET', headers: new Headers(credentials.headers) },
-      ctx,
-      credentials,
-      `GET ${url}`,
-    );
-    await response.body?.cancel();
-    if (response.ok) return true;
-    return response.status === 404 || response.status === 410 ? false : undefined;
-  } catch {
-    return undefined;
-  }
+  const got = await getInBounds(url, ctx, 0);
+  if ('failed' in got) return undefined;
+  if (got.status >= 200 && got.status < 300) return true;
+  return got.status === 404 || got.status === 410 ? false : undefined;
 }

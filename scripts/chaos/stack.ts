@@ -12,7 +12,7 @@ import { startDevServer, type DevServer } from '../dev-server';
 import { resolveTemporalCli } from '../temporal-cli';
 import { BUILT, ROOT, SOURCES } from './paths';
 import { writeChaosPolicy } from './policy';
-import { freePort } from './ports';
+import { freePort } from '../free-port';
 import { forkReady, hasExited, stopChild } from './processes';
 
 /** The side-effect file shell steps append their idempotency key to, inside the sandbox. */

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 
 // Below the kernel's ephemeral range (32768-60999 on Linux), where the dev server's own sockets and
-// every "listen on port 0" land: a port chosen there could be taken before the chaos stack binds it.
+// every "listen on port 0" land: a port chosen there could be taken before its caller binds it (the chaos stack, tests).
 const LOW = 20_000;
 const HIGH = 32_000;
 const handedOut = new Set<number>();
