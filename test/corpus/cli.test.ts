@@ -323,6 +323,27 @@ describe('bad-input corpus: ladder CLI', () => {
     },
     {
       family: 'paths',
+      name: 'submit /dev/zero (endless)',
+      args: () => ['submit', '/dev/zero'],
+      code: 1,
+      says: /^\/dev\/zero: cannot read the task request \(not a regular file: a device, FIFO or socket\)$/,
+    },
+    {
+      family: 'paths',
+      name: 'policy sign of /dev/zero (endless)',
+      args: () => ['policy', 'sign', '/dev/zero', '--as', 'U0ADMIN01'],
+      code: 1,
+      says: /^\/dev\/zero: cannot read the policy file \(not a regular file/,
+    },
+    {
+      family: 'prototype-keys',
+      name: 'respond with the answer constructor',
+      args: () => ['respond', 'task/a3/x', 'constructor', '--as', 'U0ADMIN01'],
+      code: 1,
+      says: /^unknown answer "constructor": expected approve, reject, done, dismiss, accept, decline, read, ran, run-again or undo$/,
+    },
+    {
+      family: 'paths',
       name: 'submit a file that does not exist',
       args: () => ['submit', join(dir, 'nope.json')],
       code: 1,
