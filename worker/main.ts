@@ -129,6 +129,8 @@ async function main(): Promise<void> {
   // Spawned by the run command with an IPC channel: if that parent dies, do not linger as an orphan.
   if (process.send !== undefined) {
     process.once('disconnect', () => {
+      // Already draining or stopped (the parent asked first, then went): nothing more to do.
+      if (worker.getState() !== 'RUNNING') return;
       log.warn('parent process went away; shutting down');
       worker.shutdown();
     });
