@@ -1,4 +1,11 @@
-import { condition, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import type { Notification } from '../activities/notify/notifier';
 import { ActivityProfiles } from './activity-profiles';
@@ -108,5 +115,7 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
       latencyMs: workflowNowMs() - postedAt,
     });
   }
+  // An item that arrived while the outcome was recorded is still updating the message: let it finish.
+  await condition(allHandlersFinished);
   return { items, read, readBy: reader()?.by ?? null };
 }
