@@ -1,3 +1,4 @@
+import { isSlackUserId } from '../policy/slack-ids';
 import { own } from '../policy/own';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -487,7 +488,7 @@ export function reportReadersOf(policy: LoadedPolicy, task: TaskRequest, owner: 
     else if (who === 'escalation') {
       for (const step of taskClass.escalation) {
         if (step.notify === 'owner' && owner) readers.add(owner);
-        else if (/^[UW][A-Z0-9]{2,}$/.test(step.notify)) readers.add(step.notify);
+        else if (isSlackUserId(step.notify)) readers.add(step.notify);
       }
     } else readers.add(who);
   }

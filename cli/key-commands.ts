@@ -1,3 +1,4 @@
+import { isSlackUserId } from '../policy/slack-ids';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
@@ -31,7 +32,7 @@ export function registerKeyCommands(program: Command, io: Io): void {
     .action((options: { person?: string; frontend?: string; out?: string; force?: boolean }) => {
       if (!options.person === !options.frontend)
         throw new CliError('give exactly one of --person or --frontend');
-      if (options.person && !/^[UW][A-Z0-9]{2,}$/.test(options.person))
+      if (options.person && !isSlackUserId(options.person))
         throw new CliError(`--person: expected a Slack user id such as U012ABC, got "${options.person}"`);
       if (options.frontend && !/^[A-Za-z0-9._-]+$/.test(options.frontend))
         throw new CliError(

@@ -1,3 +1,4 @@
+import { temporalUiLink } from '../policy/slack-ids';
 import { z } from 'zod';
 
 /**
@@ -378,5 +379,5 @@ export function workflowUiUrl(
   config: Pick<Config, 'temporalUiUrl' | 'namespace'>,
   workflowId: string,
 ): string {
-  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return temporalUiLink(config.temporalUiUrl, config.namespace, workflowId);
 }

@@ -1,3 +1,4 @@
+import { SLACK_USER_ID } from './slack-ids';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
 
@@ -20,7 +21,7 @@ export const answerKeySchema = z
     kind: z.enum(['frontend', 'operator'], { message: 'expected frontend or operator' }),
     person: z
       .string()
-      .regex(/^[UW][A-Z0-9]{2,}$/, { message: 'expected a Slack user id such as U012ABC' })
+      .regex(SLACK_USER_ID, { message: 'expected a Slack user id such as U012ABC' })
       .optional()
       .meta({ description: 'for operator keys: the only person the key may answer as' }),
   })

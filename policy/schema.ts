@@ -1,3 +1,4 @@
+import { SLACK_USER_ID } from './slack-ids';
 import { z } from 'zod';
 import { agentApiSchema } from './agent-api-schema';
 import { answersSchema } from './answers-schema';
@@ -27,7 +28,7 @@ export const durationSchema = z
 
 const slackUserId = z
   .string()
-  .regex(/^[UW][A-Z0-9]{2,}$/, { message: 'expected a Slack user id such as U012ABC' })
+  .regex(SLACK_USER_ID, { message: 'expected a Slack user id such as U012ABC' })
   .meta({ description: 'Slack user id (U… or W…)' });
 
 const name = z

@@ -1,3 +1,4 @@
+import { SLACK_USER_ID } from './slack-ids';
 import { z } from 'zod';
 import { MAX_STEPS, MAX_TITLE_CHARS } from './limits';
 import { rungSchema } from './schema';
@@ -24,9 +25,7 @@ export const taskRequestSchema = z.strictObject({
     .string()
     .min(1, { message: 'expected a title' })
     .max(MAX_TITLE_CHARS, { message: `expected at most ${MAX_TITLE_CHARS} characters` }),
-  requester: z
-    .string()
-    .regex(/^[UW][A-Z0-9]{2,}$/, { message: 'expected the Slack user id of whoever asked' }),
+  requester: z.string().regex(SLACK_USER_ID, { message: 'expected the Slack user id of whoever asked' }),
   environment: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'expected an environment name such as staging' }),

@@ -1,5 +1,6 @@
 // Transport only: HTTP in, signature check, body parsing, ack out. What requests mean is the
 // listeners' business (slack/listeners/), so the same logic runs behind Socket Mode too.
+import { isSlackUserId } from '../policy/slack-ids';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
@@ -183,7 +184,7 @@ export function parseSlackBody(
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
 /** What a Slack user id looks like (`U…`, or `W…` on Enterprise Grid). */
-const isUserId = (v: unknown): boolean => typeof v === 'string' && /^[UW][A-Z0-9]{2,}$/.test(v);
+const isUserId = isSlackUserId;
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 

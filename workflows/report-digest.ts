@@ -1,3 +1,4 @@
+import { temporalUiLink } from '../policy/slack-ids';
 import {
   allHandlersFinished,
   condition,
@@ -45,9 +46,7 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
     channel: input.channel,
     title: `Digest: ${items.length} task(s) ${input.agentId} did on its own`,
     text,
-    link: input.uiBaseUrl
-      ? `${input.uiBaseUrl}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}`
-      : undefined,
+    link: input.uiBaseUrl ? temporalUiLink(input.uiBaseUrl, info.namespace, info.workflowId) : undefined,
   });
   const listing = (): string =>
     items.map((i, n) => `${n + 1}. [${i.taskClass}] ${i.title}: ${i.summary}`).join('\n');

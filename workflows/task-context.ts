@@ -1,3 +1,4 @@
+import { temporalUiLink } from '../policy/slack-ids';
 import {
   CancellationScope,
   proxyActivities,
@@ -141,9 +142,7 @@ export function finish(ctx: TaskContext, outcome: TaskOutcome): TaskOutcome {
 
 export function uiLinkFor(baseUrl: string | undefined): string {
   const info = workflowInfo();
-  return baseUrl
-    ? `${baseUrl}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}`
-    : '';
+  return baseUrl ? temporalUiLink(baseUrl, info.namespace, info.workflowId) : '';
 }
 
 /**

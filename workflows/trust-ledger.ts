@@ -1,3 +1,4 @@
+import { isSlackUserId, temporalUiLink } from '../policy/slack-ids';
 import {
   allHandlersFinished,
   condition,
@@ -198,9 +199,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     },
   );
 
-  const link = input.uiBaseUrl
-    ? `${input.uiBaseUrl}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}`
-    : undefined;
+  const link = input.uiBaseUrl ? temporalUiLink(input.uiBaseUrl, info.namespace, info.workflowId) : undefined;
   const owner = async (): Promise<string> =>
     (await judging.ledgerOwner({ agentId: input.agentId })) ?? 'channel';
 
@@ -337,7 +336,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     /** A Slack user id (a DM), a channel, or `channel` when the owner is unknown. */
     where: string,
   ): Notification {
-    const person = /^[UW][A-Z0-9]{2,}$/.test(where);
+    const person = isSlackUserId(where);
     return {
       kind,
       workflowId: info.workflowId,

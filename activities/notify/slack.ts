@@ -1,3 +1,4 @@
+import { isSlackUserId } from '../../policy/slack-ids';
 import { ApplicationFailure } from '@temporalio/common';
 import { WebClient } from '@slack/web-api';
 import { fallbackText, taskMessageBlocks } from '../../slack/blocks/task-message';
@@ -214,7 +215,7 @@ export class SlackNotifier implements Notifier {
 
   /** A user id gets a DM; `channel` (or nothing) goes to the task class's channel. */
   private async destination(n: Notification): Promise<string> {
-    if (n.to && /^[UW][A-Z0-9]{2,}$/.test(n.to)) {
+    if (n.to && isSlackUserId(n.to)) {
       const dm = await this.client.conversations.open({ users: n.to });
       if (!dm.ok || !dm.channel?.id) throw new Error(`conversations.open failed for ${n.to}: ${dm.error}`);
       return dm.channel.id;

@@ -9,6 +9,8 @@
  * around the escaped text, never inside it. Pure.
  */
 
+import { isSlackUserId } from '../../policy/slack-ids';
+
 /** C0 and C1 control characters (and DEL), except tab and newline. */
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
@@ -25,7 +27,7 @@ export function escapeMrkdwn(text: string): string {
 
 /** A Slack user mention, only for an id that looks like one (policy ids, verified clicks). */
 export function mention(userId: string): string {
-  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
+  return isSlackUserId(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
 }
 
 /** A Slack link `<url|label>` for a URL Ladder made; the label is escaped. */

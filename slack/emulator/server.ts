@@ -1,3 +1,4 @@
+import { isSlackUserId } from '../../policy/slack-ids';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -178,7 +179,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
         throw new EmulatorInputError('expected a JSON body');
       }
       const user = String(input.user ?? '');
-      if (!/^[UW][A-Z0-9]{2,}$/.test(user))
+      if (!isSlackUserId(user))
         throw new EmulatorInputError('choose who you are acting as (a Slack user id)');
       switch (url.pathname) {
         case '/emulator/command':

@@ -1,3 +1,4 @@
+import { isSlackUserId } from '../../policy/slack-ids';
 import { randomBytes } from 'node:crypto';
 import { blockKitProblem } from './block-kit-check';
 import { FaultQueue } from './faults';
@@ -238,8 +239,7 @@ export class Workspace {
       };
     },
     'users.info': (args) => {
-      if (typeof args.user !== 'string' || !/^[UW][A-Z0-9]{2,}$/.test(args.user))
-        return { ok: false, error: 'user_not_found' };
+      if (!isSlackUserId(args.user)) return { ok: false, error: 'user_not_found' };
       const known = this.users.find((u) => u.id === args.user);
       return {
         ok: true,

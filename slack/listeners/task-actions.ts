@@ -1,3 +1,4 @@
+import { isSlackUserId } from '../../policy/slack-ids';
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { answerTask, type TaskAnswer } from '../../client/answer-task';
@@ -36,8 +37,7 @@ export function parseButtonClick(
     actions?: { action_id?: unknown; value?: unknown }[];
   };
   const user = b?.user?.id;
-  if (typeof user !== 'string' || !/^[UW][A-Z0-9]{2,}$/.test(user))
-    return { ok: false, reason: 'no user id' };
+  if (!isSlackUserId(user)) return { ok: false, reason: 'no user id' };
   const action = b.actions?.[0];
   if (!action || typeof action.action_id !== 'string' || !action.action_id.startsWith('ladder_'))
     return { ok: false, reason: 'not a Ladder button' };

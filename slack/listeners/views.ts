@@ -1,3 +1,4 @@
+import { temporalUiLink } from '../../policy/slack-ids';
 import { own } from '../../policy/own';
 import type { App } from '@slack/bolt';
 import { EvidenceError, reportDefect } from '../../client/evidence';
@@ -119,7 +120,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
         client,
         deps.log,
         where,
-        `${submission.existing ? 'Already started' : 'Started'}: *${submission.task.title}* as \`${submission.workflowId}\` (<${deps.uiBaseUrl}/namespaces/${encodeURIComponent(deps.temporal.options.namespace)}/workflows/${encodeURIComponent(submission.workflowId)}|Temporal UI>).`,
+        `${submission.existing ? 'Already started' : 'Started'}: *${submission.task.title}* as \`${submission.workflowId}\` (<${temporalUiLink(deps.uiBaseUrl, deps.temporal.options.namespace, submission.workflowId)}|Temporal UI>).`,
       );
     } catch (err) {
       const message = err instanceof TaskValidationError ? err.errors.join('; ') : (err as Error).message;
