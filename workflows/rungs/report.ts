@@ -12,6 +12,10 @@ import { baseNotification, decisionOf, note, post, record, type TaskContext } fr
 export async function reportAndAwaitRead(ctx: TaskContext, summary: string): Promise<boolean> {
   const d = decisionOf(ctx);
   const report = d.report!;
+  // Before posting: a reader who clicks the moment the message shows must find the task waiting
+  // (the click can reach the workflow in the same activation as the post's completion).
+  ctx.status.waitingOn = `a reader in ${report.channel}`;
+  ctx.waiting = 'report';
   await post(
     ctx,
     'report',
@@ -24,8 +28,6 @@ export async function reportAndAwaitRead(ctx: TaskContext, summary: string): Pro
   );
   const postedAt = workflowNowMs();
   ctx.status.phase = 'awaiting-report-read';
-  ctx.status.waitingOn = `a reader in ${report.channel}`;
-  ctx.waiting = 'report';
   const wasRead = await awaitReadWithEscalation({
     read: () => ctx.human.reportRead !== undefined,
     escalation: d.escalation,
