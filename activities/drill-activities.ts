@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { LoadedPolicy } from '../policy/loader';
 import type { ActionRegistry } from './actions/registry';
 import type { ActionContext } from './actions/contract';
-import type { LedgerLink } from './ledger-link';
+import type { LedgerLink } from '../client/ledger-link';
 
 export interface DrillActivityDeps {
   policy: () => LoadedPolicy;

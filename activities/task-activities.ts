@@ -1,7 +1,7 @@
 import { isSlackUserId } from '../policy/slack-ids';
 import { own } from '../policy/own';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decide, type AgentState, type Decision, type Usage } from '../policy/decide';
 import type { Rung } from '../policy/schema';
 import type { AnswerTrust } from '../policy/answer-proof';
@@ -14,13 +14,15 @@ import {
   killSwitchCapFor,
   killSwitchQuery,
   killSwitchWorkflowId,
+  AUTONOMY_WITHDRAWN,
   OUTCOME_UNKNOWN_FAILURE,
   quotaUsageQuery,
   quotaWorkflowId,
   releaseQuotaSignal,
-  reserveQuotaSignal,
+  reserveQuotaUpdate,
   type DigestInput,
   type DigestItem,
+  type QuotaReply,
   type QuotaRequest,
 } from '../workflows/messages';
 import { reportDigest } from '../workflows/report-digest';
@@ -33,10 +35,12 @@ import {
   type Verification,
 } from './actions/contract';
 import type { ActionRegistry } from './actions/registry';
+import { createBatchedCalls } from '../client/batched-calls';
+import { createFreshReads } from '../client/fresh-reads';
 import { createCredentialInjector, createSecretResolver, type SecretResolver } from './actions/secrets';
 import { beginEffect } from './actions/undo-journal';
 import type { CanaryLink } from './canary-link';
-import type { LedgerLink } from './ledger-link';
+import type { LedgerLink } from '../client/ledger-link';
 import type { Notification, Notifier } from './notify/notifier';
 import type { OutcomeEvent, OutcomeSink } from './outcomes';
 
@@ -84,6 +88,11 @@ export interface DecisionBundle {
   /** UTC day (YYYY-MM-DD) the usage counts against. */
   day: string;
   limits: { count: number; costUsd: number } | null;
+  /**
+   * The quota ledger's answer to this task's reservation, asked with the decision when the task
+   * may run on its own within daily bounds; null otherwise.
+   */
+  reservation: QuotaReply | null;
   allowedHosts: string[] | null;
   owner: string | null;
   /** The keys answers to this task are verified with: those in force at decision time. */
@@ -99,7 +108,20 @@ type StepRef = {
   allowedHosts: string[] | null;
   /** A person's answer after this step's (or its undo's) outcome was unknown. */
   resolution?: OutcomeResolution;
+  /**
+   * Set when the step runs on the agent's own authority: the policy and kill switch in force are
+   * checked for this task right before the effect (on every attempt), and a step no longer allowed
+   * fails with {@link AUTONOMY_WITHDRAWN} without running.
+   */
+  autonomousTask?: TaskRequest;
 };
+
+/** The answer of an autonomy re-check: the rung the policy in force allows now, and why. */
+export interface AutonomyCheck {
+  rung: number;
+  reasons: string[];
+  policyVersion: string;
+}
 
 /** Milliseconds between heartbeats of action activities; well under the profiles' heartbeat timeout. */
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -168,43 +190,62 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     });
   }
 
+  // One query at a time per entity from this worker, each caller still seeing state read after it
+  // asked: a burst of tasks costs a few queries, not one per task (a busy workflow's query buffer
+  // overflows and fails them).
+  const killSwitchReads = createFreshReads(async (workflowId) => {
+    try {
+      return await deps.client.workflow.getHandle(workflowId).query(killSwitchQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null; // never frozen in this deployment
+      throw err;
+    }
+  });
+  const usageReads = createFreshReads(async (workflowId): Promise<Usage> => {
+    try {
+      const usage = await deps.client.workflow.getHandle(workflowId).query(quotaUsageQuery);
+      return { countToday: usage.countUsed, costTodayUsd: usage.costUsedUsd };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { countToday: 0, costTodayUsd: 0 };
+      throw err;
+    }
+  });
+
   /**
    * What `decide` needs about the agent: earned rungs (the ledger's where it has them, else the
-   * policy's declared ones) and any run-time freeze. With `task`, a model or prompt version that
-   * differs from the ledger's is reported to it and lowers this decision at once.
+   * policy's declared ones) and any run-time freeze, read side by side. With `task`, a model or
+   * prompt version that differs from the ledger's is reported to it and lowers this decision at once.
    */
-  async function agentStateOf(agentId: string, task?: TaskRequest): Promise<AgentState | null> {
-    const policy = deps.policy();
-    let freezeCap: number | undefined;
-    let classCaps: Partial<Record<string, Rung>> = {};
-    try {
-      const state = await deps.client.workflow
-        .getHandle(killSwitchWorkflowId(deps.taskQueue))
-        .query(killSwitchQuery);
-      freezeCap = killSwitchCapFor(state, agentId);
-      classCaps = Object.fromEntries(Object.entries(state.classes ?? {}).map(([c, v]) => [c, v.cap as Rung]));
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err; // never frozen in this deployment
-    }
+  async function agentStateOf(
+    policy: LoadedPolicy,
+    agentId: string,
+    task?: TaskRequest,
+  ): Promise<AgentState | null> {
+    const [killSwitch, ledger] = await Promise.all([
+      killSwitchReads.read(killSwitchWorkflowId(deps.taskQueue)),
+      deps.ledger ? deps.ledger.view(agentId) : Promise.resolve(undefined),
+    ]);
+    const freezeCap = killSwitch ? killSwitchCapFor(killSwitch, agentId) : undefined;
+    const classCaps = Object.fromEntries(
+      Object.entries(killSwitch?.classes ?? {}).map(([c, v]) => [c, v.cap as Rung]),
+    );
     const declared: Partial<Record<string, Rung>> = { ...(own(policy.agents, agentId)?.rungs ?? {}) };
     const caps = {
       ...(freezeCap !== undefined ? { killSwitchCap: freezeCap as Rung } : {}),
       ...(Object.keys(classCaps).length > 0 ? { classCaps } : {}),
     };
-    if (!deps.ledger) {
+    if (ledger === undefined) {
       return Object.keys(caps).length === 0 ? null : { earnedRungs: declared, ...caps };
     }
-    const ledger = await deps.ledger.read(agentId);
-    const earned: Partial<Record<string, Rung>> = { ...declared };
-    for (const [taskClass, c] of Object.entries(ledger?.classes ?? {})) earned[taskClass] = c.rung;
-    if (task) {
+    const earned: Partial<Record<string, Rung>> = { ...declared, ...(ledger?.rungs ?? {}) };
+    if (task && deps.ledger) {
       const { model, promptVersion } = task.agent;
       const changed =
         ledger?.model != null && (ledger.model !== model || ledger.promptVersion !== promptVersion);
       if (!ledger || ledger.model !== model || ledger.promptVersion !== promptVersion) {
         await deps.ledger.send(agentId, {
           // Concurrent tasks that saw the same ledger send the same id, so it counts once.
-          id: `version/${ledger?.model ?? '-'}/${ledger?.promptVersion ?? '-'}->${model}/${promptVersion}/${ledger?.history.length ?? 0}`,
+          id: `version/${ledger?.model ?? '-'}/${ledger?.promptVersion ?? '-'}->${model}/${promptVersion}/${ledger?.changes ?? 0}`,
           event: { kind: 'version', model, promptVersion },
         });
       }
@@ -217,72 +258,78 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     return { earnedRungs: earned, ...caps };
   }
 
-  async function usageOf(agentId: string, taskClass: string, day: string): Promise<Usage> {
-    try {
-      const usage = await deps.client.workflow
-        .getHandle(quotaWorkflowId(deps.taskQueue, agentId, taskClass, day))
-        .query(quotaUsageQuery);
-      return { countToday: usage.countUsed, costTodayUsd: usage.costUsedUsd };
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { countToday: 0, costTodayUsd: 0 };
-      throw err;
-    }
+  /** The policy a task of `agentId` is decided with: the canary's next version for agents in it. */
+  const policyFor = async (agentId: string): Promise<LoadedPolicy> =>
+    deps.canary ? deps.canary.policyFor(agentId) : deps.policy();
+
+  /**
+   * Decides again with the policy and kill switch in force now; usage is left out (the task's own
+   * reservation is counted already).
+   */
+  async function recheck(task: TaskRequest): Promise<AutonomyCheck> {
+    const policy = await policyFor(task.agent.id);
+    const decision = decide(policy, await agentStateOf(policy, task.agent.id), task, {
+      countToday: 0,
+      costTodayUsd: 0,
+    });
+    return {
+      rung: decision.refused ? 0 : decision.effectiveRung,
+      reasons: decision.refused ? [decision.refused.message] : decision.reasons.map((r) => r.message),
+      policyVersion: decision.policyVersion,
+    };
   }
 
+  // One reservation update in flight per quota ledger from this worker; the rest wait and go
+  // together in the next (the server allows few in-flight updates per workflow).
+  const reservations = createBatchedCalls<QuotaRequest, QuotaReply>((workflowId, requests) =>
+    deps.client.workflow.executeUpdateWithStart(reserveQuotaUpdate, {
+      args: [requests],
+      startWorkflowOperation: new WithStartWorkflowOperation(quotaLedger, {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    }),
+  );
+
   return {
-    /** Decides the task's rung with the policy in force and today's usage. */
-    async decideTask(task: TaskRequest): Promise<DecisionBundle> {
-      // The canary's next policy version for agents in it (or for all, once promoted).
-      const policy = deps.canary ? await deps.canary.policyFor(task.agent.id) : deps.policy();
+    /**
+     * Decides the task's rung with the policy in force, the kill switch, the agent's ledger view and
+     * today's usage (read side by side), and, when the task may run on its own within daily bounds,
+     * asks the quota ledger for its reservation in the same call (the ledger answers the task by
+     * signal; asking again for the same task gets the same answer).
+     */
+    async decideTask(args: { task: TaskRequest; workflowId: string }): Promise<DecisionBundle> {
+      const { task } = args;
+      const policy = await policyFor(task.agent.id);
       const day = new Date().toISOString().slice(0, 10);
-      const usage = await usageOf(task.agent.id, task.taskClass, day);
-      const decision = decide(policy, await agentStateOf(task.agent.id, task), task, usage);
+      const [usage, agentState] = await Promise.all([
+        usageReads.read(quotaWorkflowId(deps.taskQueue, task.agent.id, task.taskClass, day)),
+        agentStateOf(policy, task.agent.id, task),
+      ]);
+      const decision = decide(policy, agentState, task, usage);
       const bounds = own(policy.taskClasses, task.taskClass)?.bounds;
       const owner = own(policy.agents, task.agent.id)?.owner ?? null;
+      const limits = bounds ? { ...bounds.perDay } : null;
+      const reservation =
+        !decision.refused && decision.effectiveRung >= 3 && limits
+          ? await reservations.call(quotaWorkflowId(deps.taskQueue, task.agent.id, task.taskClass, day), {
+              requesterWorkflowId: args.workflowId,
+              costUsd: task.steps.reduce((sum, step) => sum + (step.costUsd ?? 0), 0),
+              limits,
+            })
+          : null;
       return {
         decision,
         day,
-        limits: bounds ? { ...bounds.perDay } : null,
+        limits,
+        reservation,
         allowedHosts: bounds?.hosts ? [...bounds.hosts] : null,
         owner,
         answerTrust: policy.answerTrust,
         reportReaders: reportReadersOf(policy, task, owner),
       };
-    },
-
-    /**
-     * Right before executing autonomously: decide again with the policy in force now (a kill switch
-     * engaged since the decision applies). Usage is left out: this task's own reservation is counted.
-     */
-    async recheckAutonomy(
-      task: TaskRequest,
-    ): Promise<{ rung: number; reasons: string[]; policyVersion: string }> {
-      const policy = deps.canary ? await deps.canary.policyFor(task.agent.id) : deps.policy();
-      const decision = decide(policy, await agentStateOf(task.agent.id), task, {
-        countToday: 0,
-        costTodayUsd: 0,
-      });
-      return {
-        rung: decision.refused ? 0 : decision.effectiveRung,
-        reasons: decision.refused ? [decision.refused.message] : decision.reasons.map((r) => r.message),
-        policyVersion: decision.policyVersion,
-      };
-    },
-
-    /** Asks the agent's daily quota ledger for one autonomous execution; it answers by signal. */
-    async requestQuota(args: {
-      agentId: string;
-      taskClass: string;
-      day: string;
-      request: QuotaRequest;
-    }): Promise<void> {
-      await deps.client.workflow.signalWithStart(quotaLedger, {
-        workflowId: quotaWorkflowId(deps.taskQueue, args.agentId, args.taskClass, args.day),
-        taskQueue: deps.taskQueue,
-        args: [],
-        signal: reserveQuotaSignal,
-        signalArgs: [args.request],
-      });
     },
 
     /** Gives a reservation back (the task did not execute after all). */
@@ -305,25 +352,38 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     async describeSteps(
       steps: TaskRequest['steps'],
     ): Promise<{ action: string; description: string; blastRadius: string }[]> {
-      return asActivity(async () =>
-        steps.map((s) => {
-          const handler = deps.registry.get(s.action);
-          const params = handler.params.parse(s.params);
-          return {
-            action: s.action,
-            description: handler.describe(params),
-            blastRadius: handler.blastRadius(params),
-          };
-        }),
-      );
+      // Pure and quick: run as a local activity, so it needs no heartbeat.
+      return steps.map((s) => {
+        const handler = deps.registry.get(s.action);
+        const params = handler.params.parse(s.params);
+        return {
+          action: s.action,
+          description: handler.describe(params),
+          blastRadius: handler.blastRadius(params),
+        };
+      });
     },
 
     async draftStep(ref: StepRef): Promise<Draft> {
       return withHandler(ref, (handler, params, ctx) => handler.draft(params, ctx));
     },
 
-    /** Executes one step once per idempotency key; returns its undo record. */
+    /**
+     * Executes one step once per idempotency key; returns its undo record. An autonomous step is
+     * first re-checked against the policy and kill switch in force (see {@link StepRef}).
+     */
     async executeStep(ref: StepRef): Promise<unknown> {
+      if (ref.autonomousTask) {
+        const task = ref.autonomousTask;
+        const now = await untilAnswered(() => recheck(task), Context.current().cancellationSignal);
+        if (now.rung < 3) {
+          throw ApplicationFailure.nonRetryable(
+            `the policy in force now (${now.policyVersion}) allows rung ${now.rung}: ${now.reasons.join('; ')}`,
+            AUTONOMY_WITHDRAWN,
+            now,
+          );
+        }
+      }
       return withHandler(ref, (handler, params, ctx) => handler.execute(params, ctx));
     },
 
@@ -449,6 +509,23 @@ export function createTaskActivities(deps: TaskActivityDeps) {
 }
 
 export type TaskActivities = ReturnType<typeof createTaskActivities>;
+
+/**
+ * Reads until `read` answers: a re-check right before a step must not fail the step because the
+ * server was briefly too busy to answer a query. Backs off from 200 ms to 5 s; gives up after two
+ * minutes (the activity's retries take over) or when the activity is cancelled.
+ */
+async function untilAnswered<T>(read: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  const giveUpAt = Date.now() + 2 * 60_000;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await read();
+    } catch (err) {
+      if (signal.aborted || Date.now() + delay > giveUpAt) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
 
 /**
  * Whether a failed post may still have landed: not after a rate limit (429) or a Slack error

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { ActionRegistry } from '../activities/actions/registry';
 import { classInfrastructure } from '../activities/ledger-activities';
-import { createLedgerLink } from '../activities/ledger-link';
+import { createLedgerLink } from '../client/ledger-link';
 import { submitTask, TaskValidationError } from '../client/submit-task';
 import { limitObjections, prototypeKeyObjections } from '../policy/limits';
 import type { LoadedPolicy } from '../policy/loader';
@@ -28,8 +28,6 @@ export interface AgentServiceDeps {
 export interface AgentService {
   forAgent(agentId: string): AgentApi;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A field error as the agent sent the field: the agent gives `model` and `promptVersion` at the
@@ -135,6 +133,9 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               actions: deps.actions,
               uiBaseUrl: deps.uiBaseUrl,
               via: 'agent',
+              // Answer with the decision: the agent learns its rung (and whether a person must
+              // approve) at once, from the start's own update rather than by polling.
+              awaitDecisionMs: deps.decideTimeoutMs ?? 10_000,
             });
           } catch (err) {
             if (err instanceof TaskValidationError) {
@@ -146,13 +147,10 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
             }
             throw unavailable(err);
           }
-          // Answer with the decision: the agent learns its rung (and whether a person must approve) at once.
-          const deadline = Date.now() + (deps.decideTimeoutMs ?? 10_000);
-          let task = await view(agentId, rest.taskId);
-          while (!task.decision && task.phase !== 'done' && Date.now() < deadline) {
-            await sleep(100);
-            task = await view(agentId, rest.taskId);
-          }
+          const task =
+            submission.decided && submission.decided.phase !== 'done'
+              ? taskView(rest.taskId, submission.decided, null)
+              : await view(agentId, rest.taskId);
           return { existing: submission.existing, task };
         },
 

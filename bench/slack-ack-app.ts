@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { createActionRegistry } from '../activities/actions/registry';
-import { createLedgerLink } from '../activities/ledger-link';
+import { createLedgerLink } from '../client/ledger-link';
 import { createAnswerSigner, generateAnswerKey } from '../client/answer-signer';
 import { createLogger } from '../config/logger';
 import { formatProblem } from '../policy/loader';

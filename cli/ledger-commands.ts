@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { createActionRegistry } from '../activities/actions/registry';
 import type { DrillStepResult } from '../activities/drill-activities';
 import { classInfrastructure } from '../activities/ledger-activities';
-import { createLedgerLink } from '../activities/ledger-link';
+import { createLedgerLink } from '../client/ledger-link';
 import {
   decideProposal,
   declareIncident,

@@ -29,6 +29,9 @@ interface Io {
   err: (text: string) => void;
 }
 
+/** How long `ladder submit` waits for the rung decision before saying no worker may be running. */
+const DECISION_WAIT_MS = 60_000;
+
 /** Polls `status` until the workflow has decided its rung (or finished). */
 async function decided(client: Client, workflowId: string, timeoutMs = 60_000): Promise<TaskStatus> {
   const handle = client.workflow.getHandle(workflowId);
@@ -97,6 +100,8 @@ export function registerTaskCommands(program: Command, io: Io): void {
             policy,
             actions: createActionRegistry(),
             uiBaseUrl: config.temporalUiUrl,
+            // The decision comes back with the start: no status polling.
+            awaitDecisionMs: DECISION_WAIT_MS,
           });
         } catch (err) {
           if (err instanceof TaskValidationError) throw new CliError(`${file}: ${err.message}`);
@@ -105,7 +110,8 @@ export function registerTaskCommands(program: Command, io: Io): void {
         const { workflowId, existing } = submission;
         io.out(`${existing ? 'Already submitted' : 'Submitted'}: ${workflowId}`);
         io.out(`Temporal UI: ${workflowUiUrl(config, workflowId)}`);
-        const status = await decided(client, workflowId);
+        // Null when it did not decide in time (no worker?) or had already ended: ask it directly.
+        const status = submission.decided ?? (await decided(client, workflowId, 5_000));
         if (status.decision) io.out(formatDecision(status.decision, submission.task.taskId));
         if (options.wait) {
           io.out('Waiting for the task to finish…');

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import {
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -10,7 +13,12 @@ import type { TaskRequest } from '../policy/task';
 import { maySubmitFor, SUBMITTERS_RULE } from '../policy/submitters';
 import { validateTaskRequest, type ActionParamsValidator } from '../policy/validate-task';
 import { delegatedTask } from '../workflows/delegated-task';
-import { taskWorkflowId } from '../workflows/messages';
+import {
+  awaitDecisionUpdate,
+  taskWorkflowId,
+  type DelegatedTaskInput,
+  type TaskStatus,
+} from '../workflows/messages';
 import { AgentIdKey, TaskClassKey } from '../workflows/search-attributes';
 import { canonicalJson } from '../policy/canonical-json';
 import { inertMarkdown, TEMPORAL_SUMMARY_MAX_BYTES } from './ui-text';
@@ -42,6 +50,12 @@ export interface SubmitOptions {
    * authenticated by its own token (the HTTP API), with `requester` saying who asked it.
    */
   via?: 'person' | 'agent';
+  /**
+   * Wait this long (ms) for the task's rung decision and return it with the submission: the start
+   * carries an update that answers once the task has decided (one round trip, no polling). Without
+   * it, the submission returns as soon as the workflow is started.
+   */
+  awaitDecisionMs?: number;
 }
 
 export interface Submission {
@@ -50,6 +64,11 @@ export interface Submission {
   task: TaskRequest;
   /** True when a workflow with this task id already existed: nothing new was started. */
   existing: boolean;
+  /**
+   * With `awaitDecisionMs`: the task's status once decided, or null when it had not decided in that
+   * time (or had already closed).
+   */
+  decided?: TaskStatus | null;
 }
 
 /**
@@ -71,35 +90,70 @@ export async function submitTask(client: Client, raw: unknown, options: SubmitOp
     ]);
   }
   const workflowId = taskWorkflowId(task.agent.id, task.taskId);
-  const existingHandle = client.workflow.getHandle<typeof delegatedTask>(workflowId);
+  const startOptions = {
+    workflowId,
+    taskQueue: options.taskQueue,
+    args: [{ task, stepsHash: stepsHash(task.steps), uiBaseUrl: options.uiBaseUrl }] as [DelegatedTaskInput],
+    // A task id names one task forever: a second submission, running or closed, finds the first.
+    workflowIdConflictPolicy: 'FAIL' as const,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    typedSearchAttributes: [
+      { key: AgentIdKey, value: task.agent.id },
+      { key: TaskClassKey, value: task.taskClass },
+    ],
+    // The Temporal UI renders this as Markdown, and the title is the agent's own text.
+    staticSummary: inertMarkdown(
+      `${task.agent.id} · ${task.taskClass} · ${task.environment}: ${task.title}`,
+      TEMPORAL_SUMMARY_MAX_BYTES,
+    ),
+  };
+  const handle = client.workflow.getHandle<typeof delegatedTask>(workflowId);
+  const waitMs = options.awaitDecisionMs;
   try {
-    await existingHandle.describe();
-    return { workflowId, handle: existingHandle, task, existing: true };
+    if (waitMs === undefined) {
+      await client.workflow.start(delegatedTask, startOptions);
+      return { workflowId, handle, task, existing: false };
+    }
+    const decided = await withinMs(client, waitMs, () =>
+      client.workflow.executeUpdateWithStart(awaitDecisionUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(delegatedTask, startOptions),
+      }),
+    );
+    return { workflowId, handle, task, existing: false, decided };
   } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    if (!isAlreadyStarted(err)) throw err;
+    if (waitMs === undefined) return { workflowId, handle, task, existing: true };
+    // The first submission's workflow: its decision if it is still running, else nothing to wait for.
+    const decided = await withinMs(client, waitMs, () => handle.executeUpdate(awaitDecisionUpdate)).catch(
+      (e: unknown) => {
+        if (e instanceof WorkflowUpdateFailedError || e instanceof WorkflowNotFoundError) return null;
+        throw e;
+      },
+    );
+    return { workflowId, handle, task, existing: true, decided };
   }
+}
+
+function isAlreadyStarted(err: unknown): boolean {
+  return (
+    err instanceof WorkflowExecutionAlreadyStartedError ||
+    (err as { cause?: unknown } | null)?.cause instanceof WorkflowExecutionAlreadyStartedError
+  );
+}
+
+/** Runs `call` with a deadline of `ms`; null when the deadline passes first. */
+async function withinMs<T>(client: Client, ms: number, call: () => Promise<T>): Promise<T | null> {
   try {
-    // USE_EXISTING covers a concurrent submission of the same id between the check above and here.
-    const handle = await client.workflow.start(delegatedTask, {
-      workflowId,
-      taskQueue: options.taskQueue,
-      args: [{ task, stepsHash: stepsHash(task.steps), uiBaseUrl: options.uiBaseUrl }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: AgentIdKey, value: task.agent.id },
-        { key: TaskClassKey, value: task.taskClass },
-      ],
-      // The Temporal UI renders this as Markdown, and the title is the agent's own text.
-      staticSummary: inertMarkdown(
-        `${task.agent.id} · ${task.taskClass} · ${task.environment}: ${task.title}`,
-        TEMPORAL_SUMMARY_MAX_BYTES,
-      ),
-    });
-    return { workflowId, handle, task, existing: false };
+    return await client.withDeadline(Date.now() + ms, call);
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      return { workflowId, handle: existingHandle, task, existing: true };
+    if (isDeadlineExceeded(err)) return null;
     throw err;
   }
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | null; e; e = e.cause as typeof e) {
+    if (e.code === grpcStatus.DEADLINE_EXCEEDED) return true;
+  }
+  return false;
 }

@@ -7,6 +7,7 @@ import {
   pruneProposals,
   seenBefore,
   inAuditSample,
+  DECIDED_AUDITS_KEPT,
   type Audit,
   type ClassLedger,
   type LedgerEvent,
@@ -14,6 +15,7 @@ import {
   type Proposal,
   type RungChange,
 } from './ledger';
+import { formatDuration } from './duration';
 import type { LoadedPolicy } from './loader';
 import type { Rung } from './schema';
 import {
@@ -40,6 +42,8 @@ export type LedgerEffect =
   | { kind: 'demoted'; change: RungChange }
   | { kind: 'proposed'; proposal: Proposal }
   | { kind: 'audit-requested'; audit: Audit }
+  /** Nobody reviewed it in time: closed, and counted as the policy's `audit.unanswered` says. */
+  | { kind: 'audit-expired'; audit: Audit }
   /** The class's evidence says the rung is unsafe for everyone: cap every agent in it. */
   | { kind: 'class-rollback'; taskClass: string; cap: Rung; cause: string };
 
@@ -92,7 +96,9 @@ export function reduceLedger(
         if (
           event.outcome === 'executed' &&
           event.rung >= 3 &&
-          inAuditSample(event.workflowId, ctx.policy.audit.sampleRate)
+          inAuditSample(event.workflowId, ctx.policy.audit.sampleRate) &&
+          // Reviewers can only answer so many: beyond the policy's bound, outcomes go unsampled.
+          (state.audits ?? []).filter((a) => a.status === 'open').length < ctx.policy.audit.maxOpen
         ) {
           state.audits ??= [];
           state.nextAudit ??= 1;
@@ -102,6 +108,7 @@ export function reduceLedger(
             taskClass: event.taskClass,
             rung: event.rung,
             at: nowIso,
+            expiresAt: new Date(ctx.nowMs + auditExpiryMs(ctx.policy)).toISOString(),
             reviewers: approversOf(ctx.policy, event.taskClass),
             status: 'open',
             by: null,
@@ -194,12 +201,39 @@ export function reduceLedger(
     effects.push({ kind: 'proposed', proposal });
   }
   pruneProposals(state);
-  if (state.audits && state.audits.length > 50) {
-    const decided = state.audits.filter((a) => a.status !== 'open');
-    const drop = new Set(decided.slice(0, Math.max(0, decided.length - 20)).map((a) => a.id));
-    state.audits = state.audits.filter((a) => !drop.has(a.id));
+  expireAudits(state, ctx, effects);
+  const decided = (state.audits ?? []).filter((a) => a.status !== 'open');
+  if (decided.length > DECIDED_AUDITS_KEPT) {
+    const drop = new Set(decided.slice(0, decided.length - DECIDED_AUDITS_KEPT).map((a) => a.id));
+    state.audits = state.audits!.filter((a) => !drop.has(a.id));
   }
   return { state, effects };
+}
+
+/** The policy's `audit.expireAfter` in ms (7 days when unset). */
+function auditExpiryMs(policy: LoadedPolicy): number {
+  return policy.audit.expireAfter ?? 7 * 86_400_000;
+}
+
+/**
+ * Closes the open audits whose time is up (an audit opened before audits expired gets the
+ * policy's term from when it was opened) and counts each as the policy's `audit.unanswered` says.
+ */
+function expireAudits(state: LedgerState, ctx: LedgerContext, effects: LedgerEffect[]): void {
+  const termMs = auditExpiryMs(ctx.policy);
+  const counted = ctx.policy.audit.unanswered ?? 'not-counted';
+  for (const audit of state.audits ?? []) {
+    if (audit.status !== 'open') continue;
+    const expiresAt = audit.expiresAt ? Date.parse(audit.expiresAt) : Date.parse(audit.at) + termMs;
+    if (expiresAt > ctx.nowMs) continue;
+    audit.status = 'expired';
+    audit.reason = `nobody reviewed it within ${formatDuration(termMs)}; counted as ${counted}`;
+    const c = state.classes[audit.taskClass];
+    if (c && counted !== 'not-counted') {
+      count(c, counted === 'agree' ? ['auditSampled'] : ['auditSampled', 'auditDisagreed']);
+    }
+    effects.push({ kind: 'audit-expired', audit: { ...audit } });
+  }
 }
 
 /** Who may approve a promotion in a class: the policy's admins and the class's approvers. */

@@ -82,7 +82,10 @@ export interface Audit {
   at: string;
   /** Who may give the verdict: admins and the class's approvers. */
   reviewers: string[];
-  status: 'open' | 'agreed' | 'disagreed';
+  /** `expired`: nobody reviewed it within the policy's `audit.expireAfter`. */
+  status: 'open' | 'agreed' | 'disagreed' | 'expired';
+  /** When it closes unanswered (ISO); absent in audits opened before audits expired. */
+  expiresAt?: string;
   by: string | null;
   reason: string | null;
   messageRef: string | null;
@@ -104,7 +107,45 @@ export interface LedgerState {
   nextAudit?: number;
 }
 
+/**
+ * What a task's decision reads from an agent's ledger: the earned rung per class and the model and
+ * prompt version the rungs were earned with. Its size depends on the number of task classes only,
+ * never on how many tasks the agent ran (the whole {@link LedgerState} is for people and the CLI).
+ */
+export interface LedgerView {
+  agentId: string;
+  model: string | null;
+  promptVersion: string | null;
+  /** Rung changes kept so far; tasks that saw the same view name a version change alike. */
+  changes: number;
+  rungs: Record<string, Rung>;
+}
+
+/** The {@link LedgerView} of a ledger state. */
+export function ledgerViewOf(state: LedgerState): LedgerView {
+  return {
+    agentId: state.agentId,
+    model: state.model,
+    promptVersion: state.promptVersion,
+    changes: state.history.length,
+    rungs: Object.fromEntries(Object.entries(state.classes).map(([c, l]) => [c, l.rung])),
+  };
+}
+
 export const HISTORY_KEPT = 200;
+/** Decided (or expired) audits kept for `ladder history`; open ones are bounded by the policy. */
+export const DECIDED_AUDITS_KEPT = 20;
+
+/** When the earliest open audit expires, in ms since the epoch, or undefined with none open. */
+export function nextAuditExpiryMs(state: LedgerState): number | undefined {
+  let next: number | undefined;
+  for (const a of state.audits ?? []) {
+    if (a.status !== 'open' || !a.expiresAt) continue;
+    const at = Date.parse(a.expiresAt);
+    if (next === undefined || at < next) next = at;
+  }
+  return next;
+}
 const SEEN_KEPT = 1000;
 
 /** Evidence of a class with nothing counted yet, counting from `sinceMs`. */

@@ -195,7 +195,24 @@ export const policySchema = z.strictObject({
       unanticipatedFailureDrop: z.int().min(1).max(5).default(1),
     })
     .default({ incidentRung: 2, environmentChangeRung: 2, unanticipatedFailureDrop: 1 }),
-  audit: z.strictObject({ sampleRate: rate }),
+  audit: z.strictObject({
+    sampleRate: rate,
+    expireAfter: durationSchema
+      .default(7 * 86_400_000)
+      .meta({ description: 'an audit nobody reviews within this closes unanswered' }),
+    unanswered: z
+      .enum(['agree', 'disagree', 'not-counted'], {
+        message: 'expected agree, disagree or not-counted',
+      })
+      .default('not-counted')
+      .meta({ description: 'what an expired audit counts as in the audit disagreement rate' }),
+    maxOpen: z
+      .int({ message: 'expected a whole number from 1 to 1000' })
+      .min(1, { message: 'expected a whole number from 1 to 1000' })
+      .max(1000, { message: 'expected a whole number from 1 to 1000' })
+      .default(50)
+      .meta({ description: 'open audits per agent; outcomes sampled beyond it are not audited' }),
+  }),
   killSwitch: z
     .strictObject({
       engaged: z.boolean({ message: 'expected true or false' }),

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { CanaryLink } from '../activities/canary-link';
-import type { LedgerLink } from '../activities/ledger-link';
+import type { LedgerLink } from '../client/ledger-link';
 import type { AnswerSigner } from '../client/answer-signer';
 import type { Logger } from '../config/logger';
 import type { LoadedPolicy } from '../policy/loader';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createActionRegistry } from '../activities/actions/registry';
 import { createCanaryLink } from '../activities/canary-link';
-import { createLedgerLink } from '../activities/ledger-link';
+import { createLedgerLink } from '../client/ledger-link';
 import { loadAnswerSigner } from '../client/answer-signer';
 import { loadCanaryPolicy } from '../policy/canary';
 import { ConfigError, loadConfig } from '../config/env';

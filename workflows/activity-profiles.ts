@@ -15,15 +15,6 @@ export const ActivityProfiles = {
     retry: { initialInterval: '200 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 5 },
   },
   /**
-   * A task's decision (and its re-check before each autonomous step): reads of the policy and of
-   * the agent's entity workflows, which a worker restart under load can keep busy for a while.
-   * Retried until they answer, so a task waits out the load instead of failing undecided.
-   */
-  decision: {
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-  },
-  /**
    * What a long-lived entity workflow cannot live without (who may answer it, with which keys):
    * retried until it answers, so an overloaded worker delays the entity but never fails it.
    */
@@ -82,9 +73,21 @@ export const ActivityProfiles = {
  * working within this time.
  */
 export const AUTHORITY_REFRESH = '10 minutes';
+/** {@link AUTHORITY_REFRESH} in milliseconds, for waits computed with other deadlines. */
+export const AUTHORITY_REFRESH_MS = 10 * 60 * 1000;
 
 /** Local activities: a few milliseconds in the worker, no task-queue round trip. */
 export const LocalActivityProfiles = {
+  /**
+   * A task's decision: the policy in memory, the agent's entity workflows read side by side (one
+   * coalesced query each per worker) and the quota reservation. Local, so it costs no task-queue
+   * round trip and no activity events; retried until it answers, so under load a task waits
+   * instead of failing undecided (longer backoffs become workflow timers).
+   */
+  decision: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  },
   /** Reads the worker's in-memory policy; retried briefly, never long. */
   lookup: {
     startToCloseTimeout: '5 seconds',

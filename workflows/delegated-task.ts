@@ -2,6 +2,7 @@ import type { Proven } from '../policy/answer-proof';
 import {
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
   setCurrentDetails,
   setHandler,
@@ -13,8 +14,8 @@ import { checkAnswerProof } from './answer-check';
 import { workflowNowIso } from './clock';
 import {
   approveUpdate,
+  awaitDecisionUpdate,
   markReportReadUpdate,
-  quotaReplySignal,
   rejectUpdate,
   resolveOutcomeUpdate,
   resolveSuggestionUpdate,
@@ -23,7 +24,6 @@ import {
   MAX_REFUSALS_KEPT,
   type DelegatedTaskInput,
   type ApproveArgs,
-  type QuotaReply,
   type Receipt,
   type RejectArgs,
   type ReportReadArgs,
@@ -33,21 +33,23 @@ import {
   type TaskOutcome,
   type TaskResult,
 } from './messages';
-import { reserveAutonomy } from './rungs/bounded';
-import { awaitApproval } from './rungs/confirm';
-import { draft } from './rungs/draft';
-import { runSteps, type ExecutionResult } from './rungs/execute';
-import { reportAndAwaitRead } from './rungs/report';
-import { suggest } from './rungs/suggest';
-import { AgentIdKey, ApprovedByKey, OutcomeKey, RungKey, TaskClassKey } from './search-attributes';
+import { suggest } from './rungs/rung-0-suggest';
+import { draft } from './rungs/rung-1-draft';
+import { confirmThenExecute } from './rungs/rung-2-confirm';
+import { executeWithinBounds } from './rungs/rung-3-bounded';
+import { executeWithRollback } from './rungs/rung-4-rollback';
+import { executeAndReport } from './rungs/rung-5-report';
+import { finalMessageText, type RungResult } from './rungs/rung-result';
+import { AgentIdKey, ApprovedByKey, OutcomeKey, TaskClassKey } from './search-attributes';
 import {
+  awaitBeside,
   baseNotification,
   closeMainMessage,
   deciding,
+  setRung,
   finish,
   lookingUp,
   note,
-  notifying,
   post,
   record,
   awaitLateCopySweeps,
@@ -73,6 +75,9 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     answering: null,
     messageRef: null,
     lateSweeps: [],
+    beside: [],
+    mainMessageFinal: false,
+    lastMessageEdit: Promise.resolve(),
     unresolvedOutcome: null,
     uiLink: uiLinkFor(input.uiBaseUrl),
     status: {
@@ -89,20 +94,16 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
       stepsHash: input.stepsHash,
     },
   };
-  let quotaReply: QuotaReply | undefined;
-  registerHandlers(ctx, (r) => {
-    quotaReply = r;
-  });
+  registerHandlers(ctx);
 
   let outcome: TaskOutcome;
   let executedSteps = 0;
   let reportRead: boolean | null = null;
   let error: string | null;
   try {
-    ctx.bundle = await deciding.decideTask(input.task);
+    ctx.bundle = await deciding.decideTask({ task: input.task, workflowId: info.workflowId });
     const d = ctx.bundle.decision;
-    setRung(ctx, d.effectiveRung);
-    upsertSearchAttributes([
+    setRung(ctx, d.effectiveRung, [
       { key: AgentIdKey, value: d.agentId },
       { key: TaskClassKey, value: d.taskClass },
     ]);
@@ -112,7 +113,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
       outcome = 'refused';
       error = d.refused.message;
     } else {
-      const result = await runAtRung(ctx, d.effectiveRung, () => quotaReply);
+      const result = await RUNGS[Math.min(Math.max(d.effectiveRung, 0), 5)](ctx);
       outcome = result.outcome;
       executedSteps = result.executedSteps;
       reportRead = result.reportRead;
@@ -132,7 +133,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
   finish(ctx, outcome);
   // The message people acted on shows how it ended (executed, rolled back, read…), not just the
   // decision that started the execution.
-  if (ctx.messageRef && OUTCOMES_AFTER_EXECUTION.includes(outcome)) {
+  if (ctx.messageRef && !ctx.mainMessageFinal && OUTCOMES_AFTER_EXECUTION.includes(outcome)) {
     // What ran can still turn out wrong: the message is where people report it.
     await closeMainMessage(
       ctx,
@@ -151,6 +152,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
       TEMPORAL_DETAILS_MAX_BYTES,
     ),
   );
+  await awaitBeside(ctx);
   // After the outcome is visible: only where a post was retried, and then at most the grace.
   await awaitLateCopySweeps(ctx);
   return {
@@ -173,153 +175,23 @@ const OUTCOMES_AFTER_EXECUTION: readonly TaskOutcome[] = [
   'rollback-failed',
 ];
 
-const OUTCOME_WORDS: Partial<Record<TaskOutcome, string>> = {
-  executed: 'Executed',
-  failed: 'Failed',
-  'rolled-back': 'Rolled back',
-  'rollback-failed': 'INCIDENT: rollback failed',
-};
-
-/** One line on how an executed task ended: outcome, steps, who approved, who read the report. */
-function finalMessageText(
-  ctx: TaskContext,
-  outcome: TaskOutcome,
-  executedSteps: number,
-  reportRead: boolean | null,
-): string {
-  const parts = [
-    `${OUTCOME_WORDS[outcome] ?? outcome}: ${executedSteps} of ${ctx.input.task.steps.length} step(s) ran.`,
-  ];
-  const approval = ctx.human.approval ?? (ctx.human.draft?.accept ? ctx.human.draft : undefined);
-  if (approval) parts.push(`Approved by ${approval.by} at ${approval.at}.`);
-  if (reportRead === true && ctx.human.reportRead)
-    parts.push(`Report read by ${ctx.human.reportRead.by} at ${ctx.human.reportRead.at}.`);
-  if (reportRead === false) parts.push('Report unread past its read SLA.');
-  return parts.join(' ');
-}
-
-interface RungResult {
-  outcome: TaskOutcome;
-  executedSteps: number;
-  reportRead: boolean | null;
-  error: string | null;
-}
-
-async function runAtRung(
-  ctx: TaskContext,
-  rung: number,
-  quotaReply: () => QuotaReply | undefined,
-): Promise<RungResult> {
-  const plain = (outcome: TaskOutcome, executedSteps = 0, error: string | null = null): RungResult => ({
-    outcome,
-    executedSteps,
-    reportRead: null,
-    error,
-  });
-  if (rung === 0) return plain(await suggest(ctx));
-  if (rung === 1) return fromExecution(await draft(ctx));
-  if (rung === 2) return confirmThenExecute(ctx);
-
-  const reservation = await reserveAutonomy(ctx, quotaReply);
-  if (!reservation.granted) {
-    note(ctx, `fell back to confirmation: ${reservation.reason}`);
-    await record(ctx, 'fell-back', { detail: reservation.reason });
-    setRung(ctx, 2);
-    return confirmThenExecute(ctx, reservation.reason);
-  }
-  const result = await runSteps(ctx, { autonomous: true, compensate: rung >= 4, healthWatch: rung >= 4 });
-  const base = fromExecution(result);
-  if (result.outcome === 'executed') {
-    await record(ctx, 'executed', { detail: `${result.executedSteps} step(s)` });
-    const report = ctx.bundle!.decision.report;
-    if (rung >= 5 && report) {
-      const summary = `${result.executedSteps} step(s) executed: ${ctx.input.task.title}`;
-      if (report.mode === 'digest' && report.periodMs !== null) {
-        const digestId = await notifying.addToDigest({
-          periodMs: report.periodMs,
-          digest: {
-            agentId: ctx.input.task.agent.id,
-            channel: report.channel,
-            owner: ctx.bundle!.owner,
-            escalation: [...ctx.bundle!.decision.escalation],
-            readSlaMs: report.readSlaMs,
-            uiBaseUrl: ctx.input.uiBaseUrl,
-            answerTrust: ctx.bundle!.answerTrust,
-            readers: ctx.bundle!.reportReaders,
-          },
-          item: {
-            workflowId: ctx.workflowId,
-            taskClass: ctx.input.task.taskClass,
-            title: ctx.input.task.title,
-            summary,
-          },
-        });
-        // The digest holds the read SLA for every task in it.
-        note(ctx, `report added to digest ${digestId}`);
-        return base;
-      }
-      const read = await reportAndAwaitRead(ctx, summary);
-      return { ...base, reportRead: read };
-    }
-    await post(
-      ctx,
-      'executed',
-      baseNotification(ctx, 'executed', `Executed on my own (rung ${rung}): ${ctx.input.task.title}`),
-      true,
-    );
-  } else if (result.outcome === 'failed') {
-    await record(ctx, 'failed', { detail: base.error ?? undefined });
-    await tellFailure(ctx, base);
-  }
-  return base;
-}
-
-async function confirmThenExecute(ctx: TaskContext, why?: string): Promise<RungResult> {
-  const answer = await awaitApproval(ctx, why);
-  if (answer !== 'approved') return { outcome: answer, executedSteps: 0, reportRead: null, error: null };
-  const result = await runSteps(ctx, { autonomous: false, compensate: false, healthWatch: false });
-  const base = fromExecution(result);
-  // rolled-back / rollback-failed are recorded by the unwind itself (a person asked to undo a step).
-  if (result.outcome === 'executed' || result.outcome === 'failed') {
-    await record(ctx, result.outcome, { detail: base.error ?? undefined });
-  }
-  if (result.outcome === 'failed') await tellFailure(ctx, base);
-  return base;
-}
-
-/** People hear about a failed execution (which step, what error) without having to look for it. */
-async function tellFailure(ctx: TaskContext, result: RungResult): Promise<void> {
-  await post(ctx, 'failed', {
-    ...baseNotification(
-      ctx,
-      'outcome',
-      `Failed after ${result.executedSteps} of ${ctx.input.task.steps.length} step(s): ${result.error ?? 'unknown error'}. Steps that ran were not undone at this rung.`,
-    ),
-    to: ctx.bundle?.owner ?? 'channel',
-  });
-}
-
-function fromExecution(
-  result: ExecutionResult | { outcome: 'draft-rejected' | 'expired'; executedSteps: 0 },
-): RungResult {
-  return {
-    outcome: result.outcome,
-    executedSteps: result.executedSteps,
-    reportRead: null,
-    error: 'error' in result ? result.error : null,
-  };
-}
-
-function setRung(ctx: TaskContext, rung: number): void {
-  ctx.status.rung = rung;
-  ctx.status.decision = ctx.bundle?.decision ?? null;
-  upsertSearchAttributes([{ key: RungKey, value: rung }]);
-}
+/** What each rung does, one file each in `rungs/`: what is asked, what counts as an answer, what happens next. */
+const RUNGS: readonly ((ctx: TaskContext) => Promise<RungResult>)[] = [
+  suggest, // 0
+  draft, // 1
+  (ctx) => confirmThenExecute(ctx), // 2
+  executeWithinBounds, // 3
+  executeWithRollback, // 4
+  executeAndReport, // 5
+];
 
 /** Registered before the first await so no early update or signal is dropped. */
-function registerHandlers(ctx: TaskContext, onQuotaReply: (r: QuotaReply) => void): void {
+function registerHandlers(ctx: TaskContext): void {
   setHandler(statusQuery, () => ctx.status);
-  setHandler(quotaReplySignal, onQuotaReply);
+  setHandler(awaitDecisionUpdate, async () => {
+    await condition(() => ctx.status.decision !== null || ctx.status.phase === 'done');
+    return ctx.status;
+  });
 
   const receipt = (by: string, at: string): Receipt => ({ accepted: true, by, at });
   const expectWaiting = (what: Exclude<Waiting, null>): void => {

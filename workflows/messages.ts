@@ -4,7 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AnswerTrust, Proven } from '../policy/answer-proof';
 import type { CanaryState } from '../policy/canary';
 import type { Decision } from '../policy/decide';
-import type { LedgerState } from '../policy/ledger';
+import type { LedgerState, LedgerView } from '../policy/ledger';
 import type { IdentifiedEvent } from '../policy/ledger-reducer';
 import type { TaskRequest } from '../policy/task';
 
@@ -64,6 +64,11 @@ export interface TaskStatus {
   outcomeUnknown?: OutcomeQuestion | null;
 }
 
+/**
+ * The failure type of an autonomous step refused by the re-check right before it (a kill switch or
+ * policy change since the decision); its details carry the rung allowed now, reasons and version.
+ */
+export const AUTONOMY_WITHDRAWN = 'AutonomyWithdrawn';
 /**
  * Failure type of an action activity whose effect's outcome is unknown; its details carry
  * `{ marker, undoable }` (see `runEffectOnce`). Non-retryable: the workflow asks a person.
@@ -171,10 +176,15 @@ export const markReportReadUpdate = defineUpdate<Receipt, [ReportReadArgs]>('mar
  */
 export const resolveOutcomeUpdate = defineUpdate<Receipt, [ResolveOutcomeArgs]>('resolveOutcome');
 export const statusQuery = defineQuery<TaskStatus>('status');
+/**
+ * Answers once the task has decided its rung (or ended), with its status: sent with the start
+ * (update-with-start), it gives the submitter the decision in one round trip instead of a poll.
+ */
+export const awaitDecisionUpdate = defineUpdate<TaskStatus, []>('awaitDecision');
 
 // ---- the per-agent daily quota ledger ----
 
-/** A task asks for one autonomous execution today; the ledger answers with quotaReplySignal. */
+/** A task asks for one autonomous execution today. */
 export interface QuotaRequest {
   requesterWorkflowId: string;
   costUsd: number;
@@ -191,10 +201,13 @@ export interface QuotaUsage {
   countUsed: number;
   costUsedUsd: number;
 }
-/** Signals (not updates): a burst of concurrent tasks must not hit the 10 in-flight update limit. */
-export const reserveQuotaSignal = defineSignal<[QuotaRequest]>('reserveQuota');
+/**
+ * Reserves for a batch of tasks, answered in order (one reply per request; a repeated request
+ * gets its first answer). A worker sends at most one batch at a time per ledger, so a burst of
+ * any size stays far below the server's limit of in-flight updates per workflow.
+ */
+export const reserveQuotaUpdate = defineUpdate<QuotaReply[], [QuotaRequest[]]>('reserveQuota');
 export const releaseQuotaSignal = defineSignal<[{ requesterWorkflowId: string }]>('releaseQuota');
-export const quotaReplySignal = defineSignal<[QuotaReply]>('quotaReply');
 export const quotaUsageQuery = defineQuery<QuotaUsage>('usage');
 
 /** Workflow IDs: prefix + business key. */
@@ -355,6 +368,8 @@ export const reportEvidenceUpdate = defineUpdate<Receipt, [HumanEvidenceArgs]>('
 /** Approve (one rung up) or decline a promotion proposal. */
 export const decideProposalUpdate = defineUpdate<Receipt, [DecideProposalArgs]>('decideProposal');
 export const ledgerQuery = defineQuery<LedgerState>('ledger');
+/** The compact view a task's decision reads (bounded by the number of task classes). */
+export const ledgerViewQuery = defineQuery<LedgerView>('ledgerView');
 /** One ledger per deployment (task queue) × agent. */
 export const ledgerWorkflowId = (taskQueue: string, agentId: string): string =>
   `ledger/${taskQueue}/${agentId}`;

@@ -1,15 +1,14 @@
 import {
+  allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
-  quotaReplySignal,
   quotaUsageQuery,
   releaseQuotaSignal,
-  reserveQuotaSignal,
+  reserveQuotaUpdate,
   type QuotaReply,
   type QuotaRequest,
 } from './messages';
@@ -25,18 +24,19 @@ export interface QuotaLedgerState {
 const IDLE_END = '26 hours'; // one ledger per agent × class × UTC day; it ends once the day is long over
 
 /**
- * Per agent × task class × day usage ledger (`quota/<agent>/<class>/<day>`). Requests arrive as
- * signals and are answered one at a time with a signal back, so concurrent tasks are serialised:
- * with a quota of M, exactly M are granted, and a burst of any size cannot hit the limit of 10
- * in-flight updates per workflow.
+ * Per agent × task class × day usage ledger (`quota/<agent>/<class>/<day>`). Reservations arrive
+ * as updates carrying a batch of requests, and a workflow runs one handler at a time, so
+ * concurrent tasks are serialised: with a quota of M, exactly M are granted.
  */
 export async function quotaLedger(initial?: QuotaLedgerState): Promise<void> {
   const state: QuotaLedgerState = initial ?? { countUsed: 0, costUsedUsd: 0, granted: {} };
-  const pending: QuotaRequest[] = [];
-  setHandler(reserveQuotaSignal, (request) => {
-    pending.push(request);
+  let touched = false;
+  setHandler(reserveQuotaUpdate, (requests) => {
+    touched = true;
+    return requests.map((request) => answer(state, request));
   });
   setHandler(releaseQuotaSignal, ({ requesterWorkflowId }) => {
+    touched = true;
     const grant = state.granted[requesterWorkflowId];
     if (!grant) return;
     delete state.granted[requesterWorkflowId];
@@ -46,24 +46,13 @@ export async function quotaLedger(initial?: QuotaLedgerState): Promise<void> {
   setHandler(quotaUsageQuery, () => ({ countUsed: state.countUsed, costUsedUsd: state.costUsedUsd }));
 
   for (;;) {
-    if (!(await condition(() => pending.length > 0, IDLE_END))) return;
-    while (pending.length > 0) {
-      const request = pending.shift()!;
-      const reply = answer(state, request);
-      try {
-        await getExternalWorkflowHandle(request.requesterWorkflowId).signal(quotaReplySignal, reply);
-      } catch {
-        // The requester has ended (cancelled or timed out): give its grant back.
-        if (reply.granted && state.granted[request.requesterWorkflowId]) {
-          delete state.granted[request.requesterWorkflowId];
-          state.countUsed -= 1;
-          state.costUsedUsd -= request.costUsd;
-        }
-      }
-    }
-    // Only with nothing pending: signals buffered across continue-as-new would be lost.
-    if (workflowInfo().continueAsNewSuggested && pending.length === 0)
+    touched = false;
+    const woke = await condition(() => touched || workflowInfo().continueAsNewSuggested, IDLE_END);
+    if (!woke && allHandlersFinished()) return;
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
       await continueAsNew<typeof quotaLedger>(state);
+    }
   }
 }
 

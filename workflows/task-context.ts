@@ -1,9 +1,11 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { temporalUiLink } from '../policy/slack-ids';
 import {
   CancellationScope,
   proxyActivities,
   proxyLocalActivities,
   sleep,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
@@ -13,9 +15,10 @@ import type { DecisionBundle } from '../activities/task-activities';
 import type { Decision } from '../policy/decide';
 import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
 import type { DelegatedTaskInput, OutcomeAnswer, TaskOutcome, TaskStatus } from './messages';
+import { RungKey } from './search-attributes';
 
 export const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
-export const deciding = proxyActivities<LadderActivities>(ActivityProfiles.decision);
+export const deciding = proxyLocalActivities<LadderActivities>(LocalActivityProfiles.decision);
 export const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
 export const acting = proxyActivities<LadderActivities>(ActivityProfiles.action);
 export const compensating = proxyActivities<LadderActivities>(ActivityProfiles.compensation);
@@ -48,10 +51,19 @@ export interface TaskContext {
   answering: { what: Exclude<Waiting, null>; by: string } | null;
   /** Ref of the main Slack message, updated in place when the task is decided. */
   messageRef: string | null;
+  /** Whether the main message was posted in its final form already (no closing edit needed). */
+  mainMessageFinal: boolean;
   /** A step whose outcome was still unknown when the task was cancelled; reported, never assumed. */
   unresolvedOutcome: { step: number; stage: 'execute' | 'compensate' } | null;
   /** Running sweeps for late copies of retried posts; the task awaits them before it ends. */
   lateSweeps: Promise<void>[];
+  /**
+   * Work started beside the task's critical path (a message edit, outcome evidence): the task
+   * awaits it before it ends, so nothing is lost, but a step never waits for it.
+   */
+  beside: Promise<void>[];
+  /** The last edit of the main message: edits are chained so they land in the order made. */
+  lastMessageEdit: Promise<void>;
   uiLink: string;
 }
 
@@ -106,11 +118,26 @@ export async function closeMainMessage(
   text: string,
   actions: string[] = [],
 ): Promise<void> {
-  if (!ctx.messageRef) return;
-  await notifying.updateNotification({
-    ref: ctx.messageRef,
-    notification: { ...baseNotification(ctx, 'outcome', text), actions },
-  });
+  const ref = ctx.messageRef;
+  if (!ref) return;
+  // Built now, sent after the edits before it: a slow earlier edit never overwrites a later one.
+  const notification = { ...baseNotification(ctx, 'outcome', text), actions };
+  const edit = ctx.lastMessageEdit.then(() => notifying.updateNotification({ ref, notification }));
+  ctx.lastMessageEdit = edit.catch(() => undefined);
+  await edit;
+}
+
+/**
+ * Runs `work` beside the task's critical path: what follows does not wait for it, and the task
+ * awaits it (with {@link awaitBeside}) before it ends.
+ */
+export function beside(ctx: TaskContext, work: Promise<void>): void {
+  ctx.beside.push(work);
+}
+
+/** Waits for everything started with {@link beside}; a failure there fails the task as before. */
+export async function awaitBeside(ctx: TaskContext): Promise<void> {
+  while (ctx.beside.length > 0) await Promise.all(ctx.beside.splice(0));
 }
 
 export async function record(
@@ -126,6 +153,13 @@ export async function record(
     kind,
     ...extra,
   });
+}
+
+/** Sets the rung the task runs at, upserted with `also` in one command (one event, one visibility write). */
+export function setRung(ctx: TaskContext, rung: number, also: SearchAttributeUpdatePair[] = []): void {
+  ctx.status.rung = rung;
+  ctx.status.decision = ctx.bundle?.decision ?? null;
+  upsertSearchAttributes([...also, { key: RungKey, value: rung }]);
 }
 
 export function note(ctx: TaskContext, event: string): void {

@@ -9,14 +9,22 @@ import {
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import type { Notification } from '../activities/notify/notifier';
-import { newLedger, type Audit, type LedgerState, type Proposal, type RungChange } from '../policy/ledger';
+import {
+  ledgerViewOf,
+  newLedger,
+  nextAuditExpiryMs,
+  type Audit,
+  type LedgerState,
+  type Proposal,
+  type RungChange,
+} from '../policy/ledger';
 import {
   applyPromotion,
   declinePromotion,
   type IdentifiedEvent,
   type LedgerEffect,
 } from '../policy/ledger-reducer';
-import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
+import { ActivityProfiles, AUTHORITY_REFRESH_MS } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
 import {
@@ -24,6 +32,7 @@ import {
   decideProposalUpdate,
   ledgerEventSignal,
   ledgerQuery,
+  ledgerViewQuery,
   refreshAuthoritySignal,
   reportEvidenceUpdate,
   type ControlAuthority,
@@ -76,6 +85,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     refreshRequested = true;
   });
   setHandler(ledgerQuery, () => state);
+  setHandler(ledgerViewQuery, () => ledgerViewOf(state));
   // Defects and incidents come from people: proven and checked here, refused before history.
   const expectEvidenceStanding = (args: HumanEvidenceArgs, a: ControlAuthority): void => {
     checkAnswerProof(a.answerTrust, info.workflowId, reportEvidenceUpdate.name, args, args.by);
@@ -208,12 +218,19 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       refreshRequested = false;
       authority = await authorities.loadControlAuthority();
     }
+    // Wakes for the authority refresh, or earlier when an open audit's time is up.
+    const expiry = nextAuditExpiryMs(state);
+    const wait =
+      expiry === undefined
+        ? AUTHORITY_REFRESH_MS
+        : Math.min(AUTHORITY_REFRESH_MS, Math.max(0, expiry - workflowNowMs()));
     const woke = await condition(
       () =>
         queue.length > 0 || decisions.length > 0 || refreshRequested || workflowInfo().continueAsNewSuggested,
-      AUTHORITY_REFRESH,
+      wait,
     );
-    if (!woke) refreshRequested = true;
+    const auditsDue = expiry !== undefined && expiry <= workflowNowMs();
+    if (!woke && !auditsDue) refreshRequested = true;
 
     for (const decision of decisions.splice(0)) {
       const proposal = state.proposals.find((p) => p.id === decision.proposalId);
@@ -235,7 +252,8 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       }
     }
 
-    if (queue.length > 0) {
+    if (queue.length > 0 || auditsDue) {
+      // An empty batch still closes the audits whose time is up.
       const batch = queue.splice(0, BATCH);
       const judged = await judging.judgeLedgerEvents({ state, events: batch });
       state = judged.state;
@@ -289,6 +307,19 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
             `${effect.cause}. Every agent in ${effect.taskClass} is capped at rung ${effect.cap} until an admin releases it (\`ladder unfreeze --class ${effect.taskClass}\`).`,
             channel,
           ),
+        },
+      });
+      return;
+    }
+    if (effect.kind === 'audit-expired') {
+      if (!effect.audit.messageRef) return;
+      await notifying.updateNotification({
+        ref: effect.audit.messageRef,
+        notification: {
+          ...auditNotice(effect.audit, 'channel'),
+          kind: 'outcome',
+          text: `Audit ${effect.audit.id} expired: ${effect.audit.reason ?? 'nobody reviewed it in time'}.`,
+          actions: [],
         },
       });
       return;

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A spawned process with its output collected, for end-to-end tests of Ladder's commands. */
 export interface Spawned {
@@ -90,4 +91,21 @@ export function commandLine(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * Whether any process on this machine has `text` in its command line (read from /proc). Lets a
+ * test wait until a killed worker's children are really gone: a sandboxed child dies when its
+ * sandbox notices the worker's death, a moment after the worker itself.
+ */
+export function anyProcessRunning(text: string): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(text)) return true;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return false;
 }

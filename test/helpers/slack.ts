@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ActivityDeps } from '../../activities';
 import { createActionRegistry } from '../../activities/actions/registry';
-import { createLedgerLink } from '../../activities/ledger-link';
+import { createLedgerLink } from '../../client/ledger-link';
 import { SlackNotifier } from '../../activities/notify/slack';
 import { createLogger } from '../../config/logger';
 import type { LoadedPolicy } from '../../policy/loader';

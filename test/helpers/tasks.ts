@@ -49,7 +49,14 @@ export async function waitForStatus(
   const deadline = Date.now() + timeoutMs;
   let last: TaskStatus | undefined;
   for (;;) {
-    last = await handle.query(statusQuery);
+    try {
+      last = await handle.query(statusQuery);
+    } catch (err) {
+      // No worker polls for a moment (a test restarting one): ask again until the deadline.
+      if (!/no poller seen/.test(String((err as Error)?.cause ?? err)) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     if (predicate(last)) return last;
     if (Date.now() > deadline)
       throw new Error(`status condition not met in ${timeoutMs} ms; last status: ${JSON.stringify(last)}`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../../activities';
 import { createActionRegistry } from '../../activities/actions/registry';
 import { createCanaryLink } from '../../activities/canary-link';
-import { createLedgerLink } from '../../activities/ledger-link';
+import { createLedgerLink } from '../../client/ledger-link';
 import { RecordingNotifier } from '../../activities/notify/recording';
 import { RecordingOutcomes } from '../../activities/outcomes';
 import { loadPolicyFile, type LoadedPolicy } from '../../policy/loader';

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { createActionRegistry } from '../../activities/actions/registry';
-import { createLedgerLink } from '../../activities/ledger-link';
+import { createLedgerLink } from '../../client/ledger-link';
 import { createLogger } from '../../config/logger';
 import { loadPolicyFile } from '../../policy/loader';
 import { createSlackApp, type LadderSlackApp } from '../../slack/app';

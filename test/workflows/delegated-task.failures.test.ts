@@ -138,7 +138,12 @@ describe('delegated task failure paths on the real dev server', () => {
     );
     expect(statuses.map((s) => s.outcome ?? s.phase).sort()).toEqual(['awaiting-human', 'executed']);
     const fallback = statuses.find((s) => s.phase === 'awaiting-human')!;
-    expect(fallback.events.join('\n')).toMatch(/daily budget: \$600 used, \$600 more exceeds \$1000/);
+    // Whichever came second is refused: by the quota ledger's exact count when both were decided
+    // before either reserved, or already at its decision when the first reservation was counted.
+    const why = [...fallback.events, ...(fallback.decision?.bounds.violations.map((v) => v.message) ?? [])];
+    expect(why.join('\n')).toMatch(
+      /daily budget: \$600 used, \$600 more exceeds \$1000|cost \$600 on top of \$600 today exceeds \$1000 per day/,
+    );
     await Promise.all([over, ...pair].map(({ handle }) => handle.cancel().catch(() => undefined)));
   });
 

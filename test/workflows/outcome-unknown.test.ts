@@ -17,7 +17,7 @@ import {
 } from '../../workflows/messages';
 import { answerAs, operatorSignerOf } from '../helpers/answers';
 import { runLadder } from '../helpers/cli';
-import { spawnNode, isAlive, type Spawned } from '../helpers/processes';
+import { anyProcessRunning, spawnNode, isAlive, type Spawned } from '../helpers/processes';
 import { taskRequest, waitForStatus } from '../helpers/tasks';
 import { testServerAddress } from '../helpers/temporal';
 import { TEST_ENV } from '../setup/shared-state';
@@ -146,6 +146,8 @@ describe('an effect whose outcome is unknown', () => {
     ]);
     await waitUntil(() => lines('marks.log').length === 1);
     await killWorker(first);
+    // Only once the sandboxed shell has died with its worker: else it could still see the file.
+    await waitUntil(() => !anyProcessRunning('while [ ! -f go-a ]'));
     writeFileSync(join(base, 'sandbox', 'go-a'), '');
     const worker = await startWorker();
 

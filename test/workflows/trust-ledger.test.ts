@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createLedgerLink } from '../../activities/ledger-link';
+import { createLedgerLink } from '../../client/ledger-link';
 import { declareIncident, EvidenceError, runRollbackDrill } from '../../client/evidence';
 import { loadPolicyFile } from '../../policy/loader';
 import type { delegatedTask } from '../../workflows/delegated-task';

@@ -1,6 +1,56 @@
 import { workflowNowMs } from '../clock';
 import { awaitReadWithEscalation } from '../read-sla';
-import { baseNotification, decisionOf, note, post, record, type TaskContext } from '../task-context';
+import {
+  baseNotification,
+  decisionOf,
+  note,
+  notifying,
+  post,
+  record,
+  type TaskContext,
+} from '../task-context';
+import { announceExecuted, runOnOwnAuthority } from './rung-3-bounded';
+import type { RungResult } from './rung-result';
+
+/**
+ * Rung 5, execute and report. Asks: nobody before it runs (as at rung 4, with the saga); after,
+ * a reader of the class to read the report (each task's own, or the agent's digest for the
+ * period). Answer: *mark read*. Next: unread at each escalation delay, the next contact is pinged;
+ * unread past the read SLA, the breach is recorded and the agent loses a rung.
+ */
+export async function executeAndReport(ctx: TaskContext): Promise<RungResult> {
+  return runOnOwnAuthority(ctx, { compensate: true, healthWatch: true }, async (_, result) => {
+    const report = ctx.bundle!.decision.report;
+    // A class at rung 5 without a report section: told like rung 4.
+    if (!report) return announceExecuted(5)(ctx, result);
+    const summary = `${result.executedSteps} step(s) executed: ${ctx.input.task.title}`;
+    if (report.mode === 'digest' && report.periodMs !== null) {
+      const digestId = await notifying.addToDigest({
+        periodMs: report.periodMs,
+        digest: {
+          agentId: ctx.input.task.agent.id,
+          channel: report.channel,
+          owner: ctx.bundle!.owner,
+          escalation: [...ctx.bundle!.decision.escalation],
+          readSlaMs: report.readSlaMs,
+          uiBaseUrl: ctx.input.uiBaseUrl,
+          answerTrust: ctx.bundle!.answerTrust,
+          readers: ctx.bundle!.reportReaders,
+        },
+        item: {
+          workflowId: ctx.workflowId,
+          taskClass: ctx.input.task.taskClass,
+          title: ctx.input.task.title,
+          summary,
+        },
+      });
+      // The digest holds the read SLA for every task in it.
+      note(ctx, `report added to digest ${digestId}`);
+      return result;
+    }
+    return { ...result, reportRead: await reportAndAwaitRead(ctx, summary) };
+  });
+}
 
 /**
  * Rung 5: posts an after-the-fact report and starts its read-SLA timer. Unread at each escalation

@@ -1,0 +1,41 @@
+import {
+  baseNotification,
+  closeMainMessage,
+  decisionOf,
+  lookingUp,
+  record,
+  type TaskContext,
+} from '../task-context';
+import { askHuman } from './ask-human';
+import { fromExecution, type RungResult } from './rung-result';
+
+/**
+ * Rung 0, suggest. Asks: the requester or an approver to do the proposed steps themselves.
+ * Answer: *done* or *dismissed*. Next: nothing runs; the task ends with the answer, or expires.
+ */
+export async function suggest(ctx: TaskContext): Promise<RungResult> {
+  const d = decisionOf(ctx);
+  const described = await lookingUp.describeSteps(ctx.input.task.steps);
+  const text = [
+    'Suggested (Ladder will not run this; do it yourself if you agree):',
+    ...described.map((s, i) => `${i + 1}. ${s.description}`),
+  ].join('\n');
+  const answered = await askHuman(ctx, {
+    expects: 'suggestion',
+    waitingOn: `requester ${ctx.input.task.requester} or approvers`,
+    key: 'suggestion',
+    message: { ...baseNotification(ctx, 'suggestion', text), actions: ['done', 'dismiss'] },
+    answered: () => ctx.human.suggestion !== undefined,
+    expireAfterMs: d.approval.expireAfterMs,
+  });
+  if (!answered) {
+    await closeMainMessage(ctx, 'Expired: nobody marked the suggestion done or dismissed.');
+    await record(ctx, 'expired');
+    return fromExecution({ outcome: 'expired', executedSteps: 0 });
+  }
+  const { by, resolution, at } = ctx.human.suggestion!;
+  const outcome = resolution === 'done' ? 'suggestion-done' : 'suggestion-dismissed';
+  await closeMainMessage(ctx, `${resolution === 'done' ? 'Done' : 'Dismissed'} by ${by} at ${at}.`);
+  await record(ctx, outcome, { by });
+  return fromExecution({ outcome, executedSteps: 0 });
+}

@@ -1,0 +1,63 @@
+import {
+  baseNotification,
+  beside,
+  closeMainMessage,
+  decisionOf,
+  quick,
+  record,
+  type TaskContext,
+} from '../task-context';
+import { askHuman } from './ask-human';
+import { fromExecution, type RungResult } from './rung-result';
+import { runSteps } from './run-steps';
+
+/**
+ * Rung 1, draft. Asks: a reviewer to look at the real artifact (diff, request, command), produced
+ * without side effects. Answer: *accept* or *reject* with a reason. Next: accepted, the steps run
+ * as drafted; rejected or expired, nothing runs.
+ */
+export async function draft(ctx: TaskContext): Promise<RungResult> {
+  const d = decisionOf(ctx);
+  const drafts = [];
+  for (let index = 0; index < ctx.input.task.steps.length; index++) {
+    drafts.push(
+      await quick.draftStep({
+        workflowId: ctx.workflowId,
+        index,
+        step: ctx.input.task.steps[index],
+        allowedHosts: ctx.bundle?.allowedHosts ?? null,
+      }),
+    );
+  }
+  const text = [
+    'Draft for review (nothing applied yet):',
+    ...drafts.map((dr, i) => `--- step ${i + 1} (${dr.kind}) ---\n${dr.text}`),
+  ].join('\n');
+  const answered = await askHuman(ctx, {
+    expects: 'draft',
+    waitingOn: `reviewers: ${d.approvers.join(', ')}`,
+    key: 'draft',
+    message: { ...baseNotification(ctx, 'draft', text), actions: ['accept', 'reject'] },
+    answered: () => ctx.human.draft !== undefined,
+    expireAfterMs: d.approval.expireAfterMs,
+  });
+  if (!answered) {
+    await closeMainMessage(ctx, 'Expired: the draft was not reviewed in time.');
+    await record(ctx, 'expired');
+    return fromExecution({ outcome: 'expired', executedSteps: 0 });
+  }
+  const review = ctx.human.draft!;
+  if (!review.accept) {
+    await closeMainMessage(
+      ctx,
+      `Draft rejected by ${review.by} at ${review.at}${review.reason ? `: ${review.reason}` : ''}.`,
+    );
+    await record(ctx, 'draft-rejected', { by: review.by, detail: review.reason });
+    return fromExecution({ outcome: 'draft-rejected', executedSteps: 0 });
+  }
+  ctx.status.approvedBy = review.by;
+  // Off the path to the step, as after an approval.
+  beside(ctx, closeMainMessage(ctx, `Draft accepted by ${review.by} at ${review.at}; applying.`));
+  beside(ctx, record(ctx, 'draft-accepted', { by: review.by }));
+  return fromExecution(await runSteps(ctx, { autonomous: false, compensate: false, healthWatch: false }));
+}

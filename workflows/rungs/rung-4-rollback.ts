@@ -1,0 +1,123 @@
+import { CancellationScope, sleep } from '@temporalio/workflow';
+import {
+  baseNotification,
+  compensating,
+  decisionOf,
+  note,
+  post,
+  quick,
+  record,
+  type TaskContext,
+} from '../task-context';
+import { settleEffect } from './outcome-unknown';
+import { announceExecuted, runOnOwnAuthority } from './rung-3-bounded';
+import type { RungResult } from './rung-result';
+import { describeError } from './run-steps';
+
+/** A health check failed during the watch after the last step. */
+export class HealthCheckFailed extends Error {}
+
+/**
+ * Rung 4, execute with compensating rollback. Asks: nobody, as at rung 3. Each step's
+ * compensation is recorded before it runs; after the last step, health is watched for the
+ * policy's window. Next: on a failure, a cancellation or a failed health check, what ran is undone
+ * in reverse (the saga below, in a non-cancellable scope); a compensation that keeps failing is an
+ * incident (`rollback-failed`) for people to repair.
+ */
+export async function executeWithRollback(ctx: TaskContext): Promise<RungResult> {
+  return runOnOwnAuthority(ctx, { compensate: true, healthWatch: true }, announceExecuted(4));
+}
+
+/**
+ * Watches health for the policy's window after the last step: every step's check, every interval.
+ *
+ * @throws HealthCheckFailed at the first unhealthy check (the saga then unwinds).
+ */
+export async function watchHealth(ctx: TaskContext, allowedHosts: string[] | null): Promise<void> {
+  const rollback = decisionOf(ctx).rollback;
+  if (!rollback) return;
+  ctx.status.phase = 'health-watch';
+  const checks = Math.max(1, Math.ceil(rollback.healthWindowMs / rollback.healthIntervalMs));
+  for (let i = 0; i < checks; i++) {
+    for (let index = 0; index < ctx.input.task.steps.length; index++) {
+      const v = await quick.verifyStep({
+        workflowId: ctx.workflowId,
+        index,
+        step: ctx.input.task.steps[index],
+        allowedHosts,
+      });
+      if (!v.healthy) throw new HealthCheckFailed(`health check failed after step ${index + 1}: ${v.detail}`);
+    }
+    if (i < checks - 1) await sleep(rollback.healthIntervalMs);
+  }
+}
+
+/** Undoes completed steps in reverse, even when the workflow is being cancelled. Returns false if any compensation failed. */
+export async function unwind(
+  ctx: TaskContext,
+  compensations: { index: number; undo: unknown; done: boolean }[],
+  allowedHosts: string[] | null,
+  why: string,
+): Promise<boolean> {
+  return CancellationScope.nonCancellable(async () => {
+    ctx.status.phase = 'rolling-back';
+    const failures: string[] = [];
+    let undone = 0;
+    for (const c of [...compensations].reverse()) {
+      const ref = {
+        workflowId: ctx.workflowId,
+        index: c.index,
+        step: ctx.input.task.steps[c.index],
+        allowedHosts,
+      };
+      if (!c.done && ctx.unresolvedOutcome?.step === c.index) {
+        // Nobody said whether it ran before the cancellation: neither undo it blindly nor pretend.
+        failures.push(
+          `step ${c.index + 1}: its outcome was still unknown when the task was cancelled; check the destination and undo it by hand if it ran`,
+        );
+        continue;
+      }
+      if (!c.done) {
+        // The step failed or was cancelled part-way; undo what its handler journaled before acting.
+        try {
+          const settled = await settleEffect(ctx, c.index, 'compensate', (resolution) =>
+            compensating.compensateInterruptedStep({ ...ref, ...(resolution ? { resolution } : {}) }),
+          );
+          if ('value' in settled && settled.value) undone++;
+        } catch (err) {
+          failures.push(`step ${c.index + 1} (interrupted): ${describeError(err)}`);
+        }
+        continue;
+      }
+      try {
+        await settleEffect(ctx, c.index, 'compensate', (resolution) =>
+          compensating.compensateStep({ ...ref, undo: c.undo, ...(resolution ? { resolution } : {}) }),
+        );
+        undone++;
+      } catch (err) {
+        failures.push(`step ${c.index + 1}: ${describeError(err)}`);
+      }
+    }
+    if (failures.length === 0) {
+      note(ctx, `rolled back ${undone} step(s): ${why}`);
+      await post(
+        ctx,
+        'rollback',
+        baseNotification(ctx, 'rollback', `Rolled back ${undone} step(s) because ${why}.`),
+      );
+      await record(ctx, 'rolled-back', { detail: why });
+      return true;
+    }
+    note(ctx, `rollback failed: ${failures.join('; ')}`);
+    await post(ctx, 'rollback-failed', {
+      ...baseNotification(
+        ctx,
+        'rollback-failed',
+        `INCIDENT: rollback failed (${failures.join('; ')}) after: ${why}. A person must repair this by hand.`,
+      ),
+      to: ctx.bundle?.owner ?? 'channel',
+    });
+    await record(ctx, 'rollback-failed', { detail: failures.join('; ') });
+    return false;
+  });
+}
