@@ -9,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
+import type { LadderAction } from '../slack/action-ids';
 import type { Notification } from '../activities/notify/notifier';
 import type { OutcomeEvent } from '../activities/outcomes';
 import type { DecisionBundle } from '../activities/task-activities';
@@ -116,7 +117,7 @@ export async function post(
 export async function closeMainMessage(
   ctx: TaskContext,
   text: string,
-  actions: string[] = [],
+  actions: LadderAction[] = [],
 ): Promise<void> {
   const ref = ctx.messageRef;
   if (!ref) return;

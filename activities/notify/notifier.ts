@@ -1,3 +1,4 @@
+import type { LadderAction } from '../../slack/action-ids';
 /** Kinds of messages the task workflow sends people. */
 export type NotificationKind =
   | 'suggestion'
@@ -34,7 +35,8 @@ export interface Notification {
   /** What the buttons act on within the workflow, e.g. a promotion proposal's id. */
   subject?: string;
   /** Buttons offered, e.g. ['approve', 'reject']; none once the task is decided. */
-  actions?: string[];
+  /** The buttons offered, by their short names (one table, `slack/action-ids.ts`). */
+  actions?: LadderAction[];
   /** Link to the workflow in the Temporal UI. */
   link?: string;
 }

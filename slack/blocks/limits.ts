@@ -11,6 +11,7 @@ export const BLOCK_LIMITS = {
   optionValue: 150,
   selectOptions: 100,
   viewError: 2000,
+  privateMetadata: 3000,
 } as const;
 
 /**

@@ -143,8 +143,13 @@ export interface TaskModalMetadata {
   channel?: string;
   /** Approve modals only: the steps the clicked message showed. */
   stepsHash?: string;
-  /** Typed-approve modals only: the name to type (the workflow checks it again). */
+  /**
+   * Typed-approve modals only: the name to type, from the button (the workflow checks it again);
+   * absent when the name did not fit in the button, and then only the workflow checks it.
+   */
   resource?: string;
+  /** Reject modals only: the rejection is of a rung-1 draft (sent as a decline, not a rejection). */
+  draft?: true;
 }
 
 /** Reads a task modal's private_metadata; undefined when it is not ours. Pure. */
@@ -157,8 +162,14 @@ export function parseTaskModalMetadata(raw: string | undefined): TaskModalMetada
   }
 }
 
-/** Modal asking for a rejection reason (rung 2 reject, rung 1 draft rejection). Pure. */
-export function rejectModal(metadata: TaskModalMetadata, about: string): ModalView {
+/**
+ * Modal asking for a rejection reason: of a rung-2 request, or of a rung-1 draft when
+ * `metadata.draft`. Pure.
+ *
+ * @param about - shown after the task's id, e.g. who the approvers are; '' for nothing.
+ */
+export function rejectModal(metadata: TaskModalMetadata, about = ''): ModalView {
+  const what = metadata.draft ? 'the draft of ' : '';
   return {
     type: 'modal',
     callback_id: VIEW_IDS.reject,
@@ -172,7 +183,7 @@ export function rejectModal(metadata: TaskModalMetadata, about: string): ModalVi
         text: {
           type: 'mrkdwn',
           text: truncate(
-            `Rejecting *${escapeMrkdwn(metadata.workflowId)}*${about ? ` (${escapeMrkdwn(about)})` : ''}.`,
+            `Rejecting ${what}*${escapeMrkdwn(metadata.workflowId)}*${about ? ` (${escapeMrkdwn(about)})` : ''}.`,
             BLOCK_LIMITS.sectionText,
           ),
         },
@@ -182,17 +193,26 @@ export function rejectModal(metadata: TaskModalMetadata, about: string): ModalVi
   };
 }
 
-/** Modal that approves only when the approver types the resource name (policy `typedConfirmation`). Pure. */
-export function typedApproveModal(
-  metadata: TaskModalMetadata & { stepsHash: string; resource: string },
-): ModalView {
+/**
+ * Modal that approves only when the approver types the resource name (policy `typedConfirmation`).
+ * Without `resource` (a name too long for the button or the modal's metadata) it asks for the
+ * name the request shows. Pure.
+ */
+export function typedApproveModal(given: TaskModalMetadata & { stepsHash: string }): ModalView {
+  // Slack refuses a view whose private_metadata is past its limit: the workflow checks the name anyway.
+  const fits = JSON.stringify(given).length <= BLOCK_LIMITS.privateMetadata;
+  const metadata = fits ? given : { ...given, resource: undefined };
+  const ask =
+    metadata.resource !== undefined
+      ? `type *${escapeMrkdwn(metadata.resource)}* to approve.`
+      : 'type the name the request shows to approve.';
   const blocks: KnownBlock[] = [
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
         text: truncate(
-          `Approving *${escapeMrkdwn(metadata.workflowId)}*.\nThis task class needs typed confirmation: type *${escapeMrkdwn(metadata.resource)}* to approve.`,
+          `Approving *${escapeMrkdwn(metadata.workflowId)}*.\nThis task class needs typed confirmation: ${ask}`,
           BLOCK_LIMITS.sectionText,
         ),
       },

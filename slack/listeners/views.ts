@@ -5,7 +5,7 @@ import { EvidenceError, reportDefect } from '../../client/evidence';
 import { submitTask, TaskValidationError } from '../../client/submit-task';
 import { validateTaskRequest } from '../../policy/validate-task';
 import type { LoadedPolicy } from '../../policy/loader';
-import { agentOfLedgerId, statusQuery } from '../../workflows/messages';
+import { agentOfLedgerId } from '../../workflows/messages';
 import {
   DELEGATE_FIELDS,
   modalErrors,
@@ -16,7 +16,7 @@ import {
 } from '../blocks/modals';
 import type { SlackDeps } from '../deps';
 import { tellUser } from './ephemeral';
-import { answerAndTell, auditFromSlack } from './task-actions';
+import { answerAndTell, auditFromSlack } from './answers';
 
 /** Slack's `view.state.values`: block_id → action_id → the element's state. */
 type StateValues = Record<
@@ -70,8 +70,9 @@ export function taskFromDelegateModal(
 
 /**
  * Modal submissions: delegate (validated before the ack, so errors land on the fields), reject
- * with a reason, and approve with typed confirmation. The ack closes the modal before any call to
- * Temporal; results reach the person ephemerally.
+ * with a reason, report a defect, disagree with an audit, and approve with typed confirmation. The
+ * ack closes the modal before any call to Temporal, and answers to a task go to its workflow as
+ * updates with no status query first; results reach the person ephemerally.
  */
 export function registerViews(app: App, deps: SlackDeps): void {
   app.view(VIEW_IDS.delegate, async ({ ack, body, view, client }) => {
@@ -146,11 +147,11 @@ export function registerViews(app: App, deps: SlackDeps): void {
     await ack();
     const who = { user: body.user.id, channel: metadata.channel, workflowId: metadata.workflowId };
     try {
-      // One Reject button serves rung 2 approvals and rung 1 drafts; the task says which it is.
-      const status = await deps.temporal.workflow.getHandle(metadata.workflowId).query(statusQuery);
+      // The button that opened the modal said whether it rejects a draft; the workflow refuses the
+      // answer if the task is not waiting for that kind, so no status query is needed first.
       await answerAndTell(
         who,
-        status.rung === 1 ? { kind: 'decline', reason } : { kind: 'reject', reason },
+        metadata.draft ? { kind: 'decline', reason } : { kind: 'reject', reason },
         client,
         deps,
       );

@@ -675,16 +675,26 @@ describe('bad-input corpus: Slack app', () => {
       name: 'a button value climbing to a ledger',
       user: 'U0APPR002',
       body: () =>
-        payloadForm(click('U0APPR002', { action_id: 'ladder_approve', value: 'task/a3/../../ledger/a3' })),
-      told: /^No such task task\/a3\/\.\.\/\.\.\/ledger\/a3: /,
+        payloadForm(
+          click('U0APPR002', {
+            action_id: 'ladder_approve',
+            value: `task/a3/../../ledger/a3#${mineStatus.stepsHash}`,
+          }),
+        ),
+      told: /^Refused: no task task\/a3\/\.\.\/\.\.\/ledger\/a3$/,
     },
     {
       family: 'unknown-ids',
       name: 'a button naming a task that does not exist',
       user: 'U0APPR002',
       body: () =>
-        payloadForm(click('U0APPR002', { action_id: 'ladder_approve', value: 'task/a2/never-submitted' })),
-      told: /^No such task task\/a2\/never-submitted: /,
+        payloadForm(
+          click('U0APPR002', {
+            action_id: 'ladder_approve',
+            value: `task/a2/never-submitted#${mineStatus.stepsHash}`,
+          }),
+        ),
+      told: /^Refused: no task task\/a2\/never-submitted$/,
     },
     {
       family: 'another-agents-workflow',
@@ -701,10 +711,13 @@ describe('bad-input corpus: Slack app', () => {
     },
     {
       family: 'another-agents-workflow',
-      name: "Reject on another agent's task by someone who may not",
+      name: "Approve on another agent's task by someone who may not",
       user: 'U0OUTSID1',
-      body: () => payloadForm(click('U0OUTSID1', { action_id: 'ladder_reject', value: other.workflowId })),
-      told: /^Refused: <@U0OUTSID1> is not an approver for this task/,
+      body: () =>
+        payloadForm(
+          click('U0OUTSID1', { action_id: 'ladder_approve', value: `${other.workflowId}#${mineStatus.stepsHash}` }),
+        ),
+      told: /^Refused: U0OUTSID1 is not an approver for task class "ops"/,
     },
     {
       family: 'another-agents-workflow',

@@ -1,5 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ACTION_IDS, LADDER_ACTIONS, type LadderAction } from '../../slack/action-ids';
+import { buttonValue } from '../../slack/blocks/button-value';
+import { parseTaskModalMetadata, VIEW_IDS } from '../../slack/blocks/modals';
 import { blockActionsPayload, postSigned } from '../../slack/emulator/deliver';
 import type { EmulatedMessage } from '../../slack/emulator/workspace';
 import type { delegatedTask } from '../../workflows/delegated-task';
@@ -77,8 +80,8 @@ describe('Slack app against the emulator and a real worker', () => {
     expect(messageText(request)).toContain(`*requester:* ${requester}`);
 
     // The requester cannot approve their own task; someone outside the approvers cannot either.
-    await emulator.click(requester, '#ops', request.ts, 'ladder_approve');
-    await emulator.click('U0OUTSID1', '#ops', request.ts, 'ladder_approve');
+    await emulator.click(requester, '#ops', request.ts, ACTION_IDS.approve);
+    await emulator.click('U0OUTSID1', '#ops', request.ts, ACTION_IDS.approve);
     await waitUntil(() => ephemeralsFor(emulator, '#ops', 'U0OUTSID1').length > 0);
     expect(ephemeralsFor(emulator, '#ops', requester)).toContainEqual(
       expect.stringMatching(/^Refused: two-person rule/),
@@ -88,7 +91,7 @@ describe('Slack app against the emulator and a real worker', () => {
     ]);
     expect(effects()).toEqual([]);
 
-    await emulator.click('U0APPR002', '#ops', request.ts, 'ladder_approve');
+    await emulator.click('U0APPR002', '#ops', request.ts, ACTION_IDS.approve);
     const result = await rig.stack.client.workflow.getHandle<typeof delegatedTask>(workflowId).result();
     expect(result).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002', executedSteps: 1 });
     expect(effects()).toEqual(['slack']);
@@ -97,7 +100,7 @@ describe('Slack app against the emulator and a real worker', () => {
     );
     const closed = emulator.messages('#ops').find((m) => m.ts === request.ts)!;
     expect(messageText(closed)).toMatch(/Executed: 1 of 1 step\(s\) ran\. Approved by U0APPR002 at \d{4}-/);
-    expect(messageText(closed)).not.toContain('ladder_approve');
+    expect(messageText(closed)).not.toContain(ACTION_IDS.approve);
 
     // A click on the old rendering of the message (another client had it open) changes nothing.
     const stale = blockActionsPayload(emulator.workspace, {
@@ -105,7 +108,7 @@ describe('Slack app against the emulator and a real worker', () => {
       channel: emulator.channelId('#ops'),
       message: request,
       action: {
-        action_id: 'ladder_approve',
+        action_id: ACTION_IDS.approve,
         block_id: 'ladder_task_actions',
         value: JSON.stringify(request.blocks).match(/"value":"([^"]+)"/)![1],
       },
@@ -129,8 +132,8 @@ describe('Slack app against the emulator and a real worker', () => {
     const request = await waitForMessage(emulator, '#ops', hasButtonFor(workflowId));
     const before = ephemeralsFor(emulator, '#ops', 'U0APPR002').length;
     await Promise.all([
-      emulator.click('U0APPR002', '#ops', request.ts, 'ladder_approve'),
-      emulator.click('U0APPR002', '#ops', request.ts, 'ladder_approve'),
+      emulator.click('U0APPR002', '#ops', request.ts, ACTION_IDS.approve),
+      emulator.click('U0APPR002', '#ops', request.ts, ACTION_IDS.approve),
     ]);
     expect((await handle.result()).outcome).toBe('executed');
     await waitUntil(() => ephemeralsFor(emulator, '#ops', 'U0APPR002').length >= before + 2);
@@ -147,8 +150,8 @@ describe('Slack app against the emulator and a real worker', () => {
     const { emulator } = rig;
     const { handle, workflowId } = await submit(rig.stack, taskRequest('a2', 'ops', [appendStep('never')]));
     const request = await waitForMessage(emulator, '#ops', hasButtonFor(workflowId));
-    await emulator.click('U0APPR002', '#ops', request.ts, 'ladder_reject');
-    await waitUntil(() => emulator.viewFor('U0APPR002')?.view.callback_id === 'ladder_reject');
+    await emulator.click('U0APPR002', '#ops', request.ts, ACTION_IDS.reject);
+    await waitUntil(() => emulator.viewFor('U0APPR002')?.view.callback_id === VIEW_IDS.reject);
     const empty = await emulator.submitView('U0APPR002', { reason: '' });
     expect(empty.body).toEqual({
       response_action: 'errors',
@@ -173,8 +176,10 @@ describe('Slack app against the emulator and a real worker', () => {
       taskRequest('a2', 'db', [appendStep('migrated')], { resource: 'orders-db' }),
     );
     const request = await waitForMessage(emulator, '#db', hasButtonFor(workflowId));
-    await emulator.click('U0APPR002', '#db', request.ts, 'ladder_approve');
-    await waitUntil(() => emulator.viewFor('U0APPR002')?.view.callback_id === 'ladder_approve_typed');
+    // The request asks for a typed name, so its Approve is the typed Approve: it opens the modal.
+    expect(messageText(request)).not.toContain(`"${ACTION_IDS.approve}"`);
+    await emulator.click('U0APPR002', '#db', request.ts, ACTION_IDS['approve-typed']);
+    await waitUntil(() => emulator.viewFor('U0APPR002')?.view.callback_id === VIEW_IDS.typedApprove);
     const wrong = await emulator.submitView('U0APPR002', { typed: 'orders' });
     expect(wrong.body).toEqual({
       response_action: 'errors',
@@ -184,16 +189,97 @@ describe('Slack app against the emulator and a real worker', () => {
     expect(await handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
   });
 
+  it('rejects a rung-1 draft with its own Reject, which asks for a reason and declines the draft', async () => {
+    const { emulator } = rig;
+    const { handle, workflowId } = await submit(rig.stack, taskRequest('a1', 'ops', [appendStep('drafted')]));
+    const draft = await waitForMessage(emulator, '#ops', hasButtonFor(workflowId));
+    expect(messageText(draft)).toContain(`"${ACTION_IDS['draft-reject']}"`);
+    expect(messageText(draft)).not.toContain(`"${ACTION_IDS.reject}"`);
+    await emulator.click('U0APPR002', '#ops', draft.ts, ACTION_IDS['draft-reject']);
+    await waitUntil(() => emulator.viewFor('U0APPR002')?.view.callback_id === VIEW_IDS.reject);
+    expect(
+      parseTaskModalMetadata(String(emulator.viewFor('U0APPR002')!.view.private_metadata)),
+    ).toMatchObject({
+      workflowId,
+      draft: true,
+    });
+    await emulator.submitView('U0APPR002', { reason: 'not this way' });
+    expect(await handle.result()).toMatchObject({ outcome: 'draft-rejected' });
+    await waitUntil(() =>
+      ephemeralsFor(emulator, '#ops', 'U0APPR002').some((t) => t.startsWith('Recorded: decline by')),
+    );
+    expect(effects()).not.toContain('drafted');
+  });
+
+  it('has a listener for every button in the table: each click is acked and answered', async () => {
+    const { emulator } = rig;
+    const user = 'U0APPR002';
+    const hash = 'e'.repeat(64);
+    const nope = 'task/a2/no-such-task';
+    const ledger = `ledger/${rig.stack.taskQueue}/a2`;
+    // What each button does with a click on a task (or ledger) that is not there: opens its modal,
+    // or sends its answer and tells the clicker the refusal. A new button fails to compile here.
+    const expected: Record<LadderAction, { value: string; view?: string; told?: RegExp }> = {
+      approve: { value: buttonValue(nope, hash), told: /^Refused: no task task\/a2\/no-such-task$/ },
+      'approve-typed': { value: buttonValue(nope, hash, 'orders-db'), view: VIEW_IDS.typedApprove },
+      reject: { value: nope, view: VIEW_IDS.reject },
+      accept: { value: nope, told: /^Refused: no task / },
+      'draft-reject': { value: nope, view: VIEW_IDS.reject },
+      done: { value: nope, told: /^Refused: no task / },
+      dismiss: { value: nope, told: /^Refused: no task / },
+      'mark-read': { value: nope, told: /^Refused: no task / },
+      'report-defect': { value: nope, view: VIEW_IDS.defect },
+      'outcome-ran': { value: buttonValue(nope, 'q1'), told: /^Refused: no task / },
+      'outcome-run-again': { value: buttonValue(nope, 'q1'), told: /^Refused: no task / },
+      'outcome-undo': { value: buttonValue(nope, 'q1'), told: /^Refused: no task / },
+      'audit-agree': { value: buttonValue(ledger, 'x1'), told: /workflow not found/ },
+      'audit-disagree': { value: buttonValue(ledger, 'x1'), view: VIEW_IDS.auditDisagree },
+      promote: { value: buttonValue(ledger, 'p1'), told: /workflow not found/ },
+      'decline-promotion': { value: buttonValue(ledger, 'p1'), told: /workflow not found/ },
+    };
+    for (const action of LADDER_ACTIONS) {
+      const { value, view, told } = expected[action];
+      const before = ephemeralsFor(emulator, '#ops', user).length;
+      const payload = blockActionsPayload(emulator.workspace, {
+        user,
+        channel: emulator.channelId('#ops'),
+        message: { ts: '1700000000.000200', text: 'task', blocks: [] },
+        action: { action_id: ACTION_IDS[action], block_id: 'ladder_task_actions', value },
+        responseUrl: 'http://127.0.0.1:9/unused',
+        triggerId: emulator.workspace.issueTrigger(user),
+      });
+      const answer = await postSigned(
+        { url: rig.appUrl, signingSecret: rig.signingSecret, timeoutMs: 15_000 },
+        { payload: JSON.stringify(payload) },
+      );
+      expect([action, answer.status]).toEqual([action, 200]);
+      if (view) {
+        await waitUntil(() => emulator.viewFor(user)?.view.callback_id === view);
+        const open = emulator.viewFor(user)!;
+        expect(parseTaskModalMetadata(String(open.view.private_metadata))?.workflowId).toBe(
+          value.split('#')[0],
+        );
+        emulator.workspace.views.delete(open.id);
+      } else {
+        await waitUntil(() => ephemeralsFor(emulator, '#ops', user).length > before);
+        expect([action, ephemeralsFor(emulator, '#ops', user).slice(before)]).toEqual([
+          action,
+          [expect.stringMatching(told!)],
+        ]);
+      }
+    }
+  });
+
   it('resolves a rung-0 suggestion with Done and a rung-5 report with Mark as read', async () => {
     const { emulator } = rig;
     const suggestion = await submit(rig.stack, taskRequest('a0', 'ops', [appendStep('by-hand')]));
     const sMsg = await waitForMessage(emulator, '#ops', hasButtonFor(suggestion.workflowId));
-    await emulator.click('U0APPR001', '#ops', sMsg.ts, 'ladder_done');
+    await emulator.click('U0APPR001', '#ops', sMsg.ts, ACTION_IDS.done);
     expect((await suggestion.handle.result()).outcome).toBe('suggestion-done');
 
     const report = await submit(rig.stack, taskRequest('a5', 'ops', [appendStep('reported')]));
     const rMsg = await waitForMessage(emulator, '#ops-reports', hasButtonFor(report.workflowId));
-    await emulator.click('U0OWNER01', '#ops-reports', rMsg.ts, 'ladder_mark_read');
+    await emulator.click('U0OWNER01', '#ops-reports', rMsg.ts, ACTION_IDS['mark-read']);
     expect(await report.handle.result()).toMatchObject({ outcome: 'executed', reportRead: true });
     await waitUntil(() =>
       messageText(emulator.messages('#ops-reports').find((m) => m.ts === rMsg.ts)!).includes(

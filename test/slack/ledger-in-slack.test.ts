@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { loadPolicyFile } from '../../policy/loader';
+import { ACTION_IDS } from '../../slack/action-ids';
+import { VIEW_IDS } from '../../slack/blocks/modals';
 import type { EmulatedMessage } from '../../slack/emulator/workspace';
 import { ledgerQuery, ledgerWorkflowId } from '../../workflows/messages';
 import type { LedgerState } from '../../policy/ledger';
@@ -35,7 +37,7 @@ describe('the trust ledger in Slack', () => {
 
   it('posts a proposal with the evidence in the class channel, refuses the owner’s own approval, and promotes on an approver’s', async () => {
     const { emulator } = rig;
-    const link = (await import('../../activities/ledger-link')).createLedgerLink({
+    const link = (await import('../../client/ledger-link')).createLedgerLink({
       client: rig.stack.client,
       taskQueue: rig.stack.taskQueue,
     });
@@ -56,26 +58,26 @@ describe('the trust ledger in Slack', () => {
     await approve(39);
 
     const dm = '#ops';
-    const proposal = await waitForMessage(emulator, dm, withButton('ladder_promote'));
+    const proposal = await waitForMessage(emulator, dm, withButton(ACTION_IDS.promote));
     expect(proposal.text).toContain('<@U0OWNER01>, climber has earned a proposal.');
     expect(messageText(proposal)).toContain('climber: rung 2 → 3 in ops');
     expect(messageText(proposal)).toContain('40 samples, needs 40');
 
-    await emulator.click('U0OWNER01', dm, proposal.ts, 'ladder_promote');
+    await emulator.click('U0OWNER01', dm, proposal.ts, ACTION_IDS.promote);
     await waitUntil(() => ephemeralsFor(emulator, dm, 'U0OWNER01').length > 0);
     expect(ephemeralsFor(emulator, dm, 'U0OWNER01')[0]).toMatch(
       /^Refused: U0OWNER01 may not decide promotions in ops/,
     );
     expect((await readLedger('climber')).classes.ops.rung).toBe(2);
 
-    await emulator.click('U0APPR001', dm, proposal.ts, 'ladder_promote');
+    await emulator.click('U0APPR001', dm, proposal.ts, ACTION_IDS.promote);
     const state = await waitForRung('climber', 3);
     expect(state.history.at(-1)).toMatchObject({ from: 2, to: 3, by: 'U0APPR001' });
     await waitUntil(() =>
       messageText(emulator.messages(dm).find((m) => m.ts === proposal.ts)!).includes('Approved by U0APPR001'),
     );
     expect(messageText(emulator.messages(dm).find((m) => m.ts === proposal.ts)!)).not.toContain(
-      'ladder_promote',
+      ACTION_IDS.promote,
     );
   });
 
@@ -89,10 +91,10 @@ describe('the trust ledger in Slack', () => {
     const executed = await waitForMessage(
       emulator,
       '#ops',
-      (m) => withButton('ladder_report_defect')(m) && JSON.stringify(m.blocks).includes(workflowId),
+      (m) => withButton(ACTION_IDS['report-defect'])(m) && JSON.stringify(m.blocks).includes(workflowId),
     );
-    await emulator.click('U0APPR002', '#ops', executed.ts, 'ladder_report_defect');
-    await waitUntil(() => emulator.viewFor('U0APPR002')?.view.callback_id === 'ladder_defect');
+    await emulator.click('U0APPR002', '#ops', executed.ts, ACTION_IDS['report-defect']);
+    await waitUntil(() => emulator.viewFor('U0APPR002')?.view.callback_id === VIEW_IDS.defect);
     await emulator.submitView('U0APPR002', { reason: 'restarted the wrong service' });
     const state = await waitForRung('steady', 2);
     expect(state.history.at(-1)).toMatchObject({

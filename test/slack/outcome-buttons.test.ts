@@ -7,6 +7,7 @@ import {
 } from '../../activities/actions/contract';
 import { BUILT_IN_ACTIONS, createActionRegistry } from '../../activities/actions/registry';
 import { shellExec, type ShellExecParams, type ShellExecUndo } from '../../activities/actions/shell-exec';
+import { ACTION_IDS, OUTCOME_ANSWER_ACTIONS } from '../../slack/action-ids';
 import { maybeRecordHistory } from '../helpers/histories';
 import { ephemeralsFor, messageText, startSlackRig, waitForMessage, type SlackRig } from '../helpers/slack';
 import { submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
@@ -63,24 +64,24 @@ describe('answering an unknown outcome from Slack', () => {
     const question = await waitForMessage(
       emulator,
       dm,
-      (m) => m.ephemeralTo === undefined && messageText(m).includes('ladder_outcome_run_again'),
+      (m) => m.ephemeralTo === undefined && messageText(m).includes(ACTION_IDS['outcome-run-again']),
       'U0OWNER01',
     );
     const text = messageText(question);
     expect(text).toContain('Outcome unknown: did it run?');
     expect(text).toContain('never recorded how it ended');
-    expect(text).toContain('ladder_outcome_ran');
-    expect(text).toContain('ladder_outcome_undo');
+    expect(text).toContain(ACTION_IDS['outcome-ran']);
+    expect(text).toContain(ACTION_IDS['outcome-undo']);
     expect(text).toContain(`"value":"${workflowId}#q1"`);
     expect(effects()).toEqual([]);
 
     // Someone with no standing on this task: refused by the workflow, told so, nothing happens.
-    await emulator.click('U0ESCAL01', dm, question.ts, 'ladder_outcome_run_again');
+    await emulator.click('U0ESCAL01', dm, question.ts, ACTION_IDS['outcome-run-again']);
     await waitUntil(() => ephemeralsFor(emulator, dm, 'U0ESCAL01').some((t) => t.startsWith('Refused:')));
     expect(ephemeralsFor(emulator, dm, 'U0ESCAL01').join('\n')).toMatch(/neither the agent's owner/);
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
-    await emulator.click('U0OWNER01', dm, question.ts, 'ladder_outcome_run_again');
+    await emulator.click('U0OWNER01', dm, question.ts, ACTION_IDS['outcome-run-again']);
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'executed', executedSteps: 1 });
     expect(effects()).toEqual(['via-slack']);
@@ -94,7 +95,7 @@ describe('answering an unknown outcome from Slack', () => {
       const now = emulator.messages(dm).find((m) => m.ts === question.ts)!;
       return (
         messageText(now).includes('U0OWNER01 answered "run it again"') &&
-        !messageText(now).includes('ladder_outcome')
+        !Object.values(OUTCOME_ANSWER_ACTIONS).some((a) => messageText(now).includes(ACTION_IDS[a]))
       );
     });
   });

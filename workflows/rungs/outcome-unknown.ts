@@ -6,6 +6,7 @@ import {
   isCancellation,
 } from '@temporalio/workflow';
 import type { OutcomeResolution } from '../../activities/actions/contract';
+import { OUTCOME_ANSWER_ACTIONS } from '../../slack/action-ids';
 import { workflowNowIso } from '../clock';
 import { OUTCOME_UNKNOWN_FAILURE, type OutcomeAnswer, type OutcomeQuestion } from '../messages';
 import { baseNotification, note, notifying, post, type TaskContext } from '../task-context';
@@ -106,7 +107,7 @@ async function askAboutOutcome(
     ),
     to: ctx.bundle?.owner ?? 'channel',
     subject: question.id,
-    actions: answers.map((a) => `outcome-${a}`),
+    actions: answers.map((a) => OUTCOME_ANSWER_ACTIONS[a]),
   });
   try {
     await condition(() => ctx.human.outcome !== undefined);

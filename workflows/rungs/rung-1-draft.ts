@@ -37,7 +37,7 @@ export async function draft(ctx: TaskContext): Promise<RungResult> {
     expects: 'draft',
     waitingOn: `reviewers: ${d.approvers.join(', ')}`,
     key: 'draft',
-    message: { ...baseNotification(ctx, 'draft', text), actions: ['accept', 'reject'] },
+    message: { ...baseNotification(ctx, 'draft', text), actions: ['accept', 'draft-reject'] },
     answered: () => ctx.human.draft !== undefined,
     expireAfterMs: d.approval.expireAfterMs,
   });

@@ -77,10 +77,14 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
     expects: 'approval',
     waitingOn: `approvers: ${d.approvers.join(', ')}`,
     key: `approval-request${why ? '-fallback' : ''}`,
-    message: withFields(baseNotification(ctx, 'approval-request', text), {
-      stepsHash: ctx.input.stepsHash,
-      approvers: d.approvers.join(', '),
-    }),
+    message: withFields(
+      baseNotification(ctx, 'approval-request', text),
+      {
+        stepsHash: ctx.input.stepsHash,
+        approvers: d.approvers.join(', '),
+      },
+      d.typedConfirmation.required ? d.typedConfirmation.expected : null,
+    ),
     answered: () => ctx.human.approval !== undefined || ctx.human.rejection !== undefined,
     expireAfterMs: d.approval.expireAfterMs,
     nudges,
@@ -108,7 +112,14 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   return 'approved';
 }
 
-/** The approval request: the base notification plus the facts an approver needs, with Approve and Reject. */
-function withFields(n: Notification, fields: Record<string, string>): Notification {
-  return { ...n, fields: { ...n.fields, ...fields }, actions: ['approve', 'reject'] };
+/**
+ * The approval request: the base notification plus the facts an approver needs, with Approve (the
+ * typed Approve, carrying the name to type, where the policy asks for one) and Reject.
+ */
+function withFields(n: Notification, fields: Record<string, string>, typed: string | null): Notification {
+  return {
+    ...n,
+    fields: { ...n.fields, ...fields, ...(typed !== null ? { typedConfirmation: typed } : {}) },
+    actions: [typed !== null ? 'approve-typed' : 'approve', 'reject'],
+  };
 }

@@ -1,6 +1,8 @@
 import type { Notification } from '../../../activities/notify/notifier';
 import { BLOCK_LIMITS, truncate } from '../../../slack/blocks/limits';
-import { buttonValue, parseButtonValue, taskMessageBlocks } from '../../../slack/blocks/task-message';
+import { ACTION_IDS } from '../../../slack/action-ids';
+import { buttonValue, parseButtonValue } from '../../../slack/blocks/button-value';
+import { offeredActions, taskMessageBlocks, typedConfirmationOf } from '../../../slack/blocks/task-message';
 
 const base: Notification = {
   kind: 'approval-request',
@@ -44,8 +46,62 @@ describe('taskMessageBlocks', () => {
     expect(context).not.toContain('stepsHash');
     const actions = blocks[3] as { elements: { action_id: string; value: string; style?: string }[] };
     expect(actions.elements.map((e) => [e.action_id, e.value, e.style])).toEqual([
-      ['ladder_approve', `task/ops-agent/t-1#${'f'.repeat(64)}`, 'primary'],
-      ['ladder_reject', 'task/ops-agent/t-1', 'danger'],
+      [ACTION_IDS.approve, `task/ops-agent/t-1#${'f'.repeat(64)}`, 'primary'],
+      [ACTION_IDS.reject, 'task/ops-agent/t-1', 'danger'],
+    ]);
+  });
+
+  /** The action ids and values of a message's buttons. */
+  const buttonsOf = (n: Notification) =>
+    (
+      taskMessageBlocks(n).find((b) => b.type === 'actions') as
+        { elements: { action_id: string; value: string }[] } | undefined
+    )?.elements.map((e) => [e.action_id, e.value]) ?? [];
+
+  it('turns Approve into the typed Approve when the request asks for a typed name, carrying the name', () => {
+    const typedText = `${base.text}\nWhy confirmation:\n• [class] db changes\nType "orders-db" to approve.`;
+    const typed = { ...base, text: typedText };
+    expect(typedConfirmationOf(typed)).toBe('orders-db');
+    expect(offeredActions(typed)).toEqual(['approve-typed', 'reject']);
+    expect(buttonsOf(typed)).toEqual([
+      [ACTION_IDS['approve-typed'], `task/ops-agent/t-1#${'f'.repeat(64)}#orders-db`],
+      [ACTION_IDS.reject, 'task/ops-agent/t-1'],
+    ]);
+    // The structured fact wins over the text, and is not shown as a fact.
+    const withFact = { ...typed, fields: { ...base.fields, typedConfirmation: 'orders db "eu"' } };
+    expect(buttonsOf(withFact)[0]).toEqual([
+      ACTION_IDS['approve-typed'],
+      `task/ops-agent/t-1#${'f'.repeat(64)}#orders%20db%20%22eu%22`,
+    ]);
+    expect(JSON.stringify(taskMessageBlocks(withFact))).not.toContain('typedConfirmation');
+    // A typed line that is not the request's last line asks for nothing; nor does a non-request.
+    expect(typedConfirmationOf({ ...base, text: `Type "x" to approve.\n${base.text}` })).toBeUndefined();
+    expect(typedConfirmationOf({ ...typed, kind: 'approval-reminder' })).toBeUndefined();
+  });
+
+  it("turns a draft's Reject into the draft Reject, and keeps a workflow's own names as they are", () => {
+    const draft: Notification = { ...base, kind: 'draft', actions: ['accept', 'reject'] };
+    expect(buttonsOf(draft).map(([id]) => id)).toEqual([ACTION_IDS.accept, ACTION_IDS['draft-reject']]);
+    expect(offeredActions({ ...draft, actions: ['accept', 'draft-reject'] })).toEqual([
+      'accept',
+      'draft-reject',
+    ]);
+    // A payload from elsewhere (an older workflow, a hand-made message) may name anything.
+    const foreign = ['approve-typed', 'nuke', 'constructor', 'reject'] as unknown as Notification['actions'];
+    expect(offeredActions({ ...base, actions: foreign })).toEqual(['approve-typed', 'reject']);
+  });
+
+  it('carries the subject (question, proposal, audit id) on buttons other than Approve', () => {
+    expect(
+      buttonsOf({
+        ...base,
+        kind: 'outcome-unknown',
+        subject: 'q1',
+        actions: ['outcome-ran', 'outcome-undo'],
+      }),
+    ).toEqual([
+      [ACTION_IDS['outcome-ran'], 'task/ops-agent/t-1#q1'],
+      [ACTION_IDS['outcome-undo'], 'task/ops-agent/t-1#q1'],
     ]);
   });
 
@@ -72,8 +128,10 @@ describe('taskMessageBlocks', () => {
     expect(header.text.text.length).toBeLessThanOrEqual(BLOCK_LIMITS.headerText);
     const buttons = blocks.find((b) => b.type === 'actions') as
       { elements: { text: { text: string } }[] } | undefined;
-    for (const b of buttons?.elements ?? [])
+    expect(buttons?.elements).toHaveLength(2);
+    for (const b of buttons!.elements)
       expect(b.text.text.length).toBeLessThanOrEqual(BLOCK_LIMITS.buttonText);
+    expect(blocks[blocks.length - 1].type).toBe('actions');
   });
 });
 
@@ -97,7 +155,24 @@ describe('truncate', () => {
       workflowId: 'ledger/ladder/ops-agent',
       subject: 'p3',
     });
-    for (const bad of ['', 'U0ADMIN01', 'task/x#no-dashes', 'control/ladder/kill-switch', 'task/a b']) {
+    expect(parseButtonValue(buttonValue('task/a/t', hash, 'db #1 / 100% "eu"'))).toEqual({
+      workflowId: 'task/a/t',
+      subject: hash,
+      typedName: 'db #1 / 100% "eu"',
+    });
+    // A name too long for Slack's 2,000-character value is left out, never cut.
+    const long = buttonValue('task/a/t', hash, 'n'.repeat(BLOCK_LIMITS.buttonValue));
+    expect(long).toBe(`task/a/t#${hash}`);
+    for (const bad of [
+      '',
+      'U0ADMIN01',
+      'task/x#no-dashes',
+      'control/ladder/kill-switch',
+      'task/a b',
+      'task/a/t#abc#',
+      'task/a/t#abc#%ZZ',
+      'task/a/t#abc#a b',
+    ]) {
       expect(parseButtonValue(bad)).toBeUndefined();
     }
   });

@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { createActionRegistry } from '../../../activities/actions/registry';
 import { loadPolicyFile } from '../../../policy/loader';
 import { parseLadderCommand } from '../../../slack/listeners/commands';
-import { parseButtonClick, staleClickReason } from '../../../slack/listeners/task-actions';
+import { ACTION_IDS } from '../../../slack/action-ids';
+import { buttonValue } from '../../../slack/blocks/button-value';
+import { parseButtonClick } from '../../../slack/listeners/button-click';
 import { inputValue, taskFromDelegateModal } from '../../../slack/listeners/views';
-import type { TaskStatus } from '../../../workflows/messages';
 
 const policy = loadPolicyFile(join(__dirname, '..', '..', '..', 'examples', 'policy.yaml')).policy;
 const agents = Object.keys(policy.agents);
@@ -34,7 +35,7 @@ describe('parseButtonClick', () => {
     user: { id: 'U0SRE0002' },
     channel: { id: 'C00000001' },
     trigger_id: '1.abc',
-    actions: [{ action_id: 'ladder_approve', value: `task/ops-agent/t-1#${'b'.repeat(64)}` }],
+    actions: [{ action_id: ACTION_IDS.approve, value: `task/ops-agent/t-1#${'b'.repeat(64)}` }],
     ...overrides,
   });
 
@@ -52,34 +53,57 @@ describe('parseButtonClick', () => {
     });
   });
 
+  it('reads the name a typed-approve button carries, for the modal to ask for', () => {
+    const value = buttonValue('task/ops-agent/t-1', 'c'.repeat(64), 'orders-db #1 "prod"');
+    const parsed = parseButtonClick(click({ actions: [{ action_id: ACTION_IDS['approve-typed'], value }] }));
+    expect(parsed).toEqual({
+      ok: true,
+      click: expect.objectContaining({
+        action: 'approve-typed',
+        subject: 'c'.repeat(64),
+        typedName: 'orders-db #1 "prod"',
+      }),
+    });
+  });
+
+  it('knows every button by the short name its action id has in the table', () => {
+    for (const [name, actionId] of Object.entries(ACTION_IDS)) {
+      const parsed = parseButtonClick(click({ actions: [{ action_id: actionId, value: 'task/a/t' }] }));
+      expect(parsed).toMatchObject({ ok: true, click: { action: name } });
+    }
+  });
+
   it.each([
     ['no user', click({ user: undefined }), 'no user id'],
     ['a user id that is not Slack-shaped', click({ user: { id: 'admin' } }), 'no user id'],
     ['no actions', click({ actions: [] }), 'not a Ladder button'],
     ['another app’s button', click({ actions: [{ action_id: 'other', value: 'x' }] }), 'not a Ladder button'],
-    ['no value', click({ actions: [{ action_id: 'ladder_done' }] }), 'button has no value'],
+    [
+      'a ladder_ id that is not in the table',
+      click({ actions: [{ action_id: 'ladder_nuke', value: 'task/a/t' }] }),
+      'not a Ladder button',
+    ],
+    [
+      'an id that is an Object member',
+      click({ actions: [{ action_id: 'constructor', value: 'task/a/t' }] }),
+      'not a Ladder button',
+    ],
+    ['no value', click({ actions: [{ action_id: ACTION_IDS.done }] }), 'button has no value'],
     [
       'a value that is not a workflow id',
-      click({ actions: [{ action_id: 'ladder_done', value: 'U0ADMIN01' }] }),
+      click({ actions: [{ action_id: ACTION_IDS.done, value: 'U0ADMIN01' }] }),
       'button value is not a workflow id: U0ADMIN01',
+    ],
+    [
+      'a typed name that is not URI-encoded',
+      click({
+        actions: [{ action_id: ACTION_IDS['approve-typed'], value: `task/a/t#${'c'.repeat(64)}#%E0%A4%A` }],
+      }),
+      `button value is not a workflow id: ${`task/a/t#${'c'.repeat(64)}#%E0%A4%A`.slice(0, 80)}`,
     ],
     ['null', null, 'no user id'],
   ])('describes %s instead of throwing', (_name, body, reason) => {
     expect(parseButtonClick(body)).toEqual({ ok: false, reason });
-  });
-});
-
-describe('staleClickReason', () => {
-  const status = (s: Partial<TaskStatus>): TaskStatus =>
-    ({ phase: 'awaiting-human', waitingOn: 'approvers: U1', outcome: null, ...s }) as TaskStatus;
-  it('lets a click through only while the task waits for a person', () => {
-    expect(staleClickReason(status({}))).toBeUndefined();
-    expect(staleClickReason(status({ phase: 'done', outcome: 'rejected', waitingOn: null }))).toBe(
-      'This task is already finished (rejected).',
-    );
-    expect(staleClickReason(status({ phase: 'executing', waitingOn: null }))).toBe(
-      'This task is not waiting for an answer now (phase: executing).',
-    );
   });
 });
 

@@ -1,0 +1,121 @@
+import type { WebClient } from '@slack/web-api';
+import { answerTask, type TaskAnswer } from '../../client/answer-task';
+import { decideProposal, giveAuditVerdict } from '../../client/evidence';
+import type { SlackDeps } from '../deps';
+import { tellUser } from './ephemeral';
+
+/** Who answered, about which workflow, and where to tell them what happened. */
+export interface Answerer {
+  /** The verified Slack user (from Slack's signed payload). */
+  user: string;
+  channel: string | undefined;
+  workflowId: string;
+}
+
+/**
+ * Sends a person's answer to a task straight as its update (no status query first: the
+ * workflow's validator refuses wrong, stale and second answers), then tells the person, only
+ * them, that it was recorded, or why it was refused (and logs the refusal).
+ *
+ * @throws what {@link answerTask} throws for failures that are not refusals (Temporal unreachable).
+ */
+export async function answerAndTell(
+  who: Answerer,
+  answer: TaskAnswer,
+  client: WebClient,
+  deps: SlackDeps,
+): Promise<void> {
+  // Slack's request signature proved who clicked; this frontend's key vouches for it to the workflow.
+  const result = await answerTask(deps.temporal, who.workflowId, who.user, answer, deps.signer);
+  if (!result.ok) return refuse(who, await wordRefusal(result.reason, who.workflowId, deps), client, deps);
+  deps.log.info(
+    { user: who.user, workflowId: who.workflowId, answer: answer.kind },
+    'task answered from Slack',
+  );
+  await tellUser(
+    client,
+    deps.log,
+    who,
+    `Recorded: ${answer.kind} by <@${who.user}> at ${result.receipt.at}.`,
+  );
+}
+
+/**
+ * The server answers an update to a finished workflow as it answers one to a missing workflow
+ * (NOT_FOUND), and `refusalOf` words both "no task …". Only on that refusal, after the update and
+ * never before one, a describe tells the two apart so a late click reads as late, not as a bad button.
+ */
+async function wordRefusal(reason: string, workflowId: string, deps: SlackDeps): Promise<string> {
+  if (reason !== `no task ${workflowId}`) return reason;
+  try {
+    const { status } = await deps.temporal.workflow.getHandle(workflowId).describe();
+    return status.name === 'RUNNING' ? reason : `task already finished (${status.name.toLowerCase()})`;
+  } catch {
+    return reason;
+  }
+}
+
+/** Tells the person why their answer was refused (the validator's words), and logs it. */
+export async function refuse(
+  who: Answerer,
+  reason: string,
+  client: WebClient,
+  deps: SlackDeps,
+): Promise<void> {
+  deps.log.warn({ user: who.user, workflowId: who.workflowId, reason }, 'slack answer refused');
+  await tellUser(client, deps.log, who, `Refused: ${reason}`);
+}
+
+/**
+ * Approves or declines a promotion proposal on the agent's trust ledger; the ledger checks that
+ * the clicker may decide it.
+ */
+export async function decidePromotionFromSlack(
+  who: Answerer & { agentId: string; proposalId: string },
+  approve: boolean,
+  client: WebClient,
+  deps: SlackDeps,
+): Promise<void> {
+  const result = await decideProposal(
+    deps.temporal,
+    { taskQueue: deps.taskQueue, signer: deps.signer },
+    { agentId: who.agentId, proposalId: who.proposalId, by: who.user, approve },
+  );
+  if (!result.ok) return refuse(who, result.reason, client, deps);
+  deps.log.info(
+    { user: who.user, agentId: who.agentId, proposal: who.proposalId, approve },
+    'promotion decided from Slack',
+  );
+  await tellUser(
+    client,
+    deps.log,
+    who,
+    `Recorded: promotion ${approve ? 'approved' : 'declined'} by <@${who.user}> at ${result.at}.`,
+  );
+}
+
+/** An audit verdict from Slack: the ledger checks the reviewer may give it, and that a disagreement has a reason. */
+export async function auditFromSlack(
+  who: Answerer & { agentId: string; auditId: string },
+  agree: boolean,
+  reason: string | undefined,
+  client: WebClient,
+  deps: SlackDeps,
+): Promise<void> {
+  const result = await giveAuditVerdict(
+    deps.temporal,
+    { taskQueue: deps.taskQueue, signer: deps.signer },
+    { agentId: who.agentId, auditId: who.auditId, by: who.user, agree, reason },
+  );
+  if (!result.ok) return refuse(who, result.reason, client, deps);
+  deps.log.info(
+    { user: who.user, agentId: who.agentId, audit: who.auditId, agree },
+    'audit verdict from Slack',
+  );
+  await tellUser(
+    client,
+    deps.log,
+    who,
+    `Recorded: you ${agree ? 'agreed' : 'disagreed'} (audit ${who.auditId}).`,
+  );
+}

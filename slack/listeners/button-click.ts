@@ -1,0 +1,53 @@
+import { isSlackUserId } from '../../policy/slack-ids';
+import { ladderActionOfId, type LadderAction } from '../action-ids';
+import { parseButtonValue } from '../blocks/button-value';
+
+/** A click on a Ladder button, as far as Ladder reads it. */
+export interface ButtonClick {
+  /** Which button, by its short name in `ACTION_IDS`. */
+  action: LadderAction;
+  workflowId: string;
+  /** What the button acts on: the steps hash for Approve, a proposal, audit or question id. */
+  subject?: string;
+  /** Typed-approve buttons: the name to type, for the modal only (the workflow checks it). */
+  typedName?: string;
+  /** The verified clicker: the payload's user, never anything in the button. */
+  user: string;
+  channel: string | undefined;
+  triggerId: string | undefined;
+}
+
+/**
+ * Reads a `block_actions` payload. Pure; a payload that is not a click on one of Ladder's buttons
+ * is described, not thrown.
+ */
+export function parseButtonClick(
+  body: unknown,
+): { ok: true; click: ButtonClick } | { ok: false; reason: string } {
+  const b = body as {
+    user?: { id?: unknown };
+    channel?: { id?: unknown };
+    container?: { channel_id?: unknown };
+    trigger_id?: unknown;
+    actions?: { action_id?: unknown; value?: unknown }[];
+  };
+  const user = b?.user?.id;
+  if (!isSlackUserId(user)) return { ok: false, reason: 'no user id' };
+  const button = b.actions?.[0];
+  const action = ladderActionOfId(button?.action_id);
+  if (!button || !action) return { ok: false, reason: 'not a Ladder button' };
+  if (typeof button.value !== 'string') return { ok: false, reason: 'button has no value' };
+  const value = parseButtonValue(button.value);
+  if (!value) return { ok: false, reason: `button value is not a workflow id: ${button.value.slice(0, 80)}` };
+  const channel = typeof b.channel?.id === 'string' ? b.channel.id : b.container?.channel_id;
+  return {
+    ok: true,
+    click: {
+      action,
+      ...value,
+      user,
+      channel: typeof channel === 'string' ? channel : undefined,
+      triggerId: typeof b.trigger_id === 'string' ? b.trigger_id : undefined,
+    },
+  };
+}
