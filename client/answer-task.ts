@@ -109,10 +109,15 @@ export function refusalOf(err: unknown, workflowId: string): { ok: false; reason
   if (err instanceof WorkflowUpdateFailedError) {
     return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
   }
-  if (err instanceof WorkflowNotFoundError) return { ok: false, reason: `no task ${workflowId}` };
-  // An update sent to a closed workflow is refused by the server, not by a validator.
-  if (/workflow execution already completed/i.test((err as Error).message)) {
+  // An update sent to a closed workflow is refused by the server, not by a validator; the server
+  // may answer it as NOT_FOUND, so the words are looked at first.
+  if (
+    /workflow execution already completed/i.test(
+      `${(err as Error)?.message} ${String((err as Error)?.cause ?? '')}`,
+    )
+  ) {
     return { ok: false, reason: 'task already finished' };
   }
+  if (err instanceof WorkflowNotFoundError) return { ok: false, reason: `no task ${workflowId}` };
   throw err;
 }

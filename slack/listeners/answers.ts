@@ -27,7 +27,7 @@ export async function answerAndTell(
 ): Promise<void> {
   // Slack's request signature proved who clicked; this frontend's key vouches for it to the workflow.
   const result = await answerTask(deps.temporal, who.workflowId, who.user, answer, deps.signer);
-  if (!result.ok) return refuse(who, await wordRefusal(result.reason, who.workflowId, deps), client, deps);
+  if (!result.ok) return refuse(who, result.reason, client, deps);
   deps.log.info(
     { user: who.user, workflowId: who.workflowId, answer: answer.kind },
     'task answered from Slack',
@@ -38,21 +38,6 @@ export async function answerAndTell(
     who,
     `Recorded: ${answer.kind} by <@${who.user}> at ${result.receipt.at}.`,
   );
-}
-
-/**
- * The server answers an update to a finished workflow as it answers one to a missing workflow
- * (NOT_FOUND), and `refusalOf` words both "no task …". Only on that refusal, after the update and
- * never before one, a describe tells the two apart so a late click reads as late, not as a bad button.
- */
-async function wordRefusal(reason: string, workflowId: string, deps: SlackDeps): Promise<string> {
-  if (reason !== `no task ${workflowId}`) return reason;
-  try {
-    const { status } = await deps.temporal.workflow.getHandle(workflowId).describe();
-    return status.name === 'RUNNING' ? reason : `task already finished (${status.name.toLowerCase()})`;
-  } catch {
-    return reason;
-  }
 }
 
 /** Tells the person why their answer was refused (the validator's words), and logs it. */
