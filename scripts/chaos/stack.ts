@@ -104,7 +104,12 @@ export async function startChaosStack(log: (line: string) => void, bundle?: stri
   const address = `127.0.0.1:${temporalPort}`;
   log(`  dev server ${address} (database ${join(dir, 'dev.db')})`);
 
-  const emulator = await startSlackEmulator({ port: emulatorPort, ...policyPeopleAndChannels(policy) });
+  // As strict as Slack whatever the environment says: an exported "off" must not weaken a chaos run.
+  const emulator = await startSlackEmulator({
+    port: emulatorPort,
+    ...policyPeopleAndChannels(policy),
+    rateLimits: true,
+  });
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !FOREIGN_SETTINGS.test(k))),
     TEMPORAL_ADDRESS: address,

@@ -5,6 +5,10 @@ import type { Workspace } from './workspace';
  * Serves one `/api/<method>` request from the workspace, faults first: a 429 or 500 does nothing,
  * a `slow` call is done and answered after its delay, a `slow-answer` call is done at once and
  * answered after its delay. A delayed call still runs when the caller has hung up, as on Slack.
+ *
+ * An authenticated call to a known method then meets Slack's rate limits (`workspace.rateLimits`)
+ * when it is done: over them it is answered as Slack does, HTTP 429 with `Retry-After` in whole
+ * seconds and `{ok:false,error:"ratelimited"}`, and nothing is done. A faulted call spends no token.
  */
 export async function handleApiRequest(
   workspace: Workspace,
@@ -55,6 +59,20 @@ function callMethod(workspace: Workspace, method: string, req: IncomingMessage, 
   } catch {
     return ok({ ok: false, error: 'invalid_form_data' });
   }
+  const limited = workspace.rateLimits.check({
+    app: auth.slice('Bearer '.length),
+    method,
+    channel:
+      method === 'chat.postMessage' && typeof args.channel === 'string'
+        ? workspace.channelLimitKey(args.channel)
+        : undefined,
+  });
+  if (limited)
+    return {
+      status: 429,
+      payload: { ok: false, error: 'ratelimited' },
+      headers: { 'retry-after': String(limited.retryAfterSeconds) },
+    };
   return ok(impl(args));
 }
 

@@ -1,4 +1,5 @@
 import { FaultRequestError, parseFaultRequest } from './faults';
+import { parseRateLimitRequest, RateLimitRequestError } from './rate-limit-request';
 import { notificationKey, type Workspace } from './workspace';
 
 /** An answer to a control request: HTTP status and JSON body. */
@@ -14,6 +15,12 @@ export interface ControlAnswer {
  *   when the body is wrong.
  * - `GET /emulator/faults` lists faults still waiting and how many calls were served one.
  * - `DELETE /emulator/faults` drops the waiting faults.
+ * - `GET /emulator/rate-limits` shows Slack's limits in force (on or off, the rate of each tier and
+ *   of chat.postMessage, each method's tier) and the calls let through and refused (429) so far,
+ *   by method, by chat.postMessage channel and by the limit that refused them.
+ * - `POST /emulator/rate-limits` changes them (body: see `parseRateLimitRequest`, e.g.
+ *   `{"enabled":false}`) and answers like GET; 400 naming the field when the body is wrong.
+ * - `DELETE /emulator/rate-limits` fills every bucket and zeroes the counters.
  * - `GET /emulator/messages[?key=K][&channel=C]` lists every channel message (ephemeral ones
  *   left out) with its channel, ts, text, edits and metadata key, and the messages deleted so far,
  *   so a checker can count messages per key and read their final text.
@@ -34,6 +41,18 @@ export function handleControlRequest(
     return {
       status: 405,
       payload: { ok: false, error: `${httpMethod} /emulator/faults: use GET, POST or DELETE` },
+    };
+  }
+  if (url.pathname === '/emulator/rate-limits') {
+    if (httpMethod === 'GET') return rateLimitAnswer(workspace);
+    if (httpMethod === 'DELETE') {
+      workspace.rateLimits.reset();
+      return rateLimitAnswer(workspace);
+    }
+    if (httpMethod === 'POST') return changeRateLimits(workspace, body);
+    return {
+      status: 405,
+      payload: { ok: false, error: `${httpMethod} /emulator/rate-limits: use GET, POST or DELETE` },
     };
   }
   if (url.pathname === '/emulator/messages' && httpMethod === 'GET') {
@@ -59,8 +78,31 @@ function addFault(workspace: Workspace, body: string): ControlAnswer {
   }
 }
 
-function badRequest(field: string, message: string): ControlAnswer {
-  return { status: 400, payload: { ok: false, field, error: `POST /emulator/faults: ${message}` } };
+function badRequest(field: string, message: string, route = 'POST /emulator/faults'): ControlAnswer {
+  return { status: 400, payload: { ok: false, field, error: `${route}: ${message}` } };
+}
+
+function rateLimitAnswer(workspace: Workspace): ControlAnswer {
+  return { status: 200, payload: { ok: true, ...workspace.rateLimits.report() } };
+}
+
+function changeRateLimits(workspace: Workspace, body: string): ControlAnswer {
+  const route = 'POST /emulator/rate-limits';
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch {
+    return badRequest('', 'expects a JSON body such as {"enabled":false}', route);
+  }
+  try {
+    const { change, reset } = parseRateLimitRequest(input);
+    if (reset) workspace.rateLimits.reset();
+    workspace.rateLimits.configure(change);
+    return rateLimitAnswer(workspace);
+  } catch (err) {
+    if (err instanceof RateLimitRequestError) return badRequest(err.field, err.message, route);
+    throw err;
+  }
 }
 
 function messageListing(workspace: Workspace, query: URLSearchParams) {

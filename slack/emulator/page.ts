@@ -38,6 +38,7 @@ export function emulatorPage(): string {
   .field-error { color: #e01e5a; font-size: 12px; }
   #modal footer { text-align: right; margin-top: 12px; }
   #status { color: #e01e5a; padding: 0 10px; font-size: 12px; }
+  #rate-limits { font-size: 11px; color: #bbb; margin-top: 14px; }
 </style></head>
 <body>
 <nav>
@@ -47,6 +48,7 @@ export function emulatorPage(): string {
   <input id="acting-user-other" placeholder="or type a user id, e.g. U0ADMIN01">
   <label>Channels</label>
   <div id="channels"></div>
+  <p id="rate-limits" title="Slack's Web API rate limits; GET /emulator/rate-limits has the details"></p>
 </nav>
 <main>
   <div id="messages"></div>
@@ -162,6 +164,8 @@ async function refresh() {
     $('messages').scrollTop = $('messages').scrollHeight;
   }
   renderModal(data.view);
+  const limits = data.rateLimits;
+  $('rate-limits').textContent = 'Rate limits ' + (limits.enabled ? 'on' : 'off') + (limits.limited ? ' · ' + limits.limited + ' calls refused (429)' : '');
 }
 function setUser(id) { state.user = id; localStorage.setItem('ladder-user', id); state.last = ''; state.viewKey = ''; void refresh(); }
 $('acting-user').addEventListener('change', (e) => setUser(e.target.value));

@@ -12,6 +12,8 @@ import {
 import { emulatorPage } from './page';
 import { handleApiRequest } from './api-handler';
 import { handleControlRequest } from './control-routes';
+import { rateLimitsFromEnv } from './rate-limit-request';
+import { WebApiRateLimits, type RateLimitChange } from './rate-limits';
 import type { SlackWebApiEmulator } from './web-api';
 import { Workspace, type OpenView } from './workspace';
 
@@ -43,6 +45,13 @@ export interface SlackEmulatorOptions {
   users?: { id: string; name: string; label?: string }[];
   /** Channels to show before anything is posted in them. */
   channels?: string[];
+  /**
+   * Slack's Web API rate limits (see `WebApiRateLimits`): `true` or `false`, or changes to Slack's
+   * rates with a `clock` (ms) for tests that step time instead of waiting. When this leaves
+   * `enabled` out, `LADDER_EMULATOR_RATE_LIMITS` (on/off) decides, and unset means on: the
+   * emulator is as strict as Slack unless told otherwise. `/emulator/rate-limits` changes them later.
+   */
+  rateLimits?: boolean | (RateLimitChange & { clock?: () => number });
 }
 
 class EmulatorInputError extends Error {}
@@ -53,7 +62,7 @@ class EmulatorInputError extends Error {}
  * it from Slack.
  */
 export async function startSlackEmulator(options: SlackEmulatorOptions): Promise<SlackEmulator> {
-  const workspace = new Workspace(options.users ?? []);
+  const workspace = new Workspace(options.users ?? [], rateLimitsFor(options.rateLimits));
   for (const c of options.channels ?? []) workspace.channelId(c);
   let app = options.app;
   let baseUrl = '';
@@ -223,6 +232,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     dmWith: (user) => workspace.dmWith(user),
     injectFault: (fault, o = {}) => workspace.faults.add(fault, o.method, o.times ?? 1),
     faultReport: () => workspace.faults.report(),
+    rateLimitReport: () => workspace.rateLimits.report(),
+    setRateLimits: (change) => workspace.rateLimits.configure(change),
     deleted: workspace.deleted,
     calls: workspace.calls,
     connectApp: (endpoint) => {
@@ -239,6 +250,12 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+/** The limiter for `startSlackEmulator`'s `rateLimits` option, the environment filling in `enabled`. */
+function rateLimitsFor(option: SlackEmulatorOptions['rateLimits']): WebApiRateLimits {
+  const { clock, ...change } = typeof option === 'object' ? option : { enabled: option };
+  return new WebApiRateLimits({ ...change, enabled: change.enabled ?? rateLimitsFromEnv() ?? true }, clock);
 }
 
 /** Shows an app's command ack or response_url answer: ephemeral unless `response_type: in_channel`. */
@@ -281,7 +298,10 @@ function findButton(
   return undefined;
 }
 
-/** What the page shows a user: channels, their DMs, the messages they can see, their open modal. */
+/**
+ * What the page shows a user: channels, their DMs, the messages they can see, their open modal,
+ * and whether Slack's rate limits are on (with how many calls they refused).
+ */
 function pageState(workspace: Workspace, user: string) {
   const channels = [...workspace.channels.values()].filter((c) => c.kind === 'channel' || c.user === user);
   return {
@@ -293,6 +313,10 @@ function pageState(workspace: Workspace, user: string) {
       messages: workspace.visibleTo(user, c.id),
     })),
     view: workspace.viewFor(user) ?? null,
+    rateLimits: {
+      enabled: workspace.rateLimits.enabled,
+      limited: workspace.rateLimits.limitedTotal,
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { isSlackUserId } from '../../policy/slack-ids';
 import { randomBytes } from 'node:crypto';
 import { blockKitProblem } from './block-kit-check';
 import { FaultQueue } from './faults';
+import { WebApiRateLimits } from './rate-limits';
 
 export type { Fault } from './faults';
 
@@ -69,7 +70,13 @@ export class Workspace {
   readonly calls: { method: string; status: number; at: number }[] = [];
   private counter = 0;
 
-  constructor(readonly users: { id: string; name: string; label?: string }[] = []) {}
+  /**
+   * @param rateLimits - Slack's Web API limits the API handler enforces; Slack's own, on, by default.
+   */
+  constructor(
+    readonly users: { id: string; name: string; label?: string }[] = [],
+    readonly rateLimits: WebApiRateLimits = new WebApiRateLimits(),
+  ) {}
 
   private nextId(prefix: string): string {
     return `${prefix}${String(++this.counter).padStart(8, '0')}`;
@@ -83,6 +90,16 @@ export class Workspace {
     const id = this.nextId('C');
     this.channels.set(id, { id, name, kind: 'channel' });
     return id;
+  }
+
+  /**
+   * The key chat.postMessage's per-channel limit counts under: `#name` for a channel given by name
+   * or id, the id for a DM. Looked up, not created, so a refused post leaves no channel behind.
+   */
+  channelLimitKey(nameOrId: string): string {
+    const known = this.channels.get(nameOrId);
+    if (known) return known.kind === 'channel' ? `#${known.name}` : known.id;
+    return `#${nameOrId.replace(/^#/, '')}`;
   }
 
   /** The DM channel between the bot and `user`. */
