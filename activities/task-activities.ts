@@ -123,6 +123,9 @@ export interface AutonomyCheck {
   policyVersion: string;
 }
 
+/** How long one batched reservation update may take before it fails and the decision is retried (ms). */
+const RESERVATION_DEADLINE_MS = 20_000;
+
 /** Milliseconds between heartbeats of action activities; well under the profiles' heartbeat timeout. */
 const HEARTBEAT_EVERY_MS = 1_000;
 
@@ -282,15 +285,18 @@ export function createTaskActivities(deps: TaskActivityDeps) {
   // One reservation update in flight per quota ledger from this worker; the rest wait and go
   // together in the next (the server allows few in-flight updates per workflow).
   const reservations = createBatchedCalls<QuotaRequest, QuotaReply>((workflowId, requests) =>
-    deps.client.workflow.executeUpdateWithStart(reserveQuotaUpdate, {
-      args: [requests],
-      startWorkflowOperation: new WithStartWorkflowOperation(quotaLedger, {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        args: [],
-        workflowIdConflictPolicy: 'USE_EXISTING',
+    // Bounded: a call that never returns would hold up every later reservation of this ledger.
+    deps.client.withDeadline(Date.now() + RESERVATION_DEADLINE_MS, () =>
+      deps.client.workflow.executeUpdateWithStart(reserveQuotaUpdate, {
+        args: [requests],
+        startWorkflowOperation: new WithStartWorkflowOperation(quotaLedger, {
+          workflowId,
+          taskQueue: deps.taskQueue,
+          args: [],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
       }),
-    }),
+    ),
   );
 
   return {

@@ -15,6 +15,17 @@ export const ActivityProfiles = {
     retry: { initialInterval: '200 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 5 },
   },
   /**
+   * A task's decision: the policy in memory, the agent's entity workflows read side by side (one
+   * coalesced query each per worker) and the quota reservation. Not a local activity: it waits on
+   * other workflows (queries, the quota update), and a local activity holds its workflow task's
+   * slot while it runs, so a burst of deciding tasks could starve the very ledgers they wait on.
+   * Retried until it answers, so under load a task waits instead of failing undecided.
+   */
+  decision: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  },
+  /**
    * What a long-lived entity workflow cannot live without (who may answer it, with which keys):
    * retried until it answers, so an overloaded worker delays the entity but never fails it.
    */
@@ -78,16 +89,6 @@ export const AUTHORITY_REFRESH_MS = 10 * 60 * 1000;
 
 /** Local activities: a few milliseconds in the worker, no task-queue round trip. */
 export const LocalActivityProfiles = {
-  /**
-   * A task's decision: the policy in memory, the agent's entity workflows read side by side (one
-   * coalesced query each per worker) and the quota reservation. Local, so it costs no task-queue
-   * round trip and no activity events; retried until it answers, so under load a task waits
-   * instead of failing undecided (longer backoffs become workflow timers).
-   */
-  decision: {
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-  },
   /** Reads the worker's in-memory policy; retried briefly, never long. */
   lookup: {
     startToCloseTimeout: '5 seconds',

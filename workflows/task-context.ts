@@ -19,7 +19,7 @@ import type { DelegatedTaskInput, OutcomeAnswer, TaskOutcome, TaskStatus } from 
 import { RungKey } from './search-attributes';
 
 export const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
-export const deciding = proxyLocalActivities<LadderActivities>(LocalActivityProfiles.decision);
+export const deciding = proxyActivities<LadderActivities>(ActivityProfiles.decision);
 export const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
 export const acting = proxyActivities<LadderActivities>(ActivityProfiles.action);
 export const compensating = proxyActivities<LadderActivities>(ActivityProfiles.compensation);
