@@ -1,4 +1,5 @@
 import type { Logger } from '../config/logger';
+import type { OutcomeKind } from '../policy/ledger';
 
 /** Evidence for the trust ledger: one event per thing that happened to a task. */
 export interface OutcomeEvent {
@@ -6,23 +7,7 @@ export interface OutcomeEvent {
   agentId: string;
   taskClass: string;
   rung: number;
-  kind:
-    | 'refused'
-    | 'suggestion-done'
-    | 'suggestion-dismissed'
-    | 'draft-accepted'
-    | 'draft-rejected'
-    | 'approved'
-    | 'rejected'
-    | 'expired'
-    | 'executed'
-    | 'fell-back'
-    | 'failed'
-    | 'rolled-back'
-    | 'rollback-failed'
-    | 'cancelled'
-    | 'report-read'
-    | 'sla-breach';
+  kind: OutcomeKind;
   /** Who acted, when a person did. */
   by?: string;
   /** Milliseconds, e.g. time to decision or report read latency. */

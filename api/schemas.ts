@@ -40,7 +40,6 @@ export const taskIdSchema = taskRequestSchema.shape.taskId;
 const PHASES = [
   'deciding',
   'awaiting-human',
-  'reserving-quota',
   'executing',
   'health-watch',
   'rolling-back',

@@ -6,24 +6,26 @@ import type { ClassEvidence, Criterion } from './trust-rules';
 // keeping proposals. No I/O and no clock (time comes in as milliseconds), so the ledger workflow
 // and the calibration simulation run exactly the same code.
 
-/** What happened to a task, as the task workflow reports it (one event per thing). */
-export type OutcomeKind =
+/** How a task ended: the one definition the workflow, Slack, the CLI and the API share. */
+export type TaskOutcome =
   | 'refused'
   | 'suggestion-done'
   | 'suggestion-dismissed'
-  | 'draft-accepted'
   | 'draft-rejected'
-  | 'approved'
+  | 'executed'
   | 'rejected'
   | 'expired'
-  | 'executed'
-  | 'fell-back'
   | 'failed'
   | 'rolled-back'
   | 'rollback-failed'
-  | 'cancelled'
-  | 'report-read'
-  | 'sla-breach';
+  | 'cancelled';
+
+/**
+ * What happened to a task, as the task workflow reports it to the ledger (one event per thing):
+ * how it ended, and the moments on the way (approved, fell back, report read or unread).
+ */
+export type OutcomeKind =
+  TaskOutcome | 'draft-accepted' | 'approved' | 'fell-back' | 'report-read' | 'sla-breach';
 
 /** Evidence that reaches an agent's ledger. */
 export type LedgerEvent =

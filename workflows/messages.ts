@@ -4,7 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AnswerTrust, Proven } from '../policy/answer-proof';
 import type { CanaryState } from '../policy/canary';
 import type { Decision } from '../policy/decide';
-import type { LedgerState, LedgerView } from '../policy/ledger';
+import type { LedgerState, LedgerView, TaskOutcome } from '../policy/ledger';
 import type { IdentifiedEvent } from '../policy/ledger-reducer';
 import type { TaskRequest } from '../policy/task';
 
@@ -17,23 +17,11 @@ export interface DelegatedTaskInput {
   uiBaseUrl?: string;
 }
 
-export type TaskOutcome =
-  | 'refused'
-  | 'suggestion-done'
-  | 'suggestion-dismissed'
-  | 'draft-rejected'
-  | 'executed'
-  | 'rejected'
-  | 'expired'
-  | 'failed'
-  | 'rolled-back'
-  | 'rollback-failed'
-  | 'cancelled';
+export type { TaskOutcome };
 
 export type TaskPhase =
   | 'deciding'
   | 'awaiting-human'
-  | 'reserving-quota'
   | 'executing'
   | 'health-watch'
   | 'rolling-back'
