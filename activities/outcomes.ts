@@ -20,6 +20,14 @@ export interface OutcomeSink {
   record(event: OutcomeEvent): Promise<void>;
 }
 
+/** Logs every event and keeps none: the worker's sink, whose memory must not grow per task. */
+export class LoggingOutcomes implements OutcomeSink {
+  constructor(private readonly log: Logger) {}
+  async record(event: OutcomeEvent): Promise<void> {
+    this.log.info(event, `outcome ${event.kind}`);
+  }
+}
+
 /** Keeps events in memory (tests) and logs them. */
 export class RecordingOutcomes implements OutcomeSink {
   readonly events: OutcomeEvent[] = [];

@@ -5,7 +5,7 @@ import { createCanaryLink } from '../activities/canary-link';
 import { createLedgerLink } from '../client/ledger-link';
 import { createPolicyHistoryRecorder, type PolicyHistoryRecorder } from '../activities/policy-history-link';
 import { SlackNotifier } from '../activities/notify/slack';
-import { RecordingOutcomes } from '../activities/outcomes';
+import { LoggingOutcomes } from '../activities/outcomes';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadCanaryPolicy } from '../policy/canary';
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
         config.slack.botToken,
         config.slack.kind === 'emulator' ? config.slack.apiUrl : undefined,
       ),
-      outcomes: new RecordingOutcomes(log.child({ component: 'outcomes' })),
+      outcomes: new LoggingOutcomes(log.child({ component: 'outcomes' })),
       ...(config.latePostGraceMs !== undefined ? { latePostGraceMs: config.latePostGraceMs } : {}),
       ledger: createLedgerLink({ client, taskQueue: config.taskQueue, uiBaseUrl: config.temporalUiUrl }),
       canary: createCanaryLink({
