@@ -1,0 +1,258 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createActionRegistry } from '../../activities/actions/registry';
+import { answerTask } from '../../client/answer-task';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { stepsHash, submitTask, TaskValidationError } from '../../client/submit-task';
+import { statusQuery, taskWorkflowId } from '../../workflows/messages';
+import { summarize, type LatencySummary } from '../latency-stats';
+import { baselineApprovalTask, baselineApproveUpdate, baselineWaitingQuery } from '../baseline/workflows';
+import { activityStartedAtMs } from './history-counts';
+import { BENCH } from './policy';
+import { inPool, sleep } from './pool';
+import { baselineInput, clientTaskRequest, fileStep } from './requests';
+import { settle } from './batches';
+import { cpuSnapshot, splitCpu } from './proc-stats';
+import type { BenchStack } from './stack';
+import { TransientRefusal, withRetries, type RetryLog } from './submitters';
+
+/** How an approval reaches the task: Ladder's client (a signed update), a Slack click, or the bare update. */
+export type AnswerPath = 'ladder-client' | 'ladder-click' | 'baseline';
+
+/** The activity whose start is "the step started", per side. */
+export interface ExecuteActivities {
+  ladder: string;
+  baseline: string;
+}
+
+/** What one approval phase measured. */
+export interface ApprovalResult {
+  path: AnswerPath;
+  mode: 'sequential' | 'concurrent';
+  count: number;
+  /** Answers in flight at once (1 when sequential). */
+  concurrency: number;
+  /** From sending the answer to the execute activity starting. */
+  answerToStepMs: LatencySummary;
+  /** From sending the answer to its acknowledgement: the update's result, or the Slack app's ack. */
+  answerAckMs: LatencySummary;
+  /** How "the step started" was read: the activity's ActivityTaskStarted event, else the file's mtime. */
+  fromHistory: number;
+  fromFileTime: number;
+  /** Submissions of the waiting tasks refused for now and tried again. */
+  prepareRetries: RetryLog;
+  /** Cores' worth of CPU other processes on the machine used while the answers were sent and ran. */
+  otherLoadCores: number;
+}
+
+interface Waiting {
+  workflowId: string;
+  hash: string;
+  /** The file the step writes, relative to the side's workspace. */
+  file: string;
+  /** The Approve button of its approval request (click path). */
+  button?: { ts: string; actionId: string };
+}
+
+/** Polls until `check` holds; throws `what` after `timeoutMs`. */
+async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: () => Promise<string>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(await what());
+    await sleep(100);
+  }
+}
+
+/**
+ * Starts `count` tasks that wait for one approval and resolves once each is waiting (Ladder: its
+ * status says `awaiting-human`, the request is posted; baseline: its query says waiting).
+ */
+async function prepare(
+  stack: BenchStack,
+  path: AnswerPath,
+  count: number,
+  tag: string,
+  retries: RetryLog,
+): Promise<Waiting[]> {
+  const registry = createActionRegistry();
+  const items = await inPool(
+    Array.from({ length: count }, (_, i) => i),
+    10,
+    async (i): Promise<Waiting> => {
+      const file = `${tag}/${i}.txt`;
+      if (path === 'baseline') {
+        const workflowId = `baseline/${tag}-${i}`;
+        await withRetries(async () => {
+          try {
+            await stack.client.workflow.start(baselineApprovalTask, {
+              workflowId,
+              taskQueue: stack.baselineQueue,
+              args: [baselineInput(workflowId, file, stack.policy.versionId)],
+            });
+          } catch (err) {
+            if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+            throw new TransientRefusal(`Temporal: ${(err as Error).message}`);
+          }
+        }, retries);
+        const handle = stack.client.workflow.getHandle(workflowId);
+        await until(
+          () => handle.query(baselineWaitingQuery),
+          60_000,
+          async () => `baseline approval task ${workflowId} never said it was waiting`,
+        );
+        return { workflowId, hash: stepsHash([fileStep(file)]), file };
+      }
+      const taskId = `${tag}-${i}`;
+      const request = clientTaskRequest(taskId, file, 'confirm');
+      await withRetries(async () => {
+        try {
+          await submitTask(stack.client, request, {
+            taskQueue: stack.ladderQueue,
+            policy: stack.policy,
+            actions: registry,
+          });
+        } catch (err) {
+          if (err instanceof TaskValidationError) throw err;
+          throw new TransientRefusal(`Temporal: ${(err as Error).message}`);
+        }
+      }, retries);
+      const handle = stack.client.workflow.getHandle(taskWorkflowId(BENCH.confirmAgent, taskId));
+      await until(
+        async () => (await handle.query(statusQuery)).phase === 'awaiting-human',
+        60_000,
+        async () =>
+          `rung-2 task ${handle.workflowId} did not reach awaiting-human within 60 s: ${JSON.stringify(await handle.query(statusQuery)).slice(0, 600)}`,
+      );
+      return { workflowId: handle.workflowId, hash: stepsHash(request.steps), file };
+    },
+  );
+  if (path !== 'ladder-click') return items;
+  const buttons = await stack.buttons(BENCH.confirmChannel, 'Approve');
+  return items.map((item) => {
+    const button = buttons.find((b) => b.key?.startsWith(`${item.workflowId}/approval-request`));
+    if (!button)
+      throw new Error(
+        `no Approve button found in ${BENCH.confirmChannel} for ${item.workflowId}'s approval request`,
+      );
+    return { ...item, button: { ts: button.ts, actionId: button.actionId } };
+  });
+}
+
+/** Sends one approval by `path`; resolves when it is acknowledged, with when it was sent and how long that took. */
+async function approve(
+  stack: BenchStack,
+  path: AnswerPath,
+  item: Waiting,
+): Promise<{ sentAt: number; ackMs: number }> {
+  const sentAt = Date.now();
+  const started = performance.now();
+  if (path === 'baseline') {
+    const args = stack.approverKey.sign(item.workflowId, baselineApproveUpdate.name, {
+      approver: BENCH.approver,
+      stepsHash: item.hash,
+    });
+    await stack.client.workflow
+      .getHandle(item.workflowId)
+      .executeUpdate(baselineApproveUpdate, { args: [args] });
+    return { sentAt, ackMs: performance.now() - started };
+  }
+  if (path === 'ladder-client') {
+    const result = await answerTask(
+      stack.client,
+      item.workflowId,
+      BENCH.approver,
+      { kind: 'approve', stepsHash: item.hash },
+      stack.approverKey,
+    );
+    if (!result.ok) throw new Error(`the approval of ${item.workflowId} was refused: ${result.reason}`);
+    return { sentAt, ackMs: performance.now() - started };
+  }
+  const click = await stack.click(
+    BENCH.approver,
+    BENCH.confirmChannel,
+    item.button!.ts,
+    item.button!.actionId,
+  );
+  if (click.status !== 200 || click.error)
+    throw new Error(
+      `the Approve click on ${item.workflowId} failed: status ${click.status} ${click.error ?? ''}`,
+    );
+  return { sentAt, ackMs: click.ackMs };
+}
+
+/** Waits for the task to finish and checks that its step ran. */
+async function awaitExecuted(stack: BenchStack, path: AnswerPath, workflowId: string): Promise<void> {
+  const result = (await stack.client.workflow.getHandle(workflowId).result()) as
+    { outcome?: string } | string;
+  if (path !== 'baseline' && (result as { outcome?: string }).outcome !== 'executed')
+    throw new Error(
+      `${workflowId} ended ${JSON.stringify(result).slice(0, 300)} after its approval, not executed`,
+    );
+}
+
+/**
+ * One approval phase: prepares `count` waiting tasks on a quiet stack, then answers them one at a
+ * time (each task finishing before the next answer) or `concurrency` at once, and reads from each
+ * history when its step started.
+ */
+export async function runApprovalPhase(
+  stack: BenchStack,
+  spec: {
+    path: AnswerPath;
+    mode: 'sequential' | 'concurrent';
+    count: number;
+    concurrency: number;
+    tag: string;
+  },
+  execute: ExecuteActivities,
+): Promise<ApprovalResult> {
+  const prepareRetries: RetryLog = { count: 0, reasons: {} };
+  const items = await prepare(stack, spec.path, spec.count, spec.tag, prepareRetries);
+  await settle(stack);
+  const concurrency = spec.mode === 'sequential' ? 1 : spec.concurrency;
+  const cpuBefore = cpuSnapshot(stack.pids());
+  const startedAt = Date.now();
+  let sent: { sentAt: number; ackMs: number }[];
+  if (spec.mode === 'sequential') {
+    sent = [];
+    for (const item of items) {
+      sent.push(await approve(stack, spec.path, item));
+      await awaitExecuted(stack, spec.path, item.workflowId);
+    }
+  } else {
+    sent = await inPool(items, concurrency, (item) => approve(stack, spec.path, item));
+    await inPool(items, 20, (item) => awaitExecuted(stack, spec.path, item.workflowId));
+  }
+  const { otherLoadCores } = splitCpu(cpuBefore, cpuSnapshot(stack.pids()), Date.now() - startedAt);
+  const activity = spec.path === 'baseline' ? execute.baseline : execute.ladder;
+  const workspace = spec.path === 'baseline' ? stack.baselineWorkspace : stack.ladderWorkspace;
+  let fromHistory = 0;
+  let fromFileTime = 0;
+  const latencies = await inPool(items, 4, async (item, i) => {
+    const history = await stack.client.workflow.getHandle(item.workflowId).fetchHistory();
+    const startedAt = activityStartedAtMs(history.events ?? [], activity);
+    if (startedAt !== undefined) {
+      fromHistory++;
+      return startedAt - sent[i].sentAt;
+    }
+    // The step was not an activity of that name (renamed, or a local activity): the file it wrote says when.
+    fromFileTime++;
+    return statSync(join(workspace, item.file)).mtimeMs - sent[i].sentAt;
+  });
+  return {
+    path: spec.path,
+    mode: spec.mode,
+    count: items.length,
+    concurrency,
+    answerToStepMs: summarize(latencies),
+    answerAckMs: summarize(sent.map((s) => s.ackMs)),
+    fromHistory,
+    fromFileTime,
+    prepareRetries,
+    otherLoadCores,
+  };
+}

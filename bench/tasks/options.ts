@@ -1,0 +1,138 @@
+import { Command, InvalidArgumentError } from 'commander';
+
+/** What one `bench:tasks` run measures; `--quick` and the full run differ only in these numbers. */
+export interface TaskBenchOptions {
+  quick: boolean;
+  /** Batch sizes of the rung-3 throughput rounds (tasks per batch). */
+  sizes: number[];
+  /** Interleaved rounds per batch size: each round runs one batch of every side. */
+  rounds: number;
+  /** Tasks submitted at once (in flight) by every side, so all sides are driven alike. */
+  submitConcurrency: number;
+  /** Task histories fetched per batch to count events, workflow tasks and activities. */
+  historySample: number;
+  /** Rung-2 approvals answered one at a time (unloaded). */
+  approvalsSequential: number;
+  /** Rung-2 approvals answered by `approvalConcurrency` answerers at once. */
+  approvalsConcurrent: number;
+  approvalConcurrency: number;
+  /** Approve clicks through the Slack emulator and the real Slack app (0 skips that phase). */
+  clicksSequential: number;
+  clicksConcurrent: number;
+  /** Tasks in the profiled rung-3 batch (0: no profile). */
+  profileTasks: number;
+  /** A batch that makes no progress for this long fails the run. */
+  stallSeconds: number;
+  /** LOG_LEVEL of the Ladder processes. */
+  logLevel: string;
+  /** The dev server keeps its SQLite database in memory instead of a file (WAL) as `npm start` does. */
+  inMemoryServer: boolean;
+  /** Keep the run's folder (logs, policy, raw profiles) instead of deleting it. */
+  keep: boolean;
+  /** Where the JSON result goes, relative to the project root. */
+  out: string;
+}
+
+const FULL: Omit<TaskBenchOptions, 'quick' | 'logLevel' | 'inMemoryServer' | 'keep' | 'out'> = {
+  sizes: [300, 1000],
+  rounds: 3,
+  submitConcurrency: 50,
+  historySample: 20,
+  approvalsSequential: 50,
+  approvalsConcurrent: 100,
+  approvalConcurrency: 20,
+  clicksSequential: 50,
+  clicksConcurrent: 100,
+  profileTasks: 300,
+  stallSeconds: 90,
+};
+
+/** About five minutes on a 2-core machine: enough to see a change, not the closing figures. */
+const QUICK: typeof FULL = {
+  sizes: [100, 300],
+  // Two rounds, so one batch slowed by a neighbour's load does not decide a ratio alone.
+  rounds: 2,
+  submitConcurrency: 50,
+  historySample: 10,
+  approvalsSequential: 20,
+  approvalsConcurrent: 40,
+  approvalConcurrency: 20,
+  clicksSequential: 20,
+  clicksConcurrent: 40,
+  profileTasks: 100,
+  stallSeconds: 90,
+};
+
+function wholeNumber(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+function sizeList(value: string): number[] {
+  const sizes = value.split(',').map((s) => Number(s.trim()));
+  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new InvalidArgumentError(`expected batch sizes such as 300,1000, got "${value}"`);
+  return sizes;
+}
+
+/**
+ * Parses `bench:tasks` arguments: `--quick` picks the small preset, and any explicit option
+ * overrides the preset's value.
+ *
+ * @throws CommanderError (exit code 1) naming the option and what was expected.
+ */
+export function parseTaskBenchOptions(argv: readonly string[]): TaskBenchOptions {
+  const program = new Command()
+    .name('bench:tasks')
+    .description(
+      'Rung-3 throughput, per-task cost and approval latency of Ladder against a bare Temporal workflow, in one run',
+    )
+    .exitOverride()
+    .option('--quick', 'the small preset (N = 100 and 300, two rounds, 20 approvals): about five minutes')
+    .option('--sizes <list>', 'rung-3 batch sizes, comma-separated', sizeList)
+    .option('--rounds <n>', 'interleaved rounds per batch size', wholeNumber(1))
+    .option('--submit-concurrency <n>', 'submissions in flight at once, every side', wholeNumber(1))
+    .option('--history-sample <n>', 'histories counted per batch', wholeNumber(1))
+    .option('--approvals-sequential <n>', 'rung-2 approvals answered one at a time', wholeNumber(0))
+    .option('--approvals-concurrent <n>', 'rung-2 approvals answered concurrently', wholeNumber(0))
+    .option('--approval-concurrency <n>', 'answerers at once in the concurrent phase', wholeNumber(1))
+    .option('--clicks-sequential <n>', 'Approve clicks through Slack, one at a time', wholeNumber(0))
+    .option('--clicks-concurrent <n>', 'Approve clicks through Slack, concurrently', wholeNumber(0))
+    .option('--profile-tasks <n>', 'tasks in the CPU-profiled rung-3 batch (0: none)', wholeNumber(0))
+    .option('--stall-seconds <s>', 'a batch without progress for this long fails the run', wholeNumber(5))
+    .option('--log-level <level>', "LOG_LEVEL of Ladder's processes", 'info')
+    .option('--in-memory-server', 'dev server database in memory (default: a SQLite file, as npm start)')
+    .option('--keep', "keep the run's folder (logs, policy, raw CPU profiles)")
+    .option(
+      '--out <file>',
+      'JSON result file (default bench/results/tasks.json, tasks-quick.json with --quick)',
+    );
+  program.parse([...argv], { from: 'user' });
+  const o = program.opts<Partial<TaskBenchOptions> & { quick?: boolean }>();
+  const quick = o.quick === true;
+  const preset = quick ? QUICK : FULL;
+  const pick = <K extends keyof typeof FULL>(key: K): (typeof FULL)[K] =>
+    (o[key] as (typeof FULL)[K] | undefined) ?? preset[key];
+  return {
+    quick,
+    sizes: pick('sizes'),
+    rounds: pick('rounds'),
+    submitConcurrency: pick('submitConcurrency'),
+    historySample: pick('historySample'),
+    approvalsSequential: pick('approvalsSequential'),
+    approvalsConcurrent: pick('approvalsConcurrent'),
+    approvalConcurrency: pick('approvalConcurrency'),
+    clicksSequential: pick('clicksSequential'),
+    clicksConcurrent: pick('clicksConcurrent'),
+    profileTasks: pick('profileTasks'),
+    stallSeconds: pick('stallSeconds'),
+    logLevel: o.logLevel ?? 'info',
+    inMemoryServer: o.inMemoryServer === true,
+    keep: o.keep === true,
+    out: o.out ?? (quick ? 'bench/results/tasks-quick.json' : 'bench/results/tasks.json'),
+  };
+}

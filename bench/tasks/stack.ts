@@ -1,0 +1,298 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { createAgentToken } from '../../client/agent-tokens';
+import { loadAnswerSigner, localKeyLayout, type AnswerSigner } from '../../client/answer-signer';
+import type { LoadedPolicy } from '../../policy/loader';
+import { bundleWorkflowsTo } from '../../scripts/bundle-workflows';
+import { startDevServer, type DevServer } from '../../scripts/dev-server';
+import { freePort } from '../../scripts/free-port';
+import { policyPeopleAndChannels } from '../../slack/emulator/policy-people';
+import { resolveTemporalCli } from '../../scripts/temporal-cli';
+import type { EmulatorReply, PostedButton } from './emulator-messages';
+import { BENCH, writeBenchPolicy } from './policy';
+import { emulatorLink } from './emulator-link';
+import { forkReady, stopChild, track } from './processes';
+
+/** The checkout's root (this file runs from dist/bench/tasks/). */
+export const ROOT = resolve(__dirname, '..', '..', '..');
+
+/** The built files the stack starts, after `npm run build`. */
+const BUILT = {
+  ladderWorker: join(ROOT, 'dist', 'worker', 'main.js'),
+  api: join(ROOT, 'dist', 'api', 'main.js'),
+  slackApp: join(ROOT, 'dist', 'slack', 'main.js'),
+  baselineWorker: join(__dirname, '..', 'baseline', 'worker-main.js'),
+  baselineWorkflows: join(__dirname, '..', 'baseline', 'workflows.js'),
+  emulator: join(__dirname, 'emulator-process.js'),
+  profileHook: join(__dirname, 'profile-hook.js'),
+} as const;
+
+/** Settings a developer may have exported for their own stack; never passed to the bench's processes. */
+const FOREIGN_SETTINGS = /^(TEMPORAL_|LADDER_|SLACK_|DEMO_SERVICE_|BENCH_)/;
+
+/** A complete Ladder stack and the baseline's worker, on free loopback ports, in a temp folder. */
+export interface BenchStack {
+  dir: string;
+  address: string;
+  client: Client;
+  policy: LoadedPolicy;
+  ladderQueue: string;
+  baselineQueue: string;
+  /** The agent API's base URL, e.g. http://127.0.0.1:23456. */
+  apiUrl: string;
+  /** A bearer token of the rung-3 agent, made by the policy admin as an operator would. */
+  agentToken: string;
+  /** The approver's own operator key, as `ladder respond` signs with. */
+  approverKey: AnswerSigner;
+  /** Where each side's file.write lands. */
+  ladderWorkspace: string;
+  baselineWorkspace: string;
+  emulatorUrl: string;
+  /** The workflow bundle Ladder's worker runs (for reading its CPU profile by module). */
+  ladderWorkflowBundle: string;
+  /** Whether the emulator's rate limits are off, as the throughput rounds need. */
+  emulatorRateLimits: 'on' | 'off' | 'not implemented';
+  /** Process ids by role, for CPU and memory readings. */
+  pids(): Record<string, number>;
+  ladderWorker: ChildProcess;
+  /** Web API calls the emulator served so far, by method. */
+  slackCalls(): Promise<{ total: number; byMethod: Record<string, number>; rateLimited: number }>;
+  /** The buttons reading `text` on the messages of `channel`. */
+  buttons(channel: string, text: string): Promise<PostedButton[]>;
+  /** Clicks a button as `user` through the emulator, which delivers it to the Slack app signed. */
+  click(
+    user: string,
+    channel: string,
+    ts: string,
+    actionId: string,
+  ): Promise<{ status: number; error?: string; ackMs: number }>;
+  /** Starts the real Slack app and points the emulator's clicks at it (for the Approve-click phase). */
+  startSlackApp(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts, in order: a Temporal dev server, the Slack emulator (rate limits off), Ladder's worker
+ * (with the profile hook preloaded), the agent HTTP API, and the baseline's worker on its own task
+ * queue; then mints the rung-3 agent's token. Every process is a child of this one, binds
+ * 127.0.0.1 on a free port, logs to `<dir>/logs/`, and is killed if this process exits.
+ *
+ * @param log - progress lines.
+ * @throws Error naming the process and its log file when one does not come up.
+ */
+export async function startBenchStack(
+  log: (line: string) => void,
+  options: { logLevel: string; inMemoryServer: boolean },
+): Promise<BenchStack> {
+  for (const [name, file] of Object.entries(BUILT))
+    if (!existsSync(file)) throw new Error(`${file} (${name}) is missing: run \`npm run build\` first`);
+  const dir = mkdtempSync(join(tmpdir(), 'ladder-bench-tasks-'));
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  const [temporalPort, emulatorPort, apiPort, slackPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const keysDir = join(dir, 'keys');
+  const { path: policyPath, policy } = writeBenchPolicy(dir, keysDir);
+  const sideDirs = (side: string) => {
+    const dirs = {
+      workspaceRoot: join(dir, side, 'workspace'),
+      sandboxDir: join(dir, side, 'sandbox'),
+      stateDir: join(dir, side, 'state'),
+    };
+    Object.values(dirs).forEach((d) => mkdirSync(d, { recursive: true }));
+    return dirs;
+  };
+  const ladderDirs = sideDirs('ladder');
+  const baselineDirs = sideDirs('baseline');
+  const suffix = randomBytes(4).toString('hex');
+  const ladderQueue = `bench-ladder-${suffix}`;
+  const baselineQueue = `bench-baseline-${suffix}`;
+  const ladderBundle = join(dir, 'ladder-workflow-bundle.js');
+  const baselineBundle = join(dir, 'baseline-workflow-bundle.js');
+  const signingSecret = randomBytes(16).toString('hex');
+
+  log(`bench stack in ${dir}`);
+  const cli = await resolveTemporalCli({ root: ROOT, log });
+  const devServerLog = join(logs, 'dev-server.log');
+  const children: { name: string; child: ChildProcess }[] = [];
+  let server: DevServer | undefined;
+  let client: Client | undefined;
+  const stop = async (): Promise<void> => {
+    for (const { child } of [...children].reverse()) await stopChild(child);
+    children.length = 0;
+    await client?.connection.close().catch(() => undefined);
+    await server?.stop();
+  };
+  try {
+    const bundled = Promise.all([
+      bundleWorkflowsTo(ladderBundle),
+      bundleWorkflowCode({
+        workflowsPath: BUILT.baselineWorkflows,
+        logger: new DefaultLogger('WARN'),
+      }).then(({ code }) => writeFileSync(baselineBundle, code)),
+    ]);
+    server = await startDevServer({
+      cliPath: cli.path,
+      port: temporalPort,
+      ...(options.inMemoryServer ? {} : { dbPath: join(dir, 'dev.db') }),
+      readyTimeoutMs: 180_000,
+      onOutput: (chunk) => appendFileSync(devServerLog, chunk),
+    });
+    track(server.process);
+    await bundled;
+    const address = server.address;
+    log(
+      `  dev server ${address} (pid ${server.process.pid}; ${options.inMemoryServer ? 'in memory' : 'SQLite file'})`,
+    );
+
+    const baseEnv: NodeJS.ProcessEnv = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !FOREIGN_SETTINGS.test(k))),
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: 'default',
+      LADDER_POLICY_PATH: policyPath,
+      LADDER_KEYS_DIR: keysDir,
+      LADDER_EMULATOR_PORT: String(emulatorPort),
+      LADDER_EMULATOR_SIGNING_SECRET: signingSecret,
+      LADDER_SLACK_PORT: String(slackPort),
+      LADDER_API_PORT: String(apiPort),
+      LOG_LEVEL: options.logLevel,
+    };
+    const ladderEnv: NodeJS.ProcessEnv = {
+      ...baseEnv,
+      LADDER_TASK_QUEUE: ladderQueue,
+      LADDER_WORKFLOW_BUNDLE: ladderBundle,
+      LADDER_WORKSPACE_ROOT: ladderDirs.workspaceRoot,
+      LADDER_SANDBOX_DIR: ladderDirs.sandboxDir,
+      LADDER_STATE_DIR: ladderDirs.stateDir,
+    };
+
+    const emulator = await forkReady<Extract<EmulatorReply, { type: 'ready' }>>({
+      name: 'Slack emulator',
+      script: BUILT.emulator,
+      env: {
+        ...baseEnv,
+        BENCH_EMULATOR_PORT: String(emulatorPort),
+        BENCH_EMULATOR_PEOPLE: JSON.stringify(policyPeopleAndChannels(policy)),
+        LADDER_EMULATOR_RATE_LIMITS: 'off',
+      },
+      logFile: join(logs, 'emulator.log'),
+    });
+    children.push({ name: 'Slack emulator', child: emulator.child });
+    log(`  Slack emulator ${emulator.ready.url} (rate limits ${emulator.ready.rateLimits})`);
+
+    const worker = await forkReady({
+      name: 'Ladder worker',
+      script: BUILT.ladderWorker,
+      env: ladderEnv,
+      execArgv: ['--require', BUILT.profileHook],
+      logFile: join(logs, 'ladder-worker.log'),
+    });
+    children.push({ name: 'Ladder worker', child: worker.child });
+    log(`  Ladder worker pid ${worker.child.pid} on ${ladderQueue}`);
+
+    const api = await forkReady({
+      name: 'agent API',
+      script: BUILT.api,
+      env: ladderEnv,
+      logFile: join(logs, 'api.log'),
+    });
+    children.push({ name: 'agent API', child: api.child });
+    const apiUrl = api.ready.url ?? `http://127.0.0.1:${apiPort}`;
+    log(`  agent API ${apiUrl}`);
+
+    const baseline = await forkReady({
+      name: 'baseline worker',
+      script: BUILT.baselineWorker,
+      env: {
+        ...baseEnv,
+        BENCH_BASELINE_TASK_QUEUE: baselineQueue,
+        BENCH_BASELINE_BUNDLE: baselineBundle,
+        LADDER_WORKSPACE_ROOT: baselineDirs.workspaceRoot,
+        LADDER_SANDBOX_DIR: baselineDirs.sandboxDir,
+        LADDER_STATE_DIR: baselineDirs.stateDir,
+      },
+      logFile: join(logs, 'baseline-worker.log'),
+    });
+    children.push({ name: 'baseline worker', child: baseline.child });
+    log(`  baseline worker pid ${baseline.child.pid} on ${baselineQueue}`);
+
+    const connection = await Connection.connect({ address });
+    client = new Client({ connection, namespace: 'default' });
+    const keys = localKeyLayout(keysDir);
+    const { token } = await createAgentToken(
+      client,
+      { taskQueue: ladderQueue, signer: loadAnswerSigner(keys.operatorKey(BENCH.admin)) },
+      { agentId: BENCH.autonomousAgent, by: BENCH.admin },
+    );
+
+    let nextId = 0;
+    const askEmulator = emulatorLink(emulator.child, join(logs, 'emulator.log'));
+    const runningClient = client;
+    const runningServer = server;
+    return {
+      dir,
+      address,
+      client: runningClient,
+      policy,
+      ladderQueue,
+      baselineQueue,
+      apiUrl,
+      agentToken: token,
+      approverKey: loadAnswerSigner(keys.operatorKey(BENCH.approver)),
+      ladderWorkspace: ladderDirs.workspaceRoot,
+      baselineWorkspace: baselineDirs.workspaceRoot,
+      emulatorUrl: emulator.ready.url,
+      ladderWorkflowBundle: ladderBundle,
+      emulatorRateLimits: emulator.ready.rateLimits,
+      ladderWorker: worker.child,
+      pids: () => ({
+        ...Object.fromEntries(children.map((c) => [c.name, c.child.pid ?? NaN])),
+        'dev server': runningServer.process.pid ?? NaN,
+      }),
+      async slackCalls() {
+        const reply = await askEmulator({ type: 'calls', id: ++nextId }, 'calls');
+        return { total: reply.total, byMethod: reply.byMethod, rateLimited: reply.rateLimited };
+      },
+      async buttons(channel, text) {
+        return (await askEmulator({ type: 'buttons', id: ++nextId, channel, text }, 'buttons')).buttons;
+      },
+      async click(user, channel, ts, actionId) {
+        const reply = await askEmulator(
+          { type: 'click', id: ++nextId, user, channel, ts, actionId },
+          'clicked',
+          60_000,
+        );
+        return { status: reply.status, ...(reply.error ? { error: reply.error } : {}), ackMs: reply.ackMs };
+      },
+      async startSlackApp() {
+        const app = await forkReady({
+          name: 'Slack app',
+          script: BUILT.slackApp,
+          env: ladderEnv,
+          logFile: join(logs, 'slack-app.log'),
+        });
+        children.push({ name: 'Slack app', child: app.child });
+        if (!app.ready.url)
+          throw new Error(`the Slack app reported no request URL; see ${join(logs, 'slack-app.log')}`);
+        await askEmulator(
+          { type: 'connect-app', id: ++nextId, url: app.ready.url, signingSecret, timeoutMs: 15_000 },
+          'connected',
+        );
+        log(`  Slack app ${app.ready.url} (pid ${app.child.pid})`);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
