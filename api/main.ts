@@ -1,5 +1,5 @@
 import { createActionRegistry } from '../activities/actions/registry';
-import { lookupAgentToken } from '../client/agent-tokens';
+import { createTokenLookup } from '../client/agent-tokens';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { formatProblem, PolicyError } from '../policy/loader';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
         actions: createActionRegistry(),
         uiBaseUrl: config.temporalUiUrl,
       }),
-      lookupToken: (tokenId) => lookupAgentToken(client, config.taskQueue, tokenId),
+      lookupToken: createTokenLookup(client, config.taskQueue),
       policy,
       log,
     },

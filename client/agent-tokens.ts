@@ -1,3 +1,4 @@
+import { createFreshReads } from './fresh-reads';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   WithStartWorkflowOperation,
@@ -151,4 +152,18 @@ export async function lookupAgentToken(
     if (err instanceof WorkflowNotFoundError) return null;
     throw err;
   }
+}
+
+/**
+ * {@link lookupAgentToken} for a server that checks a token on every request: concurrent checks of
+ * one token share one query (an agent's burst costs the registry a query or two, not one per
+ * request, so its query buffer never overflows), and each still sees the registry as it was after
+ * the request arrived, so a revoked token is refused at once.
+ */
+export function createTokenLookup(
+  client: Client,
+  taskQueue: string,
+): (tokenId: string) => Promise<TokenLookup | null> {
+  const reads = createFreshReads((tokenId) => lookupAgentToken(client, taskQueue, tokenId));
+  return (tokenId) => reads.read(tokenId);
 }
