@@ -715,7 +715,10 @@ describe('bad-input corpus: Slack app', () => {
       user: 'U0OUTSID1',
       body: () =>
         payloadForm(
-          click('U0OUTSID1', { action_id: 'ladder_approve', value: `${other.workflowId}#${mineStatus.stepsHash}` }),
+          click('U0OUTSID1', {
+            action_id: 'ladder_approve',
+            value: `${other.workflowId}#${mineStatus.stepsHash}`,
+          }),
         ),
       told: /^Refused: U0OUTSID1 is not an approver for task class "ops"/,
     },
