@@ -27,17 +27,26 @@ export async function answerAndTell(
 ): Promise<void> {
   // Slack's request signature proved who clicked; this frontend's key vouches for it to the workflow.
   const result = await answerTask(deps.temporal, who.workflowId, who.user, answer, deps.signer);
+  await tellOutcome(who, result, client, deps, {
+    logged: [{ workflowId: who.workflowId, answer: answer.kind }, 'task answered from Slack'],
+    recorded: (r) => `Recorded: ${answer.kind} by <@${who.user}> at ${r.receipt.at}.`,
+  });
+}
+
+/**
+ * Tells the person, only them, that their answer was recorded (and logs it), or why it was
+ * refused. One shape for every answer given from Slack.
+ */
+async function tellOutcome<R extends { ok: true }>(
+  who: Answerer,
+  result: R | { ok: false; reason: string },
+  client: WebClient,
+  deps: SlackDeps,
+  said: { logged: [Record<string, unknown>, string]; recorded: (result: R) => string },
+): Promise<void> {
   if (!result.ok) return refuse(who, result.reason, client, deps);
-  deps.log.info(
-    { user: who.user, workflowId: who.workflowId, answer: answer.kind },
-    'task answered from Slack',
-  );
-  await tellUser(
-    client,
-    deps.log,
-    who,
-    `Recorded: ${answer.kind} by <@${who.user}> at ${result.receipt.at}.`,
-  );
+  deps.log.info({ user: who.user, ...said.logged[0] }, said.logged[1]);
+  await tellUser(client, deps.log, who, said.recorded(result));
 }
 
 /** Tells the person why their answer was refused (the validator's words), and logs it. */
@@ -66,17 +75,10 @@ export async function decidePromotionFromSlack(
     { taskQueue: deps.taskQueue, signer: deps.signer },
     { agentId: who.agentId, proposalId: who.proposalId, by: who.user, approve },
   );
-  if (!result.ok) return refuse(who, result.reason, client, deps);
-  deps.log.info(
-    { user: who.user, agentId: who.agentId, proposal: who.proposalId, approve },
-    'promotion decided from Slack',
-  );
-  await tellUser(
-    client,
-    deps.log,
-    who,
-    `Recorded: promotion ${approve ? 'approved' : 'declined'} by <@${who.user}> at ${result.at}.`,
-  );
+  await tellOutcome(who, result, client, deps, {
+    logged: [{ agentId: who.agentId, proposal: who.proposalId, approve }, 'promotion decided from Slack'],
+    recorded: (r) => `Recorded: promotion ${approve ? 'approved' : 'declined'} by <@${who.user}> at ${r.at}.`,
+  });
 }
 
 /** An audit verdict from Slack: the ledger checks the reviewer may give it, and that a disagreement has a reason. */
@@ -92,15 +94,8 @@ export async function auditFromSlack(
     { taskQueue: deps.taskQueue, signer: deps.signer },
     { agentId: who.agentId, auditId: who.auditId, by: who.user, agree, reason },
   );
-  if (!result.ok) return refuse(who, result.reason, client, deps);
-  deps.log.info(
-    { user: who.user, agentId: who.agentId, audit: who.auditId, agree },
-    'audit verdict from Slack',
-  );
-  await tellUser(
-    client,
-    deps.log,
-    who,
-    `Recorded: you ${agree ? 'agreed' : 'disagreed'} (audit ${who.auditId}).`,
-  );
+  await tellOutcome(who, result, client, deps, {
+    logged: [{ agentId: who.agentId, audit: who.auditId, agree }, 'audit verdict from Slack'],
+    recorded: () => `Recorded: you ${agree ? 'agreed' : 'disagreed'} (audit ${who.auditId}).`,
+  });
 }
