@@ -25,6 +25,7 @@ import { startSlackEmulator, type SlackEmulator } from '../slack/emulator/server
 import { formatTable, summarize, type LatencySummary } from './latency-stats';
 import { aliasBomb, largePolicy } from './policy-variants';
 import type { AppToDriver, DriverToApp } from './slack-ack-messages';
+import { nextMessage as nextMessageOf } from './tasks/processes';
 
 const ROOT = resolve(__dirname, '..', '..');
 const USER = 'U0SRE0001';
@@ -83,33 +84,14 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Resolves with the first message from `child` that `match` accepts; rejects on exit or timeout. */
+/** The first message from the app that `match` accepts (see {@link nextMessageOf}). */
 function nextMessage<T extends AppToDriver>(
   child: ChildProcess,
   match: (m: AppToDriver) => m is T,
   timeoutMs: number,
   what: string,
 ): Promise<T> {
-  return new Promise((done, fail) => {
-    const timer = setTimeout(
-      () => finish(new Error(`no ${what} from the app within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const onMessage = (m: AppToDriver): void => {
-      if (match(m)) finish(undefined, m);
-    };
-    const onExit = (code: number | null): void =>
-      finish(new Error(`the app process exited (${code}) before ${what}`));
-    function finish(err?: Error, m?: T): void {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (err) fail(err);
-      else done(m!);
-    }
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
+  return nextMessageOf(child, match as (m: unknown) => m is T, what, timeoutMs);
 }
 
 const isReady = (m: AppToDriver): m is Extract<AppToDriver, { type: 'ready' }> => m.type === 'ready';

@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CommanderError } from 'commander';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { runApprovalPhase, type AnswerPath, type ApprovalResult } from './tasks/approvals';
 import { BatchFailed, runBatch, type BatchResult } from './tasks/batches';
@@ -20,6 +19,7 @@ import { profileWorker } from './tasks/profile';
 import { markdownReport, sideCost, targetChecks, throughputRows, type BatchFailure } from './tasks/report';
 import { ROOT, startBenchStack, type BenchStack } from './tasks/stack';
 import { writeJson } from './tasks/write-json';
+import { runMain } from '../scripts/run-main';
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 const runStartedAt = Date.now();
@@ -290,24 +290,4 @@ async function run(options: TaskBenchOptions): Promise<number> {
   return missed.length > 0 ? 1 : 0;
 }
 
-async function main(): Promise<void> {
-  let options: TaskBenchOptions;
-  try {
-    options = parseTaskBenchOptions(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
-    throw err;
-  }
-  try {
-    process.exitCode = await run(options);
-  } catch (err) {
-    process.stderr.write(
-      `bench:tasks failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exitCode = 2;
-  }
-  // Connections and timers of the stopped stack must not keep the run alive.
-  process.exit(process.exitCode);
-}
-
-void main();
+void runMain('bench:tasks', parseTaskBenchOptions, run, 2);

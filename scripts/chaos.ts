@@ -3,7 +3,6 @@
 // the tasks ask as people would (Slack clicks and signed CLI answers), then counts what was lost,
 // left stuck or duplicated. Exits 1 when any count is not 0. See scripts/chaos/.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
 import { countProblems } from './chaos/checks';
 import { Destinations } from './chaos/destinations';
 import { Driver } from './chaos/driver';
@@ -16,6 +15,7 @@ import { faultBatch, injectSlackFaults, servedSlackFaults } from './chaos/slack-
 import { listSlackMessages } from './chaos/slack-messages';
 import { startChaosStack, type ChaosStack } from './chaos/stack';
 import { BROKEN_SERVICE, planTask, type TrapKind } from './chaos/task-mix';
+import { runMain } from './run-main';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -130,24 +130,4 @@ async function run(options: ChaosOptions): Promise<number> {
   }
 }
 
-async function main(): Promise<void> {
-  let options: ChaosOptions;
-  try {
-    options = parseChaosArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
-    throw err;
-  }
-  try {
-    process.exitCode = await run(options);
-  } catch (err) {
-    process.stderr.write(
-      `Chaos run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exitCode = 1;
-  }
-  // Connections and timers of the stopped stack must not keep the run alive.
-  process.exit(process.exitCode);
-}
-
-void main();
+void runMain('Chaos run', parseChaosArgs, run, 1);

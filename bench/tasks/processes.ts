@@ -97,13 +97,12 @@ export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<
 }
 
 /**
- * Sends `request` to a child over IPC and resolves with its first reply that `match` accepts.
+ * Resolves with the first message from `child` that `match` accepts.
  *
  * @throws Error naming `what` when the child exits or does not answer within `timeoutMs`.
  */
-export function ask<R>(
+export function nextMessage<R>(
   child: ChildProcess,
-  request: unknown,
   match: (message: unknown) => message is R,
   what: string,
   timeoutMs = 30_000,
@@ -116,7 +115,8 @@ export function ask<R>(
     const onMessage = (m: unknown): void => {
       if (match(m)) finish(undefined, m);
     };
-    const onExit = (): void => finish(new Error(`the process exited before answering ${what}`));
+    const onExit = (code: number | null): void =>
+      finish(new Error(`the process exited (${code}) before answering ${what}`));
     function finish(err?: Error, m?: R): void {
       clearTimeout(timer);
       child.off('message', onMessage);
@@ -126,6 +126,23 @@ export function ask<R>(
     }
     child.on('message', onMessage);
     child.once('exit', onExit);
-    child.send(request as object);
   });
+}
+
+/**
+ * Sends `request` to a child over IPC and resolves with its first reply that `match` accepts
+ * (listening before sending, so a quick reply is not missed).
+ *
+ * @throws Error naming `what` when the child exits or does not answer within `timeoutMs`.
+ */
+export function ask<R>(
+  child: ChildProcess,
+  request: unknown,
+  match: (message: unknown) => message is R,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<R> {
+  const reply = nextMessage(child, match, what, timeoutMs);
+  child.send(request as object);
+  return reply;
 }
