@@ -6,7 +6,7 @@ import { reduceLedger, type IdentifiedEvent, type LedgerEffect } from '../policy
 import type { LoadedPolicy } from '../policy/loader';
 import type { ClassInfrastructure } from '../policy/trust-rules';
 import type { ActionRegistry } from './actions/registry';
-import type { CanaryLink } from './canary-link';
+import type { CanaryLink } from '../client/canary-link';
 
 export interface LedgerActivityDeps {
   policy: () => LoadedPolicy;

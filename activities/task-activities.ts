@@ -39,7 +39,7 @@ import { createBatchedCalls } from '../client/batched-calls';
 import { createFreshReads } from '../client/fresh-reads';
 import { createCredentialInjector, createSecretResolver, type SecretResolver } from './actions/secrets';
 import { beginEffect } from './actions/undo-journal';
-import type { CanaryLink } from './canary-link';
+import type { CanaryLink } from '../client/canary-link';
 import type { LedgerLink } from '../client/ledger-link';
 import type { Notification, Notifier } from './notify/notifier';
 import type { OutcomeEvent, OutcomeSink } from './outcomes';

@@ -14,7 +14,7 @@ import {
 } from '../client/evidence';
 import { formatAgentStatus, formatCanary, formatHistory } from './format-ledger';
 import { operatorSigner } from './operator-key';
-import { createCanaryLink } from '../activities/canary-link';
+import { createCanaryLink } from '../client/canary-link';
 import { loadCanaryPolicy } from '../policy/canary';
 import { CliError } from './policy-commands';
 import type { CliContext } from './task-commands';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { CanaryLink } from '../activities/canary-link';
+import type { CanaryLink } from '../client/canary-link';
 import type { LedgerLink } from '../client/ledger-link';
 import type { AnswerSigner } from '../client/answer-signer';
 import type { Logger } from '../config/logger';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createActionRegistry } from '../activities/actions/registry';
-import { createCanaryLink } from '../activities/canary-link';
+import { createCanaryLink } from '../client/canary-link';
 import { createLedgerLink } from '../client/ledger-link';
 import { loadAnswerSigner } from '../client/answer-signer';
 import { loadCanaryPolicy } from '../policy/canary';

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createActionRegistry } from '../activities/actions/registry';
-import { createCanaryLink } from '../activities/canary-link';
+import { createCanaryLink } from '../client/canary-link';
 import { createLedgerLink } from '../client/ledger-link';
 import { createPolicyHistoryRecorder, type PolicyHistoryRecorder } from '../activities/policy-history-link';
 import { SlackNotifier } from '../activities/notify/slack';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../../activities';
 import { createActionRegistry } from '../../activities/actions/registry';
-import { createCanaryLink } from '../../activities/canary-link';
+import { createCanaryLink } from '../../client/canary-link';
 import { createLedgerLink } from '../../client/ledger-link';
 import { RecordingNotifier } from '../../activities/notify/recording';
 import { RecordingOutcomes } from '../../activities/outcomes';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCanaryLink } from '../../activities/canary-link';
+import { createCanaryLink } from '../../client/canary-link';
 import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
