@@ -3,6 +3,7 @@ import type { Notification } from '../../activities/notify/notifier';
 import { ACTION_IDS, isLadderAction, type LadderAction } from '../action-ids';
 import { buttonValue } from './button-value';
 import { escapeMrkdwn, link, mention, stripControl } from './escape';
+import { proposalOwnerMention } from './ledger-wording';
 import { BLOCK_LIMITS, truncate } from './limits';
 
 export { buttonValue, parseButtonValue } from './button-value';
@@ -94,16 +95,7 @@ export function taskMessageBlocks(n: Notification): KnownBlock[] {
         .map((text) => ({ type: 'mrkdwn' as const, text: truncate(text, BLOCK_LIMITS.contextElementText) })),
     });
   }
-  const typedName = typedConfirmationOf(n);
-  const buttons = offeredActions(n).map((a): Button => ({
-    type: 'button',
-    action_id: ACTION_IDS[a],
-    text: { type: 'plain_text', text: truncate(BUTTONS[a].text, BLOCK_LIMITS.buttonText) },
-    value: BOUND_TO_STEPS.has(a)
-      ? buttonValue(n.workflowId, n.fields?.stepsHash, a === 'approve-typed' ? typedName : undefined)
-      : buttonValue(n.workflowId, n.subject),
-    ...(BUTTONS[a].style ? { style: BUTTONS[a].style } : {}),
-  }));
+  const buttons = notificationButtons(n);
   if (buttons.length === 0) return blocks.slice(0, BLOCK_LIMITS.blocksPerMessage);
   // Facts give way to the buttons: a message must never lose its way to answer.
   return [
@@ -113,49 +105,51 @@ export function taskMessageBlocks(n: Notification): KnownBlock[] {
 }
 
 /**
- * The buttons a notification offers, by short name, in the order the workflow listed them; names
- * that are not Ladder buttons are dropped. Pure.
- *
- * Until workflows name the typed-approve and draft-reject buttons themselves, the plain names are
- * read in context: Approve on a request that asks for typed confirmation is the typed Approve
- * (it opens the modal), and Reject on a draft is the draft's Reject (a decline, not a rejection),
- * so the listener knows from the button alone what to open or send, without asking the task.
+ * The buttons of a notification's message, in the order the workflow listed them. Values carry
+ * the workflow id and what the button acts on (the steps hash for Approve), never identity. Pure.
  */
-export function offeredActions(n: Notification): LadderAction[] {
-  const typed = typedConfirmationOf(n) !== undefined;
-  return (n.actions ?? []).filter(isLadderAction).map((a): LadderAction => {
-    if (a === 'approve' && typed) return 'approve-typed';
-    if (a === 'reject' && n.kind === 'draft') return 'draft-reject';
-    return a;
-  });
+export function notificationButtons(n: Notification): Button[] {
+  const typedName = typedConfirmationOf(n);
+  return offeredActions(n).map((a): Button => ({
+    type: 'button',
+    action_id: ACTION_IDS[a],
+    text: { type: 'plain_text', text: truncate(BUTTONS[a].text, BLOCK_LIMITS.buttonText) },
+    value: BOUND_TO_STEPS.has(a)
+      ? buttonValue(n.workflowId, n.fields?.stepsHash, a === 'approve-typed' ? typedName : undefined)
+      : buttonValue(n.workflowId, n.subject),
+    ...(BUTTONS[a].style ? { style: BUTTONS[a].style } : {}),
+  }));
 }
 
-/** The line the rung-2 request ends with when the policy asks for typed confirmation (workflows/rungs/confirm.ts). */
-const TYPED_LINE = /(?:^|\n)Type "([^\n]*)" to approve\.$/;
+/**
+ * The buttons a notification offers, by short name, in the order the workflow listed them; names
+ * that are not Ladder buttons are dropped. Workflows name the exact button (`approve-typed` on a
+ * request that asks for a typed name, `draft-reject` on a draft), so the listener knows from the
+ * button alone what to open or send, without asking the task. Pure.
+ */
+export function offeredActions(n: Notification): LadderAction[] {
+  return (n.actions ?? []).filter(isLadderAction);
+}
 
 /**
- * The name an approval request asks the approver to type, or undefined when it asks for none.
- * Read from the `typedConfirmation` fact; for requests that do not carry it yet, from the request's
- * last line. Only chooses what the button opens: the workflow's validator checks the typed name. Pure.
+ * The name an approval request asks the approver to type (its `typedConfirmation` fact), or
+ * undefined when it asks for none. Only chooses what the typed Approve carries: the workflow's
+ * validator checks the typed name. Pure.
  */
 export function typedConfirmationOf(n: Notification): string | undefined {
   if (n.kind !== 'approval-request') return undefined;
-  const fact = n.fields?.typedConfirmation;
-  if (fact) return fact;
-  return TYPED_LINE.exec(n.text)?.[1];
+  return n.fields?.typedConfirmation || undefined;
 }
-
-/** The owner mention the trust ledger puts before a promotion proposal it posts in the class channel. */
-const PROPOSAL_MENTION = /^<@([UW][A-Z0-9]{2,})>, /;
 
 /**
  * A notification's text as mrkdwn, every character of it escaped, except the one mention Ladder
- * itself writes into a text: the owner named at the start of a promotion proposal (agents cannot
- * send those). Also the top-level `text` of the message (what notifications and previews show).
+ * itself writes into a text: the owner named at the start of a promotion proposal
+ * (`proposalForOwnerText` in ./ledger-wording; agents cannot send those). Also the top-level `text` of the
+ * message (what notifications and previews show).
  */
 export function notificationText(n: Notification): string {
-  const owner = n.kind === 'promotion-proposal' ? PROPOSAL_MENTION.exec(n.text) : null;
-  if (owner) return `${mention(owner[1])}, ${escapeMrkdwn(n.text.slice(owner[0].length))}`;
+  const owner = n.kind === 'promotion-proposal' ? proposalOwnerMention(n.text) : null;
+  if (owner) return `${mention(owner.userId)}, ${escapeMrkdwn(n.text.slice(owner.length))}`;
   return escapeMrkdwn(n.text);
 }
 

@@ -58,35 +58,45 @@ describe('taskMessageBlocks', () => {
         { elements: { action_id: string; value: string }[] } | undefined
     )?.elements.map((e) => [e.action_id, e.value]) ?? [];
 
-  it('turns Approve into the typed Approve when the request asks for a typed name, carrying the name', () => {
-    const typedText = `${base.text}\nWhy confirmation:\n• [class] db changes\nType "orders-db" to approve.`;
-    const typed = { ...base, text: typedText };
+  it('renders the typed Approve the workflow names, carrying the name to type from the typedConfirmation fact', () => {
+    const typed: Notification = {
+      ...base,
+      fields: { ...base.fields, typedConfirmation: 'orders-db' },
+      actions: ['approve-typed', 'reject'],
+    };
     expect(typedConfirmationOf(typed)).toBe('orders-db');
     expect(offeredActions(typed)).toEqual(['approve-typed', 'reject']);
     expect(buttonsOf(typed)).toEqual([
       [ACTION_IDS['approve-typed'], `task/ops-agent/t-1#${'f'.repeat(64)}#orders-db`],
       [ACTION_IDS.reject, 'task/ops-agent/t-1'],
     ]);
-    // The structured fact wins over the text, and is not shown as a fact.
-    const withFact = { ...typed, fields: { ...base.fields, typedConfirmation: 'orders db "eu"' } };
-    expect(buttonsOf(withFact)[0]).toEqual([
+    // The name is encoded for the button value, and is not shown as a fact.
+    const quoted = { ...typed, fields: { ...base.fields, typedConfirmation: 'orders db "eu"' } };
+    expect(buttonsOf(quoted)[0]).toEqual([
       ACTION_IDS['approve-typed'],
       `task/ops-agent/t-1#${'f'.repeat(64)}#orders%20db%20%22eu%22`,
     ]);
-    expect(JSON.stringify(taskMessageBlocks(withFact))).not.toContain('typedConfirmation');
-    // A typed line that is not the request's last line asks for nothing; nor does a non-request.
-    expect(typedConfirmationOf({ ...base, text: `Type "x" to approve.\n${base.text}` })).toBeUndefined();
+    expect(JSON.stringify(taskMessageBlocks(quoted))).not.toContain('typedConfirmation');
+    // Only a request asks for a typed name.
     expect(typedConfirmationOf({ ...typed, kind: 'approval-reminder' })).toBeUndefined();
   });
 
-  it("turns a draft's Reject into the draft Reject, and keeps a workflow's own names as they are", () => {
-    const draft: Notification = { ...base, kind: 'draft', actions: ['accept', 'reject'] };
-    expect(buttonsOf(draft).map(([id]) => id)).toEqual([ACTION_IDS.accept, ACTION_IDS['draft-reject']]);
-    expect(offeredActions({ ...draft, actions: ['accept', 'draft-reject'] })).toEqual([
-      'accept',
-      'draft-reject',
+  it('reads nothing into the text: a request without the fact asks for no typed name, and buttons stay as named', () => {
+    // The request text ends with the line a typed request shows, but the workflow sent no fact.
+    const textOnly = { ...base, text: `${base.text}\nType "orders-db" to approve.` };
+    expect(typedConfirmationOf(textOnly)).toBeUndefined();
+    expect(offeredActions(textOnly)).toEqual(['approve', 'reject']);
+    expect(buttonsOf(textOnly)).toEqual([
+      [ACTION_IDS.approve, `task/ops-agent/t-1#${'f'.repeat(64)}`],
+      [ACTION_IDS.reject, 'task/ops-agent/t-1'],
     ]);
-    // A payload from elsewhere (an older workflow, a hand-made message) may name anything.
+    // A draft offers the buttons its workflow names: the draft Reject, and a plain Reject stays a Reject.
+    const draft: Notification = { ...base, kind: 'draft', actions: ['accept', 'draft-reject'] };
+    expect(buttonsOf(draft).map(([id]) => id)).toEqual([ACTION_IDS.accept, ACTION_IDS['draft-reject']]);
+    expect(offeredActions({ ...draft, actions: ['accept', 'reject'] })).toEqual(['accept', 'reject']);
+  });
+
+  it('drops names that are not Ladder buttons, keeping the order of the rest', () => {
     const foreign = ['approve-typed', 'nuke', 'constructor', 'reject'] as unknown as Notification['actions'];
     expect(offeredActions({ ...base, actions: foreign })).toEqual(['approve-typed', 'reject']);
   });
