@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import type { Notification } from '../activities/notify/notifier';
+import { digestListing, digestTitle, unreadDigestText } from '../slack/blocks/report-wording';
 import { ActivityProfiles } from './activity-profiles';
 import { checkAnswerProof } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
@@ -44,12 +45,11 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
     agentId: input.agentId,
     taskClass: [...new Set(items.map((i) => i.taskClass))].join(', '),
     channel: input.channel,
-    title: `Digest: ${items.length} task(s) ${input.agentId} did on its own`,
+    title: digestTitle(input.agentId, items.length),
     text,
     link: input.uiBaseUrl ? temporalUiLink(input.uiBaseUrl, info.namespace, info.workflowId) : undefined,
   });
-  const listing = (): string =>
-    items.map((i, n) => `${n + 1}. [${i.taskClass}] ${i.title}: ${i.summary}`).join('\n');
+  const listing = (): string => digestListing(items);
 
   setHandler(addDigestItemSignal, async (item) => {
     if (items.some((i) => i.workflowId === item.workflowId)) return; // a retried activity signals twice
@@ -98,7 +98,7 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
       const to = step.notify === 'owner' ? (input.owner ?? 'channel') : step.notify;
       await notifying.notify({
         key: `${info.workflowId}/escalation-${i}`,
-        notification: { ...message('report-escalation', `Unread digest of ${items.length} task(s)`), to },
+        notification: { ...message('report-escalation', unreadDigestText(items.length)), to },
       });
     },
   });

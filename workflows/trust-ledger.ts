@@ -24,6 +24,17 @@ import {
   type IdentifiedEvent,
   type LedgerEffect,
 } from '../policy/ledger-reducer';
+import {
+  auditExpiredText,
+  auditRequestWording,
+  auditVerdictText,
+  classRollbackWording,
+  demotionWording,
+  proposalDecidedText,
+  proposalForOwnerText,
+  proposalWording,
+  type Wording,
+} from '../slack/blocks/ledger-wording';
 import { ActivityProfiles, AUTHORITY_REFRESH_MS } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
@@ -187,9 +198,13 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       });
       auditsToClose.push({
         audit,
-        text: args.agree
-          ? `Audit: ${args.by} agreed with what ${input.agentId} did (${at}).`
-          : `Audit: ${args.by} disagreed (${at}): ${args.reason}`,
+        text: auditVerdictText({
+          agentId: input.agentId,
+          by: args.by,
+          at,
+          agree: args.agree,
+          reason: args.reason,
+        }),
       });
       return { accepted: true, by: args.by, at };
     },
@@ -241,13 +256,19 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
         state = applied.state;
         await closeProposal(
           proposal,
-          `Approved by ${decision.by} at ${decision.at}: now at rung ${applied.change.to} in ${proposal.taskClass}.`,
+          proposalDecidedText({
+            approved: true,
+            by: decision.by,
+            at: decision.at,
+            rung: applied.change.to,
+            taskClass: proposal.taskClass,
+          }),
         );
       } else {
         state = declinePromotion(state, decision.proposalId, decision.by, workflowNowMs());
         await closeProposal(
           proposal,
-          `Declined by ${decision.by} at ${decision.at}; the clean period starts again.`,
+          proposalDecidedText({ approved: false, by: decision.by, at: decision.at }),
         );
       }
     }
@@ -299,15 +320,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       const channel = (await judging.classChannel({ taskClass: effect.taskClass })) ?? '#general';
       await notifying.notify({
         key: `${info.workflowId}/class-rollback-${effect.taskClass}-${state.history.length}-${workflowNowIso()}`,
-        notification: {
-          ...base(
-            'rung-change',
-            effect.taskClass,
-            `${effect.taskClass}: scope reduced to rung ${effect.cap} for every agent`,
-            `${effect.cause}. Every agent in ${effect.taskClass} is capped at rung ${effect.cap} until an admin releases it (\`ladder unfreeze --class ${effect.taskClass}\`).`,
-            channel,
-          ),
-        },
+        notification: base('rung-change', effect.taskClass, classRollbackWording(effect), channel),
       });
       return;
     }
@@ -318,7 +331,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
         notification: {
           ...auditNotice(effect.audit, 'channel'),
           kind: 'outcome',
-          text: `Audit ${effect.audit.id} expired: ${effect.audit.reason ?? 'nobody reviewed it in time'}.`,
+          text: auditExpiredText(effect.audit.id, effect.audit.reason),
           actions: [],
         },
       });
@@ -342,10 +355,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       notification:
         where === to
           ? notification
-          : {
-              ...notification,
-              text: `<@${to}>, ${input.agentId} has earned a proposal. ${notification.text}`,
-            },
+          : { ...notification, text: proposalForOwnerText(to, input.agentId, notification.text) },
     });
     const stored = state.proposals.find((p) => p.id === effect.proposal.id);
     if (stored) stored.messageRef = ref;
@@ -362,8 +372,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
   function base(
     kind: Notification['kind'],
     taskClass: string,
-    title: string,
-    text: string,
+    { title, text }: Wording,
     /** A Slack user id (a DM), a channel, or `channel` when the owner is unknown. */
     where: string,
   ): Notification {
@@ -383,13 +392,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
 
   function auditNotice(a: Audit, channel: string): Notification {
     return {
-      ...base(
-        'audit',
-        a.taskClass,
-        `Audit: ${input.agentId} ran ${a.workflowId} on its own (rung ${a.rung})`,
-        `This autonomous outcome was sampled for review. Was it right? Disagreeing counts against ${input.agentId} in ${a.taskClass}; enough disagreement reduces the class's scope for every agent.`,
-        channel,
-      ),
+      ...base('audit', a.taskClass, auditRequestWording({ ...a, agentId: input.agentId }), channel),
       subject: a.id,
       fields: { task: a.workflowId, reviewers: a.reviewers.join(', ') },
       actions: ['audit-agree', 'audit-disagree'],
@@ -397,15 +400,8 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
   }
 
   function proposalNotice(p: Proposal, to: string): Notification {
-    const lines = p.criteria.map((c) => `${c.ok ? '✅' : '❌'} *${c.criterion}*: ${c.detail}`);
     return {
-      ...base(
-        'promotion-proposal',
-        p.taskClass,
-        `${input.agentId}: rung ${p.from} → ${p.to} in ${p.taskClass}`,
-        `The evidence meets every threshold for promotion:\n${lines.join('\n')}\nApprove to raise ${input.agentId} one rung in ${p.taskClass}; decline to keep it where it is.`,
-        to,
-      ),
+      ...base('promotion-proposal', p.taskClass, proposalWording({ ...p, agentId: input.agentId }), to),
       subject: p.id,
       fields: { approvers: p.approvers.join(', ') },
       actions: ['promote', 'decline-promotion'],
@@ -413,12 +409,6 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
   }
 
   function changeNotice(change: RungChange, to: string): Notification {
-    return base(
-      'rung-change',
-      change.taskClass,
-      `${input.agentId} demoted: rung ${change.from} → ${change.to} in ${change.taskClass}`,
-      `${change.cause}.${change.by ? ` Reported by ${change.by}.` : ''} Evidence at the time: ${change.evidence}.`,
-      to,
-    );
+    return base('rung-change', change.taskClass, demotionWording({ ...change, agentId: input.agentId }), to);
   }
 }

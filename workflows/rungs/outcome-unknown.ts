@@ -7,6 +7,13 @@ import {
 } from '@temporalio/workflow';
 import type { OutcomeResolution } from '../../activities/actions/contract';
 import { OUTCOME_ANSWER_ACTIONS } from '../../slack/action-ids';
+import {
+  effectName,
+  unknownOutcomeAnsweredText,
+  unknownOutcomeCancelledText,
+  unknownOutcomeQuestionText,
+  type EffectFacts,
+} from '../../slack/blocks/unknown-outcome-wording';
 import { workflowNowIso } from '../clock';
 import { OUTCOME_UNKNOWN_FAILURE, type OutcomeAnswer, type OutcomeQuestion } from '../messages';
 import { baseNotification, note, notifying, post, type TaskContext } from '../task-context';
@@ -85,7 +92,8 @@ async function askAboutOutcome(
     since: workflowNowIso(),
   };
   const phaseBefore = ctx.status.phase;
-  const what = `${stage === 'compensate' ? 'the undo of ' : ''}step ${step + 1} (${question.action})`;
+  const effect: EffectFacts = { step, stage, action: question.action };
+  const what = effectName(effect);
   note(ctx, `outcome unknown of ${what}: ${detail}`);
   ctx.human.outcome = undefined;
   ctx.status.outcomeUnknown = question;
@@ -93,18 +101,7 @@ async function askAboutOutcome(
   ctx.waiting = 'outcome';
   ctx.status.phase = 'outcome-unknown';
   const ref = await post(ctx, `outcome-unknown-${question.id}`, {
-    ...baseNotification(
-      ctx,
-      'outcome-unknown',
-      [
-        `Ladder cannot tell whether ${what} took effect, and will not repeat it blindly.`,
-        `What is known: ${detail}`,
-        'Check the destination, then say what happened:',
-        '• It ran: record it as done and go on, without running it again.',
-        '• Run it again: it did not happen; run it now.',
-        ...(answers.includes('undo') ? ['• Undo it: run its declared undo and stop the task.'] : []),
-      ].join('\n'),
-    ),
+    ...baseNotification(ctx, 'outcome-unknown', unknownOutcomeQuestionText({ effect, detail, answers })),
     to: ctx.bundle?.owner ?? 'channel',
     subject: question.id,
     actions: answers.map((a) => OUTCOME_ANSWER_ACTIONS[a]),
@@ -121,11 +118,7 @@ async function askAboutOutcome(
         notifying.updateNotification({
           ref,
           notification: {
-            ...baseNotification(
-              ctx,
-              'outcome',
-              `${what}: the task was cancelled before anyone said whether it ran. Check the destination by hand.`,
-            ),
+            ...baseNotification(ctx, 'outcome', unknownOutcomeCancelledText(effect)),
             actions: [],
           },
         }),
@@ -143,15 +136,9 @@ async function askAboutOutcome(
   await notifying.updateNotification({
     ref,
     notification: {
-      ...baseNotification(ctx, 'outcome', `${what}: ${by} answered "${ANSWER_WORDS[answer]}" at ${at}.`),
+      ...baseNotification(ctx, 'outcome', unknownOutcomeAnsweredText({ effect, by, answer, at })),
       actions: [],
     },
   });
   return { answer, by, at };
 }
-
-const ANSWER_WORDS: Record<OutcomeAnswer, string> = {
-  ran: 'it ran',
-  'run-again': 'run it again',
-  undo: 'undo it',
-};

@@ -6,6 +6,11 @@ import {
   record,
   type TaskContext,
 } from '../task-context';
+import {
+  SUGGESTION_EXPIRED_TEXT,
+  suggestionResolvedText,
+  suggestionText,
+} from '../../slack/blocks/task-wording';
 import { askHuman } from './ask-human';
 import { fromExecution, type RungResult } from './rung-result';
 
@@ -16,10 +21,7 @@ import { fromExecution, type RungResult } from './rung-result';
 export async function suggest(ctx: TaskContext): Promise<RungResult> {
   const d = decisionOf(ctx);
   const described = await lookingUp.describeSteps(ctx.input.task.steps);
-  const text = [
-    'Suggested (Ladder will not run this; do it yourself if you agree):',
-    ...described.map((s, i) => `${i + 1}. ${s.description}`),
-  ].join('\n');
+  const text = suggestionText(described.map((s) => s.description));
   const answered = await askHuman(ctx, {
     expects: 'suggestion',
     waitingOn: `requester ${ctx.input.task.requester} or approvers`,
@@ -29,13 +31,13 @@ export async function suggest(ctx: TaskContext): Promise<RungResult> {
     expireAfterMs: d.approval.expireAfterMs,
   });
   if (!answered) {
-    await closeMainMessage(ctx, 'Expired: nobody marked the suggestion done or dismissed.');
+    await closeMainMessage(ctx, SUGGESTION_EXPIRED_TEXT);
     await record(ctx, 'expired');
     return fromExecution({ outcome: 'expired', executedSteps: 0 });
   }
   const { by, resolution, at } = ctx.human.suggestion!;
   const outcome = resolution === 'done' ? 'suggestion-done' : 'suggestion-dismissed';
-  await closeMainMessage(ctx, `${resolution === 'done' ? 'Done' : 'Dismissed'} by ${by} at ${at}.`);
+  await closeMainMessage(ctx, suggestionResolvedText({ resolution, by, at }));
   await record(ctx, outcome, { by });
   return fromExecution({ outcome, executedSteps: 0 });
 }

@@ -7,6 +7,12 @@ import {
   record,
   type TaskContext,
 } from '../task-context';
+import {
+  DRAFT_EXPIRED_TEXT,
+  draftAcceptedText,
+  draftRejectedText,
+  draftText,
+} from '../../slack/blocks/task-wording';
 import { askHuman } from './ask-human';
 import { fromExecution, type RungResult } from './rung-result';
 import { runSteps } from './run-steps';
@@ -29,10 +35,7 @@ export async function draft(ctx: TaskContext): Promise<RungResult> {
       }),
     );
   }
-  const text = [
-    'Draft for review (nothing applied yet):',
-    ...drafts.map((dr, i) => `--- step ${i + 1} (${dr.kind}) ---\n${dr.text}`),
-  ].join('\n');
+  const text = draftText(drafts);
   const answered = await askHuman(ctx, {
     expects: 'draft',
     waitingOn: `reviewers: ${d.approvers.join(', ')}`,
@@ -42,22 +45,19 @@ export async function draft(ctx: TaskContext): Promise<RungResult> {
     expireAfterMs: d.approval.expireAfterMs,
   });
   if (!answered) {
-    await closeMainMessage(ctx, 'Expired: the draft was not reviewed in time.');
+    await closeMainMessage(ctx, DRAFT_EXPIRED_TEXT);
     await record(ctx, 'expired');
     return fromExecution({ outcome: 'expired', executedSteps: 0 });
   }
   const review = ctx.human.draft!;
   if (!review.accept) {
-    await closeMainMessage(
-      ctx,
-      `Draft rejected by ${review.by} at ${review.at}${review.reason ? `: ${review.reason}` : ''}.`,
-    );
+    await closeMainMessage(ctx, draftRejectedText(review));
     await record(ctx, 'draft-rejected', { by: review.by, detail: review.reason });
     return fromExecution({ outcome: 'draft-rejected', executedSteps: 0 });
   }
   ctx.status.approvedBy = review.by;
   // Off the path to the step, as after an approval.
-  beside(ctx, closeMainMessage(ctx, `Draft accepted by ${review.by} at ${review.at}; applying.`));
+  beside(ctx, closeMainMessage(ctx, draftAcceptedText(review)));
   beside(ctx, record(ctx, 'draft-accepted', { by: review.by }));
   return fromExecution(await runSteps(ctx, { autonomous: false, compensate: false, healthWatch: false }));
 }

@@ -9,6 +9,14 @@ import {
   record,
   type TaskContext,
 } from '../task-context';
+import {
+  approvalEscalationText,
+  approvalExpiredText,
+  approvalRejectedText,
+  approvalReminderText,
+  approvalRequestText,
+  approvedText,
+} from '../../slack/blocks/task-wording';
 import { askHuman, type Nudge } from './ask-human';
 import { fromExecution, tellFailure, type RungResult } from './rung-result';
 import { runSteps } from './run-steps';
@@ -46,16 +54,8 @@ export async function confirmThenExecute(ctx: TaskContext, why?: string): Promis
 export async function awaitApproval(ctx: TaskContext, why?: string): Promise<ApprovalResult> {
   const d = decisionOf(ctx);
   const described = await lookingUp.describeSteps(ctx.input.task.steps);
-  const lines = described.map((s, i) => `${i + 1}. ${s.description} (blast radius: ${s.blastRadius})`);
-  const reasons = d.reasons.map((r) => `• [${r.rule}] ${r.message}`);
-  const text = [
-    why ? `Falls back to confirmation: ${why}` : 'Needs your approval before it runs:',
-    ...lines,
-    ...(reasons.length ? ['Why confirmation:', ...reasons] : []),
-    d.typedConfirmation.required ? `Type "${d.typedConfirmation.expected}" to approve.` : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
+  const typedName = d.typedConfirmation.required ? d.typedConfirmation.expected : null;
+  const text = approvalRequestText({ fallbackReason: why, steps: described, reasons: d.reasons, typedName });
   const askedAt = workflowNowMs();
   const nudges: Nudge[] = [
     {
@@ -63,14 +63,14 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
       kind: 'approval-reminder',
       to: 'channel',
       key: 'approval-reminder',
-      text: `Still waiting for approval: ${ctx.input.task.title}`,
+      text: approvalReminderText(ctx.input.task.title),
     },
     ...d.escalation.map((e, i) => ({
       atMs: e.afterMs,
       kind: 'approval-reminder' as const,
       to: e.notify === 'owner' ? (ctx.bundle?.owner ?? 'channel') : e.notify,
       key: `approval-escalation-${i}`,
-      text: `Escalated: still waiting for approval: ${ctx.input.task.title}`,
+      text: approvalEscalationText(ctx.input.task.title),
     })),
   ];
   const answered = await askHuman(ctx, {
@@ -83,31 +83,28 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
         stepsHash: ctx.input.stepsHash,
         approvers: d.approvers.join(', '),
       },
-      d.typedConfirmation.required ? d.typedConfirmation.expected : null,
+      typedName,
     ),
     answered: () => ctx.human.approval !== undefined || ctx.human.rejection !== undefined,
     expireAfterMs: d.approval.expireAfterMs,
     nudges,
   });
   if (!answered) {
-    await closeMainMessage(
-      ctx,
-      `Expired: nobody approved within the policy's ${Math.round(d.approval.expireAfterMs / 1000)} s.`,
-    );
+    await closeMainMessage(ctx, approvalExpiredText(d.approval.expireAfterMs));
     await record(ctx, 'expired');
     return 'expired';
   }
   const latencyMs = workflowNowMs() - askedAt;
   if (ctx.human.rejection) {
     const { by, reason, at } = ctx.human.rejection;
-    await closeMainMessage(ctx, `Rejected by ${by} at ${at}: ${reason}`);
+    await closeMainMessage(ctx, approvalRejectedText({ by, at, reason }));
     await record(ctx, 'rejected', { by, latencyMs, detail: reason });
     return 'rejected';
   }
   const { by, at } = ctx.human.approval!;
   ctx.status.approvedBy = by;
   // Off the path to the step: the step is scheduled in the same workflow task as these.
-  beside(ctx, closeMainMessage(ctx, `Approved by ${by} at ${at}; executing.`));
+  beside(ctx, closeMainMessage(ctx, approvedText({ by, at })));
   beside(ctx, record(ctx, 'approved', { by, latencyMs }));
   return 'approved';
 }

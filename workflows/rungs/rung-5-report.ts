@@ -9,6 +9,7 @@ import {
   record,
   type TaskContext,
 } from '../task-context';
+import { reportSummary, reportText, unreadReportText } from '../../slack/blocks/report-wording';
 import { announceExecuted, runOnOwnAuthority } from './rung-3-bounded';
 import type { RungResult } from './rung-result';
 
@@ -23,7 +24,7 @@ export async function executeAndReport(ctx: TaskContext): Promise<RungResult> {
     const report = ctx.bundle!.decision.report;
     // A class at rung 5 without a report section: told like rung 4.
     if (!report) return announceExecuted(5)(ctx, result);
-    const summary = `${result.executedSteps} step(s) executed: ${ctx.input.task.title}`;
+    const summary = reportSummary(result.executedSteps, ctx.input.task.title);
     if (report.mode === 'digest' && report.periodMs !== null) {
       const digestId = await notifying.addToDigest({
         periodMs: report.periodMs,
@@ -70,7 +71,7 @@ export async function reportAndAwaitRead(ctx: TaskContext, summary: string): Pro
     ctx,
     'report',
     {
-      ...baseNotification(ctx, 'report', `Done on my own (rung 5). ${summary}`),
+      ...baseNotification(ctx, 'report', reportText(summary)),
       channel: report.channel,
       actions: ['mark-read'],
     },
@@ -86,7 +87,7 @@ export async function reportAndAwaitRead(ctx: TaskContext, summary: string): Pro
       const to = step.notify === 'owner' ? (ctx.bundle?.owner ?? 'channel') : step.notify;
       note(ctx, `report unread after ${Math.round(step.afterMs / 1000)} s: pinged ${to}`);
       await post(ctx, `report-escalation-${i}`, {
-        ...baseNotification(ctx, 'report-escalation', `Unread report: ${ctx.input.task.title}`),
+        ...baseNotification(ctx, 'report-escalation', unreadReportText(ctx.input.task.title)),
         to,
         channel: report.channel,
       });

@@ -1,3 +1,4 @@
+import { failureText, finalOutcomeText } from '../../slack/blocks/outcome-wording';
 import type { TaskOutcome } from '../messages';
 import { baseNotification, post, type TaskContext } from '../task-context';
 import type { ExecutionResult } from './run-steps';
@@ -29,33 +30,34 @@ export async function tellFailure(ctx: TaskContext, result: RungResult): Promise
     ...baseNotification(
       ctx,
       'outcome',
-      `Failed after ${result.executedSteps} of ${ctx.input.task.steps.length} step(s): ${result.error ?? 'unknown error'}. Steps that ran were not undone at this rung.`,
+      failureText({
+        executedSteps: result.executedSteps,
+        totalSteps: ctx.input.task.steps.length,
+        error: result.error,
+      }),
     ),
     to: ctx.bundle?.owner ?? 'channel',
   });
 }
 
-const OUTCOME_WORDS: Partial<Record<TaskOutcome, string>> = {
-  executed: 'Executed',
-  failed: 'Failed',
-  'rolled-back': 'Rolled back',
-  'rollback-failed': 'INCIDENT: rollback failed',
-};
-
-/** One line on how an executed task ended: outcome, steps, who approved, who read the report. */
+/**
+ * One line on how an executed task ended ({@link finalOutcomeText}), from the task's facts: who
+ * approved the steps or accepted the draft, and at rung 5 who read the report (`reportRead` true)
+ * or that nobody did in time (false).
+ */
 export function finalMessageText(
   ctx: TaskContext,
   outcome: TaskOutcome,
   executedSteps: number,
   reportRead: boolean | null,
 ): string {
-  const parts = [
-    `${OUTCOME_WORDS[outcome] ?? outcome}: ${executedSteps} of ${ctx.input.task.steps.length} step(s) ran.`,
-  ];
   const approval = ctx.human.approval ?? (ctx.human.draft?.accept ? ctx.human.draft : undefined);
-  if (approval) parts.push(`Approved by ${approval.by} at ${approval.at}.`);
-  if (reportRead === true && ctx.human.reportRead)
-    parts.push(`Report read by ${ctx.human.reportRead.by} at ${ctx.human.reportRead.at}.`);
-  if (reportRead === false) parts.push('Report unread past its read SLA.');
-  return parts.join(' ');
+  const report = reportRead === false ? false : reportRead === true ? ctx.human.reportRead : undefined;
+  return finalOutcomeText({
+    outcome,
+    executedSteps,
+    totalSteps: ctx.input.task.steps.length,
+    approval,
+    report,
+  });
 }

@@ -1,0 +1,44 @@
+/**
+ * What rung 5 tells people after the fact, in words: a task's own report (workflows/rungs/rung-5-report.ts)
+ * and an agent's digest of a period (workflows/report-digest.ts), and their unread reminders.
+ *
+ * Pure and import-free: workflows import this module into the deterministic workflow sandbox.
+ * Texts are plain; `taskMessageBlocks` escapes them for Slack.
+ */
+
+/** One line on what a rung-5 task did: how many steps ran, and the task's title. Pure. */
+export function reportSummary(executedSteps: number, title: string): string {
+  return `${executedSteps} step(s) executed: ${title}`;
+}
+
+/** A task's own after-the-fact report, from its {@link reportSummary}. Pure. */
+export function reportText(summary: string): string {
+  return `Done on my own (rung 5). ${summary}`;
+}
+
+/** The ping to the next contact while a task's report is unread. Pure. */
+export function unreadReportText(title: string): string {
+  return `Unread report: ${title}`;
+}
+
+/** One task in a digest: its class, title and {@link reportSummary}. */
+export interface DigestEntry {
+  taskClass: string;
+  title: string;
+  summary: string;
+}
+
+/** A digest's title: how many tasks the agent did on its own in the period. Pure. */
+export function digestTitle(agentId: string, taskCount: number): string {
+  return `Digest: ${taskCount} task(s) ${agentId} did on its own`;
+}
+
+/** A digest's text: one numbered line per task, in the order they arrived. Pure. */
+export function digestListing(entries: readonly DigestEntry[]): string {
+  return entries.map((e, n) => `${n + 1}. [${e.taskClass}] ${e.title}: ${e.summary}`).join('\n');
+}
+
+/** The ping to the next contact while a digest is unread. Pure. */
+export function unreadDigestText(taskCount: number): string {
+  return `Unread digest of ${taskCount} task(s)`;
+}

@@ -1,0 +1,113 @@
+/**
+ * What rungs 0–2 ask people, and how the answer reads once given (workflows/rungs/rung-0-suggest.ts,
+ * rung-1-draft.ts, rung-2-confirm.ts). The workflows pass the facts (steps, who, when, why) and post
+ * what these functions return; `at` is always an ISO time from workflow time.
+ *
+ * Pure and import-free: workflows import this module into the deterministic workflow sandbox.
+ * Texts are plain; `taskMessageBlocks` escapes them for Slack.
+ */
+
+/** Who answered and when (ISO). */
+export interface Answered {
+  by: string;
+  at: string;
+}
+
+/** Rung 0: the suggestion, one numbered line per step description. Pure. */
+export function suggestionText(stepDescriptions: readonly string[]): string {
+  return [
+    'Suggested (Ladder will not run this; do it yourself if you agree):',
+    ...stepDescriptions.map((description, i) => `${i + 1}. ${description}`),
+  ].join('\n');
+}
+
+/** Rung 0: the suggestion's message once it expired unanswered. */
+export const SUGGESTION_EXPIRED_TEXT = 'Expired: nobody marked the suggestion done or dismissed.';
+
+/** Rung 0: the suggestion's message once someone marked it done or dismissed it. Pure. */
+export function suggestionResolvedText(a: Answered & { resolution: 'done' | 'dismissed' }): string {
+  return `${a.resolution === 'done' ? 'Done' : 'Dismissed'} by ${a.by} at ${a.at}.`;
+}
+
+/** Rung 1: one step's draft: the kind of artifact and its text. */
+export interface DraftFacts {
+  kind: string;
+  text: string;
+}
+
+/** Rung 1: the draft for review, one section per step. Pure. */
+export function draftText(drafts: readonly DraftFacts[]): string {
+  return [
+    'Draft for review (nothing applied yet):',
+    ...drafts.map((d, i) => `--- step ${i + 1} (${d.kind}) ---\n${d.text}`),
+  ].join('\n');
+}
+
+/** Rung 1: the draft's message once it expired unreviewed. */
+export const DRAFT_EXPIRED_TEXT = 'Expired: the draft was not reviewed in time.';
+
+/** Rung 1: the draft's message once a reviewer rejected it, with the reason when given. Pure. */
+export function draftRejectedText(a: Answered & { reason?: string }): string {
+  return `Draft rejected by ${a.by} at ${a.at}${a.reason ? `: ${a.reason}` : ''}.`;
+}
+
+/** Rung 1: the draft's message once a reviewer accepted it (the steps run next). Pure. */
+export function draftAcceptedText(a: Answered): string {
+  return `Draft accepted by ${a.by} at ${a.at}; applying.`;
+}
+
+/** Rung 2: what an approval request shows. */
+export interface ApprovalRequestFacts {
+  /** Why a higher rung fell back to asking; absent for a task decided at rung 2. */
+  fallbackReason?: string;
+  /** Each step as the action describes it, with its blast radius. */
+  steps: readonly { description: string; blastRadius: string }[];
+  /** Why the policy asks a person: each rule that decided, and its message. */
+  reasons: readonly { rule: string; message: string }[];
+  /** The name the approver must type, or null when the policy asks for none. */
+  typedName: string | null;
+}
+
+/**
+ * Rung 2: the approval request: why it asks (or why it fell back), every step with its blast
+ * radius, the policy's reasons, and last the name to type when one is required. Pure.
+ */
+export function approvalRequestText(r: ApprovalRequestFacts): string {
+  return [
+    r.fallbackReason
+      ? `Falls back to confirmation: ${r.fallbackReason}`
+      : 'Needs your approval before it runs:',
+    ...r.steps.map((s, i) => `${i + 1}. ${s.description} (blast radius: ${s.blastRadius})`),
+    ...(r.reasons.length
+      ? ['Why confirmation:', ...r.reasons.map((reason) => `• [${reason.rule}] ${reason.message}`)]
+      : []),
+    r.typedName !== null ? `Type "${r.typedName}" to approve.` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Rung 2: the reminder to the class channel while a request waits. Pure. */
+export function approvalReminderText(title: string): string {
+  return `Still waiting for approval: ${title}`;
+}
+
+/** Rung 2: the escalation to the next contact of the policy's chain while a request waits. Pure. */
+export function approvalEscalationText(title: string): string {
+  return `Escalated: still waiting for approval: ${title}`;
+}
+
+/** Rung 2: the request's message once it expired; `expireAfterMs` is the policy's wait, in ms. Pure. */
+export function approvalExpiredText(expireAfterMs: number): string {
+  return `Expired: nobody approved within the policy's ${Math.round(expireAfterMs / 1000)} s.`;
+}
+
+/** Rung 2: the request's message once an approver rejected it, with the reason. Pure. */
+export function approvalRejectedText(a: Answered & { reason: string }): string {
+  return `Rejected by ${a.by} at ${a.at}: ${a.reason}`;
+}
+
+/** Rung 2: the request's message once an approver approved it (the steps run next). Pure. */
+export function approvedText(a: Answered): string {
+  return `Approved by ${a.by} at ${a.at}; executing.`;
+}
