@@ -1,12 +1,13 @@
 import { createAuthorityActivities } from './authority-activities';
 import { createDrillActivities } from './drill-activities';
 import { createLedgerActivities } from './ledger-activities';
+import { createNotifyActivities, type NotifyActivityDeps } from './notify/notify-activities';
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check';
 import { createTaskActivities, type TaskActivityDeps } from './task-activities';
 import { createTokenActivities } from './token-activities';
 
 /** Everything the worker injects into activities: clients, policy, paths, notifier and identity. */
-export type ActivityDeps = SelfCheckDeps & TaskActivityDeps;
+export type ActivityDeps = SelfCheckDeps & TaskActivityDeps & NotifyActivityDeps;
 
 /**
  * Builds every activity the worker registers, closing over injected dependencies so tests and
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
     ...createTaskActivities(deps),
+    ...createNotifyActivities(deps),
     ...createLedgerActivities(deps),
     ...createDrillActivities(deps),
     ...createAuthorityActivities(deps),

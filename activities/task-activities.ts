@@ -38,10 +38,8 @@ import type { ActionRegistry } from './actions/registry';
 import { createBatchedCalls } from '../client/batched-calls';
 import { createFreshReads } from '../client/fresh-reads';
 import { createCredentialInjector, createSecretResolver, type SecretResolver } from './actions/secrets';
-import { beginEffect } from './actions/undo-journal';
 import type { CanaryLink } from '../client/canary-link';
 import type { LedgerLink } from '../client/ledger-link';
-import type { Notification, Notifier } from './notify/notifier';
 import type { OutcomeEvent, OutcomeSink } from './outcomes';
 
 /** What task activities need from the worker. */
@@ -54,7 +52,6 @@ export interface TaskActivityDeps {
   workspaceRoot: string;
   sandboxDir: string;
   stateDir: string;
-  notifier: Notifier;
   outcomes: OutcomeSink;
   /**
    * The agents' trust ledgers: where earned rungs come from and outcomes go. Without it (some
@@ -68,19 +65,7 @@ export interface TaskActivityDeps {
    * files. Only the worker holds them: agents name no secret, and none reaches a result.
    */
   secrets?: SecretResolver;
-  /**
-   * How long after a retried post the task sweeps for a late copy, in ms; default
-   * {@link LATE_POST_GRACE_MS}. Tests shorten it.
-   */
-  latePostGraceMs?: number;
 }
-
-/**
- * Default wait before sweeping for a late copy of a retried post: well beyond the notify profile's
- * 30 s attempt timeout, which bounds how long a live worker's post attempt may still be in flight
- * (a dead worker's request lands within seconds or never).
- */
-export const LATE_POST_GRACE_MS = 2 * 60 * 1000;
 
 /** The decision plus what the workflow needs from the policy to act on it. */
 export interface DecisionBundle {
@@ -447,56 +432,6 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       return workflowId;
     },
 
-    /**
-     * Posts a notification once per key; returns the message ref for later updates, the attempt
-     * that posted it, and `sweepAfterMs` when an earlier attempt began a post and never learned how
-     * it ended (it timed out, or its worker died): a copy may still land, so the workflow sweeps for
-     * one that much later (see `removeDuplicateNotifications`). Journaled in the state folder, so a
-     * retry on another worker sharing it sees the marker too.
-     */
-    async notify(args: {
-      key: string;
-      notification: Notification;
-    }): Promise<{ ref: string; attempt: number; sweepAfterMs?: number }> {
-      // Taken first: at or after the server started this attempt, so the deadline is never early.
-      const startedAt = Date.now();
-      const info = Context.current().info;
-      const effect = beginEffect(deps.stateDir, `notify:${args.key}`);
-      let ref: string;
-      try {
-        ({ ref } = await deps.notifier.post(
-          args.key,
-          args.notification,
-          info.attempt,
-          startedAt + info.startToCloseTimeoutMs,
-        ));
-      } catch (err) {
-        if (!postMayHaveLanded(err)) effect.end();
-        throw err;
-      }
-      effect.end();
-      // An earlier attempt that never learned how its post ended may still land a copy.
-      const sweepAfterMs = effect.earlierUnfinished
-        ? (deps.latePostGraceMs ?? LATE_POST_GRACE_MS)
-        : undefined;
-      return { ref, attempt: info.attempt, ...(sweepAfterMs !== undefined ? { sweepAfterMs } : {}) };
-    },
-
-    /**
-     * Removes every copy of the notification posted under `key` except `keepRef` (the one the
-     * workflow holds and updates).
-     *
-     * @returns how many copies were removed.
-     */
-    async removeDuplicateNotifications(args: { key: string; keepRef: string }): Promise<number> {
-      return deps.notifier.removeDuplicates(args.key, args.keepRef);
-    },
-
-    /** Edits a posted notification in place (outcome, who, when, no buttons). */
-    async updateNotification(args: { ref: string; notification: Notification }): Promise<void> {
-      await deps.notifier.update(args.ref, args.notification);
-    },
-
     /** Evidence for the trust ledger (and the outcome log); counted once per task and kind. */
     async recordOutcome(event: OutcomeEvent): Promise<void> {
       await deps.outcomes.record(event);
@@ -531,20 +466,6 @@ async function untilAnswered<T>(read: () => Promise<T>, signal: AbortSignal): Pr
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
-}
-
-/**
- * Whether a failed post may still have landed: not after a rate limit (429) or a Slack error
- * answer (`ok: false`), which post nothing; after a network error, a timeout or a 5xx, it may.
- */
-function postMayHaveLanded(err: unknown): boolean {
-  const e = err as { code?: unknown; type?: unknown; cause?: { code?: unknown } } | null;
-  const code = e?.code ?? e?.cause?.code;
-  return !(
-    e?.type === 'SlackRateLimited' ||
-    code === 'slack_webapi_rate_limited_error' ||
-    code === 'slack_webapi_platform_error'
-  );
 }
 
 /** The hosts the policy's `destinations` declare to honour `Idempotency-Key`. */

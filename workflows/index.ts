@@ -9,3 +9,4 @@ export { rollbackDrill } from './rollback-drill';
 export { policyCanary } from './policy-canary';
 export { agentTokens } from './agent-tokens';
 export { policyVersions } from './policy-versions';
+export { channelFeed } from './channel-feed';

@@ -288,23 +288,52 @@ function attemptMarkers(stateDir: string, key: string) {
   };
 }
 
+/** What {@link beginEffect} tells an attempt, and how the attempt says how it ended. */
+export interface EffectAttempt {
+  /** An earlier attempt began the effect and never learned how it ended: it may have happened. */
+  earlierUnfinished: boolean;
+  /**
+   * The attempt before this one was refused before anything was done (a rate limit), and no
+   * attempt is unfinished: nothing can have happened, so there is nothing to look for.
+   */
+  refusedBefore: boolean;
+  /** This attempt knows the outcome (done, or failed without effect). */
+  end(): void;
+  /** This attempt was refused before anything was done: the next one need not look for it. */
+  endRefused(): void;
+}
+
 /**
  * A start marker for an effect that cannot go through {@link runEffectOnce} (a Slack post, whose
  * result is not journaled): tells whether an earlier attempt began it and never learned how it
- * ended, and writes this attempt's own marker. Call `end()` once this attempt knows the outcome.
+ * ended, or was refused outright, and writes this attempt's own marker. Call `end()` or
+ * `endRefused()` once this attempt knows the outcome.
+ *
+ * A refusal is forgotten as this attempt begins, before the effect runs: an attempt that does the
+ * effect and dies before reporting it leaves no refusal behind to vouch that nothing happened.
  *
  * @param key - the effect's key; use a prefix per kind of effect (e.g. `notify:`).
  */
-export function beginEffect(stateDir: string, key: string): { earlierUnfinished: boolean; end(): void } {
+export function beginEffect(stateDir: string, key: string): EffectAttempt {
   const attempts = attemptMarkers(stateDir, key);
+  const refusals = attemptMarkers(stateDir, `${key}#refused`);
   const earlier = attempts.list();
+  const refused = refusals.list();
+  refused.forEach((m) => refusals.remove(m));
   const mine = attempts.add();
+  const end = (): void => {
+    attempts.remove(mine);
+    // This attempt knows the outcome now; the earlier ones are answered by the sweep it triggers.
+    earlier.forEach((m) => attempts.remove(m));
+  };
   return {
     earlierUnfinished: earlier.length > 0,
-    end: () => {
+    refusedBefore: earlier.length === 0 && refused.length > 0,
+    end,
+    endRefused: () => {
       attempts.remove(mine);
-      // This attempt knows the outcome now; the earlier ones are answered by the sweep it triggers.
-      earlier.forEach((m) => attempts.remove(m));
+      // Earlier unfinished attempts stay unanswered: the next attempt must still look for them.
+      if (earlier.length === 0) refusals.add();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { LadderAction } from '../../slack/action-ids';
+import type { FeedMessage } from '../../workflows/channel-feed-messages';
 /** Kinds of messages the task workflow sends people. */
 export type NotificationKind =
   | 'suggestion'
@@ -61,6 +62,18 @@ export interface Notifier {
     attemptDeadlineMs?: number,
   ): Promise<{ ref: string }>;
   update(ref: string, notification: Notification): Promise<void>;
+  /**
+   * Posts a channel feed's message (a digest of announcements, or the pending requests) once per
+   * `key`, with the same idempotency and attempt rules as {@link Notifier.post}.
+   */
+  postFeed(
+    key: string,
+    message: FeedMessage,
+    attempt?: number,
+    attemptDeadlineMs?: number,
+  ): Promise<{ ref: string }>;
+  /** Edits a feed message in place (the pending requests as they change). */
+  updateFeed(ref: string, message: FeedMessage): Promise<void>;
   /**
    * Deletes every message carrying `key` in `keepRef`'s channel except `keepRef`: copies left by
    * a post that outlived its attempt or a worker that died with a post in flight. Call it with the

@@ -1,4 +1,13 @@
+import type { FeedMessage } from '../../workflows/channel-feed-messages';
 import type { Notification, Notifier } from './notifier';
+
+/** A channel feed's message and its later edits. */
+export interface RecordedFeedMessage {
+  ref: string;
+  key: string;
+  message: FeedMessage;
+  updates: FeedMessage[];
+}
 
 /** A posted notification and its later edits. */
 export interface RecordedNotification {
@@ -18,6 +27,8 @@ export class RecordingNotifier implements Notifier {
   readonly posted: RecordedNotification[] = [];
   /** Copies deleted by `removeDuplicates`, in the order they were removed. */
   readonly removed: RecordedNotification[] = [];
+  /** Channel feed messages (digests, pending requests), in posting order. */
+  readonly feed: RecordedFeedMessage[] = [];
   private failures = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -68,6 +79,25 @@ export class RecordingNotifier implements Notifier {
     const existing = this.posted.find((p) => p.ref === ref);
     if (!existing) throw new Error(`no message ${ref}`);
     existing.updates.push(notification);
+    this.listeners.forEach((l) => l());
+  }
+
+  /** Posts a feed message once per key. */
+  async postFeed(key: string, message: FeedMessage): Promise<{ ref: string }> {
+    this.maybeFail();
+    const existing = this.feed.find((p) => p.key === key);
+    if (existing) return { ref: existing.ref };
+    const ref = `feed-${this.feed.length + 1}`;
+    this.feed.push({ ref, key, message, updates: [] });
+    this.listeners.forEach((l) => l());
+    return { ref };
+  }
+
+  async updateFeed(ref: string, message: FeedMessage): Promise<void> {
+    this.maybeFail();
+    const existing = this.feed.find((p) => p.ref === ref);
+    if (!existing) throw new Error(`no feed message ${ref}`);
+    existing.updates.push(message);
     this.listeners.forEach((l) => l());
   }
 

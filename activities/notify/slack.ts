@@ -1,7 +1,10 @@
 import { isSlackUserId } from '../../policy/slack-ids';
 import { ApplicationFailure } from '@temporalio/common';
 import { WebClient } from '@slack/web-api';
+import type { KnownBlock } from '@slack/types';
+import { feedFallbackText, feedMessageBlocks } from '../../slack/blocks/feed';
 import { fallbackText, taskMessageBlocks } from '../../slack/blocks/task-message';
+import type { FeedMessage } from '../../workflows/channel-feed-messages';
 import type { Notification, Notifier } from './notifier';
 import { compareTs, NOTIFICATION_EVENT, timestampsWithKey } from './slack-history';
 
@@ -67,19 +70,34 @@ export class SlackNotifier implements Notifier {
     attempt = 1,
     attemptDeadlineMs?: number,
   ): Promise<{ ref: string }> {
-    return honouringRetryAfter(() => this.postOnce(key, n, attempt, attemptDeadlineMs));
+    return honouringRetryAfter(() =>
+      this.postOnce(key, () => this.destination(n), rendered(n), attempt, attemptDeadlineMs),
+    );
+  }
+
+  /** Posts a channel feed's message once per `key`: the rules of {@link SlackNotifier.post}. */
+  async postFeed(
+    key: string,
+    m: FeedMessage,
+    attempt = 1,
+    attemptDeadlineMs?: number,
+  ): Promise<{ ref: string }> {
+    return honouringRetryAfter(() =>
+      this.postOnce(key, () => Promise.resolve(m.channel), renderedFeed(m), attempt, attemptDeadlineMs),
+    );
   }
 
   private async postOnce(
     key: string,
-    n: Notification,
+    destination: () => Promise<string>,
+    message: Rendered,
     attempt: number,
     deadlineMs: number | undefined,
   ): Promise<{ ref: string }> {
     const pastDeadline = (): boolean => deadlineMs !== undefined && Date.now() > deadlineMs;
     const existing = this.posted.get(key);
     if (existing) return { ref: existing };
-    const channel = await this.destination(n);
+    const channel = await destination();
     // A retry may follow an attempt that posted and then died (worker crash, lost completion):
     // the key travels in the message's metadata, so look for it before posting again.
     if (attempt > 1) {
@@ -95,12 +113,10 @@ export class SlackNotifier implements Notifier {
       throw new Error(
         `notification ${key}: this attempt's deadline (${new Date(deadlineMs!).toISOString()}) passed before posting; the retry posts it`,
       );
-    // Escaped like the blocks: the top-level text is mrkdwn too, and is what notifications show.
-    const text = fallbackText(n);
     const result = await this.client.chat.postMessage({
       channel,
-      text,
-      blocks: taskMessageBlocks(n),
+      text: message.text,
+      blocks: message.blocks,
       metadata: { event_type: NOTIFICATION_EVENT, event_payload: { key } },
     });
     if (!result.ok || !result.channel || !result.ts)
@@ -167,17 +183,17 @@ export class SlackNotifier implements Notifier {
   }
 
   async update(ref: string, n: Notification): Promise<void> {
-    return honouringRetryAfter(() => this.updateOnce(ref, n));
+    return honouringRetryAfter(() => this.updateOnce(ref, rendered(n)));
   }
 
-  private async updateOnce(ref: string, n: Notification): Promise<void> {
+  /** Edits a channel feed's message in place. */
+  async updateFeed(ref: string, m: FeedMessage): Promise<void> {
+    return honouringRetryAfter(() => this.updateOnce(ref, renderedFeed(m)));
+  }
+
+  private async updateOnce(ref: string, message: Rendered): Promise<void> {
     const [channel, ts] = parseRef(ref);
-    const result = await this.client.chat.update({
-      channel,
-      ts,
-      text: fallbackText(n),
-      blocks: taskMessageBlocks(n),
-    });
+    const result = await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
     if (!result.ok) throw new Error(`chat.update failed: ${result.error}`);
   }
 
@@ -222,6 +238,20 @@ export class SlackNotifier implements Notifier {
     }
     return n.channel;
   }
+}
+
+/** A message as Slack takes it: the top-level text (escaped like the blocks) and the blocks. */
+interface Rendered {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+function rendered(n: Notification): Rendered {
+  return { text: fallbackText(n), blocks: taskMessageBlocks(n) };
+}
+
+function renderedFeed(m: FeedMessage): Rendered {
+  return { text: feedFallbackText(m), blocks: feedMessageBlocks(m) };
 }
 
 /** Splits a message ref `channel/ts`. */
