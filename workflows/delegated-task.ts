@@ -1,3 +1,4 @@
+import { CANCELLED_TEXT, refusedText } from '../slack/blocks/outcome-wording';
 import type { Proven } from '../policy/answer-proof';
 import {
   ApplicationFailure,
@@ -108,7 +109,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
       { key: TaskClassKey, value: d.taskClass },
     ]);
     if (d.refused) {
-      await post(ctx, 'refused', baseNotification(ctx, 'refused', `Refused: ${d.refused.message}`), true);
+      await post(ctx, 'refused', baseNotification(ctx, 'refused', refusedText(d.refused.message)), true);
       await record(ctx, 'refused', { detail: d.refused.message });
       outcome = 'refused';
       error = d.refused.message;
@@ -125,7 +126,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     error = 'cancelled';
     await CancellationScope.nonCancellable(async () => {
       note(ctx, 'cancelled');
-      await closeMainMessage(ctx, 'Cancelled.');
+      await closeMainMessage(ctx, CANCELLED_TEXT);
       await record(ctx, 'cancelled');
     });
   }

@@ -1,3 +1,4 @@
+import { cancelledWithUnknownOutcomeText } from '../../slack/blocks/outcome-wording';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -134,11 +135,7 @@ async function tellUnresolved(ctx: TaskContext): Promise<void> {
   const { step } = ctx.unresolvedOutcome!;
   await CancellationScope.nonCancellable(() =>
     post(ctx, 'cancelled-unresolved', {
-      ...baseNotification(
-        ctx,
-        'outcome',
-        `Cancelled while step ${step + 1}'s outcome was unknown: check the destination by hand.`,
-      ),
+      ...baseNotification(ctx, 'outcome', cancelledWithUnknownOutcomeText(step)),
       to: ctx.bundle?.owner ?? 'channel',
     }),
   );

@@ -1,3 +1,4 @@
+import { onOwnAuthorityText } from '../../slack/blocks/outcome-wording';
 import { baseNotification, beside, note, post, record, setRung, type TaskContext } from '../task-context';
 import { confirmThenExecute } from './rung-2-confirm';
 import { finalMessageText, fromExecution, tellFailure, type RungResult } from './rung-result';
@@ -48,7 +49,7 @@ export function announceExecuted(
 ): (ctx: TaskContext, result: RungResult) => Promise<RungResult> {
   return async (ctx, result) => {
     // Posted in its final form (what ran, and the button to report a defect): one Slack call.
-    const text = `${finalMessageText(ctx, 'executed', result.executedSteps, null)} On my own at rung ${rung}.`;
+    const text = onOwnAuthorityText(finalMessageText(ctx, 'executed', result.executedSteps, null), rung);
     await post(
       ctx,
       'executed',

@@ -1,3 +1,4 @@
+import { rollbackFailedText, rolledBackText } from '../../slack/blocks/outcome-wording';
 import { CancellationScope, sleep } from '@temporalio/workflow';
 import {
   baseNotification,
@@ -100,21 +101,13 @@ export async function unwind(
     }
     if (failures.length === 0) {
       note(ctx, `rolled back ${undone} step(s): ${why}`);
-      await post(
-        ctx,
-        'rollback',
-        baseNotification(ctx, 'rollback', `Rolled back ${undone} step(s) because ${why}.`),
-      );
+      await post(ctx, 'rollback', baseNotification(ctx, 'rollback', rolledBackText(undone, why)));
       await record(ctx, 'rolled-back', { detail: why });
       return true;
     }
     note(ctx, `rollback failed: ${failures.join('; ')}`);
     await post(ctx, 'rollback-failed', {
-      ...baseNotification(
-        ctx,
-        'rollback-failed',
-        `INCIDENT: rollback failed (${failures.join('; ')}) after: ${why}. A person must repair this by hand.`,
-      ),
+      ...baseNotification(ctx, 'rollback-failed', rollbackFailedText(failures, why)),
       to: ctx.bundle?.owner ?? 'channel',
     });
     await record(ctx, 'rollback-failed', { detail: failures.join('; ') });
