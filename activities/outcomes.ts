@@ -1,3 +1,4 @@
+import type { LedgerLink } from '../client/ledger-link';
 import type { Logger } from '../config/logger';
 import type { OutcomeKind } from '../policy/ledger';
 
@@ -36,4 +37,26 @@ export class RecordingOutcomes implements OutcomeSink {
     this.events.push(event);
     this.log?.info(event, `outcome ${event.kind}`);
   }
+}
+
+/**
+ * Records one outcome: in the worker's outcome log and, when the worker has the trust ledgers,
+ * as evidence in the agent's ledger, counted once per task and kind (`<workflowId>/<kind>`), so a
+ * retried call adds nothing.
+ */
+export async function recordEvidence(
+  deps: { outcomes: OutcomeSink; ledger?: LedgerLink },
+  event: OutcomeEvent,
+): Promise<void> {
+  await deps.outcomes.record(event);
+  await deps.ledger?.send(event.agentId, {
+    id: `${event.workflowId}/${event.kind}`,
+    event: {
+      kind: 'outcome',
+      outcome: event.kind,
+      workflowId: event.workflowId,
+      taskClass: event.taskClass,
+      rung: event.rung,
+    },
+  });
 }

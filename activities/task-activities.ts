@@ -40,7 +40,7 @@ import { createFreshReads } from '../client/fresh-reads';
 import { createCredentialInjector, createSecretResolver, type SecretResolver } from './actions/secrets';
 import type { CanaryLink } from '../client/canary-link';
 import type { LedgerLink } from '../client/ledger-link';
-import type { OutcomeEvent, OutcomeSink } from './outcomes';
+import { recordEvidence, type OutcomeEvent, type OutcomeSink } from './outcomes';
 
 /** What task activities need from the worker. */
 export interface TaskActivityDeps {
@@ -434,17 +434,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
 
     /** Evidence for the trust ledger (and the outcome log); counted once per task and kind. */
     async recordOutcome(event: OutcomeEvent): Promise<void> {
-      await deps.outcomes.record(event);
-      await deps.ledger?.send(event.agentId, {
-        id: `${event.workflowId}/${event.kind}`,
-        event: {
-          kind: 'outcome',
-          outcome: event.kind,
-          workflowId: event.workflowId,
-          taskClass: event.taskClass,
-          rung: event.rung,
-        },
-      });
+      await recordEvidence(deps, event);
     },
   };
 }

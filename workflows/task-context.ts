@@ -94,15 +94,24 @@ export function baseNotification(ctx: TaskContext, kind: Notification['kind'], t
   };
 }
 
-/** Posts a notification once per `key` (retries are safe); the first main message becomes the one updated later. */
+/**
+ * Posts a notification once per `key` (retries are safe); the first main message becomes the one
+ * updated later. `evidence` (see {@link evidenceOf}) is recorded by the same activity, before it
+ * posts: the outcome a message tells of, without an activity of its own.
+ */
 export async function post(
   ctx: TaskContext,
   key: string,
   notification: Notification,
   main = false,
+  evidence?: OutcomeEvent,
 ): Promise<string> {
   const fullKey = `${ctx.workflowId}/${key}`;
-  const { ref, attempt, sweepAfterMs } = await notifying.notify({ key: fullKey, notification });
+  const { ref, attempt, sweepAfterMs } = await notifying.notify({
+    key: fullKey,
+    notification,
+    ...(evidence ? { evidence } : {}),
+  });
   // A post that needed a retry may have a slower twin still on its way to Slack.
   if ((attempt ?? 1) > 1 && sweepAfterMs !== undefined)
     sweepLateCopies(ctx, { key: fullKey, keepRef: ref, sweepAfterMs });
@@ -141,19 +150,29 @@ export async function awaitBeside(ctx: TaskContext): Promise<void> {
   while (ctx.beside.length > 0) await Promise.all(ctx.beside.splice(0));
 }
 
-export async function record(
+/** The evidence of `kind` this task gives its agent's trust ledger, at the rung it runs at. */
+export function evidenceOf(
   ctx: TaskContext,
   kind: OutcomeEvent['kind'],
   extra: Partial<OutcomeEvent> = {},
-): Promise<void> {
-  await notifying.recordOutcome({
+): OutcomeEvent {
+  return {
     workflowId: ctx.workflowId,
     agentId: ctx.input.task.agent.id,
     taskClass: ctx.input.task.taskClass,
     rung: ctx.status.rung ?? 0,
     kind,
     ...extra,
-  });
+  };
+}
+
+/** Records evidence for the agent's trust ledger (and the outcome log); once per task and kind. */
+export async function record(
+  ctx: TaskContext,
+  kind: OutcomeEvent['kind'],
+  extra: Partial<OutcomeEvent> = {},
+): Promise<void> {
+  await notifying.recordOutcome(evidenceOf(ctx, kind, extra));
 }
 
 /** Sets the rung the task runs at, upserted with `also` in one command (one event, one visibility write). */

@@ -3,6 +3,8 @@ import type { Client } from '@temporalio/client';
 import { createChannelFeedLink, type ChannelFeedLink } from '../../client/channel-feed-link';
 import type { FeedMessage } from '../../workflows/channel-feed-messages';
 import { beginEffect } from '../actions/undo-journal';
+import type { LedgerLink } from '../../client/ledger-link';
+import { recordEvidence, type OutcomeEvent, type OutcomeSink } from '../outcomes';
 import type { Notification, Notifier } from './notifier';
 import { ChannelHeat, whenLimited } from './when-limited';
 
@@ -17,6 +19,9 @@ export interface NotifyActivityDeps {
    * {@link LATE_POST_GRACE_MS}. Tests shorten it.
    */
   latePostGraceMs?: number;
+  /** Where evidence carried by an announcement goes (see `recordEvidence`). */
+  outcomes: OutcomeSink;
+  ledger?: LedgerLink;
   /** Where posts Slack's per-channel limit refused go; default: the channel feed workflows. */
   channelFeeds?: ChannelFeedLink;
 }
@@ -65,11 +70,18 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
      * for one that much later (see `removeDuplicateNotifications`). Journaled in the state folder,
      * so a retry on another worker sharing it sees the marker too. A retry after a refusal (429)
      * with no unfinished attempt does not look for an earlier copy: none can exist, and the look-up
-     * is itself rate-limited.
+     * is itself rate-limited. `evidence`, when given, is recorded first (as `recordOutcome` does):
+     * the outcome an announcement tells of, without an activity of its own.
      */
-    async notify(args: { key: string; notification: Notification }): Promise<NotifyResult> {
+    async notify(args: {
+      key: string;
+      notification: Notification;
+      evidence?: OutcomeEvent;
+    }): Promise<NotifyResult> {
       // Taken first: at or after the server started this attempt, so the deadline is never early.
       const startedAt = Date.now();
+      // Evidence first: it never waits for Slack, and a retry records it once more for nothing.
+      if (args.evidence) await recordEvidence(deps, args.evidence);
       const info = Context.current().info;
       const n = args.notification;
       const fallback = whenLimited(n);

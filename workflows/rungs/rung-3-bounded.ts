@@ -1,5 +1,15 @@
 import { onOwnAuthorityText } from '../../slack/blocks/outcome-wording';
-import { baseNotification, beside, note, post, record, setRung, type TaskContext } from '../task-context';
+import type { OutcomeEvent } from '../../activities/outcomes';
+import {
+  baseNotification,
+  beside,
+  evidenceOf,
+  note,
+  post,
+  record,
+  setRung,
+  type TaskContext,
+} from '../task-context';
 import { confirmThenExecute } from './rung-2-confirm';
 import { finalMessageText, fromExecution, tellFailure, type RungResult } from './rung-result';
 import { runSteps, type ExecutionOptions } from './run-steps';
@@ -15,13 +25,19 @@ export async function executeWithinBounds(ctx: TaskContext): Promise<RungResult>
 }
 
 /**
+ * Tells people of a successful run and records `evidence` (the executed outcome) for the ledger:
+ * with the message where there is one, beside it otherwise.
+ */
+export type Announce = (ctx: TaskContext, result: RungResult, evidence: OutcomeEvent) => Promise<RungResult>;
+
+/**
  * What rungs 3 to 5 share: the quota reservation (or the fallback to confirmation), the run, and
  * the evidence; `announce` tells people of a successful run (a message at rungs 3–4, a report at 5).
  */
 export async function runOnOwnAuthority(
   ctx: TaskContext,
   saga: Pick<ExecutionOptions, 'compensate' | 'healthWatch'>,
-  announce: (ctx: TaskContext, result: RungResult) => Promise<RungResult>,
+  announce: Announce,
 ): Promise<RungResult> {
   const reservation = reservationOf(ctx);
   if (!reservation.granted) {
@@ -32,9 +48,8 @@ export async function runOnOwnAuthority(
   }
   const result = fromExecution(await runSteps(ctx, { autonomous: true, ...saga }));
   if (result.outcome === 'executed') {
-    // Evidence for the ledger goes beside whatever people are told next.
-    beside(ctx, record(ctx, 'executed', { detail: `${result.executedSteps} step(s)` }));
-    return announce(ctx, result);
+    // The evidence travels with what people are told: one activity for both.
+    return announce(ctx, result, evidenceOf(ctx, 'executed', { detail: `${result.executedSteps} step(s)` }));
   }
   if (result.outcome === 'failed') {
     beside(ctx, record(ctx, 'failed', { detail: result.error ?? undefined }));
@@ -44,10 +59,8 @@ export async function runOnOwnAuthority(
 }
 
 /** Tells people what ran on the agent's own authority: one message, already in its final form. */
-export function announceExecuted(
-  rung: number,
-): (ctx: TaskContext, result: RungResult) => Promise<RungResult> {
-  return async (ctx, result) => {
+export function announceExecuted(rung: number): Announce {
+  return async (ctx, result, evidence) => {
     // Posted in its final form (what ran, and the button to report a defect): one Slack call.
     const text = onOwnAuthorityText(finalMessageText(ctx, 'executed', result.executedSteps, null), rung);
     await post(
@@ -55,6 +68,7 @@ export function announceExecuted(
       'executed',
       { ...baseNotification(ctx, 'executed', text), actions: ['report-defect'] },
       true,
+      evidence,
     );
     ctx.mainMessageFinal = true;
     return result;

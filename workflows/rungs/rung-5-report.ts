@@ -2,6 +2,7 @@ import { workflowNowMs } from '../clock';
 import { awaitReadWithEscalation } from '../read-sla';
 import {
   baseNotification,
+  beside,
   decisionOf,
   note,
   notifying,
@@ -20,10 +21,12 @@ import type { RungResult } from './rung-result';
  * unread past the read SLA, the breach is recorded and the agent loses a rung.
  */
 export async function executeAndReport(ctx: TaskContext): Promise<RungResult> {
-  return runOnOwnAuthority(ctx, { compensate: true, healthWatch: true }, async (_, result) => {
+  return runOnOwnAuthority(ctx, { compensate: true, healthWatch: true }, async (_, result, evidence) => {
     const report = ctx.bundle!.decision.report;
     // A class at rung 5 without a report section: told like rung 4.
-    if (!report) return announceExecuted(5)(ctx, result);
+    if (!report) return announceExecuted(5)(ctx, result, evidence);
+    // The report has a life of its own (read SLA, digest): the evidence goes beside it.
+    beside(ctx, notifying.recordOutcome(evidence));
     const summary = reportSummary(result.executedSteps, ctx.input.task.title);
     if (report.mode === 'digest' && report.periodMs !== null) {
       const digestId = await notifying.addToDigest({
