@@ -80,6 +80,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     mainMessageFinal: false,
     lastMessageEdit: Promise.resolve(),
     unresolvedOutcome: null,
+    outcomeQuestionsAsked: 0,
     uiLink: uiLinkFor(input.uiBaseUrl),
     status: {
       workflowId: info.workflowId,

@@ -54,6 +54,8 @@ export interface TaskContext {
   messageRef: string | null;
   /** Whether the main message was posted in its final form already (no closing edit needed). */
   mainMessageFinal: boolean;
+  /** Outcome questions asked so far: numbers each (`q1`, `q2`, …) so an answer names the one it saw. */
+  outcomeQuestionsAsked: number;
   /** A step whose outcome was still unknown when the task was cancelled; reported, never assumed. */
   unresolvedOutcome: { step: number; stage: 'execute' | 'compensate' } | null;
   /** Running sweeps for late copies of retried posts; the task awaits them before it ends. */

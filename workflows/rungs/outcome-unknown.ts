@@ -81,9 +81,9 @@ async function askAboutOutcome(
   detail: string,
   answers: OutcomeAnswer[],
 ): Promise<{ answer: OutcomeAnswer; by: string; at: string }> {
-  const asked = ctx.status.events.filter((e) => e.startsWith('outcome unknown')).length + 1;
+  ctx.outcomeQuestionsAsked++;
   const question: OutcomeQuestion = {
-    id: `q${asked}`,
+    id: `q${ctx.outcomeQuestionsAsked}`,
     step,
     stage,
     action: ctx.input.task.steps[step].action,
