@@ -90,7 +90,7 @@ export async function readKillSwitch(client: Client, taskQueue: string): Promise
   try {
     return await client.workflow.getHandle(killSwitchWorkflowId(taskQueue)).query(killSwitchQuery);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { all: null, agents: {} };
+    if (err instanceof WorkflowNotFoundError) return { all: null, agents: {}, classes: {} };
     throw err;
   }
 }

@@ -37,7 +37,7 @@ export async function killSwitch(
   initial?: KillSwitchState,
   carriedAuthority?: ControlAuthority,
 ): Promise<void> {
-  const state: KillSwitchState = initial ?? { all: null, agents: {} };
+  const state: KillSwitchState = initial ?? { all: null, agents: {}, classes: {} };
   const { workflowId } = workflowInfo();
   let authority: ControlAuthority | null = carriedAuthority ?? null;
   let refreshRequested = false;
@@ -121,14 +121,13 @@ export async function killSwitch(
   setHandler(
     uncapClassUpdate,
     handle(uncapClassUpdate.name, ({ taskClass }) => {
-      if (state.classes) delete state.classes[taskClass];
+      delete state.classes[taskClass];
     }),
     { validator: validate(uncapClassUpdate.name) },
   );
   // A class rollback trigger (from the worker's ledger judge) reduces a class's scope for every
   // agent; a lower cap wins. It only ever lowers a cap, so it needs no person's proof.
   setHandler(capClassSignal, (cap) => {
-    state.classes ??= {};
     const current = state.classes[cap.taskClass];
     if (!current || cap.cap < current.cap) state.classes[cap.taskClass] = { ...cap, at: workflowNowIso() };
     changes++;

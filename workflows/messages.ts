@@ -256,9 +256,9 @@ export interface KillSwitchState {
   agents: Record<string, Freeze & { at: string }>;
   /**
    * Task classes whose scope was reduced for every agent (a class rollback trigger fired), by
-   * class. Absent in states from before class caps existed.
+   * class.
    */
-  classes?: Record<string, ClassCap & { at: string }>;
+  classes: Record<string, ClassCap & { at: string }>;
 }
 /** A cap on every agent in one task class, and why. */
 export interface ClassCap {
@@ -309,7 +309,7 @@ export const killSwitchWorkflowId = (taskQueue: string): string => `control/${ta
 
 /** The scope reduction on a task class, or undefined when none applies. */
 export function classCapFor(state: KillSwitchState, taskClass: string): number | undefined {
-  return state.classes?.[taskClass]?.cap;
+  return state.classes[taskClass]?.cap;
 }
 
 /** The cap a kill switch state puts on one agent, or undefined when none applies. */

@@ -12,7 +12,7 @@ import { agentStandings, statusBlocks } from '../../../slack/blocks/status';
 import { blockKitProblem } from '../../../slack/emulator/block-kit-check';
 
 const policy = loadPolicyFile(join(__dirname, '..', '..', '..', 'examples', 'policy.yaml')).policy;
-const noFreeze = { all: null, agents: {} };
+const noFreeze = { all: null, agents: {}, classes: {} };
 
 describe('modals', () => {
   it('offers the policy’s agents, classes and actions, and carries the task id chosen at opening', () => {
@@ -72,6 +72,7 @@ describe('status', () => {
     const frozen = {
       all: null,
       agents: { 'ops-agent': { cap: 1, by: 'U0ADMIN01', reason: 'odd', at: 'now' } },
+      classes: {},
     };
     const standings = agentStandings(policy, frozen, 'ops-agent');
     for (const s of standings) {
