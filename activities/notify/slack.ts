@@ -82,8 +82,17 @@ export class SlackNotifier implements Notifier {
     attempt = 1,
     attemptDeadlineMs?: number,
   ): Promise<{ ref: string }> {
+    // A digest names the keys it announces, so a checker (or a later look-up) finds each task's announcement.
+    const entries = m.kind === 'digest' ? { entries: m.entries.map((e) => e.key) } : {};
     return honouringRetryAfter(() =>
-      this.postOnce(key, () => Promise.resolve(m.channel), renderedFeed(m), attempt, attemptDeadlineMs),
+      this.postOnce(
+        key,
+        () => Promise.resolve(m.channel),
+        renderedFeed(m),
+        attempt,
+        attemptDeadlineMs,
+        entries,
+      ),
     );
   }
 
@@ -93,6 +102,7 @@ export class SlackNotifier implements Notifier {
     message: Rendered,
     attempt: number,
     deadlineMs: number | undefined,
+    metadataExtra: Record<string, unknown> = {},
   ): Promise<{ ref: string }> {
     const pastDeadline = (): boolean => deadlineMs !== undefined && Date.now() > deadlineMs;
     const existing = this.posted.get(key);
@@ -117,7 +127,7 @@ export class SlackNotifier implements Notifier {
       channel,
       text: message.text,
       blocks: message.blocks,
-      metadata: { event_type: NOTIFICATION_EVENT, event_payload: { key } },
+      metadata: { event_type: NOTIFICATION_EVENT, event_payload: { ...metadataExtra, key } },
     });
     if (!result.ok || !result.channel || !result.ts)
       throw new Error(`chat.postMessage failed: ${result.error ?? 'no ts'}`);

@@ -1,4 +1,5 @@
 import type { SlackEmulator } from '../../slack/emulator/server';
+import { feedEntryKeys } from '../../slack/emulator/workspace';
 
 /** A channel message as the checker reads it: where, its notification key, its text now. */
 export interface ListedMessage {
@@ -6,6 +7,8 @@ export interface ListedMessage {
   ts: string;
   text: string;
   key: string | null;
+  /** A channel feed's digest: the keys of the announcements it carries (empty otherwise). */
+  entries: string[];
 }
 
 /**
@@ -17,14 +20,26 @@ export async function listSlackMessages(emulator: SlackEmulator): Promise<Listed
   const response = await fetch(`${emulator.url}/emulator/messages`).catch(() => undefined);
   if (response?.ok) {
     const body = (await response.json()) as { messages: ListedMessage[] };
-    return body.messages.map((m) => ({ channel: m.channel, ts: m.ts, text: m.text, key: m.key ?? null }));
+    return body.messages.map((m) => ({
+      channel: m.channel,
+      ts: m.ts,
+      text: m.text,
+      key: m.key ?? null,
+      entries: m.entries ?? [],
+    }));
   }
   const listed: ListedMessage[] = [];
   for (const channel of emulator.workspace.channels.values()) {
     for (const m of emulator.messages(channel.id)) {
       if (m.ephemeralTo !== undefined) continue;
       const key = m.metadata?.event_payload?.key;
-      listed.push({ channel: channel.id, ts: m.ts, text: m.text, key: typeof key === 'string' ? key : null });
+      listed.push({
+        channel: channel.id,
+        ts: m.ts,
+        text: m.text,
+        key: typeof key === 'string' ? key : null,
+        entries: feedEntryKeys(m),
+      });
     }
   }
   return listed;

@@ -1,6 +1,6 @@
 import { FaultRequestError, parseFaultRequest } from './faults';
 import { parseRateLimitRequest, RateLimitRequestError } from './rate-limit-request';
-import { notificationKey, type Workspace } from './workspace';
+import { feedEntryKeys, notificationKey, type Workspace } from './workspace';
 
 /** An answer to a control request: HTTP status and JSON body. */
 export interface ControlAnswer {
@@ -22,7 +22,8 @@ export interface ControlAnswer {
  *   `{"enabled":false}`) and answers like GET; 400 naming the field when the body is wrong.
  * - `DELETE /emulator/rate-limits` fills every bucket and zeroes the counters.
  * - `GET /emulator/messages[?key=K][&channel=C]` lists every channel message (ephemeral ones
- *   left out) with its channel, ts, text, edits and metadata key, and the messages deleted so far,
+ *   left out) with its channel, ts, text, edits and metadata key (and, for a channel feed's digest,
+ *   the keys of the announcements it carries), and the messages deleted so far,
  *   so a checker can count messages per key and read their final text.
  *
  * @returns undefined when the path is none of these, so the caller routes it elsewhere.
@@ -129,6 +130,7 @@ function messageListing(workspace: Workspace, query: URLSearchParams) {
           text: m.text,
           edits: m.edits,
           key: notificationKey(m) ?? null,
+          entries: feedEntryKeys(m),
         })),
     )
     .filter((m) => key === null || m.key === key);

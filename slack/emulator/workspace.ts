@@ -307,6 +307,12 @@ export function notificationKey(message: EmulatedMessage): string | undefined {
   return typeof key === 'string' ? key : undefined;
 }
 
+/** The keys a channel feed's digest announces, from its metadata (`entries`); empty for other messages. */
+export function feedEntryKeys(message: EmulatedMessage): string[] {
+  const entries = message.metadata?.event_payload?.entries;
+  return Array.isArray(entries) ? entries.filter((e): e is string => typeof e === 'string') : [];
+}
+
 function viewProblem(view: unknown): string | undefined {
   const v = view as { type?: unknown; title?: { text?: unknown }; blocks?: unknown };
   if (typeof v !== 'object' || v === null) return 'view is required';

@@ -92,6 +92,7 @@ const executedMessage = (text = 'x: Executed: 1 of 1 step(s) ran.'): ListedMessa
   ts: '1.1',
   text,
   key: `${WF}/executed`,
+  entries: [],
 });
 
 const nonZero = (counts: Awaited<ReturnType<typeof countProblems>>): Record<string, number> =>
@@ -112,6 +113,34 @@ describe('the chaos checker', () => {
       [],
     );
     expect(nonZero(counts)).toEqual({});
+  });
+
+  it('takes a line in a channel feed digest as the announcement, and counts one announced twice', async () => {
+    const digest: ListedMessage = {
+      channel: 'C1',
+      ts: '1.5',
+      text: '3 task(s) ran on their own authority',
+      key: 'feed/q/ops/post-1',
+      entries: [`${WF}/executed`],
+    };
+    const once = await countProblems(
+      [run(plan([shell]), { result: result({}) })],
+      destinations({ lines: [`${WF}#0`] }),
+      [digest],
+      [],
+      0,
+      [],
+    );
+    expect(nonZero(once)).toEqual({});
+    const twice = await countProblems(
+      [run(plan([shell]), { result: result({}) })],
+      destinations({ lines: [`${WF}#0`] }),
+      [executedMessage(), digest],
+      [],
+      0,
+      [],
+    );
+    expect(nonZero(twice)).toEqual({ slackDuplicated: 1 });
   });
 
   it('counts an effect applied twice at the demo service and a line written twice', async () => {
@@ -144,7 +173,15 @@ describe('the chaos checker', () => {
     const without = await countProblems(
       [rejected],
       destinations({ lines: [`${WF}#0`] }),
-      [{ channel: 'C1', ts: '1.1', text: 'Rejected by U0REL0001 at T1: no', key: `${WF}/approval-request` }],
+      [
+        {
+          channel: 'C1',
+          ts: '1.1',
+          text: 'Rejected by U0REL0001 at T1: no',
+          key: `${WF}/approval-request`,
+          entries: [],
+        },
+      ],
       [],
       0,
       [],
@@ -167,6 +204,7 @@ describe('the chaos checker', () => {
       ts: '1.2',
       text: 'x: Rolled back 2 step(s) because …',
       key: `${WF}/rollback`,
+      entries: [],
     };
     const good = destinations({
       lines: [`${WF}#0`, `${WF}#0#undo`],
@@ -227,6 +265,7 @@ describe('the chaos checker', () => {
       ts: '1.0',
       text: 'x: Needs your approval before it runs',
       key: `${WF}/approval-request`,
+      entries: [],
     };
     const final: ListedMessage = {
       ...stale,

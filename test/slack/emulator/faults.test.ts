@@ -189,6 +189,7 @@ describe('emulator fault injection and message listing over HTTP', () => {
           text: 'first',
           edits: 0,
           key: 'task/a/t-1/approval',
+          entries: [],
         },
       ],
       deleted: [
