@@ -34,9 +34,9 @@ export interface NotifyActivityDeps {
 export const LATE_POST_GRACE_MS = 2 * 60 * 1000;
 
 /**
- * Least wait, in ms, before a held request tries for its own message again: longer than the
- * feed's own wait before it lists the request, so in a burst the pending-requests message gets one
- * of the channel's slots before the requests all try again.
+ * Least wait, in ms, before a held request (refused twice in a row) tries for its own message
+ * again: longer than the feed's own wait before it lists the request, so in a burst the
+ * pending-requests message gets one of the channel's slots before the requests all try again.
  */
 export const HELD_REQUEST_RETRY_MS = 10_000;
 
@@ -89,8 +89,10 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       const effect = beginEffect(deps.stateDir, `notify:${args.key}`);
       // A copy may exist only if an attempt began posting and never learned how it ended.
       const canHandOver = !effect.earlierUnfinished;
+      // A request refused once may be a blip: it is listed from its second refusal on.
+      const held = fallback === 'list-pending' && effect.refusedBefore;
       const coolingMs = heat.remainingMs(n.channel, startedAt);
-      if (coolingMs > 0 && fallback !== 'wait' && canHandOver) {
+      if (coolingMs > 0 && canHandOver && (fallback === 'digest' || held)) {
         effect.endRefused();
         return refusedPost(coolingMs);
       }
@@ -111,7 +113,7 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         }
         effect.endRefused();
         heat.refused(n.channel, retryAfterMs, Date.now());
-        if (fallback === 'wait' || !canHandOver) throw err;
+        if (!canHandOver || !(fallback === 'digest' || held)) throw err;
         return refusedPost(retryAfterMs, err);
       }
       effect.end();
