@@ -293,15 +293,32 @@ function registerHandlers(ctx: TaskContext): void {
     }
   };
 
+  /**
+   * The handler of an answer the validator accepted: its time is fixed first (the key check
+   * replays at another time), the signing key is confirmed in force, then `store` records it.
+   */
+  const acceptAnswer =
+    <A extends Proven & { by?: string; approver?: string }>(
+      what: Exclude<Waiting, null>,
+      by: (args: A) => string,
+      store: (args: A, at: string) => void,
+    ) =>
+    async (args: A): Promise<Receipt> => {
+      const at = workflowNowIso();
+      await confirmKeyInForce(what, args);
+      store(args, at);
+      return receipt(by(args), at);
+    };
+
   setHandler(
     approveUpdate,
-    async (args) => {
-      // The time the answer arrived: fixed before the key check, which replays at another time.
-      const at = workflowNowIso();
-      await confirmKeyInForce('approval', args);
-      ctx.human.approval = { by: args.approver, at };
-      return receipt(args.approver, ctx.human.approval.at);
-    },
+    acceptAnswer(
+      'approval',
+      (a) => a.approver,
+      (a, at) => {
+        ctx.human.approval = { by: a.approver, at };
+      },
+    ),
     {
       validator: recordingRefusals(approveUpdate.name, (args: ApproveArgs) => {
         expectWaiting('approval');
@@ -321,13 +338,13 @@ function registerHandlers(ctx: TaskContext): void {
   );
   setHandler(
     rejectUpdate,
-    async (args) => {
-      // The time the answer arrived: fixed before the key check, which replays at another time.
-      const at = workflowNowIso();
-      await confirmKeyInForce('approval', args);
-      ctx.human.rejection = { by: args.approver, reason: args.reason, at };
-      return receipt(args.approver, ctx.human.rejection.at);
-    },
+    acceptAnswer(
+      'approval',
+      (a) => a.approver,
+      (a, at) => {
+        ctx.human.rejection = { by: a.approver, reason: a.reason, at };
+      },
+    ),
     {
       validator: recordingRefusals(rejectUpdate.name, (args: RejectArgs) => {
         expectWaiting('approval');
@@ -341,13 +358,13 @@ function registerHandlers(ctx: TaskContext): void {
   );
   setHandler(
     resolveSuggestionUpdate,
-    async (args) => {
-      // The time the answer arrived: fixed before the key check, which replays at another time.
-      const at = workflowNowIso();
-      await confirmKeyInForce('suggestion', args);
-      ctx.human.suggestion = { by: args.by, resolution: args.resolution, at };
-      return receipt(args.by, ctx.human.suggestion.at);
-    },
+    acceptAnswer(
+      'suggestion',
+      (a) => a.by,
+      (a, at) => {
+        ctx.human.suggestion = { by: a.by, resolution: a.resolution, at };
+      },
+    ),
     {
       validator: recordingRefusals(resolveSuggestionUpdate.name, (args: ResolveSuggestionArgs) => {
         expectWaiting('suggestion');
@@ -362,13 +379,13 @@ function registerHandlers(ctx: TaskContext): void {
   );
   setHandler(
     reviewDraftUpdate,
-    async (args) => {
-      // The time the answer arrived: fixed before the key check, which replays at another time.
-      const at = workflowNowIso();
-      await confirmKeyInForce('draft', args);
-      ctx.human.draft = { by: args.by, accept: args.accept, reason: args.reason, at };
-      return receipt(args.by, ctx.human.draft.at);
-    },
+    acceptAnswer(
+      'draft',
+      (a) => a.by,
+      (a, at) => {
+        ctx.human.draft = { by: a.by, accept: a.accept, reason: a.reason, at };
+      },
+    ),
     {
       validator: recordingRefusals(reviewDraftUpdate.name, (args: ReviewDraftArgs) => {
         expectWaiting('draft');
@@ -379,13 +396,13 @@ function registerHandlers(ctx: TaskContext): void {
   );
   setHandler(
     resolveOutcomeUpdate,
-    async (args) => {
-      // The time the answer arrived: fixed before the key check, which replays at another time.
-      const at = workflowNowIso();
-      await confirmKeyInForce('outcome', args);
-      ctx.human.outcome = { by: args.by, question: args.question, answer: args.answer, at };
-      return receipt(args.by, ctx.human.outcome.at);
-    },
+    acceptAnswer(
+      'outcome',
+      (a) => a.by,
+      (a, at) => {
+        ctx.human.outcome = { by: a.by, question: a.question, answer: a.answer, at };
+      },
+    ),
     {
       validator: recordingRefusals(resolveOutcomeUpdate.name, (args: ResolveOutcomeArgs) => {
         expectWaiting('outcome');
@@ -412,13 +429,13 @@ function registerHandlers(ctx: TaskContext): void {
   );
   setHandler(
     markReportReadUpdate,
-    async (args) => {
-      // The time the answer arrived: fixed before the key check, which replays at another time.
-      const at = workflowNowIso();
-      await confirmKeyInForce('report', args);
-      ctx.human.reportRead = { by: args.by, at };
-      return receipt(args.by, ctx.human.reportRead.at);
-    },
+    acceptAnswer(
+      'report',
+      (a) => a.by,
+      (a, at) => {
+        ctx.human.reportRead = { by: a.by, at };
+      },
+    ),
     {
       validator: recordingRefusals(markReportReadUpdate.name, (args: ReportReadArgs) => {
         expectWaiting('report');
