@@ -163,6 +163,32 @@ export function parseTaskModalMetadata(raw: string | undefined): TaskModalMetada
 }
 
 /**
+ * A modal about one task: `intro` (mrkdwn, already escaped) above `input`, submitted as `submit`,
+ * carrying `metadata` back to the view listener. Pure.
+ */
+function taskModal(view: {
+  callbackId: string;
+  metadata: object;
+  title: string;
+  submit: string;
+  intro: string;
+  input: KnownBlock;
+}): ModalView {
+  return {
+    type: 'modal',
+    callback_id: view.callbackId,
+    private_metadata: JSON.stringify(view.metadata),
+    title: { type: 'plain_text', text: view.title },
+    submit: { type: 'plain_text', text: view.submit },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(view.intro, BLOCK_LIMITS.sectionText) } },
+      view.input,
+    ],
+  };
+}
+
+/**
  * Modal asking for a rejection reason: of a rung-2 request, or of a rung-1 draft when
  * `metadata.draft`. Pure.
  *
@@ -170,27 +196,17 @@ export function parseTaskModalMetadata(raw: string | undefined): TaskModalMetada
  */
 export function rejectModal(metadata: TaskModalMetadata, about = ''): ModalView {
   const what = metadata.draft ? 'the draft of ' : '';
-  return {
-    type: 'modal',
-    callback_id: VIEW_IDS.reject,
-    private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: 'Reject' },
-    submit: { type: 'plain_text', text: 'Reject' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: truncate(
-            `Rejecting ${what}*${escapeMrkdwn(metadata.workflowId)}*${about ? ` (${escapeMrkdwn(about)})` : ''}.`,
-            BLOCK_LIMITS.sectionText,
-          ),
-        },
-      },
-      plainInput('reason', 'Why?', { multiline: true, placeholder: 'The agent and its owner will see this' }),
-    ],
-  };
+  return taskModal({
+    callbackId: VIEW_IDS.reject,
+    metadata,
+    title: 'Reject',
+    submit: 'Reject',
+    intro: `Rejecting ${what}*${escapeMrkdwn(metadata.workflowId)}*${about ? ` (${escapeMrkdwn(about)})` : ''}.`,
+    input: plainInput('reason', 'Why?', {
+      multiline: true,
+      placeholder: 'The agent and its owner will see this',
+    }),
+  });
 }
 
 /**
@@ -206,76 +222,36 @@ export function typedApproveModal(given: TaskModalMetadata & { stepsHash: string
     metadata.resource !== undefined
       ? `type *${escapeMrkdwn(metadata.resource)}* to approve.`
       : 'type the name the request shows to approve.';
-  const blocks: KnownBlock[] = [
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(
-          `Approving *${escapeMrkdwn(metadata.workflowId)}*.\nThis task class needs typed confirmation: ${ask}`,
-          BLOCK_LIMITS.sectionText,
-        ),
-      },
-    },
-    plainInput('typed', 'Resource name'),
-  ];
-  return {
-    type: 'modal',
-    callback_id: VIEW_IDS.typedApprove,
-    private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: 'Approve' },
-    submit: { type: 'plain_text', text: 'Approve' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks,
-  };
+  return taskModal({
+    callbackId: VIEW_IDS.typedApprove,
+    metadata,
+    title: 'Approve',
+    submit: 'Approve',
+    intro: `Approving *${escapeMrkdwn(metadata.workflowId)}*.\nThis task class needs typed confirmation: ${ask}`,
+    input: plainInput('typed', 'Resource name'),
+  });
 }
 
 /** Modal asking what went wrong with an executed task (a defect report demotes the agent). Pure. */
 export function defectModal(metadata: TaskModalMetadata): ModalView {
-  return {
-    type: 'modal',
-    callback_id: VIEW_IDS.defect,
-    private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: 'Report a defect' },
-    submit: { type: 'plain_text', text: 'Report' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: truncate(
-            `Reporting a defect in *${escapeMrkdwn(metadata.workflowId)}*. The agent goes back to the policy's incident rung for this task class at once, and its owner is told.`,
-            BLOCK_LIMITS.sectionText,
-          ),
-        },
-      },
-      plainInput('reason', 'What went wrong?', { multiline: true }),
-    ],
-  };
+  return taskModal({
+    callbackId: VIEW_IDS.defect,
+    metadata,
+    title: 'Report a defect',
+    submit: 'Report',
+    intro: `Reporting a defect in *${escapeMrkdwn(metadata.workflowId)}*. The agent goes back to the policy's incident rung for this task class at once, and its owner is told.`,
+    input: plainInput('reason', 'What went wrong?', { multiline: true }),
+  });
 }
 
 /** Modal asking why a reviewer disagrees with a sampled autonomous outcome. Pure. */
 export function auditDisagreeModal(metadata: TaskModalMetadata & { auditId: string }): ModalView {
-  return {
-    type: 'modal',
-    callback_id: VIEW_IDS.auditDisagree,
-    private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: 'Disagree' },
-    submit: { type: 'plain_text', text: 'Disagree' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: truncate(
-            `Audit ${escapeMrkdwn(metadata.auditId)} of ${escapeMrkdwn(metadata.workflowId)}: what was wrong?`,
-            BLOCK_LIMITS.sectionText,
-          ),
-        },
-      },
-      plainInput('reason', 'What was wrong?', { multiline: true }),
-    ],
-  };
+  return taskModal({
+    callbackId: VIEW_IDS.auditDisagree,
+    metadata,
+    title: 'Disagree',
+    submit: 'Disagree',
+    intro: `Audit ${escapeMrkdwn(metadata.auditId)} of ${escapeMrkdwn(metadata.workflowId)}: what was wrong?`,
+    input: plainInput('reason', 'What was wrong?', { multiline: true }),
+  });
 }

@@ -1,6 +1,7 @@
 import { temporalUiLink } from '../../policy/slack-ids';
 import { own } from '../../policy/own';
 import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { EvidenceError, reportDefect } from '../../client/evidence';
 import { submitTask, TaskValidationError } from '../../client/submit-task';
 import { validateTaskRequest } from '../../policy/validate-task';
@@ -13,6 +14,7 @@ import {
   VIEW_IDS,
   type DelegateField,
   type DelegateMetadata,
+  type TaskModalMetadata,
 } from '../blocks/modals';
 import type { SlackDeps } from '../deps';
 import { tellUser } from './ephemeral';
@@ -130,143 +132,128 @@ export function registerViews(app: App, deps: SlackDeps): void {
     }
   });
 
-  app.view(VIEW_IDS.reject, async ({ ack, body, view, client }) => {
-    const metadata = parseTaskModalMetadata(view.private_metadata);
-    const reason = inputValue(view.state.values as StateValues, 'reason');
-    if (!metadata) {
-      await ack({
-        response_action: 'errors',
-        errors: { reason: 'This form is out of date: click Reject again.' },
-      });
-      return;
-    }
-    if (!reason) {
-      await ack({ response_action: 'errors', errors: { reason: 'A rejection needs a reason.' } });
-      return;
-    }
-    await ack();
-    const who = { user: body.user.id, channel: metadata.channel, workflowId: metadata.workflowId };
-    try {
-      // The button that opened the modal said whether it rejects a draft; the workflow refuses the
-      // answer if the task is not waiting for that kind, so no status query is needed first.
-      await answerAndTell(
-        who,
-        metadata.draft ? { kind: 'decline', reason } : { kind: 'reject', reason },
-        client,
-        deps,
-      );
-    } catch (err) {
-      deps.log.error({ ...who, err: (err as Error).message }, 'rejection from Slack failed');
-      await tellUser(client, deps.log, who, `Ladder could not record that: ${(err as Error).message}`);
-    }
+  onTaskModal(app, deps, VIEW_IDS.reject, 'rejection from Slack failed', (values, metadata, user) => {
+    if (!metadata) return refuseField('reason', 'This form is out of date: click Reject again.');
+    const reason = inputValue(values, 'reason');
+    if (!reason) return refuseField('reason', 'A rejection needs a reason.');
+    const who = { user, channel: metadata.channel, workflowId: metadata.workflowId };
+    // The button that opened the modal said whether it rejects a draft; the workflow refuses the
+    // answer if the task is not waiting for that kind, so no status query is needed first.
+    const answer = metadata.draft
+      ? { kind: 'decline' as const, reason }
+      : { kind: 'reject' as const, reason };
+    return { who, run: (client) => answerAndTell(who, answer, client, deps) };
   });
 
-  app.view(VIEW_IDS.defect, async ({ ack, body, view, client }) => {
-    const metadata = parseTaskModalMetadata(view.private_metadata);
-    const text = inputValue(view.state.values as StateValues, 'reason');
-    if (!metadata) {
-      await ack({
-        response_action: 'errors',
-        errors: { reason: 'This form is out of date: click the button again.' },
-      });
-      return;
-    }
-    if (!text) {
-      await ack({ response_action: 'errors', errors: { reason: 'Say what went wrong.' } });
-      return;
-    }
-    await ack();
-    const who = { user: body.user.id, channel: metadata.channel };
-    try {
-      const caller = { taskQueue: deps.taskQueue, signer: deps.signer };
-      const { agentId, taskClass } = await reportDefect(deps.temporal, caller, deps.policy(), {
-        workflowId: metadata.workflowId,
-        by: body.user.id,
-        text,
-      });
-      deps.log.warn({ user: body.user.id, workflowId: metadata.workflowId }, 'defect reported from Slack');
-      await tellUser(
-        client,
-        deps.log,
-        who,
-        `Defect recorded against ${agentId} in ${taskClass}; its owner is told.`,
-      );
-    } catch (err) {
-      const refused = err instanceof EvidenceError;
-      deps.log[refused ? 'warn' : 'error'](
-        { ...who, err: (err as Error).message },
-        'defect report not recorded',
-      );
-      await tellUser(
-        client,
-        deps.log,
-        who,
-        `${refused ? 'Refused' : 'Ladder could not record that'}: ${(err as Error).message}`,
-      );
-    }
-  });
-
-  app.view(VIEW_IDS.auditDisagree, async ({ ack, body, view, client }) => {
-    const metadata = parseTaskModalMetadata(view.private_metadata);
-    const reason = inputValue(view.state.values as StateValues, 'reason');
-    const agentId = agentOfLedgerId(metadata?.workflowId ?? '');
-    if (!metadata?.auditId || !agentId) {
-      await ack({
-        response_action: 'errors',
-        errors: { reason: 'This form is out of date: click Disagree again.' },
-      });
-      return;
-    }
-    if (!reason) {
-      await ack({ response_action: 'errors', errors: { reason: 'Say what was wrong.' } });
-      return;
-    }
-    await ack();
-    const who = {
-      user: body.user.id,
-      channel: metadata.channel,
-      workflowId: metadata.workflowId,
-      agentId,
-      auditId: metadata.auditId,
+  onTaskModal(app, deps, VIEW_IDS.defect, 'defect report not recorded', (values, metadata, user) => {
+    if (!metadata) return refuseField('reason', 'This form is out of date: click the button again.');
+    const text = inputValue(values, 'reason');
+    if (!text) return refuseField('reason', 'Say what went wrong.');
+    const who = { user, channel: metadata.channel };
+    return {
+      who,
+      run: async (client) => {
+        const caller = { taskQueue: deps.taskQueue, signer: deps.signer };
+        try {
+          const { agentId, taskClass } = await reportDefect(deps.temporal, caller, deps.policy(), {
+            workflowId: metadata.workflowId,
+            by: user,
+            text,
+          });
+          deps.log.warn({ user, workflowId: metadata.workflowId }, 'defect reported from Slack');
+          await tellUser(
+            client,
+            deps.log,
+            who,
+            `Defect recorded against ${agentId} in ${taskClass}; its owner is told.`,
+          );
+        } catch (err) {
+          if (!(err instanceof EvidenceError)) throw err;
+          deps.log.warn({ ...who, err: err.message }, 'defect report not recorded');
+          await tellUser(client, deps.log, who, `Refused: ${err.message}`);
+        }
+      },
     };
-    try {
-      await auditFromSlack(who, false, reason, client, deps);
-    } catch (err) {
-      deps.log.error({ user: who.user, err: (err as Error).message }, 'audit verdict from Slack failed');
-      await tellUser(client, deps.log, who, `Ladder could not record that: ${(err as Error).message}`);
-    }
   });
 
-  app.view(VIEW_IDS.typedApprove, async ({ ack, body, view, client }) => {
-    const metadata = parseTaskModalMetadata(view.private_metadata);
-    const typed = inputValue(view.state.values as StateValues, 'typed');
-    if (!metadata?.stepsHash) {
-      await ack({
-        response_action: 'errors',
-        errors: { typed: 'This form is out of date: click Approve again.' },
-      });
-      return;
-    }
+  onTaskModal(
+    app,
+    deps,
+    VIEW_IDS.auditDisagree,
+    'audit verdict from Slack failed',
+    (values, metadata, user) => {
+      const agentId = agentOfLedgerId(metadata?.workflowId ?? '');
+      if (!metadata?.auditId || !agentId)
+        return refuseField('reason', 'This form is out of date: click Disagree again.');
+      const reason = inputValue(values, 'reason');
+      if (!reason) return refuseField('reason', 'Say what was wrong.');
+      const who = {
+        user,
+        channel: metadata.channel,
+        workflowId: metadata.workflowId,
+        agentId,
+        auditId: metadata.auditId,
+      };
+      return { who, run: (client) => auditFromSlack(who, false, reason, client, deps) };
+    },
+  );
+
+  onTaskModal(app, deps, VIEW_IDS.typedApprove, 'approval from Slack failed', (values, metadata, user) => {
+    if (!metadata?.stepsHash) return refuseField('typed', 'This form is out of date: click Approve again.');
+    const typed = inputValue(values, 'typed');
     // Shown on the field at once; the workflow checks it again, authoritatively.
-    if (metadata.resource !== undefined && typed !== metadata.resource) {
-      await ack({
-        response_action: 'errors',
-        errors: { typed: `Type "${metadata.resource}" exactly to approve.` },
-      });
+    if (metadata.resource !== undefined && typed !== metadata.resource)
+      return refuseField('typed', `Type "${metadata.resource}" exactly to approve.`);
+    const who = { user, channel: metadata.channel, workflowId: metadata.workflowId };
+    const answer = { kind: 'approve' as const, stepsHash: metadata.stepsHash, typedConfirmation: typed };
+    return { who, run: (client) => answerAndTell(who, answer, client, deps) };
+  });
+}
+
+/** Where a task modal's outcome is told: the person, in the channel the modal came from. */
+type Where = { user: string; channel: string | undefined };
+
+/** What a task modal's submission means: an error on one field (the modal stays open), or work to do. */
+type TaskModalReading =
+  { field: string; error: string } | { who: Where; run: (client: WebClient) => Promise<void> };
+
+function refuseField(field: string, error: string): TaskModalReading {
+  return { field, error };
+}
+
+/**
+ * Listens for submissions of one task modal: `read` checks the submission before the ack (an
+ * error lands on its field), the ack closes the modal, and then the work runs; a failure is
+ * logged as `failure` and told to the person, so nothing fails silently.
+ */
+function onTaskModal(
+  app: App,
+  deps: SlackDeps,
+  viewId: string,
+  failure: string,
+  read: (values: StateValues, metadata: TaskModalMetadata | undefined, user: string) => TaskModalReading,
+): void {
+  app.view(viewId, async ({ ack, body, view, client }) => {
+    const reading = read(
+      view.state.values as StateValues,
+      parseTaskModalMetadata(view.private_metadata),
+      body.user.id,
+    );
+    if ('error' in reading) {
+      await ack({ response_action: 'errors', errors: { [reading.field]: reading.error } });
       return;
     }
     await ack();
-    const who = { user: body.user.id, channel: metadata.channel, workflowId: metadata.workflowId };
     try {
-      await answerAndTell(
-        who,
-        { kind: 'approve', stepsHash: metadata.stepsHash, typedConfirmation: typed },
-        client,
-        deps,
-      );
+      await reading.run(client);
     } catch (err) {
-      deps.log.error({ ...who, err: (err as Error).message }, 'approval from Slack failed');
-      await tellUser(client, deps.log, who, `Ladder could not record that: ${(err as Error).message}`);
+      deps.log.error({ ...reading.who, err: (err as Error).message }, failure);
+      await tellUser(
+        client,
+        deps.log,
+        reading.who,
+        `Ladder could not record that: ${(err as Error).message}`,
+      );
     }
   });
 }
