@@ -77,7 +77,9 @@ export interface Decision {
 }
 
 const RUNG_LABEL = ['suggest', 'draft', 'confirm', 'bounded', 'rollback', 'report'] as const;
-const label = (r: Rung): string => `${r} (${RUNG_LABEL[r]})`;
+/** `3 (bounded)` for each rung, built once: messages name rungs on every lowered decision. */
+const LABELS: readonly string[] = RUNG_LABEL.map((name, r) => `${r} (${name})`);
+const label = (r: Rung): string => LABELS[r] ?? `${r} (${RUNG_LABEL[r]})`;
 
 /**
  * Decides the rung a task runs at and everything the workflow needs to run it there.
@@ -86,6 +88,9 @@ const label = (r: Rung): string => `${r} (${RUNG_LABEL[r]})`;
  * switch; a matching pin holds it at or below the pin; at rung ≥ 3 any bound violation gives rung 2
  * with the violation named; a lower requested rung is always granted; every decision below the
  * earned rung carries at least one reason. Unknown agent, task class or action fails closed.
+ *
+ * Cost: a few hundred nanoseconds (`npm run bench:decide`); the parts of messages that depend only
+ * on the policy are built once per task class and shared.
  *
  * @param policy - a validated policy (see `parsePolicy`).
  * @param agentState - the trust ledger's state for the agent, or `null` to use the policy's declared rungs.
@@ -100,11 +105,13 @@ export function decide(
 ): Decision {
   const agentId = task.agent.id;
   // Own keys only: an agent or class named `constructor`, `__proto__` or `toString` is unknown.
-  const agent = own(policy.agents, agentId);
-  const taskClass: TaskClassPolicy | undefined = own(policy.taskClasses, task.taskClass);
+  const index = policyIndex(policy);
+  const agent = index.agents.get(agentId);
+  const entry = index.classes.get(task.taskClass);
+  const taskClass: TaskClassPolicy | undefined = entry?.taskClass;
   const requestedRung = task.requestedRung?.rung ?? null;
 
-  if (!agent || !taskClass) {
+  if (!agent || !entry || !taskClass) {
     const message = !agent
       ? `agent "${agentId}" is not declared in policy ${policy.versionId}`
       : `task class "${task.taskClass}" is not declared in policy ${policy.versionId}`;
@@ -117,96 +124,100 @@ export function decide(
       taskClass,
     );
   }
-  const unknownAction = task.steps.find((s) => !taskClass.actions.includes(s.action));
-  if (unknownAction) {
-    return refusal(
-      policy,
-      task,
-      requestedRung,
-      'unknown-action',
-      `action "${unknownAction.action}" is not allowed for task class "${task.taskClass}" (allowed: ${taskClass.actions.join(', ')})`,
-      taskClass,
-    );
+  const facts = (entry.facts ??= classFacts(policy, task.taskClass, taskClass));
+  const steps = task.steps;
+  for (let i = 0; i < steps.length; i++) {
+    if (!facts.actions.includes(steps[i].action)) {
+      return refusal(
+        policy,
+        task,
+        requestedRung,
+        'unknown-action',
+        `action "${steps[i].action}" is not allowed for task class "${task.taskClass}" (allowed: ${facts.actionsList})`,
+        taskClass,
+      );
+    }
   }
 
   const earnedRung: Rung =
     (agentState ? own(agentState.earnedRungs, task.taskClass) : own(agent.rungs, task.taskClass)) ?? 0;
   const reasons: DecisionReason[] = [];
   let rung = earnedRung;
-  // Every rule below is gated on `ceiling < earnedRung` before its message is built: most tasks
+  // Every rule below is gated on `ceiling < earnedRung` before its reason is added: most tasks
   // pass most rules, and decide() runs on every task, so the common path allocates nothing extra.
   // (rung ≤ earnedRung always, so a rule that does not bite the earned rung cannot lower rung.)
-  const lower = (ceiling: Rung, rule: string, message: string): void => {
-    reasons.push({ rule, ceiling, message });
-    if (ceiling < rung) rung = ceiling;
-  };
+  // Reasons that depend only on the policy are built once per class (`facts`) and reused.
 
   if (taskClass.cap < earnedRung) {
-    lower(
-      taskClass.cap,
-      'class-cap',
-      `task class "${task.taskClass}" is capped at rung ${label(taskClass.cap)}`,
-    );
+    reasons.push(facts.capReason);
+    if (taskClass.cap < rung) rung = taskClass.cap;
   }
   const ks = policy.killSwitch;
   if (ks.engaged && ks.cap < earnedRung && (ks.agents === undefined || ks.agents.includes(agentId))) {
     const scope = ks.agents ? `agent "${agentId}"` : 'every agent';
-    lower(ks.cap, 'kill-switch', `the policy kill switch caps ${scope} at rung ${label(ks.cap)}`);
+    reasons.push({
+      rule: 'kill-switch',
+      ceiling: ks.cap,
+      message: `the policy kill switch caps ${scope} at rung ${label(ks.cap)}`,
+    });
+    if (ks.cap < rung) rung = ks.cap;
   }
-  const runtimeCap = agentState?.killSwitchCap;
-  if (runtimeCap !== undefined && runtimeCap < earnedRung) {
-    lower(
-      runtimeCap,
-      'kill-switch-runtime',
-      `a kill switch engaged at run time caps agent "${agentId}" at rung ${label(runtimeCap)}`,
-    );
-  }
-  const classCap = own(agentState?.classCaps, task.taskClass);
-  if (classCap !== undefined && classCap < earnedRung) {
-    lower(
-      classCap,
-      'class-rollback',
-      `task class "${task.taskClass}" scope reduced to rung ${label(classCap)} for every agent by a rollback trigger`,
-    );
-  }
-  for (const pins of [policy.pins, taskClass.pins]) {
-    for (const pin of pins) {
-      if (pin.maxRung < earnedRung && pinMatches(pin, task)) {
-        lower(pin.maxRung, `pin:${pin.id}`, `pinned to rung ${label(pin.maxRung)}: ${pin.reason}`);
-      }
+  if (agentState) {
+    const runtimeCap = agentState.killSwitchCap;
+    if (runtimeCap !== undefined && runtimeCap < earnedRung) {
+      reasons.push({
+        rule: 'kill-switch-runtime',
+        ceiling: runtimeCap,
+        message: `a kill switch engaged at run time caps agent "${agentId}" at rung ${label(runtimeCap)}`,
+      });
+      if (runtimeCap < rung) rung = runtimeCap;
+    }
+    const classCap = own(agentState.classCaps, task.taskClass);
+    if (classCap !== undefined && classCap < earnedRung) {
+      reasons.push({
+        rule: 'class-rollback',
+        ceiling: classCap,
+        message: `task class "${task.taskClass}" scope reduced to rung ${label(classCap)} for every agent by a rollback trigger`,
+      });
+      if (classCap < rung) rung = classCap;
     }
   }
+  rung = applyPins(policy.pins, index.pinReasons, earnedRung, rung, task, reasons);
+  rung = applyPins(taskClass.pins, facts.pinReasons, earnedRung, rung, task, reasons);
   // Rungs above 2 need their infrastructure in place for the class, whatever the agent earned.
-  if (!taskClass.bounds && earnedRung > 2) {
-    lower(2, 'no-bounds', `task class "${task.taskClass}" defines no bounds, so nothing runs unconfirmed`);
+  if (facts.noBounds && earnedRung > 2) {
+    reasons.push(facts.noBounds);
+    if (2 < rung) rung = 2;
   }
-  if (!taskClass.rollback && earnedRung > 3) {
-    lower(3, 'no-rollback', `task class "${task.taskClass}" defines no rollback health window`);
+  if (facts.noRollback && earnedRung > 3) {
+    reasons.push(facts.noRollback);
+    if (3 < rung) rung = 3;
   }
-  if (!taskClass.report && earnedRung > 4) {
-    lower(4, 'no-report', `task class "${task.taskClass}" defines no report channel and read SLA`);
+  if (facts.noReport && earnedRung > 4) {
+    reasons.push(facts.noReport);
+    if (4 < rung) rung = 4;
   }
 
   // Bounds only decide something at rung 3 and above; below that the task is confirmed anyway.
   const boundsApplied = rung >= 3;
   const violations =
-    boundsApplied && taskClass.bounds ? checkBounds(taskClass.bounds, task, usage) : NO_VIOLATIONS;
+    boundsApplied && taskClass.bounds ? checkBounds(taskClass.bounds, facts, task, usage) : NO_VIOLATIONS;
   if (violations.length > 0) {
-    lower(
-      2,
-      'bounds',
-      `outside bounds, falls back to confirmation: ${violations.map((v) => v.message).join('; ')}`,
-    );
+    let message = 'outside bounds, falls back to confirmation: ';
+    for (let i = 0; i < violations.length; i++) message += (i > 0 ? '; ' : '') + violations[i].message;
+    reasons.push({ rule: 'bounds', ceiling: 2, message });
+    if (2 < rung) rung = 2;
   }
   if (requestedRung !== null && requestedRung < rung) {
-    lower(
-      requestedRung,
-      'requested-lower',
-      `the agent asked for rung ${label(requestedRung)}: ${task.requestedRung!.reason}`,
-    );
+    reasons.push({
+      rule: 'requested-lower',
+      ceiling: requestedRung,
+      message: `the agent asked for rung ${label(requestedRung)}: ${task.requestedRung!.reason}`,
+    });
+    rung = requestedRung;
   }
 
-  return assemble(policy, task, taskClass, {
+  return assemble(policy, task, facts.statics, taskClass.typedConfirmation, {
     effectiveRung: rung,
     earnedRung,
     requestedRung,
@@ -218,58 +229,200 @@ export function decide(
 
 const NO_VIOLATIONS: readonly BoundViolation[] = Object.freeze([]);
 
+/** The policy's agents and task classes by own key, as Maps (one lookup instead of two). */
+interface PolicyIndex {
+  agentsRecord: LoadedPolicy['agents'];
+  classesRecord: LoadedPolicy['taskClasses'];
+  agents: Map<string, LoadedPolicy['agents'][string]>;
+  /** Each class, with its facts once a task of it was decided. */
+  classes: Map<string, { taskClass: TaskClassPolicy; facts: ClassFacts | null }>;
+  pins: LoadedPolicy['pins'];
+  /** The reason each of the policy's own pins gives. */
+  pinReasons: readonly DecisionReason[];
+}
+
+const indexCache = new WeakMap<LoadedPolicy, PolicyIndex>();
+
+/**
+ * The index of a loaded policy, built on first use and kept per policy object (a loaded policy is
+ * never edited; a copy with other agents or classes is another object, and an index whose records
+ * are no longer the policy's is rebuilt). Keys are own keys only, as {@link own} reads them.
+ */
+function policyIndex(policy: LoadedPolicy): PolicyIndex {
+  const cached = indexCache.get(policy);
+  if (
+    cached &&
+    cached.agentsRecord === policy.agents &&
+    cached.classesRecord === policy.taskClasses &&
+    cached.pins === policy.pins &&
+    cached.pinReasons.length === policy.pins.length
+  )
+    return cached;
+  const ownEntries = <T, U>(record: Readonly<Record<string, T>>, value: (v: T) => U): Map<string, U> =>
+    new Map(Object.getOwnPropertyNames(record).map((k) => [k, value(record[k])] as const));
+  const index: PolicyIndex = {
+    agentsRecord: policy.agents,
+    classesRecord: policy.taskClasses,
+    agents: ownEntries(policy.agents, (agent) => agent),
+    classes: ownEntries(policy.taskClasses, (taskClass) => ({ taskClass, facts: null })),
+    pins: policy.pins,
+    pinReasons: pinReasonsOf(policy.pins),
+  };
+  indexCache.set(policy, index);
+  return index;
+}
+
+/**
+ * Lowers `rung` for every pin of `pins` that bites the earned rung and matches the task, adding
+ * the pin's (shared) reason; returns the new rung.
+ */
+function applyPins(
+  pins: readonly Pin[],
+  pinReasons: readonly DecisionReason[],
+  earnedRung: Rung,
+  rung: Rung,
+  task: DecisionInput,
+  reasons: DecisionReason[],
+): Rung {
+  for (let i = 0; i < pins.length; i++) {
+    const pin = pins[i];
+    if (pin.maxRung < earnedRung && pinMatches(pin, task)) {
+      reasons.push(pinReasons[i]);
+      if (pin.maxRung < rung) rung = pin.maxRung;
+    }
+  }
+  return rung;
+}
+
 function pinMatches(pin: Pin, task: DecisionInput): boolean {
   const { actions, environments } = pin.when;
   if (environments && !environments.includes(task.environment)) return false;
-  if (actions && !task.steps.some((s) => actions.includes(s.action))) return false;
+  if (actions) {
+    for (const s of task.steps) if (actions.includes(s.action)) return true;
+    return false;
+  }
   return true;
 }
 
-function checkBounds(bounds: Bounds, task: DecisionInput, usage: Usage): BoundViolation[] {
-  const violations: BoundViolation[] = [];
-  for (const step of task.steps) {
-    if (!bounds.actions.includes(step.action)) {
-      violations.push({
+const pinReasonCache = new WeakMap<readonly Pin[], readonly DecisionReason[]>();
+
+/** The reason each pin of a (loaded, immutable) list gives, built once per list. */
+function pinReasonsOf(pins: readonly Pin[]): readonly DecisionReason[] {
+  let reasons = pinReasonCache.get(pins);
+  if (!reasons || reasons.length !== pins.length) {
+    reasons = pins.map((pin) =>
+      Object.freeze({
+        rule: `pin:${pin.id}`,
+        ceiling: pin.maxRung,
+        message: `pinned to rung ${label(pin.maxRung)}: ${pin.reason}`,
+      }),
+    );
+    pinReasonCache.set(pins, reasons);
+  }
+  return reasons;
+}
+
+/** What deciding needs of a task class that depends only on the (loaded, immutable) policy. */
+interface ClassFacts {
+  /** The per-class parts of every decision in the class. */
+  statics: ClassStatics;
+  actions: readonly string[];
+  actionsList: string;
+  capReason: DecisionReason;
+  pinReasons: readonly DecisionReason[];
+  noBounds: DecisionReason | null;
+  noRollback: DecisionReason | null;
+  noReport: DecisionReason | null;
+  boundsActionsList: string;
+  boundsEnvironmentsList: string;
+  boundsHostsList: string;
+}
+
+/**
+ * The facts of the class named `name` in `policy`, built the first time a task of it is decided
+ * (the policy index keeps them). Reasons are shared between decisions and frozen, so a caller that
+ * edits one gets a TypeError instead of changing the next decision.
+ */
+function classFacts(policy: LoadedPolicy, name: string, taskClass: TaskClassPolicy): ClassFacts {
+  const reason = (rule: string, ceiling: Rung, message: string): DecisionReason =>
+    Object.freeze({ rule, ceiling, message });
+  return {
+    statics: classStatics(policy, name, taskClass),
+    actions: taskClass.actions,
+    actionsList: taskClass.actions.join(', '),
+    capReason: reason(
+      'class-cap',
+      taskClass.cap,
+      `task class "${name}" is capped at rung ${label(taskClass.cap)}`,
+    ),
+    pinReasons: pinReasonsOf(taskClass.pins),
+    noBounds: taskClass.bounds
+      ? null
+      : reason('no-bounds', 2, `task class "${name}" defines no bounds, so nothing runs unconfirmed`),
+    noRollback: taskClass.rollback
+      ? null
+      : reason('no-rollback', 3, `task class "${name}" defines no rollback health window`),
+    noReport: taskClass.report
+      ? null
+      : reason('no-report', 4, `task class "${name}" defines no report channel and read SLA`),
+    boundsActionsList: taskClass.bounds?.actions.join(', ') ?? '',
+    boundsEnvironmentsList: taskClass.bounds?.environments.join(', ') ?? '',
+    boundsHostsList: taskClass.bounds?.hosts?.join(', ') ?? '',
+  };
+}
+
+function checkBounds(
+  bounds: Bounds,
+  facts: ClassFacts,
+  task: DecisionInput,
+  usage: Usage,
+): readonly BoundViolation[] {
+  let violations: BoundViolation[] | undefined;
+  const steps = task.steps;
+  for (let i = 0; i < steps.length; i++) {
+    const action = steps[i].action;
+    if (!bounds.actions.includes(action)) {
+      (violations ??= []).push({
         bound: 'actions',
-        message: `action "${step.action}" is not in bounds (${bounds.actions.join(', ')})`,
+        message: `action "${action}" is not in bounds (${facts.boundsActionsList})`,
       });
     }
   }
   if (!bounds.environments.includes(task.environment)) {
-    violations.push({
+    (violations ??= []).push({
       bound: 'environments',
-      message: `environment "${task.environment}" is not in bounds (${bounds.environments.join(', ')})`,
+      message: `environment "${task.environment}" is not in bounds (${facts.boundsEnvironmentsList})`,
     });
   }
   if (usage.countToday + 1 > bounds.perDay.count) {
-    violations.push({
+    (violations ??= []).push({
       bound: 'perDay.count',
       message: `${usage.countToday} of ${bounds.perDay.count} autonomous tasks already used today`,
     });
   }
-  const cost = task.steps.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
+  // Summed left to right from 0, as a reduce would: the same float, the same message.
+  let cost = 0;
+  for (let i = 0; i < steps.length; i++) cost += steps[i].costUsd ?? 0;
   if (usage.costTodayUsd + cost > bounds.perDay.costUsd) {
-    violations.push({
+    (violations ??= []).push({
       bound: 'perDay.costUsd',
       message: `cost $${round2(cost)} on top of $${round2(usage.costTodayUsd)} today exceeds $${round2(bounds.perDay.costUsd)} per day`,
     });
   }
-  if (bounds.hosts) {
-    for (const step of task.steps) {
-      const host = hostOf(step.params.url);
-      if (host !== undefined && !bounds.hosts.includes(host)) {
-        violations.push({
+  const hosts = bounds.hosts;
+  if (hosts) {
+    for (let i = 0; i < steps.length; i++) {
+      const host = hostOf(steps[i].params.url);
+      if (host !== undefined && !hosts.includes(host)) {
+        (violations ??= []).push({
           bound: 'hosts',
-          message: `host "${host}" is not in bounds (${bounds.hosts.join(', ')})`,
+          message: `host "${host}" is not in bounds (${facts.boundsHostsList})`,
         });
       }
     }
   }
-  return violations;
+  return violations ?? NO_VIOLATIONS;
 }
-
-const SIMPLE_URL = /^(https?):\/\/([a-z0-9.-]+)(?::(\d+))?(?:[/?#]|$)/i;
-const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
 
 /**
  * The `host[:port]` a URL targets, as WHATWG URL's `host` gives it (lower-cased, default port
@@ -278,16 +431,57 @@ const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
  */
 function hostOf(url: unknown): string | undefined {
   if (typeof url !== 'string') return undefined;
-  const m = SIMPLE_URL.exec(url);
-  if (m) {
-    const host = m[2].toLowerCase();
-    return m[3] === undefined || m[3] === DEFAULT_PORT[m[1].toLowerCase()] ? host : `${host}:${Number(m[3])}`;
-  }
+  const simple = simpleHost(url);
+  if (simple !== null) return simple;
   try {
     return new URL(url).host;
   } catch {
     return `(unparseable url ${JSON.stringify(url)})`;
   }
+}
+
+/**
+ * The host of `http(s)://host[:port]` followed by `/`, `?`, `#` or nothing (scheme and host in any
+ * case, host of ASCII letters, digits, dots and dashes), or null for anything else. Scanned by
+ * hand: the same answer as `/^(https?):\/\/([a-z0-9.-]+)(?::(\d+))?(?:[/?#]|$)/i`, without the match
+ * array a regular expression allocates on every step.
+ */
+function simpleHost(url: string): string | null {
+  const n = url.length;
+  // "http" in any case, then an optional "s", then "://".
+  if (n < 8 || (url.charCodeAt(0) | 0x20) !== 0x68 || (url.charCodeAt(1) | 0x20) !== 0x74) return null;
+  if ((url.charCodeAt(2) | 0x20) !== 0x74 || (url.charCodeAt(3) | 0x20) !== 0x70) return null;
+  let i = 4;
+  const https = (url.charCodeAt(i) | 0x20) === 0x73;
+  if (https) i++;
+  if (url.charCodeAt(i) !== 0x3a || url.charCodeAt(i + 1) !== 0x2f || url.charCodeAt(i + 2) !== 0x2f)
+    return null;
+  i += 3;
+  const start = i;
+  let upper = false;
+  for (; i < n; i++) {
+    const c = url.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d) continue;
+    if (c >= 0x41 && c <= 0x5a) {
+      upper = true;
+      continue;
+    }
+    break;
+  }
+  if (i === start) return null;
+  const host = upper ? url.slice(start, i).toLowerCase() : url.slice(start, i);
+  let port: string | undefined;
+  if (i < n && url.charCodeAt(i) === 0x3a) {
+    const portStart = ++i;
+    while (i < n && url.charCodeAt(i) >= 0x30 && url.charCodeAt(i) <= 0x39) i++;
+    if (i === portStart) return null;
+    port = url.slice(portStart, i);
+  }
+  if (i < n) {
+    const c = url.charCodeAt(i);
+    if (c !== 0x2f && c !== 0x3f && c !== 0x23) return null;
+  }
+  return port === undefined || port === (https ? '443' : '80') ? host : `${host}:${Number(port)}`;
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
@@ -362,10 +556,10 @@ type Outcome = Pick<
 function assemble(
   policy: LoadedPolicy,
   task: DecisionInput,
-  taskClass: TaskClassPolicy | undefined,
+  statics: ClassStatics,
+  typedConfirmation: boolean | undefined,
   o: Outcome,
 ): Decision {
-  const statics = taskClass ? classStatics(policy, task.taskClass, taskClass) : NO_CLASS;
   // The per-class parts are shared and frozen: a caller that tries to edit them gets a TypeError
   // rather than silently changing the next decision.
   return {
@@ -379,7 +573,7 @@ function assemble(
     bounds: o.bounds,
     approvers: statics.approvers,
     twoPersonRule: statics.twoPersonRule,
-    typedConfirmation: taskClass?.typedConfirmation
+    typedConfirmation: typedConfirmation
       ? { required: true, expected: task.resource ?? task.title }
       : NOT_REQUIRED,
     channel: statics.channel,
@@ -401,7 +595,8 @@ function refusal(
   message: string,
   taskClass: TaskClassPolicy | undefined,
 ): Decision {
-  return assemble(policy, task, taskClass, {
+  const statics = taskClass ? classStatics(policy, task.taskClass, taskClass) : NO_CLASS;
+  return assemble(policy, task, statics, taskClass?.typedConfirmation, {
     effectiveRung: 0,
     earnedRung: 0,
     requestedRung,
