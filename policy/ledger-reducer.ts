@@ -5,11 +5,12 @@ import {
   countersFor,
   openProposal,
   pruneProposals,
-  seenBefore,
+  recentlyCounted,
   inAuditSample,
   DECIDED_AUDITS_KEPT,
   type Audit,
   type ClassLedger,
+  type Counter,
   type LedgerEvent,
   type LedgerState,
   type Proposal,
@@ -86,8 +87,9 @@ export function reduceLedger(
   };
   const touched = new Set<string>();
 
+  const seen = recentlyCounted(state, ctx.nowMs);
   for (const { id, event } of events) {
-    if (seenBefore(state, id)) continue;
+    if (seen.counted(id)) continue;
     switch (event.kind) {
       case 'outcome': {
         const c = classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
@@ -136,9 +138,9 @@ export function reduceLedger(
         break;
       case 'audit': {
         const c = classOf(state, event.taskClass, declared(event.taskClass), ctx.nowMs);
-        count(c, event.agree ? ['auditSampled'] : ['auditSampled', 'auditDisagreed']);
-        touched.add(event.taskClass);
         const audit = state.audits?.find((a) => a.workflowId === event.workflowId && a.status === 'open');
+        countVerdict(c, audit, event.agree);
+        touched.add(event.taskClass);
         if (audit) {
           audit.status = event.agree ? 'agreed' : 'disagreed';
           audit.by = event.by;
@@ -229,11 +231,22 @@ function expireAudits(state: LedgerState, ctx: LedgerContext, effects: LedgerEff
     audit.status = 'expired';
     audit.reason = `nobody reviewed it within ${formatDuration(termMs)}; counted as ${counted}`;
     const c = state.classes[audit.taskClass];
-    if (c && counted !== 'not-counted') {
-      count(c, counted === 'agree' ? ['auditSampled'] : ['auditSampled', 'auditDisagreed']);
-    }
+    if (c && counted !== 'not-counted') countVerdict(c, audit, counted === 'agree');
     effects.push({ kind: 'audit-expired', audit: { ...audit } });
   }
+}
+
+/**
+ * Counts an audit's verdict: in the class's current evidence window only when the audit was
+ * opened in it (the window starts afresh at every rung change); a verdict on an audit opened
+ * before a demotion or promotion goes to the lifetime counters only, so it can neither block nor
+ * earn a promotion from the rung the class is at now.
+ */
+function countVerdict(c: ClassLedger, audit: Audit | undefined, agree: boolean): void {
+  const counters: Counter[] = agree ? ['auditSampled'] : ['auditSampled', 'auditDisagreed'];
+  const inWindow = audit === undefined || Date.parse(audit.at) >= c.evidence.sinceMs;
+  if (inWindow) count(c, counters);
+  else for (const k of counters) c.lifetime[k]++;
 }
 
 /** Who may approve a promotion in a class: the policy's admins and the class's approvers. */

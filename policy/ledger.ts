@@ -101,8 +101,12 @@ export interface LedgerState {
   /** Newest last; trimmed to the last {@link HISTORY_KEPT}. */
   history: RungChange[];
   proposals: Proposal[];
-  /** Ids of events already counted, so a retried signal counts once (bounded). */
-  seen: string[];
+  /**
+   * Events already counted, `[id, when counted in ms]`, oldest first, so a retried signal counts
+   * once: kept for {@link SEEN_WINDOW_MS} (far longer than an activity's retries take to resend
+   * one), and at most {@link SEEN_MAX}.
+   */
+  seen: [id: string, atMs: number][];
   nextProposal: number;
   /** Open audits and the most recent decided ones (absent in ledgers started before audits). */
   audits?: Audit[];
@@ -148,7 +152,14 @@ export function nextAuditExpiryMs(state: LedgerState): number | undefined {
   }
   return next;
 }
-const SEEN_KEPT = 1000;
+/**
+ * How long a counted event's id is kept, in ms. Evidence is sent by activities whose attempts
+ * time out after 30 s and retry within 30 s, so a retry of a signal that landed arrives within a
+ * few minutes; a quarter of an hour leaves room for a worker restart in between.
+ */
+export const SEEN_WINDOW_MS = 15 * 60_000;
+/** The most ids kept whatever the window holds: a burst of ~20 events a second for the whole window. */
+export const SEEN_MAX = 20_000;
 
 /** Evidence of a class with nothing counted yet, counting from `sinceMs`. */
 export function emptyEvidence(sinceMs: number): ClassEvidence {
@@ -206,15 +217,29 @@ export function classOf(
   return c;
 }
 
-/** Whether `id` was counted already; marks it counted. */
-export function seenBefore(state: LedgerState, id: string): boolean {
-  if (state.seen.includes(id)) return true;
-  state.seen.push(id);
-  if (state.seen.length > SEEN_KEPT) state.seen.splice(0, state.seen.length - SEEN_KEPT);
-  return false;
+/**
+ * The events `state` counted lately, for one batch of signals: `counted(id)` says whether `id`
+ * was counted already and marks it counted at `nowMs`; ids older than {@link SEEN_WINDOW_MS} (and
+ * past {@link SEEN_MAX}) are dropped as the batch begins. One set per batch, so a burst costs a
+ * lookup per event, not a scan.
+ */
+export function recentlyCounted(state: LedgerState, nowMs: number): { counted(id: string): boolean } {
+  const keepFrom = state.seen.findIndex(([, at]) => at >= nowMs - SEEN_WINDOW_MS);
+  state.seen.splice(0, keepFrom === -1 ? state.seen.length : keepFrom);
+  const ids = new Set(state.seen.map(([id]) => id));
+  return {
+    counted(id) {
+      if (ids.has(id)) return true;
+      ids.add(id);
+      state.seen.push([id, nowMs]);
+      if (state.seen.length > SEEN_MAX) ids.delete(state.seen.shift()![0]);
+      return false;
+    },
+  };
 }
 
-type Counter = keyof Omit<ClassEvidence, 'sinceMs'>;
+/** A counter of a class's evidence. */
+export type Counter = keyof Omit<ClassEvidence, 'sinceMs'>;
 
 /** Which counters one outcome moves (DESIGN.md §2's metrics). */
 export function countersFor(outcome: OutcomeKind, rung: number): Counter[] {
@@ -222,11 +247,13 @@ export function countersFor(outcome: OutcomeKind, rung: number): Counter[] {
     case 'suggestion-done':
     case 'draft-accepted':
     case 'approved':
-      return ['decided', 'approved', 'actions', ...(rung >= 1 ? (['approvalsAsked'] as const) : [])];
+      // A person's time is spent at every one of these, a suggestion too (they do the work
+      // themselves): the friction a promotion would remove.
+      return ['decided', 'approved', 'actions', 'approvalsAsked'];
     case 'suggestion-dismissed':
     case 'draft-rejected':
     case 'rejected':
-      return ['decided', 'actions', 'interventions', ...(rung >= 1 ? (['approvalsAsked'] as const) : [])];
+      return ['decided', 'actions', 'interventions', 'approvalsAsked'];
     case 'cancelled':
       return ['interventions'];
     case 'executed':
