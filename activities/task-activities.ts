@@ -2,8 +2,8 @@ import { isSlackUserId } from '../policy/slack-ids';
 import { own } from '../policy/own';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { agentStateFrom } from '../policy/agent-state';
 import { decide, type AgentState, type Decision, type Usage } from '../policy/decide';
-import type { Rung } from '../policy/schema';
 import type { AnswerTrust } from '../policy/answer-proof';
 import type { LoadedPolicy } from '../policy/loader';
 import type { TaskRequest } from '../policy/task';
@@ -11,7 +11,6 @@ import { quotaLedger } from '../workflows/quota-ledger';
 import {
   addDigestItemSignal,
   digestWorkflowId,
-  killSwitchCapFor,
   killSwitchQuery,
   killSwitchWorkflowId,
   AUTONOMY_WITHDRAWN,
@@ -213,37 +212,20 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       killSwitchReads.read(killSwitchWorkflowId(deps.taskQueue)),
       deps.ledger ? deps.ledger.view(agentId) : Promise.resolve(undefined),
     ]);
-    const freezeCap = killSwitch ? killSwitchCapFor(killSwitch, agentId) : undefined;
-    const classCaps = Object.fromEntries(
-      Object.entries(killSwitch?.classes ?? {}).map(([c, v]) => [c, v.cap as Rung]),
-    );
-    const declared: Partial<Record<string, Rung>> = { ...(own(policy.agents, agentId)?.rungs ?? {}) };
-    const caps = {
-      ...(freezeCap !== undefined ? { killSwitchCap: freezeCap as Rung } : {}),
-      ...(Object.keys(classCaps).length > 0 ? { classCaps } : {}),
-    };
-    if (ledger === undefined) {
-      return Object.keys(caps).length === 0 ? null : { earnedRungs: declared, ...caps };
-    }
-    const earned: Partial<Record<string, Rung>> = { ...declared, ...(ledger?.rungs ?? {}) };
-    if (task && deps.ledger) {
+    if (
+      task &&
+      deps.ledger &&
+      (!ledger || ledger.model !== task.agent.model || ledger.promptVersion !== task.agent.promptVersion)
+    ) {
       const { model, promptVersion } = task.agent;
-      const changed =
-        ledger?.model != null && (ledger.model !== model || ledger.promptVersion !== promptVersion);
-      if (!ledger || ledger.model !== model || ledger.promptVersion !== promptVersion) {
-        await deps.ledger.send(agentId, {
-          // Concurrent tasks that saw the same ledger send the same id, so it counts once.
-          id: `version/${ledger?.model ?? '-'}/${ledger?.promptVersion ?? '-'}->${model}/${promptVersion}/${ledger?.changes ?? 0}`,
-          event: { kind: 'version', model, promptVersion },
-        });
-      }
-      if (changed) {
-        // The ledger demotes every class; this task must not wait for that to land.
-        const cap = policy.demotion.environmentChangeRung;
-        for (const k of Object.keys(earned)) earned[k] = Math.min(earned[k] ?? 0, cap) as Rung;
-      }
+      await deps.ledger.send(agentId, {
+        // Concurrent tasks that saw the same ledger send the same id, so it counts once.
+        id: `version/${ledger?.model ?? '-'}/${ledger?.promptVersion ?? '-'}->${model}/${promptVersion}/${ledger?.changes ?? 0}`,
+        event: { kind: 'version', model, promptVersion },
+      });
     }
-    return { earnedRungs: earned, ...caps };
+    // A changed model or prompt caps the rungs at once; the ledger demotes every class a moment later.
+    return agentStateFrom(policy, agentId, ledger, killSwitch, task?.agent);
   }
 
   /** The policy a task of `agentId` is decided with: the canary's next version for agents in it. */

@@ -1,3 +1,4 @@
+import { agentStateFrom as agentStateOf } from '../policy/agent-state';
 // The trust ledger's query sizes after many tasks of one agent (issue 11, item 6): the compact view
 // a task's decision reads (target ≤ 16 KB), the whole ledger the `ledger` query answers, and the
 // input a continue-as-new carries. The agent's history runs through the real code: decide() picks
@@ -27,10 +28,8 @@ import {
 } from '../policy/ledger-reducer';
 import { loadPolicyFile, parsePolicy, type LoadedPolicy } from '../policy/loader';
 import { own } from '../policy/own';
-import type { Rung } from '../policy/schema';
 import { seededRandom, type Random } from '../scripts/chaos/random';
 import {
-  killSwitchCapFor,
   type ClassCap,
   type ControlAuthority,
   type KillSwitchState,
@@ -128,27 +127,8 @@ export function agentStateFrom(
   killSwitch: KillSwitchState | null,
   running?: { model: string; promptVersion: string },
 ): AgentState {
-  const freezeCap = killSwitch ? killSwitchCapFor(killSwitch, agentId) : undefined;
-  const classCaps = Object.fromEntries(
-    Object.entries(killSwitch?.classes ?? {}).map(([c, v]) => [c, v.cap as Rung]),
-  );
-  const earned: Partial<Record<string, Rung>> = {
-    ...(own(policy.agents, agentId)?.rungs ?? {}),
-    ...(view?.rungs ?? {}),
-  };
-  const changed =
-    running !== undefined &&
-    view?.model != null &&
-    (view.model !== running.model || view.promptVersion !== running.promptVersion);
-  if (changed) {
-    const cap = policy.demotion.environmentChangeRung;
-    for (const k of Object.keys(earned)) earned[k] = Math.min(earned[k] ?? 0, cap) as Rung;
-  }
-  return {
-    earnedRungs: earned,
-    ...(freezeCap !== undefined ? { killSwitchCap: freezeCap as Rung } : {}),
-    ...(Object.keys(classCaps).length > 0 ? { classCaps } : {}),
-  };
+  // With a ledger (even an empty one) there is always a state: the worker's own function.
+  return agentStateOf(policy, agentId, view, killSwitch, running)!;
 }
 
 /** A task id as agents send them (a UUID), from the seeded source so runs repeat. */
