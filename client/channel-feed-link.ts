@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { channelFeed } from '../workflows/channel-feed';
+import { createBatchedCalls } from './batched-calls';
 import {
   announceSignal,
   channelFeedId,
@@ -20,25 +21,31 @@ export interface ChannelFeedLink {
 
 /**
  * A {@link ChannelFeedLink} over a Temporal client: signal-with-start, so the first hand-off of a
- * burst starts the channel's feed and every later one joins it.
+ * burst starts the channel's feed and every later one joins it. Hand-offs to one feed are batched
+ * in this process (one signal in flight per feed and kind; the rest go together in the next): a
+ * thousand tasks handing over at once cost a few dozen signals to the one workflow, not a thousand.
  */
 export function createChannelFeedLink(client: Client, taskQueue: string): ChannelFeedLink {
-  const start = async (
-    entry: FeedEntry,
-    signal: typeof announceSignal | typeof requestHeldSignal,
-  ): Promise<void> => {
-    const channel = entry.notification.channel;
-    await client.workflow.signalWithStart(channelFeed, {
-      workflowId: channelFeedId(taskQueue, channel),
-      taskQueue,
-      args: [{ channel }],
-      signal,
-      signalArgs: [entry],
-    });
-  };
+  const start =
+    (signal: typeof announceSignal | typeof requestHeldSignal) =>
+    async (feedId: string, entries: FeedEntry[]): Promise<void[]> => {
+      const channel = entries[0].notification.channel;
+      await client.workflow.signalWithStart(channelFeed, {
+        workflowId: feedId,
+        taskQueue,
+        args: [{ channel }],
+        signal,
+        signalArgs: [entries],
+      });
+      return entries.map(() => undefined);
+    };
+  // Entries are small (a notification each); 100 keep a signal well under the payload limit.
+  const announcements = createBatchedCalls(start(announceSignal), 100);
+  const held = createBatchedCalls(start(requestHeldSignal), 100);
+  const feedOf = (entry: FeedEntry): string => channelFeedId(taskQueue, entry.notification.channel);
   return {
-    announce: (entry) => start(entry, announceSignal),
-    hold: (entry) => start(entry, requestHeldSignal),
+    announce: (entry) => announcements.call(feedOf(entry), entry),
+    hold: (entry) => held.call(feedOf(entry), entry),
     async posted(channel, key) {
       try {
         await client.workflow

@@ -47,10 +47,10 @@ export interface ChannelFeedState {
   pendingRef: string | null;
 }
 
-/** An announcement whose own post Slack's limit refused: the feed posts it in its next digest. */
-export const announceSignal = defineSignal<[FeedEntry]>('announce');
-/** A request whose own post Slack's limit delays: listed in the pending-requests message meanwhile. */
-export const requestHeldSignal = defineSignal<[FeedEntry]>('requestHeld');
+/** Announcements whose own posts Slack's limit refused: the feed posts them in its next digests. */
+export const announceSignal = defineSignal<[FeedEntry[]]>('announce');
+/** Requests whose own posts Slack's limit delays: listed in the pending-requests message meanwhile. */
+export const requestHeldSignal = defineSignal<[FeedEntry[]]>('requestHeld');
 /** A held request's own message landed: it leaves the pending-requests message. */
 export const requestPostedSignal = defineSignal<[{ key: string }]>('requestPosted');
 export const channelFeedStateQuery = defineQuery<ChannelFeedState>('channelFeedState');

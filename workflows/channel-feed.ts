@@ -64,16 +64,20 @@ export async function channelFeed(input: ChannelFeedInput): Promise<void> {
     recent.add(key);
     if (recent.size > RECENT_KEYS_MAX) recent.delete(recent.values().next().value as string);
   };
-  setHandler(announceSignal, (entry) => {
-    if (recent.has(entry.key)) return;
-    remember(entry.key);
-    queued.push(entry);
+  setHandler(announceSignal, (entries) => {
+    for (const entry of entries) {
+      if (recent.has(entry.key)) continue;
+      remember(entry.key);
+      queued.push(entry);
+    }
   });
-  setHandler(requestHeldSignal, (entry) => {
-    // Settled already (its post landed between the refusal and this signal), or listed.
-    if (recent.has(entry.key) || pending.has(entry.key)) return;
-    pending.set(entry.key, entry);
-    pendingChanged = true;
+  setHandler(requestHeldSignal, (entries) => {
+    for (const entry of entries) {
+      // Settled already (its post landed between the refusal and this signal), or listed.
+      if (recent.has(entry.key) || pending.has(entry.key)) continue;
+      pending.set(entry.key, entry);
+      pendingChanged = true;
+    }
   });
   setHandler(requestPostedSignal, ({ key }) => {
     remember(key);
