@@ -1,7 +1,8 @@
 import { ledgerViewOf, newLedger, nextAuditExpiryMs, type LedgerState } from '../../policy/ledger';
-import { reduceLedger, type IdentifiedEvent, type LedgerContext } from '../../policy/ledger-reducer';
+import { reduceLedger, type IdentifiedEvent } from '../../policy/ledger-reducer';
 import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import { examplePolicyText } from '../helpers/example-policy';
+import { ledgerContext } from '../helpers/ledger-context';
 
 const DAY = 86_400_000;
 const NOW = 1_800_000_000_000;
@@ -10,19 +11,6 @@ function policyWith(audit: string): LoadedPolicy {
   const r = parsePolicy(examplePolicyText().replace(/^audit: .*$/m, `audit: ${audit}`));
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.policy;
-}
-
-function context(policy: LoadedPolicy, nowMs: number): LedgerContext {
-  return {
-    policy,
-    nowMs,
-    infrastructure: () => ({
-      boundsDefined: true,
-      compensationForEveryAction: true,
-      rollbackDrillPassed: true,
-      reportWithReadSla: true,
-    }),
-  };
 }
 
 const executed = (n: number): IdentifiedEvent => ({
@@ -37,7 +25,7 @@ const executed = (n: number): IdentifiedEvent => ({
 });
 
 function run(policy: LoadedPolicy, events: IdentifiedEvent[], nowMs: number, state?: LedgerState) {
-  return reduceLedger(state ?? newLedger('ops-agent'), events, context(policy, nowMs));
+  return reduceLedger(state ?? newLedger('ops-agent'), events, ledgerContext(policy, nowMs));
 }
 
 describe('audits expire and stay bounded', () => {

@@ -1,7 +1,8 @@
 import { countersFor, newLedger, SEEN_MAX, SEEN_WINDOW_MS, type LedgerState } from '../../policy/ledger';
-import { reduceLedger, type IdentifiedEvent, type LedgerContext } from '../../policy/ledger-reducer';
+import { reduceLedger, type IdentifiedEvent } from '../../policy/ledger-reducer';
 import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import { examplePolicyText } from '../helpers/example-policy';
+import { ledgerContext } from '../helpers/ledger-context';
 
 const NOW = 1_800_000_000_000;
 const MINUTE = 60_000;
@@ -10,19 +11,6 @@ function policy(audit = '{ sampleRate: 1, expireAfter: 2d }'): LoadedPolicy {
   const r = parsePolicy(examplePolicyText().replace(/^audit: .*$/m, `audit: ${audit}`));
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.policy;
-}
-
-function context(p: LoadedPolicy, nowMs: number): LedgerContext {
-  return {
-    policy: p,
-    nowMs,
-    infrastructure: () => ({
-      boundsDefined: true,
-      compensationForEveryAction: true,
-      rollbackDrillPassed: true,
-      reportWithReadSla: true,
-    }),
-  };
 }
 
 const executed = (n: number, rung = 3): IdentifiedEvent => ({
@@ -37,7 +25,7 @@ const executed = (n: number, rung = 3): IdentifiedEvent => ({
 });
 
 function run(p: LoadedPolicy, events: IdentifiedEvent[], nowMs: number, state?: LedgerState) {
-  return reduceLedger(state ?? newLedger('ops-agent'), events, context(p, nowMs));
+  return reduceLedger(state ?? newLedger('ops-agent'), events, ledgerContext(p, nowMs));
 }
 
 describe('the evidence rules of the trust ledger', () => {
