@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { createActionRegistry } from '../activities/actions/registry';
 import { SlackNotifier } from '../activities/notify/slack';
 import { RecordingOutcomes } from '../activities/outcomes';
@@ -136,7 +136,8 @@ async function main(): Promise<void> {
     .exitOverride()
     .option('--tasks <n>', 'tasks per round', (v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--tasks: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new InvalidArgumentError(`expected a whole number ≥ 1, got ${v}`);
       return n;
     })
     .option('--quick', 'a short run: 200 tasks per round');
