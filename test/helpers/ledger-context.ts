@@ -1,5 +1,6 @@
-import type { LedgerContext } from '../../policy/ledger-reducer';
-import type { LoadedPolicy } from '../../policy/loader';
+import type { IdentifiedEvent, LedgerContext } from '../../policy/ledger-reducer';
+import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
+import { examplePolicyText } from './example-policy';
 
 /**
  * A ledger reducer's context at `nowMs` for `policy`, with every class's higher-rung infrastructure
@@ -15,5 +16,26 @@ export function ledgerContext(policy: LoadedPolicy, nowMs: number): LedgerContex
       rollbackDrillPassed: true,
       reportWithReadSla: true,
     }),
+  };
+}
+
+/** The example policy with its `audit:` line replaced by `audit` (YAML flow mapping). */
+export function policyWithAudit(audit: string): LoadedPolicy {
+  const r = parsePolicy(examplePolicyText().replace(/^audit: .*$/m, `audit: ${audit}`));
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.policy;
+}
+
+/** Evidence that ops-agent's task `n` executed in config-change at `rung`. */
+export function executedEvent(n: number, rung = 3): IdentifiedEvent {
+  return {
+    id: `task/ops-agent/t${n}/executed`,
+    event: {
+      kind: 'outcome',
+      outcome: 'executed',
+      workflowId: `task/ops-agent/t${n}`,
+      taskClass: 'config-change',
+      rung,
+    },
   };
 }

@@ -2,27 +2,10 @@ import { ledgerViewOf, newLedger, nextAuditExpiryMs, type LedgerState } from '..
 import { reduceLedger, type IdentifiedEvent } from '../../policy/ledger-reducer';
 import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import { examplePolicyText } from '../helpers/example-policy';
-import { ledgerContext } from '../helpers/ledger-context';
+import { executedEvent as executed, ledgerContext, policyWithAudit } from '../helpers/ledger-context';
 
 const DAY = 86_400_000;
 const NOW = 1_800_000_000_000;
-
-function policyWith(audit: string): LoadedPolicy {
-  const r = parsePolicy(examplePolicyText().replace(/^audit: .*$/m, `audit: ${audit}`));
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.policy;
-}
-
-const executed = (n: number): IdentifiedEvent => ({
-  id: `task/ops-agent/t${n}/executed`,
-  event: {
-    kind: 'outcome',
-    outcome: 'executed',
-    workflowId: `task/ops-agent/t${n}`,
-    taskClass: 'config-change',
-    rung: 3,
-  },
-});
 
 function run(policy: LoadedPolicy, events: IdentifiedEvent[], nowMs: number, state?: LedgerState) {
   return reduceLedger(state ?? newLedger('ops-agent'), events, ledgerContext(policy, nowMs));
@@ -46,7 +29,7 @@ describe('audits expire and stay bounded', () => {
       ['agree', 1, 0],
       ['not-counted', 0, 0],
     ] as const) {
-      const policy = policyWith(`{ sampleRate: 1, expireAfter: 2d, unanswered: ${rule} }`);
+      const policy = policyWithAudit(`{ sampleRate: 1, expireAfter: 2d, unanswered: ${rule} }`);
       const opened = run(policy, [executed(1)], NOW);
       expect(opened.effects.map((e) => e.kind)).toContain('audit-requested');
       expect(nextAuditExpiryMs(opened.state)).toBe(NOW + 2 * DAY);
@@ -66,7 +49,7 @@ describe('audits expire and stay bounded', () => {
   });
 
   it('keeps at most maxOpen open audits and a few decided ones, however many tasks run', () => {
-    const policy = policyWith('{ sampleRate: 1, maxOpen: 5 }');
+    const policy = policyWithAudit('{ sampleRate: 1, maxOpen: 5 }');
     let state = newLedger('ops-agent');
     for (let batch = 0; batch < 100; batch++) {
       const events = Array.from({ length: 100 }, (_, i) => executed(batch * 100 + i));

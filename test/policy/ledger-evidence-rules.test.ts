@@ -1,28 +1,10 @@
 import { countersFor, newLedger, SEEN_MAX, SEEN_WINDOW_MS, type LedgerState } from '../../policy/ledger';
 import { reduceLedger, type IdentifiedEvent } from '../../policy/ledger-reducer';
-import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
-import { examplePolicyText } from '../helpers/example-policy';
-import { ledgerContext } from '../helpers/ledger-context';
+import type { LoadedPolicy } from '../../policy/loader';
+import { executedEvent as executed, ledgerContext, policyWithAudit } from '../helpers/ledger-context';
 
 const NOW = 1_800_000_000_000;
 const MINUTE = 60_000;
-
-function policy(audit = '{ sampleRate: 1, expireAfter: 2d }'): LoadedPolicy {
-  const r = parsePolicy(examplePolicyText().replace(/^audit: .*$/m, `audit: ${audit}`));
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.policy;
-}
-
-const executed = (n: number, rung = 3): IdentifiedEvent => ({
-  id: `task/ops-agent/t${n}/executed`,
-  event: {
-    kind: 'outcome',
-    outcome: 'executed',
-    workflowId: `task/ops-agent/t${n}`,
-    taskClass: 'config-change',
-    rung,
-  },
-});
 
 function run(p: LoadedPolicy, events: IdentifiedEvent[], nowMs: number, state?: LedgerState) {
   return reduceLedger(state ?? newLedger('ops-agent'), events, ledgerContext(p, nowMs));
@@ -38,7 +20,7 @@ describe('the evidence rules of the trust ledger', () => {
   });
 
   it('counts a retried signal once for the whole window, and forgets it after', () => {
-    const p = policy('{ sampleRate: 0 }');
+    const p = policyWithAudit('{ sampleRate: 0 }');
     const first = run(p, [executed(1)], NOW);
     const retried = run(p, [executed(1)], NOW + SEEN_WINDOW_MS - MINUTE, first.state);
     expect(retried.state.classes['config-change'].lifetime.executed).toBe(1);
@@ -48,7 +30,7 @@ describe('the evidence rules of the trust ledger', () => {
   });
 
   it('keeps at most SEEN_MAX ids however fast events come', () => {
-    const p = policy('{ sampleRate: 0 }');
+    const p = policyWithAudit('{ sampleRate: 0 }');
     const burst = Array.from({ length: SEEN_MAX + 50 }, (_, i) => executed(i));
     const r = run(p, burst, NOW);
     expect(r.state.seen).toHaveLength(SEEN_MAX);
@@ -56,7 +38,7 @@ describe('the evidence rules of the trust ledger', () => {
   });
 
   it('counts an audit verdict in the current window only when the audit was opened in it', () => {
-    const p = policy();
+    const p = policyWithAudit('{ sampleRate: 1, expireAfter: 2d }');
     const opened = run(p, [executed(1)], NOW);
     expect(opened.state.audits?.[0].status).toBe('open');
     // A defect demotes the class: a fresh evidence window starts after the audit was opened.
