@@ -1,12 +1,14 @@
 // The bare Temporal workflows Ladder is measured against (issue 11, item 6): what a person would
-// write by hand to run one action and post one Slack message, using Ladder's own action handler
-// and notifier as activities, with nothing else on the path. Deterministic code only.
+// write by hand to run one action and post one Slack message (after asking for an approval, or
+// followed by a report that escalates when unread), using Ladder's own action handler and notifier
+// as activities, with nothing else on the path. Deterministic code only.
 import {
   condition,
   defineQuery,
   defineUpdate,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Notification } from '../../activities/notify/notifier';
@@ -16,6 +18,15 @@ import type { BaselineActivities } from './activities';
 export interface BaselineTaskInput {
   step: { action: string; params: Record<string, unknown> };
   notification: Notification;
+  /** The approval workflow's request, posted before it waits (none: it waits without asking). */
+  request?: Notification;
+}
+
+/** One task of the bare report workflow: its report is `notification`, and `escalation` the ping. */
+export interface BaselineReportInput extends BaselineTaskInput {
+  /** How long after the report the ping is posted (nobody reads bench reports). */
+  escalateAfterMs: number;
+  escalation: Notification;
 }
 
 /** The approval the bare approval workflow waits for; its argument is the same signed answer Ladder gets. */
@@ -39,7 +50,10 @@ export async function baselineTask(input: BaselineTaskInput): Promise<string> {
   return executeThenPost(input);
 }
 
-/** Waits for one approval (an update), then runs the step and posts the message. */
+/**
+ * Posts its request (when it has one) and waits for one approval (an update), then runs the step
+ * and posts the message.
+ */
 export async function baselineApprovalTask(input: BaselineTaskInput): Promise<string> {
   let approved = false;
   setHandler(baselineApproveUpdate, () => {
@@ -47,6 +61,20 @@ export async function baselineApprovalTask(input: BaselineTaskInput): Promise<st
     return { accepted: true as const };
   });
   setHandler(baselineWaitingQuery, () => !approved);
+  if (input.request)
+    await baselinePost({ key: `${workflowInfo().workflowId}/approval-request`, notification: input.request });
   await condition(() => approved);
   return executeThenPost(input);
+}
+
+/**
+ * Runs the step, posts its report, and when the report's timer comes due (nobody reads it) posts
+ * the escalation: the bare form of a rung-5 task's first read-SLA escalation.
+ */
+export async function baselineReportTask(input: BaselineReportInput): Promise<string> {
+  const { workflowId } = workflowInfo();
+  await baselineExecute({ workflowId, index: 0, step: input.step });
+  await baselinePost({ key: `${workflowId}/report`, notification: input.notification });
+  await sleep(input.escalateAfterMs);
+  return baselinePost({ key: `${workflowId}/report-escalation-0`, notification: input.escalation });
 }

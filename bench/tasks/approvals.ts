@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createActionRegistry } from '../../activities/actions/registry';
+import { createActionRegistry, type ActionRegistry } from '../../activities/actions/registry';
 import { answerTask } from '../../client/answer-task';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { stepsHash, submitTask, TaskValidationError } from '../../client/submit-task';
@@ -10,7 +10,7 @@ import { baselineApprovalTask, baselineApproveUpdate, baselineWaitingQuery } fro
 import { activityStartedAtMs } from './history-counts';
 import { BENCH } from './policy';
 import { inPool, sleep } from './pool';
-import { baselineInput, clientTaskRequest, fileStep } from './requests';
+import { agentOf, baselineApprovalInput, clientTaskRequest, fileStep } from './requests';
 import { settle } from './batches';
 import { cpuSnapshot, splitCpu } from './proc-stats';
 import type { BenchStack } from './stack';
@@ -45,11 +45,7 @@ export interface ApprovalResult {
   otherLoadCores: number;
 }
 
-interface Waiting {
-  workflowId: string;
-  hash: string;
-  /** The file the step writes, relative to the side's workspace. */
-  file: string;
+interface Waiting extends StartedWaiting {
   /** The Approve button of its approval request (click path). */
   button?: { ts: string; actionId: string };
 }
@@ -65,6 +61,65 @@ async function until(
     if (Date.now() > deadline) throw new Error(await what());
     await sleep(100);
   }
+}
+
+/** A rung-2 task (or bare approval workflow) started and about to wait for its approval. */
+export interface StartedWaiting {
+  workflowId: string;
+  /** The hash of its steps, which an approval must name. */
+  hash: string;
+  /** The file the step writes, relative to the side's workspace. */
+  file: string;
+}
+
+/**
+ * Starts task `i` of `tag` that will wait for one approval: Ladder's rung-2 task through its
+ * TypeScript client (`submitTask`), or the bare approval workflow, which posts its request first
+ * as Ladder's does. Refusals that may pass are retried (noted in `retries`); the id makes a retry
+ * safe. Resolves once started, not once waiting.
+ *
+ * @throws TaskValidationError when Ladder refuses the task itself.
+ */
+export async function startWaitingTask(
+  stack: BenchStack,
+  side: 'ladder' | 'baseline',
+  i: number,
+  tag: string,
+  retries: RetryLog,
+  registry: ActionRegistry,
+): Promise<StartedWaiting> {
+  const file = `${tag}/${i}.txt`;
+  if (side === 'baseline') {
+    const workflowId = `baseline/${tag}-${i}`;
+    await withRetries(async () => {
+      try {
+        await stack.client.workflow.start(baselineApprovalTask, {
+          workflowId,
+          taskQueue: stack.baselineQueue,
+          args: [baselineApprovalInput(workflowId, file, stack.policy.versionId)],
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+        throw new TransientRefusal(`Temporal: ${(err as Error).message}`);
+      }
+    }, retries);
+    return { workflowId, hash: stepsHash([fileStep(file)]), file };
+  }
+  const taskId = `${tag}-${i}`;
+  const request = clientTaskRequest(taskId, file, 'confirm');
+  await withRetries(async () => {
+    try {
+      await submitTask(stack.client, request, {
+        taskQueue: stack.ladderQueue,
+        policy: stack.policy,
+        actions: registry,
+      });
+    } catch (err) {
+      if (err instanceof TaskValidationError) throw err;
+      throw new TransientRefusal(`Temporal: ${(err as Error).message}`);
+    }
+  }, retries);
+  return { workflowId: taskWorkflowId(agentOf('confirm'), taskId), hash: stepsHash(request.steps), file };
 }
 
 /**
@@ -83,51 +138,24 @@ async function prepare(
     Array.from({ length: count }, (_, i) => i),
     10,
     async (i): Promise<Waiting> => {
-      const file = `${tag}/${i}.txt`;
-      if (path === 'baseline') {
-        const workflowId = `baseline/${tag}-${i}`;
-        await withRetries(async () => {
-          try {
-            await stack.client.workflow.start(baselineApprovalTask, {
-              workflowId,
-              taskQueue: stack.baselineQueue,
-              args: [baselineInput(workflowId, file, stack.policy.versionId)],
-            });
-          } catch (err) {
-            if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-            throw new TransientRefusal(`Temporal: ${(err as Error).message}`);
-          }
-        }, retries);
-        const handle = stack.client.workflow.getHandle(workflowId);
+      const side = path === 'baseline' ? 'baseline' : 'ladder';
+      const started = await startWaitingTask(stack, side, i, tag, retries, registry);
+      const handle = stack.client.workflow.getHandle(started.workflowId);
+      if (side === 'baseline') {
         await until(
           () => handle.query(baselineWaitingQuery),
           60_000,
-          async () => `baseline approval task ${workflowId} never said it was waiting`,
+          async () => `baseline approval task ${started.workflowId} never said it was waiting`,
         );
-        return { workflowId, hash: stepsHash([fileStep(file)]), file };
+        return started;
       }
-      const taskId = `${tag}-${i}`;
-      const request = clientTaskRequest(taskId, file, 'confirm');
-      await withRetries(async () => {
-        try {
-          await submitTask(stack.client, request, {
-            taskQueue: stack.ladderQueue,
-            policy: stack.policy,
-            actions: registry,
-          });
-        } catch (err) {
-          if (err instanceof TaskValidationError) throw err;
-          throw new TransientRefusal(`Temporal: ${(err as Error).message}`);
-        }
-      }, retries);
-      const handle = stack.client.workflow.getHandle(taskWorkflowId(BENCH.confirmAgent, taskId));
       await until(
         async () => (await handle.query(statusQuery)).phase === 'awaiting-human',
         60_000,
         async () =>
           `rung-2 task ${handle.workflowId} did not reach awaiting-human within 60 s: ${JSON.stringify(await handle.query(statusQuery)).slice(0, 600)}`,
       );
-      return { workflowId: handle.workflowId, hash: stepsHash(request.steps), file };
+      return started;
     },
   );
   if (path !== 'ladder-click') return items;
@@ -142,6 +170,38 @@ async function prepare(
   });
 }
 
+/**
+ * Sends one signed approval of `item` through Ladder's client (`answerTask`) or as the bare
+ * workflow's update; resolves when it is answered.
+ *
+ * @returns `{ ok: false, reason }` when the task refused it, with the validator's words.
+ * @throws when the answer did not get through (a timeout, a dropped connection).
+ */
+export async function sendApproval(
+  stack: BenchStack,
+  side: 'ladder' | 'baseline',
+  item: StartedWaiting,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (side === 'baseline') {
+    const args = stack.approverKey.sign(item.workflowId, baselineApproveUpdate.name, {
+      approver: BENCH.approver,
+      stepsHash: item.hash,
+    });
+    await stack.client.workflow
+      .getHandle(item.workflowId)
+      .executeUpdate(baselineApproveUpdate, { args: [args] });
+    return { ok: true };
+  }
+  const result = await answerTask(
+    stack.client,
+    item.workflowId,
+    BENCH.approver,
+    { kind: 'approve', stepsHash: item.hash },
+    stack.approverKey,
+  );
+  return result.ok ? { ok: true } : result;
+}
+
 /** Sends one approval by `path`; resolves when it is acknowledged, with when it was sent and how long that took. */
 async function approve(
   stack: BenchStack,
@@ -150,24 +210,8 @@ async function approve(
 ): Promise<{ sentAt: number; ackMs: number }> {
   const sentAt = Date.now();
   const started = performance.now();
-  if (path === 'baseline') {
-    const args = stack.approverKey.sign(item.workflowId, baselineApproveUpdate.name, {
-      approver: BENCH.approver,
-      stepsHash: item.hash,
-    });
-    await stack.client.workflow
-      .getHandle(item.workflowId)
-      .executeUpdate(baselineApproveUpdate, { args: [args] });
-    return { sentAt, ackMs: performance.now() - started };
-  }
-  if (path === 'ladder-client') {
-    const result = await answerTask(
-      stack.client,
-      item.workflowId,
-      BENCH.approver,
-      { kind: 'approve', stepsHash: item.hash },
-      stack.approverKey,
-    );
+  if (path !== 'ladder-click') {
+    const result = await sendApproval(stack, path === 'baseline' ? 'baseline' : 'ladder', item);
     if (!result.ok) throw new Error(`the approval of ${item.workflowId} was refused: ${result.reason}`);
     return { sentAt, ackMs: performance.now() - started };
   }

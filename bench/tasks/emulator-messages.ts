@@ -5,7 +5,18 @@ export type EmulatorRequest =
   /** The buttons reading `text` on the messages of `channel` (a `#name`). */
   | { type: 'buttons'; id: number; channel: string; text: string }
   /** Clicks button `actionId` on message `ts` as `user`, as the emulator's page does. */
-  | { type: 'click'; id: number; user: string; channel: string; ts: string; actionId: string };
+  | { type: 'click'; id: number; user: string; channel: string; ts: string; actionId: string }
+  /**
+   * The messages, in every channel, whose Ladder notification key starts with `keyPrefix` and
+   * ends with `keySuffix` (e.g. one batch's approval requests); `withTimes` lists when each was posted.
+   */
+  | { type: 'keyed'; id: number; keyPrefix: string; keySuffix: string; withTimes: boolean };
+
+/** A message with a Ladder notification key, and when the emulator stored it (epoch ms). */
+export interface KeyedPost {
+  key: string;
+  postedAtMs: number;
+}
 
 /** A button on a posted message, with the Ladder notification key of its message. */
 export interface PostedButton {
@@ -29,4 +40,6 @@ export type EmulatorReply =
   | { type: 'connected'; id: number }
   | { type: 'buttons'; id: number; buttons: PostedButton[] }
   /** `ackMs`: from sending the signed request to the app's answer (Slack's 3-second clock). */
-  | { type: 'clicked'; id: number; status: number; error?: string; ackMs: number };
+  | { type: 'clicked'; id: number; status: number; error?: string; ackMs: number }
+  /** How many messages matched, when the last of them was posted (NaN for none), and each when asked. */
+  | { type: 'keyed'; id: number; count: number; lastPostedAtMs: number; posts?: KeyedPost[] };

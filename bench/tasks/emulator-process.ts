@@ -3,7 +3,8 @@
 // bench/tasks/stack.ts with an IPC channel; exits when that channel closes.
 import { startSlackEmulator, type SlackEmulator } from '../../slack/emulator/server';
 import { notificationKey } from '../../slack/emulator/workspace';
-import type { EmulatorReply, EmulatorRequest, PostedButton } from './emulator-messages';
+import type { EmulatedMessage } from '../../slack/emulator/workspace';
+import type { EmulatorReply, EmulatorRequest, KeyedPost, PostedButton } from './emulator-messages';
 
 interface ButtonElement {
   type?: string;
@@ -26,6 +27,34 @@ function buttonsOf(emulator: SlackEmulator, channel: string, text: string): Post
   return out;
 }
 
+/** When each message was stored, in epoch ms: Slack's `ts` only has whole seconds of it. */
+const postedAt = new WeakMap<EmulatedMessage, number>();
+
+/** Records the time of every message the workspace stores from now on. */
+function timeEveryMessage(emulator: SlackEmulator): void {
+  const workspace = emulator.workspace;
+  const add = workspace.addMessage.bind(workspace);
+  workspace.addMessage = (...args: Parameters<typeof add>): EmulatedMessage => {
+    const message = add(...args);
+    postedAt.set(message, Date.now());
+    return message;
+  };
+}
+
+/** The keyed messages of every channel whose key starts with `prefix` and ends with `suffix`. */
+function keyedPosts(emulator: SlackEmulator, prefix: string, suffix: string): KeyedPost[] {
+  const workspace = emulator.workspace;
+  const out: KeyedPost[] = [];
+  for (const channel of workspace.channels.keys()) {
+    for (const message of workspace.messages(channel)) {
+      const key = notificationKey(message);
+      if (key?.startsWith(prefix) && key.endsWith(suffix))
+        out.push({ key, postedAtMs: postedAt.get(message) ?? NaN });
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.BENCH_EMULATOR_PORT);
   if (!Number.isInteger(port) || port <= 0)
@@ -37,6 +66,7 @@ async function main(): Promise<void> {
   // Rate limits are off through LADDER_EMULATOR_RATE_LIMITS=off in this process's environment
   // (set by the stack), which emulators with rate limits read and older ones ignore.
   const emulator: SlackEmulator = await startSlackEmulator({ port, ...people });
+  timeEveryMessage(emulator);
   const reply = (message: EmulatorReply): void => void process.send?.(message);
   process.on('message', (raw: EmulatorRequest) => {
     if (raw.type === 'calls') {
@@ -52,6 +82,15 @@ async function main(): Promise<void> {
       reply({ type: 'connected', id: raw.id });
     } else if (raw.type === 'buttons') {
       reply({ type: 'buttons', id: raw.id, buttons: buttonsOf(emulator, raw.channel, raw.text) });
+    } else if (raw.type === 'keyed') {
+      const posts = keyedPosts(emulator, raw.keyPrefix, raw.keySuffix);
+      reply({
+        type: 'keyed',
+        id: raw.id,
+        count: posts.length,
+        lastPostedAtMs: posts.length === 0 ? NaN : Math.max(...posts.map((p) => p.postedAtMs)),
+        ...(raw.withTimes ? { posts } : {}),
+      });
     } else if (raw.type === 'click') {
       const started = performance.now();
       void emulator.click(raw.user, raw.channel, raw.ts, raw.actionId).then(

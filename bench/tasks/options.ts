@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { stackOptionsOf, wholeNumber, withStackOptions, type StackBenchOptions } from './stack-options';
 
 /** What one `bench:tasks` run measures; `--quick` and the full run differ only in these numbers. */
-export interface TaskBenchOptions {
-  quick: boolean;
+export interface TaskBenchOptions extends StackBenchOptions {
   /** Batch sizes of the rung-3 throughput rounds (tasks per batch). */
   sizes: number[];
   /** Interleaved rounds per batch size: each round runs one batch of every side. */
@@ -21,19 +21,9 @@ export interface TaskBenchOptions {
   clicksConcurrent: number;
   /** Tasks in the profiled rung-3 batch (0: no profile). */
   profileTasks: number;
-  /** A batch that makes no progress for this long fails the run. */
-  stallSeconds: number;
-  /** LOG_LEVEL of the Ladder processes. */
-  logLevel: string;
-  /** The dev server keeps its SQLite database in memory instead of a file (WAL) as `npm start` does. */
-  inMemoryServer: boolean;
-  /** Keep the run's folder (logs, policy, raw profiles) instead of deleting it. */
-  keep: boolean;
-  /** Where the JSON result goes, relative to the project root. */
-  out: string;
 }
 
-const FULL: Omit<TaskBenchOptions, 'quick' | 'logLevel' | 'inMemoryServer' | 'keep' | 'out'> = {
+const FULL: Omit<TaskBenchOptions, Exclude<keyof StackBenchOptions, 'stallSeconds'>> = {
   sizes: [300, 1000],
   rounds: 3,
   submitConcurrency: 50,
@@ -63,15 +53,6 @@ const QUICK: typeof FULL = {
   stallSeconds: 90,
 };
 
-function wholeNumber(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}"`);
-    return n;
-  };
-}
-
 function sizeList(value: string): number[] {
   const sizes = value.split(',').map((s) => Number(s.trim()));
   if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1))
@@ -86,13 +67,15 @@ function sizeList(value: string): number[] {
  * @throws CommanderError (exit code 1) naming the option and what was expected.
  */
 export function parseTaskBenchOptions(argv: readonly string[]): TaskBenchOptions {
-  const program = new Command()
-    .name('bench:tasks')
-    .description(
-      'Rung-3 throughput, per-task cost and approval latency of Ladder against a bare Temporal workflow, in one run',
-    )
-    .exitOverride()
-    .option('--quick', 'the small preset (N = 100 and 300, two rounds, 20 approvals): about five minutes')
+  const program = withStackOptions(
+    new Command()
+      .name('bench:tasks')
+      .description(
+        'Rung-3 throughput, per-task cost and approval latency of Ladder against a bare Temporal workflow, in one run',
+      ),
+    'tasks',
+    'the small preset (N = 100 and 300, two rounds, 20 approvals): about five minutes',
+  )
     .option('--sizes <list>', 'rung-3 batch sizes, comma-separated', sizeList)
     .option('--rounds <n>', 'interleaved rounds per batch size', wholeNumber(1))
     .option('--submit-concurrency <n>', 'submissions in flight at once, every side', wholeNumber(1))
@@ -102,15 +85,7 @@ export function parseTaskBenchOptions(argv: readonly string[]): TaskBenchOptions
     .option('--approval-concurrency <n>', 'answerers at once in the concurrent phase', wholeNumber(1))
     .option('--clicks-sequential <n>', 'Approve clicks through Slack, one at a time', wholeNumber(0))
     .option('--clicks-concurrent <n>', 'Approve clicks through Slack, concurrently', wholeNumber(0))
-    .option('--profile-tasks <n>', 'tasks in the CPU-profiled rung-3 batch (0: none)', wholeNumber(0))
-    .option('--stall-seconds <s>', 'a batch without progress for this long fails the run', wholeNumber(5))
-    .option('--log-level <level>', "LOG_LEVEL of Ladder's processes", 'info')
-    .option('--in-memory-server', 'dev server database in memory (default: a SQLite file, as npm start)')
-    .option('--keep', "keep the run's folder (logs, policy, raw CPU profiles)")
-    .option(
-      '--out <file>',
-      'JSON result file (default bench/results/tasks.json, tasks-quick.json with --quick)',
-    );
+    .option('--profile-tasks <n>', 'tasks in the CPU-profiled rung-3 batch (0: none)', wholeNumber(0));
   program.parse([...argv], { from: 'user' });
   const o = program.opts<Partial<TaskBenchOptions> & { quick?: boolean }>();
   const quick = o.quick === true;
@@ -118,7 +93,7 @@ export function parseTaskBenchOptions(argv: readonly string[]): TaskBenchOptions
   const pick = <K extends keyof typeof FULL>(key: K): (typeof FULL)[K] =>
     (o[key] as (typeof FULL)[K] | undefined) ?? preset[key];
   return {
-    quick,
+    ...stackOptionsOf(o, 'tasks'),
     sizes: pick('sizes'),
     rounds: pick('rounds'),
     submitConcurrency: pick('submitConcurrency'),
@@ -130,9 +105,5 @@ export function parseTaskBenchOptions(argv: readonly string[]): TaskBenchOptions
     clicksConcurrent: pick('clicksConcurrent'),
     profileTasks: pick('profileTasks'),
     stallSeconds: pick('stallSeconds'),
-    logLevel: o.logLevel ?? 'info',
-    inMemoryServer: o.inMemoryServer === true,
-    keep: o.keep === true,
-    out: o.out ?? (quick ? 'bench/results/tasks-quick.json' : 'bench/results/tasks.json'),
   };
 }

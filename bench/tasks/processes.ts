@@ -1,6 +1,18 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 
+/** One of the bench's processes exited while the run still needed it. */
+export class ProcessExited extends Error {
+  constructor(
+    readonly processName: string,
+    readonly how: string,
+    readonly logFile: string,
+  ) {
+    super(`the ${processName} exited (${how}) during the run; see ${logFile}`);
+    this.name = 'ProcessExited';
+  }
+}
+
 /** How to start one of the bench's processes. */
 export interface ForkSpec {
   /** Shown in errors, e.g. "Ladder worker". */

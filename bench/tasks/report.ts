@@ -340,19 +340,20 @@ export function markdownReport(
       ]),
     );
   }
-  if (checks.length > 0) {
-    out.push(
-      '',
-      markdownTable([
-        ['target (issue 11)', 'measured', 'target', 'result'],
-        ...checks.map((c) => [
-          c.name,
-          num(c.value, 2),
-          c.target,
-          c.met === null ? 'not measured' : c.met ? 'met' : 'MISSED',
-        ]),
-      ]),
-    );
-  }
+  if (checks.length > 0) out.push('', targetTable(checks));
   return out.join('\n');
+}
+
+/** A markdown table of target checks: name, measured, target, met / MISSED / not measured; '' for none. Pure. */
+export function targetTable(checks: readonly TargetCheck[]): string {
+  if (checks.length === 0) return '';
+  return markdownTable([
+    ['target (issue 11)', 'measured', 'target', 'result'],
+    ...checks.map((c) => [
+      c.name,
+      num(c.value, 2),
+      c.target,
+      c.met === null ? 'not measured' : c.met ? 'met' : 'MISSED',
+    ]),
+  ]);
 }

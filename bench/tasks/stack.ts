@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createAgentToken } from '../../client/agent-tokens';
@@ -13,13 +13,14 @@ import { startDevServer, type DevServer } from '../../scripts/dev-server';
 import { freePort } from '../../scripts/free-port';
 import { policyPeopleAndChannels } from '../../slack/emulator/policy-people';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
-import type { EmulatorReply, PostedButton } from './emulator-messages';
+import type { EmulatorReply, KeyedPost, PostedButton } from './emulator-messages';
 import { BENCH, writeBenchPolicy } from './policy';
 import { emulatorLink } from './emulator-link';
-import { forkReady, stopChild, track } from './processes';
+import { forkReady, ProcessExited, stopChild, track } from './processes';
+import { projectRoot } from './project-root';
 
-/** The checkout's root (this file runs from dist/bench/tasks/). */
-export const ROOT = resolve(__dirname, '..', '..', '..');
+/** The checkout's root. */
+export const ROOT = projectRoot();
 
 /** The built files the stack starts, after `npm run build`. */
 const BUILT = {
@@ -62,6 +63,15 @@ export interface BenchStack {
   ladderWorker: ChildProcess;
   /** Web API calls the emulator served so far, by method. */
   slackCalls(): Promise<{ total: number; byMethod: Record<string, number>; rateLimited: number }>;
+  /**
+   * The messages, in every channel, whose Ladder notification key starts with `keyPrefix` and ends
+   * with `keySuffix`: how many, when the last was stored, and (with `withTimes`) each one's time.
+   */
+  keyedMessages(
+    keyPrefix: string,
+    keySuffix: string,
+    withTimes?: boolean,
+  ): Promise<{ count: number; lastPostedAtMs: number; posts?: KeyedPost[] }>;
   /** The buttons reading `text` on the messages of `channel`. */
   buttons(channel: string, text: string): Promise<PostedButton[]>;
   /** Clicks a button as `user` through the emulator, which delivers it to the Slack app signed. */
@@ -71,6 +81,11 @@ export interface BenchStack {
     ts: string,
     actionId: string,
   ): Promise<{ status: number; error?: string; ackMs: number }>;
+  /**
+   * `work`, or a {@link ProcessExited} as soon as one of the stack's processes exits on its own
+   * (a crashed worker), so a wait on the stack never outlives the process that would end it.
+   */
+  watch<T>(work: Promise<T>): Promise<T>;
   /** Starts the real Slack app and points the emulator's clicks at it (for the Approve-click phase). */
   startSlackApp(): Promise<void>;
   stop(): Promise<void>;
@@ -83,11 +98,13 @@ export interface BenchStack {
  * 127.0.0.1 on a free port, logs to `<dir>/logs/`, and is killed if this process exits.
  *
  * @param log - progress lines.
+ * @param options - `reportEscalationAfterMs`: when an unread report of the bench's rung-5 class
+ *   first escalates (default: the bench policy's, {@link BENCH.reportEscalationAfterMs}).
  * @throws Error naming the process and its log file when one does not come up.
  */
 export async function startBenchStack(
   log: (line: string) => void,
-  options: { logLevel: string; inMemoryServer: boolean },
+  options: { logLevel: string; inMemoryServer: boolean; reportEscalationAfterMs?: number },
 ): Promise<BenchStack> {
   for (const [name, file] of Object.entries(BUILT))
     if (!existsSync(file)) throw new Error(`${file} (${name}) is missing: run \`npm run build\` first`);
@@ -101,7 +118,7 @@ export async function startBenchStack(
     freePort(),
   ]);
   const keysDir = join(dir, 'keys');
-  const { path: policyPath, policy } = writeBenchPolicy(dir, keysDir);
+  const { path: policyPath, policy } = writeBenchPolicy(dir, keysDir, options.reportEscalationAfterMs);
   const sideDirs = (side: string) => {
     const dirs = {
       workspaceRoot: join(dir, side, 'workspace'),
@@ -126,7 +143,21 @@ export async function startBenchStack(
   const children: { name: string; child: ChildProcess }[] = [];
   let server: DevServer | undefined;
   let client: Client | undefined;
+  // Rejected when one of the stack's processes exits before stop() asks it to.
+  let stopping = false;
+  let fail: (err: ProcessExited) => void = () => undefined;
+  const died = new Promise<never>((_, reject) => (fail = reject));
+  died.catch(() => undefined); // observed through watch(); never an unhandled rejection
+  const watchExit = (name: string, child: ChildProcess, logFile: string): void =>
+    void child.once('exit', (code, signal) => {
+      if (!stopping) fail(new ProcessExited(name, signal ?? `code ${code}`, logFile));
+    });
+  const adopt = (name: string, child: ChildProcess, logFile: string): void => {
+    children.push({ name, child });
+    watchExit(name, child, logFile);
+  };
   const stop = async (): Promise<void> => {
+    stopping = true;
     for (const { child } of [...children].reverse()) await stopChild(child);
     children.length = 0;
     await client?.connection.close().catch(() => undefined);
@@ -148,6 +179,7 @@ export async function startBenchStack(
       onOutput: (chunk) => appendFileSync(devServerLog, chunk),
     });
     track(server.process);
+    watchExit('dev server', server.process, devServerLog);
     await bundled;
     const address = server.address;
     log(
@@ -186,7 +218,7 @@ export async function startBenchStack(
       },
       logFile: join(logs, 'emulator.log'),
     });
-    children.push({ name: 'Slack emulator', child: emulator.child });
+    adopt('Slack emulator', emulator.child, join(logs, 'emulator.log'));
     log(`  Slack emulator ${emulator.ready.url} (rate limits ${emulator.ready.rateLimits})`);
 
     const worker = await forkReady({
@@ -196,7 +228,7 @@ export async function startBenchStack(
       execArgv: ['--require', BUILT.profileHook],
       logFile: join(logs, 'ladder-worker.log'),
     });
-    children.push({ name: 'Ladder worker', child: worker.child });
+    adopt('Ladder worker', worker.child, join(logs, 'ladder-worker.log'));
     log(`  Ladder worker pid ${worker.child.pid} on ${ladderQueue}`);
 
     const api = await forkReady({
@@ -205,7 +237,7 @@ export async function startBenchStack(
       env: ladderEnv,
       logFile: join(logs, 'api.log'),
     });
-    children.push({ name: 'agent API', child: api.child });
+    adopt('agent API', api.child, join(logs, 'api.log'));
     const apiUrl = api.ready.url ?? `http://127.0.0.1:${apiPort}`;
     log(`  agent API ${apiUrl}`);
 
@@ -222,7 +254,7 @@ export async function startBenchStack(
       },
       logFile: join(logs, 'baseline-worker.log'),
     });
-    children.push({ name: 'baseline worker', child: baseline.child });
+    adopt('baseline worker', baseline.child, join(logs, 'baseline-worker.log'));
     log(`  baseline worker pid ${baseline.child.pid} on ${baselineQueue}`);
 
     const connection = await Connection.connect({ address });
@@ -262,6 +294,21 @@ export async function startBenchStack(
         const reply = await askEmulator({ type: 'calls', id: ++nextId }, 'calls');
         return { total: reply.total, byMethod: reply.byMethod, rateLimited: reply.rateLimited };
       },
+      async keyedMessages(keyPrefix, keySuffix, withTimes = false) {
+        const reply = await askEmulator(
+          { type: 'keyed', id: ++nextId, keyPrefix, keySuffix, withTimes },
+          'keyed',
+        );
+        // NaN crosses the IPC channel (JSON) as null.
+        const time = (ms: number | null): number => ms ?? NaN;
+        return {
+          count: reply.count,
+          lastPostedAtMs: time(reply.lastPostedAtMs),
+          ...(reply.posts
+            ? { posts: reply.posts.map((p) => ({ key: p.key, postedAtMs: time(p.postedAtMs) })) }
+            : {}),
+        };
+      },
       async buttons(channel, text) {
         return (await askEmulator({ type: 'buttons', id: ++nextId, channel, text }, 'buttons')).buttons;
       },
@@ -280,7 +327,7 @@ export async function startBenchStack(
           env: ladderEnv,
           logFile: join(logs, 'slack-app.log'),
         });
-        children.push({ name: 'Slack app', child: app.child });
+        adopt('Slack app', app.child, join(logs, 'slack-app.log'));
         if (!app.ready.url)
           throw new Error(`the Slack app reported no request URL; see ${join(logs, 'slack-app.log')}`);
         await askEmulator(
@@ -289,6 +336,7 @@ export async function startBenchStack(
         );
         log(`  Slack app ${app.ready.url} (pid ${app.child.pid})`);
       },
+      watch: (work) => Promise.race([work, died]),
       stop,
     };
   } catch (err) {
