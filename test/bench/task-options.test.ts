@@ -45,12 +45,15 @@ describe('npm run bench', () => {
       ['decide', '--quick'],
       ['slack-ack', '--cycles 2 --idle-seconds 3'],
       ['tasks', '--quick'],
+      ['timers', '--quick'],
+      ['waiting', '--quick'],
+      ['announce-burst', '--quick'],
     ]);
     expect(planParts(BENCH_PARTS, false, ['tasks']).map((p) => [p.part.name, p.args])).toEqual([
       ['tasks', []],
     ]);
     expect(() => planParts(BENCH_PARTS, false, ['nope'])).toThrow(
-      'unknown benchmark nope (known: decide, slack-ack, tasks)',
+      'unknown benchmark nope (known: decide, slack-ack, tasks, timers, waiting, announce-burst)',
     );
   });
 

@@ -1,0 +1,94 @@
+// `node dist/bench/waiting.js [--quick]` (part `waiting` of `npm run bench`): thousands of rung-2
+// tasks waiting on one worker, then all approved (issue 11, item 6). Starts its own stack (as
+// bench:tasks does, emulator rate limits off), warms both sides up with a small round, then runs
+// the round on the bare approval workflow first and then on Ladder: submits every task, waits until every request is posted in the emulator,
+// holds, approves all with signed answers through the client path, and counts every task closed.
+// Reads the worker's RSS throughout. Prints markdown tables, writes bench/results/waiting.json;
+// exits 1 when a target is missed (a lost task is one), 2 when the run could not finish.
+import { runMain } from '../scripts/run-main';
+import { beginRun, finishRun } from './tasks/finish-run';
+import { targetTable } from './tasks/report';
+import { benchLog, onBenchStack } from './tasks/run-stack';
+import { parseWaitingBenchOptions, type WaitingBenchOptions } from './tasks/scale-options';
+import { waitingTable, waitingTargets } from './tasks/scale-report';
+import { runWaitingRound, type WaitingRunResult, type WaitingSide } from './tasks/waiting-round';
+
+const { say, progress } = benchLog();
+
+async function run(options: WaitingBenchOptions): Promise<number> {
+  const begun = await beginRun('w');
+  say(
+    `bench:waiting ${options.quick ? '--quick' : '(full)'}: ${options.tasks} rung-2 tasks per side; load ${begun.loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  const results: WaitingRunResult[] = [];
+  // The bare side first: Ladder then meets the larger database, never the baseline.
+  const sides: WaitingSide[] = ['baseline', 'ladder'];
+  const round = (side: WaitingSide, tasks: number, tag: string, holdMs: number) => ({
+    side,
+    tasks,
+    tag: `${begun.runTag}-${tag}`,
+    submitConcurrency: options.submitConcurrency,
+    answerConcurrency: options.answerConcurrency,
+    holdMs,
+    rssSampleMs: options.rssSampleMs,
+    stallMs: options.stallSeconds * 1000,
+  });
+  const { problem, emulatorRateLimits } = await onBenchStack(options, { say, progress }, async (stack) => {
+    if (options.warmUp > 0) {
+      // Not counted: the first tasks create each agent's ledger and warm both workers.
+      progress(`warm-up: ${options.warmUp} tasks of each side through a whole round (not counted)`);
+      for (const side of sides) {
+        const warm = await runWaitingRound(stack, round(side, options.warmUp, `warm-${side}`, 0), () => {});
+        if (warm.lost > 0)
+          throw new Error(
+            `${side} warm-up: ${warm.lost} of ${warm.tasks} tasks did not complete ${warm.stalled ?? ''}`,
+          );
+      }
+    }
+    for (const side of sides) {
+      progress(`${side}: ${options.tasks} tasks waiting, then all approved`);
+      const result = await runWaitingRound(
+        stack,
+        round(side, options.tasks, side, options.holdSeconds * 1000),
+        progress,
+      );
+      results.push(result);
+      const peak = Math.max(...Object.values(result.workerRss.phases).map((p) => p.peakMiB));
+      progress(
+        `${side}: posted ${result.postedPerSecond.toFixed(1)} tasks/s, approved ${result.approvedPerSecond.toFixed(1)} tasks/s, ${result.completed} completed, ${result.lost} lost; worker RSS sampled peak ${Math.round(peak)} MiB`,
+      );
+    }
+    const stalled = results.filter((r) => r.stalled !== undefined).map((r) => r.side);
+    return stalled.length > 0 ? `the ${stalled.join(' and ')} round stalled` : undefined;
+  });
+
+  const checks = waitingTargets(
+    results.find((r) => r.side === 'ladder'),
+    results.find((r) => r.side === 'baseline'),
+  );
+  const notes = results.flatMap((r) => [
+    ...(r.stalled ? [`${r.side}: tasks stopped closing: ${r.stalled}`] : []),
+    ...(r.notCompleted.length > 0 ? [`${r.side}: not completed, e.g. ${r.notCompleted.join(', ')}`] : []),
+    ...(r.refused.count > 0 ? [`${r.side}: answers refused, e.g. ${r.refused.examples.join('; ')}`] : []),
+  ]);
+  return finishRun(
+    {
+      ...begun,
+      benchmark: 'waiting',
+      options,
+      emulatorRateLimits,
+      stack: {
+        posted: 'the request message stored by the Slack emulator (its key ends with /approval-request)',
+        baseline:
+          'bare workflow: Ladder SlackNotifier post of the request, wait for a signed approve update, Ladder action handler execute, post; same createLadderWorker options',
+      },
+      figures: { results },
+      checks,
+      sections: [results.length > 0 ? waitingTable(results) : '', ...notes, targetTable(checks)],
+      problem,
+    },
+    say,
+  );
+}
+
+void runMain('bench:waiting', parseWaitingBenchOptions, run, 2);
