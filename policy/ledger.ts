@@ -1,5 +1,5 @@
 import type { Rung } from './schema';
-import { stableShare } from './stable-hash';
+import { stableFingerprint, stableShare } from './stable-hash';
 import type { ClassEvidence, Criterion } from './trust-rules';
 
 // The trust ledger's state and the pure bookkeeping on it: counting evidence, moving rungs,
@@ -102,11 +102,12 @@ export interface LedgerState {
   history: RungChange[];
   proposals: Proposal[];
   /**
-   * Events already counted, `[id, when counted in ms]`, oldest first, so a retried signal counts
-   * once: kept for {@link SEEN_WINDOW_MS} (far longer than an activity's retries take to resend
-   * one), and at most {@link SEEN_MAX}.
+   * Events already counted, `[fingerprint of the id, when counted in ms]`, oldest first, so a
+   * retried signal counts once: kept for {@link SEEN_WINDOW_MS} (far longer than an activity's
+   * retries take to resend one), and at most {@link SEEN_MAX}. Fingerprints, not ids, so the set
+   * costs about 32 bytes an event however long ids are (it is carried over continue-as-new).
    */
-  seen: [id: string, atMs: number][];
+  seen: [idFingerprint: number, atMs: number][];
   nextProposal: number;
   /** Open audits and the most recent decided ones (absent in ledgers started before audits). */
   audits?: Audit[];
@@ -226,12 +227,13 @@ export function classOf(
 export function recentlyCounted(state: LedgerState, nowMs: number): { counted(id: string): boolean } {
   const keepFrom = state.seen.findIndex(([, at]) => at >= nowMs - SEEN_WINDOW_MS);
   state.seen.splice(0, keepFrom === -1 ? state.seen.length : keepFrom);
-  const ids = new Set(state.seen.map(([id]) => id));
+  const ids = new Set(state.seen.map(([fingerprint]) => fingerprint));
   return {
     counted(id) {
-      if (ids.has(id)) return true;
-      ids.add(id);
-      state.seen.push([id, nowMs]);
+      const fingerprint = stableFingerprint(id);
+      if (ids.has(fingerprint)) return true;
+      ids.add(fingerprint);
+      state.seen.push([fingerprint, nowMs]);
       if (state.seen.length > SEEN_MAX) ids.delete(state.seen.shift()![0]);
       return false;
     },

@@ -2,6 +2,7 @@ import { countersFor, newLedger, SEEN_MAX, SEEN_WINDOW_MS, type LedgerState } fr
 import { reduceLedger, type IdentifiedEvent } from '../../policy/ledger-reducer';
 import type { LoadedPolicy } from '../../policy/loader';
 import { executedEvent as executed, ledgerContext, policyWithAudit } from '../helpers/ledger-context';
+import { stableFingerprint } from '../../policy/stable-hash';
 
 const NOW = 1_800_000_000_000;
 const MINUTE = 60_000;
@@ -24,9 +25,9 @@ describe('the evidence rules of the trust ledger', () => {
     const first = run(p, [executed(1)], NOW);
     const retried = run(p, [executed(1)], NOW + SEEN_WINDOW_MS - MINUTE, first.state);
     expect(retried.state.classes['config-change'].lifetime.executed).toBe(1);
-    expect(retried.state.seen.map(([id]) => id)).toEqual(['task/ops-agent/t1/executed']);
+    expect(retried.state.seen.map(([id]) => id)).toEqual([stableFingerprint('task/ops-agent/t1/executed')]);
     const later = run(p, [executed(2)], NOW + SEEN_WINDOW_MS + MINUTE, retried.state);
-    expect(later.state.seen.map(([id]) => id)).toEqual(['task/ops-agent/t2/executed']);
+    expect(later.state.seen.map(([id]) => id)).toEqual([stableFingerprint('task/ops-agent/t2/executed')]);
   });
 
   it('keeps at most SEEN_MAX ids however fast events come', () => {
