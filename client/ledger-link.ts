@@ -1,13 +1,18 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LedgerState, LedgerView } from '../policy/ledger';
 import type { IdentifiedEvent } from '../policy/ledger-reducer';
-import { ledgerEventSignal, ledgerQuery, ledgerViewQuery, ledgerWorkflowId } from '../workflows/messages';
+import { ledgerEventsSignal, ledgerQuery, ledgerViewQuery, ledgerWorkflowId } from '../workflows/messages';
 import { trustLedger } from '../workflows/trust-ledger';
+import { createBatchedCalls } from './batched-calls';
 import { createFreshReads } from './fresh-reads';
 
 /** How activities, the CLI and Slack reach agents' trust ledgers. */
 export interface LedgerLink {
-  /** Sends evidence to the agent's ledger, starting the ledger if it does not exist yet. */
+  /**
+   * Sends evidence to the agent's ledger, starting the ledger if it does not exist yet; resolves
+   * once the server has it. Concurrent sends for one agent from this process go together in one
+   * signal (one in flight per agent), so a burst of outcomes costs a few signals, not one per task.
+   */
   send(agentId: string, event: IdentifiedEvent): Promise<void>;
   /** The agent's whole ledger (for people and the CLI), or null before its first evidence. */
   read(agentId: string): Promise<LedgerState | null>;
@@ -18,6 +23,9 @@ export interface LedgerLink {
    */
   view(agentId: string): Promise<LedgerView | null>;
 }
+
+/** The most events one signal carries (about 150 bytes each). */
+const EVENTS_PER_SIGNAL = 200;
 
 /**
  * A {@link LedgerLink} over a Temporal client: `signalWithStart` on `ledger/<queue>/<agent>` (so
@@ -40,17 +48,21 @@ export function createLedgerLink(options: {
   const views = createFreshReads((agentId) =>
     query(agentId, (id) => client.workflow.getHandle(id).query(ledgerViewQuery)),
   );
+  const signals = createBatchedCalls<IdentifiedEvent, void>(async (agentId, events) => {
+    // Tasks that saw the same ledger send the same version event: it goes once.
+    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+    await client.workflow.signalWithStart(trustLedger, {
+      workflowId: ledgerWorkflowId(taskQueue, agentId),
+      taskQueue,
+      args: [{ agentId, uiBaseUrl: options.uiBaseUrl }],
+      signal: ledgerEventsSignal,
+      signalArgs: [unique],
+      staticSummary: `trust ledger of ${agentId}`,
+    });
+    return events.map(() => undefined);
+  }, EVENTS_PER_SIGNAL);
   return {
-    async send(agentId, event) {
-      await client.workflow.signalWithStart(trustLedger, {
-        workflowId: ledgerWorkflowId(taskQueue, agentId),
-        taskQueue,
-        args: [{ agentId, uiBaseUrl: options.uiBaseUrl }],
-        signal: ledgerEventSignal,
-        signalArgs: [event],
-        staticSummary: `trust ledger of ${agentId}`,
-      });
-    },
+    send: (agentId, event) => signals.call(agentId, event),
     read: (agentId) => query(agentId, (id) => client.workflow.getHandle(id).query(ledgerQuery)),
     view: (agentId) => views.read(agentId),
   };

@@ -320,7 +320,7 @@ export function killSwitchCapFor(state: KillSwitchState, agentId: string): numbe
 
 // ---- the trust ledger (one entity workflow per agent) ----
 
-/** Input of `trustLedger`; `state` and `pending` carry over a continue-as-new. */
+/** Input of `trustLedger`; `state` and `pending` (at most a few batches) carry over a continue-as-new. */
 export interface LedgerInput {
   agentId: string;
   uiBaseUrl?: string;
@@ -337,9 +337,10 @@ export interface DecideProposalArgs extends Proven {
 }
 /**
  * Machine evidence for an agent's ledger (outcomes, versions, drills), sent by the worker's
- * activities; `id` makes a retried signal count once. People's evidence comes as updates.
+ * activities, batched per agent (one signal in flight per agent per worker); each event's `id`
+ * makes a retried signal count once. People's evidence comes as updates.
  */
-export const ledgerEventSignal = defineSignal<[IdentifiedEvent]>('ledgerEvent');
+export const ledgerEventsSignal = defineSignal<[IdentifiedEvent[]]>('ledgerEvents');
 /** A person's evidence: a defect found after the fact, or an incident. */
 export interface HumanEvidenceArgs extends Proven {
   /** Makes a retried answer count once, e.g. `defect/<workflowId>`. */

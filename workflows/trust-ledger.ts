@@ -13,6 +13,7 @@ import {
   ledgerViewOf,
   newLedger,
   nextAuditExpiryMs,
+  recentlyCounted,
   type Audit,
   type LedgerState,
   type Proposal,
@@ -41,7 +42,7 @@ import { workflowNowIso, workflowNowMs } from './clock';
 import {
   auditVerdictUpdate,
   decideProposalUpdate,
-  ledgerEventSignal,
+  ledgerEventsSignal,
   ledgerQuery,
   ledgerViewQuery,
   refreshAuthoritySignal,
@@ -57,7 +58,12 @@ const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
 const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
 
 /** Events judged per activity call; a burst of outcomes is handled in a few round trips. */
-const BATCH = 100;
+const BATCH = 500;
+/**
+ * The most events a continue-as-new carries; past it the ledger judges first, so the new run's
+ * input stays small (~150 bytes an event) however fast evidence comes.
+ */
+const MAX_CARRIED = 1000;
 /** Start a new run before the history grows large (the server also suggests it). */
 const MAX_HISTORY_EVENTS = 4000;
 /** Evidence only a proven update may bring. */
@@ -88,9 +94,8 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
 
   // Signals carry machine evidence only. A person's word (defect, incident, audit verdict) must come
   // as a proven update: one forged as a signal is dropped here, so it never counts.
-  setHandler(ledgerEventSignal, (event) => {
-    if (HUMAN_EVIDENCE.includes(event.event.kind)) return;
-    queue.push(event);
+  setHandler(ledgerEventsSignal, (events) => {
+    for (const event of events) if (!HUMAN_EVIDENCE.includes(event.event.kind)) queue.push(event);
   });
   setHandler(refreshAuthoritySignal, () => {
     refreshRequested = true;
@@ -273,11 +278,15 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       }
     }
 
-    if (queue.length > 0 || auditsDue) {
+    // Events counted lately are dropped here, and the judge never sees the seen set: its input is
+    // the batch and the rest of the state, however many tasks the agent ran.
+    const counted = recentlyCounted(state, workflowNowMs());
+    const batch = queue.splice(0, BATCH).filter(({ id }) => !counted.counted(id));
+    if (batch.length > 0 || auditsDue) {
       // An empty batch still closes the audits whose time is up.
-      const batch = queue.splice(0, BATCH);
-      const judged = await judging.judgeLedgerEvents({ state, events: batch });
-      state = judged.state;
+      const { seen } = state;
+      const judged = await judging.judgeLedgerEvents({ state: { ...state, seen: [] }, events: batch });
+      state = { ...judged.state, seen };
       for (const effect of judged.effects) await tell(effect);
       for (const { audit, text } of auditsToClose.splice(0)) {
         if (!audit.messageRef) continue;
@@ -288,7 +297,8 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       }
     }
 
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS) {
+    const due = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+    if (due && queue.length <= MAX_CARRIED) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof trustLedger>({
         ...input,
