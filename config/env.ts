@@ -40,6 +40,13 @@ const nonEmpty = z.string().min(1, { message: 'expected a non-empty value' });
 /** Smallest and largest policy size limit accepted: below 1 KiB no real policy fits, above 64 MiB a parse stalls for minutes. */
 export const POLICY_MAX_BYTES_RANGE = { min: 1024, max: 64 * 1024 * 1024 } as const;
 
+/** Workflows a worker keeps in memory: 0 turns the cache off, 1 is refused by the SDK. */
+const cachedWorkflows = z.coerce
+  .number({ message: 'expected a whole number of workflows (0 turns the cache off)' })
+  .int({ message: 'expected a whole number of workflows (0 turns the cache off)' })
+  .refine((n) => n === 0 || n >= 2, { message: 'expected 0 (no cache) or at least 2' })
+  .refine((n) => n <= 1_000_000, { message: 'expected at most 1000000' });
+
 const policyMaxBytes = z
   .string()
   .regex(/^\d+$/, { message: 'expected a whole number of bytes (e.g. 1048576 for 1 MiB)' })
@@ -87,6 +94,7 @@ const envSchema = z
       .min(1_000, { message: 'expected at least 1000 ms (longer than a slow Slack post takes to land)' })
       .max(3_600_000, { message: 'expected at most 3600000 ms (1 hour)' })
       .optional(),
+    LADDER_WORKER_CACHED_WORKFLOWS: cachedWorkflows.optional(),
     LADDER_KEYS_DIR: nonEmpty.default('.temporal/keys'),
     LADDER_FRONTEND_KEY: nonEmpty.optional(),
     LADDER_OPERATOR_KEY: nonEmpty.optional(),
@@ -199,6 +207,25 @@ export interface PolicySizeLimit {
   maxBytesSetting: string;
 }
 
+/** Worker settings measured by the benchmarks (`npm run bench:waiting`). */
+export interface WorkerTuning {
+  /**
+   * Workflows kept in the worker's cache (`LADDER_WORKER_CACHED_WORKFLOWS`); one evicted replays
+   * its history when it next has work. Unset, {@link DEFAULT_CACHED_WORKFLOWS}.
+   */
+  maxCachedWorkflows: number;
+}
+
+/** The variable that sets {@link WorkerTuning.maxCachedWorkflows}. */
+export const CACHED_WORKFLOWS_VARIABLE = 'LADDER_WORKER_CACHED_WORKFLOWS';
+
+/**
+ * The worker's cache size unless configured. The SDK's own default grows with the heap limit
+ * (about 2,300 workflows on a machine with 4 GiB of heap); see the README's figures for what this
+ * one costs in memory and in replays.
+ */
+export const DEFAULT_CACHED_WORKFLOWS = 2_000;
+
 /** The validated configuration every Ladder process (worker, start script, CLI, Slack app) reads. */
 export interface Config {
   temporal: TemporalTarget;
@@ -222,6 +249,8 @@ export interface Config {
   latePostGraceMs: number | undefined;
   /** Port of the demo service the run command starts for the example tasks (127.0.0.1 only). */
   demoServicePort: number;
+  /** How the worker uses memory; see {@link WorkerTuning}. */
+  worker: WorkerTuning;
   /**
    * Answer keys: the frontend's private key (Slack app, signs what Slack proved), an operator's own
    * key (CLI; default `<keysDir>/operators/<person>.key.json`), and the local stack's keys folder.
@@ -270,6 +299,27 @@ export function loadPolicySizeLimit(env: NodeJS.ProcessEnv = process.env): Polic
       ),
     );
   return { maxBytes: parsed.data, maxBytesSetting: POLICY_MAX_BYTES_VARIABLE };
+}
+
+/**
+ * Reads only `LADDER_WORKER_CACHED_WORKFLOWS`, for workers that need nothing else of Ladder's
+ * configuration (the bench's baseline worker gets the same tuning as Ladder's).
+ *
+ * @throws {ConfigError} with one line naming the variable, e.g.
+ *   `LADDER_WORKER_CACHED_WORKFLOWS: expected 0 (no cache) or at least 2, got "1"`.
+ */
+export function loadWorkerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
+  const raw: Record<string, string> = {};
+  const value = env[CACHED_WORKFLOWS_VARIABLE];
+  if (value !== undefined && value !== '') raw[CACHED_WORKFLOWS_VARIABLE] = value;
+  const parsed = envSchema.shape.LADDER_WORKER_CACHED_WORKFLOWS.safeParse(raw[CACHED_WORKFLOWS_VARIABLE]);
+  if (!parsed.success)
+    throw new ConfigError(
+      parsed.error.issues.map((issue) =>
+        describeIssue({ ...issue, path: [CACHED_WORKFLOWS_VARIABLE, ...issue.path] }, raw),
+      ),
+    );
+  return { maxCachedWorkflows: parsed.data ?? DEFAULT_CACHED_WORKFLOWS };
 }
 
 /** One problem as `VARIABLE: what was expected, got "value"` (secrets redacted). */
@@ -353,6 +403,7 @@ function toConfig(e: Env): Config {
     },
     latePostGraceMs: e.LADDER_LATE_POST_GRACE_MS,
     demoServicePort: e.LADDER_DEMO_SERVICE_PORT,
+    worker: { maxCachedWorkflows: e.LADDER_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS },
     keys: {
       dir: e.LADDER_KEYS_DIR,
       frontendKey: e.LADDER_FRONTEND_KEY ?? `${e.LADDER_KEYS_DIR}/frontend.key.json`,

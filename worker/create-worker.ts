@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { SelfCheckDeps } from '../activities/self-check';
+import type { WorkerTuning } from '../config/env';
 
 /** Where the worker gets its workflow code: a pre-built bundle (production) or the source folder (dev). */
 export type WorkflowSource = { bundlePath: string } | { bundleCode: string } | { workflowsPath: string };
@@ -14,6 +15,8 @@ export interface LadderWorkerOptions {
   workflows: WorkflowSource;
   /** The clients, policy, paths and notifier activities use; identity fields default from the worker. */
   activityDeps: Omit<ActivityDeps, keyof SelfCheckDeps> & Partial<SelfCheckDeps>;
+  /** Measured settings (cache size); unset, the SDK's defaults. */
+  tuning?: WorkerTuning;
   /** Extra worker options (tests lower the shutdown grace time). */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -45,6 +48,7 @@ export async function createLadderWorker(options: LadderWorkerOptions): Promise<
       : 'bundleCode' in source
         ? { workflowBundle: { code: source.bundleCode } }
         : { workflowsPath: source.workflowsPath }),
+    ...(options.tuning ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows } : {}),
     ...options.workerOptions,
   });
 }

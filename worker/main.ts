@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
+    tuning: config.worker,
     activityDeps: {
       policy: () => policyStore.current(),
       registry: createActionRegistry(),

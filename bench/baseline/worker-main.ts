@@ -5,6 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActionRegistry } from '../../activities/actions/registry';
 import { SlackNotifier } from '../../activities/notify/slack';
 import { RecordingOutcomes } from '../../activities/outcomes';
+import { loadWorkerTuning } from '../../config/env';
 import { createLogger } from '../../config/logger';
 import { loadPolicyFile } from '../../policy/loader';
 import { createLadderWorker } from '../../worker/create-worker';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     namespace: 'default',
     taskQueue,
     workflows: { bundlePath },
+    tuning: loadWorkerTuning(),
     activityDeps: {
       policy: () => policy,
       registry,

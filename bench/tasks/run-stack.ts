@@ -25,6 +25,8 @@ export interface StackRunOptions {
   keep: boolean;
   /** When an unread report of the bench's rung-5 class first escalates (default: the bench policy's). */
   reportEscalationAfterMs?: number;
+  /** Both workers' `LADDER_WORKER_CACHED_WORKFLOWS`; unset, Ladder's default. */
+  cachedWorkflows?: number;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function onBenchStack(
       logLevel: options.logLevel,
       inMemoryServer: options.inMemoryServer,
       reportEscalationAfterMs: options.reportEscalationAfterMs,
+      cachedWorkflows: options.cachedWorkflows,
     });
     running.stack = stack;
     let problem: string | undefined;

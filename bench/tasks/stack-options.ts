@@ -23,6 +23,8 @@ export interface StackBenchOptions {
   keep: boolean;
   /** Where the JSON result goes, relative to the project root. */
   out: string;
+  /** `LADDER_WORKER_CACHED_WORKFLOWS` of both workers; unset, Ladder's default. */
+  cachedWorkflows?: number;
 }
 
 /** The default JSON result of bench `name`: `bench/results/<name>.json`, `<name>-quick.json` for a quick run. Pure. */
@@ -47,6 +49,11 @@ export function withStackOptions(program: Command, name: string, quickWords: str
     .option('--in-memory-server', 'dev server database in memory (default: a SQLite file, as npm start)')
     .option('--keep', "keep the run's folder (logs, policy, raw profiles)")
     .option(
+      '--cached-workflows <n>',
+      "workflows each worker (Ladder's and the baseline's) keeps cached (default: Ladder's default)",
+      wholeNumber(0),
+    )
+    .option(
       '--out <file>',
       `JSON result file (default ${defaultResultFile(name, false)}, ${defaultResultFile(name, true)} with --quick)`,
     );
@@ -61,6 +68,7 @@ export function stackOptionsOf(
     inMemoryServer?: boolean;
     keep?: boolean;
     out?: string;
+    cachedWorkflows?: number;
   },
   name: string,
 ): StackBenchOptions {
@@ -72,5 +80,6 @@ export function stackOptionsOf(
     inMemoryServer: o.inMemoryServer === true,
     keep: o.keep === true,
     out: o.out ?? defaultResultFile(name, quick),
+    ...(o.cachedWorkflows !== undefined ? { cachedWorkflows: o.cachedWorkflows } : {}),
   };
 }

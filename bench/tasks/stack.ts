@@ -104,7 +104,13 @@ export interface BenchStack {
  */
 export async function startBenchStack(
   log: (line: string) => void,
-  options: { logLevel: string; inMemoryServer: boolean; reportEscalationAfterMs?: number },
+  options: {
+    logLevel: string;
+    inMemoryServer: boolean;
+    reportEscalationAfterMs?: number;
+    /** Both workers' `LADDER_WORKER_CACHED_WORKFLOWS`; unset, Ladder's default. */
+    cachedWorkflows?: number;
+  },
 ): Promise<BenchStack> {
   for (const [name, file] of Object.entries(BUILT))
     if (!existsSync(file)) throw new Error(`${file} (${name}) is missing: run \`npm run build\` first`);
@@ -197,6 +203,9 @@ export async function startBenchStack(
       LADDER_SLACK_PORT: String(slackPort),
       LADDER_API_PORT: String(apiPort),
       LOG_LEVEL: options.logLevel,
+      ...(options.cachedWorkflows !== undefined
+        ? { LADDER_WORKER_CACHED_WORKFLOWS: String(options.cachedWorkflows) }
+        : {}),
     };
     const ladderEnv: NodeJS.ProcessEnv = {
       ...baseEnv,

@@ -1,4 +1,11 @@
-import { ConfigError, loadConfig, loadPolicySizeLimit, workflowUiUrl } from '../../config/env';
+import {
+  ConfigError,
+  DEFAULT_CACHED_WORKFLOWS,
+  loadConfig,
+  loadPolicySizeLimit,
+  loadWorkerTuning,
+  workflowUiUrl,
+} from '../../config/env';
 
 function problemsFor(env: Record<string, string>): string[] {
   try {
@@ -170,6 +177,22 @@ describe('loadConfig', () => {
     expect(() => loadPolicySizeLimit({ LADDER_POLICY_MAX_BYTES: 'lots' })).toThrow(
       new ConfigError([
         'LADDER_POLICY_MAX_BYTES: expected a whole number of bytes (e.g. 1048576 for 1 MiB), got "lots"',
+      ]),
+    );
+  });
+
+  it('sets the worker cache from LADDER_WORKER_CACHED_WORKFLOWS: 0 turns it off, 1 and fractions are refused', () => {
+    expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: DEFAULT_CACHED_WORKFLOWS });
+    expect(loadConfig({ LADDER_WORKER_CACHED_WORKFLOWS: '500' }).worker.maxCachedWorkflows).toBe(500);
+    expect(loadWorkerTuning({ LADDER_WORKER_CACHED_WORKFLOWS: '0', TEMPORAL_ADDRESS: 'nope' })).toEqual({
+      maxCachedWorkflows: 0,
+    });
+    expect(problemsFor({ LADDER_WORKER_CACHED_WORKFLOWS: '1' })).toEqual([
+      'LADDER_WORKER_CACHED_WORKFLOWS: expected 0 (no cache) or at least 2, got "1"',
+    ]);
+    expect(() => loadWorkerTuning({ LADDER_WORKER_CACHED_WORKFLOWS: '2.5' })).toThrow(
+      new ConfigError([
+        'LADDER_WORKER_CACHED_WORKFLOWS: expected a whole number of workflows (0 turns the cache off), got "2.5"',
       ]),
     );
   });
