@@ -1,7 +1,7 @@
 import { channelFeedId, channelFeedStateQuery } from '../../workflows/channel-feed-messages';
 import type { EmulatedMessage } from '../../slack/emulator/workspace';
 import { maybeRecordHistory } from '../helpers/histories';
-import { startSlackRig, type SlackRig } from '../helpers/slack';
+import { ephemeralsFor, startSlackRig, type SlackRig } from '../helpers/slack';
 import { appendStep, submit, taskRequest, workflowTestPolicy } from '../helpers/tasks';
 import { waitUntil } from '../helpers/wait';
 
@@ -82,6 +82,15 @@ describe('the channel feed under Slack’s per-channel limit', () => {
       .flatMap((b) => b.elements ?? [])
       .find((e) => e.action_id === 'ladder_approve')!;
     const approvedTask = submissions.find((s) => firstApprove.value.startsWith(`${s.workflowId}#`))!;
+    // The list's buttons carry no authority of their own: someone who may not approve ops is refused.
+    await rig.emulator.click('U0ESCAL01', '#ops', pending!.ts, 'ladder_approve');
+    await waitUntil(() =>
+      ephemeralsFor(rig.emulator, '#ops', 'U0ESCAL01').some((t) => t.startsWith('Refused:')),
+    );
+    expect(ephemeralsFor(rig.emulator, '#ops', 'U0ESCAL01').join('\n')).toMatch(
+      /U0ESCAL01 is not an approver for task class "ops"/,
+    );
+    expect((await approvedTask.handle.describe()).status.name).toBe('RUNNING');
     const click = await rig.emulator.click('U0APPR002', '#ops', pending!.ts, 'ladder_approve');
     expect(click.error).toBeUndefined();
     expect((await approvedTask.handle.result()).outcome).toBe('executed');
