@@ -232,10 +232,15 @@ export interface DigestInput {
   readers: string[];
 }
 export interface DigestResult {
+  /** The first {@link DIGEST_ITEMS_LISTED} tasks, as listed in the message. */
   items: DigestItem[];
+  /** Every task the digest counted, listed or not. */
+  total: number;
   read: boolean;
   readBy: string | null;
 }
+/** Tasks a digest lists by name; beyond them it counts (the message and the workflow stay small). */
+export const DIGEST_ITEMS_LISTED = 100;
 export const addDigestItemSignal = defineSignal<[DigestItem]>('addDigestItem');
 export const digestWorkflowId = (taskQueue: string, agentId: string, periodStart: string): string =>
   `digest/${taskQueue}/${agentId}/${periodStart}`;

@@ -1,4 +1,5 @@
 import { temporalUiLink } from '../policy/slack-ids';
+import { stableFingerprint } from '../policy/stable-hash';
 import {
   allHandlersFinished,
   condition,
@@ -15,6 +16,7 @@ import { checkAnswerProof } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
 import {
   addDigestItemSignal,
+  DIGEST_ITEMS_LISTED,
   markReportReadUpdate,
   type DigestInput,
   type DigestItem,
@@ -31,7 +33,11 @@ const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
  */
 export async function reportDigest(input: DigestInput): Promise<DigestResult> {
   const info = workflowInfo();
+  // The first tasks, listed by name; every task counted by a fingerprint of its id (a retried
+  // activity signals twice) and by class, so a busy period costs memory, not history or payloads.
   const items: DigestItem[] = [];
+  const counted = new Set<number>();
+  const classes = new Set<string>();
   let ref: string | null = null;
   // Set before posting, so a reader who clicks the moment the message appears is accepted.
   let posted = false;
@@ -43,23 +49,36 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
     kind,
     workflowId: info.workflowId,
     agentId: input.agentId,
-    taskClass: [...new Set(items.map((i) => i.taskClass))].join(', '),
+    taskClass: [...classes].join(', '),
     channel: input.channel,
-    title: digestTitle(input.agentId, items.length),
+    title: digestTitle(input.agentId, counted.size),
     text,
     link: input.uiBaseUrl ? temporalUiLink(input.uiBaseUrl, info.namespace, info.workflowId) : undefined,
   });
-  const listing = (): string => digestListing(items);
+  const listing = (): string => digestListing(items, counted.size);
 
+  // Tasks that arrive after posting are added to the message: one edit at a time, the last one
+  // carrying everything that arrived while the one before was in flight.
+  let editing = false;
+  let edited = true;
   setHandler(addDigestItemSignal, async (item) => {
-    if (items.some((i) => i.workflowId === item.workflowId)) return; // a retried activity signals twice
-    items.push(item);
-    if (ref !== null && readBy === null) {
+    const fingerprint = stableFingerprint(item.workflowId);
+    if (counted.has(fingerprint)) return;
+    counted.add(fingerprint);
+    classes.add(item.taskClass);
+    if (items.length < DIGEST_ITEMS_LISTED) items.push(item);
+    if (ref === null) return;
+    edited = false;
+    if (editing) return;
+    editing = true;
+    while (!edited && readBy === null) {
+      edited = true;
       await notifying.updateNotification({
         ref,
         notification: { ...message('report', listing()), actions: ['mark-read'] },
       });
     }
+    editing = false;
   });
   setHandler(
     markReportReadUpdate,
@@ -82,7 +101,7 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
   );
 
   await sleep(Math.max(0, Date.parse(input.periodEnd) - workflowNowMs()));
-  await condition(() => items.length > 0, '1 minute'); // the task that started the digest signals with its start
+  await condition(() => counted.size > 0, '1 minute'); // the task that started the digest signals with its start
   posted = true;
   ({ ref } = await notifying.notify({
     key: `${info.workflowId}/digest`,
@@ -98,11 +117,10 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
       const to = step.notify === 'owner' ? (input.owner ?? 'channel') : step.notify;
       await notifying.notify({
         key: `${info.workflowId}/escalation-${i}`,
-        notification: { ...message('report-escalation', unreadDigestText(items.length)), to },
+        notification: { ...message('report-escalation', unreadDigestText(counted.size)), to },
       });
     },
   });
-  const classes = [...new Set(items.map((i) => i.taskClass))];
   for (const taskClass of classes) {
     await notifying.recordOutcome({
       workflowId: info.workflowId,
@@ -116,5 +134,5 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
   }
   // An item that arrived while the outcome was recorded is still updating the message: let it finish.
   await condition(allHandlersFinished);
-  return { items, read, readBy: reader()?.by ?? null };
+  return { items, total: counted.size, read, readBy: reader()?.by ?? null };
 }

@@ -33,9 +33,15 @@ export function digestTitle(agentId: string, taskCount: number): string {
   return `Digest: ${taskCount} task(s) ${agentId} did on its own`;
 }
 
-/** A digest's text: one numbered line per task, in the order they arrived. Pure. */
-export function digestListing(entries: readonly DigestEntry[]): string {
-  return entries.map((e, n) => `${n + 1}. [${e.taskClass}] ${e.title}: ${e.summary}`).join('\n');
+/**
+ * A digest's text: one numbered line per listed task, in the order they arrived, and how many more
+ * the digest counts beyond them (`total`, default: as many as listed). Pure.
+ */
+export function digestListing(entries: readonly DigestEntry[], total = entries.length): string {
+  const lines = entries.map((e, n) => `${n + 1}. [${e.taskClass}] ${e.title}: ${e.summary}`);
+  const more = total - entries.length;
+  if (more > 0) lines.push(`…and ${more} more task(s) in this period (each has its own page in Temporal)`);
+  return lines.join('\n');
 }
 
 /** The ping to the next contact while a digest is unread. Pure. */

@@ -25,6 +25,10 @@ describe('report wording', () => {
       '1. [deploy] Deploy a: 1 step(s) executed: Deploy a\n2. [restart] Restart b: 3 step(s) executed: Restart b',
     );
     expect(digestListing([])).toBe('');
+    // A busy period lists its first tasks and counts the rest.
+    expect(digestListing(entries.slice(0, 1), 250)).toBe(
+      '1. [deploy] Deploy a: 1 step(s) executed: Deploy a\n…and 249 more task(s) in this period (each has its own page in Temporal)',
+    );
     expect(unreadDigestText(2)).toBe('Unread digest of 2 task(s)');
   });
 });
