@@ -41,8 +41,8 @@ export class RecordingOutcomes implements OutcomeSink {
 
 /**
  * Records one outcome: in the worker's outcome log and, when the worker has the trust ledgers,
- * as evidence in the agent's ledger, counted once per task and kind (`<workflowId>/<kind>`), so a
- * retried call adds nothing.
+ * as evidence in the agent's ledger, counted once per task, class and kind
+ * (`<workflowId>/<taskClass>/<kind>`), so a retried call adds nothing.
  */
 export async function recordEvidence(
   deps: { outcomes: OutcomeSink; ledger?: LedgerLink },
@@ -50,7 +50,8 @@ export async function recordEvidence(
 ): Promise<void> {
   await deps.outcomes.record(event);
   await deps.ledger?.send(event.agentId, {
-    id: `${event.workflowId}/${event.kind}`,
+    // The class too: a rung-5 digest records its read (or breach) once per class it covers.
+    id: `${event.workflowId}/${event.taskClass}/${event.kind}`,
     event: {
       kind: 'outcome',
       outcome: event.kind,

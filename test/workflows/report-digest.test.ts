@@ -1,6 +1,8 @@
 import {
   addDigestItemSignal,
   DIGEST_ITEMS_LISTED,
+  ledgerQuery,
+  ledgerWorkflowId,
   markReportReadUpdate,
   type DigestItem,
 } from '../../workflows/messages';
@@ -24,7 +26,7 @@ const item = (n: number): DigestItem => ({
 describe('a rung-5 digest of a busy period', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack('report-digest', { policy: workflowTestPolicy() });
+    stack = await startTestStack('report-digest', { policy: workflowTestPolicy(), ledger: true });
   });
   afterAll(async () => stack?.stop());
 
@@ -86,5 +88,41 @@ describe('a rung-5 digest of a busy period', () => {
       ]),
     );
     expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId)).toHaveLength(2);
+  }, 120_000);
+
+  it('takes an unread digest as a breach in every class it covers: each class of the agent is demoted', async () => {
+    const workflowId = `digest/${stack.taskQueue}/a5/unread`;
+    const handle = await stack.client.workflow.start(reportDigest, {
+      workflowId,
+      taskQueue: stack.taskQueue,
+      args: [
+        {
+          agentId: 'a5',
+          periodEnd: new Date().toISOString(),
+          channel: '#digest-reports',
+          owner: 'U0OWNER01',
+          escalation: [],
+          readSlaMs: 1_000,
+          answerTrust: stack.policy.current.answerTrust,
+          readers: ['U0OWNER01'],
+        },
+      ],
+    });
+    await Promise.all([item(1), item(2)].map((i) => handle.signal(addDigestItemSignal, i)));
+    expect(await handle.result()).toMatchObject({ read: false, total: 2 });
+    const ledger = stack.client.workflow.getHandle(ledgerWorkflowId(stack.taskQueue, 'a5'));
+    await waitUntil(async () => {
+      try {
+        const state = await ledger.query(ledgerQuery);
+        return ['digest', 'ops'].every((c) => state.classes[c]?.rung === 4);
+      } catch {
+        return false; // not started yet
+      }
+    });
+    const changes = (await ledger.query(ledgerQuery)).history.map((h) => [h.taskClass, h.from, h.to]);
+    expect(changes.sort()).toEqual([
+      ['digest', 5, 4],
+      ['ops', 5, 4],
+    ]);
   }, 120_000);
 });
