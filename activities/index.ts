@@ -6,7 +6,7 @@ import { createSelfCheckActivities, type SelfCheckDeps } from './self-check';
 import { createTaskActivities, type TaskActivityDeps } from './task-activities';
 import { createTokenActivities } from './token-activities';
 
-/** Everything the worker injects into activities: clients, policy, paths, notifier and identity. */
+/** Everything the worker injects into activities: clients, policy, paths, notifier, identity, metrics. */
 export type ActivityDeps = SelfCheckDeps & TaskActivityDeps & NotifyActivityDeps;
 
 /**

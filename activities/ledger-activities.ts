@@ -7,6 +7,7 @@ import type { LoadedPolicy } from '../policy/loader';
 import type { ClassInfrastructure } from '../policy/trust-rules';
 import type { ActionRegistry } from './actions/registry';
 import type { CanaryLink } from '../client/canary-link';
+import type { LadderMetrics } from '../observability/ladder-metrics';
 
 export interface LedgerActivityDeps {
   policy: () => LoadedPolicy;
@@ -14,6 +15,8 @@ export interface LedgerActivityDeps {
   client: Client;
   taskQueue: string;
   canary?: CanaryLink;
+  /** The worker's metrics: rung changes, proposals and class rollbacks are counted when present. */
+  metrics?: LadderMetrics;
 }
 
 /**
@@ -59,7 +62,28 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
           );
         if (effect.kind === 'class-rollback') await deps.canary?.trigger(args.state.agentId, effect.cause);
       }
+      // Counted once the canary is told: a failed trigger retries the activity, which judges again.
+      for (const effect of judged.effects) {
+        if (effect.kind === 'demoted')
+          deps.metrics?.rungChange('demotion', effect.change.taskClass, effect.change.cause);
+        if (effect.kind === 'proposed') deps.metrics?.promotionProposal(effect.proposal.taskClass, 'opened');
+      }
       return judged;
+    },
+
+    /**
+     * A person's answer to a promotion proposal has been applied by the ledger: counts the
+     * promotion (or the declined proposal) in the worker's metrics. Nothing else; without metrics
+     * it does nothing. Promotions are decided in the ledger workflow, where no metric can be kept.
+     */
+    async countProposalDecision(args: {
+      taskClass: string;
+      approved: boolean;
+      /** The rung change's cause, when approved. */
+      cause?: string;
+    }): Promise<void> {
+      deps.metrics?.promotionProposal(args.taskClass, args.approved ? 'approved' : 'declined');
+      if (args.approved) deps.metrics?.rungChange('promotion', args.taskClass, args.cause ?? '');
     },
 
     /** The agent's owner, who hears about proposals and demotions. */
@@ -84,6 +108,7 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
         signal: capClassSignal,
         signalArgs: [{ taskClass: args.taskClass, cap: args.cap, by: args.by, reason: args.cause }],
       });
+      deps.metrics?.classRollback(args.taskClass, args.cause);
     },
   };
 }

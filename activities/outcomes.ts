@@ -1,6 +1,7 @@
 import type { LedgerLink } from '../client/ledger-link';
 import type { Logger } from '../config/logger';
 import type { OutcomeKind } from '../policy/ledger';
+import type { LadderMetrics } from '../observability/ladder-metrics';
 
 /** Evidence for the trust ledger: one event per thing that happened to a task. */
 export interface OutcomeEvent {
@@ -42,10 +43,11 @@ export class RecordingOutcomes implements OutcomeSink {
 /**
  * Records one outcome: in the worker's outcome log and, when the worker has the trust ledgers,
  * as evidence in the agent's ledger, counted once per task, class and kind
- * (`<workflowId>/<taskClass>/<kind>`), so a retried call adds nothing.
+ * (`<workflowId>/<taskClass>/<kind>`), so a retried call adds nothing; then in the worker's
+ * metrics, when it keeps them (which count it once per task, class and kind as well).
  */
 export async function recordEvidence(
-  deps: { outcomes: OutcomeSink; ledger?: LedgerLink },
+  deps: { outcomes: OutcomeSink; ledger?: LedgerLink; metrics?: LadderMetrics },
   event: OutcomeEvent,
 ): Promise<void> {
   await deps.outcomes.record(event);
@@ -60,4 +62,5 @@ export async function recordEvidence(
       rung: event.rung,
     },
   });
+  deps.metrics?.outcome(event);
 }

@@ -40,6 +40,7 @@ import { createCredentialInjector, createSecretResolver, type SecretResolver } f
 import type { CanaryLink } from '../client/canary-link';
 import type { LedgerLink } from '../client/ledger-link';
 import { recordEvidence, type OutcomeEvent, type OutcomeSink } from './outcomes';
+import type { LadderMetrics } from '../observability/ladder-metrics';
 
 /** What task activities need from the worker. */
 export interface TaskActivityDeps {
@@ -64,6 +65,11 @@ export interface TaskActivityDeps {
    * files. Only the worker holds them: agents name no secret, and none reaches a result.
    */
   secrets?: SecretResolver;
+  /**
+   * The worker's Prometheus metrics: decisions, outcomes and outcome-unknown steps are counted
+   * here when present (tests and tools without an endpoint leave it out).
+   */
+  metrics?: LadderMetrics;
 }
 
 /** The decision plus what the workflow needs from the policy to act on it. */
@@ -162,18 +168,28 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     signal: Context.current().cancellationSignal,
   });
 
-  /** Runs `use` as an activity with the step's handler, its validated params and its action context. */
+  /**
+   * Runs `use` as an activity with the step's handler, its validated params and its action context.
+   * With `effect`, a step whose outcome is unknown is counted in the metrics as that phase.
+   */
   function withHandler<T>(
     ref: StepRef,
     use: (handler: ReturnType<ActionRegistry['get']>, params: unknown, ctx: ActionContext) => Promise<T>,
+    effect?: 'execute' | 'undo',
   ): Promise<T> {
     return asActivity(async () => {
       const handler = deps.registry.get(ref.step.action);
-      return use(
-        handler,
-        handler.params.parse(ref.step.params),
-        actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts, ref.step.action, ref.resolution),
-      );
+      try {
+        return await use(
+          handler,
+          handler.params.parse(ref.step.params),
+          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts, ref.step.action, ref.resolution),
+        );
+      } catch (err) {
+        if (effect && err instanceof OutcomeUnknownError)
+          deps.metrics?.outcomeUnknown(ref.step.action, effect);
+        throw err;
+      }
     });
   }
 
@@ -293,6 +309,8 @@ export function createTaskActivities(deps: TaskActivityDeps) {
               limits,
             })
           : null;
+      // Counted once the whole answer is ready: a failed reservation retries the activity.
+      deps.metrics?.decision(decision);
       return {
         decision,
         day,
@@ -357,11 +375,11 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           );
         }
       }
-      return withHandler(ref, (handler, params, ctx) => handler.execute(params, ctx));
+      return withHandler(ref, (handler, params, ctx) => handler.execute(params, ctx), 'execute');
     },
 
     async compensateStep(ref: StepRef & { undo: unknown }): Promise<void> {
-      return withHandler(ref, (handler, params, ctx) => handler.compensate(params, ref.undo, ctx));
+      return withHandler(ref, (handler, params, ctx) => handler.compensate(params, ref.undo, ctx), 'undo');
     },
 
     /**
@@ -369,12 +387,16 @@ export function createTaskActivities(deps: TaskActivityDeps) {
      * before acting. Returns whether there was anything to undo.
      */
     async compensateInterruptedStep(ref: StepRef): Promise<boolean> {
-      return withHandler(ref, async (handler, params, ctx) => {
-        const undo = handler.undoRecordFor?.(params, ctx);
-        if (undo === undefined) return false;
-        await handler.compensate(params, undo, ctx);
-        return true;
-      });
+      return withHandler(
+        ref,
+        async (handler, params, ctx) => {
+          const undo = handler.undoRecordFor?.(params, ctx);
+          if (undo === undefined) return false;
+          await handler.compensate(params, undo, ctx);
+          return true;
+        },
+        'undo',
+      );
     },
 
     /** Health check of one executed step; a step without `verify` counts as healthy. */

@@ -8,6 +8,7 @@ import { connectClient } from '../worker/connection';
 import { createAgentService } from './agent-service';
 import { loadApiConfig } from './config';
 import { startApiServer } from './server';
+import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
 
 /**
  * The agents' HTTP API and MCP endpoint as its own process: `node dist/api/main.js`, on
@@ -29,6 +30,23 @@ async function main(): Promise<void> {
         'policy edit refused; the last good policy stays in force',
       ),
   }).watch();
+  // Up before anything else listens, so a metrics port in use stops the start at once.
+  const metricsPort = config.metrics.api;
+  if (metricsPort === apiConfig.port)
+    throw new ConfigError([
+      `LADDER_API_METRICS_PORT: expected a port different from LADDER_API_PORT (${metricsPort}), or off`,
+    ]);
+  const metrics = metricsPort !== null ? createProcessMetrics(() => [policyStore.current()]) : undefined;
+  const metricsServer =
+    metrics && metricsPort !== null
+      ? await serveProcessMetrics({
+          variable: 'LADDER_API_METRICS_PORT',
+          host: config.metrics.host,
+          port: metricsPort,
+          metrics,
+        })
+      : undefined;
+  if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
   const client = await connectClient(config);
   const policy = () => policyStore.current();
   const api = await startApiServer(
@@ -43,15 +61,20 @@ async function main(): Promise<void> {
       lookupToken: createTokenLookup(client, config.taskQueue),
       policy,
       log,
+      ...(metrics ? { metrics } : {}),
     },
     apiConfig.port,
   );
   log.info({ url: api.url, mcp: `${api.url}/mcp`, taskQueue: config.taskQueue }, 'agent API listening');
   // Ready line for whoever started us (scripts, tests).
   process.stdout.write(`Ladder agent API on ${api.url} (MCP: ${api.url}/mcp)\n`);
-  process.send?.({ type: 'ready', url: api.url });
+  process.send?.({
+    type: 'ready',
+    url: api.url,
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
+  });
   const stop = (): void => {
-    void api.close().then(async () => {
+    void Promise.all([api.close(), metricsServer?.close()]).then(async () => {
       await client.connection.close();
       process.exit(0);
     });

@@ -12,6 +12,7 @@ import { buildOpenApi } from './openapi';
 import { ApiProblem, fieldErrors, sendProblem } from './problem';
 import { createRateLimiter } from './rate-limit';
 import { waitQuerySchema } from './schemas';
+import type { LadderMetrics } from '../observability/ladder-metrics';
 
 /** Largest request body accepted; above it the answer is 413 and the body is not read further. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -22,6 +23,18 @@ export interface ApiServerDeps {
   lookupToken: TokenLookupFn;
   policy: () => LoadedPolicy;
   log: Logger;
+  /** Where requests are counted by route template and status, and timed; none when omitted. */
+  metrics?: LadderMetrics;
+}
+
+/** The route label of a request no route matched. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** What one request is known to be about, for the request log and the metrics. */
+interface RequestNotes {
+  agentId?: string;
+  /** The route template it matched (`/v1/tasks/{taskId}`), as in the OpenAPI document. */
+  route?: string;
 }
 
 /** A started API server. */
@@ -124,11 +137,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
     return agentId;
   };
 
-  const handle = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    log: { agentId?: string },
-  ): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, log: RequestNotes): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const path = url.pathname;
@@ -140,10 +149,12 @@ export function createApiServer(deps: ApiServerDeps): Server {
     };
 
     if (path === '/v1/openapi.json') {
+      log.route = path;
       allow(['GET']);
       return sendJson(res, 200, openapi);
     }
     if (path === '/mcp') {
+      log.route = path;
       const agentId = (log.agentId = await identify(req, false));
       if (method !== 'POST') {
         // Stateless Streamable HTTP: no server-initiated stream, no session to delete.
@@ -166,6 +177,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
       return;
     }
     if (path === '/v1/tasks') {
+      log.route = path;
       allow(['POST']);
       const agentId = (log.agentId = await identify(req, true));
       let body: unknown;
@@ -180,14 +192,16 @@ export function createApiServer(deps: ApiServerDeps): Server {
       return sendJson(res, result.existing ? 200 : 201, result);
     }
     if (path === '/v1/me/rungs') {
+      log.route = path;
       allow(['GET']);
       const agentId = (log.agentId = await identify(req, false));
       return sendJson(res, 200, await deps.service.forAgent(agentId).rungs());
     }
     const task = /^\/v1\/tasks\/([^/]+)(\/wait|\/cancel)?$/.exec(path);
     if (task) {
-      const taskId = decodedTaskId(task[1]);
       const action = task[2];
+      log.route = `/v1/tasks/{taskId}${action ?? ''}`;
+      const taskId = decodedTaskId(task[1]);
       allow([action === '/cancel' ? 'POST' : 'GET']);
       const agentId = (log.agentId = await identify(req, false));
       const api = deps.service.forAgent(agentId);
@@ -206,7 +220,20 @@ export function createApiServer(deps: ApiServerDeps): Server {
 
   const server = createServer((req, res) => {
     const started = Date.now();
-    const log: { agentId?: string } = {};
+    const log: RequestNotes = {};
+    const metrics = deps.metrics;
+    if (metrics) {
+      const startedAt = process.hrtime.bigint();
+      // On close, not when the handler returns: MCP answers may still be streaming then, and a
+      // client that hangs up mid-wait is counted as aborted.
+      res.once('close', () =>
+        metrics.apiRequest(
+          log.route ?? UNMATCHED_ROUTE,
+          res.writableFinished ? res.statusCode : 'aborted',
+          Number(process.hrtime.bigint() - startedAt) / 1e9,
+        ),
+      );
+    }
     handle(req, res, log)
       .catch((err: unknown) => {
         const problem =

@@ -1,4 +1,5 @@
 import { temporalUiLink } from '../policy/slack-ids';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -17,6 +18,9 @@ export class ConfigError extends Error {
 const HOST_PORT =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
 
+const HOST_NAME =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
 const hostPort = z.string().refine(
   (value) => {
     const match = HOST_PORT.exec(value);
@@ -30,6 +34,20 @@ const port = z
   .regex(/^\d+$/, { message: 'expected a port number from 1 to 65535' })
   .transform(Number)
   .refine((n) => n >= 1 && n <= 65535, { message: 'expected a port number from 1 to 65535' });
+
+/** A metrics port, or `off` for no metrics endpoint in that process. */
+const metricsPort = z
+  .string()
+  .regex(/^(\d+|off)$/, { message: 'expected a port number from 1 to 65535, or off' })
+  .transform((v) => (v === 'off' ? null : Number(v)))
+  .refine((n) => n === null || (n >= 1 && n <= 65535), {
+    message: 'expected a port number from 1 to 65535, or off',
+  });
+
+/** An interface to bind: an IPv4 or IPv6 address (no brackets) or a host name. */
+const bindHost = z.string().refine((v) => isIP(v) !== 0 || HOST_NAME.test(v), {
+  message: 'expected an IP address or host name to bind (e.g. 127.0.0.1, or 0.0.0.0 for every interface)',
+});
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -84,6 +102,10 @@ const envSchema = z
     LADDER_SLACK_PORT: port.default(3000),
     LADDER_EMULATOR_PORT: port.default(3100),
     LADDER_DEMO_SERVICE_PORT: port.default(4100),
+    LADDER_WORKER_METRICS_PORT: metricsPort.default(9464),
+    LADDER_SLACK_METRICS_PORT: metricsPort.default(9465),
+    LADDER_API_METRICS_PORT: metricsPort.default(9466),
+    LADDER_METRICS_HOST: bindHost.default('127.0.0.1'),
     LADDER_WORKFLOW_BUNDLE: nonEmpty.optional(),
     LADDER_WORKSPACE_ROOT: nonEmpty.default('.temporal/workspace'),
     LADDER_SANDBOX_DIR: nonEmpty.default('.temporal/sandbox'),
@@ -158,6 +180,7 @@ const envSchema = z
         message: 'expected a bot token (xoxb-…) when other Slack credentials are set',
       });
     }
+    for (const clash of metricsPortClashes(env)) ctx.addIssue({ code: 'custom', ...clash });
     if (env.TEMPORAL_ADDRESS === undefined && env.LADDER_DEV_SERVER_PORT === env.LADDER_DEV_UI_PORT) {
       ctx.addIssue({
         code: 'custom',
@@ -168,6 +191,56 @@ const envSchema = z
   });
 
 type Env = z.infer<typeof envSchema>;
+
+/** The metrics port variables, in the order their clashes are reported. */
+const METRICS_PORT_VARIABLES = [
+  'LADDER_WORKER_METRICS_PORT',
+  'LADDER_SLACK_METRICS_PORT',
+  'LADDER_API_METRICS_PORT',
+] as const;
+
+/**
+ * Metrics ports that another Ladder listener (or another process's metrics) already uses on this
+ * machine: each named by its variable, with the variable it clashes with. The dev server's ports
+ * count only when Ladder starts the dev server.
+ */
+function metricsPortClashes(
+  env: Pick<
+    Env,
+    | (typeof METRICS_PORT_VARIABLES)[number]
+    | 'LADDER_SLACK_PORT'
+    | 'LADDER_EMULATOR_PORT'
+    | 'LADDER_DEMO_SERVICE_PORT'
+    | 'LADDER_DEV_SERVER_PORT'
+    | 'LADDER_DEV_UI_PORT'
+    | 'TEMPORAL_ADDRESS'
+  >,
+): { path: string[]; message: string }[] {
+  const taken: [string, number][] = [
+    ['LADDER_SLACK_PORT', env.LADDER_SLACK_PORT],
+    ['LADDER_EMULATOR_PORT', env.LADDER_EMULATOR_PORT],
+    ['LADDER_DEMO_SERVICE_PORT', env.LADDER_DEMO_SERVICE_PORT],
+    ...(env.TEMPORAL_ADDRESS === undefined
+      ? ([
+          ['LADDER_DEV_SERVER_PORT', env.LADDER_DEV_SERVER_PORT],
+          ['LADDER_DEV_UI_PORT', env.LADDER_DEV_UI_PORT],
+        ] as [string, number][])
+      : []),
+  ];
+  const clashes: { path: string[]; message: string }[] = [];
+  for (const variable of METRICS_PORT_VARIABLES) {
+    const port = env[variable];
+    if (port === null) continue;
+    const other = taken.find(([, p]) => p === port);
+    if (other)
+      clashes.push({
+        path: [variable],
+        message: `expected a port different from ${other[0]} (${port}), or off`,
+      });
+    else taken.push([variable, port]);
+  }
+  return clashes;
+}
 
 /** How to reach Temporal: the local dev server Ladder starts itself, or an existing cluster. */
 export type TemporalTarget =
@@ -226,6 +299,21 @@ export const CACHED_WORKFLOWS_VARIABLE = 'LADDER_WORKER_CACHED_WORKFLOWS';
  */
 export const DEFAULT_CACHED_WORKFLOWS = 2_000;
 
+/**
+ * Where each process serves `GET /metrics` (Prometheus text format): a port per process, or null
+ * when that process serves none (`off`), all on `host`.
+ */
+export interface MetricsEndpoints {
+  /** Interface the endpoints bind (`LADDER_METRICS_HOST`, default 127.0.0.1). */
+  host: string;
+  /** The worker's, with the Temporal runtime's own metrics (`LADDER_WORKER_METRICS_PORT`, default 9464). */
+  worker: number | null;
+  /** The Slack app's (`LADDER_SLACK_METRICS_PORT`, default 9465). */
+  slackApp: number | null;
+  /** The agent API's (`LADDER_API_METRICS_PORT`, default 9466). */
+  api: number | null;
+}
+
 /** The validated configuration every Ladder process (worker, start script, CLI, Slack app) reads. */
 export interface Config {
   temporal: TemporalTarget;
@@ -256,6 +344,8 @@ export interface Config {
    * key (CLI; default `<keysDir>/operators/<person>.key.json`), and the local stack's keys folder.
    */
   keys: { dir: string; frontendKey: string; operatorKey?: string };
+  /** The `/metrics` endpoints of the worker, Slack app and agent API. */
+  metrics: MetricsEndpoints;
 }
 
 /**
@@ -408,6 +498,12 @@ function toConfig(e: Env): Config {
       dir: e.LADDER_KEYS_DIR,
       frontendKey: e.LADDER_FRONTEND_KEY ?? `${e.LADDER_KEYS_DIR}/frontend.key.json`,
       operatorKey: e.LADDER_OPERATOR_KEY,
+    },
+    metrics: {
+      host: e.LADDER_METRICS_HOST,
+      worker: e.LADDER_WORKER_METRICS_PORT,
+      slackApp: e.LADDER_SLACK_METRICS_PORT,
+      api: e.LADDER_API_METRICS_PORT,
     },
   };
 }

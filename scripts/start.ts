@@ -128,7 +128,8 @@ async function main(): Promise<void> {
     // injects it into requests to the demo service, the demo service demands it, and no agent or
     // task ever sees it.
     process.env.LADDER_SECRET_DEMO_DEPLOY ??= randomBytes(24).toString('hex');
-    const worker = await startWorkerProcess();
+    const workerProcess = await startChild('worker', 'worker');
+    const worker = workerProcess.child;
     children.push({ name: 'worker', stop: () => stopChild(worker) });
     worker.once('exit', (code) => {
       if (!stopping) {
@@ -202,6 +203,10 @@ async function main(): Promise<void> {
     say(
       `  Agent API:    ${agentApi.url}/v1 (OpenAPI ${agentApi.url}/v1/openapi.json), MCP ${agentApi.url}/mcp`,
     );
+    const metricsUrls = [workerProcess, slackApp, agentApi].flatMap((p) =>
+      p.metricsUrl ? [p.metricsUrl] : [],
+    );
+    if (metricsUrls.length > 0) say(`  Metrics:      ${metricsUrls.join('  ')} (Prometheus)`);
     say(`  Answer keys:  ${config.keys.dir} (local demo keys; every human answer is signed and verified)`);
     say(`  Demo service: ${demo.url} (config ${demoConfig}); the example tasks change it`);
     say(`  Self-check:   workflow ${workflowId} completed → ${workflowUiUrl(config, workflowId)}`);
@@ -235,19 +240,17 @@ async function main(): Promise<void> {
 async function startChild(
   dir: 'worker' | 'slack' | 'api',
   name: string,
-): Promise<{ child: ChildProcess; url?: string }> {
+): Promise<{ child: ChildProcess; url?: string; metricsUrl?: string }> {
   const child = fork(resolve(__dirname, '..', dir, 'main.js'), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const ready = await new Promise<{ url?: string }>((resolveReady, reject) => {
-    child.once('message', (message) => resolveReady((message ?? {}) as { url?: string }));
+  const ready = await new Promise<{ url?: string; metricsUrl?: string }>((resolveReady, reject) => {
+    child.once('message', (message) =>
+      resolveReady((message ?? {}) as { url?: string; metricsUrl?: string }),
+    );
     child.once('exit', (code) => reject(new Error(`the ${name} exited during start-up (code ${code})`)));
   });
-  return { child, url: ready.url };
-}
-
-async function startWorkerProcess(): Promise<ChildProcess> {
-  return (await startChild('worker', 'worker')).child;
+  return { child, url: ready.url, metricsUrl: ready.metricsUrl };
 }
 
 async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {

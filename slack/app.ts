@@ -5,6 +5,8 @@ import { registerCommands } from './listeners/commands';
 import { registerTaskActions } from './listeners/task-actions';
 import { registerViews } from './listeners/views';
 import { SlackHttpReceiver } from './receiver';
+import type { LadderMetrics } from '../observability/ladder-metrics';
+import { slackFetchCountingErrors } from '../observability/slack-web-api-errors';
 
 /** How Slack reaches the app: signed HTTP requests (real Slack or the emulator), or Socket Mode. */
 export type SlackTransport =
@@ -23,16 +25,28 @@ export interface LadderSlackApp {
  *
  * @param botToken - `xoxb-…`; never logged.
  * @param apiUrl - Web API base URL (the emulator's, locally); Slack's when omitted.
+ * @param metrics - where ack times (HTTP transport) and failed Web API calls are counted; none
+ *   when omitted.
  */
 export function createSlackApp(options: {
   deps: SlackDeps;
   transport: SlackTransport;
   botToken: string;
   apiUrl?: string;
+  metrics?: LadderMetrics;
 }): LadderSlackApp {
-  const { deps, transport } = options;
+  const { deps, transport, metrics } = options;
   const logger = boltLogger(deps.log);
-  const clientOptions = options.apiUrl ? { slackApiUrl: options.apiUrl } : undefined;
+  // Bolt gives every client it makes (app.client, and one per token for listeners) these options.
+  const clientOptions =
+    options.apiUrl || metrics
+      ? {
+          ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+          ...(metrics
+            ? { fetch: slackFetchCountingErrors((method, error) => metrics.slackApiError(method, error)) }
+            : {}),
+        }
+      : undefined;
   let receiver: SlackHttpReceiver | undefined;
   let app: App;
   if (transport.kind === 'http') {
@@ -41,6 +55,7 @@ export function createSlackApp(options: {
       port: transport.port,
       logger: deps.log.child({ component: 'slack-receiver' }),
       nowSeconds: transport.nowSeconds,
+      ...(metrics ? { onAck: (kind, seconds) => metrics.slackAck(kind, seconds) } : {}),
     });
     app = new App({ token: options.botToken, receiver, logger, clientOptions });
   } else {

@@ -10,6 +10,7 @@ import { formatProblem, PolicyError, type LoadedPolicy } from '../policy/loader'
 import { PolicyStore } from '../policy/store';
 import { connectClient } from '../worker/connection';
 import { createSlackApp, type SlackTransport } from './app';
+import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
 
 /**
  * Slack app process: real Slack over HTTP or Socket Mode with credentials, the local emulator's
@@ -56,6 +57,20 @@ async function main(): Promise<void> {
     }
   };
   nextPolicy = loadNext(policyStore.current());
+  // Up before anything else listens, so a metrics port in use stops the start at once.
+  const metricsPort = config.metrics.slackApp;
+  const metrics =
+    metricsPort !== null ? createProcessMetrics(() => [policyStore.current(), nextPolicy]) : undefined;
+  const metricsServer =
+    metrics && metricsPort !== null
+      ? await serveProcessMetrics({
+          variable: 'LADDER_SLACK_METRICS_PORT',
+          host: config.metrics.host,
+          port: metricsPort,
+          metrics,
+        })
+      : undefined;
+  if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
   const temporal = await connectClient(config);
   const app = createSlackApp({
     deps: {
@@ -82,16 +97,18 @@ async function main(): Promise<void> {
     transport,
     botToken: slack.botToken,
     apiUrl: slack.kind === 'emulator' ? slack.apiUrl : undefined,
+    ...(metrics ? { metrics } : {}),
   });
   const { url } = await app.start();
   log.info({ mode: slack.kind, url }, 'slack app listening');
-  process.send?.({ type: 'ready', url });
+  process.send?.({ type: 'ready', url, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });
 
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     await app.stop();
+    await metricsServer?.close();
     policyStore.close();
     await temporal.connection.close();
     log.info('slack app stopped');

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { HTTPResponseAck, type App, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../config/logger';
+import { slackAckKind, type SlackAckKind } from '../observability/labels';
 import { boltLogger } from './bolt-logger';
 import { verifySlackSignature } from './verify-signature';
 
@@ -29,6 +30,11 @@ export interface SlackHttpReceiverOptions {
   logger: Logger;
   /** Current Unix time in seconds; injected by tests of the timestamp window. */
   nowSeconds?: () => number;
+  /**
+   * Told, for every signed and well-formed request, how long it took from arriving to its answer
+   * being sent (the ack Slack waits 3 s for), in seconds, and what kind of request it was.
+   */
+  onAck?: (kind: SlackAckKind, seconds: number) => void;
 }
 
 /** Why a request was turned away before reaching any listener. */
@@ -76,6 +82,7 @@ export class SlackHttpReceiver implements Receiver {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = process.hrtime.bigint();
     const log = this.options.logger;
     // Unknown paths and methods are answered at once, before any body is read.
     const refusal = this.checkRoute(req);
@@ -106,6 +113,11 @@ export class SlackHttpReceiver implements Receiver {
     const body = parsed.body;
     const missing = missingSlackField(body);
     if (missing) return refuse(res, { status: 400, reason: missing }, log);
+    const onAck = this.options.onAck;
+    if (onAck) {
+      const kind = slackAckKind(body);
+      res.once('finish', () => onAck(kind, Number(process.hrtime.bigint() - receivedAt) / 1e9));
+    }
     if (body.type === 'ssl_check') return void res.writeHead(200).end();
     if (body.type === 'url_verification') {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -14,7 +14,9 @@ import { PolicyStore } from '../policy/store';
 import { actionDirs, BAD_DIR_EXIT_CODE, checkDirs, makeDirs } from './check-dirs';
 import { connectClient, connectWorker } from './connection';
 import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
-import { installSdkLogging } from './runtime-logging';
+import { installSdkRuntime } from './runtime-logging';
+import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
+import { runtimeMetricsReader } from '../observability/temporal-runtime-metrics';
 
 /**
  * Worker process entry point: reads config, connects, polls until SIGINT/SIGTERM (handled by the
@@ -84,7 +86,23 @@ async function main(): Promise<void> {
   }).watch();
   log.info({ policy: policyStore.current().versionId, path: config.policyPath }, 'policy loaded');
   nextPolicy = loadNext(policyStore.current());
-  installSdkLogging(log);
+  // Metrics: Ladder's own, and the Temporal runtime's read from its exporter on each scrape. The
+  // endpoint is up before the worker connects, so a port in use stops the start at once.
+  const metricsPort = config.metrics.worker;
+  const { runtimeMetricsUrl } = await installSdkRuntime(log, { runtimeMetrics: metricsPort !== null });
+  const metrics =
+    metricsPort !== null ? createProcessMetrics(() => [policyStore.current(), nextPolicy]) : undefined;
+  const metricsServer =
+    metrics && metricsPort !== null
+      ? await serveProcessMetrics({
+          variable: 'LADDER_WORKER_METRICS_PORT',
+          host: config.metrics.host,
+          port: metricsPort,
+          metrics,
+          ...(runtimeMetricsUrl ? { extra: runtimeMetricsReader(runtimeMetricsUrl) } : {}),
+        })
+      : undefined;
+  if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
   const connection = await connectWorker(config);
   const client = await connectClient(config);
   history = createPolicyHistoryRecorder({
@@ -111,7 +129,9 @@ async function main(): Promise<void> {
       notifier: new SlackNotifier(
         config.slack.botToken,
         config.slack.kind === 'emulator' ? config.slack.apiUrl : undefined,
+        metrics ? { onApiError: (method, error) => metrics.slackApiError(method, error) } : {},
       ),
+      ...(metrics ? { metrics } : {}),
       outcomes: new LoggingOutcomes(log.child({ component: 'outcomes' })),
       ...(config.latePostGraceMs !== undefined ? { latePostGraceMs: config.latePostGraceMs } : {}),
       ledger: createLedgerLink({ client, taskQueue: config.taskQueue, uiBaseUrl: config.temporalUiUrl }),
@@ -140,11 +160,12 @@ async function main(): Promise<void> {
     { taskQueue: config.taskQueue, namespace: config.namespace, address: config.temporal.address },
     'worker polling',
   );
-  process.send?.({ type: 'ready' });
+  process.send?.({ type: 'ready', ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });
   // From here the runtime handles SIGINT/SIGTERM by draining in-flight tasks.
   process.off('SIGINT', exitOnSignal);
   process.off('SIGTERM', exitOnSignal);
   await worker.run();
+  await metricsServer?.close();
   policyStore.close();
   history.close();
   await client.connection.close();

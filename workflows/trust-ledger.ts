@@ -259,6 +259,11 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
         const applied = applyPromotion(state, decision.proposalId, decision.by, workflowNowMs());
         if (!applied.ok) continue;
         state = applied.state;
+        await judging.countProposalDecision({
+          taskClass: proposal.taskClass,
+          approved: true,
+          cause: applied.change.cause,
+        });
         await closeProposal(
           proposal,
           proposalDecidedText({
@@ -271,6 +276,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
         );
       } else {
         state = declinePromotion(state, decision.proposalId, decision.by, workflowNowMs());
+        await judging.countProposalDecision({ taskClass: proposal.taskClass, approved: false });
         await closeProposal(
           proposal,
           proposalDecidedText({ approved: false, by: decision.by, at: decision.at }),

@@ -7,6 +7,7 @@ import type { LedgerLink } from '../../client/ledger-link';
 import { recordEvidence, type OutcomeEvent, type OutcomeSink } from '../outcomes';
 import type { Notification, Notifier } from './notifier';
 import { ChannelHeat, whenLimited } from './when-limited';
+import type { LadderMetrics } from '../../observability/ladder-metrics';
 
 /** What the notify activities need from the worker. */
 export interface NotifyActivityDeps {
@@ -22,6 +23,8 @@ export interface NotifyActivityDeps {
   /** Where evidence carried by an announcement goes (see `recordEvidence`). */
   outcomes: OutcomeSink;
   ledger?: LedgerLink;
+  /** The worker's metrics, which count the evidence an announcement carries. */
+  metrics?: LadderMetrics;
   /** Where posts Slack's per-channel limit refused go; default: the channel feed workflows. */
   channelFeeds?: ChannelFeedLink;
 }

@@ -6,6 +6,7 @@ import { feedFallbackText, feedMessageBlocks } from '../../slack/blocks/feed';
 import { fallbackText, taskMessageBlocks } from '../../slack/blocks/task-message';
 import type { FeedMessage } from '../../workflows/channel-feed-messages';
 import type { Notification, Notifier } from './notifier';
+import { slackFetchCountingErrors, type WebApiErrorHook } from '../../observability/slack-web-api-errors';
 import { compareTs, NOTIFICATION_EVENT, timestampsWithKey } from './slack-history';
 
 export { NOTIFICATION_EVENT } from './slack-history';
@@ -45,12 +46,15 @@ export class SlackNotifier implements Notifier {
   /**
    * @param botToken - the bot token (`xoxb-…`); never logged.
    * @param apiUrl - Web API base URL; the emulator's when running locally.
+   * @param options - `onApiError` hears of every Web API call that failed, by method and Slack's
+   *   error code (see `slackFetchCountingErrors`), e.g. to count them in the worker's metrics.
    */
-  constructor(botToken: string, apiUrl?: string) {
+  constructor(botToken: string, apiUrl?: string, options: { onApiError?: WebApiErrorHook } = {}) {
     this.client = new WebClient(botToken, {
       slackApiUrl: apiUrl,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
+      ...(options.onApiError ? { fetch: slackFetchCountingErrors(options.onApiError) } : {}),
     });
   }
 

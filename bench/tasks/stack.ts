@@ -117,7 +117,10 @@ export async function startBenchStack(
   const dir = mkdtempSync(join(tmpdir(), 'ladder-bench-tasks-'));
   const logs = join(dir, 'logs');
   mkdirSync(logs);
-  const [temporalPort, emulatorPort, apiPort, slackPort] = await Promise.all([
+  const [temporalPort, emulatorPort, apiPort, slackPort, ...metricsPorts] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -203,6 +206,10 @@ export async function startBenchStack(
       LADDER_SLACK_PORT: String(slackPort),
       LADDER_API_PORT: String(apiPort),
       LOG_LEVEL: options.logLevel,
+      // Metrics on, as in production, so Ladder's figures include their cost; on free ports.
+      LADDER_WORKER_METRICS_PORT: String(metricsPorts[0]),
+      LADDER_SLACK_METRICS_PORT: String(metricsPorts[1]),
+      LADDER_API_METRICS_PORT: String(metricsPorts[2]),
       ...(options.cachedWorkflows !== undefined
         ? { LADDER_WORKER_CACHED_WORKFLOWS: String(options.cachedWorkflows) }
         : {}),

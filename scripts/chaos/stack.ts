@@ -128,6 +128,10 @@ export async function startChaosStack(log: (line: string) => void, bundle?: stri
     LADDER_EMULATOR_PORT: String(emulatorPort),
     LADDER_EMULATOR_SIGNING_SECRET: signingSecret,
     LADDER_SECRET_DEMO_DEPLOY: deployToken,
+    // Not measured here, and the default ports may belong to a stack someone is running.
+    LADDER_WORKER_METRICS_PORT: 'off',
+    LADDER_SLACK_METRICS_PORT: 'off',
+    LADDER_API_METRICS_PORT: 'off',
     LOG_LEVEL: 'warn',
   };
 

@@ -197,6 +197,64 @@ describe('loadConfig', () => {
     );
   });
 
+  it('serves /metrics on 127.0.0.1:9464 (worker), 9465 (Slack app) and 9466 (agent API) unless told otherwise', () => {
+    expect(loadConfig({}).metrics).toEqual({ host: '127.0.0.1', worker: 9464, slackApp: 9465, api: 9466 });
+    expect(
+      loadConfig({
+        LADDER_WORKER_METRICS_PORT: '19464',
+        LADDER_SLACK_METRICS_PORT: 'off',
+        LADDER_API_METRICS_PORT: 'off',
+        LADDER_METRICS_HOST: '0.0.0.0',
+      }).metrics,
+    ).toEqual({ host: '0.0.0.0', worker: 19464, slackApp: null, api: null });
+    expect(loadConfig({ LADDER_METRICS_HOST: '::1' }).metrics.host).toBe('::1');
+    expect(loadConfig({ LADDER_METRICS_HOST: 'metrics.internal' }).metrics.host).toBe('metrics.internal');
+  });
+
+  it.each([
+    [
+      'LADDER_WORKER_METRICS_PORT',
+      'no',
+      'LADDER_WORKER_METRICS_PORT: expected a port number from 1 to 65535, or off, got "no"',
+    ],
+    [
+      'LADDER_SLACK_METRICS_PORT',
+      '0',
+      'LADDER_SLACK_METRICS_PORT: expected a port number from 1 to 65535, or off, got "0"',
+    ],
+    [
+      'LADDER_API_METRICS_PORT',
+      '70000',
+      'LADDER_API_METRICS_PORT: expected a port number from 1 to 65535, or off, got "70000"',
+    ],
+    [
+      'LADDER_METRICS_HOST',
+      'http://0.0.0.0',
+      'LADDER_METRICS_HOST: expected an IP address or host name to bind (e.g. 127.0.0.1, or 0.0.0.0 for every interface), got "http://0.0.0.0"',
+    ],
+  ])('rejects %s=%j with a message naming the variable', (name, value, message) => {
+    expect(problemsFor({ [name]: value })).toEqual([message]);
+  });
+
+  it('refuses a metrics port another Ladder listener uses, naming both variables', () => {
+    expect(problemsFor({ LADDER_SLACK_METRICS_PORT: '9464' })).toEqual([
+      'LADDER_SLACK_METRICS_PORT: expected a port different from LADDER_WORKER_METRICS_PORT (9464), or off, got "9464"',
+    ]);
+    expect(problemsFor({ LADDER_API_METRICS_PORT: '3000' })).toEqual([
+      'LADDER_API_METRICS_PORT: expected a port different from LADDER_SLACK_PORT (3000), or off, got "3000"',
+    ]);
+    expect(problemsFor({ LADDER_WORKER_METRICS_PORT: '7233' })).toEqual([
+      'LADDER_WORKER_METRICS_PORT: expected a port different from LADDER_DEV_SERVER_PORT (7233), or off, got "7233"',
+    ]);
+    // Against a cluster, the dev server's ports are nobody's; off never clashes.
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'h:1', LADDER_WORKER_METRICS_PORT: '7233' }).metrics.worker).toBe(
+      7233,
+    );
+    expect(
+      loadConfig({ LADDER_WORKER_METRICS_PORT: 'off', LADDER_SLACK_METRICS_PORT: 'off' }).metrics,
+    ).toMatchObject({ worker: null, slackApp: null, api: 9466 });
+  });
+
   it('refuses the same port for the dev server and its UI', () => {
     expect(problemsFor({ LADDER_DEV_SERVER_PORT: '7000', LADDER_DEV_UI_PORT: '7000' })).toEqual([
       'LADDER_DEV_UI_PORT: expected a port different from LADDER_DEV_SERVER_PORT, got "7000"',

@@ -36,6 +36,14 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV.address] = server.address;
   process.env[TEST_ENV.bundlePath] = TEST_BUNDLE_PATH;
   process.env[TEST_ENV.cliPath] = cli.path;
+  // Processes the tests spawn serve no /metrics unless a test gives them a free port: the defaults
+  // (9464-9466) may belong to a stack someone is running on this machine.
+  for (const variable of [
+    'LADDER_WORKER_METRICS_PORT',
+    'LADDER_SLACK_METRICS_PORT',
+    'LADDER_API_METRICS_PORT',
+  ])
+    process.env[variable] ??= 'off';
   process.stderr.write(
     `\n[test setup] ${cli.description}; dev server ${server.address} (pid ${server.process.pid}); workflow bundle ${Math.round(bundleBytes / 1024)} KiB\n`,
   );
