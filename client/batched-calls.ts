@@ -17,28 +17,55 @@ interface Waiting<Req, Res> {
   reject: (err: unknown) => void;
 }
 
+/** How {@link createBatchedCalls} batches. */
+export interface BatchingOptions {
+  /** The most requests in one call (keeps payloads bounded); default 200. */
+  maxBatch?: number;
+  /**
+   * The least time between the starts of two calls to one key, in ms; default 0. A request to an
+   * idle key still goes at once; under a burst, calls go at most this often, each carrying what
+   * gathered meanwhile (a workflow can take only so many signals a second).
+   */
+  minIntervalMs?: number;
+}
+
 /**
  * Creates a {@link BatchedCalls} over `send`.
  *
  * @param send - sends one batch to `key`; must answer with one result per request, in order.
- * @param maxBatch - the most requests in one call (keeps payloads bounded); default 200.
+ * @param options - batch size and pacing; a number is `maxBatch` alone.
  */
 export function createBatchedCalls<Req, Res>(
   send: (key: string, requests: Req[]) => Promise<Res[]>,
-  maxBatch = 200,
+  options: number | BatchingOptions = {},
 ): BatchedCalls<Req, Res> {
-  const queues = new Map<string, { busy: boolean; waiting: Waiting<Req, Res>[] }>();
+  const { maxBatch = 200, minIntervalMs = 0 } = typeof options === 'number' ? { maxBatch: options } : options;
+  const queues = new Map<
+    string,
+    { busy: boolean; waiting: Waiting<Req, Res>[]; lastStartMs: number; paced: boolean }
+  >();
   let sent = 0;
 
   const flush = (key: string): void => {
     const queue = queues.get(key);
-    if (!queue || queue.busy) return;
+    if (!queue || queue.busy || queue.paced) return;
     if (queue.waiting.length === 0) {
-      queues.delete(key);
+      // Kept while paced calls may follow, so the next one still waits its turn.
+      if (Date.now() - queue.lastStartMs >= minIntervalMs) queues.delete(key);
+      return;
+    }
+    const wait = queue.lastStartMs + minIntervalMs - Date.now();
+    if (wait > 0) {
+      queue.paced = true;
+      setTimeout(() => {
+        queue.paced = false;
+        flush(key);
+      }, wait);
       return;
     }
     const batch = queue.waiting.splice(0, maxBatch);
     queue.busy = true;
+    queue.lastStartMs = Date.now();
     sent++;
     const settle = (outcome: (w: Waiting<Req, Res>, i: number) => void): void => {
       batch.forEach(outcome);
@@ -72,7 +99,7 @@ export function createBatchedCalls<Req, Res>(
       return new Promise<Res>((resolve, reject) => {
         let queue = queues.get(key);
         if (!queue) {
-          queue = { busy: false, waiting: [] };
+          queue = { busy: false, waiting: [], lastStartMs: -Infinity, paced: false };
           queues.set(key, queue);
         }
         queue.waiting.push({ request, resolve, reject });

@@ -26,6 +26,13 @@ export interface LedgerLink {
 
 /** The most events one signal carries (about 150 bytes each). */
 const EVENTS_PER_SIGNAL = 200;
+/**
+ * The least time between two evidence signals to one ledger from one worker, in ms. A burst of
+ * outcomes then reaches a ledger as a few signals a second, each with what gathered meanwhile: a
+ * workflow receiving signals faster than it completes a workflow task has its tasks failed by the
+ * server (too many buffered events) and, past its history limit, cannot continue as new.
+ */
+const SIGNAL_INTERVAL_MS = 250;
 
 /**
  * A {@link LedgerLink} over a Temporal client: `signalWithStart` on `ledger/<queue>/<agent>` (so
@@ -48,19 +55,22 @@ export function createLedgerLink(options: {
   const views = createFreshReads((agentId) =>
     query(agentId, (id) => client.workflow.getHandle(id).query(ledgerViewQuery)),
   );
-  const signals = createBatchedCalls<IdentifiedEvent, void>(async (agentId, events) => {
-    // Tasks that saw the same ledger send the same version event: it goes once.
-    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-    await client.workflow.signalWithStart(trustLedger, {
-      workflowId: ledgerWorkflowId(taskQueue, agentId),
-      taskQueue,
-      args: [{ agentId, uiBaseUrl: options.uiBaseUrl }],
-      signal: ledgerEventsSignal,
-      signalArgs: [unique],
-      staticSummary: `trust ledger of ${agentId}`,
-    });
-    return events.map(() => undefined);
-  }, EVENTS_PER_SIGNAL);
+  const signals = createBatchedCalls<IdentifiedEvent, void>(
+    async (agentId, events) => {
+      // Tasks that saw the same ledger send the same version event: it goes once.
+      const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+      await client.workflow.signalWithStart(trustLedger, {
+        workflowId: ledgerWorkflowId(taskQueue, agentId),
+        taskQueue,
+        args: [{ agentId, uiBaseUrl: options.uiBaseUrl }],
+        signal: ledgerEventsSignal,
+        signalArgs: [unique],
+        staticSummary: `trust ledger of ${agentId}`,
+      });
+      return events.map(() => undefined);
+    },
+    { maxBatch: EVENTS_PER_SIGNAL, minIntervalMs: SIGNAL_INTERVAL_MS },
+  );
   return {
     send: (agentId, event) => signals.call(agentId, event),
     read: (agentId) => query(agentId, (id) => client.workflow.getHandle(id).query(ledgerQuery)),

@@ -64,8 +64,13 @@ const BATCH = 500;
  * input stays small (~150 bytes an event) however fast evidence comes.
  */
 const MAX_CARRIED = 1000;
-/** Start a new run before the history grows large (the server also suggests it). */
-const MAX_HISTORY_EVENTS = 4000;
+/**
+ * Start a new run while the history is small (the server suggests it only past 4,000 events). A
+ * workflow task the server fails (new signals arrived while it continued as new, or too many were
+ * buffered) evicts the ledger from the worker's cache, and the next task replays the whole
+ * history: a short history keeps that replay quick even on a busy worker, so the ledger catches up.
+ */
+const MAX_HISTORY_EVENTS = 1000;
 /** Evidence only a proven update may bring. */
 const HUMAN_EVIDENCE: readonly string[] = ['defect', 'incident', 'audit'];
 

@@ -62,4 +62,26 @@ describe('createBatchedCalls', () => {
     ]);
     expect(sizes).toEqual([2, 2, 1]);
   });
+
+  it('paces calls to a busy key: an idle key sends at once, a burst waits its turn and goes together', async () => {
+    const starts: { at: number; requests: number[]; key: string }[] = [];
+    const paced = createBatchedCalls<number, number>(
+      async (key, requests) => {
+        starts.push({ at: Date.now(), requests, key });
+        return requests;
+      },
+      { minIntervalMs: 200 },
+    );
+    await expect(paced.call('q', 1)).resolves.toBe(1);
+    expect(starts.map((s) => s.requests)).toEqual([[1]]);
+    // Right after the first call: these wait for the interval and go in one call.
+    const burst = Promise.all([2, 3, 4].map((n) => paced.call('q', n)));
+    const other = paced.call('other', 9);
+    await expect(other).resolves.toBe(9);
+    expect(starts.map((s) => s.requests)).toEqual([[1], [9]]);
+    await expect(burst).resolves.toEqual([2, 3, 4]);
+    expect(starts.map((s) => s.requests)).toEqual([[1], [9], [2, 3, 4]]);
+    // Timers may fire a millisecond early; the call never went before most of the interval.
+    expect(starts[2].at - starts[0].at).toBeGreaterThanOrEqual(190);
+  });
 });
