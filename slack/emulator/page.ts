@@ -89,19 +89,21 @@ function mrkdwn(text) {
   return s.replace(/\\n/g, '<br>');
 }
 const textOf = (t) => (t ? (t.type === 'mrkdwn' ? mrkdwn(t.text) : esc(t.text)) : '');
-function renderBlock(b, message) {
+const buttonHtml = (e, message, index) =>
+  '<button class="' + esc(e.style || '') + '" data-action-id="' + esc(e.action_id) + '" data-ts="' + esc(message.ts) + '" data-block="' + index + '" data-value="' + esc(e.value || '') + '">' + esc(e.text && e.text.text) + '</button>';
+function renderBlock(b, message, index) {
   switch (b.type) {
     case 'header': return '<div class="header">' + textOf(b.text) + '</div>';
-    case 'section': return '<div class="section">' + textOf(b.text) + (b.fields || []).map((f) => '<div>' + textOf(f) + '</div>').join('') + '</div>';
+    case 'section': return '<div class="section">' + textOf(b.text) + (b.fields || []).map((f) => '<div>' + textOf(f) + '</div>').join('') +
+      (b.accessory && b.accessory.type === 'button' ? '<div class="actions">' + buttonHtml(b.accessory, message, index) + '</div>' : '') + '</div>';
     case 'context': return '<div class="context">' + (b.elements || []).map((e) => '<span>' + (e.type === 'image' ? '' : textOf(e)) + '</span>').join('') + '</div>';
     case 'divider': return '<hr>';
-    case 'actions': return '<div class="actions">' + (b.elements || []).filter((e) => e.type === 'button').map((e) =>
-      '<button class="' + esc(e.style || '') + '" data-action-id="' + esc(e.action_id) + '" data-ts="' + esc(message.ts) + '">' + esc(e.text && e.text.text) + '</button>').join('') + '</div>';
+    case 'actions': return '<div class="actions">' + (b.elements || []).filter((e) => e.type === 'button').map((e) => buttonHtml(e, message, index)).join('') + '</div>';
     default: return '<div class="meta">[' + esc(b.type) + ' block]</div>';
   }
 }
 function renderMessage(m) {
-  const body = m.blocks && m.blocks.length ? m.blocks.map((b) => renderBlock(b, m)).join('') : mrkdwn(m.text);
+  const body = m.blocks && m.blocks.length ? m.blocks.map((b, i) => renderBlock(b, m, i)).join('') : mrkdwn(m.text);
   return '<div class="message' + (m.ephemeralTo ? ' ephemeral' : '') + '" data-ts="' + esc(m.ts) + '">' +
     '<div class="meta">' + (m.ephemeralTo ? 'Only visible to you · ' : 'Ladder · ') + esc(m.ts) + (m.edits ? ' · edited' : '') + '</div>' + body + '</div>';
 }
@@ -171,7 +173,7 @@ function setUser(id) { state.user = id; localStorage.setItem('ladder-user', id);
 $('acting-user').addEventListener('change', (e) => setUser(e.target.value));
 $('acting-user-other').addEventListener('change', (e) => setUser(e.target.value.trim()));
 $('channels').addEventListener('click', (e) => { const a = e.target.closest('a'); if (a) { state.channel = a.dataset.id; localStorage.setItem('ladder-channel', state.channel); state.last = ''; void refresh(); } });
-$('messages').addEventListener('click', (e) => { const b = e.target.closest('button[data-action-id]'); if (b) void post('/emulator/click', { channel: state.channel, ts: b.dataset.ts, actionId: b.dataset.actionId }); });
+$('messages').addEventListener('click', (e) => { const b = e.target.closest('button[data-action-id]'); if (b) void post('/emulator/click', { channel: state.channel, ts: b.dataset.ts, actionId: b.dataset.actionId, block: Number(b.dataset.block), value: b.dataset.value || undefined }); });
 $('composer-form').addEventListener('submit', (e) => { e.preventDefault(); const text = $('composer').value; $('composer').value = ''; void post('/emulator/command', { channel: state.channel || '#general', text }); });
 $('modal').addEventListener('click', (e) => { if (e.target.id === 'modal-close') void post('/emulator/close', {}); });
 $('modal').addEventListener('submit', (e) => {

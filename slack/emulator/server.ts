@@ -28,12 +28,31 @@ export interface SlackEmulator extends SlackWebApiEmulator {
   connectApp(endpoint: AppEndpoint): void;
   /** Types a slash command as `user` in `channel` (`#name` or id), as the page does. */
   command(user: string, channel: string, text: string): Promise<DeliveryResult>;
-  /** Clicks the button `actionId` on message `ts`, as the page does. */
-  click(user: string, channel: string, ts: string, actionId: string): Promise<DeliveryResult>;
+  /**
+   * Clicks the button `actionId` on message `ts`, as the page does. A message may repeat an action
+   * id (a pending-requests list, a digest), each button with its own value: `which` names the one
+   * clicked by its block (index in the message's blocks) and the value it showed; without it, the
+   * first. A button no longer in the message (it was edited meanwhile) is not clicked.
+   */
+  click(
+    user: string,
+    channel: string,
+    ts: string,
+    actionId: string,
+    which?: ButtonRef,
+  ): Promise<DeliveryResult>;
   /** Submits the modal open for `user` with values by block_id, as the page does. */
   submitView(user: string, values: Record<string, string>): Promise<DeliveryResult>;
   /** The modal open for `user`, if any. */
   viewFor(user: string): OpenView | undefined;
+}
+
+/** Which of several buttons with one action id was clicked: as the page rendered it. */
+export interface ButtonRef {
+  /** Index of its block in the message's blocks. */
+  block?: number;
+  /** The value the button carried when it was shown. */
+  value?: string;
 }
 
 export interface SlackEmulatorOptions {
@@ -101,12 +120,16 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     channel: string,
     ts: string,
     actionId: string,
+    which?: ButtonRef,
   ): Promise<DeliveryResult> => {
     const channelId = workspace.channelId(channel);
     const message = workspace.visibleTo(user, channelId).find((m) => m.ts === ts);
     if (!message) throw new EmulatorInputError(`no message ${ts} in ${channel}`);
-    const found = findButton(message.blocks, actionId);
-    if (!found) throw new EmulatorInputError(`message ${ts} has no button ${actionId} (any more)`);
+    const found = findButton(message.blocks, actionId, which);
+    if (!found)
+      throw new EmulatorInputError(
+        `message ${ts} has no button ${actionId}${which?.value === undefined ? '' : ` with value ${which.value}`} (any more)`,
+      );
     const payload = blockActionsPayload(workspace, {
       user,
       channel: channelId,
@@ -201,6 +224,12 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
               String(input.channel ?? ''),
               String(input.ts ?? ''),
               String(input.actionId ?? ''),
+              {
+                ...(typeof input.block === 'number' && Number.isInteger(input.block)
+                  ? { block: input.block }
+                  : {}),
+                ...(typeof input.value === 'string' ? { value: input.value } : {}),
+              },
             ),
           );
         case '/emulator/submit':
@@ -274,21 +303,46 @@ function showResponse(workspace: Workspace, channel: string, user: string, body:
   );
 }
 
+/**
+ * The button `actionId` in an actions block's elements or a section's accessory: the one with
+ * `which.value` (in block `which.block` if there is one there), else the one in block
+ * `which.block`, else the first. Blocks without a block_id get an index-based id, as Slack makes
+ * one up for them, so two buttons with one action id are told apart.
+ */
 function findButton(
   blocks: unknown[],
   actionId: string,
+  which: ButtonRef = {},
 ): { action_id: string; block_id: string; value?: string; text?: unknown; style?: string } | undefined {
-  for (const block of blocks as {
+  if (which.value !== undefined && which.block !== undefined) {
+    const there = findButton(blocks, actionId, { block: which.block });
+    if (there?.value === which.value) return there;
+  }
+  const only = which.value === undefined ? which.block : undefined;
+  const all = blocks as {
     type?: string;
     block_id?: string;
     elements?: Record<string, unknown>[];
-  }[]) {
-    if (block.type !== 'actions') continue;
-    const element = block.elements?.find((e) => e.type === 'button' && e.action_id === actionId);
+    accessory?: Record<string, unknown>;
+  }[];
+  for (const [index, block] of all.entries()) {
+    if (only !== undefined && index !== only) continue;
+    const candidates =
+      block.type === 'actions'
+        ? (block.elements ?? [])
+        : block.type === 'section' && block.accessory
+          ? [block.accessory]
+          : [];
+    const element = candidates.find(
+      (e) =>
+        e.type === 'button' &&
+        e.action_id === actionId &&
+        (which.value === undefined || e.value === which.value),
+    );
     if (element) {
       return {
         action_id: actionId,
-        block_id: block.block_id ?? 'actions',
+        block_id: block.block_id ?? `block-${index}`,
         value: element.value as string | undefined,
         text: element.text,
         style: element.style as string | undefined,
