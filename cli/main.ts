@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './agent-commands';
+import { registerAuditCommands } from './audit-commands';
 import { CliExit } from './exit-codes';
 import { registerKeyCommands } from './key-commands';
 import { CliError, registerPolicyCommands } from './policy-commands';
@@ -21,6 +22,7 @@ export function buildProgram(
   registerTaskCommands(program, io);
   registerKeyCommands(program, io);
   registerAgentCommands(program, io);
+  registerAuditCommands(program, io);
   return program;
 }
 

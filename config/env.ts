@@ -72,6 +72,24 @@ const policyMaxBytes = z
   .refine((n) => n >= POLICY_MAX_BYTES_RANGE.min && n <= POLICY_MAX_BYTES_RANGE.max, {
     message: `expected a number of bytes from ${POLICY_MAX_BYTES_RANGE.min} to ${POLICY_MAX_BYTES_RANGE.max}`,
   });
+/** Smallest and largest retention accepted, in days: whole days as operators speak of it; ten years bounds a typo. */
+export const RETENTION_DAYS_RANGE = { min: 1, max: 3650 } as const;
+
+/** The variable that sets {@link Config.retentionDays}; messages about retention name it. */
+export const RETENTION_DAYS_VARIABLE = 'LADDER_RETENTION_DAYS';
+
+/** How long closed workflows are kept unless configured: a month of decision log, metrics history and task pages. */
+export const DEFAULT_RETENTION_DAYS = 30;
+
+const retentionDays = z
+  .string()
+  .regex(/^\d+$/, {
+    message: `expected a whole number of days from ${RETENTION_DAYS_RANGE.min} to ${RETENTION_DAYS_RANGE.max} (e.g. 30)`,
+  })
+  .transform(Number)
+  .refine((n) => n >= RETENTION_DAYS_RANGE.min && n <= RETENTION_DAYS_RANGE.max, {
+    message: `expected a whole number of days from ${RETENTION_DAYS_RANGE.min} to ${RETENTION_DAYS_RANGE.max} (e.g. 30)`,
+  });
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
 const identifier = z
   .string()
@@ -99,6 +117,7 @@ const envSchema = z
     LADDER_DEV_SERVER_PORT: port.default(7233),
     LADDER_DEV_UI_PORT: port.default(8233),
     LADDER_DEV_DB_PATH: nonEmpty.default('.temporal/dev.db'),
+    LADDER_RETENTION_DAYS: retentionDays.default(DEFAULT_RETENTION_DAYS),
     LADDER_SLACK_PORT: port.default(3000),
     LADDER_EMULATOR_PORT: port.default(3100),
     LADDER_DEMO_SERVICE_PORT: port.default(4100),
@@ -348,6 +367,12 @@ export interface Config {
   keys: { dir: string; frontendKey: string; operatorKey?: string };
   /** The `/metrics` endpoints of the worker, Slack app and agent API. */
   metrics: MetricsEndpoints;
+  /**
+   * How long the namespace keeps closed workflows, in whole days (`LADDER_RETENTION_DAYS`, 1–3650,
+   * default {@link DEFAULT_RETENTION_DAYS}). The run command sets it on the dev server; on a cluster it
+   * only compares the namespace's own retention with it and warns when that is shorter.
+   */
+  retentionDays: number;
 }
 
 /**
@@ -507,6 +532,7 @@ function toConfig(e: Env): Config {
       slackApp: e.LADDER_SLACK_METRICS_PORT,
       api: e.LADDER_API_METRICS_PORT,
     },
+    retentionDays: e.LADDER_RETENTION_DAYS,
   };
 }
 

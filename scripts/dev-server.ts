@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { LADDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { applyRetentionDays } from './retention';
 
 /** Options for {@link startDevServer}. */
 export interface DevServerOptions {
@@ -17,6 +18,11 @@ export interface DevServerOptions {
   /** SQLite file for persistence; omit for an in-memory server (tests). */
   dbPath?: string;
   namespace?: string;
+  /**
+   * Whole days the namespace keeps closed workflows, set once the server answers (the dev server's
+   * own default is one day); omit to leave the server's default (tests).
+   */
+  retentionDays?: number;
   /** How long to wait for the server to answer before giving up, in milliseconds. */
   readyTimeoutMs?: number;
   /** Where the server's own output goes; defaults to being discarded except the tail kept for errors. */
@@ -28,6 +34,8 @@ export interface DevServer {
   address: string;
   namespace: string;
   uiUrl?: string;
+  /** The namespace's retention read back after setting it, in ms; absent when none was asked for. */
+  retentionMs?: number;
   process: ChildProcess;
   /** Stops the server (SIGTERM, then SIGKILL after `graceMs`) and resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
@@ -103,7 +111,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await new Promise((r) => setTimeout(r, 250));
   }
 
-  return {
+  const server: DevServer = {
     address,
     namespace,
     uiUrl: options.uiPort !== undefined ? `http://localhost:${options.uiPort}` : undefined,
@@ -116,6 +124,27 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       clearTimeout(timer);
     },
   };
+  if (options.retentionDays !== undefined) {
+    // Before anything runs on it: a workflow keeps the retention in force when it closes.
+    try {
+      server.retentionMs = await withConnection(address, (connection) =>
+        applyRetentionDays(connection.workflowService, namespace, options.retentionDays!),
+      );
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+  }
+  return server;
+}
+
+async function withConnection<T>(address: string, use: (connection: Connection) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address });
+  try {
+    return await use(connection);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }
 
 async function answers(address: string, namespace: string): Promise<boolean> {

@@ -12,6 +12,7 @@ import { policyPeopleAndChannels } from '../slack/emulator/policy-people';
 import { startSlackEmulator, type SlackEmulator } from '../slack/emulator/server';
 import { startDevServer, type DevServer } from './dev-server';
 import { resolveTemporalCli } from './temporal-cli';
+import { checkClusterRetention, retentionSummary, type RetentionReport } from './retention';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
+    let retention: RetentionReport | undefined;
     if (config.temporal.kind === 'dev-server') {
       const cli = await resolveTemporalCli({ root: ROOT, log: say });
       say(cli.description);
@@ -98,8 +100,10 @@ async function main(): Promise<void> {
         uiPort: config.temporal.uiPort,
         dbPath: resolve(ROOT, config.temporal.dbPath),
         namespace: config.namespace,
+        retentionDays: config.retentionDays,
       });
       children.push({ name: 'Temporal dev server', stop: () => server.stop() });
+      retention = { kind: 'set', namespace: config.namespace, retentionMs: server.retentionMs! };
     } else {
       say(
         `Using the Temporal cluster at ${config.temporal.address}, namespace ${config.namespace} (no dev server started).`,
@@ -184,12 +188,15 @@ async function main(): Promise<void> {
       workflowId,
       workflowExecutionTimeout: '2 minutes',
     });
+    // A cluster's namespace belongs to its operators: read its retention, never change it.
+    retention ??= await checkClusterRetention(client.workflowService, config.namespace, config.retentionDays);
     await client.connection.close();
 
     say();
     say('Ladder is running.');
     say(`  Temporal:     ${config.temporal.address} (namespace ${config.namespace})`);
     say(`  Temporal UI:  ${config.temporalUiUrl}`);
+    for (const line of retentionSummary(retention)) say(`  ${line}`);
     say(`  Worker:       ${result.worker.identity} polling task queue "${config.taskQueue}"`);
     say(`  Policy:       ${config.policyPath} (edits are picked up live; a bad edit is refused and logged)`);
     if (emulator) {

@@ -1,6 +1,7 @@
 import {
   ConfigError,
   DEFAULT_CACHED_WORKFLOWS,
+  DEFAULT_RETENTION_DAYS,
   loadConfig,
   loadPolicySizeLimit,
   loadWorkerTuning,
@@ -254,6 +255,24 @@ describe('loadConfig', () => {
       loadConfig({ LADDER_WORKER_METRICS_PORT: 'off', LADDER_SLACK_METRICS_PORT: 'off' }).metrics,
     ).toMatchObject({ worker: null, slackApp: null, api: 9466 });
   });
+
+  it('keeps closed workflows 30 days unless LADDER_RETENTION_DAYS says otherwise, on the dev server and a cluster', () => {
+    expect(DEFAULT_RETENTION_DAYS).toBe(30);
+    expect(loadConfig({}).retentionDays).toBe(30);
+    expect(loadConfig({ LADDER_RETENTION_DAYS: '' }).retentionDays).toBe(30);
+    expect(loadConfig({ LADDER_RETENTION_DAYS: '1' }).retentionDays).toBe(1);
+    expect(loadConfig({ LADDER_RETENTION_DAYS: '3650' }).retentionDays).toBe(3650);
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'h:1', LADDER_RETENTION_DAYS: '90' }).retentionDays).toBe(90);
+  });
+
+  it.each(['0', '3651', '7d', '1.5', '-3', ' 30', 'thirty', '1e2'])(
+    'rejects LADDER_RETENTION_DAYS=%j with a message naming the variable and the range',
+    (value) => {
+      expect(problemsFor({ LADDER_RETENTION_DAYS: value })).toEqual([
+        `LADDER_RETENTION_DAYS: expected a whole number of days from 1 to 3650 (e.g. 30), got ${JSON.stringify(value)}`,
+      ]);
+    },
+  );
 
   it('refuses the same port for the dev server and its UI', () => {
     expect(problemsFor({ LADDER_DEV_SERVER_PORT: '7000', LADDER_DEV_UI_PORT: '7000' })).toEqual([
