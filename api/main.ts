@@ -9,6 +9,7 @@ import { createAgentService } from './agent-service';
 import { loadApiConfig } from './config';
 import { startApiServer } from './server';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
+import { tracingFromEnv } from '../observability/tracing-config';
 
 /**
  * The agents' HTTP API and MCP endpoint as its own process: `node dist/api/main.js`, on
@@ -19,6 +20,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const apiConfig = loadApiConfig();
   const log = createLogger('api', config.logLevel);
+  // An agent's request starts a trace that follows the task into the worker.
+  const tracing = await tracingFromEnv('api', { warn: (message) => log.warn(message) });
+  if (tracing)
+    log.info({ url: tracing.config.tracesUrl, service: tracing.config.serviceName }, 'exporting traces');
   const policyStore = new PolicyStore(config.policyPath, {
     ...config.policyLimits,
     stateDir: config.actions.stateDir,
@@ -47,7 +52,7 @@ async function main(): Promise<void> {
         })
       : undefined;
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
-  const client = await connectClient(config);
+  const client = await connectClient(config, { interceptors: tracing?.clientInterceptors });
   const policy = () => policyStore.current();
   const api = await startApiServer(
     {
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
   const stop = (): void => {
     void Promise.all([api.close(), metricsServer?.close()]).then(async () => {
       await client.connection.close();
+      await tracing?.shutdown();
       process.exit(0);
     });
   };

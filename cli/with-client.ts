@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type Config } from '../config/env';
+import { tracingFromEnv } from '../observability/tracing-config';
+import type { ProcessTracing } from '../observability/tracing';
 import { connectClient } from '../worker/connection';
 import { CliError } from './policy-commands';
 
@@ -9,8 +11,13 @@ import { CliError } from './policy-commands';
  */
 export async function withClient<T>(run: (client: Client, config: Config) => Promise<T>): Promise<T> {
   let config: Config;
+  let tracing: ProcessTracing | null;
   try {
     config = loadConfig();
+    // With an OTLP endpoint configured, the command's calls start traces that follow into the worker.
+    tracing = await tracingFromEnv('cli', {
+      warn: (message) => process.stderr.write(`ladder: ${message}\n`),
+    });
   } catch (err) {
     if (err instanceof ConfigError)
       throw new CliError(err.problems.map((p) => `Configuration error: ${p}`).join('\n'));
@@ -18,8 +25,9 @@ export async function withClient<T>(run: (client: Client, config: Config) => Pro
   }
   let client: Client;
   try {
-    client = await connectClient(config);
+    client = await connectClient(config, { interceptors: tracing?.clientInterceptors });
   } catch (err) {
+    await tracing?.shutdown();
     throw new CliError(
       `cannot reach Temporal at ${config.temporal.address}: ${(err as Error).message}. Is Ladder running (scripts/start.sh)?`,
     );
@@ -28,5 +36,6 @@ export async function withClient<T>(run: (client: Client, config: Config) => Pro
     return await run(client, config);
   } finally {
     await client.connection.close();
+    await tracing?.shutdown();
   }
 }

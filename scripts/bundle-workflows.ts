@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../worker/create-worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../worker/create-worker';
 
 /**
  * Bundles `workflows/` once into a file the production worker loads with `LADDER_WORKFLOW_BUNDLE`,
- * so workers start without running webpack.
+ * so workers start without running webpack. The bundle always holds the tracing interceptors
+ * (inert unless a traced client started the workflow), so one bundle serves traced and untraced workers.
  *
  * @param outPath - file to write; parent folders are created.
  * @returns the size of the bundle in bytes.
@@ -14,6 +15,7 @@ export async function bundleWorkflowsTo(outPath: string): Promise<number> {
   // Webpack's module report is noise for a one-shot bundle; warnings and errors still print.
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: new DefaultLogger('WARN'),
   });
   mkdirSync(dirname(outPath), { recursive: true });

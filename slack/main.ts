@@ -11,6 +11,7 @@ import { PolicyStore } from '../policy/store';
 import { connectClient } from '../worker/connection';
 import { createSlackApp, type SlackTransport } from './app';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
+import { tracingFromEnv } from '../observability/tracing-config';
 
 /**
  * Slack app process: real Slack over HTTP or Socket Mode with credentials, the local emulator's
@@ -20,6 +21,10 @@ import { createProcessMetrics, serveProcessMetrics } from '../observability/proc
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('slack', config.logLevel);
+  // A click or a slash command starts a trace that follows the task into the worker.
+  const tracing = await tracingFromEnv('slack', { warn: (message) => log.warn(message) });
+  if (tracing)
+    log.info({ url: tracing.config.tracesUrl, service: tracing.config.serviceName }, 'exporting traces');
   const slack = config.slack;
   let transport: SlackTransport;
   if (slack.kind === 'socket') transport = { kind: 'socket', appToken: slack.appToken };
@@ -71,7 +76,7 @@ async function main(): Promise<void> {
         })
       : undefined;
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
-  const temporal = await connectClient(config);
+  const temporal = await connectClient(config, { interceptors: tracing?.clientInterceptors });
   const app = createSlackApp({
     deps: {
       temporal,
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
     await metricsServer?.close();
     policyStore.close();
     await temporal.connection.close();
+    await tracing?.shutdown();
     log.info('slack app stopped');
     process.exit(0);
   };

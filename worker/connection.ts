@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { TLSConfig } from '@temporalio/client';
+import type { ClientInterceptors, TLSConfig } from '@temporalio/client';
 import type { Config } from '../config/env';
 
 /**
@@ -44,14 +44,25 @@ function apiKeyOf(config: Config): string | undefined {
   return config.temporal.kind === 'cluster' ? config.temporal.apiKey : undefined;
 }
 
-/** Opens a client connection (for starting workflows, queries, updates) to the configured Temporal. */
-export async function connectClient(config: Config): Promise<Client> {
+/**
+ * Opens a client connection (for starting workflows, queries, updates) to the configured Temporal.
+ *
+ * @param options.interceptors - e.g. the tracing interceptors of a process that traces.
+ */
+export async function connectClient(
+  config: Config,
+  options: { interceptors?: ClientInterceptors } = {},
+): Promise<Client> {
   const connection = await Connection.connect({
     address: config.temporal.address,
     tls: temporalTls(config),
     apiKey: apiKeyOf(config),
   });
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({
+    connection,
+    namespace: config.namespace,
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+  });
 }
 
 /** Opens the native connection a worker polls on. */

@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import type { SelfCheckDeps } from '../activities/self-check';
 import type { WorkerTuning } from '../config/env';
+import type { WorkerTracing } from '../observability/tracing';
 
 /** Where the worker gets its workflow code: a pre-built bundle (production) or the source folder (dev). */
 export type WorkflowSource = { bundlePath: string } | { bundleCode: string } | { workflowsPath: string };
@@ -17,12 +18,34 @@ export interface LadderWorkerOptions {
   activityDeps: Omit<ActivityDeps, keyof SelfCheckDeps> & Partial<SelfCheckDeps>;
   /** Measured settings (cache size); unset, the SDK's defaults. */
   tuning?: WorkerTuning;
-  /** Extra worker options (tests lower the shutdown grace time). */
+  /**
+   * Activity interceptors and the workflow-span sink of a process that traces (`ProcessTracing.worker`);
+   * unset, nothing is traced and spans a traced client causes in a workflow are dropped.
+   */
+  tracing?: WorkerTracing;
+  /** Extra worker options (tests lower the shutdown grace time); they win over everything above. */
   workerOptions?: Partial<WorkerOptions>;
 }
 
 /** The source folder of the workflows, resolved relative to this file (works from `dist/` and from ts-jest). */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/**
+ * Workflow interceptor modules every workflow bundle includes, whether or not a worker traces: a
+ * pre-built bundle cannot take them later (the SDK ignores `workflowModules` with `workflowBundle`).
+ * Pass them to `bundleWorkflowCode({ workflowInterceptorModules })`.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/tracing-interceptors')];
+
+/**
+ * The worker options when tracing is off: no interceptors, and a sink that drops spans, for the
+ * one case where a workflow still traces (a traced client reached an untraced worker); without it
+ * the worker logs an error for every such workflow task.
+ */
+const TRACING_OFF: WorkerTracing = {
+  interceptors: {},
+  sinks: { exporter: { export: { fn: () => undefined } } },
+};
 
 /**
  * Creates a worker that polls `taskQueue` with every Ladder workflow and the activities built by
@@ -37,6 +60,7 @@ export async function createLadderWorker(options: LadderWorkerOptions): Promise<
     ...options.activityDeps,
   };
   const source = options.workflows;
+  const tracing = options.tracing ?? TRACING_OFF;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -48,6 +72,12 @@ export async function createLadderWorker(options: LadderWorkerOptions): Promise<
       : 'bundleCode' in source
         ? { workflowBundle: { code: source.bundleCode } }
         : { workflowsPath: source.workflowsPath }),
+    // Bundling here (dev) gets the same interceptor modules as the pre-built bundle.
+    interceptors: {
+      ...tracing.interceptors,
+      ...('workflowsPath' in source ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
+    },
+    sinks: tracing.sinks,
     ...(options.tuning ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows } : {}),
     ...options.workerOptions,
   });

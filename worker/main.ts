@@ -17,6 +17,7 @@ import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
 import { installSdkRuntime } from './runtime-logging';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
 import { runtimeMetricsReader } from '../observability/temporal-runtime-metrics';
+import { tracingFromEnv } from '../observability/tracing-config';
 
 /**
  * Worker process entry point: reads config, connects, polls until SIGINT/SIGTERM (handled by the
@@ -39,6 +40,10 @@ async function main(): Promise<void> {
     process.exit(BAD_DIR_EXIT_CODE);
   }
   const log = createLogger('worker', config.logLevel);
+  // Traces go out only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_*ENDPOINT).
+  const tracing = await tracingFromEnv('worker', { warn: (message) => log.warn(message) });
+  if (tracing)
+    log.info({ url: tracing.config.tracesUrl, service: tracing.config.serviceName }, 'exporting traces');
   if (config.workflowBundlePath !== undefined && !existsSync(config.workflowBundlePath)) {
     throw new ConfigError([
       `LADDER_WORKFLOW_BUNDLE: expected an existing bundle file (build it with \`npm run bundle\`), got "${config.workflowBundlePath}"`,
@@ -104,7 +109,8 @@ async function main(): Promise<void> {
       : undefined;
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
   const connection = await connectWorker(config);
-  const client = await connectClient(config);
+  // Calls activities make join their task's trace; the worker itself starts none.
+  const client = await connectClient(config, { interceptors: tracing?.joiningClientInterceptors });
   history = createPolicyHistoryRecorder({
     client,
     taskQueue: config.taskQueue,
@@ -118,6 +124,7 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     tuning: config.worker,
+    ...(tracing ? { tracing: tracing.worker } : {}),
     activityDeps: {
       policy: () => policyStore.current(),
       registry: createActionRegistry(),
@@ -165,6 +172,8 @@ async function main(): Promise<void> {
   process.off('SIGINT', exitOnSignal);
   process.off('SIGTERM', exitOnSignal);
   await worker.run();
+  // The last tasks' spans are buffered: send them before the process goes.
+  await tracing?.shutdown();
   await metricsServer?.close();
   policyStore.close();
   history.close();
