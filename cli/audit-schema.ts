@@ -1,6 +1,6 @@
 import type { AnswerProof } from '../policy/answer-proof';
 import type { TaskRequest } from '../policy/task';
-import type { TaskOutcome } from '../workflows/messages';
+import type { TaskResult } from '../workflows/messages';
 
 // The record `ladder audit export` writes, one JSON line per task workflow run: version
 // `ladder.audit/v1`. The decision and the outcome are copied field by field, so internal types can
@@ -88,19 +88,8 @@ export interface AuditAnswer {
   shown: AuditShown | null;
 }
 
-/** The workflow's result (completed executions only). */
-export interface AuditOutcome {
-  outcome: TaskOutcome;
-  /** The rung it ran at in the end (below the decision's after a fallback to confirmation). */
-  rung: number;
-  approvedBy: string | null;
-  approvedAt: string | null;
-  executedSteps: number;
-  reportRead: boolean | null;
-  /** Notes in order: fallbacks, rollbacks, escalations. */
-  events: string[];
-  error: string | null;
-}
+/** The workflow's result (completed executions only), without the decision the record carries already. */
+export type AuditOutcome = Omit<TaskResult, 'decision'>;
 
 /** One line of `ladder audit export`. */
 export interface AuditRecord {
