@@ -28,11 +28,19 @@ export interface LedgerLink {
 const EVENTS_PER_SIGNAL = 200;
 /**
  * The least time between two evidence signals to one ledger from one worker, in ms. A burst of
- * outcomes then reaches a ledger as a few signals a second, each with what gathered meanwhile: a
- * workflow receiving signals faster than it completes a workflow task has its tasks failed by the
- * server (too many buffered events) and, past its history limit, cannot continue as new.
+ * outcomes then reaches a ledger as one signal a second per worker, each with what gathered
+ * meanwhile: a workflow receiving signals faster than it completes a workflow task has its tasks
+ * failed by the server (100 buffered events) and, past its history limit, cannot continue as new.
+ * An idle ledger still gets its first event at once; a burst's evidence waits up to a second.
  */
-const SIGNAL_INTERVAL_MS = 250;
+const SIGNAL_INTERVAL_MS = 1000;
+/**
+ * A ledger's workflow task may take this long. After a task the server refused (a continue-as-new
+ * that signals overtook), the ledger replays its whole run: on a worker busy with thousands of
+ * tasks that took 20-54 s (bench:waiting), past the default 10 s, so every retry timed out until
+ * the burst ended.
+ */
+const LEDGER_TASK_TIMEOUT = '60 seconds';
 
 /**
  * A {@link LedgerLink} over a Temporal client: `signalWithStart` on `ledger/<queue>/<agent>` (so
@@ -66,6 +74,7 @@ export function createLedgerLink(options: {
         signal: ledgerEventsSignal,
         signalArgs: [unique],
         staticSummary: `trust ledger of ${agentId}`,
+        workflowTaskTimeout: LEDGER_TASK_TIMEOUT,
       });
       return events.map(() => undefined);
     },

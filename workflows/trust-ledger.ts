@@ -2,7 +2,7 @@ import { isSlackUserId, temporalUiLink } from '../policy/slack-ids';
 import {
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -311,7 +311,8 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     const due = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
     if (due && queue.length <= MAX_CARRIED) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof trustLedger>({
+      // The next run keeps this one's workflow task timeout (the link starts ledgers with a long one).
+      await makeContinueAsNewFunc<typeof trustLedger>({ workflowTaskTimeout: workflowInfo().taskTimeoutMs })({
         ...input,
         state,
         pending: queue.splice(0),
