@@ -1,6 +1,5 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';
@@ -15,6 +14,7 @@ import { freePort } from '../helpers/ports';
 import { childPids, isAlive, spawnNode, type Spawned } from '../helpers/processes';
 import { testServerAddress } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
+import { isolatedDirs } from '../helpers/start-env';
 import { TEST_ENV } from '../setup/shared-state';
 
 // Retention: the run command sets it on the dev server it starts (LADDER_RETENTION_DAYS, default
@@ -146,18 +146,11 @@ describe('retention of closed workflows', () => {
       if (!existsSync(START)) throw new Error(`${START} is missing: run \`npm run build\` first`);
       // The cluster's operators chose one day; Ladder wants 30 and must only say so.
       await applyRetentionDays(connection.workflowService, 'default', 1);
-      const base = mkdtempSync(join(tmpdir(), 'ladder-retention-start-'));
       run = spawnNode(START, {
         TEMPORAL_ADDRESS: testServerAddress(),
         LADDER_RETENTION_DAYS: '30',
         LADDER_TASK_QUEUE: `retention-${randomUUID().slice(0, 8)}`,
-        LADDER_DEMO_SERVICE_PORT: String(await freePort()),
-        LADDER_SLACK_PORT: String(await freePort()),
-        LADDER_EMULATOR_PORT: String(await freePort()),
-        LADDER_API_PORT: String(await freePort()),
-        LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
-        LADDER_SANDBOX_DIR: join(base, 'sandbox'),
-        LADDER_STATE_DIR: join(base, 'state'),
+        ...(await isolatedDirs()),
       });
       await run.waitForOutput(/Press Ctrl-C/, 180_000);
       const lines = run.stdout().split('\n');

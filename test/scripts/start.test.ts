@@ -8,26 +8,13 @@ import { childPids, commandLine, isAlive, spawnNode, type Spawned } from '../hel
 import { testServerAddress } from '../helpers/temporal';
 import { TEST_ENV } from '../setup/shared-state';
 import { waitUntil } from '../helpers/wait';
+import { isolatedDirs } from '../helpers/start-env';
 
 // The README's run command, exercised as a user would: real processes, real ports, Ctrl-C (SIGINT).
 const START = resolve(__dirname, '..', '..', 'dist', 'scripts', 'start.js');
 
 function temporalCli(): string {
   return process.env[TEST_ENV.cliPath]!;
-}
-
-/** Free ports and temp folders, so a test run never meets a Ladder a developer has running. */
-async function isolatedDirs(): Promise<Record<string, string>> {
-  const base = mkdtempSync(join(tmpdir(), 'ladder-start-dirs-'));
-  return {
-    LADDER_DEMO_SERVICE_PORT: String(await freePort()),
-    LADDER_SLACK_PORT: String(await freePort()),
-    LADDER_EMULATOR_PORT: String(await freePort()),
-    LADDER_API_PORT: String(await freePort()),
-    LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
-    LADDER_SANDBOX_DIR: join(base, 'sandbox'),
-    LADDER_STATE_DIR: join(base, 'state'),
-  };
 }
 
 describe('the run command (dist/scripts/start.js)', () => {

@@ -1,0 +1,21 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports';
+
+/**
+ * The environment that keeps one run of the run command (`dist/scripts/start.js`) apart from
+ * another and from anyone's stack on this machine: free ports for its servers and fresh action folders.
+ */
+export async function isolatedDirs(): Promise<Record<string, string>> {
+  const base = mkdtempSync(join(tmpdir(), 'ladder-start-dirs-'));
+  return {
+    LADDER_DEMO_SERVICE_PORT: String(await freePort()),
+    LADDER_SLACK_PORT: String(await freePort()),
+    LADDER_EMULATOR_PORT: String(await freePort()),
+    LADDER_API_PORT: String(await freePort()),
+    LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
+    LADDER_SANDBOX_DIR: join(base, 'sandbox'),
+    LADDER_STATE_DIR: join(base, 'state'),
+  };
+}
