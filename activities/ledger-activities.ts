@@ -7,6 +7,7 @@ import type { LoadedPolicy } from '../policy/loader';
 import type { ClassInfrastructure } from '../policy/trust-rules';
 import type { ActionRegistry } from './actions/registry';
 import type { CanaryLink } from '../client/canary-link';
+import { entityStartOptions } from '../client/entity-start';
 import type { LadderMetrics } from '../observability/ladder-metrics';
 
 export interface LedgerActivityDeps {
@@ -103,7 +104,7 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
     async capTaskClass(args: { taskClass: string; cap: number; cause: string; by: string }): Promise<void> {
       await deps.client.workflow.signalWithStart(killSwitch, {
         workflowId: killSwitchWorkflowId(deps.taskQueue),
-        taskQueue: deps.taskQueue,
+        ...entityStartOptions(deps.taskQueue),
         args: [],
         signal: capClassSignal,
         signalArgs: [{ taskClass: args.taskClass, cap: args.cap, by: args.by, reason: args.cause }],

@@ -3,6 +3,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { formatPatch, structuredPatch } from 'diff';
 import type { PolicyVersion } from '../policy/store';
+import { entityStartOptions } from '../client/entity-start';
 import { policyVersions } from '../workflows/policy-versions';
 import {
   POLICY_DIFF_MAX_CHARS,
@@ -97,7 +98,7 @@ export function createPolicyHistoryRecorder(options: {
       try {
         await options.client.workflow.signalWithStart(policyVersions, {
           workflowId: policyVersionsWorkflowId(options.taskQueue),
-          taskQueue: options.taskQueue,
+          ...entityStartOptions(options.taskQueue),
           args: [],
           signal: recordPolicyVersionSignal,
           signalArgs: [record],

@@ -36,6 +36,7 @@ import {
 import type { ActionRegistry } from './actions/registry';
 import { createBatchedCalls } from '../client/batched-calls';
 import { createFreshReads } from '../client/fresh-reads';
+import { entityStartOptions } from '../client/entity-start';
 import { createCredentialInjector, createSecretResolver, type SecretResolver } from './actions/secrets';
 import type { CanaryLink } from '../client/canary-link';
 import type { LedgerLink } from '../client/ledger-link';
@@ -274,7 +275,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         args: [requests],
         startWorkflowOperation: new WithStartWorkflowOperation(quotaLedger, {
           workflowId,
-          taskQueue: deps.taskQueue,
+          ...entityStartOptions(deps.taskQueue),
           args: [],
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
@@ -428,7 +429,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       );
       await deps.client.workflow.signalWithStart(reportDigest, {
         workflowId,
-        taskQueue: deps.taskQueue,
+        ...entityStartOptions(deps.taskQueue),
         args: [{ ...args.digest, periodEnd: new Date(periodStart + args.periodMs).toISOString() }],
         signal: addDigestItemSignal,
         signalArgs: [args.item],

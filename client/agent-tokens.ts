@@ -18,6 +18,7 @@ import {
   type TokenReceipt,
 } from '../workflows/agent-token-messages';
 import type { AnswerSigner } from './answer-signer';
+import { entityStartOptions } from './entity-start';
 
 // Agent credentials: `ldr_<tokenId>_<secret>`. The secret (32 random bytes, base64url) is made
 // here, shown once, and never stored anywhere: the registry workflow keeps its SHA-256 only.
@@ -89,7 +90,7 @@ export async function createAgentToken(
       args: [args],
       startWorkflowOperation: new WithStartWorkflowOperation(agentTokens, {
         workflowId,
-        taskQueue: caller.taskQueue,
+        ...entityStartOptions(caller.taskQueue),
         args: [],
         workflowIdConflictPolicy: 'USE_EXISTING',
         staticSummary: 'agent token registry (hashes only)',

@@ -3,6 +3,7 @@ import { canaryAgents, type CanaryState } from '../policy/canary';
 import type { LoadedPolicy } from '../policy/loader';
 import { canaryQuery, canaryTriggerSignal, canaryWorkflowId } from '../workflows/messages';
 import { policyCanary } from '../workflows/policy-canary';
+import { entityStartOptions } from './entity-start';
 
 /** How activities, the CLI and Slack reach a policy canary. */
 export interface CanaryLink {
@@ -38,7 +39,7 @@ export function createCanaryLink(options: {
     // First use of this next version: start its canary (a concurrent start gets the same one).
     await client.workflow.start(policyCanary, {
       workflowId,
-      taskQueue,
+      ...entityStartOptions(taskQueue),
       args: [
         {
           nextVersionId: next.versionId,

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { channelFeed } from '../workflows/channel-feed';
 import { createBatchedCalls } from './batched-calls';
+import { entityStartOptions } from './entity-start';
 import {
   announceSignal,
   channelFeedId,
@@ -32,7 +33,7 @@ export function createChannelFeedLink(client: Client, taskQueue: string): Channe
       const channel = entries[0].notification.channel;
       await client.workflow.signalWithStart(channelFeed, {
         workflowId: feedId,
-        taskQueue,
+        ...entityStartOptions(taskQueue),
         args: [{ channel }],
         signal,
         signalArgs: [entries],

@@ -14,6 +14,7 @@ import {
 import { rollbackDrill } from '../workflows/rollback-drill';
 import { trustLedger } from '../workflows/trust-ledger';
 import type { AnswerSigner } from './answer-signer';
+import { ledgerStartOptions } from './ledger-link';
 
 /** Where the ledgers live and who vouches for the person giving evidence. */
 export interface EvidenceCaller {
@@ -37,11 +38,9 @@ async function sendEvidence(
     await client.workflow.executeUpdateWithStart(reportEvidenceUpdate, {
       args: [caller.signer.sign(workflowId, reportEvidenceUpdate.name, evidence)],
       startWorkflowOperation: new WithStartWorkflowOperation(trustLedger, {
-        workflowId,
-        taskQueue: caller.taskQueue,
+        ...ledgerStartOptions(caller.taskQueue, agentId),
         args: [{ agentId }],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        staticSummary: `trust ledger of ${agentId}`,
       }),
     });
   } catch (err) {

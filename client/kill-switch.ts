@@ -15,6 +15,7 @@ import {
   type Receipt,
 } from '../workflows/messages';
 import type { AnswerSigner } from './answer-signer';
+import { entityStartOptions } from './entity-start';
 
 /** Raised when the kill switch refuses an answer (not an admin, no valid proof, unknown agent, bad cap). */
 export class KillSwitchError extends Error {}
@@ -44,7 +45,7 @@ async function answerKillSwitch<A extends object>(
       args: [signed as never],
       startWorkflowOperation: new WithStartWorkflowOperation(killSwitch, {
         workflowId,
-        taskQueue: caller.taskQueue,
+        ...entityStartOptions(caller.taskQueue),
         args: [],
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),

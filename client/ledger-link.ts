@@ -1,9 +1,11 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import type { LedgerState, LedgerView } from '../policy/ledger';
 import type { IdentifiedEvent } from '../policy/ledger-reducer';
 import { ledgerEventsSignal, ledgerQuery, ledgerViewQuery, ledgerWorkflowId } from '../workflows/messages';
 import { trustLedger } from '../workflows/trust-ledger';
 import { createBatchedCalls } from './batched-calls';
+import { entityStartOptions, type EntityStartOptions } from './entity-start';
 import { createFreshReads } from './fresh-reads';
 
 /** How activities, the CLI and Slack reach agents' trust ledgers. */
@@ -40,7 +42,23 @@ const SIGNAL_INTERVAL_MS = 1000;
  * tasks that took 20-54 s (bench:waiting), past the default 10 s, so every retry timed out until
  * the burst ended.
  */
-const LEDGER_TASK_TIMEOUT = '60 seconds';
+const LEDGER_TASK_TIMEOUT: Duration = '60 seconds';
+
+/**
+ * Start options of an agent's trust ledger, whoever starts it (a task's evidence, a person's
+ * report): the entity priority and the ledger's workflow task timeout, which continue-as-new keeps.
+ */
+export function ledgerStartOptions(
+  taskQueue: string,
+  agentId: string,
+): EntityStartOptions & { workflowId: string; staticSummary: string; workflowTaskTimeout: Duration } {
+  return {
+    ...entityStartOptions(taskQueue),
+    workflowId: ledgerWorkflowId(taskQueue, agentId),
+    staticSummary: `trust ledger of ${agentId}`,
+    workflowTaskTimeout: LEDGER_TASK_TIMEOUT,
+  };
+}
 
 /**
  * A {@link LedgerLink} over a Temporal client: `signalWithStart` on `ledger/<queue>/<agent>` (so
@@ -68,13 +86,10 @@ export function createLedgerLink(options: {
       // Tasks that saw the same ledger send the same version event: it goes once.
       const unique = [...new Map(events.map((e) => [e.id, e])).values()];
       await client.workflow.signalWithStart(trustLedger, {
-        workflowId: ledgerWorkflowId(taskQueue, agentId),
-        taskQueue,
+        ...ledgerStartOptions(taskQueue, agentId),
         args: [{ agentId, uiBaseUrl: options.uiBaseUrl }],
         signal: ledgerEventsSignal,
         signalArgs: [unique],
-        staticSummary: `trust ledger of ${agentId}`,
-        workflowTaskTimeout: LEDGER_TASK_TIMEOUT,
       });
       return events.map(() => undefined);
     },

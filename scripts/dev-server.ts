@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { LADDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { dynamicConfigFlags } from './temporal-dynamic-config';
 import { applyRetentionDays } from './retention';
 
 /** Options for {@link startDevServer}. */
@@ -69,6 +70,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   for (const key of LADDER_SEARCH_ATTRIBUTES) {
     args.push('--search-attribute', `${key.name}=${searchAttributeTypeName(key.type)}`);
   }
+  args.push(...dynamicConfigFlags());
 
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
