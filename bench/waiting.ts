@@ -12,6 +12,8 @@ import { benchLog, onBenchStack } from './tasks/run-stack';
 import { parseWaitingBenchOptions, type WaitingBenchOptions } from './tasks/scale-options';
 import { waitingTable, waitingTargets } from './tasks/scale-report';
 import { runWaitingRound, type WaitingRunResult, type WaitingSide } from './tasks/waiting-round';
+import { ledgerLagTable, measureLedgerLag, type LedgerLag } from './tasks/ledger-lag';
+import { BENCH } from './tasks/policy';
 
 const { say, progress } = benchLog();
 
@@ -21,6 +23,7 @@ async function run(options: WaitingBenchOptions): Promise<number> {
     `bench:waiting ${options.quick ? '--quick' : '(full)'}: ${options.tasks} rung-2 tasks per side; load ${begun.loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
   );
   const results: WaitingRunResult[] = [];
+  let ledgerLag: LedgerLag | undefined;
   // The bare side first: Ladder then meets the larger database, never the baseline.
   const sides: WaitingSide[] = ['baseline', 'ladder'];
   const round = (side: WaitingSide, tasks: number, tag: string, holdMs: number) => ({
@@ -47,12 +50,25 @@ async function run(options: WaitingBenchOptions): Promise<number> {
     }
     for (const side of sides) {
       progress(`${side}: ${options.tasks} tasks waiting, then all approved`);
+      const roundStartMs = Date.now();
       const result = await runWaitingRound(
         stack,
         round(side, options.tasks, side, options.holdSeconds * 1000),
         progress,
       );
       results.push(result);
+      if (side === 'ladder') {
+        progress('ladder: reading how the trust ledger kept up');
+        ledgerLag = await measureLedgerLag(stack.client, {
+          taskQueue: stack.ladderQueue,
+          agentId: BENCH.confirmAgent,
+          taskClass: BENCH.confirmClass,
+          expectedApprovals: options.warmUp + options.tasks,
+          sinceMs: roundStartMs,
+          roundEndMs: Date.now(),
+          catchUpTimeoutMs: 10 * 60_000,
+        });
+      }
       const peak = Math.max(...Object.values(result.workerRss.phases).map((p) => p.peakMiB));
       progress(
         `${side}: posted ${result.postedPerSecond.toFixed(1)} tasks/s, approved ${result.approvedPerSecond.toFixed(1)} tasks/s, ${result.completed} completed, ${result.lost} lost; worker RSS sampled peak ${Math.round(peak)} MiB`,
@@ -82,9 +98,14 @@ async function run(options: WaitingBenchOptions): Promise<number> {
         baseline:
           'bare workflow: Ladder SlackNotifier post of the request, wait for a signed approve update, Ladder action handler execute, post; same createLadderWorker options',
       },
-      figures: { results },
+      figures: { results, ledgerLag },
       checks,
-      sections: [results.length > 0 ? waitingTable(results) : '', ...notes, targetTable(checks)],
+      sections: [
+        results.length > 0 ? waitingTable(results) : '',
+        ledgerLag ? ledgerLagTable(BENCH.confirmAgent, ledgerLag) : '',
+        ...notes,
+        targetTable(checks),
+      ],
       problem,
     },
     say,
