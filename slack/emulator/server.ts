@@ -16,6 +16,7 @@ import { rateLimitsFromEnv } from './rate-limit-request';
 import { WebApiRateLimits, type RateLimitChange } from './rate-limits';
 import type { SlackWebApiEmulator } from './web-api';
 import { Workspace, type OpenView } from './workspace';
+import { loadWorkspaceFile, persistWorkspace } from './workspace-file';
 
 /** The local Slack: Web API, a page people use in a browser, and signed delivery to the app. */
 export interface SlackEmulator extends SlackWebApiEmulator {
@@ -71,6 +72,12 @@ export interface SlackEmulatorOptions {
    * emulator is as strict as Slack unless told otherwise. `/emulator/rate-limits` changes them later.
    */
   rateLimits?: boolean | (RateLimitChange & { clock?: () => number });
+  /**
+   * A file the workspace (channels, messages, their buttons) is saved to after every change and
+   * read back from at start, so a restart keeps pending approvals clickable. Unset: memory only.
+   * A file that cannot be read back stops the start with a {@link WorkspaceFileError}.
+   */
+  stateFile?: string;
 }
 
 class EmulatorInputError extends Error {}
@@ -82,6 +89,14 @@ class EmulatorInputError extends Error {}
  */
 export async function startSlackEmulator(options: SlackEmulatorOptions): Promise<SlackEmulator> {
   const workspace = new Workspace(options.users ?? [], rateLimitsFor(options.rateLimits));
+  const saved = options.stateFile ? loadWorkspaceFile(options.stateFile) : null;
+  if (saved) workspace.restore(saved);
+  const persistence = options.stateFile
+    ? persistWorkspace(workspace, options.stateFile, {
+        onError: (err) =>
+          process.stderr.write(`Slack emulator: could not save ${options.stateFile}: ${err.message}\n`),
+      })
+    : undefined;
   for (const c of options.channels ?? []) workspace.channelId(c);
   let app = options.app;
   let baseUrl = '';
@@ -275,6 +290,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     close: () =>
       new Promise<void>((resolve) => {
         workspace.faults.close();
+        persistence?.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -50,6 +50,15 @@ export interface DeletedMessage {
 /** Trigger ids expire like Slack's (3 s there); a little longer here for loaded test machines. */
 const TRIGGER_TTL_MS = 10_000;
 
+/** What {@link Workspace.snapshot} saves and {@link Workspace.restore} reads back. */
+export interface WorkspaceSnapshot {
+  version: 1;
+  counter: number;
+  channels: EmulatedChannel[];
+  /** Messages by channel id, oldest first. */
+  messages: Record<string, EmulatedMessage[]>;
+}
+
 export type ApiArgs = Record<string, unknown>;
 export type ApiResult = Record<string, unknown>;
 
@@ -69,6 +78,11 @@ export class Workspace {
   /** Every Web API call with its status and when it arrived (ms since epoch), oldest first. */
   readonly calls: { method: string; status: number; at: number }[] = [];
   private counter = 0;
+  /**
+   * Called after a change a restart should keep (a channel, a message posted, edited or deleted);
+   * the workspace file (workspace-file.ts) saves on it.
+   */
+  onChange: (() => void) | undefined;
 
   /**
    * @param rateLimits - Slack's Web API limits the API handler enforces; Slack's own, on, by default.
@@ -89,6 +103,7 @@ export class Workspace {
     for (const c of this.channels.values()) if (c.kind === 'channel' && c.name === name) return c.id;
     const id = this.nextId('C');
     this.channels.set(id, { id, name, kind: 'channel' });
+    this.onChange?.();
     return id;
   }
 
@@ -107,6 +122,7 @@ export class Workspace {
     for (const c of this.channels.values()) if (c.kind === 'dm' && c.user === user) return c.id;
     const id = this.nextId('D');
     this.channels.set(id, { id, name: `dm-${user}`, kind: 'dm', user });
+    this.onChange?.();
     return id;
   }
 
@@ -130,6 +146,7 @@ export class Workspace {
   addMessage(channel: string, text: string, blocks: unknown[], ephemeralTo?: string): EmulatedMessage {
     const message: EmulatedMessage = { ts: this.nextTs(), channel, text, blocks, edits: 0, ephemeralTo };
     this.messages(channel).push(message);
+    this.onChange?.();
     return message;
   }
 
@@ -149,6 +166,29 @@ export class Workspace {
   /** The modal open for a user, if any (one at a time here; Slack stacks up to three). */
   viewFor(user: string): OpenView | undefined {
     return [...this.views.values()].find((v) => v.user === user);
+  }
+
+  /**
+   * What a restart keeps: channels, DMs and every message (ephemeral ones too, as Slack keeps them
+   * until reload), and the id counter so new ids never repeat old ones. Open modals, trigger ids
+   * and response URLs are short-lived in Slack too and are not kept.
+   */
+  snapshot(): WorkspaceSnapshot {
+    return {
+      version: 1,
+      counter: this.counter,
+      channels: [...this.channels.values()],
+      messages: Object.fromEntries(this.messagesById),
+    };
+  }
+
+  /** Replaces channels and messages with a snapshot's (the emulator does it once, at start). */
+  restore(snapshot: WorkspaceSnapshot): void {
+    this.channels.clear();
+    this.messagesById.clear();
+    for (const c of snapshot.channels) this.channels.set(c.id, c);
+    for (const [id, list] of Object.entries(snapshot.messages)) this.messagesById.set(id, list);
+    this.counter = Math.max(this.counter, snapshot.counter);
   }
 
   /** The Web API methods, by name. */
@@ -183,6 +223,7 @@ export class Workspace {
       message.text = String(args.text ?? message.text);
       message.blocks = (args.blocks as unknown[]) ?? message.blocks;
       message.edits++;
+      this.onChange?.();
       return { ok: true, channel, ts: message.ts };
     },
     'chat.delete': (args) => {
@@ -194,6 +235,7 @@ export class Workspace {
       if (index < 0) return { ok: false, error: 'message_not_found' };
       const [removed] = messages.splice(index, 1);
       this.deleted.push({ channel, ts: removed.ts, key: notificationKey(removed), at: Date.now() });
+      this.onChange?.();
       return { ok: true, channel, ts: removed.ts };
     },
     'chat.postEphemeral': (args) => {

@@ -20,6 +20,11 @@ export interface SlackRig {
   app: LadderSlackApp;
   appUrl: string;
   signingSecret: string;
+  /**
+   * Stops the emulator and starts it again on the same port (with `emulatorStateFile`, from its
+   * saved workspace), reconnected to the app; `emulator` is the new one afterwards.
+   */
+  restartEmulator(): Promise<SlackEmulator>;
   stop(): Promise<void>;
 }
 
@@ -32,10 +37,17 @@ export const UI_BASE = 'http://localhost:8233';
 export async function startSlackRig(
   name: string,
   policy: LoadedPolicy,
-  options: { ackTimeoutMs?: number; activityDeps?: Partial<ActivityDeps>; ledger?: boolean } = {},
+  options: {
+    ackTimeoutMs?: number;
+    activityDeps?: Partial<ActivityDeps>;
+    ledger?: boolean;
+    /** Where the emulator saves its workspace (memory only when unset). */
+    emulatorStateFile?: string;
+  } = {},
 ): Promise<SlackRig> {
   const signingSecret = randomBytes(16).toString('hex');
-  const emulator = await startSlackEmulator({ port: 0, ...policyPeopleAndChannels(policy) });
+  const emulatorOptions = { ...policyPeopleAndChannels(policy), stateFile: options.emulatorStateFile };
+  const emulator = await startSlackEmulator({ port: 0, ...emulatorOptions });
   const stack = await startTestStack(name, {
     policy,
     ledger: options.ledger,
@@ -60,19 +72,27 @@ export async function startSlackRig(
   });
   const { url } = await app.start();
   // Slack waits 3 s for an ack; a loaded CI machine gets more, the app still acks first.
-  emulator.connectApp({ url: url!, signingSecret, timeoutMs: options.ackTimeoutMs ?? 15_000 });
-  return {
+  const appEndpoint = { url: url!, signingSecret, timeoutMs: options.ackTimeoutMs ?? 15_000 };
+  emulator.connectApp(appEndpoint);
+  const rig: SlackRig = {
     emulator,
     stack,
     app,
     appUrl: url!,
     signingSecret,
+    async restartEmulator() {
+      const port = Number(new URL(rig.emulator.url).port);
+      await rig.emulator.close();
+      rig.emulator = await startSlackEmulator({ port, ...emulatorOptions, app: appEndpoint });
+      return rig.emulator;
+    },
     async stop() {
       await app.stop();
       await stack.stop();
-      await emulator.close();
+      await rig.emulator.close();
     },
   };
+  return rig;
 }
 
 /** Waits for a message in `channel` that `user` can see and `match` accepts; returns a snapshot of it as it was then. */
