@@ -4,6 +4,8 @@ import { emptyEvidence, type LedgerState } from '../policy/ledger';
 import type { LoadedPolicy } from '../policy/loader';
 import { RUNG_NAMES, type Rung } from '../policy/schema';
 import { promotionVerdict, type ClassInfrastructure } from '../policy/trust-rules';
+import { agentStandings } from '../slack/blocks/status';
+import type { KillSwitchState } from '../workflows/messages';
 
 const rung = (r: number): string => `${r} (${RUNG_NAMES[r] ?? '?'})`;
 
@@ -18,16 +20,29 @@ export function formatAgentStatus(
   ledger: LedgerState | null,
   infrastructure: (taskClass: string) => ClassInfrastructure,
   nowMs: number,
+  /** Freezes and class caps in force; each class then says the rung its tasks get now and why. */
+  killSwitch: KillSwitchState = { all: null, agents: {}, classes: {} },
 ): string {
   const agent = own(policy.agents, agentId);
   if (!agent) return `${agentId}: not an agent in policy ${policy.version}`;
+  const earnedRungs = Object.fromEntries(
+    Object.keys(policy.taskClasses).map((c) => [c, ledger?.classes[c]?.rung ?? agent.rungs[c] ?? 0]),
+  );
+  const standings = new Map(
+    agentStandings(policy, killSwitch, agentId, earnedRungs).map((s) => [s.taskClass, s]),
+  );
   const lines = [
     `${agentId}: owner ${agent.owner}, model ${ledger?.model ?? agent.model}, prompt ${ledger?.promptVersion ?? agent.promptVersion}${ledger ? '' : ' (no evidence yet: rungs as declared in the policy)'}`,
   ];
   for (const taskClass of Object.keys(policy.taskClasses)) {
     const c = ledger?.classes[taskClass];
     const earned = c?.rung ?? agent.rungs[taskClass] ?? 0;
-    lines.push(`  ${taskClass}: rung ${rung(earned)}${c ? '' : ' (declared)'}`);
+    const standing = standings.get(taskClass);
+    const held =
+      standing && standing.ceiling < standing.earned
+        ? `; tasks now run at most at rung ${rung(standing.ceiling)} (${standing.why.join(', ')})`
+        : '';
+    lines.push(`  ${taskClass}: rung ${rung(earned)}${c ? '' : ' (declared)'}${held}`);
     const open = ledger?.proposals.find((p) => p.taskClass === taskClass && p.status === 'open');
     if (open) {
       lines.push(
@@ -57,6 +72,44 @@ export function formatAgentStatus(
     for (const k of verdict.criteria.filter((x) => x.ok)) lines.push(`      ✓ ${k.criterion}: ${k.detail}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * One line per freeze and class cap in force (none when nothing is engaged), as `ladder
+ * kill-switch` and `ladder status` show them. Pure.
+ */
+export function killSwitchLines(state: KillSwitchState): string[] {
+  return [
+    ...(state.all
+      ? [
+          `every agent: capped at rung ${state.all.cap} by ${state.all.by} at ${state.all.at}: ${state.all.reason}`,
+        ]
+      : []),
+    ...Object.entries(state.agents).map(
+      ([id, f]) => `${id}: capped at rung ${f.cap} by ${f.by} at ${f.at}: ${f.reason}`,
+    ),
+    ...Object.entries(state.classes ?? {}).map(
+      ([c, f]) =>
+        `task class ${c}: every agent capped at rung ${f.cap} by ${f.by} at ${f.at}: ${f.reason} (release: ladder unfreeze --class ${c})`,
+    ),
+  ];
+}
+
+/**
+ * The kill switch for `ladder status`: what the policy file and people engaged, or one line
+ * saying nothing is. Pure.
+ */
+export function formatKillSwitch(state: KillSwitchState, policy: LoadedPolicy): string {
+  const ks = policy.killSwitch;
+  const lines = [
+    ...(ks.engaged
+      ? [`policy file: ${ks.agents ? ks.agents.join(', ') : 'every agent'} capped at rung ${ks.cap}`]
+      : []),
+    ...killSwitchLines(state),
+  ];
+  return lines.length === 0
+    ? 'Kill switch: not engaged'
+    : ['Kill switch: ENGAGED', ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
 /** One line on a policy canary. Pure. */

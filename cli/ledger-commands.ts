@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { createActionRegistry } from '../activities/actions/registry';
 import type { DrillStepResult } from '../activities/drill-activities';
 import { classInfrastructure } from '../activities/ledger-activities';
+import { readKillSwitch } from '../client/kill-switch';
 import { createLedgerLink } from '../client/ledger-link';
 import {
   decideProposal,
@@ -12,7 +13,7 @@ import {
   reportDefect,
   runRollbackDrill,
 } from '../client/evidence';
-import { formatAgentStatus, formatCanary, formatHistory } from './format-ledger';
+import { formatAgentStatus, formatCanary, formatHistory, formatKillSwitch } from './format-ledger';
 import { operatorSigner } from './operator-key';
 import { createCanaryLink } from '../client/canary-link';
 import { loadCanaryPolicy } from '../policy/canary';
@@ -190,6 +191,8 @@ export async function printAgentStatus(cli: CliContext, agent: string | undefine
     const link = createLedgerLink({ client, taskQueue: config.taskQueue });
     const registry = createActionRegistry();
     const blocks: string[] = [];
+    const killSwitch = await readKillSwitch(client, config.taskQueue);
+    blocks.push(formatKillSwitch(killSwitch, policy));
     if (agent === undefined) {
       try {
         const next = loadCanaryPolicy(policy, config.policyPath);
@@ -212,6 +215,7 @@ export async function printAgentStatus(cli: CliContext, agent: string | undefine
           await link.read(id),
           (c) => classInfrastructure(policy, registry, c),
           Date.now(),
+          killSwitch,
         ),
       );
     }

@@ -15,6 +15,7 @@ import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/loader
 import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
+import { killSwitchLines } from './format-ledger';
 import { operatorSigner } from './operator-key';
 import { awaitTaskEnd, formatOutcomeQuestion } from './await-task';
 import { CliExit } from './exit-codes';
@@ -259,18 +260,8 @@ export function registerTaskCommands(program: Command, io: Io): void {
     .action(async () => {
       await withClient(async (client, config) => {
         const state = await readKillSwitch(client, config.taskQueue);
-        const lines = [
-          state.all
-            ? `every agent: capped at rung ${state.all.cap} by ${state.all.by} at ${state.all.at}: ${state.all.reason}`
-            : 'every agent: not frozen',
-          ...Object.entries(state.agents).map(
-            ([id, f]) => `${id}: capped at rung ${f.cap} by ${f.by} at ${f.at}: ${f.reason}`,
-          ),
-          ...Object.entries(state.classes ?? {}).map(
-            ([c, f]) =>
-              `task class ${c}: every agent capped at rung ${f.cap} by ${f.by} at ${f.at}: ${f.reason}`,
-          ),
-        ];
+        const lines = killSwitchLines(state);
+        if (!state.all) lines.unshift('every agent: not frozen');
         io.out(lines.join('\n'));
       });
     });

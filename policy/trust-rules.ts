@@ -184,15 +184,21 @@ export function promotionVerdict(
       criterion: 'approval-rate',
       // From rung 3 up nobody approves: autonomy is judged by defects, audits and interventions.
       ok: from >= 3 ? true : evidence.decided > 0 && approvalLow >= thresholds.minApprovalRate,
+      // The mark beside it must match its words: above rung 2 the rate is shown but not a condition.
       detail:
         from >= 3 && evidence.decided === 0
           ? `no approvals asked at rung ${from} (autonomous): judged by defects, audits and interventions`
-          : `${pct(approvalRate)} clean approvals (${cleanApprovals} of ${evidence.decided}; at least ${pct(approvalLow)} at ${CONFIDENCE_LABEL}), needs ≥ ${pct(thresholds.minApprovalRate)}`,
+          : from >= 3
+            ? `not a condition from rung 3 (autonomous, judged by defects, audits and interventions); ${pct(approvalRate)} clean approvals of the ${evidence.decided} fallbacks people answered`
+            : `${pct(approvalRate)} clean approvals (${cleanApprovals} of ${evidence.decided}; at least ${pct(approvalLow)} at ${CONFIDENCE_LABEL}), needs ≥ ${pct(thresholds.minApprovalRate)}`,
     },
     {
       criterion: 'intervention-rate',
       ok: atMost(evidence.actions, interventionHigh, thresholds.maxInterventionRate),
-      detail: `${pct(interventionRate)} interventions (${evidence.interventions} of ${evidence.actions}; at most ${pct(interventionHigh)} at ${CONFIDENCE_LABEL}), allows ≤ ${pct(thresholds.maxInterventionRate)}`,
+      detail:
+        evidence.actions === 0
+          ? 'no actions yet at this rung'
+          : `${pct(interventionRate)} interventions (${evidence.interventions} of ${evidence.actions}; at most ${pct(interventionHigh)} at ${CONFIDENCE_LABEL}), allows ≤ ${pct(thresholds.maxInterventionRate)}`,
     },
     {
       criterion: 'defect-escape',

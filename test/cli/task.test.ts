@@ -173,9 +173,19 @@ describe('ladder task commands', () => {
       /^every agent: not frozen\na5: capped at rung 2 by U0ADMIN01 at .*: audit in progress\n$/,
     );
 
+    // Status says so too: at the top, and beside each class whose tasks it holds down.
+    const status = await ladder('status', 'a5');
+    expect(status.out).toMatch(
+      /^Kill switch: ENGAGED\n {2}a5: capped at rung 2 by U0ADMIN01 at .*: audit in progress\n/,
+    );
+    expect(status.out).toMatch(
+      / {2}ops: rung 5 \(report\)( \(declared\))?; tasks now run at most at rung 2 \(confirm\) \(frozen at 2\)/,
+    );
+
     const released = await ladder('unfreeze', 'a5', '--as', 'U0ADMIN01');
     expect(released.out).toBe('Kill switch released for agent a5.\n');
     expect((await ladder('kill-switch')).out).toBe('every agent: not frozen\n');
+    expect((await ladder('status', 'a5')).out).toMatch(/^Kill switch: not engaged\n/);
   });
 
   it('flips the kill switch while the live policy file is invalid', async () => {

@@ -132,6 +132,28 @@ describe('promotionVerdict', () => {
     expect(promotionVerdict(example, 'config-change', 3, autonomous, ready, NOW).eligible).toBe(true);
   });
 
+  it('marks a criterion passed only where its words say it is met', () => {
+    // At rung 3, fallbacks people answered still show their rate, but it is not a condition.
+    const fallbacks: ClassEvidence = { ...clean, decided: 10, approved: 5, actions: 600, executed: 600 };
+    const v = promotionVerdict(example, 'config-change', 3, fallbacks, ready, NOW);
+    const approval = v.criteria.find((c) => c.criterion === 'approval-rate')!;
+    expect(approval.ok).toBe(true);
+    expect(approval.detail).toMatch(
+      /^not a condition from rung 3 .*50\.0% clean approvals of the 10 fallbacks/,
+    );
+    // Without any action the intervention rate says nothing, and says so.
+    const none = promotionVerdict(
+      example,
+      'config-change',
+      2,
+      { ...clean, actions: 0, decided: 0 },
+      ready,
+      NOW,
+    );
+    expect(detail(none, 'intervention-rate')).toBe('no actions yet at this rung');
+    expect(none.criteria.find((c) => c.criterion === 'intervention-rate')!.ok).toBe(true);
+  });
+
   it('never promotes above the class cap', () => {
     expect(failed(promotionVerdict(example, 'db-migration', 2, clean, ready, NOW))).toContain('cap');
   });
