@@ -78,7 +78,7 @@ const selectInput = (id: DelegateField, label: string, values: string[]): InputB
 
 /**
  * The `/ladder delegate` modal: agent, task class, action and environment chosen from what the
- * policy declares, params as JSON. Pure.
+ * policy declares (selects, no free text), params as JSON. Pure.
  */
 export function delegateModal(policy: LoadedPolicy, metadata: DelegateMetadata): ModalView {
   const actions = [...new Set(Object.values(policy.taskClasses).flatMap((c) => c.actions))].sort();
@@ -93,7 +93,11 @@ export function delegateModal(policy: LoadedPolicy, metadata: DelegateMetadata):
       selectInput('agent', 'Agent', Object.keys(policy.agents).sort()),
       selectInput('task_class', 'Task class', Object.keys(policy.taskClasses).sort()),
       plainInput('title', 'Title', { placeholder: 'What should be done, in one line' }),
-      plainInput('environment', 'Environment', { initial: 'staging' }),
+      // Only what the policy names: free text let `prod` slip past a pin written for `production`.
+      // A policy that names none accepts any name; then nothing is pre-filled either.
+      policy.environments
+        ? selectInput('environment', 'Environment', policy.environments)
+        : plainInput('environment', 'Environment', { placeholder: 'e.g. staging' }),
       selectInput('action', 'Action', actions),
       plainInput('params', 'Params (JSON)', {
         multiline: true,

@@ -66,6 +66,8 @@ describe('the emulator page in headless Chromium', () => {
     await modal.locator('[data-block-id="task_class"] select').selectOption('ops');
     await modal.locator('[data-block-id="title"] input').fill('Browser append');
     await modal.locator('[data-block-id="action"] select').selectOption('shell.exec');
+    // The environment is one the policy names, chosen, never typed.
+    await modal.locator('[data-block-id="environment"] select').selectOption('staging');
     // First with params that are not JSON: the error appears on the field, the modal stays.
     await modal.locator('[data-block-id="params"] textarea').fill('{"command": ');
     await page.click('#modal-submit');

@@ -15,7 +15,7 @@ const policy = loadPolicyFile(join(__dirname, '..', '..', '..', 'examples', 'pol
 const noFreeze = { all: null, agents: {}, classes: {} };
 
 describe('modals', () => {
-  it('offers the policy’s agents, classes and actions, and carries the task id chosen at opening', () => {
+  it('offers the policy’s agents, classes, actions and environments, and carries the task id chosen at opening', () => {
     const view = delegateModal(policy, { taskId: 'slack-abc', channel: 'C1' });
     expect(view.title.text.length).toBeLessThanOrEqual(24);
     expect(JSON.parse(view.private_metadata!)).toEqual({ taskId: 'slack-abc', channel: 'C1' });
@@ -26,6 +26,8 @@ describe('modals', () => {
     expect(select('agent')).toEqual(Object.keys(policy.agents).sort());
     expect(select('task_class')).toEqual(Object.keys(policy.taskClasses).sort());
     expect(select('action')).toContain('config.set');
+    // Environments too: a free-text `prod` would miss the pins written for `production`.
+    expect(select('environment')).toEqual(policy.environments);
     expect(blockKitProblem(view.blocks)).toBeUndefined();
   });
 
