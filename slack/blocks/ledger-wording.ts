@@ -26,7 +26,8 @@ export interface AuditFacts {
 /** The request for a reviewer's verdict on an autonomous outcome. Pure. */
 export function auditRequestWording(a: AuditFacts): Wording {
   return {
-    title: `Audit: ${a.agentId} ran ${a.workflowId} on its own (rung ${a.rung})`,
+    // The message header adds "Audit: " (task-message TITLES).
+    title: `${a.agentId} ran ${a.workflowId} on its own (rung ${a.rung})`,
     text: `This autonomous outcome was sampled for review. Was it right? Disagreeing counts against ${a.agentId} in ${a.taskClass}; enough disagreement reduces the class's scope for every agent.`,
   };
 }

@@ -10,7 +10,7 @@ import {
   proposalOwnerMention,
   proposalWording,
 } from '../../../slack/blocks/ledger-wording';
-import { notificationText } from '../../../slack/blocks/task-message';
+import { notificationText, taskMessageBlocks } from '../../../slack/blocks/task-message';
 
 describe('audit wording', () => {
   it('asks about one autonomous outcome, naming the agent, the task, the rung and what a disagreement costs', () => {
@@ -22,8 +22,29 @@ describe('audit wording', () => {
         taskClass: 'deploy',
       }),
     ).toEqual({
-      title: 'Audit: ops-agent ran task/ops-agent/t-9 on its own (rung 4)',
+      title: 'ops-agent ran task/ops-agent/t-9 on its own (rung 4)',
       text: "This autonomous outcome was sampled for review. Was it right? Disagreeing counts against ops-agent in deploy; enough disagreement reduces the class's scope for every agent.",
+    });
+  });
+
+  it('reads "Audit:" once in the message header', () => {
+    const wording = auditRequestWording({
+      agentId: 'ops-agent',
+      workflowId: 'task/ops-agent/t-9',
+      rung: 4,
+      taskClass: 'deploy',
+    });
+    const [header] = taskMessageBlocks({
+      kind: 'audit',
+      workflowId: 'task/ops-agent/t-9',
+      agentId: 'ops-agent',
+      taskClass: 'deploy',
+      channel: '#deploy',
+      ...wording,
+    } as Notification);
+    expect(header).toMatchObject({
+      type: 'header',
+      text: { text: 'Audit: ops-agent ran task/ops-agent/t-9 on its own (rung 4)' },
     });
   });
 
