@@ -21,7 +21,7 @@ import {
 } from '../workflows/messages';
 import { AgentIdKey, TaskClassKey } from '../workflows/search-attributes';
 import { canonicalJson } from '../policy/canonical-json';
-import { inertMarkdown, TEMPORAL_SUMMARY_MAX_BYTES } from './ui-text';
+import { taskStaticDetails, taskSummary } from '../workflows/task-story';
 
 /** Raised when a submission is invalid; no workflow was started. `errors` names every problem with its path. */
 export class TaskValidationError extends Error {
@@ -101,11 +101,10 @@ export async function submitTask(client: Client, raw: unknown, options: SubmitOp
       { key: AgentIdKey, value: task.agent.id },
       { key: TaskClassKey, value: task.taskClass },
     ],
-    // The Temporal UI renders this as Markdown, and the title is the agent's own text.
-    staticSummary: inertMarkdown(
-      `${task.agent.id} · ${task.taskClass} · ${task.environment}: ${task.title}`,
-      TEMPORAL_SUMMARY_MAX_BYTES,
-    ),
+    // The Temporal UI renders these as Markdown, and the title and steps are the agent's own text:
+    // both are made inert. How the task stands or ended is in its current details (the workflow's).
+    staticSummary: taskSummary(task),
+    staticDetails: taskStaticDetails(task),
   };
   const handle = client.workflow.getHandle<typeof delegatedTask>(workflowId);
   const waitMs = options.awaitDecisionMs;

@@ -5,12 +5,9 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { inertMarkdown, TEMPORAL_DETAILS_MAX_BYTES } from '../client/ui-text';
 import { checkAnswerProof } from './answer-check';
 import { workflowNowIso } from './clock';
 import {
@@ -42,11 +39,13 @@ import { executeWithRollback } from './rungs/rung-4-rollback';
 import { executeAndReport } from './rungs/rung-5-report';
 import { finalMessageText, type RungResult } from './rungs/rung-result';
 import { AgentIdKey, ApprovedByKey, OutcomeKey, TaskClassKey } from './search-attributes';
+import { timelineLabel } from './task-story';
 import {
   awaitBeside,
   baseNotification,
   closeMainMessage,
   deciding,
+  freshStory,
   setRung,
   finish,
   lookingUp,
@@ -54,6 +53,7 @@ import {
   post,
   record,
   awaitLateCopySweeps,
+  tellStory,
   uiLinkFor,
   type TaskContext,
   type Waiting,
@@ -82,6 +82,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     unresolvedOutcome: null,
     outcomeQuestionsAsked: 0,
     uiLink: uiLinkFor(input.uiBaseUrl),
+    ...freshStory(),
     status: {
       workflowId: info.workflowId,
       phase: 'deciding',
@@ -103,12 +104,16 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
   let reportRead: boolean | null = null;
   let error: string | null;
   try {
-    ctx.bundle = await deciding.decideTask({ task: input.task, workflowId: info.workflowId });
+    tellStory(ctx);
+    ctx.bundle = await deciding.decideTask.executeWithOptions({ summary: timelineLabel.decide() }, [
+      { task: input.task, workflowId: info.workflowId },
+    ]);
     const d = ctx.bundle.decision;
     setRung(ctx, d.effectiveRung, [
       { key: AgentIdKey, value: d.agentId },
       { key: TaskClassKey, value: d.taskClass },
     ]);
+    tellStory(ctx);
     if (d.refused) {
       await post(ctx, 'refused', baseNotification(ctx, 'refused', refusedText(d.refused.message)), true);
       await record(ctx, 'refused', { detail: d.refused.message });
@@ -120,6 +125,9 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
       executedSteps = result.executedSteps;
       reportRead = result.reportRead;
       error = result.error;
+      ctx.executedSteps = executedSteps;
+      ctx.reportRead = reportRead;
+      ctx.error = error;
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -132,7 +140,12 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     });
   }
 
-  finish(ctx, outcome);
+  // Outcome and approver go with clearing who it waited on: one upsert. The details now say how
+  // it ended, so a rolled-back or rejected task never reads as a plain success.
+  finish(ctx, outcome, [
+    { key: OutcomeKey, value: outcome },
+    ...(ctx.status.approvedBy ? [{ key: ApprovedByKey, value: ctx.status.approvedBy }] : []),
+  ]);
   // The message people acted on shows how it ended (executed, rolled back, read…), not just the
   // decision that started the execution.
   if (ctx.messageRef && !ctx.mainMessageFinal && OUTCOMES_AFTER_EXECUTION.includes(outcome)) {
@@ -143,17 +156,6 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
       outcome === 'executed' ? ['report-defect'] : [],
     );
   }
-  upsertSearchAttributes([
-    { key: OutcomeKey, value: outcome },
-    ...(ctx.status.approvedBy ? [{ key: ApprovedByKey, value: ctx.status.approvedBy }] : []),
-  ]);
-  // Shown as Markdown by the Temporal UI; events carry error text an agent may have shaped.
-  setCurrentDetails(
-    inertMarkdown(
-      `${outcome} at rung ${ctx.status.rung ?? '-'}; ${ctx.status.events.join('; ') || 'no events'}`,
-      TEMPORAL_DETAILS_MAX_BYTES,
-    ),
-  );
   await awaitBeside(ctx);
   // After the outcome is visible: only where a post was retried, and then at most the grace.
   await awaitLateCopySweeps(ctx);
@@ -278,7 +280,10 @@ function registerHandlers(ctx: TaskContext): void {
     if (!args.proof) return; // a claimed identity under the demo switch: no key to check
     ctx.answering = { what, by: args.by ?? args.approver ?? '?' };
     try {
-      const check = await lookingUp.answerKeyInForce({ keyId: args.proof.keyId });
+      const check = await lookingUp.answerKeyInForce.executeWithOptions(
+        { summary: timelineLabel.answerKeyInForce() },
+        [{ keyId: args.proof.keyId }],
+      );
       if (!check.inForce)
         throw ApplicationFailure.nonRetryable(check.reason ?? 'answer key not in force', 'AnswerRefused');
     } finally {

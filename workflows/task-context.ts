@@ -1,9 +1,10 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { temporalUiLink } from '../policy/slack-ids';
+import { isSlackUserId, temporalUiLink } from '../policy/slack-ids';
 import {
   CancellationScope,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
@@ -16,7 +17,8 @@ import type { DecisionBundle } from '../activities/task-activities';
 import type { Decision } from '../policy/decide';
 import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
 import type { DelegatedTaskInput, OutcomeAnswer, TaskOutcome, TaskStatus } from './messages';
-import { RungKey } from './search-attributes';
+import { RungKey, WaitingOnKey } from './search-attributes';
+import { taskDetails, timelineLabel, type TaskStoryFacts } from './task-story';
 
 export const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
 export const deciding = proxyActivities<LadderActivities>(ActivityProfiles.decision);
@@ -68,6 +70,24 @@ export interface TaskContext {
   /** The last edit of the main message: edits are chained so they land in the order made. */
   lastMessageEdit: Promise<void>;
   uiLink: string;
+  /** A fall back to confirmation after the decision; the details tell it with its reason. */
+  fellBack: TaskStoryFacts['fellBack'];
+  /** Steps that ran to completion so far. */
+  executedSteps: number;
+  /** Why the task did not execute cleanly, once known (the details show it). */
+  error: string | null;
+  /** Rung 5: whether the report was read in time, once known. */
+  reportRead: boolean | null;
+  /** The `WaitingOn` search attribute as last upserted: who may answer now (sorted Slack ids). */
+  waitingOnIds: readonly string[];
+}
+
+/** The fields of a new {@link TaskContext} that only the task itself fills in. */
+export function freshStory(): Pick<
+  TaskContext,
+  'fellBack' | 'executedSteps' | 'error' | 'reportRead' | 'waitingOnIds'
+> {
+  return { fellBack: null, executedSteps: 0, error: null, reportRead: null, waitingOnIds: [] };
 }
 
 export function decisionOf(ctx: TaskContext): Decision {
@@ -109,11 +129,10 @@ export async function post(
   evidence?: OutcomeEvent,
 ): Promise<string> {
   const fullKey = `${ctx.workflowId}/${key}`;
-  const { ref, attempt, sweepAfterMs } = await notifying.notify({
-    key: fullKey,
-    notification,
-    ...(evidence ? { evidence } : {}),
-  });
+  const { ref, attempt, sweepAfterMs } = await notifying.notify.executeWithOptions(
+    { summary: timelineLabel.notify(notification, evidence?.kind) },
+    [{ key: fullKey, notification, ...(evidence ? { evidence } : {}) }],
+  );
   // A post that needed a retry may have a slower twin still on its way to Slack.
   if ((attempt ?? 1) > 1 && sweepAfterMs !== undefined)
     sweepLateCopies(ctx, { key: fullKey, keepRef: ref, sweepAfterMs });
@@ -134,7 +153,11 @@ export async function closeMainMessage(
   if (!ref) return;
   // Built now, sent after the edits before it: a slow earlier edit never overwrites a later one.
   const notification = { ...baseNotification(ctx, 'outcome', text), actions };
-  const edit = ctx.lastMessageEdit.then(() => notifying.updateNotification({ ref, notification }));
+  const edit = ctx.lastMessageEdit.then(() =>
+    notifying.updateNotification.executeWithOptions({ summary: timelineLabel.updateMessage(text) }, [
+      { ref, notification },
+    ]),
+  );
   ctx.lastMessageEdit = edit.catch(() => undefined);
   await edit;
 }
@@ -174,7 +197,14 @@ export async function record(
   kind: OutcomeEvent['kind'],
   extra: Partial<OutcomeEvent> = {},
 ): Promise<void> {
-  await notifying.recordOutcome(evidenceOf(ctx, kind, extra));
+  await recordEvidence(evidenceOf(ctx, kind, extra));
+}
+
+/** Sends `evidence` to the agent's trust ledger (and the outcome log), labelled on the timeline. */
+export function recordEvidence(evidence: OutcomeEvent): Promise<void> {
+  return notifying.recordOutcome.executeWithOptions({ summary: timelineLabel.recordOutcome(evidence.kind) }, [
+    evidence,
+  ]);
 }
 
 /** Sets the rung the task runs at, upserted with `also` in one command (one event, one visibility write). */
@@ -184,16 +214,90 @@ export function setRung(ctx: TaskContext, rung: number, also: SearchAttributeUpd
   upsertSearchAttributes([...also, { key: RungKey, value: rung }]);
 }
 
+/**
+ * The task falls back to confirmation (rung 2) after its decision: the `Rung` search attribute and
+ * the details say so, with `reason`. `beforeStep` is the index of the step not yet run, or null
+ * when the fallback came before any (the quota refused the run).
+ */
+export function fallBackToConfirmation(ctx: TaskContext, reason: string, beforeStep: number | null): void {
+  ctx.fellBack = { from: ctx.status.rung ?? decisionOf(ctx).effectiveRung, reason, beforeStep };
+  setRung(ctx, 2);
+  tellStory(ctx);
+}
+
 export function note(ctx: TaskContext, event: string): void {
   ctx.status.events.push(event);
 }
 
-export function finish(ctx: TaskContext, outcome: TaskOutcome): TaskOutcome {
+/**
+ * Marks the task done. Who it waited on is cleared with `also` (e.g. the outcome) in one upsert.
+ */
+export function finish(
+  ctx: TaskContext,
+  outcome: TaskOutcome,
+  also: SearchAttributeUpdatePair[] = [],
+): TaskOutcome {
   ctx.status.outcome = outcome;
   ctx.status.phase = 'done';
   ctx.status.waitingOn = null;
   ctx.waiting = null;
+  const clear: SearchAttributeUpdatePair[] =
+    ctx.waitingOnIds.length > 0 ? [{ key: WaitingOnKey, value: null }] : [];
+  ctx.waitingOnIds = [];
+  const updates = [...also, ...clear];
+  if (updates.length > 0) upsertSearchAttributes(updates);
+  tellStory(ctx);
   return outcome;
+}
+
+/**
+ * Sets the `WaitingOn` search attribute to the Slack user ids who may answer now (anything else,
+ * such as `channel` or `#ops`, is left out), or clears it with none. Upserts only on a change, so
+ * a repeated call costs no event. Dashboards query `WaitingOn = "U…"`.
+ */
+export function setWaitingOn(ctx: TaskContext, who: readonly string[]): void {
+  const ids = [...new Set(who.filter((id) => isSlackUserId(id)))].sort();
+  if (ids.length === ctx.waitingOnIds.length && ids.every((id, i) => id === ctx.waitingOnIds[i])) return;
+  ctx.waitingOnIds = ids;
+  upsertSearchAttributes([{ key: WaitingOnKey, value: ids.length > 0 ? ids : null }]);
+}
+
+/** Adds `who` (when a Slack user id) to those the task waits on: an escalation reached them. */
+export function addWaitingOn(ctx: TaskContext, who: string): void {
+  setWaitingOn(ctx, [...ctx.waitingOnIds, who]);
+}
+
+/** The task's facts as the Temporal UI's story tells them (see {@link taskDetails}). */
+export function storyOf(ctx: TaskContext): TaskStoryFacts {
+  const d = ctx.bundle?.decision ?? null;
+  return {
+    phase: ctx.status.phase,
+    outcome: ctx.status.outcome,
+    rung: ctx.status.rung,
+    decision: d && {
+      effectiveRung: d.effectiveRung,
+      earnedRung: d.earnedRung,
+      reasons: d.reasons,
+      refused: d.refused,
+    },
+    fellBack: ctx.fellBack,
+    stepsTotal: ctx.input.task.steps.length,
+    currentStep: ctx.status.currentStep,
+    executedSteps: ctx.executedSteps,
+    waiting: ctx.waiting ? { what: ctx.waiting, on: ctx.waitingOnIds } : null,
+    answers: ctx.human,
+    reportRead: ctx.reportRead,
+    error: ctx.error,
+    events: ctx.status.events,
+  };
+}
+
+/**
+ * Updates the workflow's current details (what the Temporal UI shows under the summary) from the
+ * task's facts: called at each phase and at the end. No event, no round trip.
+ */
+export function tellStory(ctx: TaskContext): void {
+  setCurrentDetails(taskDetails(storyOf(ctx)));
 }
 
 export function uiLinkFor(baseUrl: string | undefined): string {
@@ -213,9 +317,12 @@ function sweepLateCopies(
 ): void {
   ctx.lateSweeps.push(
     CancellationScope.nonCancellable(async () => {
-      await sleep(post.sweepAfterMs);
+      await sleep(post.sweepAfterMs, { summary: timelineLabel.sweepGrace() });
       try {
-        const removed = await sweeping.removeDuplicateNotifications({ key: post.key, keepRef: post.keepRef });
+        const removed = await sweeping.removeDuplicateNotifications.executeWithOptions(
+          { summary: timelineLabel.sweepLateCopies() },
+          [{ key: post.key, keepRef: post.keepRef }],
+        );
         if (removed > 0) note(ctx, `removed ${removed} late copy(ies) of a message that needed a retry`);
       } catch (err) {
         // The copy people act on stays; a failed sweep leaves an extra message, never loses one.

@@ -1,6 +1,16 @@
 import { condition } from '@temporalio/workflow';
 import type { Notification } from '../../activities/notify/notifier';
-import { baseNotification, note, post, type TaskContext, type Waiting } from '../task-context';
+import {
+  addWaitingOn,
+  baseNotification,
+  note,
+  post,
+  setWaitingOn,
+  tellStory,
+  type TaskContext,
+  type Waiting,
+} from '../task-context';
+import { timelineLabel } from '../task-story';
 
 /** A nudge while a question waits: at `atMs` after asking, `text` goes to `to` (a user or `channel`). */
 export interface Nudge {
@@ -17,6 +27,8 @@ export interface Question {
   expects: Exclude<Waiting, null>;
   /** Who the task waits on, as the status shows it. */
   waitingOn: string;
+  /** The Slack ids who may answer (the `WaitingOn` search attribute); escalation contacts join them. */
+  answerers: readonly string[];
   /** Key of the message (once per task); it becomes the task's main message. */
   key: string;
   /** The message with its answer buttons. */
@@ -39,16 +51,19 @@ export interface Question {
 export async function askHuman(ctx: TaskContext, question: Question): Promise<boolean> {
   ctx.status.waitingOn = question.waitingOn;
   ctx.waiting = question.expects;
+  setWaitingOn(ctx, question.answerers);
   await post(ctx, question.key, question.message, true);
   // 'awaiting-human' means the question is out.
   ctx.status.phase = 'awaiting-human';
+  tellStory(ctx);
   const nudges = [...(question.nudges ?? [])]
     .filter((n) => n.atMs < question.expireAfterMs)
     .sort((a, b) => a.atMs - b.atMs);
   let waited = 0;
   let answered = false;
   for (const nudge of nudges) {
-    if (await condition(question.answered, Math.max(0, nudge.atMs - waited))) {
+    const summary = timelineLabel.answerWait(question.expects, nudge.to);
+    if (await condition(question.answered, Math.max(0, nudge.atMs - waited), { summary })) {
       answered = true;
       break;
     }
@@ -58,9 +73,16 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
       ...baseNotification(ctx, nudge.kind, nudge.text),
       to: nudge.to,
     });
+    // Escalated: the contact is now one of those the task waits on.
+    addWaitingOn(ctx, nudge.to);
+    tellStory(ctx);
   }
-  if (!answered) answered = await condition(question.answered, Math.max(0, question.expireAfterMs - waited));
+  if (!answered) {
+    const summary = timelineLabel.answerWait(question.expects, null);
+    answered = await condition(question.answered, Math.max(0, question.expireAfterMs - waited), { summary });
+  }
   ctx.waiting = null;
   ctx.status.waitingOn = null;
+  setWaitingOn(ctx, []);
   return answered;
 }

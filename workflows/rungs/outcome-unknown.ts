@@ -16,7 +16,16 @@ import {
 } from '../../slack/blocks/unknown-outcome-wording';
 import { workflowNowIso } from '../clock';
 import { OUTCOME_UNKNOWN_FAILURE, type OutcomeAnswer, type OutcomeQuestion } from '../messages';
-import { baseNotification, note, notifying, post, type TaskContext } from '../task-context';
+import {
+  baseNotification,
+  note,
+  notifying,
+  post,
+  setWaitingOn,
+  tellStory,
+  type TaskContext,
+} from '../task-context';
+import { timelineLabel } from '../task-story';
 
 /** Why an effect's outcome is unknown, as the activity failure carries it. */
 interface UnknownOutcome {
@@ -100,6 +109,12 @@ async function askAboutOutcome(
   ctx.status.waitingOn = `the agent's owner or an approver: did ${what} run?`;
   ctx.waiting = 'outcome';
   ctx.status.phase = 'outcome-unknown';
+  // Whoever the answer validator accepts: the agent's owner and the class's approvers.
+  setWaitingOn(ctx, [
+    ...(ctx.bundle?.owner ? [ctx.bundle.owner] : []),
+    ...(ctx.bundle?.decision.approvers ?? []),
+  ]);
+  tellStory(ctx);
   const ref = await post(ctx, `outcome-unknown-${question.id}`, {
     ...baseNotification(ctx, 'outcome-unknown', unknownOutcomeQuestionText({ effect, detail, answers })),
     to: ctx.bundle?.owner ?? 'channel',
@@ -114,14 +129,11 @@ async function askAboutOutcome(
     if (isCancellation(err)) {
       ctx.unresolvedOutcome = { step, stage };
       note(ctx, `cancelled while asking whether ${what} ran: its outcome stays unknown`);
+      const text = unknownOutcomeCancelledText(effect);
       await CancellationScope.nonCancellable(() =>
-        notifying.updateNotification({
-          ref,
-          notification: {
-            ...baseNotification(ctx, 'outcome', unknownOutcomeCancelledText(effect)),
-            actions: [],
-          },
-        }),
+        notifying.updateNotification.executeWithOptions({ summary: timelineLabel.updateMessage(text) }, [
+          { ref, notification: { ...baseNotification(ctx, 'outcome', text), actions: [] } },
+        ]),
       );
     }
     throw err;
@@ -130,15 +142,14 @@ async function askAboutOutcome(
     ctx.status.waitingOn = null;
     ctx.status.outcomeUnknown = null;
     ctx.status.phase = phaseBefore;
+    setWaitingOn(ctx, []);
+    tellStory(ctx);
   }
   const { answer, by, at } = ctx.human.outcome!;
   note(ctx, `${by} answered "${answer}" about ${what} at ${at}`);
-  await notifying.updateNotification({
-    ref,
-    notification: {
-      ...baseNotification(ctx, 'outcome', unknownOutcomeAnsweredText({ effect, by, answer, at })),
-      actions: [],
-    },
-  });
+  const answered = unknownOutcomeAnsweredText({ effect, by, answer, at });
+  await notifying.updateNotification.executeWithOptions({ summary: timelineLabel.updateMessage(answered) }, [
+    { ref, notification: { ...baseNotification(ctx, 'outcome', answered), actions: [] } },
+  ]);
   return { answer, by, at };
 }

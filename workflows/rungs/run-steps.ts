@@ -7,7 +7,17 @@ import {
   isCancellation,
 } from '@temporalio/workflow';
 import { AUTONOMY_WITHDRAWN } from '../messages';
-import { acting, baseNotification, note, post, record, type TaskContext } from '../task-context';
+import {
+  acting,
+  baseNotification,
+  fallBackToConfirmation,
+  note,
+  post,
+  record,
+  tellStory,
+  type TaskContext,
+} from '../task-context';
+import { timelineLabel } from '../task-story';
 import { awaitApproval } from './rung-2-confirm';
 import { settleEffect, type Settled } from './outcome-unknown';
 import { HealthCheckFailed, unwind, watchHealth } from './rung-4-rollback';
@@ -43,9 +53,14 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
   let autonomous = options.autonomous;
   let executed = 0;
   ctx.status.phase = 'executing';
+  const ran = (): void => {
+    executed++;
+    ctx.executedSteps = executed;
+  };
   try {
     for (let index = 0; index < steps.length; index++) {
       ctx.status.currentStep = index;
+      tellStory(ctx);
       const entry = { index, undo: undefined as unknown, done: false };
       if (options.compensate) compensations.push(entry); // recorded before the step runs
       const ref = {
@@ -59,7 +74,10 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
       let settled: Settled<unknown>;
       try {
         settled = await settleEffect(ctx, index, 'execute', (resolution) =>
-          acting.executeStep({ ...ref, ...(resolution ? { resolution } : {}) }),
+          acting.executeStep.executeWithOptions(
+            { summary: timelineLabel.executeStep(index, steps.length, steps[index], resolution?.answer) },
+            [{ ...ref, ...(resolution ? { resolution } : {}) }],
+          ),
         );
       } catch (err) {
         const why = autonomyWithdrawnOf(err);
@@ -68,7 +86,9 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
         if (options.compensate) compensations.pop();
         autonomous = false;
         note(ctx, `fell back to confirmation before step ${index + 1}: ${why}`);
+        // Recorded at the rung that was withdrawn; what follows runs, and is recorded, at rung 2.
         await record(ctx, 'fell-back', { detail: why });
+        fallBackToConfirmation(ctx, why, index);
         const answer = await awaitApproval(ctx, why);
         if (answer !== 'approved') {
           if (options.compensate && compensations.length > 0) {
@@ -83,13 +103,12 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
       if ('undo' in settled) {
         // A person said to undo an effect whose outcome was unknown: take it as having run (its
         // undo record comes from the journal), then undo it with the rest.
-        entry.undo = await acting.executeStep({
-          ...ref,
-          autonomousTask: undefined,
-          resolution: { answer: 'ran', marker: '' },
-        });
+        entry.undo = await acting.executeStep.executeWithOptions(
+          { summary: timelineLabel.executeStep(index, steps.length, steps[index], 'ran') },
+          [{ ...ref, autonomousTask: undefined, resolution: { answer: 'ran', marker: '' } }],
+        );
         entry.done = true;
-        executed++;
+        ran();
         if (!options.compensate) compensations.push(entry);
         throw new UndoRequested(
           `the outcome of step ${index + 1} was unknown and ${settled.undo.by} asked to undo it at ${settled.undo.at}`,
@@ -97,7 +116,7 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
       }
       entry.undo = settled.value;
       entry.done = true;
-      executed++;
+      ran();
     }
     if (options.healthWatch) await watchHealth(ctx, allowedHosts);
     return { outcome: 'executed', executedSteps: executed };

@@ -11,6 +11,7 @@ import {
   suggestionResolvedText,
   suggestionText,
 } from '../../slack/blocks/task-wording';
+import { timelineLabel } from '../task-story';
 import { askHuman } from './ask-human';
 import { fromExecution, type RungResult } from './rung-result';
 
@@ -20,11 +21,15 @@ import { fromExecution, type RungResult } from './rung-result';
  */
 export async function suggest(ctx: TaskContext): Promise<RungResult> {
   const d = decisionOf(ctx);
-  const described = await lookingUp.describeSteps(ctx.input.task.steps);
+  const described = await lookingUp.describeSteps.executeWithOptions(
+    { summary: timelineLabel.describeSteps() },
+    [ctx.input.task.steps],
+  );
   const text = suggestionText(described.map((s) => s.description));
   const answered = await askHuman(ctx, {
     expects: 'suggestion',
     waitingOn: `requester ${ctx.input.task.requester} or approvers`,
+    answerers: [ctx.input.task.requester, ...d.approvers],
     key: 'suggestion',
     message: { ...baseNotification(ctx, 'suggestion', text), actions: ['done', 'dismiss'] },
     answered: () => ctx.human.suggestion !== undefined,

@@ -13,6 +13,7 @@ import {
   draftRejectedText,
   draftText,
 } from '../../slack/blocks/task-wording';
+import { timelineLabel } from '../task-story';
 import { askHuman } from './ask-human';
 import { fromExecution, type RungResult } from './rung-result';
 import { runSteps } from './run-steps';
@@ -25,20 +26,27 @@ import { runSteps } from './run-steps';
 export async function draft(ctx: TaskContext): Promise<RungResult> {
   const d = decisionOf(ctx);
   const drafts = [];
-  for (let index = 0; index < ctx.input.task.steps.length; index++) {
+  const steps = ctx.input.task.steps;
+  for (let index = 0; index < steps.length; index++) {
     drafts.push(
-      await quick.draftStep({
-        workflowId: ctx.workflowId,
-        index,
-        step: ctx.input.task.steps[index],
-        allowedHosts: ctx.bundle?.allowedHosts ?? null,
-      }),
+      await quick.draftStep.executeWithOptions(
+        { summary: timelineLabel.draftStep(index, steps.length, steps[index]) },
+        [
+          {
+            workflowId: ctx.workflowId,
+            index,
+            step: steps[index],
+            allowedHosts: ctx.bundle?.allowedHosts ?? null,
+          },
+        ],
+      ),
     );
   }
   const text = draftText(drafts);
   const answered = await askHuman(ctx, {
     expects: 'draft',
     waitingOn: `reviewers: ${d.approvers.join(', ')}`,
+    answerers: d.approvers,
     key: 'draft',
     message: { ...baseNotification(ctx, 'draft', text), actions: ['accept', 'draft-reject'] },
     answered: () => ctx.human.draft !== undefined,

@@ -17,6 +17,7 @@ import {
   approvalRequestText,
   approvedText,
 } from '../../slack/blocks/task-wording';
+import { timelineLabel } from '../task-story';
 import { askHuman, type Nudge } from './ask-human';
 import { fromExecution, tellFailure, type RungResult } from './rung-result';
 import { runSteps } from './run-steps';
@@ -53,7 +54,10 @@ export async function confirmThenExecute(ctx: TaskContext, why?: string): Promis
  */
 export async function awaitApproval(ctx: TaskContext, why?: string): Promise<ApprovalResult> {
   const d = decisionOf(ctx);
-  const described = await lookingUp.describeSteps(ctx.input.task.steps);
+  const described = await lookingUp.describeSteps.executeWithOptions(
+    { summary: timelineLabel.describeSteps() },
+    [ctx.input.task.steps],
+  );
   const typedName = d.typedConfirmation.required ? d.typedConfirmation.expected : null;
   const text = approvalRequestText({ fallbackReason: why, steps: described, reasons: d.reasons, typedName });
   const askedAt = workflowNowMs();
@@ -76,6 +80,8 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   const answered = await askHuman(ctx, {
     expects: 'approval',
     waitingOn: `approvers: ${d.approvers.join(', ')}`,
+    // Under the two-person rule the requester cannot release the task: it does not wait on them.
+    answerers: d.twoPersonRule ? d.approvers.filter((a) => a !== ctx.input.task.requester) : d.approvers,
     key: `approval-request${why ? '-fallback' : ''}`,
     message: withFields(
       baseNotification(ctx, 'approval-request', text),

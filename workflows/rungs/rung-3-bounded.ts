@@ -4,10 +4,10 @@ import {
   baseNotification,
   beside,
   evidenceOf,
+  fallBackToConfirmation,
   note,
   post,
   record,
-  setRung,
   type TaskContext,
 } from '../task-context';
 import { confirmThenExecute } from './rung-2-confirm';
@@ -43,7 +43,7 @@ export async function runOnOwnAuthority(
   if (!reservation.granted) {
     note(ctx, `fell back to confirmation: ${reservation.reason}`);
     await record(ctx, 'fell-back', { detail: reservation.reason });
-    setRung(ctx, 2);
+    fallBackToConfirmation(ctx, reservation.reason, null);
     return confirmThenExecute(ctx, reservation.reason);
   }
   const result = fromExecution(await runSteps(ctx, { autonomous: true, ...saga }));

@@ -8,8 +8,10 @@ import {
   post,
   quick,
   record,
+  tellStory,
   type TaskContext,
 } from '../task-context';
+import { timelineLabel } from '../task-story';
 import { settleEffect } from './outcome-unknown';
 import { announceExecuted, runOnOwnAuthority } from './rung-3-bounded';
 import type { RungResult } from './rung-result';
@@ -38,18 +40,19 @@ export async function watchHealth(ctx: TaskContext, allowedHosts: string[] | nul
   const rollback = decisionOf(ctx).rollback;
   if (!rollback) return;
   ctx.status.phase = 'health-watch';
+  tellStory(ctx);
+  const steps = ctx.input.task.steps;
   const checks = Math.max(1, Math.ceil(rollback.healthWindowMs / rollback.healthIntervalMs));
   for (let i = 0; i < checks; i++) {
-    for (let index = 0; index < ctx.input.task.steps.length; index++) {
-      const v = await quick.verifyStep({
-        workflowId: ctx.workflowId,
-        index,
-        step: ctx.input.task.steps[index],
-        allowedHosts,
-      });
+    for (let index = 0; index < steps.length; index++) {
+      const v = await quick.verifyStep.executeWithOptions(
+        { summary: timelineLabel.healthCheck(i, checks, index, steps.length) },
+        [{ workflowId: ctx.workflowId, index, step: steps[index], allowedHosts }],
+      );
       if (!v.healthy) throw new HealthCheckFailed(`health check failed after step ${index + 1}: ${v.detail}`);
     }
-    if (i < checks - 1) await sleep(rollback.healthIntervalMs);
+    if (i < checks - 1)
+      await sleep(rollback.healthIntervalMs, { summary: timelineLabel.healthInterval(i, checks) });
   }
 }
 
@@ -62,6 +65,9 @@ export async function unwind(
 ): Promise<boolean> {
   return CancellationScope.nonCancellable(async () => {
     ctx.status.phase = 'rolling-back';
+    ctx.error = why;
+    tellStory(ctx);
+    const total = ctx.input.task.steps.length;
     const failures: string[] = [];
     let undone = 0;
     for (const c of [...compensations].reverse()) {
@@ -82,7 +88,10 @@ export async function unwind(
         // The step failed or was cancelled part-way; undo what its handler journaled before acting.
         try {
           const settled = await settleEffect(ctx, c.index, 'compensate', (resolution) =>
-            compensating.compensateInterruptedStep({ ...ref, ...(resolution ? { resolution } : {}) }),
+            compensating.compensateInterruptedStep.executeWithOptions(
+              { summary: timelineLabel.undoStep(c.index, total, ref.step, true) },
+              [{ ...ref, ...(resolution ? { resolution } : {}) }],
+            ),
           );
           if ('value' in settled && settled.value) undone++;
         } catch (err) {
@@ -92,7 +101,10 @@ export async function unwind(
       }
       try {
         await settleEffect(ctx, c.index, 'compensate', (resolution) =>
-          compensating.compensateStep({ ...ref, undo: c.undo, ...(resolution ? { resolution } : {}) }),
+          compensating.compensateStep.executeWithOptions(
+            { summary: timelineLabel.undoStep(c.index, total, ref.step, false) },
+            [{ ...ref, undo: c.undo, ...(resolution ? { resolution } : {}) }],
+          ),
         );
         undone++;
       } catch (err) {

@@ -1,6 +1,7 @@
 import { workflowNowMs } from '../clock';
 import { awaitReadWithEscalation } from '../read-sla';
 import {
+  addWaitingOn,
   baseNotification,
   beside,
   decisionOf,
@@ -8,8 +9,12 @@ import {
   notifying,
   post,
   record,
+  recordEvidence,
+  setWaitingOn,
+  tellStory,
   type TaskContext,
 } from '../task-context';
+import { timelineLabel } from '../task-story';
 import { reportSummary, reportText, unreadReportText } from '../../slack/blocks/report-wording';
 import { announceExecuted, runOnOwnAuthority } from './rung-3-bounded';
 import type { RungResult } from './rung-result';
@@ -26,28 +31,33 @@ export async function executeAndReport(ctx: TaskContext): Promise<RungResult> {
     // A class at rung 5 without a report section: told like rung 4.
     if (!report) return announceExecuted(5)(ctx, result, evidence);
     // The report has a life of its own (read SLA, digest): the evidence goes beside it.
-    beside(ctx, notifying.recordOutcome(evidence));
+    beside(ctx, recordEvidence(evidence));
     const summary = reportSummary(result.executedSteps, ctx.input.task.title);
     if (report.mode === 'digest' && report.periodMs !== null) {
-      const digestId = await notifying.addToDigest({
-        periodMs: report.periodMs,
-        digest: {
-          agentId: ctx.input.task.agent.id,
-          channel: report.channel,
-          owner: ctx.bundle!.owner,
-          escalation: [...ctx.bundle!.decision.escalation],
-          readSlaMs: report.readSlaMs,
-          uiBaseUrl: ctx.input.uiBaseUrl,
-          answerTrust: ctx.bundle!.answerTrust,
-          readers: ctx.bundle!.reportReaders,
-        },
-        item: {
-          workflowId: ctx.workflowId,
-          taskClass: ctx.input.task.taskClass,
-          title: ctx.input.task.title,
-          summary,
-        },
-      });
+      const digestId = await notifying.addToDigest.executeWithOptions(
+        { summary: timelineLabel.addToDigest(report.channel) },
+        [
+          {
+            periodMs: report.periodMs,
+            digest: {
+              agentId: ctx.input.task.agent.id,
+              channel: report.channel,
+              owner: ctx.bundle!.owner,
+              escalation: [...ctx.bundle!.decision.escalation],
+              readSlaMs: report.readSlaMs,
+              uiBaseUrl: ctx.input.uiBaseUrl,
+              answerTrust: ctx.bundle!.answerTrust,
+              readers: ctx.bundle!.reportReaders,
+            },
+            item: {
+              workflowId: ctx.workflowId,
+              taskClass: ctx.input.task.taskClass,
+              title: ctx.input.task.title,
+              summary,
+            },
+          },
+        ],
+      );
       // The digest holds the read SLA for every task in it.
       note(ctx, `report added to digest ${digestId}`);
       return result;
@@ -70,6 +80,7 @@ export async function reportAndAwaitRead(ctx: TaskContext, summary: string): Pro
   // (the click can reach the workflow in the same activation as the post's completion).
   ctx.status.waitingOn = `a reader in ${report.channel}`;
   ctx.waiting = 'report';
+  setWaitingOn(ctx, ctx.bundle?.reportReaders ?? []);
   await post(
     ctx,
     'report',
@@ -82,6 +93,7 @@ export async function reportAndAwaitRead(ctx: TaskContext, summary: string): Pro
   );
   const postedAt = workflowNowMs();
   ctx.status.phase = 'awaiting-report-read';
+  tellStory(ctx);
   const wasRead = await awaitReadWithEscalation({
     read: () => ctx.human.reportRead !== undefined,
     escalation: d.escalation,
@@ -94,10 +106,13 @@ export async function reportAndAwaitRead(ctx: TaskContext, summary: string): Pro
         to,
         channel: report.channel,
       });
+      addWaitingOn(ctx, to);
+      tellStory(ctx);
     },
   });
   ctx.waiting = null;
   ctx.status.waitingOn = null;
+  setWaitingOn(ctx, []);
   if (!wasRead) {
     note(ctx, 'report read SLA breached');
     await record(ctx, 'sla-breach', { latencyMs: workflowNowMs() - postedAt });
