@@ -10,6 +10,7 @@ import { loadApiConfig } from './config';
 import { startApiServer } from './server';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
 import { tracingFromEnv } from '../observability/tracing-config';
+import { temporalReachable } from '../observability/readiness';
 
 /**
  * The agents' HTTP API and MCP endpoint as its own process: `node dist/api/main.js`, on
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
       : undefined;
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
   const client = await connectClient(config, { interceptors: tracing?.clientInterceptors });
+  metricsServer?.setReadiness(temporalReachable(client));
   const policy = () => policyStore.current();
   const api = await startApiServer(
     {

@@ -12,6 +12,7 @@ import { connectClient } from '../worker/connection';
 import { createSlackApp, type SlackTransport } from './app';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
 import { tracingFromEnv } from '../observability/tracing-config';
+import { temporalReachable } from '../observability/readiness';
 
 /**
  * Slack app process: real Slack over HTTP or Socket Mode with credentials, the local emulator's
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
       : undefined;
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
   const temporal = await connectClient(config, { interceptors: tracing?.clientInterceptors });
+  metricsServer?.setReadiness(temporalReachable(temporal));
   const app = createSlackApp({
     deps: {
       temporal,

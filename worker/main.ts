@@ -14,6 +14,7 @@ import { PolicyStore } from '../policy/store';
 import { actionDirs, BAD_DIR_EXIT_CODE, checkDirs, makeDirs } from './check-dirs';
 import { connectClient, connectWorker } from './connection';
 import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
+import { workerRunning } from '../observability/readiness';
 import { installSdkRuntime } from './runtime-logging';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
 import { runtimeMetricsReader } from '../observability/temporal-runtime-metrics';
@@ -154,6 +155,7 @@ async function main(): Promise<void> {
         ? { bundlePath: config.workflowBundlePath }
         : { workflowsPath: WORKFLOWS_PATH },
   });
+  metricsServer?.setReadiness(workerRunning(worker));
   // Spawned by the run command with an IPC channel: if that parent dies, do not linger as an orphan.
   if (process.send !== undefined) {
     process.once('disconnect', () => {

@@ -47,6 +47,12 @@ describe("the agent API's /metrics", () => {
     }
   });
 
+  it('says it is ready while Temporal answers it', async () => {
+    const base = metricsUrl.replace(/\/metrics$/, '');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    await waitUntil(async () => (await fetch(`${base}/readyz`)).status === 200);
+  });
+
   it('counts requests per route template and status, and times them', async () => {
     expect(api.stdout()).toContain(`"url":"${metricsUrl}","msg":"metrics endpoint"`);
     const calls: [string, string, number][] = [

@@ -19,6 +19,24 @@ describe('the /metrics endpoint', () => {
     return server;
   };
 
+  it('answers /healthz while it runs, and /readyz with what the process says: starting, ready, or why not', async () => {
+    const server = await serve({ port: 0, registry: new Registry() });
+    const get = async (path: string) => {
+      const res = await fetch(`${server.baseUrl}${path}`);
+      return { status: res.status, text: await res.text() };
+    };
+    expect(await get('/healthz')).toEqual({ status: 200, text: 'ok\n' });
+    expect(await get('/readyz')).toEqual({ status: 503, text: 'not ready: starting\n' });
+    let state: string | null = null;
+    server.setReadiness(() => Promise.resolve(state));
+    expect(await get('/readyz')).toEqual({ status: 200, text: 'ready\n' });
+    state = 'worker draining';
+    expect(await get('/readyz')).toEqual({ status: 503, text: 'not ready: worker draining\n' });
+    server.setReadiness(() => Promise.reject(new Error('boom')));
+    expect(await get('/readyz')).toEqual({ status: 503, text: 'not ready: readiness check failed: boom\n' });
+    expect((await fetch(`${server.baseUrl}/readyz`, { method: 'POST' })).status).toBe(405);
+  });
+
   it('serves the registry and the extra text on GET /metrics, bound to 127.0.0.1 by default', async () => {
     const metrics = createLadderMetrics(new Registry());
     metrics.slackApiError('chat.postMessage', 'ratelimited');

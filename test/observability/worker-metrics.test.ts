@@ -79,6 +79,14 @@ describe("the worker's /metrics", () => {
       })
     ).handle;
 
+  it('says it is alive and ready once it polls, on the same port', async () => {
+    const base = metricsUrl.replace(/\/metrics$/, '');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    // Ready once the worker runs (it logged "worker polling" just before run()).
+    await waitUntil(async () => (await fetch(`${base}/readyz`)).status === 200);
+    expect(await (await fetch(`${base}/readyz`)).text()).toBe('ready\n');
+  });
+
   it('counts decisions, outcomes, answer latency and Slack errors exactly, beside the Temporal runtime’s metrics', async () => {
     expect(worker.stdout()).toContain(`"url":"${metricsUrl}","msg":"metrics endpoint"`);
     // The rung-3 task's announcement fails once (HTTP 500) and its activity is retried, recording
