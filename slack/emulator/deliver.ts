@@ -26,17 +26,29 @@ export interface DeliveryResult {
  * POSTs a body to the app exactly as Slack does: form-encoded, with `X-Slack-Request-Timestamp`
  * and `X-Slack-Signature` computed over the raw body.
  */
-export async function postSigned(
+export function postSigned(endpoint: AppEndpoint, form: Record<string, string>): Promise<DeliveryResult> {
+  return postSignedRaw(endpoint, 'application/x-www-form-urlencoded', new URLSearchParams(form).toString());
+}
+
+/** POSTs an Events API body (JSON) to the app, signed as Slack signs it. */
+export function postSignedJson(
   endpoint: AppEndpoint,
-  form: Record<string, string>,
+  body: Record<string, unknown>,
 ): Promise<DeliveryResult> {
-  const raw = new URLSearchParams(form).toString();
+  return postSignedRaw(endpoint, 'application/json', JSON.stringify(body));
+}
+
+async function postSignedRaw(
+  endpoint: AppEndpoint,
+  contentType: string,
+  raw: string,
+): Promise<DeliveryResult> {
   const timestamp = Math.floor(Date.now() / 1000);
   try {
     const response = await fetch(endpoint.url, {
       method: 'POST',
       headers: {
-        'content-type': 'application/x-www-form-urlencoded',
+        'content-type': contentType,
         'x-slack-request-timestamp': String(timestamp),
         'x-slack-signature': signSlackRequest(endpoint.signingSecret, timestamp, raw),
       },
@@ -61,6 +73,33 @@ export async function postSigned(
       error: name === 'TimeoutError' ? 'operation_timeout' : `dispatch_failed (${(err as Error).message})`,
     };
   }
+}
+
+/** The Events API body Slack sends when a person opens the app's Home tab. */
+export function appHomeOpenedEvent(
+  user: string,
+  channel: string,
+  view: { id: string } | undefined,
+): Record<string, unknown> {
+  const now = Date.now() / 1000;
+  return {
+    token: 'emulated-verification-token',
+    team_id: TEAM.id,
+    api_app_id: APP_ID,
+    type: 'event_callback',
+    event_id: `Ev${Math.floor(now * 1000)
+      .toString(36)
+      .toUpperCase()}`,
+    event_time: Math.floor(now),
+    event: {
+      type: 'app_home_opened',
+      user,
+      channel,
+      tab: 'home',
+      event_ts: `${now}`,
+      ...(view ? { view } : {}),
+    },
+  };
 }
 
 const userObject = (workspace: Workspace, user: string) => {
@@ -137,6 +176,45 @@ export function blockActionsPayload(
     },
     state: { values: {} },
     response_url: args.responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: args.action.action_id,
+        block_id: args.action.block_id,
+        text: args.action.text,
+        value: args.action.value,
+        ...(args.action.style ? { style: args.action.style } : {}),
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+}
+
+/**
+ * The `block_actions` payload of a button in a published view (the App Home): Slack sends the
+ * view instead of a message and channel, and no response URL.
+ */
+export function viewBlockActionsPayload(
+  workspace: Workspace,
+  args: {
+    user: string;
+    view: { id: string; hash: string; view: Record<string, unknown> };
+    action: { action_id: string; block_id: string; value?: string; text?: unknown; style?: string };
+    triggerId: string;
+  },
+): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    user: userObject(workspace, args.user),
+    api_app_id: APP_ID,
+    token: 'emulated-verification-token',
+    container: { type: 'view', view_id: args.view.id },
+    trigger_id: args.triggerId,
+    team: TEAM,
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { ...args.view.view, id: args.view.id, hash: args.view.hash, team_id: TEAM.id, app_id: APP_ID },
+    state: { values: {} },
     actions: [
       {
         type: 'button',

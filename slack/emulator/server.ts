@@ -2,8 +2,11 @@ import { isSlackUserId } from '../../policy/slack-ids';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  appHomeOpenedEvent,
   blockActionsPayload,
   postSigned,
+  postSignedJson,
+  viewBlockActionsPayload,
   slashCommandForm,
   viewSubmissionPayload,
   type AppEndpoint,
@@ -42,6 +45,15 @@ export interface SlackEmulator extends SlackWebApiEmulator {
     actionId: string,
     which?: ButtonRef,
   ): Promise<DeliveryResult>;
+  /**
+   * Opens `user`'s App Home as the page does: Slack sends the app `app_home_opened`, and the app
+   * publishes the view (read it with `homeFor`).
+   */
+  openHome(user: string): Promise<DeliveryResult>;
+  /** `user`'s App Home as the app last published it, if it has. */
+  homeFor(user: string): { id: string; hash: string; view: Record<string, unknown> } | undefined;
+  /** Clicks the button `actionId` in `user`'s App Home (as in `click`, `which` picks among several). */
+  clickHome(user: string, actionId: string, which?: ButtonRef): Promise<DeliveryResult>;
   /** Submits the modal open for `user` with values by block_id, as the page does. */
   submitView(user: string, values: Record<string, string>): Promise<DeliveryResult>;
   /** The modal open for `user`, if any. */
@@ -158,6 +170,32 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     return result;
   };
 
+  const openHome = async (user: string): Promise<DeliveryResult> => {
+    if (!app) return { status: 0, body: '', error: 'no app connected to the emulator' };
+    const home = workspace.homes.get(user);
+    const result = await postSignedJson(
+      app,
+      appHomeOpenedEvent(user, workspace.dmWith(user), home ? { id: home.id } : undefined),
+    );
+    return result;
+  };
+
+  const clickHome = async (user: string, actionId: string, which?: ButtonRef): Promise<DeliveryResult> => {
+    const home = workspace.homes.get(user);
+    if (!home) throw new EmulatorInputError(`${user} has no App Home published yet: open it first`);
+    const found = findButton((home.view.blocks as unknown[]) ?? [], actionId, which);
+    if (!found) throw new EmulatorInputError(`${user}'s App Home has no button ${actionId} (any more)`);
+    const payload = viewBlockActionsPayload(workspace, {
+      user,
+      view: home,
+      action: found,
+      triggerId: workspace.issueTrigger(user),
+    });
+    const result = await deliver({ payload: JSON.stringify(payload) });
+    complain(user, workspace.dmWith(user), 'That button', result);
+    return result;
+  };
+
   const submitView = async (user: string, values: Record<string, string>): Promise<DeliveryResult> => {
     const open = workspace.viewFor(user);
     if (!open) throw new EmulatorInputError(`${user} has no modal open`);
@@ -247,6 +285,18 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
               },
             ),
           );
+        case '/emulator/home':
+          return json(200, await openHome(user));
+        case '/emulator/home-click':
+          return json(
+            200,
+            await clickHome(user, String(input.actionId ?? ''), {
+              ...(typeof input.block === 'number' && Number.isInteger(input.block)
+                ? { block: input.block }
+                : {}),
+              ...(typeof input.value === 'string' ? { value: input.value } : {}),
+            }),
+          );
         case '/emulator/submit':
           return json(200, await submitView(user, (input.values ?? {}) as Record<string, string>));
         case '/emulator/close': {
@@ -285,6 +335,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     },
     command,
     click,
+    openHome,
+    homeFor: (user) => workspace.homes.get(user),
+    clickHome,
     submitView,
     viewFor: (user) => workspace.viewFor(user),
     close: () =>

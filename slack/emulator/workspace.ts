@@ -72,6 +72,8 @@ export class Workspace {
   readonly views = new Map<string, OpenView>(); // view id → view
   private readonly triggers = new Map<string, { user: string; expiresAt: number }>();
   readonly responseUrls = new Map<string, { channel: string; user: string }>();
+  /** Each person's App Home as the app last published it (`views.publish`), by user id. */
+  readonly homes = new Map<string, { id: string; hash: string; view: Record<string, unknown> }>();
   readonly faults = new FaultQueue();
   /** Messages removed with `chat.delete`, oldest first. */
   readonly deleted: DeletedMessage[] = [];
@@ -327,6 +329,34 @@ export class Workspace {
       };
       this.views.set(open.id, open);
       return { ok: true, view: { ...open.view, id: open.id, hash: open.hash, state: { values: {} } } };
+    },
+    'views.publish': (args) => {
+      if (!isSlackUserId(args.user_id)) return { ok: false, error: 'user_not_found' };
+      const view = args.view as { type?: unknown; blocks?: unknown } | undefined;
+      if (typeof view !== 'object' || view === null || view.type !== 'home')
+        return {
+          ok: false,
+          error: 'invalid_arguments',
+          response_metadata: { messages: ['view.type must be home'] },
+        };
+      if (!Array.isArray(view.blocks) || view.blocks.length > 100)
+        return {
+          ok: false,
+          error: 'invalid_arguments',
+          response_metadata: { messages: ['view.blocks must be an array of at most 100 blocks'] },
+        };
+      const problem = blockKitProblem(view.blocks);
+      if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
+      const previous = this.homes.get(args.user_id);
+      if (args.hash !== undefined && previous && args.hash !== previous.hash)
+        return { ok: false, error: 'hash_conflict' };
+      const home = {
+        id: previous?.id ?? this.nextId('V'),
+        hash: randomBytes(6).toString('hex'),
+        view: view as Record<string, unknown>,
+      };
+      this.homes.set(args.user_id, home);
+      return { ok: true, view: { ...home.view, id: home.id, hash: home.hash } };
     },
     'views.update': (args) => {
       const open = this.views.get(String(args.view_id ?? ''));
