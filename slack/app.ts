@@ -1,6 +1,7 @@
 import { App } from '@slack/bolt';
 import { boltLogger } from './bolt-logger';
 import type { SlackDeps } from './deps';
+import { registerAppHome } from './listeners/app-home';
 import { registerCommands } from './listeners/commands';
 import { registerTaskActions } from './listeners/task-actions';
 import { registerViews } from './listeners/views';
@@ -73,6 +74,7 @@ export function createSlackApp(options: {
   registerCommands(app, deps);
   registerTaskActions(app, deps);
   registerViews(app, deps);
+  registerAppHome(app, deps);
   return {
     app,
     async start() {

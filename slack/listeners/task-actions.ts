@@ -8,6 +8,7 @@ import type { SlackDeps } from '../deps';
 import { answerAndTell, auditFromSlack, decidePromotionFromSlack } from './answers';
 import { parseButtonClick, type ButtonClick } from './button-click';
 import { tellUser } from './ephemeral';
+import { clickedInHome, publishHome } from './app-home';
 
 /** What one button does once its click is read: send an answer, or open the modal that asks for one. */
 type ClickHandler = (click: ButtonClick, client: WebClient, deps: SlackDeps) => Promise<void>;
@@ -69,6 +70,8 @@ async function runClick(
   const click = parsed.click;
   try {
     await handle(click, client, deps);
+    // Answered from the App Home: show the Home without what was just answered.
+    if (clickedInHome(body)) await publishHome(client, deps, click.user);
   } catch (err) {
     deps.log.error(
       { user: click.user, workflowId: click.workflowId, action: click.action, err: (err as Error).message },

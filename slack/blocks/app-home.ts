@@ -1,0 +1,108 @@
+import type { HomeView, KnownBlock } from '@slack/types';
+import type { Notification, NotificationKind } from '../../activities/notify/notifier';
+import type { WaitingTask } from '../../client/waiting-on';
+import type { LadderAction } from '../action-ids';
+import { escapeMrkdwn, link } from './escape';
+import { BLOCK_LIMITS, truncate } from './limits';
+import { notificationButtons } from './task-message';
+
+/** The most tasks one Home lists: three blocks each, and the view stays under 50 blocks like a message. */
+export const HOME_TASKS_LISTED = 15;
+
+/**
+ * The task's start details as plain text: they are written for the Temporal UI's markdown (bold
+ * headings, backslash escapes), which Slack would show literally. Pure.
+ */
+export function plainFromUiMarkdown(details: string): string {
+  return details.replace(/\*\*/g, '').replace(/\\([\\`*_{}[\]()#+\-.!<>|~&])/g, '$1');
+}
+
+/** What a task waiting on a person asks of them, as the buttons of its message ask it. Pure. */
+export function homeQuestionOf(task: WaitingTask): {
+  kind: NotificationKind;
+  actions: LadderAction[];
+  subject?: string;
+} {
+  const s = task.status;
+  if (s.phase === 'awaiting-report-read') return { kind: 'report', actions: ['mark-read', 'report-defect'] };
+  if (s.phase === 'outcome-unknown' && s.outcomeUnknown)
+    return {
+      kind: 'outcome-unknown',
+      actions: ['outcome-ran', 'outcome-run-again', 'outcome-undo'],
+      subject: s.outcomeUnknown.id,
+    };
+  if (s.rung === 0) return { kind: 'suggestion', actions: ['done', 'dismiss'] };
+  if (s.rung === 1) return { kind: 'draft', actions: ['accept', 'draft-reject'] };
+  const typed = s.decision?.typedConfirmation.required === true;
+  return { kind: 'approval-request', actions: [typed ? 'approve-typed' : 'approve', 'reject'] };
+}
+
+/**
+ * A person's App Home: what waits on them now, each task with what it will do and the same
+ * buttons as its message (so an answer here is the same signed answer, checked the same way).
+ * Everything an agent wrote is escaped. Pure; within Slack's limits (under 50 blocks, 3,000 characters
+ * per section).
+ *
+ * @param total - how many tasks wait on the person in all (more than listed when over the limit).
+ */
+export function appHomeView(args: {
+  tasks: readonly WaitingTask[];
+  total: number;
+  uiLink: (workflowId: string) => string;
+}): HomeView {
+  const listed = args.tasks.slice(0, HOME_TASKS_LISTED);
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'Waiting on you' } },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text:
+            args.total === 0
+              ? 'Nothing waits on you now.'
+              : `${args.total} task${args.total === 1 ? '' : 's'} wait${args.total === 1 ? 's' : ''} on you${args.total > listed.length ? `; the newest ${listed.length} are here` : ''}.`,
+        },
+      ],
+    },
+  ];
+  listed.forEach((task, i) => {
+    const question = homeQuestionOf(task);
+    const typed = task.status.decision?.typedConfirmation;
+    const notification: Notification = {
+      kind: question.kind,
+      workflowId: task.workflowId,
+      agentId: '',
+      taskClass: '',
+      channel: '',
+      title: task.summary,
+      text: '',
+      fields: {
+        stepsHash: task.status.stepsHash,
+        ...(typed?.required ? { typedConfirmation: typed.expected } : {}),
+      },
+      ...(question.subject ? { subject: question.subject } : {}),
+      actions: question.actions,
+    };
+    const text = [
+      `*${escapeMrkdwn(task.summary)}*`,
+      `rung ${task.status.rung ?? '?'} · ${escapeMrkdwn(task.status.phase)} · waiting on ${escapeMrkdwn(task.status.waitingOn ?? '')}`,
+      task.details ? escapeMrkdwn(plainFromUiMarkdown(task.details)) : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+    const uiLine = link(args.uiLink(task.workflowId), 'Open in Temporal UI');
+    blocks.push(
+      { type: 'divider' },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `${truncate(text, BLOCK_LIMITS.sectionText - uiLine.length - 1)}\n${uiLine}`,
+        },
+      },
+      { type: 'actions', block_id: `ladder_home_${i}`, elements: notificationButtons(notification) },
+    );
+  });
+  return { type: 'home', blocks };
+}

@@ -1,0 +1,42 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { tasksWaitingOn } from '../../client/waiting-on';
+import { temporalUiLink } from '../../policy/slack-ids';
+import { appHomeView, HOME_TASKS_LISTED } from '../blocks/app-home';
+import type { SlackDeps } from '../deps';
+
+/**
+ * Publishes `user`'s App Home: what waits on them now, with the buttons to answer. A failure is
+ * logged, not thrown: the Home is a view of the tasks, and every task's message still asks.
+ */
+export async function publishHome(client: WebClient, deps: SlackDeps, user: string): Promise<void> {
+  try {
+    const { tasks, total } = await tasksWaitingOn(deps.temporal, {
+      taskQueue: deps.taskQueue,
+      user,
+      limit: HOME_TASKS_LISTED,
+    });
+    const view = appHomeView({
+      tasks,
+      total,
+      uiLink: (id) => temporalUiLink(deps.uiBaseUrl, deps.temporal.options.namespace, id),
+    });
+    await client.views.publish({ user_id: user, view });
+  } catch (err) {
+    deps.log.warn({ user, err: (err as Error).message }, 'could not publish the App Home');
+  }
+}
+
+/** The App Home: published each time a person opens it (Slack's `app_home_opened`). */
+export function registerAppHome(app: App, deps: SlackDeps): void {
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    await publishHome(client, deps, event.user);
+  });
+}
+
+/** Whether a `block_actions` payload came from a person's App Home (then it is published again after). */
+export function clickedInHome(body: unknown): string | undefined {
+  const b = body as { view?: { type?: unknown }; user?: { id?: unknown } };
+  return b.view?.type === 'home' && typeof b.user?.id === 'string' ? b.user.id : undefined;
+}
