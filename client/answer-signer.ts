@@ -28,7 +28,12 @@ export interface AnswerSigner {
    * Returns `args` with a `proof` for `answer` on `workflowId`, signed now (or at `at`).
    * The proof binds every field of `args`: change one and it no longer verifies.
    */
-  sign<T extends object>(workflowId: string, answer: string, args: T, at?: Date): T & Required<Proven>;
+  sign<T extends object>(
+    workflowId: string,
+    answer: string,
+    args: T,
+    at?: Date,
+  ): T & Required<Pick<Proven, 'proof'>>;
 }
 
 const keyFileSchema = z.strictObject({

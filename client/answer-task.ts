@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { ShownMessage } from '../policy/answer-proof';
 import type { AnswerSigner } from './answer-signer';
 import {
   approveUpdate,
@@ -41,10 +42,14 @@ export async function answerTask(
   by: string,
   answer: TaskAnswer,
   signer?: AnswerSigner,
+  /** The message the answer was given to (Slack); signed with the answer, kept in history. */
+  shown?: ShownMessage,
 ): Promise<AnswerResult> {
   const handle = client.workflow.getHandle(workflowId);
-  const signed = <T extends object>(name: string, args: T): T =>
-    signer ? signer.sign(workflowId, name, args) : args;
+  const signed = <T extends object>(name: string, args: T): T => {
+    const withShown = shown ? { ...args, shown } : args;
+    return signer ? signer.sign(workflowId, name, withShown) : withShown;
+  };
   try {
     const receipt = await (async (): Promise<Receipt> => {
       switch (answer.kind) {

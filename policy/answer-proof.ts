@@ -60,6 +60,19 @@ export interface AnswerProof {
 /** Fields every signed answer carries; the rest of the update's arguments are what was answered. */
 export interface Proven {
   proof?: AnswerProof;
+  /**
+   * The message the person answered, as their frontend showed it: signed with the rest, so "they
+   * approved what they saw" can be checked afterwards against the message kept in Slack.
+   */
+  shown?: ShownMessage;
+}
+
+/** Which message an answer was given to, and a hash of exactly what it showed. */
+export interface ShownMessage {
+  /** Where it was: `<channel id>/<message ts>` for a message, `home/<view id>` for an App Home. */
+  ref: string;
+  /** SHA-256 (lowercase hex) of the message's `{ text, blocks }` as canonical JSON. */
+  sha256: string;
 }
 
 /**

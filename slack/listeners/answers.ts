@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { ShownMessage } from '../../policy/answer-proof';
 import { answerTask, type TaskAnswer } from '../../client/answer-task';
 import { decideProposal, giveAuditVerdict } from '../../client/evidence';
 import type { SlackDeps } from '../deps';
@@ -10,6 +11,8 @@ export interface Answerer {
   user: string;
   channel: string | undefined;
   workflowId: string;
+  /** The message the person answered (Slack's payload), signed with the answer. */
+  shown?: ShownMessage;
 }
 
 /**
@@ -26,7 +29,7 @@ export async function answerAndTell(
   deps: SlackDeps,
 ): Promise<void> {
   // Slack's request signature proved who clicked; this frontend's key vouches for it to the workflow.
-  const result = await answerTask(deps.temporal, who.workflowId, who.user, answer, deps.signer);
+  const result = await answerTask(deps.temporal, who.workflowId, who.user, answer, deps.signer, who.shown);
   await tellOutcome(who, result, client, deps, {
     logged: [{ workflowId: who.workflowId, answer: answer.kind }, 'task answered from Slack'],
     recorded: (r) => `Recorded: ${answer.kind} by <@${who.user}> at ${r.receipt.at}.`,

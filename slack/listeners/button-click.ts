@@ -1,6 +1,10 @@
 import { isSlackUserId } from '../../policy/slack-ids';
 import { ladderActionOfId, type LadderAction } from '../action-ids';
 import { parseButtonValue } from '../blocks/button-value';
+import type { ShownMessage } from '../../policy/answer-proof';
+import { shownMessageOf } from '../shown-message';
+
+const withShown = (shown: ShownMessage | undefined) => (shown ? { shown } : {});
 
 /** A click on a Ladder button, as far as Ladder reads it. */
 export interface ButtonClick {
@@ -15,6 +19,8 @@ export interface ButtonClick {
   user: string;
   channel: string | undefined;
   triggerId: string | undefined;
+  /** The message (or App Home) the button was in, with a hash of what it showed. */
+  shown?: ShownMessage;
 }
 
 /**
@@ -48,6 +54,7 @@ export function parseButtonClick(
       user,
       channel: typeof channel === 'string' ? channel : undefined,
       triggerId: typeof b.trigger_id === 'string' ? b.trigger_id : undefined,
+      ...withShown(shownMessageOf(body)),
     },
   };
 }
