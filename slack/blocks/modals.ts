@@ -1,3 +1,4 @@
+import type { ShownMessage } from '../../policy/answer-proof';
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { LoadedPolicy } from '../../policy/loader';
 import { escapeMrkdwn } from './escape';
@@ -154,13 +155,20 @@ export interface TaskModalMetadata {
   resource?: string;
   /** Reject modals only: the rejection is of a rung-1 draft (sent as a decline, not a rejection). */
   draft?: true;
+  /** The message whose button opened the modal: the answer carries it (what the person saw). */
+  shown?: ShownMessage;
 }
 
 /** Reads a task modal's private_metadata; undefined when it is not ours. Pure. */
 export function parseTaskModalMetadata(raw: string | undefined): TaskModalMetadata | undefined {
   try {
     const m = JSON.parse(raw ?? '') as Partial<TaskModalMetadata>;
-    return typeof m.workflowId === 'string' ? (m as TaskModalMetadata) : undefined;
+    if (typeof m.workflowId !== 'string') return undefined;
+    // Only a well-formed message reference travels on with the answer.
+    const { shown, ...rest } = m as TaskModalMetadata;
+    const wellFormed =
+      shown !== undefined && typeof shown.ref === 'string' && /^[0-9a-f]{64}$/.test(String(shown.sha256));
+    return wellFormed ? { ...rest, shown: { ref: shown.ref, sha256: shown.sha256 } } : rest;
   } catch {
     return undefined;
   }

@@ -92,13 +92,17 @@ const ON_CLICK: { readonly [A in LadderAction]: ClickHandler } = {
   approve: approveSteps,
   'approve-typed': askTypedApproval,
   reject: (click, client) =>
-    openModal(click, client, rejectModal({ workflowId: click.workflowId, channel: click.channel })),
+    openModal(
+      click,
+      client,
+      rejectModal({ workflowId: click.workflowId, channel: click.channel, ...shownOf(click) }),
+    ),
   accept: answerWith({ kind: 'accept' }),
   'draft-reject': (click, client) =>
     openModal(
       click,
       client,
-      rejectModal({ workflowId: click.workflowId, channel: click.channel, draft: true }),
+      rejectModal({ workflowId: click.workflowId, channel: click.channel, draft: true, ...shownOf(click) }),
     ),
   done: answerWith({ kind: 'done' }),
   dismiss: answerWith({ kind: 'dismiss' }),
@@ -113,6 +117,9 @@ const ON_CLICK: { readonly [A in LadderAction]: ClickHandler } = {
   promote: decidePromotion(true),
   'decline-promotion': decidePromotion(false),
 };
+
+/** The clicked message, carried through a modal to the answer it opens. */
+const shownOf = (click: ButtonClick) => (click.shown ? { shown: click.shown } : {});
 
 /** Answers that need nothing but the click. */
 function answerWith(answer: { kind: 'accept' | 'done' | 'dismiss' | 'read' }): ClickHandler {
@@ -146,6 +153,7 @@ async function askTypedApproval(click: ButtonClick, client: WebClient, deps: Sla
       stepsHash,
       channel: click.channel,
       ...(click.typedName !== undefined ? { resource: click.typedName } : {}),
+      ...shownOf(click),
     }),
   );
 }

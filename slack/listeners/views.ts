@@ -136,7 +136,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
     if (!metadata) return refuseField('reason', 'This form is out of date: click Reject again.');
     const reason = inputValue(values, 'reason');
     if (!reason) return refuseField('reason', 'A rejection needs a reason.');
-    const who = { user, channel: metadata.channel, workflowId: metadata.workflowId };
+    const who = { user, channel: metadata.channel, workflowId: metadata.workflowId, shown: metadata.shown };
     // The button that opened the modal said whether it rejects a draft; the workflow refuses the
     // answer if the task is not waiting for that kind, so no status query is needed first.
     const answer = metadata.draft
@@ -204,7 +204,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
     // Shown on the field at once; the workflow checks it again, authoritatively.
     if (metadata.resource !== undefined && typed !== metadata.resource)
       return refuseField('typed', `Type "${metadata.resource}" exactly to approve.`);
-    const who = { user, channel: metadata.channel, workflowId: metadata.workflowId };
+    const who = { user, channel: metadata.channel, workflowId: metadata.workflowId, shown: metadata.shown };
     const answer = { kind: 'approve' as const, stepsHash: metadata.stepsHash, typedConfirmation: typed };
     return { who, run: (client) => answerAndTell(who, answer, client, deps) };
   });
