@@ -25,6 +25,7 @@ export const BENCH_PARTS: readonly BenchPart[] = [
   { name: 'timers', script: 'timers.js', quickArgs: ['--quick'] },
   { name: 'waiting', script: 'waiting.js', quickArgs: ['--quick'] },
   { name: 'announce-burst', script: 'announce-burst.js', quickArgs: ['--quick'] },
+  { name: 'dashboard', script: 'dashboard.js', quickArgs: ['--quick'] },
 ];
 
 /**

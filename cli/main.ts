@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './agent-commands';
 import { registerAuditCommands } from './audit-commands';
+import { registerDashboardCommands } from './dashboard-commands';
 import { CliExit } from './exit-codes';
 import { registerKeyCommands } from './key-commands';
 import { CliError, registerPolicyCommands } from './policy-commands';
@@ -23,6 +24,7 @@ export function buildProgram(
   registerKeyCommands(program, io);
   registerAgentCommands(program, io);
   registerAuditCommands(program, io);
+  registerDashboardCommands(program, io);
   return program;
 }
 

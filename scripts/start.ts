@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
+import { loadDashboardEnv } from '../dashboard/env';
 import { loadCanaryPolicy } from '../policy/canary';
 import { ensureLocalKeysForPolicies } from './local-keys';
 import { loadPolicyFile, PolicyError, formatProblem } from '../policy/loader';
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
+    // The dashboard reads its own variables; a bad one stops start-up here, before anything runs.
+    loadDashboardEnv();
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const problem of err.problems) process.stderr.write(`Configuration error: ${problem}\n`);
@@ -181,6 +184,16 @@ async function main(): Promise<void> {
     });
     children.push({ name: 'demo service', stop: () => demo.close() });
 
+    // The read-only dashboard: its own process, so a slow page never delays the worker or Slack.
+    const dashboard = await startChild('dashboard', 'dashboard');
+    children.push({ name: 'dashboard', stop: () => stopChild(dashboard.child) });
+    dashboard.child.once('exit', (code) => {
+      if (!stopping) {
+        process.stderr.write(`The dashboard exited unexpectedly (code ${code}).\n`);
+        void stopAll(1);
+      }
+    });
+
     const client = await connectClient(config);
     const workflowId = `self-check/${process.pid}-${Date.now()}`;
     const result = await client.workflow.execute(selfCheck, {
@@ -214,6 +227,7 @@ async function main(): Promise<void> {
       p.metricsUrl ? [p.metricsUrl] : [],
     );
     if (metricsUrls.length > 0) say(`  Metrics:      ${metricsUrls.join('  ')} (Prometheus)`);
+    say(`  Dashboard:    ${dashboard.url} (read-only: rungs, what waits on people, metrics over time)`);
     say(`  Answer keys:  ${config.keys.dir} (local demo keys; every human answer is signed and verified)`);
     say(`  Demo service: ${demo.url} (config ${demoConfig}); the example tasks change it`);
     say(`  Self-check:   workflow ${workflowId} completed → ${workflowUiUrl(config, workflowId)}`);
@@ -245,10 +259,15 @@ async function main(): Promise<void> {
  * ready; the ready message may carry the URL it listens on.
  */
 async function startChild(
-  dir: 'worker' | 'slack' | 'api',
+  dir: 'worker' | 'slack' | 'api' | 'dashboard',
   name: string,
 ): Promise<{ child: ChildProcess; url?: string; metricsUrl?: string }> {
-  const child = fork(resolve(__dirname, '..', dir, 'main.js'), [], {
+  // The dashboard is the CLI's `ladder dashboard`, which reports ready over IPC like the others.
+  const [script, args] =
+    dir === 'dashboard'
+      ? [resolve(__dirname, '..', 'cli', 'main.js'), ['dashboard']]
+      : [resolve(__dirname, '..', dir, 'main.js'), []];
+  const child = fork(script, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<{ url?: string; metricsUrl?: string }>((resolveReady, reject) => {

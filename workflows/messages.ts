@@ -6,6 +6,7 @@ import type { CanaryState } from '../policy/canary';
 import type { Decision } from '../policy/decide';
 import type { LedgerState, LedgerView, TaskOutcome } from '../policy/ledger';
 import type { IdentifiedEvent } from '../policy/ledger-reducer';
+import type { DailySeries } from '../policy/ledger-series';
 import type { TaskRequest } from '../policy/task';
 
 /** Input of the delegated-task workflow: the validated request and the hash of its exact steps. */
@@ -333,6 +334,8 @@ export interface LedgerInput {
   pending?: IdentifiedEvent[];
   /** Carried over a continue-as-new: who may answer and with which keys. */
   authority?: ControlAuthority;
+  /** Carried over a continue-as-new: the bounded daily series for the dashboard. */
+  series?: DailySeries;
 }
 export interface DecideProposalArgs extends Proven {
   proposalId: string;
@@ -364,6 +367,14 @@ export const decideProposalUpdate = defineUpdate<Receipt, [DecideProposalArgs]>(
 export const ledgerQuery = defineQuery<LedgerState>('ledger');
 /** The compact view a task's decision reads (bounded by the number of task classes). */
 export const ledgerViewQuery = defineQuery<LedgerView>('ledgerView');
+/**
+ * The ledger for pages that show many agents at once (the dashboard): the whole state without the
+ * ids of recently counted events (up to `SEEN_MAX` of them, policy/ledger.ts), so its size does not grow with a
+ * burst of evidence.
+ */
+export const ledgerOverviewQuery = defineQuery<LedgerState>('ledgerOverview');
+/** Each class's evidence per day over the last `SERIES_DAYS` days (policy/ledger-series.ts). */
+export const ledgerSeriesQuery = defineQuery<DailySeries>('ledgerSeries');
 /** One ledger per deployment (task queue) × agent. */
 export const ledgerWorkflowId = (taskQueue: string, agentId: string): string =>
   `ledger/${taskQueue}/${agentId}`;

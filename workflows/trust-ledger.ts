@@ -25,6 +25,7 @@ import {
   type IdentifiedEvent,
   type LedgerEffect,
 } from '../policy/ledger-reducer';
+import { autonomousByClass, noteDay, type DailySeries } from '../policy/ledger-series';
 import {
   auditExpiredText,
   auditRequestWording,
@@ -43,7 +44,9 @@ import {
   auditVerdictUpdate,
   decideProposalUpdate,
   ledgerEventsSignal,
+  ledgerOverviewQuery,
   ledgerQuery,
+  ledgerSeriesQuery,
   ledgerViewQuery,
   refreshAuthoritySignal,
   reportEvidenceUpdate,
@@ -85,6 +88,8 @@ const HUMAN_EVIDENCE: readonly string[] = ['defect', 'incident', 'audit'];
  */
 export async function trustLedger(input: LedgerInput): Promise<void> {
   let state: LedgerState = input.state ?? newLedger(input.agentId);
+  // Bounded by days × classes; kept beside the state so neither the judge nor a decision carries it.
+  const series: DailySeries = input.series ?? {};
   const queue: IdentifiedEvent[] = [...(input.pending ?? [])];
   const decisions: (DecideProposalArgs & { at: string })[] = [];
   const info = workflowInfo();
@@ -107,6 +112,8 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
   });
   setHandler(ledgerQuery, () => state);
   setHandler(ledgerViewQuery, () => ledgerViewOf(state));
+  setHandler(ledgerOverviewQuery, () => ({ ...state, seen: [] }));
+  setHandler(ledgerSeriesQuery, () => series);
   // Defects and incidents come from people: proven and checked here, refused before history.
   const expectEvidenceStanding = (args: HumanEvidenceArgs, a: ControlAuthority): void => {
     checkAnswerProof(a.answerTrust, info.workflowId, reportEvidenceUpdate.name, args, args.by);
@@ -263,6 +270,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       if (decision.approve) {
         const applied = applyPromotion(state, decision.proposalId, decision.by, workflowNowMs());
         if (!applied.ok) continue;
+        noteDay(series, state, applied.state, {}, workflowNowMs());
         state = applied.state;
         await judging.countProposalDecision({
           taskClass: proposal.taskClass,
@@ -297,6 +305,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       // An empty batch still closes the audits whose time is up.
       const { seen } = state;
       const judged = await judging.judgeLedgerEvents({ state: { ...state, seen: [] }, events: batch });
+      noteDay(series, state, judged.state, autonomousByClass(batch), workflowNowMs());
       state = { ...judged.state, seen };
       for (const effect of judged.effects) await tell(effect);
       for (const { audit, text } of auditsToClose.splice(0)) {
@@ -317,6 +326,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
         state,
         pending: queue.splice(0),
         authority: authority ?? undefined,
+        series,
       });
     }
   }

@@ -14,6 +14,7 @@ export async function isolatedDirs(): Promise<Record<string, string>> {
     LADDER_SLACK_PORT: String(await freePort()),
     LADDER_EMULATOR_PORT: String(await freePort()),
     LADDER_API_PORT: String(await freePort()),
+    LADDER_DASHBOARD_PORT: String(await freePort()),
     LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
     LADDER_SANDBOX_DIR: join(base, 'sandbox'),
     LADDER_STATE_DIR: join(base, 'state'),

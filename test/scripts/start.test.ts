@@ -108,9 +108,11 @@ describe('the run command (dist/scripts/start.js)', () => {
     await run.waitForOutput(/Press Ctrl-C/);
     expect(run.stdout()).toContain(`Using the Temporal cluster at ${testServerAddress()}`);
     const children = childPids(run.child.pid!);
-    // The worker and the Slack app (against the emulator, which runs inside the run command).
+    // The agent API, the dashboard (the CLI's `dashboard` command), the Slack app (against the
+    // emulator, which runs inside the run command) and the worker.
     expect(children.map(commandLine).sort()).toEqual([
       expect.stringContaining('api/main.js'),
+      expect.stringContaining('cli/main.js dashboard'),
       expect.stringContaining('slack/main.js'),
       expect.stringContaining('worker/main.js'),
     ]);
