@@ -90,6 +90,19 @@ const retentionDays = z
   .refine((n) => n >= RETENTION_DAYS_RANGE.min && n <= RETENTION_DAYS_RANGE.max, {
     message: `expected a whole number of days from ${RETENTION_DAYS_RANGE.min} to ${RETENTION_DAYS_RANGE.max} (e.g. 30)`,
   });
+/**
+ * The local cluster's frontend (gRPC) and UI ports unless `LADDER_CLUSTER_FRONTEND_PORT` /
+ * `LADDER_CLUSTER_UI_PORT` move them. scripts/cluster/ports.sh keeps the same defaults for
+ * `scripts/cluster.sh`; a test checks that the two agree.
+ */
+export const LOCAL_CLUSTER_DEFAULT_PORTS = { frontend: 17233, ui: 18233 } as const;
+
+/** `LADDER_TEMPORAL`: which Temporal the run command uses when TEMPORAL_ADDRESS does not name one. */
+const temporalMode = z.enum(['dev', 'cluster'], {
+  message:
+    'expected dev (the Temporal dev server Ladder starts itself) or cluster (the local cluster `bash scripts/cluster.sh up` starts)',
+});
+
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
 const identifier = z
   .string()
@@ -110,6 +123,9 @@ const envSchema = z
     TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
     TEMPORAL_API_KEY: nonEmpty.optional(),
     TEMPORAL_UI_URL: httpUrl.optional(),
+    LADDER_TEMPORAL: temporalMode.default('dev'),
+    LADDER_CLUSTER_FRONTEND_PORT: port.default(LOCAL_CLUSTER_DEFAULT_PORTS.frontend),
+    LADDER_CLUSTER_UI_PORT: port.default(LOCAL_CLUSTER_DEFAULT_PORTS.ui),
     LADDER_TASK_QUEUE: identifier.default('ladder'),
     LADDER_POLICY_PATH: nonEmpty.default('examples/policy.yaml'),
     // The loader's own default (POLICY_LIMIT_DEFAULTS.maxBytes), spelled out: config loads no policy code.
@@ -174,7 +190,14 @@ const envSchema = z
         code: 'custom',
         path: ['TEMPORAL_ADDRESS'],
         message:
-          'expected a cluster address when TLS or an API key is configured (the local dev server uses neither)',
+          'expected a cluster address when TLS or an API key is configured (the local dev server and the local cluster use neither)',
+      });
+    }
+    if (usesLocalCluster(env) && env.LADDER_CLUSTER_FRONTEND_PORT === env.LADDER_CLUSTER_UI_PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LADDER_CLUSTER_UI_PORT'],
+        message: 'expected a port different from LADDER_CLUSTER_FRONTEND_PORT',
       });
     }
     if (
@@ -200,7 +223,7 @@ const envSchema = z
       });
     }
     for (const clash of metricsPortClashes(env)) ctx.addIssue({ code: 'custom', ...clash });
-    if (env.TEMPORAL_ADDRESS === undefined && env.LADDER_DEV_SERVER_PORT === env.LADDER_DEV_UI_PORT) {
+    if (usesDevServer(env) && env.LADDER_DEV_SERVER_PORT === env.LADDER_DEV_UI_PORT) {
       ctx.addIssue({
         code: 'custom',
         path: ['LADDER_DEV_UI_PORT'],
@@ -210,6 +233,16 @@ const envSchema = z
   });
 
 type Env = z.infer<typeof envSchema>;
+
+/** True when Ladder starts the dev server itself: no cluster address and not the local cluster. */
+function usesDevServer(env: Pick<Env, 'TEMPORAL_ADDRESS' | 'LADDER_TEMPORAL'>): boolean {
+  return env.TEMPORAL_ADDRESS === undefined && env.LADDER_TEMPORAL === 'dev';
+}
+
+/** True when Ladder talks to the local cluster at its default address (`LADDER_TEMPORAL=cluster`). */
+function usesLocalCluster(env: Pick<Env, 'TEMPORAL_ADDRESS' | 'LADDER_TEMPORAL'>): boolean {
+  return env.TEMPORAL_ADDRESS === undefined && env.LADDER_TEMPORAL === 'cluster';
+}
 
 /** The metrics port variables, in the order their clashes are reported. */
 const METRICS_PORT_VARIABLES = [
@@ -232,6 +265,9 @@ function metricsPortClashes(
     | 'LADDER_DEMO_SERVICE_PORT'
     | 'LADDER_DEV_SERVER_PORT'
     | 'LADDER_DEV_UI_PORT'
+    | 'LADDER_CLUSTER_FRONTEND_PORT'
+    | 'LADDER_CLUSTER_UI_PORT'
+    | 'LADDER_TEMPORAL'
     | 'TEMPORAL_ADDRESS'
   >,
 ): { path: string[]; message: string }[] {
@@ -239,10 +275,16 @@ function metricsPortClashes(
     ['LADDER_SLACK_PORT', env.LADDER_SLACK_PORT],
     ['LADDER_EMULATOR_PORT', env.LADDER_EMULATOR_PORT],
     ['LADDER_DEMO_SERVICE_PORT', env.LADDER_DEMO_SERVICE_PORT],
-    ...(env.TEMPORAL_ADDRESS === undefined
+    ...(usesDevServer(env)
       ? ([
           ['LADDER_DEV_SERVER_PORT', env.LADDER_DEV_SERVER_PORT],
           ['LADDER_DEV_UI_PORT', env.LADDER_DEV_UI_PORT],
+        ] as [string, number][])
+      : []),
+    ...(usesLocalCluster(env)
+      ? ([
+          ['LADDER_CLUSTER_FRONTEND_PORT', env.LADDER_CLUSTER_FRONTEND_PORT],
+          ['LADDER_CLUSTER_UI_PORT', env.LADDER_CLUSTER_UI_PORT],
         ] as [string, number][])
       : []),
   ];
@@ -267,6 +309,11 @@ export type TemporalTarget =
   | {
       kind: 'cluster';
       address: string;
+      /**
+       * Set when the address is the local cluster's (`LADDER_TEMPORAL=cluster` without
+       * TEMPORAL_ADDRESS): the run command can then say to start it with `bash scripts/cluster.sh up`.
+       */
+      localCluster?: { frontendPort: number; uiPort: number };
       tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
       apiKey?: string;
     };
@@ -448,32 +495,39 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string>): st
 }
 
 function toConfig(e: Env): Config {
-  const temporal: TemporalTarget =
-    e.TEMPORAL_ADDRESS === undefined
-      ? {
-          kind: 'dev-server',
-          address: `127.0.0.1:${e.LADDER_DEV_SERVER_PORT}`,
-          port: e.LADDER_DEV_SERVER_PORT,
-          uiPort: e.LADDER_DEV_UI_PORT,
-          dbPath: e.LADDER_DEV_DB_PATH,
-        }
-      : {
-          kind: 'cluster',
-          address: e.TEMPORAL_ADDRESS,
-          tls:
-            e.TEMPORAL_TLS === true ||
-            e.TEMPORAL_TLS_CERT_PATH !== undefined ||
-            e.TEMPORAL_API_KEY !== undefined ||
-            e.TEMPORAL_TLS_CA_PATH !== undefined
-              ? {
-                  certPath: e.TEMPORAL_TLS_CERT_PATH,
-                  keyPath: e.TEMPORAL_TLS_KEY_PATH,
-                  caPath: e.TEMPORAL_TLS_CA_PATH,
-                  serverName: e.TEMPORAL_TLS_SERVER_NAME,
-                }
-              : undefined,
-          apiKey: e.TEMPORAL_API_KEY,
-        };
+  const temporal: TemporalTarget = usesDevServer(e)
+    ? {
+        kind: 'dev-server',
+        address: `127.0.0.1:${e.LADDER_DEV_SERVER_PORT}`,
+        port: e.LADDER_DEV_SERVER_PORT,
+        uiPort: e.LADDER_DEV_UI_PORT,
+        dbPath: e.LADDER_DEV_DB_PATH,
+      }
+    : {
+        kind: 'cluster',
+        address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.LADDER_CLUSTER_FRONTEND_PORT}`,
+        ...(usesLocalCluster(e)
+          ? {
+              localCluster: {
+                frontendPort: e.LADDER_CLUSTER_FRONTEND_PORT,
+                uiPort: e.LADDER_CLUSTER_UI_PORT,
+              },
+            }
+          : {}),
+        tls:
+          e.TEMPORAL_TLS === true ||
+          e.TEMPORAL_TLS_CERT_PATH !== undefined ||
+          e.TEMPORAL_API_KEY !== undefined ||
+          e.TEMPORAL_TLS_CA_PATH !== undefined
+            ? {
+                certPath: e.TEMPORAL_TLS_CERT_PATH,
+                keyPath: e.TEMPORAL_TLS_KEY_PATH,
+                caPath: e.TEMPORAL_TLS_CA_PATH,
+                serverName: e.TEMPORAL_TLS_SERVER_NAME,
+              }
+            : undefined,
+        apiKey: e.TEMPORAL_API_KEY,
+      };
   const slack: SlackTarget =
     e.SLACK_BOT_TOKEN === undefined
       ? {
@@ -500,9 +554,11 @@ function toConfig(e: Env): Config {
   const defaultUi =
     temporal.kind === 'dev-server'
       ? `http://localhost:${temporal.uiPort}`
-      : e.TEMPORAL_API_KEY !== undefined
-        ? 'https://cloud.temporal.io'
-        : 'http://localhost:8233';
+      : temporal.localCluster !== undefined
+        ? `http://localhost:${temporal.localCluster.uiPort}`
+        : e.TEMPORAL_API_KEY !== undefined
+          ? 'https://cloud.temporal.io'
+          : 'http://localhost:8233';
   return {
     temporal,
     namespace: e.TEMPORAL_NAMESPACE,

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ConfigError,
   DEFAULT_CACHED_WORKFLOWS,
+  LOCAL_CLUSTER_DEFAULT_PORTS,
   DEFAULT_RETENTION_DAYS,
   loadConfig,
   loadPolicySizeLimit,
@@ -278,5 +281,104 @@ describe('loadConfig', () => {
     expect(problemsFor({ LADDER_DEV_SERVER_PORT: '7000', LADDER_DEV_UI_PORT: '7000' })).toEqual([
       'LADDER_DEV_UI_PORT: expected a port different from LADDER_DEV_SERVER_PORT, got "7000"',
     ]);
+  });
+});
+
+describe('loadConfig with LADDER_TEMPORAL (dev server or the local cluster)', () => {
+  it('uses the local cluster from scripts/cluster.sh with LADDER_TEMPORAL=cluster: its frontend and its UI', () => {
+    const config = loadConfig({ LADDER_TEMPORAL: 'cluster' });
+    expect(config.temporal).toEqual({
+      kind: 'cluster',
+      address: '127.0.0.1:17233',
+      localCluster: { frontendPort: 17233, uiPort: 18233 },
+      tls: undefined,
+      apiKey: undefined,
+    });
+    expect(config.temporalUiUrl).toBe('http://localhost:18233');
+    expect(workflowUiUrl(config, 'task/a/1')).toBe(
+      'http://localhost:18233/namespaces/default/workflows/task%2Fa%2F1',
+    );
+  });
+
+  it('moves the local cluster with LADDER_CLUSTER_FRONTEND_PORT and LADDER_CLUSTER_UI_PORT', () => {
+    const config = loadConfig({
+      LADDER_TEMPORAL: 'cluster',
+      LADDER_CLUSTER_FRONTEND_PORT: '27233',
+      LADDER_CLUSTER_UI_PORT: '28233',
+    });
+    expect(config.temporal).toMatchObject({
+      address: '127.0.0.1:27233',
+      localCluster: { frontendPort: 27233, uiPort: 28233 },
+    });
+    expect(config.temporalUiUrl).toBe('http://localhost:28233');
+    expect(
+      loadConfig({ LADDER_TEMPORAL: 'cluster', TEMPORAL_UI_URL: 'http://ui.example:80/' }).temporalUiUrl,
+    ).toBe('http://ui.example:80');
+  });
+
+  it('stays on the dev server by default and with LADDER_TEMPORAL=dev, whatever the cluster ports say', () => {
+    for (const env of [
+      {},
+      { LADDER_TEMPORAL: 'dev' },
+      { LADDER_TEMPORAL: '', LADDER_CLUSTER_FRONTEND_PORT: '27233' },
+    ]) {
+      const config = loadConfig(env);
+      expect(config.temporal).toMatchObject({ kind: 'dev-server', address: '127.0.0.1:7233' });
+      expect(config.temporalUiUrl).toBe('http://localhost:8233');
+    }
+  });
+
+  it('lets TEMPORAL_ADDRESS name another cluster even with LADDER_TEMPORAL=cluster', () => {
+    const config = loadConfig({ LADDER_TEMPORAL: 'cluster', TEMPORAL_ADDRESS: 'temporal.internal:7233' });
+    expect(config.temporal).toEqual({
+      kind: 'cluster',
+      address: 'temporal.internal:7233',
+      tls: undefined,
+      apiKey: undefined,
+    });
+  });
+
+  it('names the variable and both choices when LADDER_TEMPORAL is neither dev nor cluster', () => {
+    expect(problemsFor({ LADDER_TEMPORAL: 'cloud' })).toEqual([
+      'LADDER_TEMPORAL: expected dev (the Temporal dev server Ladder starts itself) or cluster (the local cluster `bash scripts/cluster.sh up` starts), got "cloud"',
+    ]);
+  });
+
+  it('refuses bad or clashing local cluster ports, and only when the local cluster is used', () => {
+    expect(problemsFor({ LADDER_TEMPORAL: 'cluster', LADDER_CLUSTER_UI_PORT: 'ui' })).toEqual([
+      'LADDER_CLUSTER_UI_PORT: expected a port number from 1 to 65535, got "ui"',
+    ]);
+    expect(
+      problemsFor({
+        LADDER_TEMPORAL: 'cluster',
+        LADDER_CLUSTER_FRONTEND_PORT: '27000',
+        LADDER_CLUSTER_UI_PORT: '27000',
+      }),
+    ).toEqual([
+      'LADDER_CLUSTER_UI_PORT: expected a port different from LADDER_CLUSTER_FRONTEND_PORT, got "27000"',
+    ]);
+    expect(problemsFor({ LADDER_TEMPORAL: 'cluster', LADDER_WORKER_METRICS_PORT: '17233' })).toEqual([
+      'LADDER_WORKER_METRICS_PORT: expected a port different from LADDER_CLUSTER_FRONTEND_PORT (17233), or off, got "17233"',
+    ]);
+    // The dev server's ports are free for other uses while the cluster is in use, and the reverse.
+    expect(
+      loadConfig({ LADDER_TEMPORAL: 'cluster', LADDER_WORKER_METRICS_PORT: '7233' }).metrics.worker,
+    ).toBe(7233);
+    expect(loadConfig({ LADDER_WORKER_METRICS_PORT: '17233' }).metrics.worker).toBe(17233);
+    expect(
+      loadConfig({ LADDER_TEMPORAL: 'cluster', LADDER_DEV_SERVER_PORT: '7000', LADDER_DEV_UI_PORT: '7000' })
+        .temporal.kind,
+    ).toBe('cluster');
+  });
+
+  it('has the same default frontend and UI ports as scripts/cluster.sh', () => {
+    const portsSh = readFileSync(join(__dirname, '..', '..', 'scripts', 'cluster', 'ports.sh'), 'utf8');
+    const defaultOf = (variable: string): number => {
+      const match = new RegExp(`\\$\\{${variable}:=(\\d+)\\}`).exec(portsSh);
+      if (!match) throw new Error(`scripts/cluster/ports.sh sets no default for ${variable}`);
+      return Number(match[1]);
+    };
+    expect(defaultOf('LADDER_CLUSTER_FRONTEND_PORT')).toBe(LOCAL_CLUSTER_DEFAULT_PORTS.frontend);
+    expect(defaultOf('LADDER_CLUSTER_UI_PORT')).toBe(LOCAL_CLUSTER_DEFAULT_PORTS.ui);
   });
 });
