@@ -64,7 +64,19 @@ export interface Decision {
   twoPersonRule: boolean;
   typedConfirmation: Readonly<{ required: false }> | { required: true; expected: string };
   channel: string;
-  approval: Readonly<{ remindAfterMs: number; expireAfterMs: number }>;
+  /**
+   * How long a request waits and what happens then: `warnBeforeMs` before expiry the approvers are
+   * warned (null: no warning); on expiry `onExpiry` applies, `escalateTo` naming the groups (with
+   * their members) that get the request in turn under `escalate`. Decisions recorded before these
+   * settings existed lack the last three: read them as no warning and `reject`.
+   */
+  approval: Readonly<{
+    remindAfterMs: number;
+    expireAfterMs: number;
+    warnBeforeMs?: number | null;
+    onExpiry?: 'reject' | 'keep-waiting' | 'escalate';
+    escalateTo?: readonly Readonly<{ group: string; members: readonly string[] }>[];
+  }>;
   rollback: Readonly<{ healthWindowMs: number; healthIntervalMs: number }> | null;
   report: Readonly<{
     mode: 'each' | 'digest';
@@ -505,6 +517,12 @@ function classStatics(policy: LoadedPolicy, className: string, taskClass: TaskCl
       approval: {
         remindAfterMs: taskClass.approval.remindAfter,
         expireAfterMs: taskClass.approval.expireAfter,
+        warnBeforeMs: taskClass.approval.warnBefore ?? null,
+        onExpiry: taskClass.approval.onExpiry,
+        escalateTo: (taskClass.approval.escalateTo ?? []).map((group) => ({
+          group,
+          members: own(policy.groups, group) ?? [],
+        })),
       },
       rollback: taskClass.rollback
         ? {

@@ -258,7 +258,8 @@ function parseChecked(
       ? readAnswerKeys(parsed.data.answers.keysFile, source)
       : { keys: [] };
   const keyErrors = 'error' in fileKeys ? [{ path: ['answers', 'keysFile'], message: fileKeys.error }] : [];
-  const errors = locateFirst([...schemaErrors, ...checked.errors, ...keyErrors]);
+  const escalationErrors = parsed.success ? unknownEscalationGroups(parsed.data) : [];
+  const errors = locateFirst([...schemaErrors, ...checked.errors, ...keyErrors, ...escalationErrors]);
   const warnings = locateFirst(checked.warnings);
   if (parsed.success && parsed.data.answers.allowClaimedIdentities) {
     warnings.push(
@@ -533,4 +534,23 @@ function measure(root: unknown): {
   }
   aliases.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
   return { depth, deepest, aliases, duplicates, prototypeKeys, merges };
+}
+
+/**
+ * Every `approval.escalateTo` group that `groups` does not declare: the request could never reach
+ * anyone there. Each problem names the class and the position in the chain.
+ */
+function unknownEscalationGroups(doc: PolicyDocument): { path: (string | number)[]; message: string }[] {
+  return Object.entries(doc.taskClasses).flatMap(([className, tc]) =>
+    (tc.approval.escalateTo ?? []).flatMap((group, i) =>
+      own(doc.groups, group)
+        ? []
+        : [
+            {
+              path: ['taskClasses', className, 'approval', 'escalateTo', i],
+              message: `unknown group "${group}" (declare it under groups)`,
+            },
+          ],
+    ),
+  );
 }

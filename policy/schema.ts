@@ -119,6 +119,64 @@ export const reportSchema = z.strictObject({
     .meta({ description: 'who may mark a report read; default: owner, requester, approvers, escalation' }),
 });
 
+/** What happens to an approval request nobody answered within `expireAfter`. */
+export const ON_EXPIRY = ['reject', 'keep-waiting', 'escalate'] as const;
+
+/**
+ * How long an approval request waits: a reminder after `remindAfter`, a warning to the approvers
+ * `warnBefore` its expiry, and at `expireAfter` what `onExpiry` says: `reject` (nothing runs; the
+ * default), `keep-waiting` (it never expires), or `escalate` (the request goes to each group of
+ * `escalateTo` in turn, each for another `expireAfter`, and is rejected after the last).
+ */
+export const approvalSchema = z
+  .strictObject({
+    remindAfter: durationSchema,
+    expireAfter: durationSchema,
+    warnBefore: durationSchema
+      .optional()
+      .meta({ description: 'warn the approvers this long before a request expires (less than expireAfter)' }),
+    onExpiry: z
+      .enum(ON_EXPIRY, { message: 'expected reject, keep-waiting or escalate' })
+      .default('reject')
+      .meta({
+        description: 'what happens to a request nobody answered: reject (default), keep-waiting, escalate',
+      }),
+    escalateTo: z.array(name).min(1, { message: 'expected at least one approver group' }).optional().meta({
+      description:
+        'with onExpiry: escalate, the approver groups (declared under groups) that get the request in turn',
+    }),
+  })
+  .superRefine((a, ctx) => {
+    if (a.onExpiry === 'escalate' && a.escalateTo === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        input: undefined, // the message says what is wrong; the refined object is no help
+        path: ['escalateTo'],
+        message: 'expected the approver groups to escalate to, in order (onExpiry is escalate)',
+      });
+    if (a.onExpiry !== 'escalate' && a.escalateTo !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        input: undefined, // the message says what is wrong; the refined object is no help
+        path: ['escalateTo'],
+        message: `escalateTo is used only with onExpiry: escalate (onExpiry is ${a.onExpiry})`,
+      });
+    if (a.warnBefore !== undefined && a.warnBefore >= a.expireAfter)
+      ctx.addIssue({
+        code: 'custom',
+        input: undefined, // in ms after parsing: the message names both settings instead
+        path: ['warnBefore'],
+        message: 'expected a warning before expiry: less than expireAfter',
+      });
+    if (a.warnBefore !== undefined && a.onExpiry === 'keep-waiting')
+      ctx.addIssue({
+        code: 'custom',
+        input: undefined, // in ms after parsing: the message names both settings instead
+        path: ['warnBefore'],
+        message: 'a request that keeps waiting never expires: there is nothing to warn about',
+      });
+  });
+
 export const taskClassSchema = z.strictObject({
   description: z.string().optional(),
   cap: rungSchema.meta({ description: 'highest rung any agent may use for this class' }),
@@ -129,10 +187,7 @@ export const taskClassSchema = z.strictObject({
   typedConfirmation: z.boolean({ message: 'expected true or false' }).default(false),
   bounds: boundsSchema.optional(),
   pins: z.array(pinSchema).default([]),
-  approval: z.strictObject({
-    remindAfter: durationSchema,
-    expireAfter: durationSchema,
-  }),
+  approval: approvalSchema,
   rollback: z.strictObject({ healthWindow: durationSchema, healthInterval: durationSchema }).optional(),
   report: reportSchema.optional(),
   escalation: z.array(escalationStepSchema).default([]),

@@ -227,7 +227,11 @@ function registerHandlers(ctx: TaskContext): void {
         return h.outcome;
     }
   };
-  const approvers = (): readonly string[] => ctx.bundle?.decision.approvers ?? [];
+  /** The class's approvers, and the members of every group an unanswered request was escalated to. */
+  const approvers = (): readonly string[] =>
+    ctx.escalatedApprovers.length === 0
+      ? (ctx.bundle?.decision.approvers ?? [])
+      : [...(ctx.bundle?.decision.approvers ?? []), ...ctx.escalatedApprovers];
   /**
    * The proof comes first: until the signature checks out, the claimed person is nobody, and the
    * authority checks below would only tell an impostor whose name to use.

@@ -15,6 +15,12 @@ import type { Notification } from '../activities/notify/notifier';
 import type { OutcomeEvent } from '../activities/outcomes';
 import type { DecisionBundle } from '../activities/task-activities';
 import type { Decision } from '../policy/decide';
+import {
+  stepOutcomeFacts,
+  type StepFacts,
+  type StepStatus,
+  type TaskFacts,
+} from '../slack/blocks/task-facts';
 import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
 import type { DelegatedTaskInput, OutcomeAnswer, TaskOutcome, TaskStatus } from './messages';
 import { RungKey, WaitingOnKey } from './search-attributes';
@@ -80,14 +86,62 @@ export interface TaskContext {
   reportRead: boolean | null;
   /** The `WaitingOn` search attribute as last upserted: who may answer now (sorted Slack ids). */
   waitingOnIds: readonly string[];
+  /** Each step as its action describes it, once described (rungs 0 and 2); null before. */
+  described: readonly { description: string; blastRadius: string }[] | null;
+  /** What each step did so far (by index): status, result, changes, health, compensation. */
+  stepRuns: Partial<StepFacts>[];
+  /**
+   * Members of the approver groups an unanswered request was escalated to (`onExpiry: escalate`):
+   * they may answer it as the class's approvers may.
+   */
+  escalatedApprovers: string[];
 }
 
 /** The fields of a new {@link TaskContext} that only the task itself fills in. */
 export function freshStory(): Pick<
   TaskContext,
-  'fellBack' | 'executedSteps' | 'error' | 'reportRead' | 'waitingOnIds'
+  | 'fellBack'
+  | 'executedSteps'
+  | 'error'
+  | 'reportRead'
+  | 'waitingOnIds'
+  | 'described'
+  | 'stepRuns'
+  | 'escalatedApprovers'
 > {
-  return { fellBack: null, executedSteps: 0, error: null, reportRead: null, waitingOnIds: [] };
+  return {
+    fellBack: null,
+    executedSteps: 0,
+    error: null,
+    reportRead: null,
+    waitingOnIds: [],
+    described: null,
+    stepRuns: [],
+    escalatedApprovers: [],
+  };
+}
+
+/** Adds what became known of step `index` (it ran, its health, its compensation…) to what messages show. */
+export function recordStep(ctx: TaskContext, index: number, facts: Partial<StepFacts>): void {
+  ctx.stepRuns[index] = { ...ctx.stepRuns[index], ...facts };
+}
+
+/**
+ * Every step of the task as messages show it: in its action's words where described, with what
+ * it did so far. A step with no record yet is `pending` (`to-run` while it still may run,
+ * `not-run` once it will not, `suggested` at rung 0).
+ */
+export function stepsFacts(ctx: TaskContext, pending: StepStatus): StepFacts[] {
+  return ctx.input.task.steps.map((step, i) => {
+    const described = ctx.described?.[i];
+    const run = ctx.stepRuns[i] ?? {};
+    return {
+      status: pending,
+      ...run,
+      what: described?.description ?? run.what ?? stepOutcomeFacts(step, undefined).what,
+      ...(described ? { blastRadius: described.blastRadius } : {}),
+    };
+  });
 }
 
 export function decisionOf(ctx: TaskContext): Decision {
@@ -141,18 +195,26 @@ export async function post(
 }
 
 /**
- * Edits the main message in place: outcome, who, when, and no more answer buttons (`actions` may
- * offer follow-ups such as reporting a defect).
+ * Edits the main message in place: outcome, who, when, no more answer buttons (`actions` may
+ * offer follow-ups such as reporting a defect), and every step with what it did so far (steps not
+ * run yet read as `pending`: `to-run` right after an approval, `not-run` once nothing more runs).
+ * `facts` adds to what the message shows (e.g. a report's read deadline).
  */
 export async function closeMainMessage(
   ctx: TaskContext,
   text: string,
   actions: LadderAction[] = [],
+  pending: StepStatus = 'not-run',
+  facts: Omit<TaskFacts, 'steps'> = {},
 ): Promise<void> {
   const ref = ctx.messageRef;
   if (!ref) return;
   // Built now, sent after the edits before it: a slow earlier edit never overwrites a later one.
-  const notification = { ...baseNotification(ctx, 'outcome', text), actions };
+  const notification = {
+    ...baseNotification(ctx, 'outcome', text),
+    actions,
+    facts: { steps: stepsFacts(ctx, pending), ...facts },
+  };
   const edit = ctx.lastMessageEdit.then(() =>
     notifying.updateNotification.executeWithOptions({ summary: timelineLabel.updateMessage(text) }, [
       { ref, notification },

@@ -1,5 +1,6 @@
 import type { LadderAction } from '../../slack/action-ids';
 import type { FeedMessage } from '../../workflows/channel-feed-messages';
+import type { TaskFacts } from '../../slack/blocks/task-facts';
 /** Kinds of messages the task workflow sends people. */
 export type NotificationKind =
   | 'suggestion'
@@ -35,9 +36,16 @@ export interface Notification {
   fields?: Record<string, string>;
   /** What the buttons act on within the workflow, e.g. a promotion proposal's id. */
   subject?: string;
-  /** Buttons offered, e.g. ['approve', 'reject']; none once the task is decided. */
-  /** The buttons offered, by their short names (one table, `slack/action-ids.ts`). */
+  /**
+   * The buttons offered, by their short names (one table, `slack/action-ids.ts`), e.g.
+   * `['approve', 'reject']`; none once the task is decided.
+   */
   actions?: LadderAction[];
+  /**
+   * What the message shows beside its text, as facts (steps and their results, who may answer and
+   * until when, a report's read deadline); rendered by `slack/blocks/task-facts-blocks.ts`.
+   */
+  facts?: TaskFacts;
   /** Link to the workflow in the Temporal UI. */
   link?: string;
 }

@@ -6,19 +6,32 @@
  * Texts are plain; `taskMessageBlocks` escapes them for Slack.
  */
 
-/** One line on what a rung-5 task did: how many steps ran, and the task's title. Pure. */
-export function reportSummary(executedSteps: number, title: string): string {
-  return `${executedSteps} step(s) executed: ${title}`;
+/**
+ * One line on what a rung-5 task did, for a digest: how many steps ran and what they changed
+ * (`changes`, from `changeSummary` in ./task-facts), or the task's title when nothing reports a
+ * change; at most {@link SUMMARY_CHARS} characters of either. Pure.
+ */
+export function reportSummary(executedSteps: number, title: string, changes = ''): string {
+  const what = changes || title;
+  // A digest lists many tasks in one message: each line stays short (the task's page has the rest).
+  const short = what.length > SUMMARY_CHARS ? `${what.slice(0, SUMMARY_CHARS - 1)}…` : what;
+  return `${executedSteps} step(s) executed: ${short}`;
 }
 
-/** A task's own after-the-fact report, from its {@link reportSummary}. Pure. */
-export function reportText(summary: string): string {
-  return `Done on my own (rung 5). ${summary}`;
+/** The longest part of a {@link reportSummary} after its step count, in characters. */
+export const SUMMARY_CHARS = 300;
+
+/**
+ * A task's own after-the-fact report: how many of its steps ran on the agent's own authority. What
+ * changed, the health checks, the read deadline and the next escalation are its facts. Pure.
+ */
+export function reportText(r: { executedSteps: number; totalSteps: number }): string {
+  return `Done on my own (rung 5): ${r.executedSteps} of ${r.totalSteps} step(s) ran. What changed is below; please read it and mark it read.`;
 }
 
-/** The ping to the next contact while a task's report is unread. Pure. */
+/** The ping to the next contact while a task's report is unread (the report's facts and button go with it). Pure. */
 export function unreadReportText(title: string): string {
-  return `Unread report: ${title}`;
+  return `Unread report, waiting for a reader: ${title}`;
 }
 
 /** One task in a digest: its class, title and {@link reportSummary}. */

@@ -5,6 +5,7 @@ import { buttonValue } from './button-value';
 import { escapeMrkdwn, link, mention, stripControl } from './escape';
 import { proposalOwnerMention } from './ledger-wording';
 import { BLOCK_LIMITS, truncate } from './limits';
+import { taskFactsBlocks } from './task-facts-blocks';
 
 export { buttonValue, parseButtonValue } from './button-value';
 
@@ -55,7 +56,8 @@ const TITLES: Record<Notification['kind'], string> = {
 
 /**
  * Block Kit for one task notification: header, the text (truncated within limits with a link to
- * the full text), the facts as context, and the offered buttons ({@link offeredActions}, ids from
+ * the full text), its structured facts (steps and results, who may answer, read deadline: see
+ * `taskFactsBlocks`), the fields as context (with the task's id), and the offered buttons ({@link offeredActions}, ids from
  * `ACTION_IDS`). Button values carry the workflow ID and what the button acts on
  * (`ButtonValue`), never identity: who clicked comes from Slack's verified payload.
  *
@@ -80,11 +82,14 @@ export function taskMessageBlocks(n: Notification): KnownBlock[] {
       type: 'section',
       text: { type: 'mrkdwn', text: truncate(notificationText(n) || ' ', BLOCK_LIMITS.sectionText, n.link) },
     },
+    ...taskFactsBlocks(n.facts, n.link),
   ];
   const facts = Object.entries(n.fields ?? {})
     .filter(([key, value]) => value !== '' && !BUTTON_FACTS.has(key))
     .map(([key, value]) => `*${escapeMrkdwn(key)}:* ${escapeMrkdwn(value)}`);
   facts.push(`*agent:* ${escapeMrkdwn(n.agentId)}`, `*task class:* ${escapeMrkdwn(n.taskClass)}`);
+  // Two tasks with one title never read alike: the task's own id is always shown.
+  if (n.workflowId.startsWith('task/')) facts.push(`*task:* ${escapeMrkdwn(n.workflowId)}`);
   if (n.link) facts.push(link(n.link, 'Open in Temporal UI'));
   // Context blocks take at most 10 elements.
   for (let i = 0; i < facts.length; i += 10) {
@@ -132,12 +137,13 @@ export function offeredActions(n: Notification): LadderAction[] {
 }
 
 /**
- * The name an approval request asks the approver to type (its `typedConfirmation` fact), or
+ * The name an approval request (or its reminder) asks the approver to type (its `typedConfirmation` fact), or
  * undefined when it asks for none. Only chooses what the typed Approve carries: the workflow's
  * validator checks the typed name. Pure.
  */
 export function typedConfirmationOf(n: Notification): string | undefined {
-  if (n.kind !== 'approval-request') return undefined;
+  // Reminders carry the request's buttons, so they carry its typed name too.
+  if (n.kind !== 'approval-request' && n.kind !== 'approval-reminder') return undefined;
   return n.fields?.typedConfirmation || undefined;
 }
 

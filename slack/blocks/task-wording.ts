@@ -97,9 +97,40 @@ export function approvalEscalationText(title: string): string {
   return `Escalated: still waiting for approval: ${title}`;
 }
 
-/** Rung 2: the request's message once it expired; `expireAfterMs` is the policy's wait, in ms. Pure. */
-export function approvalExpiredText(expireAfterMs: number): string {
-  return `Expired: nobody approved within the policy's ${Math.round(expireAfterMs / 1000)} s.`;
+/**
+ * Rung 2: the request's message once it expired; `expireAfterMs` is the policy's wait, in ms, and
+ * `escalatedTo` the approver groups it went to in turn before (none unless `onExpiry: escalate`). Pure.
+ */
+export function approvalExpiredText(expireAfterMs: number, escalatedTo: readonly string[] = []): string {
+  const wait = `${Math.round(expireAfterMs / 1000)} s`;
+  return escalatedTo.length === 0
+    ? `Expired: nobody approved within the policy's ${wait}.`
+    : `Expired: nobody approved within the policy's ${wait}, nor in turn ${escalatedTo.join(', then ')} (${wait} each); rejected, nothing ran.`;
+}
+
+/**
+ * Rung 2: the warning to the approvers that a request expires in `warnBeforeMs` (the message's
+ * facts say when, and what happens then). Pure.
+ */
+export function approvalExpiryWarningText(title: string, warnBeforeMs: number): string {
+  return `Expires in ${humanDuration(warnBeforeMs)}: still waiting for approval: ${title}`;
+}
+
+/** Rung 2: what the unanswered request's message says once it went on to the next approver `group`. Pure. */
+export function approvalPassedOnText(group: string): string {
+  return `Not answered in time: the request went on to ${group} (below), as the policy says; the approvers before may still answer there.`;
+}
+
+/** Rung 2: the request as the next approver `group` gets it, above what it asks. Pure. */
+export function approvalEscalatedRequestText(group: string, requestText: string): string {
+  return `Escalated to ${group}: nobody answered in time.\n${requestText}`;
+}
+
+/** A duration in ms as people say it: `90 s`, `10 min`, `2 h`. Pure. */
+export function humanDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round((ms / 3_600_000) * 10) / 10} h`;
 }
 
 /** Rung 2: the request's message once an approver rejected it, with the reason. Pure. */

@@ -1,4 +1,50 @@
 /**
+ * Slack emoji shortcodes the emulator page draws as the characters Slack shows: every one Ladder's
+ * messages use, and common ones people type. Others stay as their `:name:` text, as in Slack for
+ * an unknown name. (A full table would come from an emoji package; this one covers what Ladder writes.)
+ */
+export const EMULATOR_EMOJI: Readonly<Record<string, string>> = {
+  white_check_mark: '\u2705',
+  heavy_check_mark: '\u2714\uFE0F',
+  x: '\u274C',
+  hourglass_flowing_sand: '\u23F3',
+  hourglass: '\u231B',
+  white_circle: '\u26AA',
+  grey_question: '\u2754',
+  question: '\u2753',
+  bulb: '\u{1F4A1}',
+  large_green_circle: '\u{1F7E2}',
+  red_circle: '\u{1F534}',
+  leftwards_arrow_with_hook: '\u21A9\uFE0F',
+  warning: '\u26A0\uFE0F',
+  octagonal_sign: '\u{1F6D1}',
+  rotating_light: '\u{1F6A8}',
+  no_entry: '\u26D4',
+  bell: '\u{1F514}',
+  eyes: '\u{1F440}',
+  lock: '\u{1F512}',
+  memo: '\u{1F4DD}',
+  clipboard: '\u{1F4CB}',
+  pushpin: '\u{1F4CC}',
+  rocket: '\u{1F680}',
+  fire: '\u{1F525}',
+  tada: '\u{1F389}',
+  '+1': '\u{1F44D}',
+  thumbsup: '\u{1F44D}',
+  '-1': '\u{1F44E}',
+  thumbsdown: '\u{1F44E}',
+  arrow_up: '\u2B06\uFE0F',
+  arrow_down: '\u2B07\uFE0F',
+  arrow_right: '\u27A1\uFE0F',
+  information_source: '\u2139\uFE0F',
+  stopwatch: '\u23F1\uFE0F',
+  calendar: '\u{1F4C5}',
+  robot_face: '\u{1F916}',
+  bust_in_silhouette: '\u{1F464}',
+  wave: '\u{1F44B}',
+};
+
+/**
  * The emulator's one web page: channels and DMs on the left, the selected channel's messages
  * rendered from their Block Kit, a composer for slash commands, and modals. It polls
  * `/emulator/state` and sends clicks, commands and submissions to the emulator, which delivers
@@ -21,6 +67,8 @@ export function emulatorPage(): string {
   .message.ephemeral { background: #f4f8fb; }
   .meta { color: #888; font-size: 12px; }
   .header { font-weight: 700; font-size: 16px; margin: 2px 0; }
+  /* As in Slack: spaces in a message are kept (indented lines stay indented). */
+  .section { white-space: pre-wrap; }
   .context { color: #616061; font-size: 12px; }
   .context span { margin-right: 10px; }
   .actions button { margin: 4px 6px 0 0; padding: 4px 12px; border: 1px solid #bbb; border-radius: 4px; background: #fff; cursor: pointer; }
@@ -88,7 +136,10 @@ function mrkdwn(text) {
   s = s.replace(/\\uE000(\\d+)\\uE001/g, (_, i) => controls[Number(i)]);
   return s.replace(/\\n/g, '<br>');
 }
-const textOf = (t) => (t ? (t.type === 'mrkdwn' ? mrkdwn(t.text) : esc(t.text)) : '');
+// Slack draws :shortcode: as its emoji in mrkdwn and in plain_text; a name it does not know stays text.
+const EMOJI = ${JSON.stringify(EMULATOR_EMOJI)};
+const emoji = (html) => html.replace(/:([a-z0-9_+-]+):/g, (all, name) => (Object.hasOwn(EMOJI, name) ? EMOJI[name] : all));
+const textOf = (t) => (t ? emoji(t.type === 'mrkdwn' ? mrkdwn(t.text) : esc(t.text)) : '');
 const buttonHtml = (e, message, index) =>
   '<button class="' + esc(e.style || '') + '" data-action-id="' + esc(e.action_id) + '" data-ts="' + esc(message.ts) + '" data-block="' + index + '" data-value="' + esc(e.value || '') + '">' + esc(e.text && e.text.text) + '</button>';
 function renderBlock(b, message, index) {
@@ -103,7 +154,7 @@ function renderBlock(b, message, index) {
   }
 }
 function renderMessage(m) {
-  const body = m.blocks && m.blocks.length ? m.blocks.map((b, i) => renderBlock(b, m, i)).join('') : mrkdwn(m.text);
+  const body = m.blocks && m.blocks.length ? m.blocks.map((b, i) => renderBlock(b, m, i)).join('') : emoji(mrkdwn(m.text));
   return '<div class="message' + (m.ephemeralTo ? ' ephemeral' : '') + '" data-ts="' + esc(m.ts) + '">' +
     '<div class="meta">' + (m.ephemeralTo ? 'Only visible to you · ' : 'Ladder · ') + esc(m.ts) + (m.edits ? ' · edited' : '') + '</div>' + body + '</div>';
 }

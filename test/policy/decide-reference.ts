@@ -1,6 +1,7 @@
 // decide() as it was before it was optimised for `npm run bench:decide` (policy/decide.ts at commit
 // 1a88db8), kept unchanged as the reference the optimised one must agree with on every input
 // (test/policy/decide-equivalence.test.ts). Not used by Ladder itself.
+import type { Decision as CurrentDecision } from '../../policy/decide';
 import type { LoadedPolicy } from '../../policy/loader';
 import { own } from '../../policy/own';
 import type { Bounds, Pin, Rung, TaskClassPolicy } from '../../policy/schema';
@@ -67,7 +68,7 @@ export interface Decision {
   twoPersonRule: boolean;
   typedConfirmation: Readonly<{ required: false }> | { required: true; expected: string };
   channel: string;
-  approval: Readonly<{ remindAfterMs: number; expireAfterMs: number }>;
+  approval: CurrentDecision['approval'];
   rollback: Readonly<{ healthWindowMs: number; healthIntervalMs: number }> | null;
   report: Readonly<{
     mode: 'each' | 'digest';
@@ -311,9 +312,16 @@ function classStatics(policy: LoadedPolicy, className: string, taskClass: TaskCl
       approvers: own(policy.approversByClass, className) ?? [],
       twoPersonRule: taskClass.twoPersonRule,
       channel: taskClass.channel,
+      // Not part of the optimisation: the expiry settings added later (issue 13), as decide() reads them.
       approval: {
         remindAfterMs: taskClass.approval.remindAfter,
         expireAfterMs: taskClass.approval.expireAfter,
+        warnBeforeMs: taskClass.approval.warnBefore ?? null,
+        onExpiry: taskClass.approval.onExpiry,
+        escalateTo: (taskClass.approval.escalateTo ?? []).map((group) => ({
+          group,
+          members: own(policy.groups, group) ?? [],
+        })),
       },
       rollback: taskClass.rollback
         ? {

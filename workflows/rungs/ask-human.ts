@@ -3,6 +3,7 @@ import type { Notification } from '../../activities/notify/notifier';
 import {
   addWaitingOn,
   baseNotification,
+  decisionOf,
   note,
   post,
   setWaitingOn,
@@ -11,14 +12,19 @@ import {
   type Waiting,
 } from '../task-context';
 import { timelineLabel } from '../task-story';
+import type { AnswerFacts } from '../../slack/blocks/task-facts';
 
-/** A nudge while a question waits: at `atMs` after asking, `text` goes to `to` (a user or `channel`). */
+/**
+ * A nudge while a question waits: at `atMs` after asking, `text` goes to `to` (a user or
+ * `channel`), with `also` (the question's buttons and facts, so it can be answered from there).
+ */
 export interface Nudge {
   atMs: number;
   kind: Notification['kind'];
   to: string;
   key: string;
   text: string;
+  also?: Pick<Notification, 'actions' | 'fields' | 'facts' | 'subject'>;
 }
 
 /** What rungs 0–2 ask a person, and what counts as an answer. */
@@ -35,15 +41,16 @@ export interface Question {
   message: Notification;
   /** Whether the answer has arrived (set by the update handler). */
   answered: () => boolean;
-  /** When the question expires unanswered, in ms after it was asked. */
-  expireAfterMs: number;
+  /** When the question expires unanswered, in ms after it was asked; null: it never does. */
+  expireAfterMs: number | null;
   /** Reminders and escalations before expiry, in any order (those at or after expiry are dropped). */
   nudges?: readonly Nudge[];
 }
 
 /**
  * Asks a person: posts the question as the task's main message, accepts only the answer it
- * expects, nudges on the policy's timeline, and waits until answered or expired. `waiting` is set
+ * expects, nudges on the policy's timeline, and waits until answered or expired (never expired
+ * when `expireAfterMs` is null). `waiting` is set
  * before posting, so a click the moment the message shows is accepted.
  *
  * @returns whether an answer came before expiry.
@@ -56,8 +63,9 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
   // 'awaiting-human' means the question is out.
   ctx.status.phase = 'awaiting-human';
   tellStory(ctx);
+  const expireAfterMs = question.expireAfterMs ?? Infinity;
   const nudges = [...(question.nudges ?? [])]
-    .filter((n) => n.atMs < question.expireAfterMs)
+    .filter((n) => n.atMs < expireAfterMs)
     .sort((a, b) => a.atMs - b.atMs);
   let waited = 0;
   let answered = false;
@@ -69,8 +77,11 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
     }
     waited = nudge.atMs;
     note(ctx, `${question.expects} unanswered after ${Math.round(nudge.atMs / 1000)} s: pinged ${nudge.to}`);
+    const base = baseNotification(ctx, nudge.kind, nudge.text);
     await post(ctx, nudge.key, {
-      ...baseNotification(ctx, nudge.kind, nudge.text),
+      ...base,
+      ...nudge.also,
+      fields: { ...base.fields, ...nudge.also?.fields },
       to: nudge.to,
     });
     // Escalated: the contact is now one of those the task waits on.
@@ -79,10 +90,35 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
   }
   if (!answered) {
     const summary = timelineLabel.answerWait(question.expects, null);
-    answered = await condition(question.answered, Math.max(0, question.expireAfterMs - waited), { summary });
+    if (question.expireAfterMs === null) {
+      // Kept waiting, as the policy says: only an answer (or a cancellation) ends the wait.
+      await condition(question.answered);
+      answered = true;
+    } else {
+      answered = await condition(question.answered, Math.max(0, question.expireAfterMs - waited), {
+        summary,
+      });
+    }
   }
   ctx.waiting = null;
   ctx.status.waitingOn = null;
   setWaitingOn(ctx, []);
   return answered;
+}
+
+/**
+ * Who of `pool` may approve (or review) this task: all of them, but under the two-person rule not
+ * the task's requester, who is then named with the rule (as the update validators decide).
+ */
+export function approversOf(
+  ctx: TaskContext,
+  pool: readonly string[],
+): Pick<AnswerFacts, 'mayAnswer' | 'excluded'> {
+  const requester = ctx.input.task.requester;
+  const all = [...new Set(pool)];
+  if (!decisionOf(ctx).twoPersonRule || !all.includes(requester)) return { mayAnswer: all };
+  return {
+    mayAnswer: all.filter((a) => a !== requester),
+    excluded: [{ who: requester, rule: 'two-person-rule' }],
+  };
 }

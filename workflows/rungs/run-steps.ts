@@ -14,9 +14,12 @@ import {
   note,
   post,
   record,
+  recordStep,
+  stepsFacts,
   tellStory,
   type TaskContext,
 } from '../task-context';
+import { stepOutcomeFacts } from '../../slack/blocks/task-facts';
 import { timelineLabel } from '../task-story';
 import { awaitApproval } from './rung-2-confirm';
 import { settleEffect, type Settled } from './outcome-unknown';
@@ -109,6 +112,7 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
         );
         entry.done = true;
         ran();
+        recordStep(ctx, index, { status: 'ran', ...stepOutcomeFacts(steps[index], entry.undo) });
         if (!options.compensate) compensations.push(entry);
         throw new UndoRequested(
           `the outcome of step ${index + 1} was unknown and ${settled.undo.by} asked to undo it at ${settled.undo.at}`,
@@ -117,6 +121,7 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
       entry.undo = settled.value;
       entry.done = true;
       ran();
+      recordStep(ctx, index, { status: 'ran', ...stepOutcomeFacts(steps[index], settled.value) });
     }
     if (options.healthWatch) await watchHealth(ctx, allowedHosts);
     return { outcome: 'executed', executedSteps: executed };
@@ -129,6 +134,7 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
       : err instanceof HealthCheckFailed || err instanceof UndoRequested
         ? err.message
         : describeError(err);
+    markInterruptedStep(ctx, error, err instanceof HealthCheckFailed || err instanceof UndoRequested);
     if (!options.compensate && err instanceof UndoRequested) {
       // Below rung 4 nothing else is undone: only the step the person asked about.
       const unwound = await unwind(ctx, compensations, allowedHosts, error);
@@ -149,6 +155,21 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
   }
 }
 
+/**
+ * The step running when the run stopped, for messages: its outcome unknown when nobody answered
+ * about it, else failed with `error` (unless it had completed, or the stop came after the steps:
+ * a failed health check, a person's undo).
+ */
+function markInterruptedStep(ctx: TaskContext, error: string, afterSteps: boolean): void {
+  const index = ctx.status.currentStep;
+  if (ctx.unresolvedOutcome?.stage === 'execute') {
+    recordStep(ctx, ctx.unresolvedOutcome.step, { status: 'outcome-unknown' });
+    return;
+  }
+  if (afterSteps || ctx.stepRuns[index]?.status === 'ran') return;
+  recordStep(ctx, index, { status: 'failed', error });
+}
+
 /** Below rung 4 nothing is undone on cancel; the owner still hears of a step nobody accounted for. */
 async function tellUnresolved(ctx: TaskContext): Promise<void> {
   const { step } = ctx.unresolvedOutcome!;
@@ -156,6 +177,7 @@ async function tellUnresolved(ctx: TaskContext): Promise<void> {
     post(ctx, 'cancelled-unresolved', {
       ...baseNotification(ctx, 'outcome', cancelledWithUnknownOutcomeText(step)),
       to: ctx.bundle?.owner ?? 'channel',
+      facts: { steps: stepsFacts(ctx, 'not-run') },
     }),
   );
 }

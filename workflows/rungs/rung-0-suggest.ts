@@ -13,6 +13,7 @@ import {
 } from '../../slack/blocks/task-wording';
 import { timelineLabel } from '../task-story';
 import { askHuman } from './ask-human';
+import { workflowNowMs } from '../clock';
 import { fromExecution, type RungResult } from './rung-result';
 
 /**
@@ -25,24 +26,36 @@ export async function suggest(ctx: TaskContext): Promise<RungResult> {
     { summary: timelineLabel.describeSteps() },
     [ctx.input.task.steps],
   );
+  ctx.described = described.map(({ description, blastRadius }) => ({ description, blastRadius }));
   const text = suggestionText(described.map((s) => s.description));
   const answered = await askHuman(ctx, {
     expects: 'suggestion',
     waitingOn: `requester ${ctx.input.task.requester} or approvers`,
     answerers: [ctx.input.task.requester, ...d.approvers],
     key: 'suggestion',
-    message: { ...baseNotification(ctx, 'suggestion', text), actions: ['done', 'dismiss'] },
+    message: {
+      ...baseNotification(ctx, 'suggestion', text),
+      actions: ['done', 'dismiss'],
+      // The requester may answer a suggestion too: nothing runs, so no two-person rule applies.
+      facts: {
+        answer: {
+          mayAnswer: [...new Set([ctx.input.task.requester, ...d.approvers])],
+          expiresAt: new Date(workflowNowMs() + d.approval.expireAfterMs).toISOString(),
+          onExpiry: { then: 'reject' },
+        },
+      },
+    },
     answered: () => ctx.human.suggestion !== undefined,
     expireAfterMs: d.approval.expireAfterMs,
   });
   if (!answered) {
-    await closeMainMessage(ctx, SUGGESTION_EXPIRED_TEXT);
+    await closeMainMessage(ctx, SUGGESTION_EXPIRED_TEXT, [], 'suggested');
     await record(ctx, 'expired');
     return fromExecution({ outcome: 'expired', executedSteps: 0 });
   }
   const { by, resolution, at } = ctx.human.suggestion!;
   const outcome = resolution === 'done' ? 'suggestion-done' : 'suggestion-dismissed';
-  await closeMainMessage(ctx, suggestionResolvedText({ resolution, by, at }));
+  await closeMainMessage(ctx, suggestionResolvedText({ resolution, by, at }), [], 'suggested');
   await record(ctx, outcome, { by });
   return fromExecution({ outcome, executedSteps: 0 });
 }

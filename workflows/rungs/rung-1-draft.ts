@@ -14,7 +14,9 @@ import {
   draftText,
 } from '../../slack/blocks/task-wording';
 import { timelineLabel } from '../task-story';
-import { askHuman } from './ask-human';
+import { approversOf, askHuman } from './ask-human';
+import type { AnswerFacts } from '../../slack/blocks/task-facts';
+import { workflowNowMs } from '../clock';
 import { fromExecution, type RungResult } from './rung-result';
 import { runSteps } from './run-steps';
 
@@ -43,12 +45,22 @@ export async function draft(ctx: TaskContext): Promise<RungResult> {
     );
   }
   const text = draftText(drafts);
+  // Reviewers are the class's approvers, under the same two-person rule as an approval.
+  const answer: AnswerFacts = {
+    ...approversOf(ctx, d.approvers),
+    expiresAt: new Date(workflowNowMs() + d.approval.expireAfterMs).toISOString(),
+    onExpiry: { then: 'reject' },
+  };
   const answered = await askHuman(ctx, {
     expects: 'draft',
     waitingOn: `reviewers: ${d.approvers.join(', ')}`,
-    answerers: d.approvers,
+    answerers: answer.mayAnswer,
     key: 'draft',
-    message: { ...baseNotification(ctx, 'draft', text), actions: ['accept', 'draft-reject'] },
+    message: {
+      ...baseNotification(ctx, 'draft', text),
+      actions: ['accept', 'draft-reject'],
+      facts: { answer },
+    },
     answered: () => ctx.human.draft !== undefined,
     expireAfterMs: d.approval.expireAfterMs,
   });

@@ -1,24 +1,30 @@
 import type { Notification } from '../../activities/notify/notifier';
 import { workflowNowMs } from '../clock';
+import type { AnswerFacts } from '../../slack/blocks/task-facts';
 import {
   baseNotification,
   beside,
   closeMainMessage,
   decisionOf,
   lookingUp,
+  note,
   record,
+  stepsFacts,
   type TaskContext,
 } from '../task-context';
 import {
+  approvalEscalatedRequestText,
   approvalEscalationText,
   approvalExpiredText,
+  approvalExpiryWarningText,
+  approvalPassedOnText,
   approvalRejectedText,
   approvalReminderText,
   approvalRequestText,
   approvedText,
 } from '../../slack/blocks/task-wording';
 import { timelineLabel } from '../task-story';
-import { askHuman, type Nudge } from './ask-human';
+import { approversOf, askHuman, type Nudge } from './ask-human';
 import { fromExecution, tellFailure, type RungResult } from './rung-result';
 import { runSteps } from './run-steps';
 
@@ -58,45 +64,100 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
     { summary: timelineLabel.describeSteps() },
     [ctx.input.task.steps],
   );
+  ctx.described = described.map(({ description, blastRadius }) => ({ description, blastRadius }));
   const typedName = d.typedConfirmation.required ? d.typedConfirmation.expected : null;
   const text = approvalRequestText({ fallbackReason: why, steps: described, reasons: d.reasons, typedName });
   const askedAt = workflowNowMs();
-  const nudges: Nudge[] = [
-    {
-      atMs: d.approval.remindAfterMs,
-      kind: 'approval-reminder',
-      to: 'channel',
-      key: 'approval-reminder',
-      text: approvalReminderText(ctx.input.task.title),
-    },
-    ...d.escalation.map((e, i) => ({
-      atMs: e.afterMs,
-      kind: 'approval-reminder' as const,
-      to: e.notify === 'owner' ? (ctx.bundle?.owner ?? 'channel') : e.notify,
-      key: `approval-escalation-${i}`,
-      text: approvalEscalationText(ctx.input.task.title),
-    })),
-  ];
-  const answered = await askHuman(ctx, {
-    expects: 'approval',
-    waitingOn: `approvers: ${d.approvers.join(', ')}`,
-    // Under the two-person rule the requester cannot release the task: it does not wait on them.
-    answerers: d.twoPersonRule ? d.approvers.filter((a) => a !== ctx.input.task.requester) : d.approvers,
-    key: `approval-request${why ? '-fallback' : ''}`,
-    message: withFields(
-      baseNotification(ctx, 'approval-request', text),
+  const onExpiry = d.approval.onExpiry ?? 'reject';
+  // Under `escalate`, each group of the chain gets the request in turn, for another expireAfter.
+  const chain = onExpiry === 'escalate' ? (d.approval.escalateTo ?? []) : [];
+  const key = `approval-request${why ? '-fallback' : ''}`;
+  const buttonFields = {
+    stepsHash: ctx.input.stepsHash,
+    ...(typedName !== null ? { typedConfirmation: typedName } : {}),
+  };
+  let answered: boolean;
+  for (let round = 0; ; round++) {
+    const answer = answerFacts(ctx, workflowNowMs(), chain[round]);
+    const request = withFields(
       {
-        stepsHash: ctx.input.stepsHash,
-        approvers: d.approvers.join(', '),
+        ...baseNotification(
+          ctx,
+          'approval-request',
+          round === 0 ? text : approvalEscalatedRequestText(chain[round - 1].group, text),
+        ),
+        facts: { answer },
       },
+      buttonFields,
       typedName,
-    ),
-    answered: () => ctx.human.approval !== undefined || ctx.human.rejection !== undefined,
-    expireAfterMs: d.approval.expireAfterMs,
-    nudges,
-  });
+    );
+    // A reminder stands on its own: the steps, who is waited on, until when, and the same buttons.
+    const reminder = (reminderText: string): Pick<Nudge, 'text' | 'also'> => ({
+      text: reminderText,
+      also: {
+        actions: request.actions,
+        fields: buttonFields,
+        facts: { steps: stepsFacts(ctx, 'to-run'), answer },
+      },
+    });
+    const warnBeforeMs = d.approval.warnBeforeMs ?? null;
+    const warning: Nudge[] =
+      warnBeforeMs !== null && onExpiry !== 'keep-waiting'
+        ? [
+            {
+              atMs: d.approval.expireAfterMs - warnBeforeMs,
+              kind: 'approval-reminder',
+              to: 'channel',
+              key: `approval-expiry-warning-${round}`,
+              ...reminder(approvalExpiryWarningText(ctx.input.task.title, warnBeforeMs)),
+            },
+          ]
+        : [];
+    const nudges: Nudge[] =
+      round > 0
+        ? warning
+        : [
+            {
+              atMs: d.approval.remindAfterMs,
+              kind: 'approval-reminder',
+              to: 'channel',
+              key: 'approval-reminder',
+              ...reminder(approvalReminderText(ctx.input.task.title)),
+            },
+            ...d.escalation.map((e, i) => ({
+              atMs: e.afterMs,
+              kind: 'approval-reminder' as const,
+              to: e.notify === 'owner' ? (ctx.bundle?.owner ?? 'channel') : e.notify,
+              key: `approval-escalation-${i}`,
+              ...reminder(approvalEscalationText(ctx.input.task.title)),
+            })),
+            ...warning,
+          ];
+    answered = await askHuman(ctx, {
+      expects: 'approval',
+      waitingOn: `approvers: ${[...d.approvers, ...ctx.escalatedApprovers].join(', ')}`,
+      answerers: answer.mayAnswer,
+      key: round === 0 ? key : `${key}-escalated-${round}`,
+      message: request,
+      answered: () => ctx.human.approval !== undefined || ctx.human.rejection !== undefined,
+      expireAfterMs: onExpiry === 'keep-waiting' ? null : d.approval.expireAfterMs,
+      nudges,
+    });
+    if (answered || round >= chain.length) break;
+    // Unanswered: the next group of the chain may answer too, from a request of its own.
+    const next = chain[round];
+    ctx.escalatedApprovers.push(...next.members.filter((m) => !ctx.escalatedApprovers.includes(m)));
+    note(ctx, `approval unanswered: escalated to ${next.group} (${next.members.join(', ')})`);
+    await closeMainMessage(ctx, approvalPassedOnText(next.group), [], 'to-run');
+  }
   if (!answered) {
-    await closeMainMessage(ctx, approvalExpiredText(d.approval.expireAfterMs));
+    await closeMainMessage(
+      ctx,
+      approvalExpiredText(
+        d.approval.expireAfterMs,
+        chain.map((c) => c.group),
+      ),
+    );
     await record(ctx, 'expired');
     return 'expired';
   }
@@ -110,9 +171,40 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   const { by, at } = ctx.human.approval!;
   ctx.status.approvedBy = by;
   // Off the path to the step: the step is scheduled in the same workflow task as these.
-  beside(ctx, closeMainMessage(ctx, approvedText({ by, at })));
+  beside(ctx, closeMainMessage(ctx, approvedText({ by, at }), [], 'to-run'));
   beside(ctx, record(ctx, 'approved', { by, latencyMs }));
   return 'approved';
+}
+
+/**
+ * Who may answer the request (the class's approvers and every group it was escalated to; under the
+ * two-person rule all but the requester, who is named with the rule), when it expires and what
+ * happens then (`next`: the group it goes to, under `onExpiry: escalate`).
+ */
+function answerFacts(
+  ctx: TaskContext,
+  askedAt: number,
+  next: { group: string; members: readonly string[] } | undefined,
+): AnswerFacts {
+  const d = decisionOf(ctx);
+  const onExpiry = d.approval.onExpiry ?? 'reject';
+  const expiry: AnswerFacts['onExpiry'] =
+    onExpiry === 'keep-waiting'
+      ? { then: 'keep-waiting' }
+      : next
+        ? { then: 'escalate', group: next.group, members: next.members }
+        : { then: 'reject' };
+  const warnBeforeMs = d.approval.warnBeforeMs ?? null;
+  return {
+    ...approversOf(ctx, [...d.approvers, ...ctx.escalatedApprovers]),
+    ...(onExpiry === 'keep-waiting'
+      ? {}
+      : { expiresAt: new Date(askedAt + d.approval.expireAfterMs).toISOString() }),
+    onExpiry: expiry,
+    ...(warnBeforeMs !== null && onExpiry !== 'keep-waiting'
+      ? { warnAt: new Date(askedAt + d.approval.expireAfterMs - warnBeforeMs).toISOString() }
+      : {}),
+  };
 }
 
 /**

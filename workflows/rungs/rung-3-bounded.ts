@@ -8,6 +8,7 @@ import {
   note,
   post,
   record,
+  stepsFacts,
   type TaskContext,
 } from '../task-context';
 import { confirmThenExecute } from './rung-2-confirm';
@@ -66,7 +67,11 @@ export function announceExecuted(rung: number): Announce {
     await post(
       ctx,
       'executed',
-      { ...baseNotification(ctx, 'executed', text), actions: ['report-defect'] },
+      {
+        ...baseNotification(ctx, 'executed', text),
+        actions: ['report-defect'],
+        facts: { steps: stepsFacts(ctx, 'not-run') },
+      },
       true,
       evidence,
     );

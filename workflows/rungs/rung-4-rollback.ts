@@ -8,6 +8,8 @@ import {
   post,
   quick,
   record,
+  recordStep,
+  stepsFacts,
   tellStory,
   type TaskContext,
 } from '../task-context';
@@ -49,6 +51,7 @@ export async function watchHealth(ctx: TaskContext, allowedHosts: string[] | nul
         { summary: timelineLabel.healthCheck(i, checks, index, steps.length) },
         [{ workflowId: ctx.workflowId, index, step: steps[index], allowedHosts }],
       );
+      recordStep(ctx, index, { health: { healthy: v.healthy, detail: v.detail } });
       if (!v.healthy) throw new HealthCheckFailed(`health check failed after step ${index + 1}: ${v.detail}`);
     }
     if (i < checks - 1)
@@ -79,6 +82,9 @@ export async function unwind(
       };
       if (!c.done && ctx.unresolvedOutcome?.step === c.index) {
         // Nobody said whether it ran before the cancellation: neither undo it blindly nor pretend.
+        recordStep(ctx, c.index, {
+          compensation: { undone: false, detail: 'its outcome was unknown; check the destination by hand' },
+        });
         failures.push(
           `step ${c.index + 1}: its outcome was still unknown when the task was cancelled; check the destination and undo it by hand if it ran`,
         );
@@ -93,8 +99,15 @@ export async function unwind(
               [{ ...ref, ...(resolution ? { resolution } : {}) }],
             ),
           );
-          if ('value' in settled && settled.value) undone++;
+          const restored = 'value' in settled && settled.value;
+          if (restored) undone++;
+          recordStep(ctx, c.index, {
+            compensation: restored
+              ? { undone: true, detail: 'restored from the snapshot taken before it acted' }
+              : { undone: false, detail: 'nothing to undo: it changed nothing before it stopped' },
+          });
         } catch (err) {
+          recordStep(ctx, c.index, { compensation: { undone: false, detail: describeError(err) } });
           failures.push(`step ${c.index + 1} (interrupted): ${describeError(err)}`);
         }
         continue;
@@ -107,13 +120,18 @@ export async function unwind(
           ),
         );
         undone++;
+        recordStep(ctx, c.index, { compensation: { undone: true, detail: '' } });
       } catch (err) {
+        recordStep(ctx, c.index, { compensation: { undone: false, detail: describeError(err) } });
         failures.push(`step ${c.index + 1}: ${describeError(err)}`);
       }
     }
     if (failures.length === 0) {
       note(ctx, `rolled back ${undone} step(s): ${why}`);
-      await post(ctx, 'rollback', baseNotification(ctx, 'rollback', rolledBackText(undone, why)));
+      await post(ctx, 'rollback', {
+        ...baseNotification(ctx, 'rollback', rolledBackText(undone, why)),
+        facts: { steps: stepsFacts(ctx, 'not-run') },
+      });
       await record(ctx, 'rolled-back', { detail: why });
       return true;
     }
@@ -121,6 +139,7 @@ export async function unwind(
     await post(ctx, 'rollback-failed', {
       ...baseNotification(ctx, 'rollback-failed', rollbackFailedText(failures, why)),
       to: ctx.bundle?.owner ?? 'channel',
+      facts: { steps: stepsFacts(ctx, 'not-run') },
     });
     await record(ctx, 'rollback-failed', { detail: failures.join('; ') });
     return false;

@@ -1,6 +1,6 @@
 import { failureText, finalOutcomeText } from '../../slack/blocks/outcome-wording';
 import type { TaskOutcome } from '../messages';
-import { baseNotification, post, type TaskContext } from '../task-context';
+import { baseNotification, post, stepsFacts, type TaskContext } from '../task-context';
 import type { ExecutionResult } from './run-steps';
 
 /** How a rung ended: the task's outcome, steps that ran, whether its report was read, the error. */
@@ -37,6 +37,7 @@ export async function tellFailure(ctx: TaskContext, result: RungResult): Promise
       }),
     ),
     to: ctx.bundle?.owner ?? 'channel',
+    facts: { steps: stepsFacts(ctx, 'not-run') },
   });
 }
 

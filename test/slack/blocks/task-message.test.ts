@@ -77,8 +77,13 @@ describe('taskMessageBlocks', () => {
       `task/ops-agent/t-1#${'f'.repeat(64)}#orders%20db%20%22eu%22`,
     ]);
     expect(JSON.stringify(taskMessageBlocks(quoted))).not.toContain('typedConfirmation');
-    // Only a request asks for a typed name.
-    expect(typedConfirmationOf({ ...typed, kind: 'approval-reminder' })).toBeUndefined();
+    // A request and its reminders (which carry its buttons) ask for a typed name; nothing else does.
+    expect(typedConfirmationOf({ ...typed, kind: 'approval-reminder' })).toBe('orders-db');
+    expect(buttonsOf({ ...typed, kind: 'approval-reminder' })[0]).toEqual([
+      ACTION_IDS['approve-typed'],
+      `task/ops-agent/t-1#${'f'.repeat(64)}#orders-db`,
+    ]);
+    expect(typedConfirmationOf({ ...typed, kind: 'outcome' })).toBeUndefined();
   });
 
   it('reads nothing into the text: a request without the fact asks for no typed name, and buttons stay as named', () => {
