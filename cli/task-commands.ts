@@ -13,6 +13,7 @@ import { submitTask, TaskValidationError } from '../client/submit-task';
 import { workflowUiUrl, type Config } from '../config/env';
 import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/loader';
 import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
+import { registerStateCommands } from './state-commands';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
 import { killSwitchLines } from './format-ledger';
@@ -66,7 +67,7 @@ export interface CliContext {
   policyOf: (config: Config) => LoadedPolicy;
 }
 
-/** Registers `ladder submit|status|cancel|respond|freeze|unfreeze|kill-switch`, then the ledger's commands. */
+/** Registers `ladder submit|status|cancel|respond|freeze|unfreeze|kill-switch`, then the ledger's and `state` commands. */
 export function registerTaskCommands(program: Command, io: Io): void {
   const policyOf = (config: Config) => {
     try {
@@ -128,6 +129,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
 
   const cli: CliContext = { io, withClient, policyOf };
   registerLedgerCommands(program, cli);
+  registerStateCommands(program, cli);
 
   program
     .command('status')

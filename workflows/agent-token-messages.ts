@@ -70,6 +70,11 @@ export const tokenCreateUpdate = defineUpdate<TokenReceipt, [TokenCreateArgs]>('
 export const tokenRevokeUpdate = defineUpdate<TokenReceipt, [TokenRevokeArgs]>('tokenRevoke');
 export const lookupTokenQuery = defineQuery<TokenLookup | null, [string]>('lookupToken');
 export const listTokensQuery = defineQuery<TokenInfo[], [string]>('listTokens');
+/**
+ * Every record, hashes included, for `ladder state export` (moving a deployment keeps its agents'
+ * tokens working). Hashes of random secrets: `lookupToken` already answers one per token id.
+ */
+export const exportTokensQuery = defineQuery<TokenRecord[]>('exportTokens');
 
 /** The registry of one deployment (task queue). */
 export const agentTokensWorkflowId = (taskQueue: string): string => `control/${taskQueue}/agent-tokens`;

@@ -10,6 +10,7 @@ import type { LadderActivities } from '../activities';
 import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import {
+  exportTokensQuery,
   listTokensQuery,
   lookupTokenQuery,
   TOKEN_HASH_PATTERN,
@@ -92,6 +93,7 @@ export async function agentTokens(input?: AgentTokensInput): Promise<void> {
     const t = tokens.find((x) => x.tokenId === tokenId);
     return t ? { agentId: t.agentId, hash: t.hash, revoked: t.revokedAt !== undefined } : null;
   });
+  setHandler(exportTokensQuery, () => tokens.map((t) => ({ ...t })));
   setHandler(listTokensQuery, (agentId) =>
     tokens.filter((t) => t.agentId === agentId).map(({ hash: _hash, ...info }) => info),
   );
