@@ -11,11 +11,17 @@ import { selfCheck } from '../workflows/self-check';
 import { startDemoService } from '../examples/demo-service/server';
 import { policyPeopleAndChannels } from '../slack/emulator/policy-people';
 import { startSlackEmulator, type SlackEmulator } from '../slack/emulator/server';
+import { WorkspaceFileError } from '../slack/emulator/workspace-file';
 import { startDevServer, type DevServer } from './dev-server';
 import { resolveTemporalCli } from './temporal-cli';
 import { checkClusterRetention, retentionSummary, type RetentionReport } from './retention';
 
 const ROOT = resolve(__dirname, '..', '..');
+
+/** Where the local Slack emulator keeps its workspace: beside the actions' state (LADDER_STATE_DIR). */
+function emulatorStateFile(config: Config): string {
+  return resolve(config.actions.stateDir, 'slack-emulator', 'workspace.json');
+}
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -122,7 +128,10 @@ async function main(): Promise<void> {
       emulator = await startSlackEmulator({
         port: config.slack.emulatorPort,
         ...policyPeopleAndChannels(policy),
+        // Kept across restarts, so requests still waiting keep their message and buttons.
+        stateFile: emulatorStateFile(config),
       }).catch((err: unknown) => {
+        if (err instanceof WorkspaceFileError) throw err;
         throw new Error(
           `the Slack emulator could not listen on 127.0.0.1:${(config.slack as { emulatorPort: number }).emulatorPort} (${(err as Error).message}); set LADDER_EMULATOR_PORT`,
         );

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -119,6 +119,29 @@ describe('the run command (dist/scripts/start.js)', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     await waitUntil(() => children.every((pid) => !isAlive(pid)));
+  });
+
+  it('keeps the Slack emulator workspace under LADDER_STATE_DIR, and refuses a damaged one by name', async () => {
+    const dirs = await isolatedDirs();
+    const env = {
+      TEMPORAL_ADDRESS: testServerAddress(),
+      LADDER_TASK_QUEUE: `start-${randomUUID().slice(0, 8)}`,
+      ...dirs,
+    };
+    const file = join(dirs.LADDER_STATE_DIR, 'slack-emulator', 'workspace.json');
+    const first = start(env);
+    await first.waitForOutput(/Press Ctrl-C/);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    // The policy's channels were created at start, and saved when the emulator closed.
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1, channels: expect.any(Array) });
+
+    writeFileSync(file, '{ not json');
+    const second = start(env);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toContain(
+      `Start-up failed: the Slack emulator's workspace file ${file} is not valid JSON`,
+    );
   });
 
   it('stops everything when scripts/start.sh itself gets SIGTERM (no npm in the signal path)', async () => {
