@@ -176,17 +176,22 @@ export function blockActionsPayload(
     },
     state: { values: {} },
     response_url: args.responseUrl,
-    actions: [
-      {
-        type: 'button',
-        action_id: args.action.action_id,
-        block_id: args.action.block_id,
-        text: args.action.text,
-        value: args.action.value,
-        ...(args.action.style ? { style: args.action.style } : {}),
-        action_ts: `${Date.now() / 1000}`,
-      },
-    ],
+    actions: [clickedButton(args.action)],
+  };
+}
+
+/** A clicked button as `block_actions` lists it. */
+type ClickedButton = { action_id: string; block_id: string; value?: string; text?: unknown; style?: string };
+
+function clickedButton(action: ClickedButton): Record<string, unknown> {
+  return {
+    type: 'button',
+    action_id: action.action_id,
+    block_id: action.block_id,
+    text: action.text,
+    value: action.value,
+    ...(action.style ? { style: action.style } : {}),
+    action_ts: `${Date.now() / 1000}`,
   };
 }
 
@@ -199,7 +204,7 @@ export function viewBlockActionsPayload(
   args: {
     user: string;
     view: { id: string; hash: string; view: Record<string, unknown> };
-    action: { action_id: string; block_id: string; value?: string; text?: unknown; style?: string };
+    action: ClickedButton;
     triggerId: string;
   },
 ): Record<string, unknown> {
@@ -215,17 +220,7 @@ export function viewBlockActionsPayload(
     is_enterprise_install: false,
     view: { ...args.view.view, id: args.view.id, hash: args.view.hash, team_id: TEAM.id, app_id: APP_ID },
     state: { values: {} },
-    actions: [
-      {
-        type: 'button',
-        action_id: args.action.action_id,
-        block_id: args.action.block_id,
-        text: args.action.text,
-        value: args.action.value,
-        ...(args.action.style ? { style: args.action.style } : {}),
-        action_ts: `${Date.now() / 1000}`,
-      },
-    ],
+    actions: [clickedButton(args.action)],
   };
 }
 
