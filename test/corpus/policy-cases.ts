@@ -54,7 +54,8 @@ const appended = (tail: string) => (base: string) => ({
 
 const OPS_CAP = '  ops:\n    cap: 5\n';
 const OPS_APPROVERS = 'approvers: { groups: [approvers] }';
-const A2_RUNGS = 'rungs: { ops: 2, fast: 2, db: 2 }';
+// Without its closing brace: a2 also holds the expiry classes' rungs after these three.
+const A2_RUNGS = 'rungs: { ops: 2, fast: 2, db: 2';
 const OPS_HOSTS = "hosts: ['127.0.0.1:4199']";
 const OPS_APPROVAL = 'approval: { remindAfter: 30m, expireAfter: 1h }\n    rollback: { healthWindow: 1s';
 const FAST_ROLLBACK =
@@ -326,13 +327,13 @@ export const POLICY_CASES: PolicyCase[] = [
   {
     family: 'types',
     name: 'an owner as a number',
-    text: edit('a2: { owner: U0OWNER01', 'a2: { owner: 12345'),
+    text: editAt('  a2:\n    owner: U0OWNER01', '  a2:\n    owner: 12345', 1),
     error: { path: 'agents.a2.owner', message: /expected a Slack user id|expected a string/ },
   },
   {
     family: 'types',
     name: 'an earned rung of 6',
-    text: edit(A2_RUNGS, 'rungs: { ops: 6, fast: 2, db: 2 }'),
+    text: edit(A2_RUNGS, 'rungs: { ops: 6, fast: 2, db: 2'),
     error: { path: 'agents.a2.rungs.ops', message: /got 6/ },
   },
   {
@@ -443,13 +444,13 @@ export const POLICY_CASES: PolicyCase[] = [
   {
     family: 'references',
     name: 'a rung for a misspelt class',
-    text: edit(A2_RUNGS, 'rungs: { opz: 2, fast: 2, db: 2 }'),
+    text: edit(A2_RUNGS, 'rungs: { opz: 2, fast: 2, db: 2'),
     error: { path: 'agents.a2.rungs.opz', message: /unknown task class "opz".*did you mean "ops"\?/ },
   },
   {
     family: 'references',
     name: 'a rung for class hasOwnProperty',
-    text: edit(A2_RUNGS, 'rungs: { ops: 2, hasOwnProperty: 2 }'),
+    text: edit(A2_RUNGS, 'rungs: { ops: 2, hasOwnProperty: 2'),
     error: { path: 'agents.a2.rungs.hasOwnProperty', message: /unknown task class "hasOwnProperty"/ },
   },
   {
@@ -523,7 +524,7 @@ export const POLICY_CASES: PolicyCase[] = [
   {
     family: 'prototype-keys',
     name: 'a rung for class __proto__',
-    text: edit(A2_RUNGS, 'rungs: { ops: 2, __proto__: 5 }'),
+    text: edit(A2_RUNGS, 'rungs: { ops: 2, __proto__: 5'),
     error: { path: '(yaml)', message: /a key named "__proto__" is refused/ },
   },
   {
