@@ -48,12 +48,13 @@ describe('npm run bench', () => {
       ['timers', '--quick'],
       ['waiting', '--quick'],
       ['announce-burst', '--quick'],
+      ['dashboard', '--quick'],
     ]);
     expect(planParts(BENCH_PARTS, false, ['tasks']).map((p) => [p.part.name, p.args])).toEqual([
       ['tasks', []],
     ]);
     expect(() => planParts(BENCH_PARTS, false, ['nope'])).toThrow(
-      'unknown benchmark nope (known: decide, slack-ack, tasks, timers, waiting, announce-burst)',
+      'unknown benchmark nope (known: decide, slack-ack, tasks, timers, waiting, announce-burst, dashboard)',
     );
   });
 

@@ -44,13 +44,15 @@ describe('selfCheck workflow on the real dev server', () => {
       namespace: 'default',
     });
     const custom = response.customAttributes ?? {};
-    const { INDEXED_VALUE_TYPE_KEYWORD, INDEXED_VALUE_TYPE_INT } = temporal.api.enums.v1.IndexedValueType;
+    const { INDEXED_VALUE_TYPE_KEYWORD, INDEXED_VALUE_TYPE_INT, INDEXED_VALUE_TYPE_KEYWORD_LIST } =
+      temporal.api.enums.v1.IndexedValueType;
     expect(LADDER_SEARCH_ATTRIBUTES.map((key) => [key.name, custom[key.name]])).toEqual([
       ['AgentId', INDEXED_VALUE_TYPE_KEYWORD],
       ['TaskClass', INDEXED_VALUE_TYPE_KEYWORD],
       ['Rung', INDEXED_VALUE_TYPE_INT],
       ['Outcome', INDEXED_VALUE_TYPE_KEYWORD],
       ['ApprovedBy', INDEXED_VALUE_TYPE_KEYWORD],
+      ['WaitingOn', INDEXED_VALUE_TYPE_KEYWORD_LIST],
     ]);
   });
 });

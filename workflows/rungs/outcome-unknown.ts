@@ -115,13 +115,16 @@ async function askAboutOutcome(
     ...(ctx.bundle?.decision.approvers ?? []),
   ]);
   tellStory(ctx);
-  const ref = await post(ctx, `outcome-unknown-${question.id}`, {
-    ...baseNotification(ctx, 'outcome-unknown', unknownOutcomeQuestionText({ effect, detail, answers })),
-    to: ctx.bundle?.owner ?? 'channel',
-    subject: question.id,
-    actions: answers.map((a) => OUTCOME_ANSWER_ACTIONS[a]),
-  });
+  // Posting is inside the try: a cancel that lands while the question is being posted (a busy
+  // worker) must still close the question, not leave the status asking it after the task ended.
+  let ref: string | undefined;
   try {
+    ref = await post(ctx, `outcome-unknown-${question.id}`, {
+      ...baseNotification(ctx, 'outcome-unknown', unknownOutcomeQuestionText({ effect, detail, answers })),
+      to: ctx.bundle?.owner ?? 'channel',
+      subject: question.id,
+      actions: answers.map((a) => OUTCOME_ANSWER_ACTIONS[a]),
+    });
     await condition(() => ctx.human.outcome !== undefined);
   } catch (err) {
     // Cancelled while asking: the effect may have happened and nobody said. The saga reports it
@@ -130,11 +133,13 @@ async function askAboutOutcome(
       ctx.unresolvedOutcome = { step, stage };
       note(ctx, `cancelled while asking whether ${what} ran: its outcome stays unknown`);
       const text = unknownOutcomeCancelledText(effect);
-      await CancellationScope.nonCancellable(() =>
-        notifying.updateNotification.executeWithOptions({ summary: timelineLabel.updateMessage(text) }, [
-          { ref, notification: { ...baseNotification(ctx, 'outcome', text), actions: [] } },
-        ]),
-      );
+      const posted = ref;
+      if (posted !== undefined)
+        await CancellationScope.nonCancellable(() =>
+          notifying.updateNotification.executeWithOptions({ summary: timelineLabel.updateMessage(text) }, [
+            { ref: posted, notification: { ...baseNotification(ctx, 'outcome', text), actions: [] } },
+          ]),
+        );
     }
     throw err;
   } finally {
