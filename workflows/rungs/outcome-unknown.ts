@@ -115,16 +115,18 @@ async function askAboutOutcome(
     ...(ctx.bundle?.decision.approvers ?? []),
   ]);
   tellStory(ctx);
-  // Posting is inside the try: a cancel that lands while the question is being posted (a busy
-  // worker) must still close the question, not leave the status asking it after the task ended.
+  // Posted whole even when a cancel lands meanwhile (a busy worker): the wait below then sees the
+  // cancel, and the question's message and status are closed, never left asking.
   let ref: string | undefined;
   try {
-    ref = await post(ctx, `outcome-unknown-${question.id}`, {
-      ...baseNotification(ctx, 'outcome-unknown', unknownOutcomeQuestionText({ effect, detail, answers })),
-      to: ctx.bundle?.owner ?? 'channel',
-      subject: question.id,
-      actions: answers.map((a) => OUTCOME_ANSWER_ACTIONS[a]),
-    });
+    ref = await CancellationScope.nonCancellable(() =>
+      post(ctx, `outcome-unknown-${question.id}`, {
+        ...baseNotification(ctx, 'outcome-unknown', unknownOutcomeQuestionText({ effect, detail, answers })),
+        to: ctx.bundle?.owner ?? 'channel',
+        subject: question.id,
+        actions: answers.map((a) => OUTCOME_ANSWER_ACTIONS[a]),
+      }),
+    );
     await condition(() => ctx.human.outcome !== undefined);
   } catch (err) {
     // Cancelled while asking: the effect may have happened and nobody said. The saga reports it
