@@ -266,6 +266,22 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     };
   }
 
+  /**
+   * Throws {@link AUTONOMY_WITHDRAWN} (non-retryable) when the policy and kill switch in force no
+   * longer let `task` run on its own (below rung 3); waits out a busy server until `signal` aborts.
+   */
+  async function ensureStillAutonomous(task: TaskRequest, signal: AbortSignal | undefined): Promise<void> {
+    const now = await untilAnswered(() => recheck(task), signal ?? Context.current().cancellationSignal);
+    if (now.rung < 3) {
+      throw ApplicationFailure.nonRetryable(
+        `the policy in force now (${now.policyVersion}) allows rung ${now.rung}` +
+          (now.reasons.length > 0 ? `: ${now.reasons.join('; ')}` : ''),
+        AUTONOMY_WITHDRAWN,
+        now,
+      );
+    }
+  }
+
   // One reservation update in flight per quota ledger from this worker; the rest wait and go
   // together in the next (the server allows few in-flight updates per workflow).
   const reservations = createBatchedCalls<QuotaRequest, QuotaReply>((workflowId, requests) =>
@@ -365,18 +381,16 @@ export function createTaskActivities(deps: TaskActivityDeps) {
      * first re-checked against the policy and kill switch in force (see {@link StepRef}).
      */
     async executeStep(ref: StepRef): Promise<unknown> {
-      if (ref.autonomousTask) {
-        const task = ref.autonomousTask;
-        const now = await untilAnswered(() => recheck(task), Context.current().cancellationSignal);
-        if (now.rung < 3) {
-          throw ApplicationFailure.nonRetryable(
-            `the policy in force now (${now.policyVersion}) allows rung ${now.rung}: ${now.reasons.join('; ')}`,
-            AUTONOMY_WITHDRAWN,
-            now,
-          );
-        }
-      }
-      return withHandler(ref, (handler, params, ctx) => handler.execute(params, ctx), 'execute');
+      return withHandler(
+        ref,
+        async (handler, params, ctx) => {
+          // Inside the heartbeating body: a ledger too busy to answer for longer than the heartbeat
+          // timeout must delay the step, not time out every attempt and fail the task.
+          if (ref.autonomousTask) await ensureStillAutonomous(ref.autonomousTask, ctx.signal);
+          return handler.execute(params, ctx);
+        },
+        'execute',
+      );
     },
 
     async compensateStep(ref: StepRef & { undo: unknown }): Promise<void> {

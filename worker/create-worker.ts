@@ -78,6 +78,9 @@ export async function createLadderWorker(options: LadderWorkerOptions): Promise<
       ...('workflowsPath' in source ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
     },
     sinks: tracing.sinks,
+    // The SDK sends heartbeats at most every 80% of the heartbeat timeout (4 s of an action's 5 s),
+    // leaving a loaded worker 1 s of slack before the server times a live step out; every 2 s leaves 3.
+    maxHeartbeatThrottleInterval: '2 seconds',
     ...(options.tuning ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows } : {}),
     ...options.workerOptions,
   });

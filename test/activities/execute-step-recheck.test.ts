@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import { createActionRegistry } from '../../activities/actions/registry';
+import type { ActionHandler } from '../../activities/actions/contract';
+import { createTaskActivities } from '../../activities/task-activities';
+import type { LedgerLink } from '../../client/ledger-link';
+import type { LedgerView } from '../../policy/ledger';
+import { parsePolicy } from '../../policy/loader';
+import type { TaskRequest } from '../../policy/task';
+import { examplePolicyText } from '../helpers/example-policy';
+
+// An autonomous step is re-checked against the policy and kill switch in force right before its
+// effect. That read may wait on a busy ledger for longer than the step's heartbeat timeout (5 s):
+// it must heartbeat meanwhile, or every attempt times out and the task fails (seen in the chaos
+// run under load: five heartbeat timeouts, then "failed").
+
+const task: TaskRequest = {
+  taskId: 'recheck-1',
+  agent: { id: 'ops-agent', model: 'claude-sonnet-4-5', promptVersion: 'ops-v7' },
+  taskClass: 'config-change',
+  title: 'Raise the checkout timeout',
+  requester: 'U0SRE0002',
+  environment: 'staging',
+  resource: 'checkout',
+  steps: [{ action: 'config.set', params: { key: 'timeout', value: 30 } }],
+} as TaskRequest;
+
+/** A `config.set` that only counts its runs, so the test is about the re-check alone. */
+function countingConfigSet(runs: string[]): ActionHandler {
+  return {
+    type: 'config.set',
+    params: z.object({ key: z.string(), value: z.unknown() }),
+    blastRadius: () => 'single-resource' as never,
+    describe: () => 'set timeout',
+    draft: async () => ({ summary: 'set timeout' }) as never,
+    execute: async (_params, ctx) => {
+      runs.push(ctx.idempotencyKey);
+      return { previous: 10 };
+    },
+    compensate: async () => undefined,
+    retrySafety: () => ({ kind: 'repeatable', why: 'test' }),
+  };
+}
+
+/** A client whose kill switch was never started (no freeze in force). */
+const noKillSwitch = {
+  workflow: {
+    getHandle: (workflowId: string) => ({
+      query: async () => {
+        throw new WorkflowNotFoundError('not started', workflowId, undefined);
+      },
+    }),
+  },
+} as unknown as Client;
+
+/** A ledger whose view answers after `delayMs` with `rungs`, noting when in `answeredAt`. */
+function slowLedger(delayMs: number, rungs: LedgerView['rungs'], answeredAt: number[] = []): LedgerLink {
+  return {
+    send: async () => undefined,
+    read: async () => null,
+    view: (agentId) =>
+      new Promise((resolve) =>
+        setTimeout(() => {
+          answeredAt.push(Date.now());
+          resolve({
+            agentId,
+            model: task.agent.model,
+            promptVersion: task.agent.promptVersion,
+            changes: 0,
+            rungs,
+          });
+        }, delayMs),
+      ),
+  };
+}
+
+describe('executeStep of an autonomous step', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ladder-recheck-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function activitiesWith(ledger: LedgerLink, runs: string[]) {
+    const parsed = parsePolicy(examplePolicyText());
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    return createTaskActivities({
+      policy: () => parsed.policy,
+      registry: createActionRegistry([countingConfigSet(runs)]),
+      client: noKillSwitch,
+      taskQueue: 'recheck-test',
+      workspaceRoot: dir,
+      sandboxDir: dir,
+      stateDir: dir,
+      outcomes: { record: async () => undefined } as never,
+      ledger,
+    });
+  }
+
+  it('heartbeats while the re-check waits on a slow ledger, then runs the step', async () => {
+    const runs: string[] = [];
+    const answeredAt: number[] = [];
+    const activities = activitiesWith(slowLedger(2_500, { 'config-change': 5 }, answeredAt), runs);
+    const env = new MockActivityEnvironment();
+    const beats: number[] = [];
+    env.on('heartbeat', () => beats.push(Date.now()));
+    const undo = await env.run(activities.executeStep, {
+      workflowId: 'task/ops-agent/recheck-1',
+      index: 0,
+      step: task.steps[0],
+      allowedHosts: null,
+      autonomousTask: task,
+    });
+    expect(answeredAt).toHaveLength(1);
+    expect(undo).toEqual({ previous: 10 });
+    expect(runs).toEqual(['task/ops-agent/recheck-1#0']);
+    // One beat at the start and one a second while the ledger had not answered yet.
+    expect(beats.filter((t) => t < answeredAt[0]).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses without running when the ledger now says the agent earned less than rung 3', async () => {
+    const runs: string[] = [];
+    const activities = activitiesWith(slowLedger(0, { 'config-change': 2 }), runs);
+    const env = new MockActivityEnvironment();
+    await expect(
+      env.run(activities.executeStep, {
+        workflowId: 'task/ops-agent/recheck-1',
+        index: 0,
+        step: task.steps[0],
+        allowedHosts: null,
+        autonomousTask: task,
+      }),
+    ).rejects.toMatchObject({ type: 'AutonomyWithdrawn', nonRetryable: true, message: /allows rung 2/ });
+    expect(runs).toEqual([]);
+  });
+});
