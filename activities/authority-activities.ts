@@ -1,3 +1,4 @@
+import type { StandingClassRule } from '../policy/standing-approvals';
 import type { LoadedPolicy } from '../policy/loader';
 import type { ControlAuthority } from '../workflows/messages';
 
@@ -17,12 +18,35 @@ export function controlAuthorityOf(policy: LoadedPolicy): ControlAuthority {
       Object.entries(policy.approversByClass).map(([c, a]) => [c, [...a]]),
     ),
     owners: Object.fromEntries(Object.entries(policy.agents).map(([id, a]) => [id, a.owner])),
+    standingByClass: standingRulesOf(policy),
     answerTrust: {
       ...policy.answerTrust,
       keys: policy.answerTrust.keys.map((k) => ({ ...k })),
       revoked: [...policy.answerTrust.revoked],
     },
   };
+}
+
+/** The classes of `policy` that allow standing approvals, with their limits. */
+export function standingRulesOf(policy: LoadedPolicy): Record<string, StandingClassRule> {
+  const rules: Record<string, StandingClassRule> = {};
+  for (const [name, c] of Object.entries(policy.taskClasses)) {
+    const standing = c.standingApprovals;
+    if (!standing) continue;
+    const never =
+      c.twoPersonRule && !standing.cover.twoPersonRule
+        ? 'the class is under the two-person rule and its policy does not let standing approvals cover it'
+        : c.typedConfirmation && !standing.cover.typedConfirmation
+          ? 'the class asks for a typed confirmation and its policy does not let standing approvals cover it'
+          : null;
+    rules[name] = {
+      maxTermMs: standing.maxTerm,
+      maxUses: standing.maxUses,
+      actions: [...c.actions],
+      neverCovers: never,
+    };
+  }
+  return rules;
 }
 
 /**

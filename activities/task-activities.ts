@@ -1,9 +1,11 @@
+import { useStandingApproval } from '../client/standing-approvals';
+import { whyNotCoverable, type StandingUse } from '../policy/standing-approvals';
 import { isSlackUserId } from '../policy/slack-ids';
 import { own } from '../policy/own';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { agentStateFrom } from '../policy/agent-state';
-import { decide, type AgentState, type Decision, type Usage } from '../policy/decide';
+import { decide, matchingPinIds, type AgentState, type Decision, type Usage } from '../policy/decide';
 import type { AnswerTrust } from '../policy/answer-proof';
 import type { LoadedPolicy } from '../policy/loader';
 import type { TaskRequest } from '../policy/task';
@@ -84,6 +86,16 @@ export interface DecisionBundle {
    * may run on its own within daily bounds; null otherwise.
    */
   reservation: QuotaReply | null;
+  /**
+   * The standing approval that answers this rung-2 task instead of a new question, with which of
+   * its uses this task is; null (or absent, in decisions recorded before they existed) otherwise.
+   */
+  standing?: StandingUse | null;
+  /**
+   * Whether the request may offer "approve and allow for a while": the class allows standing
+   * approvals, one could cover this task (one action, a resource, no typed confirmation) and none did.
+   */
+  standingOffer?: boolean;
   allowedHosts: string[] | null;
   owner: string | null;
   /** The keys answers to this task are verified with: those in force at decision time. */
@@ -326,6 +338,22 @@ export function createTaskActivities(deps: TaskActivityDeps) {
               limits,
             })
           : null;
+      const standingRule = own(policy.taskClasses, task.taskClass)?.standingApprovals;
+      const coverable =
+        standingRule !== undefined &&
+        task.resource !== undefined &&
+        whyNotCoverable(decision, standingRule.cover, matchingPinIds(policy, task)) === null;
+      // Asked only where one could apply; the registry counts each task once however often this retries.
+      const standing = coverable
+        ? await useStandingApproval(deps.client, deps.taskQueue, {
+            workflowId: args.workflowId,
+            agentId: task.agent.id,
+            taskClass: task.taskClass,
+            actions: task.steps.map((s) => s.action),
+            resource: task.resource!,
+            environment: task.environment,
+          })
+        : null;
       // Counted once the whole answer is ready: a failed reservation retries the activity.
       deps.metrics?.decision(decision);
       return {
@@ -333,6 +361,12 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         day,
         limits,
         reservation,
+        standing,
+        standingOffer:
+          coverable &&
+          standing === null &&
+          !decision.typedConfirmation.required &&
+          new Set(task.steps.map((s) => s.action)).size === 1,
         allowedHosts: bounds?.hosts ? [...bounds.hosts] : null,
         owner,
         answerTrust: policy.answerTrust,

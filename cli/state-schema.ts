@@ -60,6 +60,25 @@ const stateFile = z.strictObject({
     classes: z.record(z.string(), freeze.extend({ taskClass: z.string() })),
   }),
   agentTokens: z.array(tokenRecord),
+  standingApprovals: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^sa-[0-9a-f]{8}$/, { message: 'expected sa- and 8 hex characters' }),
+        agentId: z.string().min(1),
+        taskClass: z.string().min(1),
+        action: z.string().min(1),
+        resource: z.string().min(1),
+        environment: z.string().min(1),
+        grantedBy: z.string().min(1),
+        grantedAt: iso,
+        expiresAt: iso,
+        maxUses: z.int().min(1),
+        usedBy: z.array(z.string()),
+        revoked: z.strictObject({ by: z.string(), at: iso }).nullable(),
+        fromTask: z.string().nullable(),
+      }),
+    )
+    .optional(),
 });
 
 /**
@@ -108,5 +127,12 @@ export function parseTrustState(
   });
   for (const id of Object.keys(state.killSwitch.agents)) knownAgent(id, `killSwitch.agents.${id}`);
   state.agentTokens.forEach((t, i) => knownAgent(t.agentId, `agentTokens.${i}.agentId`));
+  (state.standingApprovals ?? []).forEach((a, i) => {
+    knownAgent(a.agentId, `standingApprovals.${i}.agentId`);
+    if (!classes.includes(a.taskClass))
+      errors.push(
+        `standingApprovals.${i}.taskClass: task class "${a.taskClass}" is not in the target's policy (declared: ${classes.join(', ')})`,
+      );
+  });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, state };
 }

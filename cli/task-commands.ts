@@ -14,6 +14,7 @@ import { workflowUiUrl, type Config } from '../config/env';
 import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/loader';
 import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
 import { registerStateCommands } from './state-commands';
+import { registerApprovalCommands } from './approval-commands';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
 import { killSwitchLines } from './format-ledger';
@@ -130,6 +131,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
   const cli: CliContext = { io, withClient, policyOf };
   registerLedgerCommands(program, cli);
   registerStateCommands(program, cli);
+  registerApprovalCommands(program, cli);
 
   program
     .command('status')

@@ -8,6 +8,9 @@ import {
   type TokenRecord,
 } from '../workflows/agent-token-messages';
 import { killSwitch } from '../workflows/kill-switch';
+import { standingApprovals } from '../workflows/standing-approvals';
+import { standingApprovalsWorkflowId, type StandingApproval } from '../workflows/standing-approval-messages';
+import { listStandingApprovals } from './standing-approvals';
 import {
   killSwitchWorkflowId,
   ledgerOverviewQuery,
@@ -26,7 +29,8 @@ export const STATE_FORMAT = 'ladder.state/v1';
 /**
  * An agent's trust state as one deployment holds it: what each agent earned (rungs, evidence,
  * history, open proposals and audits, daily series), the run-time kill switch, and the agent
- * tokens' hashes. Standing approvals will join it when they exist (issue 13).
+ * tokens' hashes, and the standing approvals in force or ended in the last day (absent in exports
+ * made before they existed).
  */
 export interface TrustStateExport {
   format: typeof STATE_FORMAT;
@@ -35,6 +39,7 @@ export interface TrustStateExport {
   ledgers: { agentId: string; state: LedgerState; series: DailySeries }[];
   killSwitch: KillSwitchState;
   agentTokens: TokenRecord[];
+  standingApprovals?: StandingApproval[];
 }
 
 async function orNull<T>(read: () => Promise<T>): Promise<T | null> {
@@ -73,6 +78,7 @@ export async function exportTrustState(
     ledgers,
     killSwitch: await readKillSwitch(client, options.taskQueue),
     agentTokens: tokens ?? [],
+    standingApprovals: await listStandingApprovals(client, options.taskQueue),
   };
 }
 
@@ -86,7 +92,8 @@ export interface ImportReport {
 
 /**
  * Starts the target deployment's entity workflows with the exported state: each agent's ledger,
- * the kill switch (when anything was engaged) and the token registry (when there are tokens).
+ * the kill switch (when anything was engaged), the token registry (when there are tokens) and the
+ * standing approvals (when there are any).
  *
  * All or nothing as far as Temporal allows: every target is checked first, and if any of them
  * already runs (the target has state of its own), nothing starts and the error lists them all.
@@ -135,6 +142,19 @@ export async function importTrustState(
                 ...entityStartOptions(taskQueue),
                 args: [{ tokens: data.agentTokens }],
                 staticSummary: 'agent token registry (hashes only)',
+              }),
+          },
+        ]
+      : []),
+    ...((data.standingApprovals ?? []).length > 0
+      ? [
+          {
+            workflowId: standingApprovalsWorkflowId(taskQueue),
+            start: () =>
+              client.workflow.start(standingApprovals, {
+                workflowId: standingApprovalsWorkflowId(taskQueue),
+                ...entityStartOptions(taskQueue),
+                args: [data.standingApprovals],
               }),
           },
         ]

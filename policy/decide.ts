@@ -306,6 +306,15 @@ function applyPins(
   return rung;
 }
 
+/**
+ * The ids of every pin (the policy's and the task's class's) whose `when` matches `task`, whether
+ * or not it lowered the rung: a standing approval must not cover a pinned action even at rung 2.
+ */
+export function matchingPinIds(policy: LoadedPolicy, task: DecisionInput): string[] {
+  const classPins = own(policy.taskClasses, task.taskClass)?.pins ?? [];
+  return [...policy.pins, ...classPins].filter((pin) => pinMatches(pin, task)).map((pin) => pin.id);
+}
+
 function pinMatches(pin: Pin, task: DecisionInput): boolean {
   const { actions, environments } = pin.when;
   if (environments && !environments.includes(task.environment)) return false;

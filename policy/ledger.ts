@@ -25,7 +25,14 @@ export type TaskOutcome =
  * how it ended, and the moments on the way (approved, fell back, report read or unread).
  */
 export type OutcomeKind =
-  TaskOutcome | 'draft-accepted' | 'approved' | 'fell-back' | 'report-read' | 'sla-breach';
+  | TaskOutcome
+  | 'draft-accepted'
+  | 'approved'
+  /** Let through by a standing approval: no person was asked, so no approval-rate counter moves. */
+  | 'pre-approved'
+  | 'fell-back'
+  | 'report-read'
+  | 'sla-breach';
 
 /** Evidence that reaches an agent's ledger. */
 export type LedgerEvent =

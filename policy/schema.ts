@@ -177,6 +177,31 @@ export const approvalSchema = z
       });
   });
 
+/**
+ * Standing approvals a class allows ("allow this agent this action on this resource for a while, at
+ * most N times"): the longest term and most uses one may have, and which otherwise-guarded tasks
+ * one may cover (none unless said: a pinned action, the two-person rule, a typed confirmation).
+ */
+export const standingApprovalsSchema = z.strictObject({
+  maxTerm: durationSchema.meta({ description: 'the longest a standing approval may last, e.g. 24h' }),
+  maxUses: z
+    .int({ message: 'expected a whole number from 1 to 1000' })
+    .min(1, { message: 'expected a whole number from 1 to 1000' })
+    .max(1000, { message: 'expected a whole number from 1 to 1000' })
+    .meta({ description: 'the most tasks one standing approval may let through' }),
+  cover: z
+    .strictObject({
+      pinned: z.boolean({ message: 'expected true or false' }).default(false),
+      twoPersonRule: z.boolean({ message: 'expected true or false' }).default(false),
+      typedConfirmation: z.boolean({ message: 'expected true or false' }).default(false),
+    })
+    .default({ pinned: false, twoPersonRule: false, typedConfirmation: false })
+    .meta({
+      description:
+        'tasks a standing approval may cover although a pin, the two-person rule or a typed confirmation applies (default: none)',
+    }),
+});
+
 export const taskClassSchema = z.strictObject({
   description: z.string().optional(),
   cap: rungSchema.meta({ description: 'highest rung any agent may use for this class' }),
@@ -191,6 +216,9 @@ export const taskClassSchema = z.strictObject({
   rollback: z.strictObject({ healthWindow: durationSchema, healthInterval: durationSchema }).optional(),
   report: reportSchema.optional(),
   escalation: z.array(escalationStepSchema).default([]),
+  standingApprovals: standingApprovalsSchema.optional().meta({
+    description: 'let approvers allow an agent an action on a resource for a while (absent: not allowed)',
+  }),
 });
 
 export const agentSchema = z.strictObject({

@@ -43,6 +43,10 @@ export const ACTION_IDS = {
   promote: 'ladder_promote',
   /** Trust ledger promotion proposal: decline. */
   'decline-promotion': 'ladder_decline_promotion',
+  /** Rung 2: approve, and allow this agent this action on this resource for a while (a modal asks how long). */
+  'allow-standing': 'ladder_allow_standing',
+  /** A standing approval in `/ladder approvals`: revoke it at once (the button names it). */
+  'revoke-standing': 'ladder_revoke_standing',
 } as const;
 
 /** The short name of a Ladder button, as workflows write it in `Notification.actions`. */

@@ -3,6 +3,7 @@ import { boltLogger } from './bolt-logger';
 import type { SlackDeps } from './deps';
 import { registerAppHome } from './listeners/app-home';
 import { registerCommands } from './listeners/commands';
+import { registerStandingViews } from './listeners/standing-approvals';
 import { registerTaskActions } from './listeners/task-actions';
 import { registerViews } from './listeners/views';
 import { SlackHttpReceiver } from './receiver';
@@ -74,6 +75,7 @@ export function createSlackApp(options: {
   registerCommands(app, deps);
   registerTaskActions(app, deps);
   registerViews(app, deps);
+  registerStandingViews(app, deps);
   registerAppHome(app, deps);
   return {
     app,

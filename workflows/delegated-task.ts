@@ -19,6 +19,7 @@ import {
   resolveSuggestionUpdate,
   reviewDraftUpdate,
   statusQuery,
+  taskRequestQuery,
   MAX_REFUSALS_KEPT,
   type DelegatedTaskInput,
   type ApproveArgs,
@@ -192,6 +193,7 @@ const RUNGS: readonly ((ctx: TaskContext) => Promise<RungResult>)[] = [
 /** Registered before the first await so no early update or signal is dropped. */
 function registerHandlers(ctx: TaskContext): void {
   setHandler(statusQuery, () => ctx.status);
+  setHandler(taskRequestQuery, () => ctx.input.task);
   setHandler(awaitDecisionUpdate, async () => {
     await condition(() => ctx.status.decision !== null || ctx.status.phase === 'done');
     return ctx.status;

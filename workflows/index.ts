@@ -10,3 +10,4 @@ export { policyCanary } from './policy-canary';
 export { agentTokens } from './agent-tokens';
 export { policyVersions } from './policy-versions';
 export { channelFeed } from './channel-feed';
+export { standingApprovals } from './standing-approvals';

@@ -7,6 +7,7 @@ import type { Decision } from '../policy/decide';
 import type { LedgerState, LedgerView, TaskOutcome } from '../policy/ledger';
 import type { IdentifiedEvent } from '../policy/ledger-reducer';
 import type { DailySeries } from '../policy/ledger-series';
+import type { StandingClassRule } from '../policy/standing-approvals';
 import type { TaskRequest } from '../policy/task';
 
 /** Input of the delegated-task workflow: the validated request and the hash of its exact steps. */
@@ -165,6 +166,8 @@ export const markReportReadUpdate = defineUpdate<Receipt, [ReportReadArgs]>('mar
  */
 export const resolveOutcomeUpdate = defineUpdate<Receipt, [ResolveOutcomeArgs]>('resolveOutcome');
 export const statusQuery = defineQuery<TaskStatus>('status');
+/** The task as submitted (validated): what a standing approval made from its message would cover. */
+export const taskRequestQuery = defineQuery<TaskRequest>('taskRequest');
 /**
  * Answers once the task has decided its rung (or ended), with its status: sent with the start
  * (update-with-start), it gives the submitter the decision in one round trip instead of a poll.
@@ -309,6 +312,8 @@ export interface ControlAuthority {
   /** Owner per agent: owners may report defects and incidents of their agent. */
   owners: Record<string, string>;
   answerTrust: AnswerTrust;
+  /** Classes that allow standing approvals, with their limits (absent in authority carried from before). */
+  standingByClass?: Record<string, StandingClassRule>;
 }
 /** One kill switch per deployment (task queue). */
 export const killSwitchWorkflowId = (taskQueue: string): string => `control/${taskQueue}/kill-switch`;

@@ -2,6 +2,7 @@ import type { ShownMessage } from '../../policy/answer-proof';
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { LoadedPolicy } from '../../policy/loader';
 import { escapeMrkdwn } from './escape';
+import { formatHours } from '../../policy/standing-approvals';
 import { BLOCK_LIMITS, truncate } from './limits';
 
 /** callback_ids of Ladder's modals; the view listeners route on them. */
@@ -11,6 +12,7 @@ export const VIEW_IDS = {
   typedApprove: 'ladder_approve_typed',
   defect: 'ladder_defect',
   auditDisagree: 'ladder_audit_disagree',
+  allowStanding: 'ladder_allow_standing',
 } as const;
 
 /** block_id = action_id of every delegate-modal input, so errors can be placed on their field. */
@@ -39,7 +41,7 @@ const option = (value: string, text = value): PlainTextOption => ({
 });
 
 const plainInput = (
-  id: DelegateField | 'reason' | 'typed',
+  id: DelegateField | 'reason' | 'typed' | typeof STANDING_FIELDS.uses,
   label: string,
   options: {
     multiline?: boolean;
@@ -266,4 +268,62 @@ export function auditDisagreeModal(metadata: TaskModalMetadata & { auditId: stri
     intro: `Audit ${escapeMrkdwn(metadata.auditId)} of ${escapeMrkdwn(metadata.workflowId)}: what was wrong?`,
     input: plainInput('reason', 'What was wrong?', { multiline: true }),
   });
+}
+
+/** block_id = action_id of the allow-standing modal's inputs. */
+export const STANDING_FIELDS = { term: 'term', uses: 'uses' } as const;
+
+/** The terms a standing approval may be given for in the modal, in ms; the class's maxTerm caps them. */
+export const STANDING_TERMS_MS = [1, 4, 8, 24, 72, 168].map((h) => h * 3_600_000);
+
+/**
+ * Modal that approves the task and allows its agent the same action on the same resource and
+ * environment for a term, at most a number of times: `maxTermMs` and `maxUses` are the class's
+ * limits (the registry checks them again). Pure.
+ */
+export function allowStandingModal(
+  metadata: TaskModalMetadata & { stepsHash: string },
+  limits: { maxTermMs: number; maxUses: number },
+  scope?: { agentId: string; taskClass: string; action: string; resource: string; environment: string },
+): ModalView {
+  const what = scope
+    ? `*${escapeMrkdwn(scope.agentId)}* to run *${escapeMrkdwn(scope.action)}* on *${escapeMrkdwn(scope.resource)}* in *${escapeMrkdwn(scope.environment)}* (${escapeMrkdwn(scope.taskClass)})`
+    : 'its agent the same action on the same resource in the same environment';
+  // The usual terms below the class's longest, and the longest itself.
+  const offered = [...STANDING_TERMS_MS.filter((t) => t < limits.maxTermMs), limits.maxTermMs];
+  const label = (ms: number): string => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} d` : formatHours(ms));
+  return {
+    type: 'modal',
+    callback_id: VIEW_IDS.allowStanding,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Approve and allow' },
+    submit: { type: 'plain_text', text: 'Approve and allow' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            `Approving *${escapeMrkdwn(metadata.workflowId)}*, and allowing ${what} without asking, for the term and number of tasks below. Each task it lets through says so, and \`/ladder approvals\` lists it with a Revoke button.`,
+            BLOCK_LIMITS.sectionText,
+          ),
+        },
+      },
+      {
+        type: 'input',
+        block_id: STANDING_FIELDS.term,
+        label: { type: 'plain_text', text: 'For' },
+        element: {
+          type: 'static_select',
+          action_id: STANDING_FIELDS.term,
+          options: offered.map((ms) => option(String(ms), label(ms))),
+          initial_option: option(String(offered[offered.length - 1]), label(offered[offered.length - 1])),
+        },
+      },
+      plainInput(STANDING_FIELDS.uses, `At most how many tasks (1 to ${limits.maxUses})`, {
+        initial: String(Math.min(10, limits.maxUses)),
+      }),
+    ],
+  };
 }

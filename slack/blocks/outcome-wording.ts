@@ -23,6 +23,8 @@ export interface FinalOutcomeFacts {
   totalSteps: number;
   /** Who approved the steps (or accepted the draft), when someone did. */
   approval?: Answered;
+  /** Rung 2: the standing approval that let the task through instead of a person's answer. */
+  standing?: { id: string; grantedBy: string; use: number; maxUses: number };
   /** Rung 5: who read the report, or false when it went unread past its read SLA; absent elsewhere. */
   report?: Answered | false;
 }
@@ -40,6 +42,10 @@ export function finalOutcomeText(f: FinalOutcomeFacts): string {
     `${OUTCOME_WORDS[f.outcome] ?? f.outcome}: ${f.executedSteps} of ${f.totalSteps} step(s) ran.`,
   ];
   if (f.approval) parts.push(`Approved by ${f.approval.by} at ${f.approval.at}.`);
+  else if (f.standing)
+    parts.push(
+      `Approved in advance by standing approval ${f.standing.id} of ${f.standing.grantedBy} (use ${f.standing.use} of ${f.standing.maxUses}).`,
+    );
   if (f.report) parts.push(`Report read by ${f.report.by} at ${f.report.at}.`);
   if (f.report === false) parts.push('Report unread past its read SLA.');
   return parts.join(' ');

@@ -138,6 +138,21 @@ export function approvalRejectedText(a: Answered & { reason: string }): string {
   return `Rejected by ${a.by} at ${a.at}: ${a.reason}`;
 }
 
+/**
+ * Rung 2: the message of a task a standing approval let through instead of asking: which one, who
+ * granted it, which use of how many, and until when. Pure.
+ */
+export function standingApprovedText(s: {
+  id: string;
+  grantedBy: string;
+  grantedAt: string;
+  expiresAt: string;
+  use: number;
+  maxUses: number;
+}): string {
+  return `Approved in advance by standing approval ${s.id} (granted by ${s.grantedBy} at ${s.grantedAt}; use ${s.use} of ${s.maxUses}, in force until ${s.expiresAt}); executing.`;
+}
+
 /** Rung 2: the request's message once an approver approved it (the steps run next). Pure. */
 export function approvedText(a: Answered): string {
   return `Approved by ${a.by} at ${a.at}; executing.`;

@@ -11,6 +11,7 @@ import { formatCanary } from '../../cli/format-ledger';
 import { delegateModal } from '../blocks/modals';
 import { HELP_TEXT, statusBlocks } from '../blocks/status';
 import type { SlackDeps } from '../deps';
+import { listStandingForSlack, revokeAndTell } from './standing-approvals';
 
 /** A parsed `/ladder` command. */
 export type LadderCommand =
@@ -19,6 +20,8 @@ export type LadderCommand =
   | { kind: 'freeze'; agent?: string; reason: string }
   | { kind: 'unfreeze'; agent?: string }
   | { kind: 'incident'; agent?: string; taskClass?: string; text: string }
+  | { kind: 'approvals' }
+  | { kind: 'revoke-approval'; id?: string }
   | { kind: 'help'; unknown?: string };
 
 /**
@@ -39,6 +42,10 @@ export function parseLadderCommand(text: string, agentIds: readonly string[]): L
     }
     case 'unfreeze':
       return rest[0] ? { kind: 'unfreeze', agent: rest[0] } : { kind: 'unfreeze' };
+    case 'approvals':
+      return rest[0]?.toLowerCase() === 'revoke'
+        ? { kind: 'revoke-approval', id: rest[1] }
+        : { kind: 'approvals' };
     case 'incident':
       return { kind: 'incident', agent: rest[0], taskClass: rest[1], text: rest.slice(2).join(' ') };
     case '':
@@ -66,6 +73,23 @@ export function registerCommands(app: App, deps: SlackDeps): void {
             trigger_id: command.trigger_id,
             view: delegateModal(policy, { taskId: deps.newTaskId(), channel: command.channel_id }),
           });
+          return;
+        case 'approvals':
+          await respond({
+            response_type: 'ephemeral',
+            text: 'Standing approvals',
+            blocks: await listStandingForSlack(deps, Date.now()),
+          });
+          return;
+        case 'revoke-approval':
+          if (!parsed.id) {
+            await ephemeral(
+              respond,
+              'Usage: `/ladder approvals revoke <id>` (`/ladder approvals` lists them).',
+            );
+            return;
+          }
+          await revokeAndTell({ user, channel: command.channel_id }, parsed.id, client, deps);
           return;
         case 'status': {
           if (parsed.agent && !own(policy.agents, parsed.agent)) {

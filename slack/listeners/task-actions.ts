@@ -9,6 +9,7 @@ import { answerAndTell, auditFromSlack, decidePromotionFromSlack } from './answe
 import { parseButtonClick, type ButtonClick } from './button-click';
 import { tellUser } from './ephemeral';
 import { clickedInHome, publishHome } from './app-home';
+import { openAllowStanding, revokeStandingFromSlack } from './standing-approvals';
 
 /** What one button does once its click is read: send an answer, or open the modal that asks for one. */
 type ClickHandler = (click: ButtonClick, client: WebClient, deps: SlackDeps) => Promise<void>;
@@ -116,6 +117,12 @@ const ON_CLICK: { readonly [A in LadderAction]: ClickHandler } = {
   'audit-disagree': askAuditDisagreement,
   promote: decidePromotion(true),
   'decline-promotion': decidePromotion(false),
+  'allow-standing': async (click, client, deps) => {
+    const stepsHash = stepsHashOf(click);
+    if (!stepsHash) return tellUser(client, deps.log, click, NO_STEPS);
+    await openAllowStanding(click, stepsHash, client, deps);
+  },
+  'revoke-standing': revokeStandingFromSlack,
 };
 
 /** The clicked message, carried through a modal to the answer it opens. */

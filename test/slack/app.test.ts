@@ -236,6 +236,15 @@ describe('Slack app against the emulator and a real worker', () => {
       'audit-disagree': { value: buttonValue(ledger, 'x1'), view: VIEW_IDS.auditDisagree },
       promote: { value: buttonValue(ledger, 'p1'), told: /workflow not found/ },
       'decline-promotion': { value: buttonValue(ledger, 'p1'), told: /workflow not found/ },
+      // This policy lets no class keep standing approvals: said before anything opens.
+      'allow-standing': {
+        value: buttonValue(nope, hash),
+        told: /^The policy in force allows no standing approvals/,
+      },
+      'revoke-standing': {
+        value: buttonValue(`control/${rig.stack.taskQueue}/standing-approvals`, '00000000'),
+        told: /^Refused: no standing approval sa-00000000$/,
+      },
     };
     for (const action of LADDER_ACTIONS) {
       const { value, view, told } = expected[action];

@@ -8,6 +8,7 @@ import {
   decisionOf,
   lookingUp,
   note,
+  post,
   record,
   stepsFacts,
   type TaskContext,
@@ -22,7 +23,9 @@ import {
   approvalReminderText,
   approvalRequestText,
   approvedText,
+  standingApprovedText,
 } from '../../slack/blocks/task-wording';
+import type { StandingUse } from '../../policy/standing-approvals';
 import { timelineLabel } from '../task-story';
 import { approversOf, askHuman, type Nudge } from './ask-human';
 import { fromExecution, tellFailure, type RungResult } from './rung-result';
@@ -40,7 +43,10 @@ export type ApprovalResult = 'approved' | 'rejected' | 'expired';
  * @param why - shown above the request when a higher rung fell back to this one.
  */
 export async function confirmThenExecute(ctx: TaskContext, why?: string): Promise<RungResult> {
-  const answer = await awaitApproval(ctx, why);
+  // A standing approval the decision used answers the request before it is asked (never on a
+  // fallback: the decision covered only tasks it found at rung 2).
+  const standing = why === undefined ? (ctx.bundle?.standing ?? null) : null;
+  const answer = standing ? await approvedInAdvance(ctx, standing) : await awaitApproval(ctx, why);
   if (answer !== 'approved') return fromExecution({ outcome: answer, executedSteps: 0 });
   const result = fromExecution(
     await runSteps(ctx, { autonomous: false, compensate: false, healthWatch: false }),
@@ -60,11 +66,7 @@ export async function confirmThenExecute(ctx: TaskContext, why?: string): Promis
  */
 export async function awaitApproval(ctx: TaskContext, why?: string): Promise<ApprovalResult> {
   const d = decisionOf(ctx);
-  const described = await lookingUp.describeSteps.executeWithOptions(
-    { summary: timelineLabel.describeSteps() },
-    [ctx.input.task.steps],
-  );
-  ctx.described = described.map(({ description, blastRadius }) => ({ description, blastRadius }));
+  const described = await describeForPeople(ctx);
   const typedName = d.typedConfirmation.required ? d.typedConfirmation.expected : null;
   const text = approvalRequestText({ fallbackReason: why, steps: described, reasons: d.reasons, typedName });
   const askedAt = workflowNowMs();
@@ -90,6 +92,7 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
       },
       buttonFields,
       typedName,
+      round === 0 && why === undefined && ctx.bundle?.standingOffer === true,
     );
     // A reminder stands on its own: the steps, who is waited on, until when, and the same buttons.
     const reminder = (reminderText: string): Pick<Nudge, 'text' | 'also'> => ({
@@ -211,10 +214,62 @@ function answerFacts(
  * The approval request: the base notification plus the facts an approver needs, with Approve (the
  * typed Approve, carrying the name to type, where the policy asks for one) and Reject.
  */
-function withFields(n: Notification, fields: Record<string, string>, typed: string | null): Notification {
+function withFields(
+  n: Notification,
+  fields: Record<string, string>,
+  typed: string | null,
+  allowStanding = false,
+): Notification {
   return {
     ...n,
     fields: { ...n.fields, ...fields, ...(typed !== null ? { typedConfirmation: typed } : {}) },
-    actions: [typed !== null ? 'approve-typed' : 'approve', 'reject'],
+    actions: [
+      typed !== null ? 'approve-typed' : 'approve',
+      'reject',
+      ...(allowStanding ? (['allow-standing'] as const) : []),
+    ],
   };
+}
+
+/** Each step in its action's words (validated again), kept for every later message of the task. */
+async function describeForPeople(
+  ctx: TaskContext,
+): Promise<{ action: string; description: string; blastRadius: string }[]> {
+  const described = await lookingUp.describeSteps.executeWithOptions(
+    { summary: timelineLabel.describeSteps() },
+    [ctx.input.task.steps],
+  );
+  ctx.described = described.map(({ description, blastRadius }) => ({ description, blastRadius }));
+  return described;
+}
+
+/**
+ * A standing approval let the task through: the message says which (who granted it, which use of
+ * how many, until when) instead of asking, and the evidence is `pre-approved` — never a person's
+ * approval in the rates promotion reads.
+ */
+async function approvedInAdvance(ctx: TaskContext, standing: StandingUse): Promise<'approved'> {
+  await describeForPeople(ctx);
+  ctx.status.approvedBy = standing.grantedBy;
+  note(
+    ctx,
+    `approved in advance by standing approval ${standing.id} (use ${standing.use} of ${standing.maxUses})`,
+  );
+  await post(
+    ctx,
+    'approval-standing',
+    {
+      ...baseNotification(ctx, 'approval-request', standingApprovedText(standing)),
+      facts: { steps: stepsFacts(ctx, 'to-run') },
+    },
+    true,
+  );
+  beside(
+    ctx,
+    record(ctx, 'pre-approved', {
+      by: standing.grantedBy,
+      detail: `standing approval ${standing.id}, use ${standing.use} of ${standing.maxUses}`,
+    }),
+  );
+  return 'approved';
 }

@@ -59,6 +59,7 @@ export function finalMessageText(
     executedSteps,
     totalSteps: ctx.input.task.steps.length,
     approval,
+    ...(ctx.bundle?.standing ? { standing: ctx.bundle.standing } : {}),
     report,
   });
 }

@@ -178,6 +178,11 @@ describe('truncate', () => {
     // A name too long for Slack's 2,000-character value is left out, never cut.
     const long = buttonValue('task/a/t', hash, 'n'.repeat(BLOCK_LIMITS.buttonValue));
     expect(long).toBe(`task/a/t#${hash}`);
+    // The one control workflow a button answers: the standing-approvals registry (Revoke).
+    expect(parseButtonValue('control/ladder/standing-approvals#1a2b3c4d')).toEqual({
+      workflowId: 'control/ladder/standing-approvals',
+      subject: '1a2b3c4d',
+    });
     for (const bad of [
       '',
       'U0ADMIN01',

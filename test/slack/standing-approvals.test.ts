@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { loadPolicyFile } from '../../policy/loader';
+import { ACTION_IDS } from '../../slack/action-ids';
+import { VIEW_IDS } from '../../slack/blocks/modals';
+import { ephemeralsFor, messageText, startSlackRig, waitForMessage, type SlackRig } from '../helpers/slack';
+import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
+import { waitUntil } from '../helpers/wait';
+
+const HOUR = 3_600_000;
+const hasButton = (workflowId: string, actionId: string) => (m: { blocks?: unknown[] }) =>
+  JSON.stringify(m.blocks ?? []).includes(workflowId) && JSON.stringify(m.blocks ?? []).includes(actionId);
+
+// A standing approval made, used and revoked from Slack, end to end: the emulator delivers the
+// clicks and the modal to the real Bolt app, which signs the answers for the real workflows.
+describe('standing approvals from Slack', () => {
+  let rig: SlackRig;
+  beforeAll(async () => {
+    rig = await startSlackRig(
+      'standing-slack',
+      loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'standing.yaml')).policy,
+    );
+  });
+  afterAll(async () => rig?.stop());
+
+  it('approves and allows from the request, lets the next task through, lists it, and revokes it', async () => {
+    const { emulator } = rig;
+    const web = (word: string) => taskRequest('a2', 'standing', [appendStep(word)], { resource: 'web' });
+    const first = await submit(rig.stack, web('slack-standing-1'));
+    const request = await waitForMessage(
+      emulator,
+      '#standing',
+      hasButton(first.workflowId, ACTION_IDS['allow-standing']),
+    );
+    expect(messageText(request)).toContain('Approve + allow for a while…');
+
+    await emulator.click('U0APPR002', '#standing', request.ts, ACTION_IDS['allow-standing']);
+    // Opened at once, then filled in with exactly what would be allowed and the class's limits.
+    await waitUntil(() => JSON.stringify(emulator.viewFor('U0APPR002')?.view ?? '').includes('*web*'));
+    const modal = emulator.viewFor('U0APPR002')!.view;
+    expect(modal.callback_id).toBe(VIEW_IDS.allowStanding);
+    const shown = JSON.stringify(modal);
+    expect(shown).toContain('*a2* to run *shell.exec* on *web* in *staging* (standing)');
+    expect(shown).toContain('At most how many tasks (1 to 3)');
+    // The usual terms up to the class's maxTerm (2 h), and no longer.
+    expect(
+      (modal.blocks as { element?: { options?: { value: string }[] } }[])[1].element?.options?.map(
+        (o) => o.value,
+      ),
+    ).toEqual([String(HOUR), String(2 * HOUR)]);
+
+    // A number that is not one stays on its field; nothing is answered.
+    await emulator.submitView('U0APPR002', { term: String(HOUR), uses: 'ten' });
+    expect(emulator.viewFor('U0APPR002')?.errors).toEqual({ uses: 'Expected a whole number, such as 10.' });
+    await emulator.submitView('U0APPR002', { term: String(HOUR), uses: '2' });
+    expect(await first.handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
+    await waitUntil(() =>
+      ephemeralsFor(emulator, '#standing', 'U0APPR002').some((t) => t.includes('granted standing approval')),
+    );
+    const told = ephemeralsFor(emulator, '#standing', 'U0APPR002').find((t) =>
+      t.includes('granted standing approval'),
+    )!;
+    const id = /standing approval (sa-[0-9a-f]{8})/.exec(told)![1];
+    expect(told).toContain(
+      'a2 may run shell.exec on web in staging without asking, at most 2 times, for 1 h',
+    );
+
+    // The next task of that scope runs without a question, and its message says why.
+    const second = await submit(rig.stack, web('slack-standing-2'));
+    expect(await second.handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
+    // Its message keeps saying so once it ran.
+    const covered = await waitForMessage(emulator, '#standing', (m) =>
+      m.text.includes(`Executed: 1 of 1 step(s) ran. Approved in advance by standing approval ${id}`),
+    );
+    expect(covered.text).toContain(`standing approval ${id} of U0APPR002 (use 1 of 2).`);
+
+    // `/ladder approvals` lists it with its use, and Revoke works from there.
+    await emulator.command('U0APPR001', '#general', '/ladder approvals');
+    const listing = await waitForMessage(
+      emulator,
+      '#general',
+      (m) => m.text === 'Standing approvals',
+      'U0APPR001',
+    );
+    expect(messageText(listing)).toContain(`*${id}* · a2 may run shell.exec on web in staging (standing)`);
+    expect(messageText(listing)).toContain('used 1 of 2');
+    await emulator.click('U0APPR001', '#general', listing.ts, ACTION_IDS['revoke-standing']);
+    await waitUntil(() =>
+      ephemeralsFor(emulator, '#general', 'U0APPR001').some((t) =>
+        t.startsWith(`Revoked standing approval ${id}`),
+      ),
+    );
+
+    // Revoked: asked again.
+    const third = await submit(rig.stack, web('slack-standing-3'));
+    await waitForStatus(third.handle, (s) => s.phase === 'awaiting-human');
+    await third.handle.cancel();
+    // A bad revoke names what was wrong.
+    await emulator.command('U0APPR001', '#general', '/ladder approvals revoke');
+    await waitForMessage(
+      emulator,
+      '#general',
+      (m) => m.text.startsWith('Usage: `/ladder approvals revoke <id>`'),
+      'U0APPR001',
+    );
+  });
+});

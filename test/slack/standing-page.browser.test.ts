@@ -1,0 +1,81 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadPolicyFile } from '../../policy/loader';
+import { startSlackRig, type SlackRig } from '../helpers/slack';
+import { appendStep, submit, taskRequest } from '../helpers/tasks';
+
+const CHROMIUM = process.env.LADDER_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENS = join(__dirname, '..', '..', '.temporal', 'screens', 'standing-approvals');
+
+// A standing approval as an approver makes, sees and revokes it in the emulator's page: headless
+// Chromium, the real Bolt app behind signed requests, a real worker and the dev server.
+describe('standing approvals in the emulator page (headless Chromium)', () => {
+  let rig: SlackRig;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} not found: install Debian's chromium or set LADDER_CHROMIUM`);
+    mkdirSync(SCREENS, { recursive: true });
+    rig = await startSlackRig(
+      'standing-browser',
+      loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'standing.yaml')).policy,
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(60_000);
+    await page.goto(rig.emulator.pageUrl);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await rig?.stop();
+  });
+
+  it('approves and allows from the request, shows the next task let through, and revokes from /ladder approvals', async () => {
+    const web = (word: string) => taskRequest('a2', 'standing', [appendStep(word)], { resource: 'web' });
+    await page.selectOption('#acting-user', 'U0APPR002');
+    await page.click('#channels a[data-channel="#standing"]');
+    const first = await submit(rig.stack, web('page-standing-1'));
+    const request = page.locator('.message', { hasText: 'Approval needed' }).last();
+    await request.locator('button', { hasText: 'Approve + allow for a while…' }).click();
+
+    const modal = page.locator('#modal');
+    await modal.getByText('a2 to run shell.exec on web in staging').waitFor();
+    await modal.locator('[data-block-id="term"] select').selectOption(String(2 * 3_600_000));
+    await modal.locator('[data-block-id="uses"] input').fill('2');
+    await page.screenshot({ path: join(SCREENS, '1-allow-modal.png'), fullPage: true });
+    await page.click('#modal-submit');
+    expect(await first.handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
+    const granted = page.locator('.message.ephemeral', { hasText: 'granted standing approval' });
+    await granted.waitFor();
+    const id = /standing approval (sa-[0-9a-f]{8})/.exec((await granted.textContent()) ?? '')![1];
+
+    const second = await submit(rig.stack, web('page-standing-2'));
+    expect(await second.handle.result()).toMatchObject({ outcome: 'executed' });
+    await page
+      .locator('.message', {
+        hasText: `Approved in advance by standing approval ${id} of U0APPR002 (use 1 of 2)`,
+      })
+      .waitFor();
+    await page.screenshot({ path: join(SCREENS, '2-let-through.png'), fullPage: true });
+
+    await page.fill('#composer', '/ladder approvals');
+    await page.press('#composer', 'Enter');
+    const listing = page.locator('.message.ephemeral', { hasText: `${id} · a2 may run shell.exec on web` });
+    await listing.waitFor();
+    expect(await listing.textContent()).toContain('used 1 of 2');
+    await page.screenshot({ path: join(SCREENS, '3-approvals-list.png'), fullPage: true });
+    await listing.locator('button', { hasText: 'Revoke' }).click();
+    await page.locator('.message.ephemeral', { hasText: `Revoked standing approval ${id}` }).waitFor();
+    await page.screenshot({ path: join(SCREENS, '4-revoked.png'), fullPage: true });
+
+    const third = await submit(rig.stack, web('page-standing-3'));
+    await page.locator('.message', { hasText: 'Approval needed' }).last().waitFor();
+    await third.handle.cancel();
+  });
+});

@@ -1,0 +1,207 @@
+import { join } from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  grantStandingApproval,
+  listStandingApprovals,
+  revokeStandingApproval,
+  StandingApprovalError,
+} from '../../client/standing-approvals';
+import { loadPolicyFile } from '../../policy/loader';
+import { grantStandingApprovalUpdate } from '../../workflows/standing-approval-messages';
+import { standingApprovalsWorkflowId } from '../../workflows/standing-approval-messages';
+import { frontendSigner, operatorSignerOf } from '../helpers/answers';
+import { maybeRecordHistory } from '../helpers/histories';
+import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
+import { startTestStack, type TestStack } from '../helpers/temporal';
+
+// Standing approvals against the real dev server and worker: granted with a signed answer by
+// someone with authority, within the class's limits; a covered rung-2 task runs without a question
+// and says which approval let it through; N uses let exactly N tasks through, even at once; a
+// revoke stops it at once; pins and uncovered scopes are still asked; what it lets through is
+// pre-approved evidence, never a person's approval.
+
+const HOUR = 3_600_000;
+const reasonOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'accepted',
+    (err: Error) => err.message,
+  );
+
+describe('standing approvals (real dev server)', () => {
+  let stack: TestStack;
+  const caller = () => ({ taskQueue: stack.taskQueue, signer: frontendSigner() });
+  const grant = (over: Record<string, unknown> = {}) =>
+    grantStandingApproval(stack.client, caller(), {
+      agentId: 'a2',
+      taskClass: 'standing',
+      action: 'shell.exec',
+      resource: 'web',
+      environment: 'staging',
+      by: 'U0APPR002',
+      termMs: HOUR,
+      maxUses: 2,
+      ...over,
+    });
+  const webTask = (word: string, extra: Record<string, unknown> = {}) =>
+    taskRequest('a2', 'standing', [appendStep(word)], { resource: 'web', ...extra });
+
+  beforeAll(async () => {
+    stack = await startTestStack('standing', {
+      policy: loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'standing.yaml')).policy,
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('refuses grants beyond the authority or the class limits, naming why', async () => {
+    expect(await reasonOf(grant({ by: 'U0OWNER01' }))).toMatch(
+      /U0OWNER01 may not grant standing approvals in standing: only its approvers \(U0APPR001, U0APPR002\) and admins may/,
+    );
+    expect(await reasonOf(grant({ maxUses: 4 }))).toMatch(/uses: expected a whole number from 1 to 3/);
+    expect(await reasonOf(grant({ termMs: 3 * HOUR }))).toMatch(/term: expected .* at most 2 h/);
+    expect(await reasonOf(grant({ taskClass: 'plain' }))).toMatch(
+      /task class "plain" does not allow standing approvals/,
+    );
+    expect(await reasonOf(grant({ taskClass: 'guarded' }))).toMatch(/two-person rule/);
+    expect(await reasonOf(grant({ action: 'http.request' }))).toMatch(/not one of standing's actions/);
+    // An operator key answers only as its own person.
+    expect(
+      await reasonOf(
+        grantStandingApproval(
+          stack.client,
+          { taskQueue: stack.taskQueue, signer: operatorSignerOf('U0APPR001') },
+          {
+            agentId: 'a2',
+            taskClass: 'standing',
+            action: 'shell.exec',
+            resource: 'web',
+            environment: 'staging',
+            by: 'U0APPR002',
+            termMs: HOUR,
+            maxUses: 1,
+          },
+        ),
+      ),
+    ).toMatch(/U0APPR001/);
+    // Unsigned: a Temporal client alone (an agent holding access) cannot grant one.
+    const unsigned = stack.client.workflow
+      .getHandle(standingApprovalsWorkflowId(stack.taskQueue))
+      .executeUpdate(grantStandingApprovalUpdate, {
+        args: [
+          {
+            agentId: 'a2',
+            taskClass: 'standing',
+            action: 'shell.exec',
+            resource: 'web',
+            environment: 'staging',
+            by: 'U0APPR002',
+            termMs: HOUR,
+            maxUses: 3,
+          } as never,
+        ],
+      });
+    expect(await reasonOf(unsigned.catch((e: WorkflowUpdateFailedError) => Promise.reject(e.cause)))).toMatch(
+      /proof|signed|signature/i,
+    );
+    expect(await listStandingApprovals(stack.client, stack.taskQueue)).toEqual([]);
+  });
+
+  it('lets exactly N covered tasks through without asking, even submitted at once; the next is asked', async () => {
+    const granted = await grant({ maxUses: 2 });
+    expect(granted).toMatchObject({
+      id: expect.stringMatching(/^sa-[0-9a-f]{8}$/),
+      usedBy: [],
+      revoked: null,
+    });
+
+    const tasks = await Promise.all([1, 2, 3].map((n) => submit(stack, webTask(`standing-${n}`))));
+    // Two run on the standing approval; one waits for a person. Which is which is the registry's order.
+    const statuses = await Promise.all(
+      tasks.map((t) =>
+        waitForStatus(t.handle, (s) => s.phase === 'done' || s.phase === 'awaiting-human', 60_000),
+      ),
+    );
+    expect(statuses.map((s) => s.phase).sort()).toEqual(['awaiting-human', 'done', 'done']);
+    const ran = tasks.filter((_, i) => statuses[i].phase === 'done');
+    for (const t of ran) {
+      expect(await t.handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
+      const main = stack.notifier.forWorkflow(t.workflowId)[0];
+      expect(main.notification.text).toMatch(
+        new RegExp(
+          `^Approved in advance by standing approval ${granted.id} \\(granted by U0APPR002 at .*; use [12] of 2, in force until `,
+        ),
+      );
+      expect(main.notification.actions ?? []).toEqual([]);
+    }
+    maybeRecordHistory(ran[0].handle, 'delegatedTask', 'rung2-standing-approved');
+    const [kept] = await listStandingApprovals(stack.client, stack.taskQueue);
+    expect(kept.usedBy.sort()).toEqual(ran.map((t) => t.workflowId).sort());
+
+    // Pre-approved evidence, never an approval: promotion's approval rate does not see it.
+    const kinds = (id: string) => stack.outcomes.events.filter((e) => e.workflowId === id).map((e) => e.kind);
+    for (const t of ran) {
+      expect(kinds(t.workflowId)).toContain('pre-approved');
+      expect(kinds(t.workflowId)).not.toContain('approved');
+    }
+    // The third was asked, with the offer to allow again; it is cancelled to leave nothing running.
+    const asked = tasks.find((_, i) => statuses[i].phase === 'awaiting-human')!;
+    const request = stack.notifier.forWorkflow(asked.workflowId)[0].notification;
+    expect(request.actions).toEqual(['approve', 'reject', 'allow-standing']);
+    await asked.handle.cancel();
+  });
+
+  it('stops at once on revoke, by someone with authority only; an ended one cannot be revoked again', async () => {
+    const granted = await grant({ maxUses: 3 });
+    expect(
+      await reasonOf(revokeStandingApproval(stack.client, caller(), { id: granted.id, by: 'U0OWNER01' })),
+    ).toMatch(/U0OWNER01 may not revoke/);
+    const receipt = await revokeStandingApproval(stack.client, caller(), { id: granted.id, by: 'U0APPR001' });
+    expect(receipt).toMatchObject({ accepted: true, by: 'U0APPR001' });
+    await expect(
+      revokeStandingApproval(stack.client, caller(), { id: granted.id, by: 'U0APPR001' }),
+    ).rejects.toThrow(StandingApprovalError);
+    expect(
+      await reasonOf(revokeStandingApproval(stack.client, caller(), { id: granted.id, by: 'U0ADMIN01' })),
+    ).toMatch(/has ended already: revoked by U0APPR001/);
+
+    const task = await submit(stack, webTask('after-revoke'));
+    await waitForStatus(task.handle, (s) => s.phase === 'awaiting-human');
+    const [entry] = (await listStandingApprovals(stack.client, stack.taskQueue)).filter(
+      (a) => a.id === granted.id,
+    );
+    expect(entry.usedBy).toEqual([]);
+    await task.handle.cancel();
+    maybeRecordHistory(
+      stack.client.workflow.getHandle(standingApprovalsWorkflowId(stack.taskQueue)),
+      'standingApprovals',
+      'granted-used-revoked',
+    );
+  });
+
+  it('never covers another resource, agent, action mix or a pinned action', async () => {
+    await grant({ maxUses: 3, environment: 'production' });
+    const live = await grant({ maxUses: 3 });
+    const others = await Promise.all([
+      submit(stack, webTask('other-resource', { resource: 'db' })),
+      submit(stack, taskRequest('b2', 'standing', [appendStep('other-agent')], { resource: 'web' })),
+      submit(
+        stack,
+        taskRequest(
+          'a2',
+          'standing',
+          [appendStep('mixed'), { action: 'file.write', params: { path: 'notes.txt', content: 'x' } }],
+          { resource: 'web' },
+        ),
+      ),
+      // Granted for production, but the pin keeps production shell with a person.
+      submit(stack, webTask('pinned', { environment: 'production' })),
+    ]);
+    for (const t of others) {
+      await waitForStatus(t.handle, (s) => s.phase === 'awaiting-human');
+      await t.handle.cancel();
+    }
+    const kept = (await listStandingApprovals(stack.client, stack.taskQueue)).find((a) => a.id === live.id)!;
+    expect(kept.usedBy).toEqual([]);
+  });
+});

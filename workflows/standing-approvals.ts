@@ -1,0 +1,140 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LadderActivities } from '../activities';
+import {
+  checkGrant,
+  checkRevoke,
+  inForceCount,
+  MAX_STANDING_IN_FORCE,
+  pruneEnded,
+  useStanding,
+  type StandingApproval,
+} from '../policy/standing-approvals';
+import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
+import { checkAnswerProof, refuseAsFailure } from './answer-check';
+import { workflowNowIso, workflowNowMs } from './clock';
+import { refreshAuthoritySignal, type ControlAuthority } from './messages';
+import {
+  grantStandingApprovalUpdate,
+  revokeStandingApprovalUpdate,
+  standingApprovalsQuery,
+  useStandingApprovalUpdate,
+  type GrantStandingArgs,
+  type RevokeStandingArgs,
+} from './standing-approval-messages';
+
+const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
+
+/**
+ * The standing approvals of one deployment (`control/<queue>/standing-approvals`). People grant and
+ * revoke them with signed answers, checked against the approvers, admins and class limits of the
+ * last good policy the worker holds; the decision activity uses them one task at a time (handlers
+ * run one at a time, so an approval of N uses lets exactly N tasks through). Ended approvals stay
+ * listed for a day, then go: the state is bounded by {@link MAX_STANDING_IN_FORCE} and that day.
+ */
+export async function standingApprovals(
+  initial?: StandingApproval[],
+  carriedAuthority?: ControlAuthority,
+): Promise<void> {
+  let approvals: StandingApproval[] = initial ?? [];
+  const { workflowId } = workflowInfo();
+  let authority: ControlAuthority | null = carriedAuthority ?? null;
+  let refreshRequested = false;
+  let changes = 0;
+
+  const expectGrant = (args: GrantStandingArgs, a: ControlAuthority): void => {
+    checkAnswerProof(a.answerTrust, workflowId, grantStandingApprovalUpdate.name, args, args.by);
+    checkGrant(a, args);
+    if (inForceCount(approvals, workflowNowMs()) >= MAX_STANDING_IN_FORCE)
+      throw new Error(
+        `${MAX_STANDING_IN_FORCE} standing approvals are in force already: revoke some before granting more`,
+      );
+  };
+  const expectRevoke = (args: RevokeStandingArgs, a: ControlAuthority): void => {
+    checkAnswerProof(a.answerTrust, workflowId, revokeStandingApprovalUpdate.name, args, args.by);
+    checkRevoke(
+      a,
+      approvals.find((x) => x.id === args.id),
+      args.id,
+      args.by,
+      workflowNowMs(),
+    );
+  };
+
+  setHandler(standingApprovalsQuery, () => approvals);
+  setHandler(refreshAuthoritySignal, () => {
+    refreshRequested = true;
+  });
+  setHandler(
+    grantStandingApprovalUpdate,
+    async (args) => {
+      // Validators cannot wait; before the first authority load the handler does, then checks again.
+      await condition(() => authority !== null);
+      refuseAsFailure(() => expectGrant(args, authority!));
+      const nowMs = workflowNowMs();
+      const approval: StandingApproval = {
+        id: `sa-${uuid4().slice(0, 8)}`,
+        agentId: args.agentId,
+        taskClass: args.taskClass,
+        action: args.action,
+        resource: args.resource,
+        environment: args.environment,
+        grantedBy: args.by,
+        grantedAt: new Date(nowMs).toISOString(),
+        expiresAt: new Date(nowMs + args.termMs).toISOString(),
+        maxUses: args.maxUses,
+        usedBy: [],
+        revoked: null,
+        fromTask: args.fromTask ?? null,
+      };
+      approvals.push(approval);
+      changes++;
+      return approval;
+    },
+    { validator: (args) => void (authority && expectGrant(args, authority)) },
+  );
+  setHandler(
+    revokeStandingApprovalUpdate,
+    async (args) => {
+      await condition(() => authority !== null);
+      refuseAsFailure(() => expectRevoke(args, authority!));
+      const at = workflowNowIso();
+      approvals.find((x) => x.id === args.id)!.revoked = { by: args.by, at };
+      changes++;
+      return { accepted: true, by: args.by, at };
+    },
+    { validator: (args) => void (authority && expectRevoke(args, authority)) },
+  );
+  // From the worker's decision activity: it can only spend uses, never make or widen an approval.
+  setHandler(useStandingApprovalUpdate, (request) => {
+    const use = useStanding(approvals, request, workflowNowMs());
+    if (use) changes++;
+    return use;
+  });
+
+  for (;;) {
+    if (!authority || refreshRequested) {
+      refreshRequested = false;
+      authority = await authorities.loadControlAuthority();
+    }
+    const timedOut = !(await condition(
+      () => refreshRequested || changes >= 500 || workflowInfo().continueAsNewSuggested,
+      AUTHORITY_REFRESH,
+    ));
+    if (timedOut) refreshRequested = true;
+    approvals = pruneEnded(approvals, workflowNowMs());
+    if (changes >= 500 || workflowInfo().continueAsNewSuggested) break;
+  }
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof standingApprovals>(
+    pruneEnded(approvals, workflowNowMs()),
+    authority ?? undefined,
+  );
+}
