@@ -77,3 +77,22 @@ export function isLadderAction(name: unknown): name is LadderAction {
 export function ladderActionOfId(actionId: unknown): LadderAction | undefined {
   return LADDER_ACTIONS.find((name) => ACTION_IDS[name] === actionId);
 }
+
+/**
+ * The batch-answer controls (the App Home's "Answer in batch" button and the batch modal's
+ * inputs). No workflow asks for them, so they are not in {@link ACTION_IDS}; their prefix is not
+ * {@link ACTION_ID_PREFIX}, so the listener for unknown Ladder buttons leaves them alone. Ids only
+ * ever get added.
+ */
+export const BATCH_ACTION_IDS = {
+  /** App Home: open the batch modal for one task class (the button's value is the class). */
+  open: 'ladderbatch_open',
+  /** Batch modal: the requests selected (checkboxes; option values index the modal's list). */
+  tasks: 'ladderbatch_tasks',
+  /** Batch modal: approve or reject the selected requests. */
+  decision: 'ladderbatch_decision',
+  /** Batch modal: the reason given with a rejection. */
+  reason: 'ladderbatch_reason',
+  /** Class picker modal: the task class to answer in. */
+  taskClass: 'ladderbatch_class',
+} as const;

@@ -2,6 +2,7 @@ import { App } from '@slack/bolt';
 import { boltLogger } from './bolt-logger';
 import type { SlackDeps } from './deps';
 import { registerAppHome } from './listeners/app-home';
+import { registerBatch } from './listeners/batch';
 import { registerCommands } from './listeners/commands';
 import { registerStandingViews } from './listeners/standing-approvals';
 import { registerTaskActions } from './listeners/task-actions';
@@ -77,6 +78,7 @@ export function createSlackApp(options: {
   registerViews(app, deps);
   registerStandingViews(app, deps);
   registerAppHome(app, deps);
+  registerBatch(app, deps);
   return {
     app,
     async start() {

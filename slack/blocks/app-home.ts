@@ -1,13 +1,49 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { Notification, NotificationKind } from '../../activities/notify/notifier';
 import type { WaitingTask } from '../../client/waiting-on';
-import type { LadderAction } from '../action-ids';
+import { BATCH_ACTION_IDS, type LadderAction } from '../action-ids';
 import { escapeMrkdwn, link } from './escape';
 import { BLOCK_LIMITS, truncate } from './limits';
 import { notificationButtons } from './task-message';
 
 /** The most tasks one Home lists: three blocks each, and the view stays under 50 blocks like a message. */
 export const HOME_TASKS_LISTED = 15;
+
+/** The most task classes offered an "Answer in batch" button (one actions block, two blocks in all). */
+export const HOME_BATCH_CLASSES = 5;
+
+/**
+ * The "Answer in batch" buttons: one per class where several approval requests wait (the button's
+ * value is the class; the batch modal lists its requests). Empty when none. Pure.
+ */
+export function homeBatchBlocks(classes: readonly { taskClass: string; count: number }[]): KnownBlock[] {
+  const shown = classes.slice(0, HOME_BATCH_CLASSES);
+  if (shown.length === 0) return [];
+  return [
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: 'Several approval requests of one class wait on you: answer them together, each still checked on its own.',
+        },
+      ],
+    },
+    {
+      type: 'actions',
+      block_id: 'ladder_home_batch',
+      elements: shown.map((c) => ({
+        type: 'button' as const,
+        action_id: BATCH_ACTION_IDS.open,
+        text: {
+          type: 'plain_text' as const,
+          text: truncate(`Answer in batch: ${c.count} in ${c.taskClass}`, BLOCK_LIMITS.buttonText),
+        },
+        value: truncate(c.taskClass, BLOCK_LIMITS.buttonValue),
+      })),
+    },
+  ];
+}
 
 /**
  * The task's start details as plain text: they are written for the Temporal UI's markdown (bold
@@ -49,6 +85,8 @@ export function appHomeView(args: {
   tasks: readonly WaitingTask[];
   total: number;
   uiLink: (workflowId: string) => string;
+  /** Classes with several approval requests waiting, offered as "Answer in batch" buttons. */
+  batchClasses?: readonly { taskClass: string; count: number }[];
 }): HomeView {
   const listed = args.tasks.slice(0, HOME_TASKS_LISTED);
   const blocks: KnownBlock[] = [
@@ -65,6 +103,7 @@ export function appHomeView(args: {
         },
       ],
     },
+    ...homeBatchBlocks(args.batchClasses ?? []),
   ];
   listed.forEach((task, i) => {
     const question = homeQuestionOf(task);

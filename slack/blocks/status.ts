@@ -129,6 +129,7 @@ export const HELP_TEXT = [
   '• `/ladder freeze [agent] [reason…]` — kill switch: cap every agent (or one) at rung 0 (admins)',
   '• `/ladder unfreeze [agent]` — release it (admins)',
   '• `/ladder incident <agent> <task class> [what happened]` — send the agent back to the incident rung at once',
+  '• `/ladder pending [task class]` — answer several approval requests of one class at once',
   '• `/ladder approvals [revoke <id>]` — standing approvals in force, with Revoke buttons; revoke one at once',
   '• `/ladder help` — this text',
 ].join('\n');

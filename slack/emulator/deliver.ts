@@ -224,14 +224,19 @@ export function viewBlockActionsPayload(
   };
 }
 
+/** What a person entered in one input: text or a select's value, or the checkboxes ticked. */
+export type ViewInputValue = string | string[];
+
 /**
  * The `view_submission` payload: the modal's input values in Slack's `state.values` shape
- * (block_id → action_id → `{type, value}` for text, `{type, selected_option}` for selects).
+ * (block_id → action_id → `{type, value}` for text, `{type, selected_option}` for selects,
+ * `{type, selected_options}` for checkboxes). As in Slack, only options the view offers can be
+ * selected: a value it does not offer is dropped.
  */
 export function viewSubmissionPayload(
   workspace: Workspace,
   open: OpenView,
-  values: Record<string, string>,
+  values: Record<string, ViewInputValue>,
   triggerId: string,
 ): Record<string, unknown> {
   const state: Record<string, Record<string, unknown>> = {};
@@ -239,12 +244,19 @@ export function viewSubmissionPayload(
     if (block.type !== 'input') continue;
     const element = block.element as { type: string; action_id: string; options?: { value: string }[] };
     const blockId = String(block.block_id);
-    const value = values[blockId] ?? '';
+    const given = values[blockId] ?? '';
+    const value = Array.isArray(given) ? (given[0] ?? '') : given;
+    const ticked = Array.isArray(given) ? given : given === '' ? [] : [given];
     state[blockId] = {
       [element.action_id]:
         element.type === 'static_select'
           ? { type: element.type, selected_option: element.options?.find((o) => o.value === value) ?? null }
-          : { type: element.type, value: value === '' ? null : value },
+          : element.type === 'checkboxes'
+            ? {
+                type: element.type,
+                selected_options: (element.options ?? []).filter((o) => ticked.includes(o.value)),
+              }
+            : { type: element.type, value: value === '' ? null : value },
     };
   }
   return {

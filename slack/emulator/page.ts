@@ -83,6 +83,8 @@ export function emulatorPage(): string {
   #modal .input label { display: block; font-weight: 600; }
   #modal .input input, #modal .input textarea, #modal .input select { width: 100%; box-sizing: border-box; padding: 6px; }
   #modal .hint { color: #888; font-size: 12px; }
+  #modal .input label.checkbox { display: block; font-weight: 400; margin: 3px 0; }
+  #modal .input label.checkbox input { width: auto; margin-right: 6px; }
   .field-error { color: #e01e5a; font-size: 12px; }
   #modal footer { text-align: right; margin-top: 12px; }
   #status { color: #e01e5a; padding: 0 10px; font-size: 12px; }
@@ -166,6 +168,11 @@ function renderInput(b, errors) {
     const initial = e.initial_option ? e.initial_option.value : '';
     field = '<select name="' + id + '"><option value="">Choose…</option>' + (e.options || []).map((o) =>
       '<option value="' + esc(o.value) + '"' + (o.value === initial ? ' selected' : '') + '>' + esc(o.text.text) + '</option>').join('') + '</select>';
+  } else if (e.type === 'checkboxes') {
+    const initial = (e.initial_options || []).map((o) => o.value);
+    field = '<div class="checkboxes">' + (e.options || []).map((o) =>
+      '<label class="checkbox"><input type="checkbox" name="' + id + '" value="' + esc(o.value) + '"' + (initial.includes(o.value) ? ' checked' : '') + '> ' +
+      textOf(o.text) + (o.description ? ' <span class="hint">' + textOf(o.description) + '</span>' : '') + '</label>').join('') + '</div>';
   } else if (e.multiline) {
     field = '<textarea rows="4" name="' + id + '">' + esc(e.initial_value || '') + '</textarea>';
   } else {
@@ -180,7 +187,8 @@ function renderModal(view) {
   if (key === state.viewKey) return;
   // Keep what the person typed when only the errors changed.
   const typed = {};
-  document.querySelectorAll('#modal [name]').forEach((el) => { typed[el.name] = el.value; });
+  const ticked = new Set();
+  document.querySelectorAll('#modal [name]').forEach((el) => { if (el.type === 'checkbox') { if (el.checked) ticked.add(el.name + '\u0000' + el.value); } else typed[el.name] = el.value; });
   const sameView = view && state.viewKey.startsWith(view.id + ':' + view.hash + ':');
   state.viewKey = key;
   if (!view) { $('modal-backdrop').style.display = 'none'; $('modal').innerHTML = ''; return; }
@@ -188,8 +196,11 @@ function renderModal(view) {
   $('modal').innerHTML = '<h2>' + esc(v.title && v.title.text) + '</h2>' + (view.errors[''] ? '<div class="field-error">' + esc(view.errors['']) + '</div>' : '') +
     '<form id="modal-form">' + (v.blocks || []).map((b) => (b.type === 'input' ? renderInput(b, view.errors) : renderBlock(b, {}))).join('') +
     '<footer><button type="button" id="modal-close">' + esc((v.close && v.close.text) || 'Cancel') + '</button> ' +
-    '<button type="submit" id="modal-submit">' + esc((v.submit && v.submit.text) || 'Submit') + '</button></footer></form>';
-  if (sameView) Object.entries(typed).forEach(([name, value]) => { const el = document.querySelector('#modal [name="' + name + '"]'); if (el) el.value = value; });
+    (v.submit ? '<button type="submit" id="modal-submit">' + esc(v.submit.text) + '</button>' : '') + '</footer></form>';
+  if (sameView) {
+    Object.entries(typed).forEach(([name, value]) => { const el = document.querySelector('#modal [name="' + name + '"]'); if (el) el.value = value; });
+    document.querySelectorAll('#modal input[type=checkbox]').forEach((el) => { el.checked = ticked.has(el.name + '\u0000' + el.value); });
+  }
   $('modal-backdrop').style.display = 'flex';
 }
 async function post(path, payload) {
@@ -230,7 +241,10 @@ $('modal').addEventListener('click', (e) => { if (e.target.id === 'modal-close')
 $('modal').addEventListener('submit', (e) => {
   e.preventDefault();
   const values = {};
-  document.querySelectorAll('#modal [name]').forEach((el) => { values[el.name] = el.value; });
+  document.querySelectorAll('#modal [name]').forEach((el) => {
+    if (el.type !== 'checkbox') values[el.name] = el.value;
+    else { values[el.name] = values[el.name] || []; if (el.checked) values[el.name].push(el.value); }
+  });
   void post('/emulator/submit', { values });
 });
 void refresh();

@@ -1,4 +1,5 @@
 import { isSlackUserId } from '../../policy/slack-ids';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -18,7 +19,10 @@ import { handleControlRequest } from './control-routes';
 import { rateLimitsFromEnv } from './rate-limit-request';
 import { WebApiRateLimits, type RateLimitChange } from './rate-limits';
 import type { SlackWebApiEmulator } from './web-api';
-import { Workspace, type OpenView } from './workspace';
+import { viewProblem, Workspace, type OpenView } from './workspace';
+import type { ViewInputValue } from './deliver';
+
+export type { ViewInputValue } from './deliver';
 import { loadWorkspaceFile, persistWorkspace } from './workspace-file';
 
 /** The local Slack: Web API, a page people use in a browser, and signed delivery to the app. */
@@ -54,8 +58,11 @@ export interface SlackEmulator extends SlackWebApiEmulator {
   homeFor(user: string): { id: string; hash: string; view: Record<string, unknown> } | undefined;
   /** Clicks the button `actionId` in `user`'s App Home (as in `click`, `which` picks among several). */
   clickHome(user: string, actionId: string, which?: ButtonRef): Promise<DeliveryResult>;
-  /** Submits the modal open for `user` with values by block_id, as the page does. */
-  submitView(user: string, values: Record<string, string>): Promise<DeliveryResult>;
+  /**
+   * Submits the modal open for `user` with values by block_id, as the page does: a string for a
+   * text input or select, the selected option values for checkboxes.
+   */
+  submitView(user: string, values: Record<string, ViewInputValue>): Promise<DeliveryResult>;
   /** The modal open for `user`, if any. */
   viewFor(user: string): OpenView | undefined;
 }
@@ -196,7 +203,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     return result;
   };
 
-  const submitView = async (user: string, values: Record<string, string>): Promise<DeliveryResult> => {
+  const submitView = async (
+    user: string,
+    values: Record<string, ViewInputValue>,
+  ): Promise<DeliveryResult> => {
     const open = workspace.viewFor(user);
     if (!open) throw new EmulatorInputError(`${user} has no modal open`);
     const payload = viewSubmissionPayload(workspace, open, values, workspace.issueTrigger(user));
@@ -212,7 +222,15 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     };
     if (body.response_action === 'errors' && body.errors) open.errors = body.errors;
     else if ((body.response_action === 'update' || body.response_action === 'push') && body.view) {
+      // Slack checks the new view as it checks views.update, and shows its error in the modal.
+      const problem = viewProblem(body.view);
+      if (problem) {
+        open.errors = { '': `The app answered with an invalid view: ${problem}` };
+        return { ...result, error: 'invalid_view' };
+      }
       open.view = body.view as Record<string, unknown>;
+      // A new view, a new hash (as in Slack): a later views.update with the old hash conflicts.
+      open.hash = randomBytes(6).toString('hex');
       open.errors = {};
     } else workspace.views.delete(open.id);
     return result;
@@ -298,7 +316,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
             }),
           );
         case '/emulator/submit':
-          return json(200, await submitView(user, (input.values ?? {}) as Record<string, string>));
+          return json(200, await submitView(user, (input.values ?? {}) as Record<string, ViewInputValue>));
         case '/emulator/close': {
           const open = workspace.viewFor(user);
           if (open) workspace.views.delete(open.id);

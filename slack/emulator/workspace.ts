@@ -345,7 +345,7 @@ export class Workspace {
           error: 'invalid_arguments',
           response_metadata: { messages: ['view.blocks must be an array of at most 100 blocks'] },
         };
-      const problem = blockKitProblem(view.blocks);
+      const problem = blockKitProblem(view.blocks, 100);
       if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
       const previous = this.homes.get(args.user_id);
       if (args.hash !== undefined && previous && args.hash !== previous.hash)
@@ -385,13 +385,37 @@ export function feedEntryKeys(message: EmulatedMessage): string[] {
   return Array.isArray(entries) ? entries.filter((e): e is string => typeof e === 'string') : [];
 }
 
-function viewProblem(view: unknown): string | undefined {
-  const v = view as { type?: unknown; title?: { text?: unknown }; blocks?: unknown };
+/**
+ * What Slack refuses in a modal view (`views.open`, `views.update`, `response_action: update`):
+ * type, title, submit and close texts, private_metadata and callback_id lengths, at most 100
+ * blocks, and every block's own limits (input blocks' labels, elements and options included).
+ */
+export function viewProblem(view: unknown): string | undefined {
+  const v = view as {
+    type?: unknown;
+    title?: { text?: unknown };
+    submit?: { text?: unknown };
+    close?: { text?: unknown };
+    private_metadata?: unknown;
+    callback_id?: unknown;
+    blocks?: unknown;
+  };
   if (typeof v !== 'object' || v === null) return 'view is required';
   if (v.type !== 'modal') return 'view.type must be modal';
   if (typeof v.title?.text !== 'string' || v.title.text.length > 24)
     return 'view.title must be at most 24 characters';
+  for (const key of ['submit', 'close'] as const) {
+    const text = v[key]?.text;
+    if (v[key] !== undefined && (typeof text !== 'string' || text.length < 1 || text.length > 24))
+      return `view.${key} must be 1-24 characters`;
+  }
+  if (v.private_metadata !== undefined && String(v.private_metadata).length > 3000)
+    return 'view.private_metadata must be at most 3000 characters';
+  if (v.callback_id !== undefined && String(v.callback_id).length > 255)
+    return 'view.callback_id must be at most 255 characters';
   if (!Array.isArray(v.blocks) || v.blocks.length > 100)
     return 'view.blocks must be an array of at most 100 blocks';
-  return blockKitProblem(v.blocks.filter((b: { type?: string }) => b.type !== 'input'));
+  if (v.submit === undefined && v.blocks.some((b: { type?: string }) => b?.type === 'input'))
+    return 'view.submit is required when the view has input blocks';
+  return blockKitProblem(v.blocks, 100);
 }

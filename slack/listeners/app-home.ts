@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { classesWithApprovals } from '../../client/pending-tasks';
 import { tasksWaitingOn } from '../../client/waiting-on';
 import { temporalUiLink } from '../../policy/slack-ids';
 import { appHomeView, HOME_TASKS_LISTED } from '../blocks/app-home';
@@ -19,6 +20,8 @@ export async function publishHome(client: WebClient, deps: SlackDeps, user: stri
     const view = appHomeView({
       tasks,
       total,
+      // Classes where two or more requests wait: answered together from the batch modal.
+      batchClasses: classesWithApprovals(tasks),
       uiLink: (id) => temporalUiLink(deps.uiBaseUrl, deps.temporal.options.namespace, id),
     });
     await client.views.publish({ user_id: user, view });

@@ -11,6 +11,7 @@ import { formatCanary } from '../../cli/format-ledger';
 import { delegateModal } from '../blocks/modals';
 import { HELP_TEXT, statusBlocks } from '../blocks/status';
 import type { SlackDeps } from '../deps';
+import { openBatchModal } from './batch';
 import { listStandingForSlack, revokeAndTell } from './standing-approvals';
 
 /** A parsed `/ladder` command. */
@@ -20,6 +21,7 @@ export type LadderCommand =
   | { kind: 'freeze'; agent?: string; reason: string }
   | { kind: 'unfreeze'; agent?: string }
   | { kind: 'incident'; agent?: string; taskClass?: string; text: string }
+  | { kind: 'pending'; taskClass?: string }
   | { kind: 'approvals' }
   | { kind: 'revoke-approval'; id?: string }
   | { kind: 'help'; unknown?: string };
@@ -42,6 +44,8 @@ export function parseLadderCommand(text: string, agentIds: readonly string[]): L
     }
     case 'unfreeze':
       return rest[0] ? { kind: 'unfreeze', agent: rest[0] } : { kind: 'unfreeze' };
+    case 'pending':
+      return rest[0] ? { kind: 'pending', taskClass: rest[0] } : { kind: 'pending' };
     case 'approvals':
       return rest[0]?.toLowerCase() === 'revoke'
         ? { kind: 'revoke-approval', id: rest[1] }
@@ -72,6 +76,21 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           await client.views.open({
             trigger_id: command.trigger_id,
             view: delegateModal(policy, { taskId: deps.newTaskId(), channel: command.channel_id }),
+          });
+          return;
+        case 'pending':
+          if (parsed.taskClass !== undefined && !own(policy.taskClasses, parsed.taskClass)) {
+            await ephemeral(
+              respond,
+              `Unknown task class "${parsed.taskClass}" (declared: ${Object.keys(policy.taskClasses).join(', ')}).`,
+            );
+            return;
+          }
+          await openBatchModal(client, deps, {
+            user,
+            triggerId: command.trigger_id,
+            ...(parsed.taskClass !== undefined ? { taskClass: parsed.taskClass } : {}),
+            origin: { channel: command.channel_id },
           });
           return;
         case 'approvals':
