@@ -1,3 +1,5 @@
+import type { StandingApproval } from '../../policy/standing-approvals';
+import { standingApprovalsBlocks } from './standing-approvals';
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { Notification, NotificationKind } from '../../activities/notify/notifier';
 import type { WaitingTask } from '../../client/waiting-on';
@@ -87,6 +89,8 @@ export function appHomeView(args: {
   uiLink: (workflowId: string) => string;
   /** Classes with several approval requests waiting, offered as "Answer in batch" buttons. */
   batchClasses?: readonly { taskClass: string; count: number }[];
+  /** The standing approvals the person granted that are in force, with the registry their Revoke buttons answer. */
+  standing?: { approvals: readonly StandingApproval[]; registryId: string; nowMs: number };
 }): HomeView {
   const listed = args.tasks.slice(0, HOME_TASKS_LISTED);
   const blocks: KnownBlock[] = [
@@ -143,5 +147,16 @@ export function appHomeView(args: {
       { type: 'actions', block_id: `ladder_home_${i}`, elements: notificationButtons(notification) },
     );
   });
+  const standing = args.standing?.approvals.slice(0, HOME_STANDING_LISTED) ?? [];
+  if (args.standing && standing.length > 0) {
+    blocks.push(
+      { type: 'header', text: { type: 'plain_text', text: 'Your standing approvals' } },
+      // The list's own heading counts them all; here only the person's, each with its Revoke.
+      ...standingApprovalsBlocks(standing, args.standing.registryId, args.standing.nowMs).slice(1),
+    );
+  }
   return { type: 'home', blocks };
 }
+
+/** Most of a person's standing approvals shown in their Home (`/ladder approvals` lists them all). */
+export const HOME_STANDING_LISTED = 10;

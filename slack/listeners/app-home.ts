@@ -1,3 +1,6 @@
+import { listStandingApprovals } from '../../client/standing-approvals';
+import { endedBecause } from '../../policy/standing-approvals';
+import { standingApprovalsWorkflowId } from '../../workflows/standing-approval-messages';
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { classesWithApprovals } from '../../client/pending-tasks';
@@ -17,12 +20,17 @@ export async function publishHome(client: WebClient, deps: SlackDeps, user: stri
       user,
       limit: HOME_TASKS_LISTED,
     });
+    const nowMs = Date.now();
+    const granted = (await listStandingApprovals(deps.temporal, deps.taskQueue)).filter(
+      (a) => a.grantedBy === user && endedBecause(a, nowMs) === null,
+    );
     const view = appHomeView({
       tasks,
       total,
       // Classes where two or more requests wait: answered together from the batch modal.
       batchClasses: classesWithApprovals(tasks),
       uiLink: (id) => temporalUiLink(deps.uiBaseUrl, deps.temporal.options.namespace, id),
+      standing: { approvals: granted, registryId: standingApprovalsWorkflowId(deps.taskQueue), nowMs },
     });
     await client.views.publish({ user_id: user, view });
   } catch (err) {

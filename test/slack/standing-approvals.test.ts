@@ -73,6 +73,18 @@ describe('standing approvals from Slack', () => {
     );
     expect(covered.text).toContain(`standing approval ${id} of U0APPR002 (use 1 of 2).`);
 
+    // The grantor's App Home lists it with a Revoke button; another approver's does not.
+    await waitUntil(async () => {
+      await emulator.openHome('U0APPR002');
+      return JSON.stringify(emulator.homeFor('U0APPR002')?.view ?? '').includes(id);
+    });
+    const home = JSON.stringify(emulator.homeFor('U0APPR002')!.view);
+    expect(home).toContain('Your standing approvals');
+    expect(home).toContain(ACTION_IDS['revoke-standing']);
+    await emulator.openHome('U0APPR001');
+    await waitUntil(() => emulator.homeFor('U0APPR001') !== undefined);
+    expect(JSON.stringify(emulator.homeFor('U0APPR001')!.view)).not.toContain(id);
+
     // `/ladder approvals` lists it with its use, and Revoke works from there.
     await emulator.command('U0APPR001', '#general', '/ladder approvals');
     const listing = await waitForMessage(
