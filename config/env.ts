@@ -103,6 +103,20 @@ const temporalMode = z.enum(['dev', 'cluster'], {
     'expected dev (the Temporal dev server Ladder starts itself) or cluster (the local cluster `bash scripts/cluster.sh up` starts)',
 });
 
+/**
+ * A worker deployment's name (`LADDER_WORKER_DEPLOYMENT`). Temporal refuses "." and ":" in it (they
+ * delimit `name.buildId` version strings) and a leading "__" (reserved), so this accepts neither.
+ */
+const workerDeploymentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, {
+  message:
+    'expected a deployment name of letters, digits, "_" or "-" (no "." or ":"), at most 100 characters',
+});
+/** A worker build id (`LADDER_WORKER_BUILD_ID`): a release tag or commit, e.g. 1.4.0 or 1d16473. */
+const workerBuildId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/, {
+  message:
+    'expected a build id of letters, digits, ".", "_", "+" or "-" (e.g. 1.4.0 or a commit), at most 100 characters',
+});
+
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
 const identifier = z
   .string()
@@ -152,6 +166,8 @@ const envSchema = z
       .max(3_600_000, { message: 'expected at most 3600000 ms (1 hour)' })
       .optional(),
     LADDER_WORKER_CACHED_WORKFLOWS: cachedWorkflows.optional(),
+    LADDER_WORKER_DEPLOYMENT: workerDeploymentName.optional(),
+    LADDER_WORKER_BUILD_ID: workerBuildId.optional(),
     LADDER_KEYS_DIR: nonEmpty.default('.temporal/keys'),
     LADDER_FRONTEND_KEY: nonEmpty.optional(),
     LADDER_OPERATOR_KEY: nonEmpty.optional(),
@@ -223,6 +239,17 @@ const envSchema = z
       });
     }
     for (const clash of metricsPortClashes(env)) ctx.addIssue({ code: 'custom', ...clash });
+    // A versioned worker needs both halves of its version; one alone is a half-done rollout.
+    if ((env.LADDER_WORKER_DEPLOYMENT === undefined) !== (env.LADDER_WORKER_BUILD_ID === undefined)) {
+      const missing =
+        env.LADDER_WORKER_DEPLOYMENT === undefined ? 'LADDER_WORKER_DEPLOYMENT' : 'LADDER_WORKER_BUILD_ID';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message:
+          'expected LADDER_WORKER_DEPLOYMENT and LADDER_WORKER_BUILD_ID to be set together (worker versioning; see docs/deploy.md)',
+      });
+    }
     if (usesDevServer(env) && env.LADDER_DEV_SERVER_PORT === env.LADDER_DEV_UI_PORT) {
       ctx.addIssue({
         code: 'custom',
@@ -382,6 +409,15 @@ export interface MetricsEndpoints {
   api: number | null;
 }
 
+/**
+ * The worker deployment version a versioned worker polls as (`LADDER_WORKER_DEPLOYMENT` +
+ * `LADDER_WORKER_BUILD_ID`): Temporal's worker deployment versioning, for rolling upgrades.
+ */
+export interface WorkerDeploymentConfig {
+  deploymentName: string;
+  buildId: string;
+}
+
 /** The validated configuration every Ladder process (worker, start script, CLI, Slack app) reads. */
 export interface Config {
   temporal: TemporalTarget;
@@ -407,6 +443,11 @@ export interface Config {
   demoServicePort: number;
   /** How the worker uses memory; see {@link WorkerTuning}. */
   worker: WorkerTuning;
+  /**
+   * The deployment version the worker polls as, when worker versioning is on; unset (the default),
+   * the worker is unversioned and every worker on the task queue takes every task.
+   */
+  workerDeployment?: WorkerDeploymentConfig;
   /**
    * Answer keys: the frontend's private key (Slack app, signs what Slack proved), an operator's own
    * key (CLI; default `<keysDir>/operators/<person>.key.json`), and the local stack's keys folder.
@@ -577,6 +618,11 @@ function toConfig(e: Env): Config {
     latePostGraceMs: e.LADDER_LATE_POST_GRACE_MS,
     demoServicePort: e.LADDER_DEMO_SERVICE_PORT,
     worker: { maxCachedWorkflows: e.LADDER_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS },
+    ...(e.LADDER_WORKER_DEPLOYMENT !== undefined && e.LADDER_WORKER_BUILD_ID !== undefined
+      ? {
+          workerDeployment: { deploymentName: e.LADDER_WORKER_DEPLOYMENT, buildId: e.LADDER_WORKER_BUILD_ID },
+        }
+      : {}),
     keys: {
       dir: e.LADDER_KEYS_DIR,
       frontendKey: e.LADDER_FRONTEND_KEY ?? `${e.LADDER_KEYS_DIR}/frontend.key.json`,

@@ -2,8 +2,9 @@ import { hostname } from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { SelfCheckDeps } from '../activities/self-check';
-import type { WorkerTuning } from '../config/env';
+import type { WorkerDeploymentConfig, WorkerTuning } from '../config/env';
 import type { WorkerTracing } from '../observability/tracing';
+import { versionedWorkerOptions } from './versioning';
 
 /** Where the worker gets its workflow code: a pre-built bundle (production) or the source folder (dev). */
 export type WorkflowSource = { bundlePath: string } | { bundleCode: string } | { workflowsPath: string };
@@ -23,6 +24,11 @@ export interface LadderWorkerOptions {
    * unset, nothing is traced and spans a traced client causes in a workflow are dropped.
    */
   tracing?: WorkerTracing;
+  /**
+   * The deployment version this worker polls as (worker versioning, for rolling upgrades; see
+   * worker/versioning.ts); unset, the worker is unversioned.
+   */
+  deployment?: WorkerDeploymentConfig;
   /** Extra worker options (tests lower the shutdown grace time); they win over everything above. */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -82,6 +88,7 @@ export async function createLadderWorker(options: LadderWorkerOptions): Promise<
     // leaving a loaded worker 1 s of slack before the server times a live step out; every 2 s leaves 3.
     maxHeartbeatThrottleInterval: '2 seconds',
     ...(options.tuning ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows } : {}),
+    ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
     ...options.workerOptions,
   });
 }

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     tuning: config.worker,
+    ...(config.workerDeployment ? { deployment: config.workerDeployment } : {}),
     ...(tracing ? { tracing: tracing.worker } : {}),
     activityDeps: {
       policy: () => policyStore.current(),
@@ -166,7 +167,12 @@ async function main(): Promise<void> {
     });
   }
   log.info(
-    { taskQueue: config.taskQueue, namespace: config.namespace, address: config.temporal.address },
+    {
+      taskQueue: config.taskQueue,
+      namespace: config.namespace,
+      address: config.temporal.address,
+      ...(config.workerDeployment ? { deployment: config.workerDeployment } : {}),
+    },
     'worker polling',
   );
   process.send?.({ type: 'ready', ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });

@@ -59,6 +59,7 @@ import {
   type TaskContext,
   type Waiting,
 } from './task-context';
+import { pinToStartingVersion } from './worker-versioning';
 
 /**
  * One delegated agent task (`task/<agent>/<taskId>`): decides its rung with the policy, then
@@ -461,3 +462,6 @@ function registerHandlers(ctx: TaskContext): void {
     },
   );
 }
+
+// Worker versioning: a task finishes on the code it started with (workflows/worker-versioning.ts).
+pinToStartingVersion(delegatedTask);

@@ -3,6 +3,7 @@ import type { LadderActivities } from '../activities';
 import type { DrillResult } from '../activities/drill-activities';
 import { ActivityProfiles } from './activity-profiles';
 import type { DrillInput } from './messages';
+import { pinToStartingVersion } from './worker-versioning';
 
 const acting = proxyActivities<LadderActivities>(ActivityProfiles.action);
 
@@ -19,3 +20,6 @@ export async function rollbackDrill(input: DrillInput): Promise<DrillResult> {
     by: input.by,
   });
 }
+
+// Worker versioning: a task finishes on the code it started with (workflows/worker-versioning.ts).
+pinToStartingVersion(rollbackDrill);

@@ -1,6 +1,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { LadderActivities, WorkerDescription } from '../activities';
 import { ActivityProfiles } from './activity-profiles';
+import { pinToStartingVersion } from './worker-versioning';
 
 const { describeWorker } = proxyActivities<LadderActivities>(ActivityProfiles.quick);
 
@@ -20,3 +21,6 @@ export async function selfCheck(): Promise<SelfCheckResult> {
   const worker = await describeWorker();
   return { workflowId: info.workflowId, taskQueue: info.taskQueue, worker };
 }
+
+// Worker versioning: a task finishes on the code it started with (workflows/worker-versioning.ts).
+pinToStartingVersion(selfCheck);

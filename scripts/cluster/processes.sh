@@ -47,8 +47,25 @@ proc_start() {
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   # 9>&-: the lock cluster.sh holds must not live on in the processes it starts.
   setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$RUN_DIR/$name.pid"
-  echo "cluster: $name starting (pid $!, port $port, log $LOG_DIR/$name.log)" >&2
+  local child=$!
+  echo "$child" >"$RUN_DIR/$name.pid"
+  # Until the forked child has exec'd the program its command line is still this script's, so
+  # proc_pid (which knows our processes by their command line) would take it for gone, and a
+  # proc_wait_port right after would report "exited during start-up" (seen about once in 100 starts
+  # on a loaded machine). Wait for the exec; a child that dies first is left to proc_wait_port.
+  local tries=0
+  while [ -z "$(proc_pid "$name")" ] && proc_alive "$child" && [ "$tries" -lt 200 ]; do
+    sleep 0.02
+    tries=$((tries + 1))
+  done
+  echo "cluster: $name starting (pid $child, port $port, log $LOG_DIR/$name.log)" >&2
+}
+
+# proc_alive PID: true while PID runs (a zombie, exited but not yet reaped, does not count).
+proc_alive() {
+  local state
+  state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
+  [[ "$state" != Z* ]]
 }
 
 # proc_wait_port NAME PORT SECONDS: waits until NAME listens on PORT; fails with its log's tail if it exits.
