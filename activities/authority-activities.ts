@@ -19,6 +19,16 @@ export function controlAuthorityOf(policy: LoadedPolicy): ControlAuthority {
     ),
     owners: Object.fromEntries(Object.entries(policy.agents).map(([id, a]) => [id, a.owner])),
     standingByClass: standingRulesOf(policy),
+    ...(policy.delegation
+      ? {
+          delegation: {
+            standIns: Object.fromEntries(
+              Object.entries(policy.delegation.standIns).map(([a, s]) => [a, [...s]]),
+            ),
+            maxAwayMs: policy.delegation.maxAway,
+          },
+        }
+      : {}),
     answerTrust: {
       ...policy.answerTrust,
       keys: policy.answerTrust.keys.map((k) => ({ ...k })),

@@ -1,4 +1,6 @@
 import { useStandingApproval } from '../client/standing-approvals';
+import { listAway } from '../client/delegations';
+import { standInsFor, type StandIn } from '../policy/delegation';
 import { whyNotCoverable, type StandingUse } from '../policy/standing-approvals';
 import { isSlackUserId } from '../policy/slack-ids';
 import { own } from '../policy/own';
@@ -96,6 +98,8 @@ export interface DecisionBundle {
    * approvals, one could cover this task (one action, a resource, no typed confirmation) and none did.
    */
   standingOffer?: boolean;
+  /** Approvers of the class who are away, and who answers for each meanwhile (absent: none). */
+  standIns?: StandIn[];
   allowedHosts: string[] | null;
   owner: string | null;
   /** The keys answers to this task are verified with: those in force at decision time. */
@@ -354,6 +358,11 @@ export function createTaskActivities(deps: TaskActivityDeps) {
             environment: task.environment,
           })
         : null;
+      // Who answers for an approver who is away: read where the policy lets anyone stand in.
+      const standIns =
+        policy.delegation && !decision.refused && decision.effectiveRung <= 2
+          ? standInsFor(await listAway(deps.client, deps.taskQueue), decision.approvers, Date.now())
+          : [];
       // Counted once the whole answer is ready: a failed reservation retries the activity.
       deps.metrics?.decision(decision);
       return {
@@ -362,6 +371,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         limits,
         reservation,
         standing,
+        ...(standIns.length > 0 ? { standIns } : {}),
         standingOffer:
           coverable &&
           standing === null &&

@@ -15,6 +15,7 @@ import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/loader
 import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
 import { registerStateCommands } from './state-commands';
 import { registerApprovalCommands } from './approval-commands';
+import { registerAwayCommands } from './away-commands';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
 import { killSwitchLines } from './format-ledger';
@@ -132,6 +133,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
   registerLedgerCommands(program, cli);
   registerStateCommands(program, cli);
   registerApprovalCommands(program, cli);
+  registerAwayCommands(program, cli);
 
   program
     .command('status')

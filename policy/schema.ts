@@ -248,6 +248,28 @@ export const promotionStepSchema = z.strictObject({
 const PROMOTION_STEPS = ['to1', 'to2', 'to3', 'to4', 'to5'] as const;
 export type PromotionStepKey = (typeof PROMOTION_STEPS)[number];
 
+/**
+ * Out-of-office delegation: who may stand in for whom (`standIns`: approver → the people the
+ * policy lets answer in their place while they are away), and the longest absence one may declare.
+ */
+export const delegationSchema = z
+  .strictObject({
+    standIns: z
+      .record(slackUserId, z.array(slackUserId).min(1, { message: 'expected at least one stand-in' }))
+      .meta({ description: 'approver → who may answer in their place while they are away' }),
+    maxAway: durationSchema.meta({ description: 'the longest absence one may declare, e.g. 30d' }),
+  })
+  .superRefine((d, ctx) => {
+    for (const [approver, standIns] of Object.entries(d.standIns))
+      if (standIns.includes(approver))
+        ctx.addIssue({
+          code: 'custom',
+          input: undefined,
+          path: ['standIns', approver],
+          message: `${approver} cannot stand in for themselves`,
+        });
+  });
+
 export const policySchema = z.strictObject({
   version: z
     .union([z.string().min(1), z.number()], { message: 'expected a version string' })
@@ -262,6 +284,9 @@ export const policySchema = z.strictObject({
     .record(name, z.array(slackUserId).min(1, { message: 'expected at least one member' }))
     .default({}),
   pins: z.array(pinSchema).default([]).meta({ description: 'pins that apply to every task class' }),
+  delegation: delegationSchema.optional().meta({
+    description: 'who may stand in for an approver who is away (absent: nobody delegates)',
+  }),
   taskClasses: z.record(name, taskClassSchema),
   agents: z.record(name, agentSchema),
   promotion: z.strictObject({

@@ -9,7 +9,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { checkAnswerProof } from './answer-check';
-import { workflowNowIso } from './clock';
+import { standingInFor as standInFor } from '../policy/delegation';
+import { workflowNowIso, workflowNowMs } from './clock';
 import {
   approveUpdate,
   awaitDecisionUpdate,
@@ -264,14 +265,29 @@ function registerHandlers(ctx: TaskContext): void {
         throw err;
       }
     };
+  /** The away approver `user` answers for, when `user` is not an approver themself. */
+  const standingInFor = (user: string): string | undefined =>
+    approvers().includes(user)
+      ? undefined
+      : standInFor(
+          ctx.bundle?.standIns?.filter((s) => approvers().includes(s.approver)),
+          user,
+          workflowNowMs(),
+        );
   const expectApprover = (user: string): void => {
-    if (!approvers().includes(user)) {
+    const forApprover = standingInFor(user);
+    if (!approvers().includes(user) && forApprover === undefined) {
       throw new Error(
         `${user} is not an approver for task class "${ctx.input.task.taskClass}" (approvers: ${approvers().join(', ')})`,
       );
     }
     if (ctx.bundle?.decision.twoPersonRule && user === ctx.input.task.requester) {
       throw new Error(`two-person rule: ${user} requested this task and cannot approve it`);
+    }
+    if (forApprover !== undefined && user === ctx.input.task.requester) {
+      throw new Error(
+        `${user} stands in for ${forApprover} but requested this task: a stand-in never answers their own request`,
+      );
     }
   };
 
@@ -328,7 +344,8 @@ function registerHandlers(ctx: TaskContext): void {
       'approval',
       (a) => a.approver,
       (a, at) => {
-        ctx.human.approval = { by: a.approver, at };
+        const onBehalfOf = standingInFor(a.approver);
+        ctx.human.approval = { by: a.approver, at, ...(onBehalfOf ? { onBehalfOf } : {}) };
       },
     ),
     {
@@ -354,7 +371,8 @@ function registerHandlers(ctx: TaskContext): void {
       'approval',
       (a) => a.approver,
       (a, at) => {
-        ctx.human.rejection = { by: a.approver, reason: a.reason, at };
+        const onBehalfOf = standingInFor(a.approver);
+        ctx.human.rejection = { by: a.approver, reason: a.reason, at, ...(onBehalfOf ? { onBehalfOf } : {}) };
       },
     ),
     {

@@ -11,3 +11,4 @@ export { agentTokens } from './agent-tokens';
 export { policyVersions } from './policy-versions';
 export { channelFeed } from './channel-feed';
 export { standingApprovals } from './standing-approvals';
+export { delegations } from './delegations';

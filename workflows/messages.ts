@@ -8,6 +8,7 @@ import type { LedgerState, LedgerView, TaskOutcome } from '../policy/ledger';
 import type { IdentifiedEvent } from '../policy/ledger-reducer';
 import type { DailySeries } from '../policy/ledger-series';
 import type { StandingClassRule } from '../policy/standing-approvals';
+import type { DelegationRule } from '../policy/delegation';
 import type { TaskRequest } from '../policy/task';
 
 /** Input of the delegated-task workflow: the validated request and the hash of its exact steps. */
@@ -314,6 +315,8 @@ export interface ControlAuthority {
   answerTrust: AnswerTrust;
   /** Classes that allow standing approvals, with their limits (absent in authority carried from before). */
   standingByClass?: Record<string, StandingClassRule>;
+  /** Who may stand in for whom while away (absent: the policy declares no delegation, or authority from before). */
+  delegation?: DelegationRule;
 }
 /** One kill switch per deployment (task queue). */
 export const killSwitchWorkflowId = (taskQueue: string): string => `control/${taskQueue}/kill-switch`;

@@ -38,8 +38,9 @@ const sweeping = proxyActivities<LadderActivities>(ActivityProfiles.cleanup);
 export interface HumanAnswers {
   suggestion?: { by: string; resolution: 'done' | 'dismissed'; at: string };
   draft?: { by: string; accept: boolean; reason?: string; at: string };
-  approval?: { by: string; at: string };
-  rejection?: { by: string; reason: string; at: string };
+  /** `onBehalfOf`: the approver who is away, when their stand-in answered. */
+  approval?: { by: string; at: string; onBehalfOf?: string };
+  rejection?: { by: string; reason: string; at: string; onBehalfOf?: string };
   reportRead?: { by: string; at: string };
   /** The answer to the outcome question being asked now; cleared when the next is asked. */
   outcome?: { by: string; question: string; answer: OutcomeAnswer; at: string };

@@ -14,6 +14,8 @@ import type { TaskOutcome } from '../../policy/ledger';
 export interface Answered {
   by: string;
   at: string;
+  /** The approver who is away, when `by` answered as their stand-in. */
+  onBehalfOf?: string;
 }
 
 /** How an executed task ended, for the one line its main message closes with. */
@@ -41,7 +43,10 @@ export function finalOutcomeText(f: FinalOutcomeFacts): string {
   const parts = [
     `${OUTCOME_WORDS[f.outcome] ?? f.outcome}: ${f.executedSteps} of ${f.totalSteps} step(s) ran.`,
   ];
-  if (f.approval) parts.push(`Approved by ${f.approval.by} at ${f.approval.at}.`);
+  if (f.approval)
+    parts.push(
+      `Approved by ${f.approval.by}${f.approval.onBehalfOf ? ` (standing in for ${f.approval.onBehalfOf})` : ''} at ${f.approval.at}.`,
+    );
   else if (f.standing)
     parts.push(
       `Approved in advance by standing approval ${f.standing.id} of ${f.standing.grantedBy} (use ${f.standing.use} of ${f.standing.maxUses}).`,

@@ -130,6 +130,7 @@ export const HELP_TEXT = [
   '• `/ladder unfreeze [agent]` — release it (admins)',
   '• `/ladder incident <agent> <task class> [what happened]` — send the agent back to the incident rung at once',
   '• `/ladder pending [task class]` — answer several approval requests of one class at once',
+  '• `/ladder away until <YYYY-MM-DD> delegate @person` — a stand-in the policy allows answers your requests; `/ladder back` ends it',
   '• `/ladder approvals [revoke <id>]` — standing approvals in force, with Revoke buttons; revoke one at once',
   '• `/ladder help` — this text',
 ].join('\n');

@@ -84,6 +84,8 @@ export function stepText(step: StepFacts, index: number): string {
 /** Who may answer, who may not (and by which rule), and when the question expires and what then. Pure. */
 export function answerText(a: AnswerFacts): string {
   const lines = [`*Who may answer:* ${people(a.mayAnswer) || '_nobody: check the policy_'}`];
+  for (const s of a.standIns ?? [])
+    lines.push(`${mention(s.who)} stands in for ${mention(s.for)}, away until ${s.until}`);
   for (const x of a.excluded ?? []) lines.push(`*Not* ${mention(x.who)}: ${EXCLUSIONS[x.rule]}`);
   if (a.expiresAt) lines.push(`*Expires:* ${readableTime(a.expiresAt)}; ${expiryWords(a.onExpiry)}`);
   else if (a.onExpiry?.then === 'keep-waiting') lines.push(`*Expires:* never; ${expiryWords(a.onExpiry)}`);

@@ -60,6 +60,8 @@ export interface AnswerFacts {
   mayAnswer: readonly string[];
   /** People of the class who may not answer this one, each with the rule that excludes them. */
   excluded?: readonly { who: string; rule: ExclusionRule }[];
+  /** Stand-ins among `mayAnswer`: each answers for an approver who is away, until then (ISO). */
+  standIns?: readonly { who: string; for: string; until: string }[];
   /** When the question expires unanswered (ISO), if it does. */
   expiresAt?: string;
   /** What happens then: the policy's `onExpiry` of the class (default `reject`). */

@@ -11,6 +11,13 @@
 export interface Answered {
   by: string;
   at: string;
+  /** The approver who is away, when `by` answered as their stand-in. */
+  onBehalfOf?: string;
+}
+
+/** `U2 (standing in for U1)`, or `U2`. Pure. */
+function answeredBy(a: Answered): string {
+  return a.onBehalfOf ? `${a.by} (standing in for ${a.onBehalfOf})` : a.by;
 }
 
 /** Rung 0: the suggestion, one numbered line per step description. Pure. */
@@ -135,7 +142,7 @@ export function humanDuration(ms: number): string {
 
 /** Rung 2: the request's message once an approver rejected it, with the reason. Pure. */
 export function approvalRejectedText(a: Answered & { reason: string }): string {
-  return `Rejected by ${a.by} at ${a.at}: ${a.reason}`;
+  return `Rejected by ${answeredBy(a)} at ${a.at}: ${a.reason}`;
 }
 
 /**
@@ -155,5 +162,5 @@ export function standingApprovedText(s: {
 
 /** Rung 2: the request's message once an approver approved it (the steps run next). Pure. */
 export function approvedText(a: Answered): string {
-  return `Approved by ${a.by} at ${a.at}; executing.`;
+  return `Approved by ${answeredBy(a)} at ${a.at}; executing.`;
 }

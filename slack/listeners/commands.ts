@@ -13,6 +13,8 @@ import { HELP_TEXT, statusBlocks } from '../blocks/status';
 import type { SlackDeps } from '../deps';
 import { openBatchModal } from './batch';
 import { listStandingForSlack, revokeAndTell } from './standing-approvals';
+import { DelegationError, endAway, setAway } from '../../client/delegations';
+import { awayUntil, parseAway } from './away-words';
 
 /** A parsed `/ladder` command. */
 export type LadderCommand =
@@ -23,6 +25,8 @@ export type LadderCommand =
   | { kind: 'incident'; agent?: string; taskClass?: string; text: string }
   | { kind: 'pending'; taskClass?: string }
   | { kind: 'approvals' }
+  | { kind: 'away'; until?: string; delegate?: string }
+  | { kind: 'back' }
   | { kind: 'revoke-approval'; id?: string }
   | { kind: 'help'; unknown?: string };
 
@@ -46,6 +50,10 @@ export function parseLadderCommand(text: string, agentIds: readonly string[]): L
       return rest[0] ? { kind: 'unfreeze', agent: rest[0] } : { kind: 'unfreeze' };
     case 'pending':
       return rest[0] ? { kind: 'pending', taskClass: rest[0] } : { kind: 'pending' };
+    case 'away':
+      return parseAway(rest);
+    case 'back':
+      return { kind: 'back' };
     case 'approvals':
       return rest[0]?.toLowerCase() === 'revoke'
         ? { kind: 'revoke-approval', id: rest[1] }
@@ -93,6 +101,36 @@ export function registerCommands(app: App, deps: SlackDeps): void {
             origin: { channel: command.channel_id },
           });
           return;
+        case 'away': {
+          const until = parsed.until ? awayUntil(parsed.until) : undefined;
+          if (!until || !parsed.delegate) {
+            await ephemeral(
+              respond,
+              `Usage: \`/ladder away until <YYYY-MM-DD or ISO time> delegate @person\`${parsed.until && !until ? ` ("${parsed.until}" is not a date)` : ''}.`,
+            );
+            return;
+          }
+          const away = await setAway(
+            deps.temporal,
+            { taskQueue: deps.taskQueue, signer: deps.signer },
+            { by: user, delegate: parsed.delegate, until },
+          );
+          deps.log.info({ user, delegate: away.delegate, until: away.until }, 'away declared from Slack');
+          await ephemeral(
+            respond,
+            `You are away until ${away.until}: <@${away.delegate}> answers your requests meanwhile (new requests name them). \`/ladder back\` ends it.`,
+          );
+          return;
+        }
+        case 'back': {
+          const receipt = await endAway(
+            deps.temporal,
+            { taskQueue: deps.taskQueue, signer: deps.signer },
+            { by: user },
+          );
+          await ephemeral(respond, `Welcome back: your requests come to you again (since ${receipt.at}).`);
+          return;
+        }
         case 'approvals':
           await respond({
             response_type: 'ephemeral',
@@ -199,7 +237,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           return;
       }
     } catch (err) {
-      if (err instanceof KillSwitchError || err instanceof EvidenceError) {
+      if (err instanceof KillSwitchError || err instanceof EvidenceError || err instanceof DelegationError) {
         deps.log.warn({ user, command: parsed.kind, reason: err.message }, 'slack command refused');
         await ephemeral(respond, `Refused: ${err.message}`);
         return;

@@ -12,7 +12,7 @@ const hasButton = (workflowId: string, actionId: string) => (m: { blocks?: unkno
 
 // A standing approval made, used and revoked from Slack, end to end: the emulator delivers the
 // clicks and the modal to the real Bolt app, which signs the answers for the real workflows.
-describe('standing approvals from Slack', () => {
+describe('standing approvals and delegation from Slack', () => {
   let rig: SlackRig;
   beforeAll(async () => {
     rig = await startSlackRig(
@@ -113,6 +113,46 @@ describe('standing approvals from Slack', () => {
       '#general',
       (m) => m.text.startsWith('Usage: `/ladder approvals revoke <id>`'),
       'U0APPR001',
+    );
+  });
+
+  it('declares an absence with /ladder away, lets the stand-in answer the request, and ends it with /ladder back', async () => {
+    const { emulator } = rig;
+    const until = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await emulator.command('U0APPR002', '#general', `/ladder away until ${until} delegate <@U0SUB0001|sub>`);
+    await waitForMessage(
+      emulator,
+      '#general',
+      (m) =>
+        m.text.startsWith(`You are away until ${until}T00:00:00.000Z: <@U0SUB0001> answers your requests`),
+      'U0APPR002',
+    );
+    // Someone the policy does not allow is refused by name.
+    await emulator.command('U0APPR001', '#general', `/ladder away until ${until} delegate U0OWNER01`);
+    await waitForMessage(
+      emulator,
+      '#general',
+      (m) => m.text === 'Refused: U0OWNER01 may not stand in for U0APPR001 (the policy allows: U0SUB0001)',
+      'U0APPR001',
+    );
+
+    const task = await submit(rig.stack, taskRequest('a2', 'plain', [appendStep('slack-stand-in')]));
+    const request = await waitForMessage(emulator, '#plain', hasButton(task.workflowId, ACTION_IDS.approve));
+    expect(messageText(request)).toContain('<@U0SUB0001> stands in for <@U0APPR002>');
+    await emulator.click('U0SUB0001', '#plain', request.ts, ACTION_IDS.approve);
+    expect(await task.handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0SUB0001' });
+    await waitForMessage(emulator, '#plain', (m) =>
+      m.text.includes('Approved by U0SUB0001 (standing in for U0APPR002)'),
+    );
+
+    await emulator.command('U0APPR002', '#general', '/ladder back');
+    await waitForMessage(emulator, '#general', (m) => m.text.startsWith('Welcome back'), 'U0APPR002');
+    await emulator.command('U0APPR002', '#general', '/ladder back');
+    await waitForMessage(
+      emulator,
+      '#general',
+      (m) => m.text === 'Refused: U0APPR002 is not away',
+      'U0APPR002',
     );
   });
 });

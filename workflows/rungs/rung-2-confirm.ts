@@ -166,16 +166,28 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   }
   const latencyMs = workflowNowMs() - askedAt;
   if (ctx.human.rejection) {
-    const { by, reason, at } = ctx.human.rejection;
-    await closeMainMessage(ctx, approvalRejectedText({ by, at, reason }));
-    await record(ctx, 'rejected', { by, latencyMs, detail: reason });
+    const { by, reason, at, onBehalfOf } = ctx.human.rejection;
+    await closeMainMessage(ctx, approvalRejectedText({ by, at, reason, onBehalfOf }));
+    await record(ctx, 'rejected', {
+      by,
+      latencyMs,
+      detail: onBehalfOf ? `${reason} (standing in for ${onBehalfOf})` : reason,
+    });
     return 'rejected';
   }
-  const { by, at } = ctx.human.approval!;
+  const { by, at, onBehalfOf } = ctx.human.approval!;
   ctx.status.approvedBy = by;
+  if (onBehalfOf) note(ctx, `approved by ${by}, standing in for ${onBehalfOf}`);
   // Off the path to the step: the step is scheduled in the same workflow task as these.
-  beside(ctx, closeMainMessage(ctx, approvedText({ by, at }), [], 'to-run'));
-  beside(ctx, record(ctx, 'approved', { by, latencyMs }));
+  beside(ctx, closeMainMessage(ctx, approvedText({ by, at, onBehalfOf }), [], 'to-run'));
+  beside(
+    ctx,
+    record(ctx, 'approved', {
+      by,
+      latencyMs,
+      ...(onBehalfOf ? { detail: `standing in for ${onBehalfOf}` } : {}),
+    }),
+  );
   return 'approved';
 }
 
@@ -199,7 +211,7 @@ function answerFacts(
         : { then: 'reject' };
   const warnBeforeMs = d.approval.warnBeforeMs ?? null;
   return {
-    ...approversOf(ctx, [...d.approvers, ...ctx.escalatedApprovers]),
+    ...withStandIns(ctx, approversOf(ctx, [...d.approvers, ...ctx.escalatedApprovers])),
     ...(onExpiry === 'keep-waiting'
       ? {}
       : { expiresAt: new Date(askedAt + d.approval.expireAfterMs).toISOString() }),
@@ -272,4 +284,26 @@ async function approvedInAdvance(ctx: TaskContext, standing: StandingUse): Promi
     }),
   );
   return 'approved';
+}
+
+/**
+ * Adds the stand-ins of approvers who are away (as the decision read them) to who may answer,
+ * named with whom they stand in for; never the task's requester.
+ */
+function withStandIns(
+  ctx: TaskContext,
+  facts: Pick<AnswerFacts, 'mayAnswer' | 'excluded'>,
+): Pick<AnswerFacts, 'mayAnswer' | 'excluded' | 'standIns'> {
+  const standIns = (ctx.bundle?.standIns ?? []).filter(
+    (s) =>
+      facts.mayAnswer.includes(s.approver) &&
+      s.delegate !== ctx.input.task.requester &&
+      !facts.mayAnswer.includes(s.delegate),
+  );
+  if (standIns.length === 0) return facts;
+  return {
+    ...facts,
+    mayAnswer: [...facts.mayAnswer, ...standIns.map((s) => s.delegate)],
+    standIns: standIns.map((s) => ({ who: s.delegate, for: s.approver, until: s.until })),
+  };
 }
