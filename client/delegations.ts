@@ -1,9 +1,5 @@
-import {
-  WithStartWorkflowOperation,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Receipt } from '../workflows/messages';
 import {
   awayQuery,
@@ -11,10 +7,12 @@ import {
   endAwayUpdate,
   setAwayUpdate,
   type Away,
+  type EndAwayArgs,
+  type SetAwayArgs,
 } from '../workflows/delegation-messages';
 import { delegations } from '../workflows/delegations';
 import type { AnswerSigner } from './answer-signer';
-import { entityStartOptions } from './entity-start';
+import { answerEntity } from './entity-answer';
 
 /** Raised when the registry refuses an absence or its end; the message says why in a person's words. */
 export class DelegationError extends Error {}
@@ -25,29 +23,19 @@ export interface DelegationCaller {
   signer: AnswerSigner;
 }
 
-async function answerRegistry<R>(
+const answerRegistry = <R, A extends object>(
   client: Client,
   caller: DelegationCaller,
-  update: typeof setAwayUpdate | typeof endAwayUpdate,
-  args: object,
-): Promise<R> {
-  const workflowId = delegationsWorkflowId(caller.taskQueue);
-  try {
-    return (await client.workflow.executeUpdateWithStart(update as typeof setAwayUpdate, {
-      args: [caller.signer.sign(workflowId, update.name, args) as never],
-      startWorkflowOperation: new WithStartWorkflowOperation(delegations, {
-        workflowId,
-        ...entityStartOptions(caller.taskQueue),
-        args: [],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    })) as R;
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      throw new DelegationError((err.cause as Error | undefined)?.message ?? err.message);
-    throw err;
-  }
-}
+  update: UpdateDefinition<R, [A]>,
+  args: A,
+): Promise<R> =>
+  answerEntity(
+    client,
+    { ...caller, workflowId: delegationsWorkflowId(caller.taskQueue), workflow: delegations },
+    update,
+    args,
+    (reason) => new DelegationError(reason),
+  );
 
 /**
  * Declares `by` away until `until` (ISO) with `delegate` answering their requests meanwhile. Only
@@ -60,7 +48,7 @@ export function setAway(
   caller: DelegationCaller,
   away: { by: string; delegate: string; until: string },
 ): Promise<Away> {
-  return answerRegistry<Away>(client, caller, setAwayUpdate, away);
+  return answerRegistry(client, caller, setAwayUpdate, away as SetAwayArgs);
 }
 
 /**
@@ -73,7 +61,7 @@ export function endAway(
   caller: DelegationCaller,
   end: { by: string; approver?: string },
 ): Promise<Receipt> {
-  return answerRegistry<Receipt>(client, caller, endAwayUpdate, end);
+  return answerRegistry(client, caller, endAwayUpdate, end as EndAwayArgs);
 }
 
 /** The absences in force; none before the first was declared. */

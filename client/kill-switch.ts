@@ -1,9 +1,5 @@
-import {
-  WithStartWorkflowOperation,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { killSwitch } from '../workflows/kill-switch';
 import {
   freezeUpdate,
@@ -15,7 +11,7 @@ import {
   type Receipt,
 } from '../workflows/messages';
 import type { AnswerSigner } from './answer-signer';
-import { entityStartOptions } from './entity-start';
+import { answerEntity } from './entity-answer';
 
 /** Raised when the kill switch refuses an answer (not an admin, no valid proof, unknown agent, bad cap). */
 export class KillSwitchError extends Error {}
@@ -32,30 +28,19 @@ export interface KillSwitchCaller {
  * The workflow checks the proof and the admins of the last good policy the worker holds, so this
  * needs no policy file and works while the live file is invalid.
  */
-async function answerKillSwitch<A extends object>(
+function answerKillSwitch<A extends object>(
   client: Client,
   caller: KillSwitchCaller,
-  update: typeof freezeUpdate | typeof unfreezeUpdate | typeof uncapClassUpdate,
+  update: UpdateDefinition<Receipt, [A]>,
   args: A,
 ): Promise<Receipt> {
-  const workflowId = killSwitchWorkflowId(caller.taskQueue);
-  const signed = caller.signer.sign(workflowId, update.name, args);
-  try {
-    return await client.workflow.executeUpdateWithStart(update as typeof freezeUpdate, {
-      args: [signed as never],
-      startWorkflowOperation: new WithStartWorkflowOperation(killSwitch, {
-        workflowId,
-        ...entityStartOptions(caller.taskQueue),
-        args: [],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      throw new KillSwitchError((err.cause as Error | undefined)?.message ?? err.message);
-    }
-    throw err;
-  }
+  return answerEntity(
+    client,
+    { ...caller, workflowId: killSwitchWorkflowId(caller.taskQueue), workflow: killSwitch },
+    update,
+    args,
+    (reason) => new KillSwitchError(reason),
+  );
 }
 
 /**

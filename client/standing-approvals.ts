@@ -1,9 +1,5 @@
-import {
-  WithStartWorkflowOperation,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { ShownMessage } from '../policy/answer-proof';
 import type { Receipt } from '../workflows/messages';
 import {
@@ -20,7 +16,7 @@ import {
 } from '../workflows/standing-approval-messages';
 import { standingApprovals } from '../workflows/standing-approvals';
 import type { AnswerSigner } from './answer-signer';
-import { entityStartOptions } from './entity-start';
+import { answerEntity } from './entity-answer';
 
 /** Raised when the registry refuses a grant or revoke; the message says why in a person's words. */
 export class StandingApprovalError extends Error {}
@@ -31,30 +27,19 @@ export interface StandingCaller {
   signer: AnswerSigner;
 }
 
-async function answerRegistry<R>(
+const answerRegistry = <R, A extends object>(
   client: Client,
   caller: StandingCaller,
-  update: typeof grantStandingApprovalUpdate | typeof revokeStandingApprovalUpdate,
-  args: object,
-): Promise<R> {
-  const workflowId = standingApprovalsWorkflowId(caller.taskQueue);
-  const signed = caller.signer.sign(workflowId, update.name, args);
-  try {
-    return (await client.workflow.executeUpdateWithStart(update as typeof grantStandingApprovalUpdate, {
-      args: [signed as never],
-      startWorkflowOperation: new WithStartWorkflowOperation(standingApprovals, {
-        workflowId,
-        ...entityStartOptions(caller.taskQueue),
-        args: [],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    })) as R;
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      throw new StandingApprovalError((err.cause as Error | undefined)?.message ?? err.message);
-    throw err;
-  }
-}
+  update: UpdateDefinition<R, [A]>,
+  args: A,
+): Promise<R> =>
+  answerEntity(
+    client,
+    { ...caller, workflowId: standingApprovalsWorkflowId(caller.taskQueue), workflow: standingApprovals },
+    update,
+    args,
+    (reason) => new StandingApprovalError(reason),
+  );
 
 /**
  * Grants a standing approval: `grant.by` allows the agent the action on the resource in the
@@ -68,7 +53,7 @@ export function grantStandingApproval(
   caller: StandingCaller,
   grant: Omit<GrantStandingArgs, 'proof'> & { shown?: ShownMessage },
 ): Promise<StandingApproval> {
-  return answerRegistry<StandingApproval>(client, caller, grantStandingApprovalUpdate, grant);
+  return answerRegistry(client, caller, grantStandingApprovalUpdate, grant as GrantStandingArgs);
 }
 
 /**
@@ -81,7 +66,7 @@ export function revokeStandingApproval(
   caller: StandingCaller,
   revoke: Omit<RevokeStandingArgs, 'proof'> & { shown?: ShownMessage },
 ): Promise<Receipt> {
-  return answerRegistry<Receipt>(client, caller, revokeStandingApprovalUpdate, revoke);
+  return answerRegistry(client, caller, revokeStandingApprovalUpdate, revoke as RevokeStandingArgs);
 }
 
 /** Every standing approval kept (in force, and those ended in the last day); none before the first grant. */

@@ -39,6 +39,17 @@ export interface StandingUse {
   maxUses: number;
 }
 
+/** The decision activity asks whether a rung-2 task is covered; each task counts once. */
+export interface StandingUseRequest {
+  workflowId: string;
+  agentId: string;
+  taskClass: string;
+  /** Every step's action; a standing approval covers the task only when all are its action. */
+  actions: string[];
+  resource: string;
+  environment: string;
+}
+
 /** What the policy in force says about standing approvals of one class. */
 export interface StandingClassRule {
   maxTermMs: number;
@@ -154,14 +165,7 @@ function endedAtMs(approval: StandingApproval, nowMs: number): number | null {
  */
 export function useStanding(
   approvals: StandingApproval[],
-  request: {
-    workflowId: string;
-    agentId: string;
-    taskClass: string;
-    actions: string[];
-    resource: string;
-    environment: string;
-  },
+  request: StandingUseRequest,
   nowMs: number,
 ): StandingUse | null {
   const already = approvals.find((a) => a.usedBy.includes(request.workflowId));

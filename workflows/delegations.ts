@@ -1,14 +1,5 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { LadderActivities } from '../activities';
+import { continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { checkAway, MAX_AWAY, type Away } from '../policy/delegation';
-import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
 import {
@@ -18,9 +9,8 @@ import {
   type EndAwayArgs,
   type SetAwayArgs,
 } from './delegation-messages';
-import { refreshAuthoritySignal, type ControlAuthority } from './messages';
-
-const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
+import { authorityEntity } from './authority-entity';
+import type { ControlAuthority } from './messages';
 
 /**
  * Who is away and who answers for them (`control/<queue>/delegations`). An approver declares their
@@ -31,9 +21,7 @@ const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority
 export async function delegations(initial?: Away[], carriedAuthority?: ControlAuthority): Promise<void> {
   let absences: Away[] = initial ?? [];
   const { workflowId } = workflowInfo();
-  let authority: ControlAuthority | null = carriedAuthority ?? null;
-  let refreshRequested = false;
-  let changes = 0;
+  const entity = authorityEntity(carriedAuthority);
   const inForce = (): Away[] => absences.filter((a) => Date.parse(a.until) > workflowNowMs());
 
   const expectSet = (args: SetAwayArgs, a: ControlAuthority): void => {
@@ -55,15 +43,12 @@ export async function delegations(initial?: Away[], carriedAuthority?: ControlAu
   };
 
   setHandler(awayQuery, () => inForce());
-  setHandler(refreshAuthoritySignal, () => {
-    refreshRequested = true;
-  });
   setHandler(
     setAwayUpdate,
     async (args) => {
       // Validators cannot wait; before the first authority load the handler does, then checks again.
-      await condition(() => authority !== null);
-      refuseAsFailure(() => expectSet(args, authority!));
+      const authority = await entity.loaded();
+      refuseAsFailure(() => expectSet(args, authority));
       const away: Away = {
         approver: args.by,
         delegate: args.delegate,
@@ -71,37 +56,26 @@ export async function delegations(initial?: Away[], carriedAuthority?: ControlAu
         until: new Date(Date.parse(args.until)).toISOString(),
       };
       absences = [...inForce().filter((x) => x.approver !== args.by), away];
-      changes++;
+      entity.changed();
       return away;
     },
-    { validator: (args) => void (authority && expectSet(args, authority)) },
+    { validator: (args) => void (entity.authority() && expectSet(args, entity.authority()!)) },
   );
   setHandler(
     endAwayUpdate,
     async (args) => {
-      await condition(() => authority !== null);
-      refuseAsFailure(() => expectEnd(args, authority!));
+      const authority = await entity.loaded();
+      refuseAsFailure(() => expectEnd(args, authority));
       const approver = args.approver ?? args.by;
       absences = inForce().filter((x) => x.approver !== approver);
-      changes++;
+      entity.changed();
       return { accepted: true, by: args.by, at: workflowNowIso() };
     },
-    { validator: (args) => void (authority && expectEnd(args, authority)) },
+    { validator: (args) => void (entity.authority() && expectEnd(args, entity.authority()!)) },
   );
 
-  for (;;) {
-    if (!authority || refreshRequested) {
-      refreshRequested = false;
-      authority = await authorities.loadControlAuthority();
-    }
-    const timedOut = !(await condition(
-      () => refreshRequested || changes >= 500 || workflowInfo().continueAsNewSuggested,
-      AUTHORITY_REFRESH,
-    ));
-    if (timedOut) refreshRequested = true;
+  const carry = await entity.runUntilContinueAsNew(() => {
     absences = inForce();
-    if (changes >= 500 || workflowInfo().continueAsNewSuggested) break;
-  }
-  await condition(allHandlersFinished);
-  await continueAsNew<typeof delegations>(inForce(), authority ?? undefined);
+  });
+  await continueAsNew<typeof delegations>(inForce(), carry);
 }

@@ -1,29 +1,18 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { LadderActivities } from '../activities';
+import { continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Proven } from '../policy/answer-proof';
-import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
+import { authorityEntity } from './authority-entity';
 import { workflowNowIso } from './clock';
 import {
   capClassSignal,
   freezeUpdate,
   killSwitchQuery,
-  refreshAuthoritySignal,
   uncapClassUpdate,
   unfreezeUpdate,
   type ControlAuthority,
   type KillSwitchState,
   type Receipt,
 } from './messages';
-
-const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
 
 /**
  * The run-time kill switch of one deployment (`control/<queue>/kill-switch`). Freezes and
@@ -39,9 +28,7 @@ export async function killSwitch(
 ): Promise<void> {
   const state: KillSwitchState = initial ?? { all: null, agents: {}, classes: {} };
   const { workflowId } = workflowInfo();
-  let authority: ControlAuthority | null = carriedAuthority ?? null;
-  let refreshRequested = false;
-  let changes = 0;
+  const entity = authorityEntity(carriedAuthority);
 
   /** Throws with a person's words unless `by` is an admin who proved it, and `agentId`/`taskClass` exist. */
   const expectAdmin = (
@@ -69,6 +56,7 @@ export async function killSwitch(
   const validate =
     <A extends Proven & { by: string; agentId?: string; taskClass?: string }>(answer: string) =>
     (args: A): void => {
+      const authority = entity.authority();
       if (authority) expectAdmin(answer, args, authority);
     };
   const handle =
@@ -77,11 +65,11 @@ export async function killSwitch(
       apply: (args: A, at: string) => void,
     ) =>
     async (args: A): Promise<Receipt> => {
-      await condition(() => authority !== null);
-      refuseAsFailure(() => expectAdmin(answer, args, authority!));
+      const authority = await entity.loaded();
+      refuseAsFailure(() => expectAdmin(answer, args, authority));
       const at = workflowNowIso();
       apply(args, at);
-      changes++;
+      entity.changed();
       return { accepted: true, by: args.by, at };
     };
 
@@ -92,9 +80,6 @@ export async function killSwitch(
   };
 
   setHandler(killSwitchQuery, () => state);
-  setHandler(refreshAuthoritySignal, () => {
-    refreshRequested = true;
-  });
   setHandler(
     freezeUpdate,
     handle(freezeUpdate.name, (args, at) => {
@@ -130,21 +115,9 @@ export async function killSwitch(
   setHandler(capClassSignal, (cap) => {
     const current = state.classes[cap.taskClass];
     if (!current || cap.cap < current.cap) state.classes[cap.taskClass] = { ...cap, at: workflowNowIso() };
-    changes++;
+    entity.changed();
   });
 
-  for (;;) {
-    if (!authority || refreshRequested) {
-      refreshRequested = false;
-      authority = await authorities.loadControlAuthority();
-    }
-    const timedOut = !(await condition(
-      () => refreshRequested || changes >= 500 || workflowInfo().continueAsNewSuggested,
-      AUTHORITY_REFRESH,
-    ));
-    if (timedOut) refreshRequested = true;
-    if (changes >= 500 || workflowInfo().continueAsNewSuggested) break;
-  }
-  await condition(allHandlersFinished);
-  await continueAsNew<typeof killSwitch>(state, authority ?? undefined);
+  const carry = await entity.runUntilContinueAsNew();
+  await continueAsNew<typeof killSwitch>(state, carry);
 }

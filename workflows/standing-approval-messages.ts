@@ -2,10 +2,15 @@
 // activity, the Slack app and the CLI.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Proven } from '../policy/answer-proof';
-import type { StandingApproval, StandingScope, StandingUse } from '../policy/standing-approvals';
+import type {
+  StandingApproval,
+  StandingScope,
+  StandingUse,
+  StandingUseRequest,
+} from '../policy/standing-approvals';
 import type { Receipt } from './messages';
 
-export type { StandingApproval, StandingScope, StandingUse };
+export type { StandingApproval, StandingScope, StandingUse, StandingUseRequest };
 
 /** A person allows an agent an action on a resource for `termMs`, at most `maxUses` times. */
 export interface GrantStandingArgs extends Proven, StandingScope {
@@ -22,17 +27,6 @@ export interface GrantStandingArgs extends Proven, StandingScope {
 export interface RevokeStandingArgs extends Proven {
   by: string;
   id: string;
-}
-
-/** The decision activity asks whether a rung-2 task is covered; each task counts once. */
-export interface StandingUseRequest {
-  workflowId: string;
-  agentId: string;
-  taskClass: string;
-  /** Every step's action; a standing approval covers the task only when all are its action. */
-  actions: string[];
-  resource: string;
-  environment: string;
 }
 
 export const grantStandingApprovalUpdate = defineUpdate<StandingApproval, [GrantStandingArgs]>(

@@ -1,13 +1,4 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  setHandler,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { LadderActivities } from '../activities';
+import { continueAsNew, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import {
   checkGrant,
   checkRevoke,
@@ -17,10 +8,10 @@ import {
   useStanding,
   type StandingApproval,
 } from '../policy/standing-approvals';
-import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
-import { refreshAuthoritySignal, type ControlAuthority } from './messages';
+import { authorityEntity } from './authority-entity';
+import type { ControlAuthority } from './messages';
 import {
   grantStandingApprovalUpdate,
   revokeStandingApprovalUpdate,
@@ -29,8 +20,6 @@ import {
   type GrantStandingArgs,
   type RevokeStandingArgs,
 } from './standing-approval-messages';
-
-const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
 
 /**
  * The standing approvals of one deployment (`control/<queue>/standing-approvals`). People grant and
@@ -45,9 +34,7 @@ export async function standingApprovals(
 ): Promise<void> {
   let approvals: StandingApproval[] = initial ?? [];
   const { workflowId } = workflowInfo();
-  let authority: ControlAuthority | null = carriedAuthority ?? null;
-  let refreshRequested = false;
-  let changes = 0;
+  const entity = authorityEntity(carriedAuthority);
 
   const expectGrant = (args: GrantStandingArgs, a: ControlAuthority): void => {
     checkAnswerProof(a.answerTrust, workflowId, grantStandingApprovalUpdate.name, args, args.by);
@@ -69,15 +56,12 @@ export async function standingApprovals(
   };
 
   setHandler(standingApprovalsQuery, () => approvals);
-  setHandler(refreshAuthoritySignal, () => {
-    refreshRequested = true;
-  });
   setHandler(
     grantStandingApprovalUpdate,
     async (args) => {
       // Validators cannot wait; before the first authority load the handler does, then checks again.
-      await condition(() => authority !== null);
-      refuseAsFailure(() => expectGrant(args, authority!));
+      const authority = await entity.loaded();
+      refuseAsFailure(() => expectGrant(args, authority));
       const nowMs = workflowNowMs();
       const approval: StandingApproval = {
         id: `sa-${uuid4().slice(0, 8)}`,
@@ -95,46 +79,32 @@ export async function standingApprovals(
         fromTask: args.fromTask ?? null,
       };
       approvals.push(approval);
-      changes++;
+      entity.changed();
       return approval;
     },
-    { validator: (args) => void (authority && expectGrant(args, authority)) },
+    { validator: (args) => void (entity.authority() && expectGrant(args, entity.authority()!)) },
   );
   setHandler(
     revokeStandingApprovalUpdate,
     async (args) => {
-      await condition(() => authority !== null);
-      refuseAsFailure(() => expectRevoke(args, authority!));
+      const authority = await entity.loaded();
+      refuseAsFailure(() => expectRevoke(args, authority));
       const at = workflowNowIso();
       approvals.find((x) => x.id === args.id)!.revoked = { by: args.by, at };
-      changes++;
+      entity.changed();
       return { accepted: true, by: args.by, at };
     },
-    { validator: (args) => void (authority && expectRevoke(args, authority)) },
+    { validator: (args) => void (entity.authority() && expectRevoke(args, entity.authority()!)) },
   );
   // From the worker's decision activity: it can only spend uses, never make or widen an approval.
   setHandler(useStandingApprovalUpdate, (request) => {
     const use = useStanding(approvals, request, workflowNowMs());
-    if (use) changes++;
+    if (use) entity.changed();
     return use;
   });
 
-  for (;;) {
-    if (!authority || refreshRequested) {
-      refreshRequested = false;
-      authority = await authorities.loadControlAuthority();
-    }
-    const timedOut = !(await condition(
-      () => refreshRequested || changes >= 500 || workflowInfo().continueAsNewSuggested,
-      AUTHORITY_REFRESH,
-    ));
-    if (timedOut) refreshRequested = true;
+  const carry = await entity.runUntilContinueAsNew(() => {
     approvals = pruneEnded(approvals, workflowNowMs());
-    if (changes >= 500 || workflowInfo().continueAsNewSuggested) break;
-  }
-  await condition(allHandlersFinished);
-  await continueAsNew<typeof standingApprovals>(
-    pruneEnded(approvals, workflowNowMs()),
-    authority ?? undefined,
-  );
+  });
+  await continueAsNew<typeof standingApprovals>(pruneEnded(approvals, workflowNowMs()), carry);
 }

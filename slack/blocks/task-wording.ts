@@ -3,9 +3,11 @@
  * rung-1-draft.ts, rung-2-confirm.ts). The workflows pass the facts (steps, who, when, why) and post
  * what these functions return; `at` is always an ISO time from workflow time.
  *
- * Pure and import-free: workflows import this module into the deterministic workflow sandbox.
+ * Pure, and free of run-time imports (types only): workflows import this module into the deterministic
+ * workflow sandbox.
  * Texts are plain; `taskMessageBlocks` escapes them for Slack.
  */
+import type { StandingUse } from '../../policy/standing-approvals';
 
 /** Who answered and when (ISO). */
 export interface Answered {
@@ -149,14 +151,7 @@ export function approvalRejectedText(a: Answered & { reason: string }): string {
  * Rung 2: the message of a task a standing approval let through instead of asking: which one, who
  * granted it, which use of how many, and until when. Pure.
  */
-export function standingApprovedText(s: {
-  id: string;
-  grantedBy: string;
-  grantedAt: string;
-  expiresAt: string;
-  use: number;
-  maxUses: number;
-}): string {
+export function standingApprovedText(s: StandingUse): string {
   return `Approved in advance by standing approval ${s.id} (granted by ${s.grantedBy} at ${s.grantedAt}; use ${s.use} of ${s.maxUses}, in force until ${s.expiresAt}); executing.`;
 }
 

@@ -1,0 +1,70 @@
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LadderActivities } from '../activities';
+import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
+import { refreshAuthoritySignal, type ControlAuthority } from './messages';
+
+const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
+
+/** Changes an entity takes before it continues as new, whatever its history size says. */
+const CHANGES_PER_RUN = 500;
+
+/**
+ * What an entity workflow answering people's signed updates (kill switch, standing approvals,
+ * delegations) shares: the control authority of the last good policy, reloaded every
+ * {@link AUTHORITY_REFRESH} and on `refreshAuthoritySignal`, and the point where the run ends
+ * for continue-as-new.
+ */
+export interface AuthorityEntity {
+  /** The authority in force, or null before its first load (validators cannot wait for it). */
+  authority(): ControlAuthority | null;
+  /** Waits for the first load; handlers call it before checking an answer. */
+  loaded(): Promise<ControlAuthority>;
+  /** Counts one change of state towards the run's limit. */
+  changed(): void;
+  /**
+   * Keeps the authority fresh, calling `onWake` after each wait, until the run should continue as
+   * new; returns once every handler has finished, with the authority to carry over.
+   */
+  runUntilContinueAsNew(onWake?: () => void): Promise<ControlAuthority | undefined>;
+}
+
+/** Starts holding the authority of an entity workflow (registers `refreshAuthoritySignal`). */
+export function authorityEntity(carried?: ControlAuthority): AuthorityEntity {
+  let authority: ControlAuthority | null = carried ?? null;
+  let refreshRequested = false;
+  let changes = 0;
+  setHandler(refreshAuthoritySignal, () => {
+    refreshRequested = true;
+  });
+  const ending = (): boolean => changes >= CHANGES_PER_RUN || workflowInfo().continueAsNewSuggested;
+  return {
+    authority: () => authority,
+    async loaded() {
+      await condition(() => authority !== null);
+      return authority!;
+    },
+    changed() {
+      changes++;
+    },
+    async runUntilContinueAsNew(onWake) {
+      for (;;) {
+        if (!authority || refreshRequested) {
+          refreshRequested = false;
+          authority = await authorities.loadControlAuthority();
+        }
+        const timedOut = !(await condition(() => refreshRequested || ending(), AUTHORITY_REFRESH));
+        if (timedOut) refreshRequested = true;
+        onWake?.();
+        if (ending()) break;
+      }
+      await condition(allHandlersFinished);
+      return authority ?? undefined;
+    },
+  };
+}
