@@ -57,6 +57,8 @@ export const LONG_LIVED_WORKFLOWS: ReadonlySet<string> = new Set([
   'agentTokens',
   'policyVersions',
   'channelFeed',
+  'standingApprovals',
+  'delegations',
 ]);
 
 /** The package's three workflow interceptors, made on the first traced call of one workflow. */
