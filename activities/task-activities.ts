@@ -1,6 +1,7 @@
 import { useStandingApproval } from '../client/standing-approvals';
 import { listAway } from '../client/delegations';
 import { standInsFor, type StandIn } from '../policy/delegation';
+import type { EditRules } from '../policy/step-edits';
 import { whyNotCoverable, type StandingUse } from '../policy/standing-approvals';
 import { isSlackUserId } from '../policy/slack-ids';
 import { own } from '../policy/own';
@@ -100,6 +101,8 @@ export interface DecisionBundle {
   standingOffer?: boolean;
   /** Approvers of the class who are away, and who answers for each meanwhile (absent: none). */
   standIns?: StandIn[];
+  /** Params an approver may narrow before approving, per action (the class's `edits`; absent: none). */
+  editRules?: EditRules;
   allowedHosts: string[] | null;
   owner: string | null;
   /** The keys answers to this task are verified with: those in force at decision time. */
@@ -372,6 +375,9 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         reservation,
         standing,
         ...(standIns.length > 0 ? { standIns } : {}),
+        ...(own(policy.taskClasses, task.taskClass)?.edits
+          ? { editRules: own(policy.taskClasses, task.taskClass)!.edits }
+          : {}),
         standingOffer:
           coverable &&
           standing === null &&
@@ -382,6 +388,14 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         answerTrust: policy.answerTrust,
         reportReaders: reportReadersOf(policy, task, owner),
       };
+    },
+
+    /**
+     * Decides `task` again with the policy and kill switch in force (no reservation, no standing
+     * approval): what edited steps are held to before they are asked about again.
+     */
+    async redecide(task: TaskRequest): Promise<AutonomyCheck> {
+      return recheck(task);
     },
 
     /** Gives a reservation back (the task did not execute after all). */

@@ -1,8 +1,10 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { ShownMessage } from '../policy/answer-proof';
+import type { TaskRequest } from '../policy/task';
 import type { AnswerSigner } from './answer-signer';
 import {
   approveUpdate,
+  editStepsUpdate,
   markReportReadUpdate,
   rejectUpdate,
   resolveOutcomeUpdate,
@@ -16,6 +18,7 @@ import {
 export type TaskAnswer =
   | { kind: 'approve'; stepsHash: string; typedConfirmation?: string }
   | { kind: 'reject'; reason: string }
+  | { kind: 'edit'; stepsHash: string; steps: TaskRequest['steps'] }
   | { kind: 'done' }
   | { kind: 'dismiss' }
   | { kind: 'accept' }
@@ -60,6 +63,16 @@ export async function answerTask(
                 approver: by,
                 stepsHash: answer.stepsHash,
                 typedConfirmation: answer.typedConfirmation,
+              }),
+            ],
+          });
+        case 'edit':
+          return handle.executeUpdate(editStepsUpdate, {
+            args: [
+              signed(editStepsUpdate.name, {
+                approver: by,
+                stepsHash: answer.stepsHash,
+                steps: answer.steps,
               }),
             ],
           });

@@ -147,6 +147,13 @@ export function crossCheck(doc: unknown): {
     const at = (...rest: Path): Path => ['taskClasses', className, ...rest];
     const classActions = new Set(strings(tc.actions));
     const cap = typeof tc.cap === 'number' ? tc.cap : undefined;
+    if (isObj(tc.edits))
+      for (const action of Object.keys(tc.edits))
+        if (classActions.size > 0 && !classActions.has(action))
+          errors.push({
+            path: at('edits', action),
+            message: `"${action}" is not one of this class's actions (${[...classActions].join(', ')}): its params cannot be edited here`,
+          });
 
     if (isObj(tc.approvers)) {
       strings(tc.approvers.groups).forEach((g, i) => {

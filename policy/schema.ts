@@ -1,3 +1,4 @@
+import { EDIT_RULES } from './step-edits';
 import { SLACK_USER_ID } from './slack-ids';
 import { z } from 'zod';
 import { agentApiSchema } from './agent-api-schema';
@@ -216,6 +217,23 @@ export const taskClassSchema = z.strictObject({
   rollback: z.strictObject({ healthWindow: durationSchema, healthInterval: durationSchema }).optional(),
   report: reportSchema.optional(),
   escalation: z.array(escalationStepSchema).default([]),
+  edits: z
+    .record(
+      actionType,
+      z.record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+            message: 'expected a param path such as body.replicas',
+          }),
+        z.enum(EDIT_RULES, { message: 'expected lower, subset or subpath' }),
+      ),
+    )
+    .optional()
+    .meta({
+      description:
+        'params an approver may narrow before approving, per action: lower (a number), subset (a list), subpath (a path)',
+    }),
   standingApprovals: standingApprovalsSchema.optional().meta({
     description: 'let approvers allow an agent an action on a resource for a while (absent: not allowed)',
   }),

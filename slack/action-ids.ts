@@ -47,6 +47,8 @@ export const ACTION_IDS = {
   'allow-standing': 'ladder_allow_standing',
   /** A standing approval in `/ladder approvals`: revoke it at once (the button names it). */
   'revoke-standing': 'ladder_revoke_standing',
+  /** Rung 2: narrow the steps before approving (a modal offers the params the policy lets change). */
+  'edit-steps': 'ladder_edit_steps',
 } as const;
 
 /** The short name of a Ladder button, as workflows write it in `Notification.actions`. */

@@ -5,6 +5,7 @@ import { registerAppHome } from './listeners/app-home';
 import { registerBatch } from './listeners/batch';
 import { registerCommands } from './listeners/commands';
 import { registerStandingViews } from './listeners/standing-approvals';
+import { registerEditViews } from './listeners/edit-steps';
 import { registerTaskActions } from './listeners/task-actions';
 import { registerViews } from './listeners/views';
 import { SlackHttpReceiver } from './receiver';
@@ -77,6 +78,7 @@ export function createSlackApp(options: {
   registerTaskActions(app, deps);
   registerViews(app, deps);
   registerStandingViews(app, deps);
+  registerEditViews(app, deps);
   registerAppHome(app, deps);
   registerBatch(app, deps);
   return {

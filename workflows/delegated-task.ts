@@ -10,10 +10,12 @@ import {
 } from '@temporalio/workflow';
 import { checkAnswerProof } from './answer-check';
 import { standingInFor as standInFor } from '../policy/delegation';
+import { checkStepEdits } from '../policy/step-edits';
 import { workflowNowIso, workflowNowMs } from './clock';
 import {
   approveUpdate,
   awaitDecisionUpdate,
+  editStepsUpdate,
   markReportReadUpdate,
   rejectUpdate,
   resolveOutcomeUpdate,
@@ -24,6 +26,7 @@ import {
   MAX_REFUSALS_KEPT,
   type DelegatedTaskInput,
   type ApproveArgs,
+  type EditStepsArgs,
   type Receipt,
   type RejectArgs,
   type ReportReadArgs,
@@ -172,6 +175,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     reportRead,
     events: ctx.status.events,
     error,
+    ...(ctx.edits.length > 0 ? { edits: ctx.edits } : {}),
   };
 }
 
@@ -220,7 +224,8 @@ function registerHandlers(ctx: TaskContext): void {
     const h = ctx.human;
     switch (what) {
       case 'approval':
-        return h.approval ?? h.rejection;
+        // An edit being applied counts too: no approval of the steps it replaces slips in meanwhile.
+        return h.approval ?? h.rejection ?? h.edit;
       case 'suggestion':
         return h.suggestion;
       case 'draft':
@@ -338,6 +343,30 @@ function registerHandlers(ctx: TaskContext): void {
       return receipt(by(args), at);
     };
 
+  setHandler(
+    editStepsUpdate,
+    acceptAnswer(
+      'approval',
+      (a) => a.approver,
+      (a, at) => {
+        const checked = checkStepEdits(ctx.bundle?.editRules, ctx.input.task.steps, a.steps);
+        if (checked.ok) ctx.human.edit = { by: a.approver, at, steps: a.steps, edits: checked.edits };
+      },
+    ),
+    {
+      validator: recordingRefusals(editStepsUpdate.name, (args: EditStepsArgs) => {
+        expectWaiting('approval');
+        expectProof(editStepsUpdate.name, args, args.approver);
+        expectApprover(args.approver);
+        if (args.stepsHash !== ctx.input.stepsHash)
+          throw new Error(
+            'this edit is of a different version of the steps; reload the request and edit what will run',
+          );
+        const checked = checkStepEdits(ctx.bundle?.editRules, ctx.input.task.steps, args.steps);
+        if (!checked.ok) throw new Error(`edit refused: ${checked.errors.join('; ')}`);
+      }),
+    },
+  );
   setHandler(
     approveUpdate,
     acceptAnswer(

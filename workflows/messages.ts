@@ -10,6 +10,7 @@ import type { DailySeries } from '../policy/ledger-series';
 import type { StandingClassRule } from '../policy/standing-approvals';
 import type { DelegationRule } from '../policy/delegation';
 import type { TaskRequest } from '../policy/task';
+import type { StepEdit } from '../policy/step-edits';
 
 /** Input of the delegated-task workflow: the validated request and the hash of its exact steps. */
 export interface DelegatedTaskInput {
@@ -111,6 +112,24 @@ export interface TaskResult {
   reportRead: boolean | null;
   events: string[];
   error: string | null;
+  /** Narrowing edits an approver made before approving, in order (absent: none): the agent reads them here. */
+  edits?: StepEditRecord[];
+}
+
+/** One edit of the steps before approval: who made it, when, and what changed. */
+export interface StepEditRecord {
+  by: string;
+  at: string;
+  edits: StepEdit[];
+  /** The steps hash after this edit: what the next approval binds to. */
+  stepsHash: string;
+}
+
+/** An approver narrows the steps before approving (policy `edits` of the class), from the version `stepsHash` shows. */
+export interface EditStepsArgs extends Proven {
+  approver: string;
+  stepsHash: string;
+  steps: TaskRequest['steps'];
 }
 
 export interface ApproveArgs extends Proven {
@@ -155,6 +174,11 @@ export interface Receipt {
 export const approveUpdate = defineUpdate<Receipt, [ApproveArgs]>('approve');
 /** Rung 2: reject with a reason (validated: authorised approver). */
 export const rejectUpdate = defineUpdate<Receipt, [RejectArgs]>('reject');
+/**
+ * Rung 2: narrow the steps before approving; the edited steps are validated and asked about again,
+ * bound to their new hash. Validated: an approver, the version shown, only narrowing edits.
+ */
+export const editStepsUpdate = defineUpdate<Receipt, [EditStepsArgs]>('editSteps');
 /** Rung 0: mark a suggestion done or dismissed. */
 export const resolveSuggestionUpdate = defineUpdate<Receipt, [ResolveSuggestionArgs]>('resolveSuggestion');
 /** Rung 1: accept (then the draft is applied) or reject the draft. */

@@ -1,3 +1,5 @@
+import type { StepEdit } from '../policy/step-edits';
+import type { TaskRequest } from '../policy/task';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { isSlackUserId, temporalUiLink } from '../policy/slack-ids';
 import {
@@ -22,7 +24,13 @@ import {
   type TaskFacts,
 } from '../slack/blocks/task-facts';
 import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
-import type { DelegatedTaskInput, OutcomeAnswer, TaskOutcome, TaskStatus } from './messages';
+import type {
+  DelegatedTaskInput,
+  OutcomeAnswer,
+  StepEditRecord,
+  TaskOutcome,
+  TaskStatus,
+} from './messages';
 import { RungKey, WaitingOnKey } from './search-attributes';
 import { taskDetails, timelineLabel, type TaskStoryFacts } from './task-story';
 
@@ -41,6 +49,8 @@ export interface HumanAnswers {
   /** `onBehalfOf`: the approver who is away, when their stand-in answered. */
   approval?: { by: string; at: string; onBehalfOf?: string };
   rejection?: { by: string; reason: string; at: string; onBehalfOf?: string };
+  /** Narrowed steps an approver sent, until the request is asked again with them. */
+  edit?: { by: string; at: string; steps: TaskRequest['steps']; edits: StepEdit[] };
   reportRead?: { by: string; at: string };
   /** The answer to the outcome question being asked now; cleared when the next is asked. */
   outcome?: { by: string; question: string; answer: OutcomeAnswer; at: string };
@@ -96,6 +106,8 @@ export interface TaskContext {
    * they may answer it as the class's approvers may.
    */
   escalatedApprovers: string[];
+  /** Narrowing edits of the steps before approval, in order; the task's input holds the steps as edited. */
+  edits: StepEditRecord[];
 }
 
 /** The fields of a new {@link TaskContext} that only the task itself fills in. */
@@ -109,6 +121,7 @@ export function freshStory(): Pick<
   | 'described'
   | 'stepRuns'
   | 'escalatedApprovers'
+  | 'edits'
 > {
   return {
     fellBack: null,
@@ -119,6 +132,7 @@ export function freshStory(): Pick<
     described: null,
     stepRuns: [],
     escalatedApprovers: [],
+    edits: [],
   };
 }
 

@@ -282,6 +282,7 @@ type Step = TaskRequest['steps'][number];
 export const timelineLabel = {
   decide: (): string => 'decide the rung: policy, trust ledger, quota',
   describeSteps: (): string => 'describe the steps for people',
+  redecide: (): string => 'decide the edited steps again: policy, kill switch',
   /** `notify #ops: approval-request`, or `notify U0OWNER01: …` for a message to one person. */
   notify: (n: Pick<Notification, 'kind' | 'channel' | 'to'>, records?: OutcomeEvent['kind']): string =>
     label(

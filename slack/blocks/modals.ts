@@ -13,6 +13,7 @@ export const VIEW_IDS = {
   defect: 'ladder_defect',
   auditDisagree: 'ladder_audit_disagree',
   allowStanding: 'ladder_allow_standing',
+  editSteps: 'ladder_edit_steps',
 } as const;
 
 /** block_id = action_id of every delegate-modal input, so errors can be placed on their field. */

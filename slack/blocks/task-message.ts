@@ -29,10 +29,16 @@ const BUTTONS: Readonly<Record<LadderAction, { text: string; style?: 'primary' |
   'decline-promotion': { text: 'Decline' },
   'allow-standing': { text: 'Approve + allow for a while…' },
   'revoke-standing': { text: 'Revoke', style: 'danger' },
+  'edit-steps': { text: 'Edit…' },
 };
 
 /** Buttons that approve steps: their value carries the hash of the steps the message shows. */
-const BOUND_TO_STEPS: ReadonlySet<LadderAction> = new Set(['approve', 'approve-typed', 'allow-standing']);
+const BOUND_TO_STEPS: ReadonlySet<LadderAction> = new Set([
+  'approve',
+  'approve-typed',
+  'allow-standing',
+  'edit-steps',
+]);
 
 /** Facts the buttons carry rather than the reader: not shown as context. */
 const BUTTON_FACTS: ReadonlySet<string> = new Set(['stepsHash', 'typedConfirmation']);

@@ -155,6 +155,19 @@ export function standingApprovedText(s: StandingUse): string {
   return `Approved in advance by standing approval ${s.id} (granted by ${s.grantedBy} at ${s.grantedAt}; use ${s.use} of ${s.maxUses}, in force until ${s.expiresAt}); executing.`;
 }
 
+/**
+ * Rung 2: the request's message once an approver narrowed the steps (`changes` in words); the
+ * edited steps are asked about again in a new message. Pure.
+ */
+export function stepsEditedText(e: { by: string; at: string; changes: string }): string {
+  return `Edited by ${e.by} at ${e.at} before approval: ${e.changes}. The edited steps are asked about again below.`;
+}
+
+/** Rung 2: an edit whose steps the policy in force no longer lets run at rung 2 or above. Pure. */
+export function editRefusedByPolicyText(e: { by: string; why: string }): string {
+  return `Not run: the steps as edited by ${e.by} are decided again and ${e.why}.`;
+}
+
 /** Rung 2: the request's message once an approver approved it (the steps run next). Pure. */
 export function approvedText(a: Answered): string {
   return `Approved by ${answeredBy(a)} at ${a.at}; executing.`;

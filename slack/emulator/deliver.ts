@@ -231,7 +231,7 @@ export type ViewInputValue = string | string[];
  * The `view_submission` payload: the modal's input values in Slack's `state.values` shape
  * (block_id → action_id → `{type, value}` for text, `{type, selected_option}` for selects,
  * `{type, selected_options}` for checkboxes). As in Slack, only options the view offers can be
- * selected: a value it does not offer is dropped.
+ * selected (a value it does not offer is dropped), and an input not given keeps its initial value.
  */
 export function viewSubmissionPayload(
   workspace: Workspace,
@@ -242,9 +242,22 @@ export function viewSubmissionPayload(
   const state: Record<string, Record<string, unknown>> = {};
   for (const block of (open.view.blocks as Record<string, unknown>[]) ?? []) {
     if (block.type !== 'input') continue;
-    const element = block.element as { type: string; action_id: string; options?: { value: string }[] };
+    const element = block.element as {
+      type: string;
+      action_id: string;
+      options?: { value: string }[];
+      initial_value?: string;
+      initial_option?: { value: string };
+      initial_options?: { value: string }[];
+    };
     const blockId = String(block.block_id);
-    const given = values[blockId] ?? '';
+    // As in Slack, an input the person left alone submits what the view filled it with.
+    const given =
+      values[blockId] ??
+      element.initial_value ??
+      element.initial_option?.value ??
+      element.initial_options?.map((o) => o.value) ??
+      '';
     const value = Array.isArray(given) ? (given[0] ?? '') : given;
     const ticked = Array.isArray(given) ? given : given === '' ? [] : [given];
     state[blockId] = {

@@ -10,6 +10,7 @@ import { parseButtonClick, type ButtonClick } from './button-click';
 import { tellUser } from './ephemeral';
 import { clickedInHome, publishHome } from './app-home';
 import { openAllowStanding, revokeStandingFromSlack } from './standing-approvals';
+import { openEditSteps } from './edit-steps';
 
 /** What one button does once its click is read: send an answer, or open the modal that asks for one. */
 type ClickHandler = (click: ButtonClick, client: WebClient, deps: SlackDeps) => Promise<void>;
@@ -123,6 +124,11 @@ const ON_CLICK: { readonly [A in LadderAction]: ClickHandler } = {
     await openAllowStanding(click, stepsHash, client, deps);
   },
   'revoke-standing': revokeStandingFromSlack,
+  'edit-steps': async (click, client, deps) => {
+    const stepsHash = stepsHashOf(click);
+    if (!stepsHash) return tellUser(client, deps.log, click, NO_STEPS);
+    await openEditSteps(click, stepsHash, client, deps);
+  },
 };
 
 /** The clicked message, carried through a modal to the answer it opens. */

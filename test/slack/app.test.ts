@@ -245,6 +245,8 @@ describe('Slack app against the emulator and a real worker', () => {
         value: buttonValue(`control/${rig.stack.taskQueue}/standing-approvals`, '00000000'),
         told: /^Refused: no standing approval sa-00000000$/,
       },
+      // Opened at once, then filled in once the task is read (there is none here).
+      'edit-steps': { value: buttonValue(nope, hash), view: VIEW_IDS.editSteps },
     };
     for (const action of LADDER_ACTIONS) {
       const { value, view, told } = expected[action];

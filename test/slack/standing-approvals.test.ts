@@ -12,7 +12,7 @@ const hasButton = (workflowId: string, actionId: string) => (m: { blocks?: unkno
 
 // A standing approval made, used and revoked from Slack, end to end: the emulator delivers the
 // clicks and the modal to the real Bolt app, which signs the answers for the real workflows.
-describe('standing approvals and delegation from Slack', () => {
+describe('standing approvals, delegation and edits from Slack', () => {
   let rig: SlackRig;
   beforeAll(async () => {
     rig = await startSlackRig(
@@ -154,5 +154,62 @@ describe('standing approvals and delegation from Slack', () => {
       (m) => m.text === 'Refused: U0APPR002 is not away',
       'U0APPR002',
     );
+  });
+
+  it('narrows the steps from Edit…, refuses a widening with the reason, and asks again with the edited steps', async () => {
+    const { emulator } = rig;
+    const step = {
+      action: 'shell.exec',
+      params: { command: 'echo slack-edit >> effects.log', timeoutMs: 60_000 },
+    };
+    const task = await submit(rig.stack, taskRequest('a2', 'plain', [step]));
+    const request = await waitForMessage(
+      emulator,
+      '#plain',
+      hasButton(task.workflowId, ACTION_IDS['edit-steps']),
+    );
+    const field = 'edit:0:lower:timeoutMs';
+    const openEdit = async (ts: string): Promise<void> => {
+      await emulator.click('U0APPR002', '#plain', ts, ACTION_IDS['edit-steps']);
+      await waitUntil(() => JSON.stringify(emulator.viewFor('U0APPR002')?.view ?? '').includes(field));
+    };
+    await openEdit(request.ts);
+    expect(JSON.stringify(emulator.viewFor('U0APPR002')!.view)).toContain('"initial_value":"60000"');
+    // Not a number: stays on the field. A widening: refused by the workflow, with why.
+    await emulator.submitView('U0APPR002', { [field]: 'soon' });
+    expect(emulator.viewFor('U0APPR002')?.errors).toEqual({ [field]: 'Expected a number.' });
+    await emulator.submitView('U0APPR002', { [field]: '120000' });
+    await waitUntil(() =>
+      ephemeralsFor(emulator, '#plain', 'U0APPR002').some((t) =>
+        t.includes('120000 is not lower than 60000'),
+      ),
+    );
+    await openEdit(request.ts);
+    await emulator.submitView('U0APPR002', { [field]: '30000' });
+    // Asked again in a new message, bound to the edited steps; the old one says what changed.
+    const again = await waitForMessage(
+      emulator,
+      '#plain',
+      (m) => m.ts !== request.ts && hasButton(task.workflowId, ACTION_IDS.approve)(m),
+    );
+    const approveValue = (m: { blocks?: unknown[] }): string | undefined =>
+      (m.blocks as { elements?: { action_id?: string; value?: string }[] }[] | undefined)
+        ?.flatMap((b) => b.elements ?? [])
+        .find((e) => e.action_id === ACTION_IDS.approve)?.value;
+    // Its Approve carries the edited steps' hash, not the one first shown.
+    expect(approveValue(again)).toMatch(new RegExp(`^${task.workflowId}#[0-9a-f]{64}$`));
+    expect(approveValue(again)).not.toBe(approveValue(request));
+    await waitForMessage(
+      emulator,
+      '#plain',
+      (m) => m.ts === request.ts && m.text.includes('Edited by U0APPR002'),
+    );
+    await emulator.click('U0APPR001', '#plain', again.ts, ACTION_IDS.approve);
+    const result = await task.handle.result();
+    expect(result).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR001' });
+    expect(result.edits?.[0]).toMatchObject({
+      by: 'U0APPR002',
+      edits: [{ path: 'timeoutMs', from: 60_000, to: 30_000 }],
+    });
   });
 });

@@ -10,7 +10,7 @@ const SCREENS = join(__dirname, '..', '..', '.temporal', 'screens', 'standing-ap
 
 // A standing approval as an approver makes, sees and revokes it in the emulator's page: headless
 // Chromium, the real Bolt app behind signed requests, a real worker and the dev server.
-describe('standing approvals in the emulator page (headless Chromium)', () => {
+describe('standing approvals and edits in the emulator page (headless Chromium)', () => {
   let rig: SlackRig;
   let browser: Browser;
   let page: Page;
@@ -77,5 +77,30 @@ describe('standing approvals in the emulator page (headless Chromium)', () => {
     const third = await submit(rig.stack, web('page-standing-3'));
     await page.locator('.message', { hasText: 'Approval needed' }).last().waitFor();
     await third.handle.cancel();
+  });
+
+  it('narrows a request with Edit… and approves the edited steps', async () => {
+    await page.selectOption('#acting-user', 'U0APPR002');
+    await page.click('#channels a[data-channel="#plain"]');
+    const step = {
+      action: 'shell.exec',
+      params: { command: 'echo page-edit >> effects.log', timeoutMs: 60_000 },
+    };
+    const task = await submit(rig.stack, taskRequest('a2', 'plain', [step]));
+    const request = page.locator('.message', { hasText: 'Approval needed' }).last();
+    await request.locator('button', { hasText: 'Edit…' }).click();
+    const field = page.locator('#modal [data-block-id="edit:0:lower:timeoutMs"] input');
+    await field.waitFor();
+    expect(await field.inputValue()).toBe('60000');
+    await field.fill('30000');
+    await page.screenshot({ path: join(SCREENS, '5-edit-modal.png'), fullPage: true });
+    await page.click('#modal-submit');
+    await page.locator('.message', { hasText: 'Edited by U0APPR002' }).waitFor();
+    const again = page.locator('.message', { hasText: 'Approval needed' }).last();
+    await page.selectOption('#acting-user', 'U0APPR001');
+    await again.locator('button[data-action-id="ladder_approve"]').click();
+    expect(await task.handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR001' });
+    await page.locator('.message', { hasText: 'Approved by U0APPR001' }).waitFor();
+    await page.screenshot({ path: join(SCREENS, '6-edited-approved.png'), fullPage: true });
   });
 });

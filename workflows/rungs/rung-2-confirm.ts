@@ -6,6 +6,7 @@ import {
   beside,
   closeMainMessage,
   decisionOf,
+  deciding,
   lookingUp,
   note,
   post,
@@ -23,9 +24,12 @@ import {
   approvalReminderText,
   approvalRequestText,
   approvedText,
+  editRefusedByPolicyText,
   standingApprovedText,
+  stepsEditedText,
 } from '../../slack/blocks/task-wording';
 import type { StandingUse } from '../../policy/standing-approvals';
+import { describeEdits, stepsHashOf } from '../../policy/step-edits';
 import { timelineLabel } from '../task-story';
 import { approversOf, askHuman, type Nudge } from './ask-human';
 import { fromExecution, tellFailure, type RungResult } from './rung-result';
@@ -66,13 +70,18 @@ export async function confirmThenExecute(ctx: TaskContext, why?: string): Promis
  */
 export async function awaitApproval(ctx: TaskContext, why?: string): Promise<ApprovalResult> {
   const d = decisionOf(ctx);
-  const described = await describeForPeople(ctx);
+  let described = await describeForPeople(ctx);
   const typedName = d.typedConfirmation.required ? d.typedConfirmation.expected : null;
-  const text = approvalRequestText({ fallbackReason: why, steps: described, reasons: d.reasons, typedName });
+  const requestText = (): string =>
+    approvalRequestText({ fallbackReason: why, steps: described, reasons: d.reasons, typedName });
+  let text = requestText();
   const askedAt = workflowNowMs();
   const onExpiry = d.approval.onExpiry ?? 'reject';
   // Under `escalate`, each group of the chain gets the request in turn, for another expireAfter.
   const chain = onExpiry === 'escalate' ? (d.approval.escalateTo ?? []) : [];
+  // Each edit asks again in new messages: their keys carry the edit's number.
+  let edited = 0;
+  const versioned = (k: string): string => (edited === 0 ? k : `${k}-edit-${edited}`);
   const key = `approval-request${why ? '-fallback' : ''}`;
   const buttonFields = {
     stepsHash: ctx.input.stepsHash,
@@ -93,6 +102,7 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
       buttonFields,
       typedName,
       round === 0 && why === undefined && ctx.bundle?.standingOffer === true,
+      ctx.input.task.steps.some((s) => Object.keys(ctx.bundle?.editRules?.[s.action] ?? {}).length > 0),
     );
     // A reminder stands on its own: the steps, who is waited on, until when, and the same buttons.
     const reminder = (reminderText: string): Pick<Nudge, 'text' | 'also'> => ({
@@ -111,7 +121,7 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
               atMs: d.approval.expireAfterMs - warnBeforeMs,
               kind: 'approval-reminder',
               to: 'channel',
-              key: `approval-expiry-warning-${round}`,
+              key: versioned(`approval-expiry-warning-${round}`),
               ...reminder(approvalExpiryWarningText(ctx.input.task.title, warnBeforeMs)),
             },
           ]
@@ -124,14 +134,14 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
               atMs: d.approval.remindAfterMs,
               kind: 'approval-reminder',
               to: 'channel',
-              key: 'approval-reminder',
+              key: versioned('approval-reminder'),
               ...reminder(approvalReminderText(ctx.input.task.title)),
             },
             ...d.escalation.map((e, i) => ({
               atMs: e.afterMs,
               kind: 'approval-reminder' as const,
               to: e.notify === 'owner' ? (ctx.bundle?.owner ?? 'channel') : e.notify,
-              key: `approval-escalation-${i}`,
+              key: versioned(`approval-escalation-${i}`),
               ...reminder(approvalEscalationText(ctx.input.task.title)),
             })),
             ...warning,
@@ -140,12 +150,28 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
       expects: 'approval',
       waitingOn: `approvers: ${[...d.approvers, ...ctx.escalatedApprovers].join(', ')}`,
       answerers: answer.mayAnswer,
-      key: round === 0 ? key : `${key}-escalated-${round}`,
+      key: versioned(round === 0 ? key : `${key}-escalated-${round}`),
       message: request,
-      answered: () => ctx.human.approval !== undefined || ctx.human.rejection !== undefined,
+      answered: () =>
+        ctx.human.approval !== undefined || ctx.human.rejection !== undefined || ctx.human.edit !== undefined,
       expireAfterMs: onExpiry === 'keep-waiting' ? null : d.approval.expireAfterMs,
       nudges,
     });
+    if (answered && ctx.human.edit) {
+      const refused = await applyEdit(ctx);
+      if (refused) {
+        await closeMainMessage(ctx, editRefusedByPolicyText(refused));
+        await record(ctx, 'rejected', { by: refused.by, detail: `edited steps refused: ${refused.why}` });
+        return 'rejected';
+      }
+      // Asked again, bound to the edited steps' hash, in the same round of the chain.
+      edited++;
+      described = await describeForPeople(ctx);
+      text = requestText();
+      buttonFields.stepsHash = ctx.input.stepsHash;
+      round--;
+      continue;
+    }
     if (answered || round >= chain.length) break;
     // Unanswered: the next group of the chain may answer too, from a request of its own.
     const next = chain[round];
@@ -231,6 +257,7 @@ function withFields(
   fields: Record<string, string>,
   typed: string | null,
   allowStanding = false,
+  editable = false,
 ): Notification {
   return {
     ...n,
@@ -238,6 +265,7 @@ function withFields(
     actions: [
       typed !== null ? 'approve-typed' : 'approve',
       'reject',
+      ...(editable ? (['edit-steps'] as const) : []),
       ...(allowStanding ? (['allow-standing'] as const) : []),
     ],
   };
@@ -306,4 +334,35 @@ function withStandIns(
     mayAnswer: [...facts.mayAnswer, ...standIns.map((s) => s.delegate)],
     standIns: standIns.map((s) => ({ who: s.delegate, for: s.approver, until: s.until })),
   };
+}
+
+/**
+ * Applies the approver's narrowing edit: decides the edited steps again with the policy and kill
+ * switch in force, and unless they fall below rung 2, makes them the task's steps (and hash),
+ * records who changed what, and closes the request that showed the old steps.
+ *
+ * @returns who edited and why the edited steps may not run, or null when they are asked about again.
+ */
+async function applyEdit(ctx: TaskContext): Promise<{ by: string; why: string } | null> {
+  const edit = ctx.human.edit!;
+  ctx.human.edit = undefined;
+  const steps = edit.steps;
+  const again = await deciding.redecide.executeWithOptions({ summary: timelineLabel.redecide() }, [
+    { ...ctx.input.task, steps },
+  ]);
+  const changes = describeEdits(edit.edits);
+  if (again.rung < 2) {
+    note(ctx, `steps edited by ${edit.by} refused by the policy in force: rung ${again.rung}`);
+    return {
+      by: edit.by,
+      why: `the policy in force (${again.policyVersion}) allows rung ${again.rung}: ${again.reasons.join('; ')}`,
+    };
+  }
+  ctx.input.task.steps = steps;
+  ctx.input.stepsHash = stepsHashOf(steps);
+  ctx.status.stepsHash = ctx.input.stepsHash;
+  ctx.edits.push({ by: edit.by, at: edit.at, edits: edit.edits, stepsHash: ctx.input.stepsHash });
+  note(ctx, `steps edited by ${edit.by} before approval: ${changes}`);
+  await closeMainMessage(ctx, stepsEditedText({ by: edit.by, at: edit.at, changes }), [], 'not-run');
+  return null;
 }

@@ -1,0 +1,101 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { answerTask } from '../../client/answer-task';
+import { own } from '../../policy/own';
+import { withValueAt } from '../../policy/step-edits';
+import { taskRequestQuery } from '../../workflows/messages';
+import { EDIT_INPUT_ID, editStepsModal, parseEditField, readFieldText } from '../blocks/edit-modal';
+import { parseTaskModalMetadata, VIEW_IDS, type TaskModalMetadata } from '../blocks/modals';
+import type { SlackDeps } from '../deps';
+import type { ButtonClick } from './button-click';
+import { tellUser } from './ephemeral';
+
+/**
+ * "Edit…" on an approval request: opens the modal at once (the trigger id lasts 3 s), then reads
+ * the task and fills in one field per param the class lets an approver narrow.
+ */
+export async function openEditSteps(
+  click: ButtonClick,
+  stepsHash: string,
+  client: WebClient,
+  deps: SlackDeps,
+): Promise<void> {
+  const metadata: TaskModalMetadata & { stepsHash: string } = {
+    workflowId: click.workflowId,
+    stepsHash,
+    channel: click.channel,
+    ...(click.shown ? { shown: click.shown } : {}),
+  };
+  const opened = await client.views.open({
+    trigger_id: click.triggerId ?? '',
+    view: editStepsModal(metadata),
+  });
+  const task = await deps.temporal.workflow.getHandle(click.workflowId).query(taskRequestQuery);
+  const rules = own(deps.policy().taskClasses, task.taskClass)?.edits;
+  if (opened.view?.id)
+    await client.views.update({ view_id: opened.view.id, view: editStepsModal(metadata, task.steps, rules) });
+}
+
+/**
+ * The modal's submission: each field read as its rule expects (an unreadable one stays on its
+ * field), then the steps as they are now with those values sent as the approver's signed edit; the
+ * workflow decides whether each narrows, and the person is told its answer.
+ */
+export function registerEditViews(app: App, deps: SlackDeps): void {
+  app.view(VIEW_IDS.editSteps, async ({ ack, body, view, client }) => {
+    const metadata = parseTaskModalMetadata(view.private_metadata);
+    const values = view.state.values as Record<string, Record<string, { value?: string | null }>>;
+    const changes: { step: number; path: string; value: unknown }[] = [];
+    const errors: Record<string, string> = {};
+    for (const [blockId, inputs] of Object.entries(values)) {
+      const field = parseEditField(blockId);
+      if (!field) continue;
+      const read = readFieldText(field.rule, inputs[EDIT_INPUT_ID]?.value ?? '');
+      if ('error' in read) errors[blockId] = read.error;
+      else changes.push({ step: field.step, path: field.path, value: read.value });
+    }
+    if (!metadata?.stepsHash) {
+      await ack({
+        response_action: 'errors',
+        errors: { [Object.keys(values)[0] ?? '']: 'This form is out of date: click Edit again.' },
+      });
+      return;
+    }
+    if (Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
+    const who = { user: body.user.id, channel: metadata.channel, workflowId: metadata.workflowId };
+    try {
+      const task = await deps.temporal.workflow.getHandle(metadata.workflowId).query(taskRequestQuery);
+      const steps = task.steps.map((step, i) =>
+        changes
+          .filter((c) => c.step === i)
+          .reduce(
+            (s, c) => ({ ...s, params: withValueAt(s.params, c.path, c.value) as typeof s.params }),
+            step,
+          ),
+      );
+      const result = await answerTask(
+        deps.temporal,
+        metadata.workflowId,
+        who.user,
+        { kind: 'edit', stepsHash: metadata.stepsHash, steps },
+        deps.signer,
+        metadata.shown,
+      );
+      if (!result.ok) return tellUser(client, deps.log, who, `Refused: ${result.reason}`);
+      deps.log.info({ user: who.user, workflowId: metadata.workflowId }, 'steps edited from Slack');
+      await tellUser(
+        client,
+        deps.log,
+        who,
+        `Edit recorded at ${result.receipt.at}: the task is decided again and asked about again with your changes.`,
+      );
+    } catch (err) {
+      deps.log.error({ ...who, err: (err as Error).message }, 'edit from Slack failed');
+      await tellUser(client, deps.log, who, `Ladder could not record that: ${(err as Error).message}`);
+    }
+  });
+}
