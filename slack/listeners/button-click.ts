@@ -1,3 +1,4 @@
+import type { TaskModalMetadata } from '../blocks/modals';
 import { isSlackUserId } from '../../policy/slack-ids';
 import { ladderActionOfId, type LadderAction } from '../action-ids';
 import { parseButtonValue } from '../blocks/button-value';
@@ -56,5 +57,22 @@ export function parseButtonClick(
       triggerId: typeof b.trigger_id === 'string' ? b.trigger_id : undefined,
       ...withShown(shownMessageOf(body)),
     },
+  };
+}
+
+/**
+ * What a modal opened from a steps-bound button (approve and allow, edit) carries to its
+ * submission: the task, the steps hash the clicked message showed, where to answer, and the
+ * message as presented. Pure.
+ */
+export function stepsModalMetadata(
+  click: ButtonClick,
+  stepsHash: string,
+): TaskModalMetadata & { stepsHash: string } {
+  return {
+    workflowId: click.workflowId,
+    stepsHash,
+    channel: click.channel,
+    ...(click.shown ? { shown: click.shown } : {}),
   };
 }

@@ -5,9 +5,9 @@ import { own } from '../../policy/own';
 import { withValueAt } from '../../policy/step-edits';
 import { taskRequestQuery } from '../../workflows/messages';
 import { EDIT_INPUT_ID, editStepsModal, parseEditField, readFieldText } from '../blocks/edit-modal';
-import { parseTaskModalMetadata, VIEW_IDS, type TaskModalMetadata } from '../blocks/modals';
+import { parseTaskModalMetadata, VIEW_IDS } from '../blocks/modals';
 import type { SlackDeps } from '../deps';
-import type { ButtonClick } from './button-click';
+import { stepsModalMetadata, type ButtonClick } from './button-click';
 import { tellUser } from './ephemeral';
 
 /**
@@ -20,12 +20,7 @@ export async function openEditSteps(
   client: WebClient,
   deps: SlackDeps,
 ): Promise<void> {
-  const metadata: TaskModalMetadata & { stepsHash: string } = {
-    workflowId: click.workflowId,
-    stepsHash,
-    channel: click.channel,
-    ...(click.shown ? { shown: click.shown } : {}),
-  };
+  const metadata = stepsModalMetadata(click, stepsHash);
   const opened = await client.views.open({
     trigger_id: click.triggerId ?? '',
     view: editStepsModal(metadata),

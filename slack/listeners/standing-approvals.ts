@@ -12,16 +12,10 @@ import { formatHours } from '../../policy/standing-approvals';
 import type { TaskRequest } from '../../policy/task';
 import { taskRequestQuery } from '../../workflows/messages';
 import { standingApprovalsWorkflowId } from '../../workflows/standing-approval-messages';
-import {
-  allowStandingModal,
-  parseTaskModalMetadata,
-  STANDING_FIELDS,
-  VIEW_IDS,
-  type TaskModalMetadata,
-} from '../blocks/modals';
+import { allowStandingModal, parseTaskModalMetadata, STANDING_FIELDS, VIEW_IDS } from '../blocks/modals';
 import { standingApprovalsBlocks } from '../blocks/standing-approvals';
 import type { SlackDeps } from '../deps';
-import type { ButtonClick } from './button-click';
+import { stepsModalMetadata, type ButtonClick } from './button-click';
 import { tellUser } from './ephemeral';
 
 /** The widest limits any class of the policy in force allows: what the modal offers before it knows the class. */
@@ -75,12 +69,7 @@ export async function openAllowStanding(
 ): Promise<void> {
   const widest = widestLimits(deps);
   if (!widest) return tellUser(client, deps.log, click, 'The policy in force allows no standing approvals.');
-  const metadata: TaskModalMetadata & { stepsHash: string } = {
-    workflowId: click.workflowId,
-    stepsHash,
-    channel: click.channel,
-    ...(click.shown ? { shown: click.shown } : {}),
-  };
+  const metadata = stepsModalMetadata(click, stepsHash);
   const opened = await client.views.open({
     trigger_id: click.triggerId ?? '',
     view: allowStandingModal(metadata, widest),

@@ -1,16 +1,12 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { statusQuery } from '../../workflows/messages';
+import { openPage, screenshotDir } from '../helpers/browser';
 import { startSlackRig, type SlackRig } from '../helpers/slack';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 
-const CHROMIUM = process.env.LADDER_CHROMIUM ?? '/usr/bin/chromium';
-/** Where the screenshots go (git ignores .temporal/); override with LADDER_TEST_OUTPUT. */
-const OUTPUT = join(
-  process.env.LADDER_TEST_OUTPUT ?? join(__dirname, '..', '..', '.temporal', 'test-output'),
-  'batch-page',
-);
+const OUTPUT = screenshotDir('batch-page');
 const APPROVER = 'U0APPR002';
 
 // A person answers several approval requests at once on the emulator's page in headless Chromium:
@@ -22,17 +18,8 @@ describe('the batch modal on the emulator page', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} not found: install Debian's chromium or set LADDER_CHROMIUM`);
-    mkdirSync(OUTPUT, { recursive: true });
     rig = await startSlackRig('batch-page', workflowTestPolicy());
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
-    page.setDefaultTimeout(60_000);
-    await page.goto(rig.emulator.pageUrl);
+    ({ browser, page } = await openPage(rig.emulator.pageUrl, { width: 1200, height: 1400 }));
   });
   afterAll(async () => {
     await browser?.close();

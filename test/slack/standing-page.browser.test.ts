@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadPolicyFile } from '../../policy/loader';
+import { openPage, screenshotDir } from '../helpers/browser';
 import { startSlackRig, type SlackRig } from '../helpers/slack';
 import { appendStep, submit, taskRequest } from '../helpers/tasks';
 
-const CHROMIUM = process.env.LADDER_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENS = join(__dirname, '..', '..', '.temporal', 'screens', 'standing-approvals');
+const SCREENS = screenshotDir('standing-approvals');
 
 // A standing approval as an approver makes, sees and revokes it in the emulator's page: headless
 // Chromium, the real Bolt app behind signed requests, a real worker and the dev server.
@@ -16,20 +15,11 @@ describe('standing approvals and edits in the emulator page (headless Chromium)'
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} not found: install Debian's chromium or set LADDER_CHROMIUM`);
-    mkdirSync(SCREENS, { recursive: true });
     rig = await startSlackRig(
       'standing-browser',
       loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'standing.yaml')).policy,
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(60_000);
-    await page.goto(rig.emulator.pageUrl);
+    ({ browser, page } = await openPage(rig.emulator.pageUrl));
   });
   afterAll(async () => {
     await browser?.close();
