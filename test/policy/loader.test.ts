@@ -82,6 +82,30 @@ describe('parsePolicy', () => {
     ]);
   });
 
+  it('names each mistake in edits, standing approvals and delegation by its path', () => {
+    const text = exampleWith((d) => {
+      d.taskClasses.deploy.edits = {
+        'config.set': { value: 'lower' },
+        'shell.exec': { timeoutMs: 'higher' },
+      };
+      d.taskClasses['config-change'].standingApprovals = { maxTerm: 'a day', maxUses: 0 };
+      d.delegation = { standIns: { U0SRE0001: ['U0SRE0001'] }, maxAway: '30d' };
+    });
+    expect(
+      errorsOf(text)
+        .map((e) => `${e.path}: ${e.message}`)
+        .sort(),
+    ).toEqual(
+      [
+        'delegation.standIns.U0SRE0001: U0SRE0001 cannot stand in for themselves',
+        `taskClasses.deploy.edits.config.set: "config.set" is not one of this class's actions (http.request, shell.exec): its params cannot be edited here`,
+        'taskClasses.deploy.edits.shell.exec.timeoutMs: expected lower, subset or subpath, got "higher"',
+        'taskClasses.config-change.standingApprovals.maxTerm: expected a duration such as 90s, 30m, 4h or 14d, got "a day"',
+        'taskClasses.config-change.standingApprovals.maxUses: expected a whole number from 1 to 1000, got 0',
+      ].sort(),
+    );
+  });
+
   it('reports all ten mistakes of a broken policy at once, each with its path and line', () => {
     const text = readFileSync(join(__dirname, '..', 'fixtures', 'policies', 'ten-mistakes.yaml'), 'utf8');
     const errors = errorsOf(text);
