@@ -221,11 +221,9 @@ export const taskClassSchema = z.strictObject({
     .record(
       actionType,
       z.record(
-        z
-          .string()
-          .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
-            message: 'expected a param path such as body.replicas',
-          }),
+        z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+          message: 'expected a param path such as body.replicas',
+        }),
         z.enum(EDIT_RULES, { message: 'expected lower, subset or subpath' }),
       ),
     )

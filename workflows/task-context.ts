@@ -24,13 +24,7 @@ import {
   type TaskFacts,
 } from '../slack/blocks/task-facts';
 import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
-import type {
-  DelegatedTaskInput,
-  OutcomeAnswer,
-  StepEditRecord,
-  TaskOutcome,
-  TaskStatus,
-} from './messages';
+import type { DelegatedTaskInput, OutcomeAnswer, StepEditRecord, TaskOutcome, TaskStatus } from './messages';
 import { RungKey, WaitingOnKey } from './search-attributes';
 import { taskDetails, timelineLabel, type TaskStoryFacts } from './task-story';
 
