@@ -7,7 +7,8 @@ import { loadPolicyFile } from '../../policy/loader';
 import type { LedgerState } from '../../policy/ledger';
 import type { delegatedTask } from '../../workflows/delegated-task';
 import { approveUpdate, decideProposalUpdate, ledgerQuery, ledgerWorkflowId } from '../../workflows/messages';
-import { answerAs } from '../helpers/answers';
+import { grantStandingApproval, listStandingApprovals } from '../../client/standing-approvals';
+import { answerAs, frontendSigner } from '../helpers/answers';
 import { runLadder, type CliRun } from '../helpers/cli';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
@@ -68,7 +69,7 @@ describe('ladder state export and import', () => {
     await waitUntil(async () => (await ledgerOf(source, 'climber')).classes.ops.rung === 3);
   }
 
-  it('moves earned rungs with their history, freezes and token hashes, and refuses to import twice', async () => {
+  it('moves earned rungs with their history, freezes, token hashes and standing approvals, and refuses to import twice', async () => {
     await earnPromotion();
     expect(
       (await ladder(source, 'freeze', 'hasty', '--as', 'U0ADMIN01', '--reason', 'moving', '--cap', '1')).code,
@@ -76,6 +77,20 @@ describe('ladder state export and import', () => {
     const created = await ladder(source, 'agent', 'token', 'create', 'steady', '--as', 'U0ADMIN01');
     expect(created.code).toBe(0);
     const tokenId = /\b([0-9a-f]{16})\b/.exec(created.out + created.err)![1];
+    const granted = await grantStandingApproval(
+      source.client,
+      { taskQueue: source.taskQueue, signer: frontendSigner() },
+      {
+        agentId: 'steady',
+        taskClass: 'ops',
+        action: 'shell.exec',
+        resource: 'web',
+        environment: 'staging',
+        by: 'U0APPR001',
+        termMs: 3_600_000,
+        maxUses: 3,
+      },
+    );
 
     const file = join(dir, 'state.json');
     const exported = await ladder(source, 'state', 'export', '--out', file);
@@ -100,6 +115,8 @@ describe('ladder state export and import', () => {
     const original = await lookupAgentToken(source.client, source.taskQueue, tokenId);
     expect(token).toEqual(original);
     expect(token).toMatchObject({ agentId: 'steady', revoked: false });
+    // The standing approval, with its term and uses as they were.
+    expect(await listStandingApprovals(target.client, target.taskQueue)).toEqual([granted]);
     // The moved ledger is the one decisions read: climber's next task runs on its own at rung 3.
     const { handle } = await submit(target, taskRequest('climber', 'ops', [appendStep('after-move')]));
     expect(await handle.result()).toMatchObject({ outcome: 'executed', rung: 3, approvedBy: null });
