@@ -66,6 +66,9 @@ export function whyNotNarrower(rule: EditRule, from: unknown, to: unknown): stri
       if (typeof from !== 'string' || typeof to !== 'string') return 'expected a path';
       if (to.split('/').some((part) => part === '..' || part === '.'))
         return 'expected a path without . or ..';
+      // `.` is the folder relative paths start from: any relative path is inside it.
+      if (from === '.' || from === './')
+        return to.startsWith('/') || to === '' ? `${to} is not inside ${from}` : null;
       const base = from.endsWith('/') ? from : `${from}/`;
       return to.startsWith(base) && to.length > base.length ? null : `${to} is not inside ${from}`;
     }

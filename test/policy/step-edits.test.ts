@@ -25,6 +25,8 @@ describe('edits before approval: narrowing only', () => {
     expect(whyNotNarrower('subpath', 'data', 'data/2026')).toBeNull();
     expect(whyNotNarrower('subpath', 'data/', 'data/x')).toBeNull();
     expect(whyNotNarrower('subpath', 'data', 'database')).toBe('database is not inside data');
+    expect(whyNotNarrower('subpath', '.', 'jobs/nightly')).toBeNull();
+    expect(whyNotNarrower('subpath', '.', '/etc')).toBe('/etc is not inside .');
     expect(whyNotNarrower('subpath', 'data', 'data/../etc')).toBe('expected a path without . or ..');
   });
 
