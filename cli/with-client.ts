@@ -35,7 +35,8 @@ export async function withClient<T>(run: (client: Client, config: Config) => Pro
   try {
     return await run(client, config);
   } finally {
-    await client.connection.close();
+    // A close that fails must not replace what the command returned or threw (its exit code).
+    await client.connection.close().catch(() => undefined);
     await tracing?.shutdown();
   }
 }

@@ -137,7 +137,7 @@ export class SlackClicker {
   /**
    * Clicks `answer`'s button on the task's message in `channel` as `by`.
    *
-   * @returns the receipt from "Recorded: … at <time>.", or why not (the message is not there yet,
+   * @returns the receipt from "Recorded: … at <time> on <task>.", or why not (the message is not there yet,
    *   the app refused, or it could not record the answer).
    */
   async click(channel: string, workflowId: string, answer: string, by: string): Promise<AnswerOutcome> {
@@ -177,14 +177,20 @@ export class SlackClicker {
       return { ok: false, reason: `click refused by the emulator: ${(err as Error).message}` };
     }
     const deadline = Date.now() + this.replyTimeoutMs;
-    while (replies().length === before) {
-      if (Date.now() > deadline)
-        return { ok: false, reason: `no reply from the app within ${this.replyTimeoutMs / 1000}s` };
-      await new Promise((r) => setTimeout(r, 100));
+    // The first new reply about this task: a late "Recorded" of an earlier click of the same person
+    // names its own task and is skipped, never taken for this one.
+    for (let seen = before; ;) {
+      while (replies().length === seen) {
+        if (Date.now() > deadline)
+          return { ok: false, reason: `no reply from the app within ${this.replyTimeoutMs / 1000}s` };
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const reply = replies()[seen].text;
+      seen++;
+      const recorded = /^Recorded: \S+ by <@([UW][A-Z0-9]+)> at (\S+) on (\S+)\.$/.exec(reply);
+      if (recorded && recorded[3] !== workflowId) continue;
+      if (recorded) return { ok: true, by: recorded[1], at: recorded[2] };
+      return { ok: false, reason: reply.slice(0, 300) };
     }
-    const reply = replies()[before].text;
-    const recorded = /^Recorded: \S+ by <@([UW][A-Z0-9]+)> at (\S+)\.$/.exec(reply);
-    if (recorded) return { ok: true, by: recorded[1], at: recorded[2] };
-    return { ok: false, reason: reply.slice(0, 300) };
   }
 }

@@ -32,7 +32,8 @@ export async function answerAndTell(
   const result = await answerTask(deps.temporal, who.workflowId, who.user, answer, deps.signer, who.shown);
   await tellOutcome(who, result, client, deps, {
     logged: [{ workflowId: who.workflowId, answer: answer.kind }, 'task answered from Slack'],
-    recorded: (r) => `Recorded: ${answer.kind} by <@${who.user}> at ${r.receipt.at}.`,
+    // Named with its task: several answers of one person can be in flight in one channel.
+    recorded: (r) => `Recorded: ${answer.kind} by <@${who.user}> at ${r.receipt.at} on ${who.workflowId}.`,
   });
 }
 
