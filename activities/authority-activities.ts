@@ -19,6 +19,10 @@ export function controlAuthorityOf(policy: LoadedPolicy): ControlAuthority {
     ),
     owners: Object.fromEntries(Object.entries(policy.agents).map(([id, a]) => [id, a.owner])),
     standingByClass: standingRulesOf(policy),
+    ...(policy.approverWatch ? { approverWatch: { ...policy.approverWatch } } : {}),
+    classOwners: Object.fromEntries(
+      Object.entries(policy.taskClasses).flatMap(([c, cls]) => (cls.owners ? [[c, [...cls.owners]]] : [])),
+    ),
     ...(policy.delegation
       ? {
           delegation: {

@@ -1,3 +1,4 @@
+import { createApproverWatchLink } from '../client/approver-watch';
 import { createAuthorityActivities } from './authority-activities';
 import { createDrillActivities } from './drill-activities';
 import { createLedgerActivities } from './ledger-activities';
@@ -13,7 +14,19 @@ export type ActivityDeps = SelfCheckDeps & TaskActivityDeps & NotifyActivityDeps
  * Builds every activity the worker registers, closing over injected dependencies so tests and
  * the worker can supply their own clients (the pattern of temporalio/samples-typescript).
  */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(given: ActivityDeps) {
+  // Answers reach the class's rubber-stamp watch wherever outcomes reach the ledgers.
+  const deps: ActivityDeps =
+    given.approverWatch || !given.ledger
+      ? given
+      : {
+          ...given,
+          approverWatch: createApproverWatchLink({
+            client: given.client,
+            taskQueue: given.taskQueue,
+            policy: given.policy,
+          }),
+        };
   return {
     ...createSelfCheckActivities(deps),
     ...createTaskActivities(deps),

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LedgerState } from '../policy/ledger';
 import { killSwitch } from '../workflows/kill-switch';
 import { capClassSignal, killSwitchWorkflowId } from '../workflows/messages';
@@ -9,6 +9,8 @@ import type { ActionRegistry } from './actions/registry';
 import type { CanaryLink } from '../client/canary-link';
 import { entityStartOptions } from '../client/entity-start';
 import type { LadderMetrics } from '../observability/ladder-metrics';
+import type { ApproverWatchLink } from '../client/approver-watch';
+import { ApprovedByKey } from '../workflows/search-attributes';
 
 export interface LedgerActivityDeps {
   policy: () => LoadedPolicy;
@@ -18,6 +20,8 @@ export interface LedgerActivityDeps {
   canary?: CanaryLink;
   /** The worker's metrics: rung changes, proposals and class rollbacks are counted when present. */
   metrics?: LadderMetrics;
+  /** The rubber-stamp watches: a defect in approved work counts against whoever approved it. */
+  approverWatch?: ApproverWatchLink;
 }
 
 /**
@@ -63,6 +67,18 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
           );
         if (effect.kind === 'class-rollback') await deps.canary?.trigger(args.state.agentId, effect.cause);
       }
+      // A defect in work a person approved counts against them in the class's watch (once per task,
+      // however often a retry sends it). Who approved it is the task's ApprovedBy.
+      if (deps.approverWatch && policy.approverWatch)
+        for (const { event } of args.events) {
+          if (event.kind !== 'defect') continue;
+          const approver = await approverOf(deps.client, event.workflowId);
+          if (approver)
+            await deps.approverWatch.recordDefect(event.taskClass, {
+              approver,
+              workflowId: event.workflowId,
+            });
+        }
       // Counted once the canary is told: a failed trigger retries the activity, which judges again.
       for (const effect of judged.effects) {
         if (effect.kind === 'demoted')
@@ -112,4 +128,15 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
       deps.metrics?.classRollback(args.taskClass, args.cause);
     },
   };
+}
+
+/** Who approved a task (its `ApprovedBy`), or null when nobody did or the task is gone. */
+async function approverOf(client: Client, workflowId: string): Promise<string | null> {
+  try {
+    const described = await client.workflow.getHandle(workflowId).describe();
+    return described.typedSearchAttributes.get(ApprovedByKey) ?? null;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
 }

@@ -45,6 +45,7 @@ import { entityStartOptions } from '../client/entity-start';
 import { createCredentialInjector, createSecretResolver, type SecretResolver } from './actions/secrets';
 import type { CanaryLink } from '../client/canary-link';
 import type { LedgerLink } from '../client/ledger-link';
+import type { ApproverWatchLink } from '../client/approver-watch';
 import { recordEvidence, type OutcomeEvent, type OutcomeSink } from './outcomes';
 import type { LadderMetrics } from '../observability/ladder-metrics';
 
@@ -64,6 +65,8 @@ export interface TaskActivityDeps {
    * tests), earned rungs are the policy's declared ones and outcomes reach only `outcomes`.
    */
   ledger?: LedgerLink;
+  /** The rubber-stamp watches: people's answers go there before the ledger (built from `client` when absent). */
+  approverWatch?: ApproverWatchLink;
   /** A canary rollout of the next policy version, when the policy declares one. */
   canary?: CanaryLink;
   /**

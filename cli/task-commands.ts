@@ -16,6 +16,7 @@ import { printAgentStatus, registerLedgerCommands } from './ledger-commands';
 import { registerStateCommands } from './state-commands';
 import { registerApprovalCommands } from './approval-commands';
 import { registerAwayCommands } from './away-commands';
+import { registerApproverCommands } from './approver-commands';
 import { statusQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
 import { killSwitchLines } from './format-ledger';
@@ -134,6 +135,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
   registerStateCommands(program, cli);
   registerApprovalCommands(program, cli);
   registerAwayCommands(program, cli);
+  registerApproverCommands(program, cli);
 
   program
     .command('status')

@@ -30,6 +30,11 @@ export type OutcomeKind =
   | 'approved'
   /** Let through by a standing approval: no person was asked, so no approval-rate counter moves. */
   | 'pre-approved'
+  /**
+   * Approved (or a draft accepted, a suggestion done) by a person the rubber-stamp watch has under
+   * review: a sample at the rung, never a human approval in the rates promotion reads.
+   */
+  | 'approved-unweighted'
   | 'fell-back'
   | 'report-read'
   | 'sla-breach';
@@ -263,6 +268,10 @@ export function countersFor(outcome: OutcomeKind, rung: number): Counter[] {
     case 'draft-rejected':
     case 'rejected':
       return ['decided', 'actions', 'interventions', 'approvalsAsked'];
+    case 'approved-unweighted':
+      // The task was still done at this rung (a sample) and a person was still asked (friction),
+      // but their approval says nothing of its quality: no approval-rate counter moves.
+      return ['actions', 'approvalsAsked'];
     case 'cancelled':
       return ['interventions'];
     case 'executed':

@@ -209,6 +209,10 @@ export const taskClassSchema = z.strictObject({
   actions: z.array(actionType).min(1, { message: 'expected at least one action type' }),
   channel: slackChannel,
   approvers: approversSchema,
+  owners: z.array(slackUserId).min(1, { message: 'expected at least one owner' }).optional().meta({
+    description:
+      "who owns the class: told when an approver there looks like a rubber stamp, and who reviews them (default: the policy's admins)",
+  }),
   twoPersonRule: z.boolean({ message: 'expected true or false' }).default(false),
   typedConfirmation: z.boolean({ message: 'expected true or false' }).default(false),
   bounds: boundsSchema.optional(),
@@ -286,6 +290,33 @@ export const delegationSchema = z
         });
   });
 
+/**
+ * The rubber-stamp watch: thresholds that say an approver approves in seconds at near 100% while
+ * defects escape. Every field is required: there are no implicit thresholds, and without the block
+ * nobody is watched.
+ */
+export const approverWatchSchema = z.strictObject({
+  period: durationSchema.meta({
+    description:
+      'answers and defects of this last period are judged, e.g. 30d (at most the newest 500 answers)',
+  }),
+  minAnswers: z
+    .int({ message: 'expected a whole number from 1 to 500' })
+    .min(1, { message: 'expected a whole number from 1 to 500' })
+    .max(500, { message: 'expected a whole number from 1 to 500' })
+    .meta({ description: 'nobody is judged on fewer answers than this (at most 500)' }),
+  fastAnswer: durationSchema.meta({
+    description: 'a median time to approve at or under this reads as approving in seconds',
+  }),
+  minApprovalRate: rate.meta({
+    description: 'approving at least this share of what one is asked reads as near 100%',
+  }),
+  minDefects: z
+    .int({ message: 'expected a whole number ≥ 1' })
+    .min(1, { message: 'expected a whole number ≥ 1' })
+    .meta({ description: 'tasks they approved found defective, reported within the period' }),
+});
+
 export const policySchema = z.strictObject({
   version: z
     .union([z.string().min(1), z.number()], { message: 'expected a version string' })
@@ -300,6 +331,10 @@ export const policySchema = z.strictObject({
     .record(name, z.array(slackUserId).min(1, { message: 'expected at least one member' }))
     .default({}),
   pins: z.array(pinSchema).default([]).meta({ description: 'pins that apply to every task class' }),
+  approverWatch: approverWatchSchema.optional().meta({
+    description:
+      'flag approvers who approve in seconds at near 100% while defects escape (absent: nobody is watched)',
+  }),
   delegation: delegationSchema.optional().meta({
     description: 'who may stand in for an approver who is away (absent: nobody delegates)',
   }),
@@ -381,5 +416,6 @@ export type PolicyDocument = z.output<typeof policySchema>;
 export type TaskClassPolicy = z.output<typeof taskClassSchema>;
 export type AgentPolicy = z.output<typeof agentSchema>;
 export type Pin = z.output<typeof pinSchema>;
+export type ApproverWatchRule = z.output<typeof approverWatchSchema>;
 export type Bounds = z.output<typeof boundsSchema>;
 export type PromotionStep = z.output<typeof promotionStepSchema>;

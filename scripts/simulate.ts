@@ -12,7 +12,13 @@ import {
   type LedgerContext,
 } from '../policy/ledger-reducer';
 import { loadPolicyFile, type LoadedPolicy } from '../policy/loader';
-import type { Rung } from '../policy/schema';
+import type { ApproverWatchRule, Rung } from '../policy/schema';
+import {
+  newApproverWatch,
+  recordWatchedAnswer,
+  recordWatchedDefect,
+  type ApproverWatchState,
+} from '../policy/approver-watch';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -33,6 +39,16 @@ export interface SimulationOptions {
   defectDelayMaxMs: number;
   /** Share of sampled wrong outcomes an auditor disagrees with. */
   auditorCatches: number;
+  /**
+   * Share of the questions at rungs 0-2 a rubber-stamping approver answers: they approve everything
+   * within seconds (the rest go to a careful reviewer who catches `reviewerCatches`). 0: nobody does.
+   */
+  rubberStampShare: number;
+  /**
+   * The rubber-stamp watch the ledger applies: the policy's `approverWatch`, or null for none. The
+   * watch is shared by every agent of the class, as it is in Ladder (one per class, not per agent).
+   */
+  approverWatch: ApproverWatchRule | null;
   seed: number;
 }
 
@@ -52,8 +68,16 @@ export const DEFAULTS: SimulationOptions = {
   defectReported: 0.7,
   defectDelayMaxMs: 48 * HOUR,
   auditorCatches: 0.9,
+  rubberStampShare: 0,
+  approverWatch: null,
   seed: 42,
 };
+
+/** Seconds a rubber-stamping approver takes, and minutes a careful reviewer does. */
+const RUBBER_STAMP_ANSWER_MS = 4_000;
+const CAREFUL_ANSWER_MS = 6 * 60_000;
+const RUBBER_STAMPER = 'U0SIMSTAMP';
+const CAREFUL_REVIEWER = 'U0SIMCARE';
 
 /** mulberry32: small, seedable, good enough to make runs repeatable. */
 function random(seed: number): () => number {
@@ -100,110 +124,156 @@ export function simulate(options: SimulationOptions = DEFAULTS): SimulationResul
   }
   const runs: AgentRun[] = [];
   const start = Date.UTC(2026, 0, 1);
+  // One watch for the class, shared by every agent, as in Ladder; it judges approvers, not agents.
+  const watch: ApproverWatchState = newApproverWatch(cls);
+  const watchRule = options.approverWatch;
 
+  interface Simulated {
+    run: AgentRun;
+    policy: LoadedPolicy;
+    state: LedgerState;
+    pendingDefects: { at: number; workflowId: string; approver: string; event: IdentifiedEvent }[];
+    n: number;
+  }
+  const agents: Simulated[] = [];
   for (const trueError of options.errorRates) {
     for (let k = 0; k < options.agentsPerRate; k++) {
       const id = `sim-${(trueError * 1000).toFixed(0)}-${k}`;
       // The simulated agent is declared at rung 2 in the class; infrastructure is in place for
       // every rung (a passed drill included), so only evidence limits it.
-      const simPolicy: LoadedPolicy = {
-        ...policy,
-        agents: { [id]: { owner: 'U0SIM0001', model: 'm', promptVersion: 'p', rungs: { [cls]: startRung } } },
-      };
-      const run: AgentRun = {
-        id,
-        trueError,
-        startRung,
-        promotions: [],
-        firstAutonomousMistakeAt: null,
-        demotedAfterMistakeAt: null,
-      };
-      let state: LedgerState = newLedger(id);
-      const pendingDefects: { at: number; event: IdentifiedEvent }[] = [];
-      let n = 0;
-      const feed = (events: IdentifiedEvent[], now: number): void => {
-        const ctx: LedgerContext = {
-          policy: simPolicy,
-          infrastructure: () => ({
-            boundsDefined: true,
-            compensationForEveryAction: true,
-            rollbackDrillPassed: true,
-            reportWithReadSla: true,
-          }),
-          nowMs: now,
-        };
-        const before = state.classes[cls]?.rung ?? startRung;
-        const judged = reduceLedger(state, events, ctx);
-        state = judged.state;
-        const after = state.classes[cls]?.rung ?? startRung;
-        if (after < before && run.firstAutonomousMistakeAt !== null && run.demotedAfterMistakeAt === null)
-          run.demotedAfterMistakeAt = now;
-        for (const effect of judged.effects) {
-          if (effect.kind !== 'proposed') continue;
-          const applied = applyPromotion(state, effect.proposal.id, 'U0SIMAPPR', now);
-          if (applied.ok) {
-            state = applied.state;
-            run.promotions.push({ at: now, from: applied.change.from, to: applied.change.to });
-          }
-        }
-      };
+      agents.push({
+        run: {
+          id,
+          trueError,
+          startRung,
+          promotions: [],
+          firstAutonomousMistakeAt: null,
+          demotedAfterMistakeAt: null,
+        },
+        policy: {
+          ...policy,
+          agents: {
+            [id]: { owner: 'U0SIM0001', model: 'm', promptVersion: 'p', rungs: { [cls]: startRung } },
+          },
+        },
+        state: newLedger(id),
+        pendingDefects: [],
+        n: 0,
+      });
+    }
+  }
 
-      const interval = DAY / options.tasksPerDay;
-      for (let t = start; t < start + options.days * DAY; t += interval) {
-        // Defects reported by now land first.
-        const due = pendingDefects.filter((d) => d.at <= t);
-        if (due.length > 0) {
-          feed(
-            due.map((d) => d.event),
-            t,
-          );
-          pendingDefects.splice(0, pendingDefects.length, ...pendingDefects.filter((d) => d.at > t));
-        }
-        const rung = state.classes[cls]?.rung ?? startRung;
-        const wf = `task/${id}/${++n}`;
-        const wrong = rand() < trueError;
-        const events: IdentifiedEvent[] = [];
-        const outcome = (kind: Parameters<typeof outcomeEvent>[1]): IdentifiedEvent =>
-          outcomeEvent(wf, kind, cls, rung);
-        let executedWrong = false;
-        if (rung <= 2) {
-          if (wrong && rand() < options.reviewerCatches) events.push(outcome('rejected'));
-          else {
-            events.push(outcome('approved'), outcome('executed'));
-            executedWrong = wrong;
-          }
-        } else {
+  const feed = (agent: Simulated, events: IdentifiedEvent[], now: number): void => {
+    const ctx: LedgerContext = {
+      policy: agent.policy,
+      infrastructure: () => ({
+        boundsDefined: true,
+        compensationForEveryAction: true,
+        rollbackDrillPassed: true,
+        reportWithReadSla: true,
+      }),
+      nowMs: now,
+    };
+    const run = agent.run;
+    const before = agent.state.classes[cls]?.rung ?? startRung;
+    const judged = reduceLedger(agent.state, events, ctx);
+    agent.state = judged.state;
+    const after = agent.state.classes[cls]?.rung ?? startRung;
+    if (after < before && run.firstAutonomousMistakeAt !== null && run.demotedAfterMistakeAt === null)
+      run.demotedAfterMistakeAt = now;
+    for (const effect of judged.effects) {
+      if (effect.kind !== 'proposed') continue;
+      const applied = applyPromotion(agent.state, effect.proposal.id, 'U0SIMAPPR', now);
+      if (applied.ok) {
+        agent.state = applied.state;
+        run.promotions.push({ at: now, from: applied.change.from, to: applied.change.to });
+      }
+    }
+  };
+
+  const interval = DAY / options.tasksPerDay;
+  for (let t = start; t < start + options.days * DAY; t += interval) {
+    for (const agent of agents) {
+      const run = agent.run;
+      // Defects reported by now land first: in the agent's ledger and, for approved work, the watch.
+      const due = agent.pendingDefects.filter((d) => d.at <= t);
+      if (due.length > 0) {
+        if (watchRule)
+          for (const d of due.filter((x) => x.approver !== ''))
+            recordWatchedDefect(watch, { approver: d.approver, workflowId: d.workflowId }, watchRule, t);
+        feed(
+          agent,
+          due.map((d) => d.event),
+          t,
+        );
+        agent.pendingDefects = agent.pendingDefects.filter((d) => d.at > t);
+      }
+      const rung = agent.state.classes[cls]?.rung ?? startRung;
+      const wf = `task/${run.id}/${++agent.n}`;
+      const wrong = rand() < run.trueError;
+      const events: IdentifiedEvent[] = [];
+      const outcome = (kind: Parameters<typeof outcomeEvent>[1]): IdentifiedEvent =>
+        outcomeEvent(wf, kind, cls, rung);
+      let executedWrong = false;
+      /** Who approved it (nobody at rung 3 and up): a defect found later is theirs too. */
+      let approvedBy = '';
+      if (rung <= 2) {
+        const stamped = options.rubberStampShare > 0 && rand() < options.rubberStampShare;
+        const approves = stamped || !(wrong && rand() < options.reviewerCatches);
+        const counts = watchRule
+          ? recordWatchedAnswer(
+              watch,
+              {
+                approver: stamped ? RUBBER_STAMPER : CAREFUL_REVIEWER,
+                workflowId: wf,
+                approved: approves,
+                answerMs: stamped ? RUBBER_STAMP_ANSWER_MS : CAREFUL_ANSWER_MS,
+              },
+              watchRule,
+              t,
+            ).counts
+          : true;
+        if (!approves) events.push(outcome('rejected'));
+        else {
+          // Ladder records an approval the watch does not count as `approved-unweighted`.
+          events.push({ ...outcome(counts ? 'approved' : 'approved-unweighted'), id: `${wf}/approved` });
           events.push(outcome('executed'));
           executedWrong = wrong;
-          if (wrong && run.firstAutonomousMistakeAt === null) run.firstAutonomousMistakeAt = t;
-          if (rand() < policy.audit.sampleRate) {
-            const disagree = wrong && rand() < options.auditorCatches;
-            events.push({
-              id: `${wf}/audit`,
-              event: { kind: 'audit', workflowId: wf, taskClass: cls, by: 'U0AUDIT', agree: !disagree },
-            });
-          }
+          approvedBy = stamped ? RUBBER_STAMPER : CAREFUL_REVIEWER;
         }
-        if (events.length > 0) feed(events, t);
-        if (executedWrong && rand() < options.defectReported) {
-          pendingDefects.push({
-            at: t + rand() * options.defectDelayMaxMs,
-            event: {
-              id: `defect/${wf}`,
-              event: { kind: 'defect', workflowId: wf, taskClass: cls, by: 'U0SIMREP', text: 'wrong' },
-            },
+      } else {
+        events.push(outcome('executed'));
+        executedWrong = wrong;
+        if (wrong && run.firstAutonomousMistakeAt === null) run.firstAutonomousMistakeAt = t;
+        if (rand() < policy.audit.sampleRate) {
+          const disagree = wrong && rand() < options.auditorCatches;
+          events.push({
+            id: `${wf}/audit`,
+            event: { kind: 'audit', workflowId: wf, taskClass: cls, by: 'U0AUDIT', agree: !disagree },
           });
         }
       }
-      runs.push(run);
+      if (events.length > 0) feed(agent, events, t);
+      if (executedWrong && rand() < options.defectReported) {
+        agent.pendingDefects.push({
+          at: t + rand() * options.defectDelayMaxMs,
+          workflowId: wf,
+          approver: approvedBy,
+          event: {
+            id: `defect/${wf}`,
+            event: { kind: 'defect', workflowId: wf, taskClass: cls, by: 'U0SIMREP', text: 'wrong' },
+          },
+        });
+      }
     }
   }
+  runs.push(...agents.map((a) => a.run));
   return { options, agents: runs, tolerated };
 }
 
 function outcomeEvent(
   workflowId: string,
-  outcome: 'approved' | 'rejected' | 'executed',
+  outcome: 'approved' | 'approved-unweighted' | 'rejected' | 'executed',
   taskClass: string,
   rung: number,
 ): IdentifiedEvent {
@@ -238,6 +308,11 @@ export function formatSimulation(result: SimulationResult): string {
   );
   lines.push(
     `Assumptions: reviewers catch ${o.reviewerCatches * 100}% of wrong proposals; ${o.defectReported * 100}% of wrong executions are reported as defects within ${o.defectDelayMaxMs / HOUR} h; auditors catch ${o.auditorCatches * 100}% of sampled wrong outcomes; every proposal is approved at once.`,
+  );
+  lines.push(
+    o.rubberStampShare > 0
+      ? `Approvers: a rubber-stamper answers ${(o.rubberStampShare * 100).toFixed(0)}% of the questions at rungs 0-2, approving every one in ${RUBBER_STAMP_ANSWER_MS / 1000} s; a careful reviewer answers the rest in ${CAREFUL_ANSWER_MS / 60_000} min. Rubber-stamp watch: ${o.approverWatch ? `on (the policy's approverWatch: ${o.approverWatch.minAnswers}+ answers, ≥ ${(o.approverWatch.minApprovalRate * 100).toFixed(0)}% approved, median ≤ ${o.approverWatch.fastAnswer / 1000} s, ${o.approverWatch.minDefects}+ defects in ${o.approverWatch.period / DAY} d)` : 'off'}.`
+      : 'Approvers: every question is answered by a careful reviewer.',
   );
   lines.push(
     `Tolerated error into rung: ${Object.entries(result.tolerated)
@@ -292,24 +367,62 @@ if (require.main === module) {
     .option('--agents <n>', 'agents per true error rate', String(DEFAULTS.agentsPerRate))
     .option('--policy <file>', 'policy to calibrate', DEFAULTS.policyPath)
     .option('--class <taskClass>', 'task class to simulate', DEFAULTS.taskClass)
+    .option(
+      '--rubber-stamp <share>',
+      'share of the questions a rubber-stamping approver answers in the second run (0 skips it)',
+      '0.8',
+    )
+    .option(
+      '--defects-reported <share>',
+      'share of wrong executions reported as defects in the rubber-stamp runs (few are noticed)',
+      '0.3',
+    )
     .parse()
-    .opts<{ seed: string; days: string; agents: string; policy: string; class: string }>();
+    .opts<{
+      seed: string;
+      days: string;
+      agents: string;
+      policy: string;
+      class: string;
+      rubberStamp: string;
+      defectsReported: string;
+    }>();
   const number = (name: string, value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1)
       throw new Error(`--${name}: expected a whole number ≥ 1, got "${value}"`);
     return n;
   };
-  const started = Date.now();
-  const result = simulate({
+  const share = (name: string, value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+      throw new Error(`--${name}: expected a share from 0 to 1, got "${value}"`);
+    return n;
+  };
+  const base: SimulationOptions = {
     ...DEFAULTS,
     seed: number('seed', args.seed),
     days: number('days', args.days),
     agentsPerRate: number('agents', args.agents),
     policyPath: resolve(args.policy),
     taskClass: args.class,
-  });
-  process.stdout.write(
-    `${formatSimulation(result)}\n(simulated in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
-  );
+  };
+  const rubberStamp = share('rubber-stamp', args.rubberStamp);
+  const defectsReported = share('defects-reported', args.defectsReported);
+  const timed = (options: SimulationOptions): string => {
+    const started = Date.now();
+    const table = formatSimulation(simulate(options));
+    return `${table}\n(simulated in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`;
+  };
+  process.stdout.write(timed(base));
+  if (rubberStamp > 0) {
+    // The same agents with a rubber-stamper answering most questions, and few defects noticed:
+    // without the policy's watch, then with it. The watch must leave no false promotion.
+    const stamped = { ...base, rubberStampShare: rubberStamp, defectReported: defectsReported };
+    const watch = loadPolicyFile(base.policyPath).policy.approverWatch ?? null;
+    process.stdout.write(`\n${timed({ ...stamped, approverWatch: null })}`);
+    if (watch) process.stdout.write(`\n${timed({ ...stamped, approverWatch: watch })}`);
+    else
+      process.stdout.write('\nThe policy sets no approverWatch: nothing guards against a rubber-stamper.\n');
+  }
 }

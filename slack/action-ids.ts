@@ -49,6 +49,8 @@ export const ACTION_IDS = {
   'revoke-standing': 'ladder_revoke_standing',
   /** Rung 2: narrow the steps before approving (a modal offers the params the policy lets change). */
   'edit-steps': 'ladder_edit_steps',
+  /** Rubber-stamp watch: an owner reviewed the approver named by the button; their approvals count again. */
+  'review-approver': 'ladder_review_approver',
 } as const;
 
 /** The short name of a Ladder button, as workflows write it in `Notification.actions`. */

@@ -29,9 +29,13 @@ export interface AuthorityEntity {
   changed(): void;
   /**
    * Keeps the authority fresh, calling `onWake` after each wait, until the run should continue as
-   * new; returns once every handler has finished, with the authority to carry over.
+   * new; returns once every handler has finished, with the authority to carry over. `wakeWhen`
+   * ends a wait early when it turns true (work the entity does outside its handlers).
    */
-  runUntilContinueAsNew(onWake?: () => void): Promise<ControlAuthority | undefined>;
+  runUntilContinueAsNew(
+    onWake?: () => void | Promise<void>,
+    wakeWhen?: () => boolean,
+  ): Promise<ControlAuthority | undefined>;
 }
 
 /** Starts holding the authority of an entity workflow (registers `refreshAuthoritySignal`). */
@@ -52,15 +56,18 @@ export function authorityEntity(carried?: ControlAuthority): AuthorityEntity {
     changed() {
       changes++;
     },
-    async runUntilContinueAsNew(onWake) {
+    async runUntilContinueAsNew(onWake, wakeWhen) {
       for (;;) {
         if (!authority || refreshRequested) {
           refreshRequested = false;
           authority = await authorities.loadControlAuthority();
         }
-        const timedOut = !(await condition(() => refreshRequested || ending(), AUTHORITY_REFRESH));
+        const timedOut = !(await condition(
+          () => refreshRequested || ending() || (wakeWhen?.() ?? false),
+          AUTHORITY_REFRESH,
+        ));
         if (timedOut) refreshRequested = true;
-        onWake?.();
+        await onWake?.();
         if (ending()) break;
       }
       await condition(allHandlersFinished);

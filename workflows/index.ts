@@ -12,3 +12,4 @@ export { policyVersions } from './policy-versions';
 export { channelFeed } from './channel-feed';
 export { standingApprovals } from './standing-approvals';
 export { delegations } from './delegations';
+export { approverWatch } from './approver-watch';

@@ -11,6 +11,7 @@ import type { StandingClassRule } from '../policy/standing-approvals';
 import type { DelegationRule } from '../policy/delegation';
 import type { TaskRequest } from '../policy/task';
 import type { StepEdit } from '../policy/step-edits';
+import type { ApproverWatchRule } from '../policy/schema';
 
 /** Input of the delegated-task workflow: the validated request and the hash of its exact steps. */
 export interface DelegatedTaskInput {
@@ -341,6 +342,10 @@ export interface ControlAuthority {
   standingByClass?: Record<string, StandingClassRule>;
   /** Who may stand in for whom while away (absent: the policy declares no delegation, or authority from before). */
   delegation?: DelegationRule;
+  /** The rubber-stamp watch's thresholds (absent: nobody is watched, or authority from before). */
+  approverWatch?: ApproverWatchRule;
+  /** Owners per task class that declares them (the admins own the others). */
+  classOwners?: Record<string, string[]>;
 }
 /** One kill switch per deployment (task queue). */
 export const killSwitchWorkflowId = (taskQueue: string): string => `control/${taskQueue}/kill-switch`;

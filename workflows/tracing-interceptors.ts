@@ -59,6 +59,7 @@ export const LONG_LIVED_WORKFLOWS: ReadonlySet<string> = new Set([
   'channelFeed',
   'standingApprovals',
   'delegations',
+  'approverWatch',
 ]);
 
 /** The package's three workflow interceptors, made on the first traced call of one workflow. */

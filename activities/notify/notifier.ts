@@ -18,7 +18,9 @@ export type NotificationKind =
   | 'refused'
   | 'promotion-proposal'
   | 'rung-change'
-  | 'audit';
+  | 'audit'
+  /** The rubber-stamp watch put an approver under review: their class's owners are told. */
+  | 'approver-review';
 
 /** One message about one task; the Slack implementation renders it as Block Kit. */
 export interface Notification {

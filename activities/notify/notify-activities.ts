@@ -4,6 +4,7 @@ import { createChannelFeedLink, type ChannelFeedLink } from '../../client/channe
 import type { FeedMessage } from '../../workflows/channel-feed-messages';
 import { beginEffect } from '../actions/undo-journal';
 import type { LedgerLink } from '../../client/ledger-link';
+import type { ApproverWatchLink } from '../../client/approver-watch';
 import { recordEvidence, type OutcomeEvent, type OutcomeSink } from '../outcomes';
 import type { Notification, Notifier } from './notifier';
 import { ChannelHeat, whenLimited } from './when-limited';
@@ -23,6 +24,8 @@ export interface NotifyActivityDeps {
   /** Where evidence carried by an announcement goes (see `recordEvidence`). */
   outcomes: OutcomeSink;
   ledger?: LedgerLink;
+  /** The rubber-stamp watches (see `recordEvidence`). */
+  approverWatch?: ApproverWatchLink;
   /** The worker's metrics, which count the evidence an announcement carries. */
   metrics?: LadderMetrics;
   /** Where posts Slack's per-channel limit refused go; default: the channel feed workflows. */

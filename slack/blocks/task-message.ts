@@ -30,6 +30,7 @@ const BUTTONS: Readonly<Record<LadderAction, { text: string; style?: 'primary' |
   'allow-standing': { text: 'Approve + allow for a while…' },
   'revoke-standing': { text: 'Revoke', style: 'danger' },
   'edit-steps': { text: 'Edit…' },
+  'review-approver': { text: 'Reviewed: count their approvals again' },
 };
 
 /** Buttons that approve steps: their value carries the hash of the steps the message shows. */
@@ -60,6 +61,7 @@ const TITLES: Record<Notification['kind'], string> = {
   'promotion-proposal': 'Promotion proposed',
   'rung-change': 'Rung changed',
   audit: 'Audit',
+  'approver-review': 'Approver under review',
 };
 
 /**

@@ -17,6 +17,8 @@ export function policyPeopleAndChannels(policy: LoadedPolicy): {
   for (const [cls, ids] of Object.entries(policy.approversByClass))
     for (const id of ids) add(id, `approves ${cls}`);
   for (const [agent, a] of Object.entries(policy.agents)) add(a.owner, `owns ${agent}`);
+  for (const [name, cls] of Object.entries(policy.taskClasses))
+    for (const id of cls.owners ?? []) add(id, `owns class ${name}`);
   for (const cls of Object.values(policy.taskClasses))
     for (const step of cls.escalation) if (/^[UW]/.test(step.notify)) add(step.notify, 'escalation');
   const channels = new Set<string>(['#general']);

@@ -11,6 +11,7 @@ import { tellUser } from './ephemeral';
 import { clickedInHome, publishHome } from './app-home';
 import { openAllowStanding, revokeStandingFromSlack } from './standing-approvals';
 import { openEditSteps } from './edit-steps';
+import { reviewApproverFromSlack } from './approver-review';
 
 /** What one button does once its click is read: send an answer, or open the modal that asks for one. */
 type ClickHandler = (click: ButtonClick, client: WebClient, deps: SlackDeps) => Promise<void>;
@@ -129,6 +130,7 @@ const ON_CLICK: { readonly [A in LadderAction]: ClickHandler } = {
     if (!stepsHash) return tellUser(client, deps.log, click, NO_STEPS);
     await openEditSteps(click, stepsHash, client, deps);
   },
+  'review-approver': reviewApproverFromSlack,
 };
 
 /** The clicked message, carried through a modal to the answer it opens. */

@@ -247,6 +247,11 @@ describe('Slack app against the emulator and a real worker', () => {
       },
       // Opened at once, then filled in once the task is read (there is none here).
       'edit-steps': { value: buttonValue(nope, hash), view: VIEW_IDS.editSteps },
+      // The clicker (Slack's user, not the button) does not own the class: the watch refuses.
+      'review-approver': {
+        value: buttonValue(`control/${rig.stack.taskQueue}/approver-watch/ops`, 'U0APPR001'),
+        told: /^Refused: U0APPR002 may not review approvers in ops: its owners may \(U0ADMIN01\)$/,
+      },
     };
     for (const action of LADDER_ACTIONS) {
       const { value, view, told } = expected[action];

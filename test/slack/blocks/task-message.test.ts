@@ -178,16 +178,23 @@ describe('truncate', () => {
     // A name too long for Slack's 2,000-character value is left out, never cut.
     const long = buttonValue('task/a/t', hash, 'n'.repeat(BLOCK_LIMITS.buttonValue));
     expect(long).toBe(`task/a/t#${hash}`);
-    // The one control workflow a button answers: the standing-approvals registry (Revoke).
+    // The control workflows a button answers: the standing-approvals registry (Revoke) and a
+    // class's rubber-stamp watch (Reviewed, naming the approver).
     expect(parseButtonValue('control/ladder/standing-approvals#1a2b3c4d')).toEqual({
       workflowId: 'control/ladder/standing-approvals',
       subject: '1a2b3c4d',
+    });
+    expect(parseButtonValue('control/ladder/approver-watch/config-change#U0SRE0002')).toEqual({
+      workflowId: 'control/ladder/approver-watch/config-change',
+      subject: 'U0SRE0002',
     });
     for (const bad of [
       '',
       'U0ADMIN01',
       'task/x#no-dashes',
       'control/ladder/kill-switch',
+      'control/ladder/approver-watch/Ops',
+      'control/ladder/approver-watch/a/b',
       'task/a b',
       'task/a/t#abc#',
       'task/a/t#abc#%ZZ',
