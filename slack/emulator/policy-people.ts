@@ -21,6 +21,11 @@ export function policyPeopleAndChannels(policy: LoadedPolicy): {
     for (const id of cls.owners ?? []) add(id, `owns class ${name}`);
   for (const cls of Object.values(policy.taskClasses))
     for (const step of cls.escalation) if (/^[UW]/.test(step.notify)) add(step.notify, 'escalation');
+  // Groups a request escalates to, and out-of-office stand-ins, answer too: the page must offer them.
+  for (const [group, members] of Object.entries(policy.groups))
+    for (const id of members) add(id, `in group ${group}`);
+  for (const [approver, standIns] of Object.entries(policy.delegation?.standIns ?? {}))
+    for (const id of standIns) add(id, `stands in for ${approver}`);
   const channels = new Set<string>(['#general']);
   for (const cls of Object.values(policy.taskClasses)) {
     channels.add(cls.channel);
