@@ -15,6 +15,7 @@ import { WorkspaceFileError } from '../slack/emulator/workspace-file';
 import { startDevServer, type DevServer } from './dev-server';
 import { resolveTemporalCli } from './temporal-cli';
 import { checkClusterRetention, retentionSummary, type RetentionReport } from './retention';
+import { checkTemporalAnswers } from './temporal-answers';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
       children.push({ name: 'Temporal dev server', stop: () => server.stop() });
       retention = { kind: 'set', namespace: config.namespace, retentionMs: server.retentionMs! };
     } else {
+      await checkTemporalAnswers(config);
       say(
         `Using the Temporal cluster at ${config.temporal.address}, namespace ${config.namespace} (no dev server started).`,
       );

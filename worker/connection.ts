@@ -48,15 +48,17 @@ function apiKeyOf(config: Config): string | undefined {
  * Opens a client connection (for starting workflows, queries, updates) to the configured Temporal.
  *
  * @param options.interceptors - e.g. the tracing interceptors of a process that traces.
+ * @param options.connectTimeoutMs - how long to try to connect before giving up (SDK default: 10 s).
  */
 export async function connectClient(
   config: Config,
-  options: { interceptors?: ClientInterceptors } = {},
+  options: { interceptors?: ClientInterceptors; connectTimeoutMs?: number } = {},
 ): Promise<Client> {
   const connection = await Connection.connect({
     address: config.temporal.address,
     tls: temporalTls(config),
     apiKey: apiKeyOf(config),
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeout: options.connectTimeoutMs } : {}),
   });
   return new Client({
     connection,
