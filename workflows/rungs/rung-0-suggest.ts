@@ -28,6 +28,7 @@ export async function suggest(ctx: TaskContext): Promise<RungResult> {
   );
   ctx.described = described.map(({ description, blastRadius }) => ({ description, blastRadius }));
   const text = suggestionText(described.map((s) => s.description));
+  const askedAt = workflowNowMs();
   const answered = await askHuman(ctx, {
     expects: 'suggestion',
     waitingOn: `requester ${ctx.input.task.requester} or approvers`,
@@ -56,6 +57,6 @@ export async function suggest(ctx: TaskContext): Promise<RungResult> {
   const { by, resolution, at } = ctx.human.suggestion!;
   const outcome = resolution === 'done' ? 'suggestion-done' : 'suggestion-dismissed';
   await closeMainMessage(ctx, suggestionResolvedText({ resolution, by, at }), [], 'suggested');
-  await record(ctx, outcome, { by });
+  await record(ctx, outcome, { by, latencyMs: workflowNowMs() - askedAt });
   return fromExecution({ outcome, executedSteps: 0 });
 }

@@ -51,6 +51,8 @@ export async function draft(ctx: TaskContext): Promise<RungResult> {
     expiresAt: new Date(workflowNowMs() + d.approval.expireAfterMs).toISOString(),
     onExpiry: { then: 'reject' },
   };
+  // How long the reviewer took: the rubber-stamp watch reads it beside the verdict.
+  const askedAt = workflowNowMs();
   const answered = await askHuman(ctx, {
     expects: 'draft',
     waitingOn: `reviewers: ${d.approvers.join(', ')}`,
@@ -72,12 +74,16 @@ export async function draft(ctx: TaskContext): Promise<RungResult> {
   const review = ctx.human.draft!;
   if (!review.accept) {
     await closeMainMessage(ctx, draftRejectedText(review));
-    await record(ctx, 'draft-rejected', { by: review.by, detail: review.reason });
+    await record(ctx, 'draft-rejected', {
+      by: review.by,
+      detail: review.reason,
+      latencyMs: workflowNowMs() - askedAt,
+    });
     return fromExecution({ outcome: 'draft-rejected', executedSteps: 0 });
   }
   ctx.status.approvedBy = review.by;
   // Off the path to the step, as after an approval.
   beside(ctx, closeMainMessage(ctx, draftAcceptedText(review)));
-  beside(ctx, record(ctx, 'draft-accepted', { by: review.by }));
+  beside(ctx, record(ctx, 'draft-accepted', { by: review.by, latencyMs: workflowNowMs() - askedAt }));
   return fromExecution(await runSteps(ctx, { autonomous: false, compensate: false, healthWatch: false }));
 }
