@@ -117,9 +117,18 @@ describe('an effect whose outcome is unknown', () => {
       LADDER_STATE_DIR: join(base, 'state'),
       LADDER_WORKFLOW_BUNDLE: process.env[TEST_ENV.bundlePath]!,
       LOG_LEVEL: 'info',
+      // No sticky cache: a workflow whose cached copy was on a SIGKILLed worker would otherwise wait
+      // out the sticky queue's 10 s schedule-to-start timeout before any other worker gets it,
+      // after every kill. Every workflow task replays instead; what survives a kill is unchanged.
+      LADDER_WORKER_CACHED_WORKFLOWS: '0',
       LADDER_EMULATOR_PORT: new URL(slack.apiUrl).port,
     };
     client = new Client({ connection: await Connection.connect({ address: testServerAddress() }) });
+  });
+  // A queue of its own per test: the task and the agent's entity workflows (kill switch, ledger)
+  // start fresh, never handed to the previous test's killed worker first.
+  beforeEach(() => {
+    env.LADDER_TASK_QUEUE = `unknown-${randomUUID().slice(0, 8)}`;
   });
   // A test that failed part-way must not leave its worker polling the queue for the next one.
   afterEach(async () => {
