@@ -36,7 +36,10 @@ export async function awaitTaskEnd(
     }
     return undefined;
   })();
-  const finished = handle.result() as Promise<TaskResult>;
+  // Aborted once a question wins: a pending long poll for the result would keep the CLI alive
+  // until the server answers it (about 20 s).
+  const abandon = new AbortController();
+  const finished = client.withAbortSignal(abandon.signal, () => handle.result() as Promise<TaskResult>);
   type End = { result: TaskResult } | { question: OutcomeQuestion };
   let first: End;
   try {
@@ -53,8 +56,8 @@ export async function awaitTaskEnd(
   if ('question' in first) {
     out(`Outcome unknown: the task waits for a person.`);
     for (const line of formatOutcomeQuestion(workflowId, first.question)) out(line);
-    // The finished promise stays pending; nothing else holds the process open.
     finished.catch(() => undefined);
+    abandon.abort();
     return EXIT.outcomeUnknown;
   }
   const result = first.result;
