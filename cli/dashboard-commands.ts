@@ -95,6 +95,8 @@ export function registerDashboardCommands(program: Command, io: Io): void {
           }
         });
         await running.close();
+        // An open IPC channel to the run command keeps this process alive after SIGTERM: let go.
+        if (process.connected) process.disconnect();
       });
     });
 
