@@ -12,6 +12,7 @@ import { startDemoService } from '../examples/demo-service/server';
 import { policyPeopleAndChannels } from '../slack/emulator/policy-people';
 import { startSlackEmulator, type SlackEmulator } from '../slack/emulator/server';
 import { WorkspaceFileError } from '../slack/emulator/workspace-file';
+import { AppUrlsError, appEndpointsFromEnv } from '../slack/emulator/app-urls';
 import { startDevServer, type DevServer } from './dev-server';
 import { resolveTemporalCli } from './temporal-cli';
 import { checkClusterRetention, retentionSummary, type RetentionReport } from './retention';
@@ -39,9 +40,15 @@ async function main(): Promise<void> {
     config = loadConfig();
     // The dashboard reads its own variables; a bad one stops start-up here, before anything runs.
     loadDashboardEnv();
+    // So does a malformed list of frontends for the emulator to deliver to.
+    appEndpointsFromEnv(process.env, '', 3000);
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const problem of err.problems) process.stderr.write(`Configuration error: ${problem}\n`);
+      process.exit(2);
+    }
+    if (err instanceof AppUrlsError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
       process.exit(2);
     }
     throw err;
@@ -165,11 +172,15 @@ async function main(): Promise<void> {
       }
     });
     if (emulator && slackApp.url) {
-      emulator.connectApp({
-        url: slackApp.url,
-        signingSecret: process.env.LADDER_EMULATOR_SIGNING_SECRET!,
-        timeoutMs: 3000,
-      });
+      const secret = process.env.LADDER_EMULATOR_SIGNING_SECRET!;
+      // Frontends run beside this one (LADDER_EMULATOR_APP_URLS) get the clicks in turn with it.
+      emulator.connectApp(
+        appEndpointsFromEnv(process.env, secret, 3000) ?? {
+          url: slackApp.url,
+          signingSecret: secret,
+          timeoutMs: 3000,
+        },
+      );
     }
 
     // Agents reach Ladder only here: the HTTP API and its MCP endpoint, with their own token.

@@ -13,6 +13,35 @@ export interface AppEndpoint {
   timeoutMs: number;
 }
 
+/**
+ * Where deliveries go: one request URL, or several (one per frontend process of a scaled-out app,
+ * as behind a load balancer) that take deliveries in turn.
+ */
+export type AppTarget = AppEndpoint | readonly AppEndpoint[];
+
+/**
+ * Picks the endpoint of each delivery: a single endpoint always, a list round-robin (the first
+ * delivery to the first URL, the next to the second, …, then from the start again), so tests know
+ * which frontend a delivery reaches by its order.
+ *
+ * @throws {Error} for an empty list, naming what was expected.
+ */
+export function roundRobin(target: AppTarget): () => AppEndpoint {
+  const endpoints: readonly AppEndpoint[] = isEndpointList(target) ? [...target] : [target];
+  if (endpoints.length === 0)
+    throw new Error('Slack emulator: expected at least one app endpoint to deliver to, got an empty list');
+  let next = 0;
+  return () => {
+    const endpoint = endpoints[next];
+    next = (next + 1) % endpoints.length;
+    return endpoint;
+  };
+}
+
+function isEndpointList(target: AppTarget): target is readonly AppEndpoint[] {
+  return Array.isArray(target);
+}
+
 /** What came back from the app, as the person would see it. */
 export interface DeliveryResult {
   status: number;

@@ -10,7 +10,9 @@ import {
   viewBlockActionsPayload,
   slashCommandForm,
   viewSubmissionPayload,
+  roundRobin,
   type AppEndpoint,
+  type AppTarget,
   type DeliveryResult,
 } from './deliver';
 import { emulatorPage } from './page';
@@ -32,8 +34,11 @@ export interface SlackEmulator extends SlackWebApiEmulator {
   /** The page to open in a browser. */
   pageUrl: string;
   workspace: Workspace;
-  /** Points deliveries at the app (it usually starts after the emulator). */
-  connectApp(endpoint: AppEndpoint): void;
+  /**
+   * Points deliveries at the app (it usually starts after the emulator): one endpoint, or a list
+   * of its frontends that take deliveries in turn (see {@link roundRobin}).
+   */
+  connectApp(target: AppTarget): void;
   /** Types a slash command as `user` in `channel` (`#name` or id), as the page does. */
   command(user: string, channel: string, text: string): Promise<DeliveryResult>;
   /**
@@ -78,8 +83,11 @@ export interface ButtonRef {
 export interface SlackEmulatorOptions {
   /** 0 picks a free port. */
   port: number;
-  /** The app to deliver commands and clicks to; can also be set later with `connectApp`. */
-  app?: AppEndpoint;
+  /**
+   * The app to deliver commands and clicks to, or a list of its frontends taking deliveries in
+   * turn; can also be set later with `connectApp`.
+   */
+  app?: AppTarget;
   /** People the page offers to act as (policy approvers, admins, owners…). */
   users?: { id: string; name: string; label?: string }[];
   /** Channels to show before anything is posted in them. */
@@ -117,12 +125,14 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
       })
     : undefined;
   for (const c of options.channels ?? []) workspace.channelId(c);
-  let app = options.app;
+  // Each call gives the endpoint of the next delivery: every delivery (command, click, submission,
+  // Home opening) takes one turn.
+  let app: (() => AppEndpoint) | undefined = options.app ? roundRobin(options.app) : undefined;
   let baseUrl = '';
 
   const deliver = async (form: Record<string, string>): Promise<DeliveryResult> => {
     if (!app) return { status: 0, body: '', error: 'no app connected to the emulator' };
-    return postSigned(app, form);
+    return postSigned(app(), form);
   };
 
   /** Shows Slack's own complaint to the person when the app failed to answer. */
@@ -181,7 +191,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     if (!app) return { status: 0, body: '', error: 'no app connected to the emulator' };
     const home = workspace.homes.get(user);
     const result = await postSignedJson(
-      app,
+      app(),
       appHomeOpenedEvent(user, workspace.dmWith(user), home ? { id: home.id } : undefined),
     );
     return result;
@@ -348,8 +358,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     setRateLimits: (change) => workspace.rateLimits.configure(change),
     deleted: workspace.deleted,
     calls: workspace.calls,
-    connectApp: (endpoint) => {
-      app = endpoint;
+    connectApp: (target) => {
+      app = roundRobin(target);
     },
     command,
     click,
