@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { applySetArguments, parseSetArgument, SetSyntaxError, SetValueError } from './respond-edit';
+import { own } from '../policy/own';
 import type { Client } from '@temporalio/client';
 import { createActionRegistry } from '../activities/actions/registry';
 import { answerTask, type TaskAnswer } from '../client/answer-task';
@@ -17,12 +19,12 @@ import { registerStateCommands } from './state-commands';
 import { registerApprovalCommands } from './approval-commands';
 import { registerAwayCommands } from './away-commands';
 import { registerApproverCommands } from './approver-commands';
-import { statusQuery, type TaskStatus } from '../workflows/messages';
+import { statusQuery, taskRequestQuery, type TaskStatus } from '../workflows/messages';
 import { formatDecision } from './format-decision';
 import { killSwitchLines } from './format-ledger';
 import { operatorSigner } from './operator-key';
 import { awaitTaskEnd, formatOutcomeQuestion } from './await-task';
-import { CliExit } from './exit-codes';
+import { CliExit, EXIT } from './exit-codes';
 
 const WAIT_HELP =
   'wait for the task to finish and print its outcome; exit 0 only if it did what was asked (3 rolled back, 4 rejected/expired/cancelled, 5 refused, 6 failed, 7 outcome unknown: a person must say whether a step ran)';
@@ -279,13 +281,18 @@ export function registerTaskCommands(program: Command, io: Io): void {
     .argument('<workflowId>')
     .argument(
       '<answer>',
-      'approve | reject | done | dismiss | accept | decline | read | ran | run-again | undo (the last three after an unknown outcome)',
+      'approve | edit | reject | done | dismiss | accept | decline | read | ran | run-again | undo (the last three after an unknown outcome)',
     )
     .requiredOption(
       '--as <userId>',
       'Slack user id of the person answering (checked against the policy by the workflow)',
     )
     .option('--reason <text>', 'reason (reject, decline)')
+    .option(
+      '--set <path=value>',
+      "edit: narrow one param before approving, e.g. --set timeoutMs=30000 or --set 1.cwd=jobs/nightly (step 0-based; repeatable; only what the class's `edits` allow)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--typed <name>', 'typed confirmation: the resource name, when the policy asks for it')
     .option(
       '--question <id>',
@@ -302,9 +309,37 @@ export function registerTaskCommands(program: Command, io: Io): void {
       async (
         workflowId: string,
         answer: string,
-        options: { as: string; reason?: string; typed?: string; key?: string; question?: string },
+        options: {
+          as: string;
+          reason?: string;
+          typed?: string;
+          key?: string;
+          question?: string;
+          set?: string[];
+        },
+        command: Command,
       ) => {
-        const answers: Record<string, (status: () => Promise<TaskStatus>) => Promise<TaskAnswer>> = {
+        if (answer === 'edit') {
+          // A --set that cannot be read is a usage error, found before anything is sent.
+          try {
+            (options.set ?? []).forEach(parseSetArgument);
+            if (!options.set?.length) applySetArguments([], undefined, []);
+          } catch (err) {
+            if (err instanceof SetSyntaxError)
+              command.error(`error: ${err.message}`, { exitCode: EXIT.usage, code: 'ladder.respond.set' });
+            throw err;
+          }
+        } else if (options.set?.length) {
+          command.error(`error: --set is for \`respond <workflowId> edit\`, not ${answer}`, {
+            exitCode: EXIT.usage,
+            code: 'ladder.respond.set',
+          });
+        }
+        type Connected = { client: Client; policy: () => LoadedPolicy };
+        const answers: Record<
+          string,
+          (status: () => Promise<TaskStatus>, connected: Connected) => Promise<TaskAnswer>
+        > = {
           // The operator approves the steps the workflow is running, as shown by `ladder status`.
           approve: async (status) => ({
             kind: 'approve',
@@ -317,6 +352,22 @@ export function registerTaskCommands(program: Command, io: Io): void {
           accept: async () => ({ kind: 'accept' }),
           decline: async () => ({ kind: 'decline', reason: options.reason }),
           read: async () => ({ kind: 'read' }),
+          // The steps as the task runs them now, with each --set applied and checked as the workflow will.
+          edit: async (status, { client, policy }) => {
+            const { stepsHash } = await status();
+            const task = await client.workflow.getHandle(workflowId).query(taskRequestQuery);
+            const rules = own(policy().taskClasses, task.taskClass)?.edits;
+            try {
+              return {
+                kind: 'edit',
+                stepsHash,
+                steps: applySetArguments(task.steps, rules, options.set ?? []),
+              };
+            } catch (err) {
+              if (err instanceof SetValueError) throw new CliError(`Refused before sending: ${err.message}`);
+              throw err;
+            }
+          },
           // About the question the task asks now, as `ladder status` shows it.
           ...Object.fromEntries(
             (['ran', 'run-again', 'undo'] as const).map((kind) => [
@@ -339,7 +390,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
         const build = Object.hasOwn(answers, answer) ? answers[answer] : undefined;
         if (!build) {
           throw new CliError(
-            `unknown answer "${answer}": expected approve, reject, done, dismiss, accept, decline, read, ran, run-again or undo`,
+            `unknown answer "${answer}": expected approve, edit, reject, done, dismiss, accept, decline, read, ran, run-again or undo`,
           );
         }
         await withClient(async (client, config) => {
@@ -349,7 +400,7 @@ export function registerTaskCommands(program: Command, io: Io): void {
             client,
             workflowId,
             options.as,
-            await build(() => handle.query(statusQuery)),
+            await build(() => handle.query(statusQuery), { client, policy: () => policyOf(config) }),
             signer,
           );
           if (!result.ok) throw new CliError(`Refused: ${result.reason}`);

@@ -7,6 +7,8 @@ import { BATCH_ACTION_IDS, type LadderAction } from '../action-ids';
 import { escapeMrkdwn, link } from './escape';
 import { BLOCK_LIMITS, truncate } from './limits';
 import { notificationButtons } from './task-message';
+import type { Away } from '../../policy/delegation';
+import { homeAbsenceBlocks, homeProposalBlocks, type HomeProposal } from './app-home-sections';
 
 /** The most tasks one Home lists: three blocks each, and the view stays under 50 blocks like a message. */
 export const HOME_TASKS_LISTED = 15;
@@ -78,8 +80,10 @@ export function homeQuestionOf(task: WaitingTask): {
 /**
  * A person's App Home: what waits on them now, each task with what it will do and the same
  * buttons as its message (so an answer here is the same signed answer, checked the same way).
- * Everything an agent wrote is escaped. Pure; within Slack's limits (under 50 blocks, 3,000 characters
- * per section).
+ * Then the promotion proposals they may decide (same buttons as the proposal's message), their
+ * absence in force, and the standing approvals they granted. Everything an agent wrote is escaped.
+ * Pure; within Slack's limits for a Home (at most 100 blocks: 49 for tasks, 12 for proposals, 2 for
+ * the absence, 11 for standing approvals; 3,000 characters per section).
  *
  * @param total - how many tasks wait on the person in all (more than listed when over the limit).
  */
@@ -91,6 +95,10 @@ export function appHomeView(args: {
   batchClasses?: readonly { taskClass: string; count: number }[];
   /** The standing approvals the person granted that are in force, with the registry their Revoke buttons answer. */
   standing?: { approvals: readonly StandingApproval[]; registryId: string; nowMs: number };
+  /** Open promotion proposals the person may decide (their `approvers` name them). */
+  proposals?: readonly HomeProposal[];
+  /** The person's own absence in force, if they are away. */
+  away?: Away;
 }): HomeView {
   const listed = args.tasks.slice(0, HOME_TASKS_LISTED);
   const blocks: KnownBlock[] = [
@@ -147,6 +155,7 @@ export function appHomeView(args: {
       { type: 'actions', block_id: `ladder_home_${i}`, elements: notificationButtons(notification) },
     );
   });
+  blocks.push(...homeProposalBlocks(args.proposals ?? []), ...homeAbsenceBlocks(args.away));
   const standing = args.standing?.approvals.slice(0, HOME_STANDING_LISTED) ?? [];
   if (args.standing && standing.length > 0) {
     blocks.push(

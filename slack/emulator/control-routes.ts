@@ -25,6 +25,9 @@ export interface ControlAnswer {
  *   left out) with its channel, ts, text, edits and metadata key (and, for a channel feed's digest,
  *   the keys of the announcements it carries), and the messages deleted so far,
  *   so a checker can count messages per key and read their final text.
+ * - `GET /emulator/home?user=U` is `U`'s App Home as the app last published it (`views.publish`):
+ *   `{ok, home: {id, hash, view} | null}`; the page draws it. Opening it (`POST /emulator/home`)
+ *   is what delivers `app_home_opened`; this GET changes nothing.
  *
  * @returns undefined when the path is none of these, so the caller routes it elsewhere.
  */
@@ -55,6 +58,10 @@ export function handleControlRequest(
       status: 405,
       payload: { ok: false, error: `${httpMethod} /emulator/rate-limits: use GET, POST or DELETE` },
     };
+  }
+  if (url.pathname === '/emulator/home' && httpMethod === 'GET') {
+    const user = url.searchParams.get('user') ?? '';
+    return { status: 200, payload: { ok: true, user, home: workspace.homes.get(user) ?? null } };
   }
   if (url.pathname === '/emulator/messages' && httpMethod === 'GET') {
     return { status: 200, payload: { ok: true, ...messageListing(workspace, url.searchParams) } };

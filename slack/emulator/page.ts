@@ -45,8 +45,10 @@ export const EMULATOR_EMOJI: Readonly<Record<string, string>> = {
 };
 
 /**
- * The emulator's one web page: channels and DMs on the left, the selected channel's messages
- * rendered from their Block Kit, a composer for slash commands, and modals. It polls
+ * The emulator's one web page: the person's App Home and the channels and DMs on the left, the
+ * selected channel's messages (or the Home the app published) rendered from their Block Kit, a
+ * composer for slash commands, and modals. Opening Home delivers `app_home_opened`, as Slack does
+ * when the tab is opened; a button there is clicked as a button in the published view. It polls
  * `/emulator/state` and sends clicks, commands and submissions to the emulator, which delivers
  * them to the app as signed Slack requests. Plain JS, no build step.
  */
@@ -96,6 +98,8 @@ export function emulatorPage(): string {
   <label for="acting-user">You are</label>
   <select id="acting-user"></select>
   <input id="acting-user-other" placeholder="or type a user id, e.g. U0ADMIN01">
+  <label>App</label>
+  <a id="home-tab" title="Your App Home: what waits on you (opening it asks the app to publish it)">Home</a>
   <label>Channels</label>
   <div id="channels"></div>
   <p id="rate-limits" title="Slack's Web API rate limits; GET /emulator/rate-limits has the details"></p>
@@ -107,7 +111,7 @@ export function emulatorPage(): string {
 </main>
 <div id="modal-backdrop"><div id="modal"></div></div>
 <script>
-const state = { user: localStorage.getItem('ladder-user') || '', channel: localStorage.getItem('ladder-channel') || '', last: '', viewKey: '' };
+const state = { user: localStorage.getItem('ladder-user') || '', channel: localStorage.getItem('ladder-channel') || '', tab: 'channel', last: '', viewKey: '' };
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 // Slack's mrkdwn: a raw <…> is a link or mention; &amp; &lt; &gt; are the only entities and show as
@@ -160,6 +164,13 @@ function renderMessage(m) {
   return '<div class="message' + (m.ephemeralTo ? ' ephemeral' : '') + '" data-ts="' + esc(m.ts) + '">' +
     '<div class="meta">' + (m.ephemeralTo ? 'Only visible to you · ' : 'Ladder · ') + esc(m.ts) + (m.edits ? ' · edited' : '') + '</div>' + body + '</div>';
 }
+// The App Home as the app published it, drawn with the same blocks as a message.
+function renderHome(home) {
+  if (!state.user) return '<p class="meta">Choose who you are to open your Home.</p>';
+  if (!home) return '<p class="meta">Opening your Home… (the app has not published one yet)</p>';
+  return '<div class="home" data-view-id="' + esc(home.id) + '"><div class="meta">Home · Ladder</div>' + (home.view.blocks || []).map((b, i) => renderBlock(b, { ts: '' }, i)).join('') + '</div>';
+}
+function openHome() { state.tab = 'home'; state.last = ''; void post('/emulator/home', {}); }
 function renderInput(b, errors) {
   const e = b.element || {};
   const id = esc(b.block_id);
@@ -219,23 +230,36 @@ async function refresh() {
   if (users.dataset.options !== options) { users.innerHTML = options; users.dataset.options = options; }
   users.value = data.users.some((u) => u.id === state.user) ? state.user : '';
   if (!state.channel && data.channels.length) state.channel = data.channels[0].id;
-  const snapshot = JSON.stringify([state.channel, data.channels]);
+  const home = state.tab === 'home' ? await fetch('/emulator/home?user=' + encodeURIComponent(state.user)).then((r) => r.json()) : null;
+  const snapshot = JSON.stringify([state.tab, state.channel, data.channels, home && home.home]);
   if (snapshot !== state.last) {
     state.last = snapshot;
-    $('channels').innerHTML = data.channels.map((c) => '<a data-channel="' + esc(c.name) + '" data-id="' + esc(c.id) + '" class="' + (c.id === state.channel ? 'active' : '') + '">' + esc(c.name) + ' <small>' + c.messages.length + '</small></a>').join('');
-    const channel = data.channels.find((c) => c.id === state.channel);
-    $('messages').innerHTML = channel ? channel.messages.map(renderMessage).join('') : '<p class="meta">No channel yet: type /ladder help below.</p>';
-    $('messages').scrollTop = $('messages').scrollHeight;
+    $('home-tab').className = state.tab === 'home' ? 'active' : '';
+    $('channels').innerHTML = data.channels.map((c) => '<a data-channel="' + esc(c.name) + '" data-id="' + esc(c.id) + '" class="' + (state.tab === 'channel' && c.id === state.channel ? 'active' : '') + '">' + esc(c.name) + ' <small>' + c.messages.length + '</small></a>').join('');
+    if (home) {
+      $('messages').innerHTML = renderHome(home.home);
+      $('messages').scrollTop = 0;
+    } else {
+      const channel = data.channels.find((c) => c.id === state.channel);
+      $('messages').innerHTML = channel ? channel.messages.map(renderMessage).join('') : '<p class="meta">No channel yet: type /ladder help below.</p>';
+      $('messages').scrollTop = $('messages').scrollHeight;
+    }
   }
   renderModal(data.view);
   const limits = data.rateLimits;
   $('rate-limits').textContent = 'Rate limits ' + (limits.enabled ? 'on' : 'off') + (limits.limited ? ' · ' + limits.limited + ' calls refused (429)' : '');
 }
-function setUser(id) { state.user = id; localStorage.setItem('ladder-user', id); state.last = ''; state.viewKey = ''; void refresh(); }
+function setUser(id) { state.user = id; localStorage.setItem('ladder-user', id); state.last = ''; state.viewKey = ''; if (state.tab === 'home' && id) openHome(); else void refresh(); }
 $('acting-user').addEventListener('change', (e) => setUser(e.target.value));
 $('acting-user-other').addEventListener('change', (e) => setUser(e.target.value.trim()));
-$('channels').addEventListener('click', (e) => { const a = e.target.closest('a'); if (a) { state.channel = a.dataset.id; localStorage.setItem('ladder-channel', state.channel); state.last = ''; void refresh(); } });
-$('messages').addEventListener('click', (e) => { const b = e.target.closest('button[data-action-id]'); if (b) void post('/emulator/click', { channel: state.channel, ts: b.dataset.ts, actionId: b.dataset.actionId, block: Number(b.dataset.block), value: b.dataset.value || undefined }); });
+$('home-tab').addEventListener('click', () => { if (state.user) openHome(); else $('status').textContent = 'Choose who you are first: each person has their own Home.'; });
+$('channels').addEventListener('click', (e) => { const a = e.target.closest('a'); if (a) { state.tab = 'channel'; state.channel = a.dataset.id; localStorage.setItem('ladder-channel', state.channel); state.last = ''; void refresh(); } });
+$('messages').addEventListener('click', (e) => {
+  const b = e.target.closest('button[data-action-id]');
+  if (!b) return;
+  const which = { actionId: b.dataset.actionId, block: Number(b.dataset.block), value: b.dataset.value || undefined };
+  void post(state.tab === 'home' ? '/emulator/home-click' : '/emulator/click', state.tab === 'home' ? which : { channel: state.channel, ts: b.dataset.ts, ...which });
+});
 $('composer-form').addEventListener('submit', (e) => { e.preventDefault(); const text = $('composer').value; $('composer').value = ''; void post('/emulator/command', { channel: state.channel || '#general', text }); });
 $('modal').addEventListener('click', (e) => { if (e.target.id === 'modal-close') void post('/emulator/close', {}); });
 $('modal').addEventListener('submit', (e) => {

@@ -8,9 +8,11 @@ import { tasksWaitingOn } from '../../client/waiting-on';
 import { temporalUiLink } from '../../policy/slack-ids';
 import { appHomeView, HOME_TASKS_LISTED } from '../blocks/app-home';
 import type { SlackDeps } from '../deps';
+import { absenceOf, proposalsFor } from './app-home-reads';
 
 /**
- * Publishes `user`'s App Home: what waits on them now, with the buttons to answer. A failure is
+ * Publishes `user`'s App Home: what waits on them now (tasks, promotion proposals they may decide),
+ * with the buttons to answer, their absence in force and the standing approvals they granted. A failure is
  * logged, not thrown: the Home is a view of the tasks, and every task's message still asks.
  */
 export async function publishHome(client: WebClient, deps: SlackDeps, user: string): Promise<void> {
@@ -24,12 +26,21 @@ export async function publishHome(client: WebClient, deps: SlackDeps, user: stri
     const granted = (await listStandingApprovals(deps.temporal, deps.taskQueue)).filter(
       (a) => a.grantedBy === user && endedBecause(a, nowMs) === null,
     );
+    const unreadable: string[] = [];
+    const [proposals, away] = await Promise.all([
+      proposalsFor(deps.temporal, deps.taskQueue, Object.keys(deps.policy().agents), user, unreadable),
+      absenceOf(deps.temporal, deps.taskQueue, user),
+    ]);
+    if (unreadable.length > 0)
+      deps.log.warn({ user, agents: unreadable }, 'App Home: some trust ledgers could not be read');
     const view = appHomeView({
       tasks,
       total,
       // Classes where two or more requests wait: answered together from the batch modal.
       batchClasses: classesWithApprovals(tasks),
       uiLink: (id) => temporalUiLink(deps.uiBaseUrl, deps.temporal.options.namespace, id),
+      proposals,
+      ...(away ? { away } : {}),
       standing: { approvals: granted, registryId: standingApprovalsWorkflowId(deps.taskQueue), nowMs },
     });
     await client.views.publish({ user_id: user, view });
