@@ -51,6 +51,8 @@ export const ACTION_IDS = {
   'edit-steps': 'ladder_edit_steps',
   /** Rubber-stamp watch: an owner reviewed the approver named by the button; their approvals count again. */
   'review-approver': 'ladder_review_approver',
+  /** App Home, while away: the person is back early; their absence ends (the delegations registry). */
+  'end-away': 'ladder_end_away',
 } as const;
 
 /** The short name of a Ladder button, as workflows write it in `Notification.actions`. */

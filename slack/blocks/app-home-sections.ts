@@ -5,6 +5,8 @@ import type { Proposal } from '../../policy/ledger';
 import { escapeMrkdwn } from './escape';
 import { BLOCK_LIMITS, truncate } from './limits';
 import { notificationButtons } from './task-message';
+import { ACTION_IDS } from '../action-ids';
+import { buttonValue } from './button-value';
 
 /** Most promotion proposals one Home lists (two blocks each); `ladder status` shows them all. */
 export const HOME_PROPOSALS_LISTED = 5;
@@ -74,7 +76,7 @@ export function homeProposalBlocks(proposals: readonly HomeProposal[]): KnownBlo
  * end it. There is no button for ending an absence, so the Home says the command (`/ladder back`).
  * Empty when they are not away. Pure; two blocks.
  */
-export function homeAbsenceBlocks(away: Away | undefined): KnownBlock[] {
+export function homeAbsenceBlocks(away: Away | undefined, registryId?: string): KnownBlock[] {
   if (!away) return [];
   // Stand-ins are Slack ids from the policy; anything else is shown as text, never as markup.
   const delegate = /^[UW][A-Z0-9]{2,20}$/.test(away.delegate)
@@ -87,10 +89,28 @@ export function homeAbsenceBlocks(away: Away | undefined): KnownBlock[] {
       text: {
         type: 'mrkdwn',
         text: truncate(
-          `You are away until *${escapeMrkdwn(away.until)}* (since ${escapeMrkdwn(away.since)}): ${delegate} answers your requests meanwhile.\nBack early? Type \`/ladder back\`.`,
+          `You are away until *${escapeMrkdwn(away.until)}* (since ${escapeMrkdwn(away.since)}): ${delegate} answers your requests meanwhile.\nBack early? ${registryId ? "Click _I'm back_ or type" : 'Type'} \`/ladder back\`.`,
           BLOCK_LIMITS.sectionText,
         ),
       },
     },
+    // The button names the registry only: who is back is the clicker Slack verified.
+    ...(registryId
+      ? [
+          {
+            type: 'actions' as const,
+            block_id: 'ladder_home_away',
+            elements: [
+              {
+                type: 'button' as const,
+                action_id: ACTION_IDS['end-away'],
+                text: { type: 'plain_text' as const, text: "I'm back" },
+                style: 'primary' as const,
+                value: buttonValue(registryId),
+              },
+            ],
+          },
+        ]
+      : []),
   ];
 }

@@ -82,7 +82,7 @@ export function homeQuestionOf(task: WaitingTask): {
  * buttons as its message (so an answer here is the same signed answer, checked the same way).
  * Then the promotion proposals they may decide (same buttons as the proposal's message), their
  * absence in force, and the standing approvals they granted. Everything an agent wrote is escaped.
- * Pure; within Slack's limits for a Home (at most 100 blocks: 49 for tasks, 12 for proposals, 2 for
+ * Pure; within Slack's limits for a Home (at most 100 blocks: 49 for tasks, 12 for proposals, 3 for
  * the absence, 11 for standing approvals; 3,000 characters per section).
  *
  * @param total - how many tasks wait on the person in all (more than listed when over the limit).
@@ -99,6 +99,8 @@ export function appHomeView(args: {
   proposals?: readonly HomeProposal[];
   /** The person's own absence in force, if they are away. */
   away?: Away;
+  /** The delegations registry an "I'm back" button answers; without it the Home only says `/ladder back`. */
+  awayRegistryId?: string;
 }): HomeView {
   const listed = args.tasks.slice(0, HOME_TASKS_LISTED);
   const blocks: KnownBlock[] = [
@@ -155,7 +157,10 @@ export function appHomeView(args: {
       { type: 'actions', block_id: `ladder_home_${i}`, elements: notificationButtons(notification) },
     );
   });
-  blocks.push(...homeProposalBlocks(args.proposals ?? []), ...homeAbsenceBlocks(args.away));
+  blocks.push(
+    ...homeProposalBlocks(args.proposals ?? []),
+    ...homeAbsenceBlocks(args.away, args.awayRegistryId),
+  );
   const standing = args.standing?.approvals.slice(0, HOME_STANDING_LISTED) ?? [];
   if (args.standing && standing.length > 0) {
     blocks.push(

@@ -19,7 +19,7 @@ export interface ButtonValue {
 }
 
 const VALUE =
-  /^((?:task|digest|ledger)\/[A-Za-z0-9._:/-]+|control\/[A-Za-z0-9._:-]+\/(?:standing-approvals|approver-watch\/[a-z0-9][a-z0-9._-]*))(?:#([A-Za-z0-9]{1,64})(?:#([A-Za-z0-9\-_.!~*'()%]+))?)?$/;
+  /^((?:task|digest|ledger)\/[A-Za-z0-9._:/-]+|control\/[A-Za-z0-9._:-]+\/(?:standing-approvals|delegations|approver-watch\/[a-z0-9][a-z0-9._-]*))(?:#([A-Za-z0-9]{1,64})(?:#([A-Za-z0-9\-_.!~*'()%]+))?)?$/;
 
 /**
  * Encodes a button's value as `workflowId[#subject[#typedName]]`, the name URI-encoded. A name is

@@ -31,6 +31,7 @@ const BUTTONS: Readonly<Record<LadderAction, { text: string; style?: 'primary' |
   'revoke-standing': { text: 'Revoke', style: 'danger' },
   'edit-steps': { text: 'Edit…' },
   'review-approver': { text: 'Reviewed: count their approvals again' },
+  'end-away': { text: "I'm back", style: 'primary' },
 };
 
 /** Buttons that approve steps: their value carries the hash of the steps the message shows. */

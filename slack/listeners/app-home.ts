@@ -1,3 +1,4 @@
+import { delegationsWorkflowId } from '../../workflows/delegation-messages';
 import { listStandingApprovals } from '../../client/standing-approvals';
 import { endedBecause } from '../../policy/standing-approvals';
 import { standingApprovalsWorkflowId } from '../../workflows/standing-approval-messages';
@@ -40,7 +41,7 @@ export async function publishHome(client: WebClient, deps: SlackDeps, user: stri
       batchClasses: classesWithApprovals(tasks),
       uiLink: (id) => temporalUiLink(deps.uiBaseUrl, deps.temporal.options.namespace, id),
       proposals,
-      ...(away ? { away } : {}),
+      ...(away ? { away, awayRegistryId: delegationsWorkflowId(deps.taskQueue) } : {}),
       standing: { approvals: granted, registryId: standingApprovalsWorkflowId(deps.taskQueue), nowMs },
     });
     await client.views.publish({ user_id: user, view });

@@ -12,6 +12,7 @@ import { clickedInHome, publishHome } from './app-home';
 import { openAllowStanding, revokeStandingFromSlack } from './standing-approvals';
 import { openEditSteps } from './edit-steps';
 import { reviewApproverFromSlack } from './approver-review';
+import { endAwayFromSlack } from './away-button';
 
 /** What one button does once its click is read: send an answer, or open the modal that asks for one. */
 type ClickHandler = (click: ButtonClick, client: WebClient, deps: SlackDeps) => Promise<void>;
@@ -131,6 +132,7 @@ const ON_CLICK: { readonly [A in LadderAction]: ClickHandler } = {
     await openEditSteps(click, stepsHash, client, deps);
   },
   'review-approver': reviewApproverFromSlack,
+  'end-away': endAwayFromSlack,
 };
 
 /** The clicked message, carried through a modal to the answer it opens. */

@@ -252,6 +252,11 @@ describe('Slack app against the emulator and a real worker', () => {
         value: buttonValue(`control/${rig.stack.taskQueue}/approver-watch/ops`, 'U0APPR001'),
         told: /^Refused: U0APPR002 may not review approvers in ops: its owners may \(U0ADMIN01\)$/,
       },
+      // The clicker is not away: nothing to end.
+      'end-away': {
+        value: buttonValue(`control/${rig.stack.taskQueue}/delegations`),
+        told: /^Refused: U0APPR002 is not away$/,
+      },
     };
     for (const action of LADDER_ACTIONS) {
       const { value, view, told } = expected[action];

@@ -169,5 +169,9 @@ describe('the App Home in the emulator page (headless Chromium)', () => {
     expect(text).toContain('@U0SUB0001 answers your requests meanwhile.');
     expect(text).toContain('/ladder back');
     await page.screenshot({ path: join(SCREENS, '4-away.png'), fullPage: true });
+    // Back early, from the Home: the absence ends and the Home no longer shows it.
+    await home().locator('button', { hasText: "I'm back" }).click();
+    await page.getByText('While you are away').waitFor({ state: 'detached' });
+    await page.screenshot({ path: join(SCREENS, '5-back-from-home.png'), fullPage: true });
   });
 });
