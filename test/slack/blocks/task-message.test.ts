@@ -184,7 +184,9 @@ describe('truncate', () => {
       workflowId: 'control/ladder/standing-approvals',
       subject: '1a2b3c4d',
     });
-    expect(parseButtonValue('control/ladder/delegations')).toEqual({ workflowId: 'control/ladder/delegations' });
+    expect(parseButtonValue('control/ladder/delegations')).toEqual({
+      workflowId: 'control/ladder/delegations',
+    });
     expect(parseButtonValue('control/ladder/approver-watch/config-change#U0SRE0002')).toEqual({
       workflowId: 'control/ladder/approver-watch/config-change',
       subject: 'U0SRE0002',
