@@ -10,7 +10,7 @@ import { loadApiConfig } from './config';
 import { startApiServer } from './server';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
 import { tracingFromEnv } from '../observability/tracing-config';
-import { temporalReachable } from '../observability/readiness';
+import { temporalReachable, unlessStopping } from '../observability/readiness';
 
 /**
  * The agents' HTTP API and MCP endpoint as its own process: `node dist/api/main.js`, on
@@ -54,7 +54,6 @@ async function main(): Promise<void> {
       : undefined;
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
   const client = await connectClient(config, { interceptors: tracing?.clientInterceptors });
-  metricsServer?.setReadiness(temporalReachable(client));
   const policy = () => policyStore.current();
   const api = await startApiServer(
     {
@@ -68,10 +67,14 @@ async function main(): Promise<void> {
       lookupToken: createTokenLookup(client, config.taskQueue),
       policy,
       log,
+      // A drain aborts the long polls it answers early, before the connection below closes.
+      withAbortSignal: (signal, fn) => client.withAbortSignal(signal, fn),
       ...(metrics ? { metrics } : {}),
     },
     apiConfig.port,
   );
+  // Ready once it listens; from SIGTERM on, 503 `stopping` while requests in flight finish.
+  metricsServer?.setReadiness(unlessStopping(() => api.isDraining(), temporalReachable(client)));
   log.info({ url: api.url, mcp: `${api.url}/mcp`, taskQueue: config.taskQueue }, 'agent API listening');
   // Ready line for whoever started us (scripts, tests).
   process.stdout.write(`Ladder agent API on ${api.url} (MCP: ${api.url}/mcp)\n`);
@@ -80,12 +83,20 @@ async function main(): Promise<void> {
     url: api.url,
     ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
   });
+  let stopping = false;
   const stop = (): void => {
-    void Promise.all([api.close(), metricsServer?.close()]).then(async () => {
-      await client.connection.close();
-      await tracing?.shutdown();
-      process.exit(0);
-    });
+    if (stopping) return;
+    stopping = true;
+    log.info('draining: refusing new connections, letting requests in flight finish');
+    // The metrics endpoint stays up while the API drains, so probes see 503 `stopping`.
+    void api
+      .close()
+      .then(() => metricsServer?.close())
+      .then(async () => {
+        await client.connection.close();
+        await tracing?.shutdown();
+        process.exit(0);
+      });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

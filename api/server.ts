@@ -13,6 +13,9 @@ import { ApiProblem, fieldErrors, sendProblem } from './problem';
 import { createRateLimiter } from './rate-limit';
 import { waitQuerySchema } from './schemas';
 import type { LadderMetrics } from '../observability/ladder-metrics';
+import { drainableServer, FRONTEND_DRAIN_MS, type DrainableServer } from '../observability/readiness';
+import type { AgentApi } from './agent-api';
+import type { TaskView } from './schemas';
 
 /** Largest request body accepted; above it the answer is 413 and the body is not read further. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -25,6 +28,13 @@ export interface ApiServerDeps {
   log: Logger;
   /** Where requests are counted by route template and status, and timed; none when omitted. */
   metrics?: LadderMetrics;
+  /**
+   * Runs `fn` with its Temporal calls aborted when `signal` is (`client.withAbortSignal` of the
+   * service's client). A long poll cut short by a drain is aborted with it, rather than left
+   * retrying against a connection the process is about to close (gRPC then throws uncaught).
+   * Omitted, an abandoned long poll runs on to its own deadline.
+   */
+  withAbortSignal?: <R>(signal: AbortSignal, fn: () => Promise<R>) => Promise<R>;
 }
 
 /** The route label of a request no route matched. */
@@ -42,7 +52,14 @@ export interface RunningApi {
   server: Server;
   /** e.g. http://127.0.0.1:3200 */
   url: string;
-  close(): Promise<void>;
+  /** True once `close` was called: the process's `/readyz` should answer 503 `stopping`. */
+  isDraining(): boolean;
+  /**
+   * Stops gracefully: refuses new connections, answers long polls in flight at once with the task
+   * as it is (see {@link createApiServer}), lets other requests in flight finish for up to
+   * `graceMs` (default {@link FRONTEND_DRAIN_MS}), then closes the connections left.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Reads the body up to {@link MAX_BODY_BYTES} and parses it as JSON. */
@@ -114,11 +131,49 @@ const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
 };
 
 /**
+ * A long poll that ends early, with the task as it is now, once `drain` is aborted: the answer a
+ * wait that timed out gives (`done: false`), which agents already handle by polling again, so a
+ * draining API sends them to another instance (or itself, once restarted) instead of holding them
+ * until it is killed.
+ */
+async function waitUnlessDraining(
+  api: AgentApi,
+  taskId: string,
+  timeoutSeconds: number,
+  drain: AbortSignal,
+  withAbortSignal: ApiServerDeps['withAbortSignal'],
+): Promise<TaskView> {
+  if (drain.aborted) return api.get(taskId);
+  let onDrain: () => void = () => undefined;
+  const drained = new Promise<'drained'>((resolve) => {
+    onDrain = () => resolve('drained');
+    drain.addEventListener('abort', onDrain, { once: true });
+  });
+  const waited = withAbortSignal
+    ? withAbortSignal(drain, () => api.wait(taskId, timeoutSeconds))
+    : api.wait(taskId, timeoutSeconds);
+  try {
+    const first = await Promise.race([waited, drained]);
+    if (first !== 'drained') return first;
+    // Abandoned: aborted with the drain when it can be, else bounded by its own deadline.
+    waited.catch(() => undefined);
+    return await api.get(taskId);
+  } finally {
+    drain.removeEventListener('abort', onDrain);
+  }
+}
+
+/**
  * The agents' HTTP API and MCP endpoint on one node:http server. Every route but the OpenAPI
  * document needs a bearer token; the agent is whoever it belongs to. Agents never get anything
  * that reaches Temporal: the service does that on their behalf, scoped to their own tasks.
  */
 export function createApiServer(deps: ApiServerDeps): Server {
+  return buildApiServer(deps).server;
+}
+
+/** {@link createApiServer}, with the handle that drains it (long polls end when it starts). */
+function buildApiServer(deps: ApiServerDeps): { server: Server; drainable: DrainableServer } {
   const limiter = createRateLimiter();
   const openapi = buildOpenApi();
 
@@ -211,7 +266,17 @@ export function createApiServer(deps: ApiServerDeps): Server {
         if (!query.success) {
           throw new ApiProblem('invalid-request', 'bad query parameters', fieldErrors(query.error.issues));
         }
-        return sendJson(res, 200, await api.wait(taskId, query.data.timeout));
+        return sendJson(
+          res,
+          200,
+          await waitUnlessDraining(
+            api,
+            taskId,
+            query.data.timeout,
+            drainable.drainSignal,
+            deps.withAbortSignal,
+          ),
+        );
       }
       return sendJson(res, 200, await api.get(taskId));
     }
@@ -264,12 +329,13 @@ export function createApiServer(deps: ApiServerDeps): Server {
       });
   });
   server.on('clientError', answerClientError);
-  return server;
+  const drainable = drainableServer(server);
+  return { server, drainable };
 }
 
 /** Listens on 127.0.0.1 (agents reach it locally or through a proxy that terminates TLS). */
 export async function startApiServer(deps: ApiServerDeps, port: number): Promise<RunningApi> {
-  const server = createApiServer(deps);
+  const { server, drainable } = buildApiServer(deps);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -278,10 +344,10 @@ export async function startApiServer(deps: ApiServerDeps, port: number): Promise
   return {
     server,
     url: `http://127.0.0.1:${actual}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    isDraining: () => drainable.draining,
+    close: async (graceMs = FRONTEND_DRAIN_MS) => {
+      const { cut } = await drainable.drain(graceMs);
+      if (cut > 0) deps.log.warn({ cut, graceMs }, 'requests still running at the drain deadline were cut');
+    },
   };
 }

@@ -65,6 +65,24 @@ const cachedWorkflows = z.coerce
   .refine((n) => n === 0 || n >= 2, { message: 'expected 0 (no cache) or at least 2' })
   .refine((n) => n <= 1_000_000, { message: 'expected at most 1000000' });
 
+/**
+ * How long a stopping worker lets its activities in flight finish, in ms, unless configured. The
+ * SDK's own default is 0: on SIGTERM every step in flight is cancelled at once and re-runs on
+ * another worker. 20 s lets a typical step (heartbeating every 2 s, 5 s heartbeat timeout) finish,
+ * and stays under the 30 s the deployment files allow a worker to stop (systemd `TimeoutStopSec`,
+ * compose `stop_grace_period`), leaving 10 s to close connections and flush traces before SIGKILL.
+ */
+export const DEFAULT_WORKER_SHUTDOWN_GRACE_MS = 20_000;
+
+/** The variable that sets {@link Config.workerShutdownGraceMs}. */
+export const WORKER_SHUTDOWN_GRACE_VARIABLE = 'LADDER_WORKER_SHUTDOWN_GRACE_MS';
+
+const shutdownGraceMs = z.coerce
+  .number({ message: 'expected a whole number of milliseconds (0 cancels steps in flight at once)' })
+  .int({ message: 'expected a whole number of milliseconds (0 cancels steps in flight at once)' })
+  .min(0, { message: 'expected 0 or more milliseconds' })
+  .max(600_000, { message: 'expected at most 600000 ms (10 minutes)' });
+
 const policyMaxBytes = z
   .string()
   .regex(/^\d+$/, { message: 'expected a whole number of bytes (e.g. 1048576 for 1 MiB)' })
@@ -166,6 +184,7 @@ const envSchema = z
       .max(3_600_000, { message: 'expected at most 3600000 ms (1 hour)' })
       .optional(),
     LADDER_WORKER_CACHED_WORKFLOWS: cachedWorkflows.optional(),
+    LADDER_WORKER_SHUTDOWN_GRACE_MS: shutdownGraceMs.default(DEFAULT_WORKER_SHUTDOWN_GRACE_MS),
     LADDER_WORKER_DEPLOYMENT: workerDeploymentName.optional(),
     LADDER_WORKER_BUILD_ID: workerBuildId.optional(),
     LADDER_KEYS_DIR: nonEmpty.default('.temporal/keys'),
@@ -444,6 +463,12 @@ export interface Config {
   /** How the worker uses memory; see {@link WorkerTuning}. */
   worker: WorkerTuning;
   /**
+   * How long a stopping worker lets activities in flight finish before cancelling them, in ms
+   * (`LADDER_WORKER_SHUTDOWN_GRACE_MS`, the SDK's `shutdownGraceTime`); default
+   * {@link DEFAULT_WORKER_SHUTDOWN_GRACE_MS}. Keep it under the supervisor's stop timeout.
+   */
+  workerShutdownGraceMs: number;
+  /**
    * The deployment version the worker polls as, when worker versioning is on; unset (the default),
    * the worker is unversioned and every worker on the task queue takes every task.
    */
@@ -618,6 +643,7 @@ function toConfig(e: Env): Config {
     latePostGraceMs: e.LADDER_LATE_POST_GRACE_MS,
     demoServicePort: e.LADDER_DEMO_SERVICE_PORT,
     worker: { maxCachedWorkflows: e.LADDER_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS },
+    workerShutdownGraceMs: e.LADDER_WORKER_SHUTDOWN_GRACE_MS,
     ...(e.LADDER_WORKER_DEPLOYMENT !== undefined && e.LADDER_WORKER_BUILD_ID !== undefined
       ? {
           workerDeployment: { deploymentName: e.LADDER_WORKER_DEPLOYMENT, buildId: e.LADDER_WORKER_BUILD_ID },

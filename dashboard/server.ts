@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { AnswerTrust } from '../policy/answer-proof';
 import type { DashboardData } from './data/dashboard-data';
+import { drainableServer, FRONTEND_DRAIN_MS, STOPPING } from '../observability/readiness';
 import { html, type SafeHtml } from './html';
 import { cookieValue, createSignIns, SignInError } from './sign-in';
 import { CHARTS_JS, DASHBOARD_CSS, uplotAssets } from './static-assets';
@@ -38,7 +39,12 @@ export interface DashboardServerOptions {
 /** A running dashboard. */
 export interface RunningDashboard {
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops gracefully: `/readyz` answers 503 `stopping` (on connections already open), new
+   * connections are refused, pages in flight finish for up to `graceMs` (default
+   * {@link FRONTEND_DRAIN_MS}), then the connections left are closed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -126,6 +132,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
       return;
     }
+    // Its own readiness probe (the dashboard has no metrics port): not ready once it drains.
+    if (url.pathname === '/readyz') {
+      if (drainable.draining) send(res, 503, 'text/plain; charset=utf-8', `not ready: ${STOPPING}\n`);
+      else send(res, 200, 'text/plain; charset=utf-8', 'ready\n');
+      return;
+    }
     if (url.pathname === '/login') {
       const token = url.searchParams.get('token') ?? '';
       try {
@@ -197,6 +209,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       else res.end();
     });
   });
+  const drainable = drainableServer(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -205,10 +218,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${hostInUrl}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async (graceMs = FRONTEND_DRAIN_MS) => {
+      await drainable.drain(graceMs);
+    },
   };
 }

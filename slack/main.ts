@@ -12,7 +12,7 @@ import { connectClient } from '../worker/connection';
 import { createSlackApp, type SlackTransport } from './app';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
 import { tracingFromEnv } from '../observability/tracing-config';
-import { temporalReachable } from '../observability/readiness';
+import { temporalReachable, unlessStopping } from '../observability/readiness';
 
 /**
  * Slack app process: real Slack over HTTP or Socket Mode with credentials, the local emulator's
@@ -78,7 +78,9 @@ async function main(): Promise<void> {
       : undefined;
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics endpoint');
   const temporal = await connectClient(config, { interceptors: tracing?.clientInterceptors });
-  metricsServer?.setReadiness(temporalReachable(temporal));
+  // From SIGTERM on, 503 `stopping` while the requests in flight finish (see stop below).
+  let stopping = false;
+  metricsServer?.setReadiness(unlessStopping(() => stopping, temporalReachable(temporal)));
   const app = createSlackApp({
     deps: {
       temporal,
@@ -110,10 +112,11 @@ async function main(): Promise<void> {
   log.info({ mode: slack.kind, url }, 'slack app listening');
   process.send?.({ type: 'ready', url, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });
 
-  let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    log.info('draining: refusing new connections, letting requests in flight finish');
+    // The receiver drains (SlackHttpReceiver.stop); the metrics endpoint stays up meanwhile.
     await app.stop();
     await metricsServer?.close();
     policyStore.close();

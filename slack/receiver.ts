@@ -7,6 +7,7 @@ import { parse as parseQuery } from 'node:querystring';
 import { HTTPResponseAck, type App, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../config/logger';
 import { slackAckKind, type SlackAckKind } from '../observability/labels';
+import { drainableServer, FRONTEND_DRAIN_MS, type DrainableServer } from '../observability/readiness';
 import { boltLogger } from './bolt-logger';
 import { verifySlackSignature } from './verify-signature';
 
@@ -48,6 +49,7 @@ export type RequestRefusal = { status: 400 | 401 | 404 | 405 | 413; reason: stri
 export class SlackHttpReceiver implements Receiver {
   private app: App | undefined;
   private server: Server | undefined;
+  private drainable: DrainableServer | undefined;
   private readonly path: string;
 
   constructor(private readonly options: SlackHttpReceiverOptions) {
@@ -62,6 +64,7 @@ export class SlackHttpReceiver implements Receiver {
   async start(): Promise<{ url: string; port: number }> {
     const server = createServer((req, res) => void this.handle(req, res));
     this.server = server;
+    this.drainable = drainableServer(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port, '127.0.0.1', () => {
@@ -73,12 +76,27 @@ export class SlackHttpReceiver implements Receiver {
     return { url: `http://127.0.0.1:${port}${this.path}`, port };
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
+  /** True once `stop` was called and until the next `start`: requests in flight are finishing. */
+  isDraining(): boolean {
+    return this.drainable?.draining ?? false;
+  }
+
+  /**
+   * Stops gracefully: refuses new connections, lets requests in flight (a click waiting for its
+   * ack, a listener still answering) finish for up to `graceMs` (default {@link FRONTEND_DRAIN_MS};
+   * Slack retries what is cut), then closes the connections left.
+   */
+  async stop(graceMs: number = FRONTEND_DRAIN_MS): Promise<void> {
+    const drainable = this.drainable;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!drainable) return;
+    const { cut } = await drainable.drain(graceMs);
+    this.drainable = undefined;
+    if (cut > 0)
+      this.options.logger.warn(
+        { cut, graceMs },
+        'slack requests still running at the drain deadline were cut',
+      );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -29,6 +29,13 @@ export interface LadderWorkerOptions {
    * worker/versioning.ts); unset, the worker is unversioned.
    */
   deployment?: WorkerDeploymentConfig;
+  /**
+   * How long `shutdown()` (SIGTERM) lets activities in flight finish before cancelling them, in ms
+   * (the SDK's `shutdownGraceTime`; `Config.workerShutdownGraceMs`). Unset, the SDK's 0: cancelled
+   * at once. No `shutdownForceTime` is set: the supervisor's SIGKILL after its stop timeout bounds
+   * a stuck drain just as well, without leaving the process running in a state the SDK gave up on.
+   */
+  shutdownGraceMs?: number;
   /** Extra worker options (tests lower the shutdown grace time); they win over everything above. */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -87,6 +94,7 @@ export async function createLadderWorker(options: LadderWorkerOptions): Promise<
     // The SDK sends heartbeats at most every 80% of the heartbeat timeout (4 s of an action's 5 s),
     // leaving a loaded worker 1 s of slack before the server times a live step out; every 2 s leaves 3.
     maxHeartbeatThrottleInterval: '2 seconds',
+    ...(options.shutdownGraceMs !== undefined ? { shutdownGraceTime: options.shutdownGraceMs } : {}),
     ...(options.tuning ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows } : {}),
     ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
     ...options.workerOptions,

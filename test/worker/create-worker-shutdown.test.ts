@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createActionRegistry } from '../../activities/actions/registry';
+import { RecordingNotifier } from '../../activities/notify/recording';
+import { RecordingOutcomes } from '../../activities/outcomes';
+import {
+  ConfigError,
+  DEFAULT_WORKER_SHUTDOWN_GRACE_MS,
+  loadConfig,
+  WORKER_SHUTDOWN_GRACE_VARIABLE,
+} from '../../config/env';
+import { loadPolicyFile } from '../../policy/loader';
+import { createLadderWorker, type LadderWorkerOptions } from '../../worker/create-worker';
+import { quietSdkLogs, testServerAddress } from '../helpers/temporal';
+import { TEST_ENV } from '../setup/shared-state';
+
+describe('LADDER_WORKER_SHUTDOWN_GRACE_MS', () => {
+  it('defaults to 20 s and takes a whole number of milliseconds', () => {
+    expect(DEFAULT_WORKER_SHUTDOWN_GRACE_MS).toBe(20_000);
+    expect(loadConfig({}).workerShutdownGraceMs).toBe(DEFAULT_WORKER_SHUTDOWN_GRACE_MS);
+    expect(loadConfig({ [WORKER_SHUTDOWN_GRACE_VARIABLE]: '45000' }).workerShutdownGraceMs).toBe(45_000);
+    expect(loadConfig({ [WORKER_SHUTDOWN_GRACE_VARIABLE]: '0' }).workerShutdownGraceMs).toBe(0);
+  });
+
+  it.each([
+    ['2.5', /LADDER_WORKER_SHUTDOWN_GRACE_MS.*whole number of milliseconds/],
+    ['soon', /LADDER_WORKER_SHUTDOWN_GRACE_MS.*whole number of milliseconds/],
+    ['-1', /LADDER_WORKER_SHUTDOWN_GRACE_MS.*0 or more/],
+    ['600001', /LADDER_WORKER_SHUTDOWN_GRACE_MS.*at most 600000/],
+  ])('refuses %s, naming the variable', (value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ [WORKER_SHUTDOWN_GRACE_VARIABLE]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(message);
+  });
+});
+
+// The grace reaches the SDK: a real worker (not run) against the test dev server.
+describe('createLadderWorker shutdown grace', () => {
+  let nativeConnection: NativeConnection;
+  let connection: Connection;
+  let base: Omit<LadderWorkerOptions, 'shutdownGraceMs'>;
+  // Created, never given work; run until stopped at the end so the connection can close.
+  const workers: Worker[] = [];
+
+  beforeAll(async () => {
+    quietSdkLogs();
+    nativeConnection = await NativeConnection.connect({ address: testServerAddress() });
+    connection = await Connection.connect({ address: testServerAddress() });
+    const client = new Client({ connection, namespace: 'default' });
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-shutdown-grace-'));
+    const policy = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.yaml')).policy;
+    base = {
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue: 'shutdown-grace-never-run',
+      workflows: { bundlePath: process.env[TEST_ENV.bundlePath]! },
+      activityDeps: {
+        policy: () => policy,
+        registry: createActionRegistry(),
+        client,
+        taskQueue: 'shutdown-grace-never-run',
+        workspaceRoot: join(dir, 'workspace'),
+        sandboxDir: join(dir, 'sandbox'),
+        stateDir: join(dir, 'state'),
+        notifier: new RecordingNotifier(),
+        outcomes: new RecordingOutcomes(),
+      },
+    };
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.runUntil(Promise.resolve())));
+    await connection?.close();
+    await nativeConnection?.close();
+  });
+
+  const create = async (extra: Partial<LadderWorkerOptions>): Promise<Worker> => {
+    // A queue of its own: the SDK refuses two workers on one queue in a process.
+    const worker = await createLadderWorker({
+      ...base,
+      taskQueue: `shutdown-grace-${randomUUID()}`,
+      ...extra,
+    });
+    workers.push(worker);
+    return worker;
+  };
+
+  it('passes shutdownGraceMs as the SDK shutdownGraceTime', async () => {
+    expect((await create({ shutdownGraceMs: 12_345 })).options.shutdownGraceTimeMs).toBe(12_345);
+  });
+
+  it("leaves the SDK's 0 when unset, and lets a test's workerOptions win", async () => {
+    expect((await create({})).options.shutdownGraceTimeMs).toBe(0);
+    const overridden = await create({
+      shutdownGraceMs: 12_345,
+      workerOptions: { shutdownGraceTime: '2 seconds' },
+    });
+    expect(overridden.options.shutdownGraceTimeMs).toBe(2_000);
+  });
+});
