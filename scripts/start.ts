@@ -291,6 +291,12 @@ async function startChild(
       : [resolve(__dirname, '..', dir, 'main.js'), []];
   const child = fork(script, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Ctrl-C here is interactive: a step in flight gets 10 s to finish (the worker's own default is
+    // 20 s, for supervisors that wait 30), inside the 15 s stopChild allows before SIGKILL.
+    env:
+      dir === 'worker' && process.env.LADDER_WORKER_SHUTDOWN_GRACE_MS === undefined
+        ? { ...process.env, LADDER_WORKER_SHUTDOWN_GRACE_MS: '10000' }
+        : process.env,
   });
   const ready = await new Promise<{ url?: string; metricsUrl?: string }>((resolveReady, reject) => {
     child.once('message', (message) =>

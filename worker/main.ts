@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     tuning: config.worker,
+    shutdownGraceMs: config.workerShutdownGraceMs,
     ...(config.workerDeployment ? { deployment: config.workerDeployment } : {}),
     ...(tracing ? { tracing: tracing.worker } : {}),
     activityDeps: {
@@ -188,6 +189,8 @@ async function main(): Promise<void> {
   await client.connection.close();
   await connection.close();
   log.info('worker stopped');
+  // An open IPC channel to the run command would keep this process alive after SIGTERM: let go.
+  if (process.connected) process.disconnect();
 }
 
 /**
