@@ -266,7 +266,7 @@ describe('bad-input corpus: ladder CLI', () => {
       name: 'respond with an unknown answer',
       args: () => ['respond', 'task/a3/x', 'yolo', '--as', 'U0ADMIN01'],
       code: 1,
-      says: /^unknown answer "yolo": expected approve, reject, done, /,
+      says: /^unknown answer "yolo": expected approve, edit, reject, done, /,
     },
     {
       family: 'types',
@@ -340,7 +340,7 @@ describe('bad-input corpus: ladder CLI', () => {
       name: 'respond with the answer constructor',
       args: () => ['respond', 'task/a3/x', 'constructor', '--as', 'U0ADMIN01'],
       code: 1,
-      says: /^unknown answer "constructor": expected approve, reject, done, dismiss, accept, decline, read, ran, run-again or undo$/,
+      says: /^unknown answer "constructor": expected approve, edit, reject, done, dismiss, accept, decline, read, ran, run-again or undo$/,
     },
     {
       family: 'paths',
