@@ -33,6 +33,8 @@ export function startApi(
       lookupToken: (tokenId) => lookupAgentToken(stack.client, stack.taskQueue, tokenId),
       policy,
       log: createLogger('api-test', 'silent'),
+      // As api/main.ts wires it: closing the server aborts the Temporal long poll behind an agent's wait.
+      withAbortSignal: (signal, fn) => stack.client.withAbortSignal(signal, fn),
     },
     0,
   );

@@ -4,12 +4,7 @@ import { gate, newConnectionOutcome, rawRequest, readyzFor } from '../observabil
 import { appendStep, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
-import { createActionRegistry } from '../../activities/actions/registry';
-import { createAgentService } from '../../api/agent-service';
-import { startApiServer } from '../../api/server';
-import { lookupAgentToken } from '../../client/agent-tokens';
-import { createLogger } from '../../config/logger';
-import { apiClient, newToken } from './helpers';
+import { apiClient, newToken, startApi } from './helpers';
 
 // A rolling restart of the API: an agent's long poll in flight is answered (the task as it is,
 // not done, as a timed-out wait is) instead of hanging until SIGKILL or being reset.
@@ -23,23 +18,8 @@ describe('agent API drain on close', () => {
 
   beforeAll(async () => {
     stack = await startTestStack('api-drain', { policy: workflowTestPolicy() });
-    const policy = () => stack.policy.current;
-    // As api/main.ts wires it: the drain aborts the Temporal long poll behind the agent's wait.
-    api = await startApiServer(
-      {
-        service: createAgentService({
-          client: stack.client,
-          taskQueue: stack.taskQueue,
-          policy,
-          actions: createActionRegistry(),
-        }),
-        lookupToken: (tokenId) => lookupAgentToken(stack.client, stack.taskQueue, tokenId),
-        policy,
-        log: createLogger('api-drain-test', 'silent'),
-        withAbortSignal: (signal, fn) => stack.client.withAbortSignal(signal, fn),
-      },
-      0,
-    );
+    // startApi wires the abort of the Temporal long poll behind the agent's wait, as api/main.ts does.
+    api = await startApi(stack);
     readyz = await readyzFor(() => api.isDraining());
     token = (await newToken(stack, 'a2')).token;
   });
