@@ -36,9 +36,9 @@ describe('waiting for keyed messages in the emulator', () => {
     const { stack, askedAtMs } = stackCounting([0]);
     const started = Date.now();
     const quietFromMs = started + 150;
-    await expect(awaitKeyedMessages(stack, { ...spec, quietFromMs }, async () => 'not due yet')).rejects.toThrow(
-      '0 of 3 pings posted',
-    );
+    await expect(
+      awaitKeyedMessages(stack, { ...spec, quietFromMs }, async () => 'not due yet'),
+    ).rejects.toThrow('0 of 3 pings posted');
     // The stall clock starts at quietFromMs, not at the first poll: it gives up no sooner than stallMs after it,
     // and it kept asking past that moment. (How many polls fit in depends on the machine's load, so that is not counted.)
     expect(Date.now() - started).toBeGreaterThanOrEqual(150 + spec.stallMs);
