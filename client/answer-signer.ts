@@ -118,6 +118,9 @@ export function generateAnswerKey(id: string, kind: AnswerKey['kind'], person?: 
 
 /** Writes a private key file readable by its owner only (mode 0600). */
 export function writeAnswerKeyFile(path: string, file: AnswerKeyFile): void {
+  // Only the keys' own folder is private: a recursive mkdir gives its mode to every parent it
+  // creates too, and a private `.temporal` shuts the local cluster's postgres user out of its data.
+  mkdirSync(dirname(dirname(path)), { recursive: true });
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
