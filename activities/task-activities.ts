@@ -79,6 +79,11 @@ export interface TaskActivityDeps {
    * here when present (tests and tools without an endpoint leave it out).
    */
   metrics?: LadderMetrics;
+  /**
+   * This worker's host queue (`<taskQueue>@<LADDER_WORKER_HOST>`), which the worker also polls:
+   * tasks it decides run their host-bound steps there. Unset, every step runs on the shared queue.
+   */
+  hostQueue?: string;
 }
 
 /** The decision plus what the workflow needs from the policy to act on it. */
@@ -112,6 +117,13 @@ export interface DecisionBundle {
   answerTrust: AnswerTrust;
   /** Who may mark this task's report read (rung 5), from the class's `report.readers`. */
   reportReaders: string[];
+  /**
+   * Where the task's host-bound steps run (their draft, attempts, health checks and compensation):
+   * the host queue of the worker that decided it, and which step indexes act on host files. Absent
+   * when the deciding worker has no host queue or no step is host-bound: every step then runs on the
+   * shared queue.
+   */
+  host?: { queue: string; steps: number[] };
 }
 
 type StepRef = {
@@ -321,6 +333,16 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     ),
   );
 
+  const known = new Set(deps.registry.types());
+  /** The host-bound steps of `task`, pinned to this worker's host queue (see DecisionBundle.host). */
+  const hostPlacement = (task: TaskRequest): Pick<DecisionBundle, 'host'> => {
+    if (deps.hostQueue === undefined) return {};
+    const steps = task.steps.flatMap((step, index) =>
+      known.has(step.action) && deps.registry.get(step.action).hostBound ? [index] : [],
+    );
+    return steps.length > 0 ? { host: { queue: deps.hostQueue, steps } } : {};
+  };
+
   return {
     /**
      * Decides the task's rung with the policy in force, the kill switch, the agent's ledger view and
@@ -390,6 +412,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         owner,
         answerTrust: policy.answerTrust,
         reportReaders: reportReadersOf(policy, task, owner),
+        ...hostPlacement(task),
       };
     },
 

@@ -1,3 +1,4 @@
+import { HOST_NAME_PATTERN } from '../activities/actions/host-queue';
 import { temporalUiLink } from '../policy/slack-ids';
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -186,6 +187,12 @@ const envSchema = z
     LADDER_WORKER_CACHED_WORKFLOWS: cachedWorkflows.optional(),
     LADDER_WORKER_SHUTDOWN_GRACE_MS: shutdownGraceMs.default(DEFAULT_WORKER_SHUTDOWN_GRACE_MS),
     LADDER_WORKER_DEPLOYMENT: workerDeploymentName.optional(),
+    LADDER_WORKER_HOST: z
+      .string()
+      .regex(HOST_NAME_PATTERN, {
+        message: 'expected a host name of letters, digits, ".", "_" or "-" (at most 63 characters)',
+      })
+      .optional(),
     LADDER_WORKER_BUILD_ID: workerBuildId.optional(),
     LADDER_KEYS_DIR: nonEmpty.default('.temporal/keys'),
     LADDER_FRONTEND_KEY: nonEmpty.optional(),
@@ -469,6 +476,13 @@ export interface Config {
    */
   workerShutdownGraceMs: number;
   /**
+   * The host this worker acts on (`LADDER_WORKER_HOST`): when set, the worker also polls
+   * `<taskQueue>@<host>` for the host-bound steps of tasks it decided (file.write, config.set,
+   * shell.exec; activities/actions/host-queue.ts). Unset, every step runs on the shared queue, which
+   * is right only while all workers share one host's files.
+   */
+  workerHost?: string;
+  /**
    * The deployment version the worker polls as, when worker versioning is on; unset (the default),
    * the worker is unversioned and every worker on the task queue takes every task.
    */
@@ -644,6 +658,7 @@ function toConfig(e: Env): Config {
     demoServicePort: e.LADDER_DEMO_SERVICE_PORT,
     worker: { maxCachedWorkflows: e.LADDER_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS },
     workerShutdownGraceMs: e.LADDER_WORKER_SHUTDOWN_GRACE_MS,
+    ...(e.LADDER_WORKER_HOST !== undefined ? { workerHost: e.LADDER_WORKER_HOST } : {}),
     ...(e.LADDER_WORKER_DEPLOYMENT !== undefined && e.LADDER_WORKER_BUILD_ID !== undefined
       ? {
           workerDeployment: { deploymentName: e.LADDER_WORKER_DEPLOYMENT, buildId: e.LADDER_WORKER_BUILD_ID },

@@ -5,6 +5,7 @@ import type { SelfCheckDeps } from '../activities/self-check';
 import type { WorkerDeploymentConfig, WorkerTuning } from '../config/env';
 import type { WorkerTracing } from '../observability/tracing';
 import { versionedWorkerOptions } from './versioning';
+import { hostTaskQueue } from '../activities/actions/host-queue';
 
 /** Where the worker gets its workflow code: a pre-built bundle (production) or the source folder (dev). */
 export type WorkflowSource = { bundlePath: string } | { bundleCode: string } | { workflowsPath: string };
@@ -38,6 +39,20 @@ export interface LadderWorkerOptions {
   shutdownGraceMs?: number;
   /** Extra worker options (tests lower the shutdown grace time); they win over everything above. */
   workerOptions?: Partial<WorkerOptions>;
+  /**
+   * The host this worker acts on (`LADDER_WORKER_HOST`): with it, {@link createLadderWorkers} also
+   * creates an activity-only worker on `<taskQueue>@<host>`, and tasks this worker decides run
+   * their host-bound steps there (activities/actions/host-queue.ts).
+   */
+  host?: string;
+}
+
+/** The workers one Ladder worker process runs: the shared queue's, and its host queue's if it has a host. */
+export interface LadderWorkers {
+  /** Polls the shared task queue: every workflow and activity. */
+  worker: Worker;
+  /** Polls `<taskQueue>@<host>` with activities only: the host-bound steps pinned to this host. */
+  hostWorker: Worker | null;
 }
 
 /** The source folder of the workflows, resolved relative to this file (works from `dist/` and from ts-jest). */
@@ -62,24 +77,48 @@ const TRACING_OFF: WorkerTracing = {
 
 /**
  * Creates a worker that polls `taskQueue` with every Ladder workflow and the activities built by
- * `createActivities`. The caller runs it (`worker.run()`) and shuts it down.
+ * `createActivities`. The caller runs it (`worker.run()`) and shuts it down. A worker with a
+ * `host` needs {@link createLadderWorkers} instead.
+ *
+ * @throws Error when `options.host` is set: its host queue would have no poller.
  */
 export async function createLadderWorker(options: LadderWorkerOptions): Promise<Worker> {
+  if (options.host !== undefined) throw new Error('a worker with a host needs createLadderWorkers');
+  return (await createLadderWorkers(options)).worker;
+}
+
+/**
+ * Creates the workers of one Ladder worker process: the shared queue's (every workflow and
+ * activity) and, with `options.host`, an activity-only worker on that host's queue sharing the same
+ * activities, so steps pinned to this host run here and nowhere else. The caller runs both and
+ * shuts both down (the runtime's SIGINT/SIGTERM handling reaches both).
+ */
+export async function createLadderWorkers(options: LadderWorkerOptions): Promise<LadderWorkers> {
   const identity = `ladder-worker@${hostname()}/${process.pid}`;
+  const hostQueue = options.host !== undefined ? hostTaskQueue(options.taskQueue, options.host) : undefined;
   const deps: ActivityDeps = {
     identity,
     taskQueue: options.taskQueue,
     startedAtMs: Date.now(),
     ...options.activityDeps,
+    ...(hostQueue !== undefined ? { hostQueue } : {}),
   };
+  const activities = createActivities(deps);
   const source = options.workflows;
   const tracing = options.tracing ?? TRACING_OFF;
-  return Worker.create({
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
     identity,
-    activities: createActivities(deps),
+    activities,
+    // The SDK sends heartbeats at most every 80% of the heartbeat timeout (4 s of an action's 5 s),
+    // leaving a loaded worker 1 s of slack before the server times a live step out; every 2 s leaves 3.
+    maxHeartbeatThrottleInterval: '2 seconds',
+    ...(options.shutdownGraceMs !== undefined ? { shutdownGraceTime: options.shutdownGraceMs } : {}),
+  } satisfies Partial<WorkerOptions>;
+  const worker = await Worker.create({
+    ...common,
+    taskQueue: options.taskQueue,
     ...('bundlePath' in source
       ? { workflowBundle: { codePath: source.bundlePath } }
       : 'bundleCode' in source
@@ -91,12 +130,21 @@ export async function createLadderWorker(options: LadderWorkerOptions): Promise<
       ...('workflowsPath' in source ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
     },
     sinks: tracing.sinks,
-    // The SDK sends heartbeats at most every 80% of the heartbeat timeout (4 s of an action's 5 s),
-    // leaving a loaded worker 1 s of slack before the server times a live step out; every 2 s leaves 3.
-    maxHeartbeatThrottleInterval: '2 seconds',
-    ...(options.shutdownGraceMs !== undefined ? { shutdownGraceTime: options.shutdownGraceMs } : {}),
     ...(options.tuning ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows } : {}),
     ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
     ...options.workerOptions,
   });
+  // Activities only, unversioned: a pinned step must find its host whatever code its task runs.
+  const hostWorker =
+    hostQueue !== undefined
+      ? await Worker.create({
+          ...common,
+          taskQueue: hostQueue,
+          ...(tracing.interceptors.activity
+            ? { interceptors: { activity: tracing.interceptors.activity } }
+            : {}),
+          ...options.workerOptions,
+        })
+      : null;
+  return { worker, hostWorker };
 }

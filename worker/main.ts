@@ -13,7 +13,7 @@ import { formatProblem, PolicyError, type LoadedPolicy } from '../policy/loader'
 import { PolicyStore } from '../policy/store';
 import { actionDirs, BAD_DIR_EXIT_CODE, checkDirs, makeDirs } from './check-dirs';
 import { connectClient, connectWorker } from './connection';
-import { createLadderWorker, WORKFLOWS_PATH } from './create-worker';
+import { createLadderWorkers, WORKFLOWS_PATH } from './create-worker';
 import { workerRunning } from '../observability/readiness';
 import { installSdkRuntime } from './runtime-logging';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
@@ -120,13 +120,14 @@ async function main(): Promise<void> {
   });
   history.record(policyStore.currentVersion());
   const dirs = prepareActionDirs(config.actions);
-  const worker = await createLadderWorker({
+  const { worker, hostWorker } = await createLadderWorkers({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     tuning: config.worker,
     shutdownGraceMs: config.workerShutdownGraceMs,
     ...(config.workerDeployment ? { deployment: config.workerDeployment } : {}),
+    ...(config.workerHost !== undefined ? { host: config.workerHost } : {}),
     ...(tracing ? { tracing: tracing.worker } : {}),
     activityDeps: {
       policy: () => policyStore.current(),
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
       if (worker.getState() !== 'RUNNING') return;
       log.warn('parent process went away; shutting down');
       worker.shutdown();
+      if (hostWorker?.getState() === 'RUNNING') hostWorker.shutdown();
     });
   }
   log.info(
@@ -173,6 +175,7 @@ async function main(): Promise<void> {
       namespace: config.namespace,
       address: config.temporal.address,
       ...(config.workerDeployment ? { deployment: config.workerDeployment } : {}),
+      ...(hostWorker ? { hostQueue: hostWorker.options.taskQueue } : {}),
     },
     'worker polling',
   );
@@ -180,7 +183,8 @@ async function main(): Promise<void> {
   // From here the runtime handles SIGINT/SIGTERM by draining in-flight tasks.
   process.off('SIGINT', exitOnSignal);
   process.off('SIGTERM', exitOnSignal);
-  await worker.run();
+  // The runtime's SIGINT/SIGTERM handling drains both; the host worker's pinned steps get the same grace.
+  await Promise.all([worker.run(), hostWorker?.run()]);
   // The last tasks' spans are buffered: send them before the process goes.
   await tracing?.shutdown();
   await metricsServer?.close();

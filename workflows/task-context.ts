@@ -136,6 +136,17 @@ export function recordStep(ctx: TaskContext, index: number, facts: Partial<StepF
 }
 
 /**
+ * Activity options that place step `index` on its host's task queue, when the decision pinned the
+ * task's host-bound steps to a host (DecisionBundle.host); otherwise none, and the step runs on the
+ * workflow's own queue. Every activity of a pinned step uses it, so a retry, a health check or a
+ * compensation never runs where the step's files are not.
+ */
+export function onStepHost(ctx: TaskContext, index: number): { taskQueue?: string } {
+  const host = ctx.bundle?.host;
+  return host?.steps.includes(index) ? { taskQueue: host.queue } : {};
+}
+
+/**
  * Every step of the task as messages show it: in its action's words where described, with what
  * it did so far. A step with no record yet is `pending` (`to-run` while it still may run,
  * `not-run` once it will not, `suggested` at rung 0).

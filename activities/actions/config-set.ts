@@ -84,6 +84,7 @@ async function reload(p: ConfigSetParams, ctx: ActionContext, suffix: string): P
  */
 export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
   type: 'config.set',
+  hostBound: true,
   params: paramsSchema,
   blastRadius: () => 'medium',
   describe: (p) =>

@@ -110,6 +110,13 @@ export class PermanentActionError extends Error {
  */
 export interface ActionHandler<P = unknown, U = unknown> {
   type: string;
+  /**
+   * The action acts on the worker host's own files (the workspace, the sandbox) and journals its
+   * undo records in the host's state folder: its draft, retries, health checks and compensation
+   * must run on the host where it started. Where workers run with `LADDER_WORKER_HOST`, such steps
+   * go to that host's task queue (see `hostTaskQueue` in host-queue.ts); actions on remote services omit it.
+   */
+  hostBound?: boolean;
   params: z.ZodType<P>;
   blastRadius(params: P): BlastRadius;
   /** One or two lines for the human: exactly what will happen. */

@@ -24,6 +24,7 @@ export interface FileWriteUndo {
  */
 export const fileWrite: ActionHandler<FileWriteParams, FileWriteUndo> = {
   type: 'file.write',
+  hostBound: true,
   params: paramsSchema,
   blastRadius: () => 'medium',
   describe: (p) => `write ${Buffer.byteLength(p.content)} bytes to ${p.path}`,

@@ -341,6 +341,7 @@ function shellRetrySafety(
 /** `shell.exec`: a command in the sandbox folder with a timeout and a declared undo command. */
 export const shellExec: ActionHandler<ShellExecParams, ShellExecUndo> = {
   type: 'shell.exec',
+  hostBound: true,
   params: paramsSchema,
   blastRadius: () => 'high',
   describe: (p) =>

@@ -201,6 +201,15 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the worker host from LADDER_WORKER_HOST, unset by default, and refuses a name a queue cannot carry', () => {
+    expect(loadConfig({}).workerHost).toBeUndefined();
+    expect(loadConfig({ LADDER_WORKER_HOST: 'web-1.eu' }).workerHost).toBe('web-1.eu');
+    expect(problemsFor({ LADDER_WORKER_HOST: 'web 1' })).toEqual([
+      'LADDER_WORKER_HOST: expected a host name of letters, digits, ".", "_" or "-" (at most 63 characters), got "web 1"',
+    ]);
+    expect(problemsFor({ LADDER_WORKER_HOST: `h${'x'.repeat(63)}` })).toHaveLength(1);
+  });
+
   it('serves /metrics on 127.0.0.1:9464 (worker), 9465 (Slack app) and 9466 (agent API) unless told otherwise', () => {
     expect(loadConfig({}).metrics).toEqual({ host: '127.0.0.1', worker: 9464, slackApp: 9465, api: 9466 });
     expect(

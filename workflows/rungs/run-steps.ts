@@ -12,6 +12,7 @@ import {
   baseNotification,
   fallBackToConfirmation,
   note,
+  onStepHost,
   post,
   record,
   recordStep,
@@ -78,7 +79,10 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
       try {
         settled = await settleEffect(ctx, index, 'execute', (resolution) =>
           acting.executeStep.executeWithOptions(
-            { summary: timelineLabel.executeStep(index, steps.length, steps[index], resolution?.answer) },
+            {
+              summary: timelineLabel.executeStep(index, steps.length, steps[index], resolution?.answer),
+              ...onStepHost(ctx, index),
+            },
             [{ ...ref, ...(resolution ? { resolution } : {}) }],
           ),
         );
@@ -107,7 +111,10 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
         // A person said to undo an effect whose outcome was unknown: take it as having run (its
         // undo record comes from the journal), then undo it with the rest.
         entry.undo = await acting.executeStep.executeWithOptions(
-          { summary: timelineLabel.executeStep(index, steps.length, steps[index], 'ran') },
+          {
+            summary: timelineLabel.executeStep(index, steps.length, steps[index], 'ran'),
+            ...onStepHost(ctx, index),
+          },
           [{ ...ref, autonomousTask: undefined, resolution: { answer: 'ran', marker: '' } }],
         );
         entry.done = true;

@@ -3,6 +3,7 @@ import {
   beside,
   closeMainMessage,
   decisionOf,
+  onStepHost,
   quick,
   record,
   type TaskContext,
@@ -32,7 +33,7 @@ export async function draft(ctx: TaskContext): Promise<RungResult> {
   for (let index = 0; index < steps.length; index++) {
     drafts.push(
       await quick.draftStep.executeWithOptions(
-        { summary: timelineLabel.draftStep(index, steps.length, steps[index]) },
+        { summary: timelineLabel.draftStep(index, steps.length, steps[index]), ...onStepHost(ctx, index) },
         [
           {
             workflowId: ctx.workflowId,

@@ -5,6 +5,7 @@ import {
   compensating,
   decisionOf,
   note,
+  onStepHost,
   post,
   quick,
   record,
@@ -48,7 +49,7 @@ export async function watchHealth(ctx: TaskContext, allowedHosts: string[] | nul
   for (let i = 0; i < checks; i++) {
     for (let index = 0; index < steps.length; index++) {
       const v = await quick.verifyStep.executeWithOptions(
-        { summary: timelineLabel.healthCheck(i, checks, index, steps.length) },
+        { summary: timelineLabel.healthCheck(i, checks, index, steps.length), ...onStepHost(ctx, index) },
         [{ workflowId: ctx.workflowId, index, step: steps[index], allowedHosts }],
       );
       recordStep(ctx, index, { health: { healthy: v.healthy, detail: v.detail } });
@@ -95,7 +96,10 @@ export async function unwind(
         try {
           const settled = await settleEffect(ctx, c.index, 'compensate', (resolution) =>
             compensating.compensateInterruptedStep.executeWithOptions(
-              { summary: timelineLabel.undoStep(c.index, total, ref.step, true) },
+              {
+                summary: timelineLabel.undoStep(c.index, total, ref.step, true),
+                ...onStepHost(ctx, c.index),
+              },
               [{ ...ref, ...(resolution ? { resolution } : {}) }],
             ),
           );
@@ -115,7 +119,7 @@ export async function unwind(
       try {
         await settleEffect(ctx, c.index, 'compensate', (resolution) =>
           compensating.compensateStep.executeWithOptions(
-            { summary: timelineLabel.undoStep(c.index, total, ref.step, false) },
+            { summary: timelineLabel.undoStep(c.index, total, ref.step, false), ...onStepHost(ctx, c.index) },
             [{ ...ref, undo: c.undo, ...(resolution ? { resolution } : {}) }],
           ),
         );
