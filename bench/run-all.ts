@@ -26,6 +26,8 @@ export const BENCH_PARTS: readonly BenchPart[] = [
   { name: 'waiting', script: 'waiting.js', quickArgs: ['--quick'] },
   { name: 'announce-burst', script: 'announce-burst.js', quickArgs: ['--quick'] },
   { name: 'dashboard', script: 'dashboard.js', quickArgs: ['--quick'] },
+  // Starts the local cluster when it is down (building it the first time: minutes) and stops it after.
+  { name: 'cluster', script: 'cluster.js', quickArgs: ['--quick'] },
 ];
 
 /**

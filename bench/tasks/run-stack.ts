@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { startBenchStack, type BenchStack } from './stack';
+import { startBenchStack, type BenchStack, type ExternalTemporal } from './stack';
 
 /** Output lines of a bench run: plain, and progress lines stamped with the seconds since it started. */
 export interface BenchLog {
@@ -27,6 +27,10 @@ export interface StackRunOptions {
   reportEscalationAfterMs?: number;
   /** Both workers' `LADDER_WORKER_CACHED_WORKFLOWS`; unset, Ladder's default. */
   cachedWorkflows?: number;
+  /** A running Temporal server (the local cluster) instead of the stack's own dev server. */
+  temporal?: ExternalTemporal;
+  /** Ladder worker processes sharing the task queue; default 1. */
+  ladderWorkers?: number;
 }
 
 /**
@@ -64,6 +68,8 @@ export async function onBenchStack(
       inMemoryServer: options.inMemoryServer,
       reportEscalationAfterMs: options.reportEscalationAfterMs,
       cachedWorkflows: options.cachedWorkflows,
+      ...(options.temporal ? { temporal: options.temporal } : {}),
+      ...(options.ladderWorkers !== undefined ? { ladderWorkers: options.ladderWorkers } : {}),
     });
     running.stack = stack;
     let problem: string | undefined;

@@ -36,6 +36,15 @@ const BUILT = {
 /** Settings a developer may have exported for their own stack; never passed to the bench's processes. */
 const FOREIGN_SETTINGS = /^(TEMPORAL_|LADDER_|SLACK_|DEMO_SERVICE_|BENCH_)/;
 
+/** A Temporal server the bench stack uses instead of starting a dev server. */
+export interface ExternalTemporal {
+  address: string;
+  /** What it is, for the log (e.g. "local cluster"). */
+  label: string;
+  /** Its processes by name, read when asked (a restarted service has a new pid). */
+  pids(): Record<string, number>;
+}
+
 /** A complete Ladder stack and the baseline's worker, on free loopback ports, in a temp folder. */
 export interface BenchStack {
   dir: string;
@@ -110,6 +119,13 @@ export async function startBenchStack(
     reportEscalationAfterMs?: number;
     /** Both workers' `LADDER_WORKER_CACHED_WORKFLOWS`; unset, Ladder's default. */
     cachedWorkflows?: number;
+    /**
+     * A Temporal server already running (the local cluster) instead of a dev server of the stack's
+     * own; `pids` names its processes, whose CPU the batches then count.
+     */
+    temporal?: ExternalTemporal;
+    /** Ladder worker processes on the stack's task queue (one host, shared folders); default 1. */
+    ladderWorkers?: number;
   },
 ): Promise<BenchStack> {
   for (const [name, file] of Object.entries(BUILT))
@@ -147,7 +163,7 @@ export async function startBenchStack(
   const signingSecret = randomBytes(16).toString('hex');
 
   log(`bench stack in ${dir}`);
-  const cli = await resolveTemporalCli({ root: ROOT, log });
+  const cli = options.temporal ? undefined : await resolveTemporalCli({ root: ROOT, log });
   const devServerLog = join(logs, 'dev-server.log');
   const children: { name: string; child: ChildProcess }[] = [];
   let server: DevServer | undefined;
@@ -180,20 +196,27 @@ export async function startBenchStack(
         logger: new DefaultLogger('WARN'),
       }).then(({ code }) => writeFileSync(baselineBundle, code)),
     ]);
-    server = await startDevServer({
-      cliPath: cli.path,
-      port: temporalPort,
-      ...(options.inMemoryServer ? {} : { dbPath: join(dir, 'dev.db') }),
-      readyTimeoutMs: 180_000,
-      onOutput: (chunk) => appendFileSync(devServerLog, chunk),
-    });
-    track(server.process);
-    watchExit('dev server', server.process, devServerLog);
-    await bundled;
-    const address = server.address;
-    log(
-      `  dev server ${address} (pid ${server.process.pid}; ${options.inMemoryServer ? 'in memory' : 'SQLite file'})`,
-    );
+    let address: string;
+    if (options.temporal) {
+      await bundled;
+      address = options.temporal.address;
+      log(`  ${options.temporal.label} ${address}`);
+    } else {
+      server = await startDevServer({
+        cliPath: cli!.path,
+        port: temporalPort,
+        ...(options.inMemoryServer ? {} : { dbPath: join(dir, 'dev.db') }),
+        readyTimeoutMs: 180_000,
+        onOutput: (chunk) => appendFileSync(devServerLog, chunk),
+      });
+      track(server.process);
+      watchExit('dev server', server.process, devServerLog);
+      await bundled;
+      address = server.address;
+      log(
+        `  dev server ${address} (pid ${server.process.pid}; ${options.inMemoryServer ? 'in memory' : 'SQLite file'})`,
+      );
+    }
 
     const baseEnv: NodeJS.ProcessEnv = {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !FOREIGN_SETTINGS.test(k))),
@@ -246,6 +269,20 @@ export async function startBenchStack(
     });
     adopt('Ladder worker', worker.child, join(logs, 'ladder-worker.log'));
     log(`  Ladder worker pid ${worker.child.pid} on ${ladderQueue}`);
+    // More workers on the same queue and folders, as several workers on one host run; only the first
+    // is profiled and serves metrics (one port each would be needed, and one profile says enough).
+    for (let n = 2; n <= (options.ladderWorkers ?? 1); n++) {
+      const name = `Ladder worker ${n}`;
+      const logFile = join(logs, `ladder-worker-${n}.log`);
+      const more = await forkReady({
+        name,
+        script: BUILT.ladderWorker,
+        env: { ...ladderEnv, LADDER_WORKER_METRICS_PORT: 'off' },
+        logFile,
+      });
+      adopt(name, more.child, logFile);
+      log(`  ${name} pid ${more.child.pid} on ${ladderQueue}`);
+    }
 
     const api = await forkReady({
       name: 'agent API',
@@ -285,7 +322,8 @@ export async function startBenchStack(
     let nextId = 0;
     const askEmulator = emulatorLink(emulator.child, join(logs, 'emulator.log'));
     const runningClient = client;
-    const runningServer = server;
+    const serverPids = (): Record<string, number> =>
+      server ? { 'dev server': server.process.pid ?? NaN } : (options.temporal?.pids() ?? {});
     return {
       dir,
       address,
@@ -304,7 +342,7 @@ export async function startBenchStack(
       ladderWorker: worker.child,
       pids: () => ({
         ...Object.fromEntries(children.map((c) => [c.name, c.child.pid ?? NaN])),
-        'dev server': runningServer.process.pid ?? NaN,
+        ...serverPids(),
       }),
       async slackCalls() {
         const reply = await askEmulator({ type: 'calls', id: ++nextId }, 'calls');

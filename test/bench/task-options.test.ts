@@ -49,12 +49,13 @@ describe('npm run bench', () => {
       ['waiting', '--quick'],
       ['announce-burst', '--quick'],
       ['dashboard', '--quick'],
+      ['cluster', '--quick'],
     ]);
     expect(planParts(BENCH_PARTS, false, ['tasks']).map((p) => [p.part.name, p.args])).toEqual([
       ['tasks', []],
     ]);
     expect(() => planParts(BENCH_PARTS, false, ['nope'])).toThrow(
-      'unknown benchmark nope (known: decide, slack-ack, tasks, timers, waiting, announce-burst, dashboard)',
+      'unknown benchmark nope (known: decide, slack-ack, tasks, timers, waiting, announce-burst, dashboard, cluster)',
     );
   });
 
