@@ -55,9 +55,11 @@ export async function startTestStack(
     ledger?: boolean;
     /** The next policy version a canary rolls out (the policy must declare `canary`). */
     canaryPolicy?: LoadedPolicy;
+    /** Another Temporal server than the run's (a test that moves state between two); default the run's. */
+    address?: string;
   } = {},
 ): Promise<TestStack> {
-  const address = testServerAddress();
+  const address = options.address ?? testServerAddress();
   const bundlePath = process.env[TEST_ENV.bundlePath];
   if (!bundlePath)
     throw new Error(`${TEST_ENV.bundlePath} is not set: run the tests through jest's global setup`);
