@@ -90,6 +90,7 @@ export function summarizeConfiguration(result: ConfigurationResult) {
     taskWallP50Ms: median(result.batches.map((b) => b.taskWallMs.p50)),
     workerCpuMsPerTask: cpu((name) => name.startsWith('Ladder worker')),
     serverCpuMsPerTask: cpu((name) => name === 'dev server' || name.startsWith('temporal ')),
+    otherLoadCores: median(result.batches.map((b) => b.otherLoadCores)),
     ...(result.problem ? { problem: result.problem } : {}),
   };
 }
@@ -98,11 +99,11 @@ export function summarizeConfiguration(result: ConfigurationResult) {
 export function clusterTable(rows: readonly ReturnType<typeof summarizeConfiguration>[]): string {
   const f = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
   return [
-    '| configuration | batches | rung-3 tasks/s, median (min–max) | task wall p50 | Ladder workers CPU / task | Temporal CPU / task |',
-    '|---|---|---|---|---|---|',
+    '| configuration | batches | rung-3 tasks/s, median (min–max) | task wall p50 | Ladder workers CPU / task | Temporal CPU / task | other load |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.configuration} | ${r.batches} | ${f(r.tasksPerSecond.median)} (${f(r.tasksPerSecond.min)}–${f(r.tasksPerSecond.max)}) | ${f(r.taskWallP50Ms, 0)} ms | ${f(r.workerCpuMsPerTask, 0)} ms | ${f(r.serverCpuMsPerTask, 0)} ms |${r.problem ? ` stopped: ${r.problem}` : ''}`,
+        `| ${r.configuration} | ${r.batches} | ${f(r.tasksPerSecond.median)} (${f(r.tasksPerSecond.min)}–${f(r.tasksPerSecond.max)}) | ${f(r.taskWallP50Ms, 0)} ms | ${f(r.workerCpuMsPerTask, 0)} ms | ${f(r.serverCpuMsPerTask, 0)} ms | ${f(r.otherLoadCores, 2)} cores |${r.problem ? ` stopped: ${r.problem}` : ''}`,
     ),
   ].join('\n');
 }
@@ -202,7 +203,7 @@ async function run(options: ClusterBenchOptions): Promise<number> {
       checks: [],
       sections: [
         clusterTable(rows),
-        'Tasks per second from the first submission to the last completion of each batch; CPU per task by process, from the batch start until the stack was quiet again.',
+        'Tasks per second from the first submission to the last completion of each batch; CPU per task by process, from the batch start until the stack was quiet again. Temporal CPU is the dev server, or the cluster’s four services; the cluster’s PostgreSQL is not counted there and shows as other load (cores the rest of the machine used meanwhile).',
       ],
       ...(problem !== undefined ? { problem } : {}),
     },

@@ -7,8 +7,18 @@ import {
 import type { BatchResult } from '../../bench/tasks/batches';
 
 /** A batch with only what the summary reads. */
-const batch = (tasksPerSecond: number, p50: number, cpu: Record<string, number>): BatchResult =>
-  ({ tasksPerSecond, taskWallMs: { count: 1, p50, p99: p50, max: p50 }, cpuMsPerTask: cpu }) as BatchResult;
+const batch = (
+  tasksPerSecond: number,
+  p50: number,
+  cpu: Record<string, number>,
+  otherLoadCores: number,
+): BatchResult =>
+  ({
+    tasksPerSecond,
+    taskWallMs: { count: 1, p50, p99: p50, max: p50 },
+    cpuMsPerTask: cpu,
+    otherLoadCores,
+  }) as BatchResult;
 
 describe('bench:cluster', () => {
   it('measures the dev server, then the cluster with one worker and with two', () => {
@@ -41,19 +51,29 @@ describe('bench:cluster', () => {
     const row = summarizeConfiguration({
       configuration: CLUSTER_CONFIGURATIONS[2],
       batches: [
-        batch(10, 800, {
-          'Ladder worker': 40,
-          'Ladder worker 2': 30,
-          'temporal history': 20,
-          'temporal frontend': 5,
-          'Slack emulator': 3,
-        }),
-        batch(14, 600, {
-          'Ladder worker': 30,
-          'Ladder worker 2': 30,
-          'temporal history': 10,
-          'temporal frontend': 5,
-        }),
+        batch(
+          10,
+          800,
+          {
+            'Ladder worker': 40,
+            'Ladder worker 2': 30,
+            'temporal history': 20,
+            'temporal frontend': 5,
+            'Slack emulator': 3,
+          },
+          0.3,
+        ),
+        batch(
+          14,
+          600,
+          {
+            'Ladder worker': 30,
+            'Ladder worker 2': 30,
+            'temporal history': 10,
+            'temporal frontend': 5,
+          },
+          0.5,
+        ),
       ],
     });
     expect(row).toEqual({
@@ -63,6 +83,7 @@ describe('bench:cluster', () => {
       taskWallP50Ms: 700,
       workerCpuMsPerTask: 65,
       serverCpuMsPerTask: 20,
+      otherLoadCores: 0.4,
     });
     const table = clusterTable([
       row,
@@ -71,7 +92,11 @@ describe('bench:cluster', () => {
         problem: 'stalled',
       },
     ]);
-    expect(table).toContain('| cluster, 2 workers | 2 | 12.0 (10.0–14.0) | 700 ms | 65 ms | 20 ms |');
-    expect(table).toContain('| dev server, 1 worker | 0 | — (—–—) | — ms | — ms | — ms | stopped: stalled');
+    expect(table).toContain(
+      '| cluster, 2 workers | 2 | 12.0 (10.0–14.0) | 700 ms | 65 ms | 20 ms | 0.40 cores |',
+    );
+    expect(table).toContain(
+      '| dev server, 1 worker | 0 | — (—–—) | — ms | — ms | — ms | — cores | stopped: stalled',
+    );
   });
 });
