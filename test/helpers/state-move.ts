@@ -12,7 +12,7 @@ import { answerAs, frontendSigner } from './answers';
 import { runLadder, type CliRun } from './cli';
 import { appendStep, submit, taskRequest, waitForStatus } from './tasks';
 import { startTestStack, type TestStack } from './temporal';
-import { waitUntil } from './wait';
+import { waitPastCleanPeriod, waitUntil } from './wait';
 
 const POLICY = resolve(__dirname, '..', 'fixtures', 'policies', 'state-move.yaml');
 
@@ -49,9 +49,8 @@ export function stateMoveSuite(title: string, servers: { source: () => string; t
 
     /** Three approved rung-2 tasks of climber, 1 s apart from the first (the clean period). */
     async function earnPromotion(): Promise<void> {
-      const started = Date.now();
       for (let i = 0; i < 3; i++) {
-        if (i === 2) await waitUntil(() => Date.now() > started + 1_200);
+        if (i === 2) await waitPastCleanPeriod(() => ledgerOf(source, 'climber'), 'ops', 2, 1_000);
         const { handle } = await submit(source, taskRequest('climber', 'ops', [appendStep(`move-${i}`)]));
         const status = await waitForStatus(handle, (s) => s.waitingOn !== null);
         await answerAs(handle as WorkflowHandle<typeof delegatedTask>, approveUpdate, {

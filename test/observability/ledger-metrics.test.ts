@@ -9,7 +9,7 @@ import { decideProposalUpdate, ledgerWorkflowId } from '../../workflows/messages
 import { answerAs } from '../helpers/answers';
 import { scrape, type Family } from '../helpers/prometheus-text';
 import { startTestStack, type TestStack } from '../helpers/temporal';
-import { waitUntil } from '../helpers/wait';
+import { waitPastCleanPeriod, waitUntil } from '../helpers/wait';
 
 const policy = loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'ledger.yaml')).policy;
 
@@ -59,10 +59,10 @@ describe('rung changes in the metrics', () => {
     });
 
   it('counts proposals opened, approved and declined, the promotion, and demotions by cause', async () => {
-    const started = Date.now();
     await Promise.all([approvals('climber', 0, 20), approvals('hasty', 0, 20)]);
     // The policy's clean period is 3 s: the second half earns the proposals.
-    await waitUntil(() => Date.now() > started + 3_500);
+    await waitPastCleanPeriod(() => ledgerOf('climber'), 'ops', 20, 3_000);
+    await waitPastCleanPeriod(() => ledgerOf('hasty'), 'ops', 20, 3_000);
     await Promise.all([approvals('climber', 20, 20), approvals('hasty', 20, 20)]);
     const open = (s: LedgerState) => s.proposals.some((p) => p.status === 'open');
     await until('climber', open);

@@ -11,7 +11,7 @@ import { frontendSigner } from '../helpers/answers';
 import { openPage, screenshotDir } from '../helpers/browser';
 import { startSlackRig, waitForMessage, type SlackRig } from '../helpers/slack';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
-import { waitUntil } from '../helpers/wait';
+import { waitPastCleanPeriod, waitUntil } from '../helpers/wait';
 
 const SCREENS = screenshotDir('home-page');
 const HOUR = 3_600_000;
@@ -58,10 +58,9 @@ describe('the App Home in the emulator page (headless Chromium)', () => {
           rung: 2,
         },
       });
-    const started = Date.now();
     await Promise.all(Array.from({ length: 39 }, (_, i) => approved(i)));
-    // The policy's clean period (3 s) must have passed since the first evidence.
-    await waitUntil(() => Date.now() > started + 3_500);
+    // The policy's clean period (3 s) must have passed since the ledger counted the first evidence.
+    await waitPastCleanPeriod(() => readLedger('climber'), 'ops', 39, 3_000);
     await approved(39);
     await waitForMessage(rig.emulator, '#ops', (m) =>
       JSON.stringify(m.blocks).includes(`"action_id":"${ACTION_IDS.promote}"`),

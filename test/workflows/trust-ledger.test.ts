@@ -15,7 +15,7 @@ import { answerAs, frontendSigner } from '../helpers/answers';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
-import { waitUntil } from '../helpers/wait';
+import { waitPastCleanPeriod, waitUntil } from '../helpers/wait';
 import type { LedgerState } from '../../policy/ledger';
 
 const policy = loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'ledger.yaml')).policy;
@@ -66,11 +66,10 @@ describe('the trust ledger', () => {
   };
 
   it('proposes rung 3 after 40 clean approvals spread over the clean period, and applies it only when an approver says so', async () => {
-    const started = Date.now();
     await approvedTasks('climber', 20);
     expect((await readLedger('climber')).proposals).toEqual([]);
     // The second half lands after the policy's 3 s clean period has passed.
-    await waitUntil(() => Date.now() > started + 3_500);
+    await waitPastCleanPeriod(() => readLedger('climber'), 'ops', 20, 3_000);
     await approvedTasks('climber', 20);
 
     const proposed = await waitForLedger('climber', (s) => s.proposals.some((p) => p.status === 'open'));
@@ -125,9 +124,8 @@ describe('the trust ledger', () => {
   });
 
   it('does not propose with too few samples, however long the period', async () => {
-    const started = Date.now();
     await approvedTasks('hasty', 5);
-    await waitUntil(() => Date.now() > started + 3_500);
+    await waitPastCleanPeriod(() => readLedger('hasty'), 'ops', 5, 3_000);
     await approvedTasks('hasty', 5);
     const state = await waitForLedger('hasty', (s) => s.classes.ops?.evidence.actions === 10);
     expect(state.proposals).toEqual([]);
