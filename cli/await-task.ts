@@ -27,12 +27,25 @@ export async function awaitTaskEnd(
 ): Promise<number> {
   const handle = client.workflow.getHandle(workflowId);
   let stop = false;
+  let wake = (): void => undefined;
+  // The query in flight, awaited before returning: the client retries a refused query on a timer
+  // that an abort does not cancel, and a retry that fires after the caller closed the connection
+  // throws "Channel has been shut down" out of the timer, killing the CLI with exit code 1.
+  let querying: Promise<unknown> = Promise.resolve();
   const asked = (async (): Promise<OutcomeQuestion | undefined> => {
     while (!stop) {
-      const status = await handle.query(statusQuery).catch(() => undefined);
+      const query = handle.query(statusQuery).catch(() => undefined);
+      querying = query;
+      const status = await query;
       if (status?.phase === 'outcome-unknown' && status.outcomeUnknown) return status.outcomeUnknown;
-      if (status?.phase === 'done') return undefined;
-      await new Promise((r) => setTimeout(r, QUESTION_POLL_MS));
+      if (status?.phase === 'done' || stop) return undefined;
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, QUESTION_POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
     }
     return undefined;
   })();
@@ -52,6 +65,8 @@ export async function awaitTaskEnd(
   } finally {
     // Also when the workflow failed, was terminated or timed out: the poll must not keep the CLI alive.
     stop = true;
+    wake();
+    await querying;
   }
   if ('question' in first) {
     out(`Outcome unknown: the task waits for a person.`);
