@@ -2,6 +2,7 @@ import { createWriteStream, openSync, renameSync, rmSync, type WriteStream } fro
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
+import { forEachHistoryEvent } from '../client/history-events';
 import { AuditRecordBuilder, type AuditRecord } from './audit-record';
 
 // Streams audit records: lists task workflows with a visibility query, page by page, reads each
@@ -20,8 +21,6 @@ export interface AuditWindow {
 
 /** Workflow executions asked for per visibility page. */
 const LIST_PAGE_SIZE = 100;
-/** History events asked for per page: a task's history is usually one page. */
-const HISTORY_PAGE_SIZE = 500;
 /** Histories read at once: enough to hide the round trips, few enough for a small server. */
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -62,17 +61,7 @@ export async function readAuditRecord(
   runId: string,
 ): Promise<AuditRecord> {
   const builder = new AuditRecordBuilder(workflowId, runId);
-  let nextPageToken: Uint8Array | undefined;
-  do {
-    const page = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: client.options.namespace,
-      execution: { workflowId, runId },
-      maximumPageSize: HISTORY_PAGE_SIZE,
-      nextPageToken,
-    });
-    for (const event of page.history?.events ?? []) builder.add(event);
-    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-  } while (nextPageToken);
+  await forEachHistoryEvent(client, workflowId, runId, (event) => builder.add(event));
   return builder.finish();
 }
 

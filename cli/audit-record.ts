@@ -1,5 +1,5 @@
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { History } from '@temporalio/common/lib/proto-utils';
+import type { HistoryEvent } from '../client/history-events';
 import { AnswerProofError, verifyAnswer, type AnswerProof, type AnswerTrust } from '../policy/answer-proof';
 import type { Decision } from '../policy/decide';
 import type { Notification } from '../activities/notify/notifier';
@@ -20,8 +20,7 @@ export { AUDIT_SCHEMA, type AuditRecord } from './audit-schema';
 // what the policy decided and why, every human answer with its proof and the message it answered,
 // and how the task ended. Fed one event at a time, so a history is never held whole.
 
-/** One event of a workflow history, as the gRPC API returns it. */
-export type HistoryEvent = NonNullable<History['events']>[number];
+export type { HistoryEvent };
 
 /** Human-answer updates, with the notification kind of the question each one answers. */
 const ANSWER_UPDATES: Record<string, string> = {

@@ -4,6 +4,7 @@ import type { TaskRequest } from '../policy/task';
 import { isSlackUserId } from '../policy/slack-ids';
 import { statusQuery, type DelegatedTaskInput, type TaskStatus } from '../workflows/messages';
 import { WaitingOnKey } from '../workflows/search-attributes';
+import { mapBounded } from './map-bounded';
 import type { WaitingTask } from './waiting-on';
 
 // The approval requests of one task class that a person may answer together (Slack's batch
@@ -178,27 +179,6 @@ async function startInput(client: Client, workflowId: string): Promise<Delegated
   });
   const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   return payload ? defaultPayloadConverter.fromPayload<DelegatedTaskInput>(payload) : undefined;
-}
-
-/**
- * Maps `items` with at most `limit` calls of `fn` in flight, keeping the order of `items`.
- * A rejection rejects the whole map (callers catch per item).
- */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  return results;
 }
 
 /**

@@ -10,7 +10,8 @@ import type { PromotionVerdict } from '../../policy/trust-rules';
 import { agentClassViewOf, dailyMedians, type AgentClassView } from '../model/agent-class';
 import { gridOf, type GridView, type LedgerRead } from '../model/grid';
 import { pendingOf, type PendingView } from '../model/pending';
-import { createRefreshingCache, mapBounded } from '../refreshing-cache';
+import { mapBounded } from '../../client/map-bounded';
+import { createRefreshingCache } from '../refreshing-cache';
 import {
   READ_CONCURRENCY,
   readCanary,

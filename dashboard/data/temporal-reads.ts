@@ -2,7 +2,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { readAuditRecord } from '../../cli/audit-export';
 import type { AuditRecord } from '../../cli/audit-schema';
-import type { HistoryEvent } from '../../cli/audit-record';
+import { forEachHistoryEvent, type HistoryEvent } from '../../client/history-events';
+import { mapBounded } from '../../client/map-bounded';
 import { loadCanaryPolicy, type CanaryState } from '../../policy/canary';
 import type { DailySeries } from '../../policy/ledger-series';
 import type { LoadedPolicy } from '../../policy/loader';
@@ -19,15 +20,12 @@ import {
 } from '../../workflows/messages';
 import type { LedgerRead } from '../model/grid';
 import type { WaitingTaskRead } from '../model/pending';
-import { mapBounded } from '../refreshing-cache';
 
 // Every read the dashboard makes of Temporal: queries on the entity workflows (ledgers, canary),
 // visibility lists of task workflows, and one task's history. Nothing here writes or starts a workflow.
 
 /** Queries in flight at once per page refresh: enough to hide round trips, gentle on the worker. */
 export const READ_CONCURRENCY = 8;
-/** Task histories asked for per page when looking for the question a task waits on. */
-const HISTORY_PAGE_SIZE = 500;
 
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -147,17 +145,7 @@ async function lastQuestion(
   runId: string,
 ): Promise<{ title: string | null; postedAtMs: number | null; ref: string | null }> {
   const fold = new QuestionFold();
-  let nextPageToken: Uint8Array | undefined;
-  do {
-    const page = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: client.options.namespace,
-      execution: { workflowId, runId },
-      maximumPageSize: HISTORY_PAGE_SIZE,
-      nextPageToken,
-    });
-    for (const event of page.history?.events ?? []) fold.add(event);
-    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-  } while (nextPageToken);
+  await forEachHistoryEvent(client, workflowId, runId, (event) => fold.add(event));
   return fold.result();
 }
 

@@ -3,7 +3,6 @@ import {
   classesWithApprovals,
   groupByClass,
   isApprovalRequest,
-  mapBounded,
   type PendingApproval,
 } from '../../client/pending-tasks';
 import type { WaitingTask } from '../../client/waiting-on';
@@ -91,22 +90,5 @@ describe('what may be approved in a batch', () => {
     ]);
     expect([...groups.keys()]).toEqual(['ops', 'db']);
     expect(groups.get('ops')!.map((t) => t.workflowId)).toEqual(['1', '3']);
-  });
-});
-
-describe('mapBounded', () => {
-  it('keeps order and never runs more than the limit at once', async () => {
-    let running = 0;
-    let most = 0;
-    const out = await mapBounded([5, 1, 4, 2, 3, 0], 2, async (n) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((r) => setImmediate(r));
-      running--;
-      return n * 10;
-    });
-    expect(out).toEqual([50, 10, 40, 20, 30, 0]);
-    expect(most).toBe(2);
-    expect(await mapBounded([], 4, async () => 1)).toEqual([]);
   });
 });

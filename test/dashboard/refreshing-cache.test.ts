@@ -1,4 +1,4 @@
-import { createRefreshingCache, mapBounded } from '../../dashboard/refreshing-cache';
+import { createRefreshingCache } from '../../dashboard/refreshing-cache';
 
 /** A load that resolves when the test says so, counting calls. */
 function controlledLoad() {
@@ -69,18 +69,5 @@ describe('the refreshing cache', () => {
     await cache.get('a');
     await cache.get('d');
     expect(cache.size()).toBe(3);
-  });
-
-  it('maps with bounded concurrency, in order', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const out = await mapBounded([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
-      most = Math.max(most, ++inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-      inFlight--;
-      return n * 2;
-    });
-    expect(out).toEqual([2, 4, 6, 8, 10, 12, 14]);
-    expect(most).toBe(3);
   });
 });
