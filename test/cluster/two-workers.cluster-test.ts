@@ -1,22 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { createActionRegistry } from '../../activities/actions/registry';
 import { submitTask } from '../../client/submit-task';
 import { startSlackWebApi, type SlackWebApiEmulator } from '../../slack/emulator/web-api';
-import { anyProcessRunning, isAlive, spawnNode, type Spawned } from '../helpers/processes';
+import { anyProcessRunning, isAlive, type Spawned } from '../helpers/processes';
 import { taskRequest, workflowTestPolicy } from '../helpers/tasks';
 import { testServerAddress } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
-import { TEST_ENV } from '../setup/shared-state';
+import {
+  makeWorkerDir,
+  sandboxLines,
+  startWorkerProcess,
+  workerProcessEnv,
+} from '../helpers/worker-processes';
 import { descendantCommandLines } from './helpers/process-tree';
 
 // Two real worker processes (dist/worker/main.js, as `npm run worker` runs it) on one task queue of
 // the local cluster. Both act on the same workspace and sandbox, as two workers on one host would:
 // which host a file-acting step needs is issue 14's item 2, not this file's question.
-const WORKER = resolve(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 
 describe('two workers sharing a task queue on the cluster', () => {
   let client: Client;
@@ -24,16 +27,8 @@ describe('two workers sharing a task queue on the cluster', () => {
   let env: Record<string, string>;
   let slack: SlackWebApiEmulator;
   const workers: Spawned[] = [];
-  const sandboxLines = (file: string): string[] => {
-    const path = join(base, 'sandbox', file);
-    return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
-  };
-  const startWorker = async (): Promise<Spawned> => {
-    const worker = spawnNode(WORKER, env);
-    workers.push(worker);
-    await worker.waitForOutput(/worker polling/);
-    return worker;
-  };
+  const lines = (file: string): string[] => sandboxLines(base, file);
+  const startWorker = (): Promise<Spawned> => startWorkerProcess(env, workers);
   const submitShell = async (word: string, command: string, verify?: string): Promise<WorkflowHandle> => {
     expect(word).toMatch(/^[a-z0-9-]+$/); // words go into shell commands unquoted
     const { handle } = await submitTask(
@@ -60,19 +55,14 @@ describe('two workers sharing a task queue on the cluster', () => {
 
   beforeAll(async () => {
     slack = await startSlackWebApi();
-    base = mkdtempSync(join(tmpdir(), 'ladder-cluster-workers-'));
-    for (const d of ['workspace', 'sandbox', 'state']) mkdirSync(join(base, d));
-    env = {
-      TEMPORAL_ADDRESS: testServerAddress(),
-      LADDER_TASK_QUEUE: `cluster-workers-${randomUUID().slice(0, 8)}`,
-      LADDER_POLICY_PATH: resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'),
-      LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
-      LADDER_SANDBOX_DIR: join(base, 'sandbox'),
-      LADDER_STATE_DIR: join(base, 'state'),
-      LADDER_WORKFLOW_BUNDLE: process.env[TEST_ENV.bundlePath]!,
-      LOG_LEVEL: 'info',
-      LADDER_EMULATOR_PORT: new URL(slack.apiUrl).port,
-    };
+    base = makeWorkerDir('cluster-workers');
+    env = workerProcessEnv({
+      address: testServerAddress(),
+      taskQueue: `cluster-workers-${randomUUID().slice(0, 8)}`,
+      policyPath: resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'),
+      dir: base,
+      slackApiUrl: slack.apiUrl,
+    });
     client = new Client({ connection: await Connection.connect({ address: testServerAddress() }) });
     await startWorker();
     await startWorker();
@@ -99,7 +89,7 @@ describe('two workers sharing a task queue on the cluster', () => {
       }
     }
     expect([...seen].sort()).toEqual([...pids].sort());
-    expect(sandboxLines('spread.log').sort()).toEqual([...words].sort());
+    expect(lines('spread.log').sort()).toEqual([...words].sort());
   });
 
   it('loses nothing when one worker is killed with SIGKILL mid-step: the other finishes its tasks', async () => {
@@ -114,7 +104,7 @@ describe('two workers sharing a task queue on the cluster', () => {
         ),
       ),
     );
-    await waitUntil(() => sandboxLines('marks.log').length === words.length, 90_000);
+    await waitUntil(() => lines('marks.log').length === words.length, 90_000);
     // Every step now waits for `go` inside one worker or the other: find who holds which.
     const holding = workers.map((w) => ({
       worker: w,
@@ -139,8 +129,8 @@ describe('two workers sharing a task queue on the cluster', () => {
       expect(await handle.result()).toMatchObject({ outcome: 'executed', rung: 3, executedSteps: 1 });
     }
     // Each effect exactly once; the killed worker's steps started again (on the survivor), no others did.
-    expect(sandboxLines('effects.log').sort()).toEqual([...words].sort());
-    expect(sandboxLines('marks.log').sort()).toEqual([...words, ...victim.words].sort());
+    expect(lines('effects.log').sort()).toEqual([...words].sort());
+    expect(lines('marks.log').sort()).toEqual([...words, ...victim.words].sort());
     for (const [i, handle] of handles.entries()) {
       if (victim.words.includes(words[i])) {
         expect(await activityWorkerPids(handle)).toContain(survivor.child.pid);

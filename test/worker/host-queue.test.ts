@@ -1,22 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createActionRegistry } from '../../activities/actions/registry';
 import { submitTask } from '../../client/submit-task';
 import { startSlackWebApi, type SlackWebApiEmulator } from '../../slack/emulator/web-api';
-import { anyProcessRunning, isAlive, spawnNode, type Spawned } from '../helpers/processes';
+import { anyProcessRunning, isAlive, type Spawned } from '../helpers/processes';
 import { taskRequest, workflowTestPolicy } from '../helpers/tasks';
 import { testServerAddress } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
-import { TEST_ENV } from '../setup/shared-state';
+import {
+  makeWorkerDir,
+  sandboxLines,
+  startWorkerProcess,
+  workerProcessEnv,
+} from '../helpers/worker-processes';
 
 // Two real worker processes (dist/worker/main.js) on one task queue, each standing for its own
 // host: its own workspace, sandbox and state folders, and LADDER_WORKER_HOST. A task's host-bound
 // steps must run, retry and be undone on the host that decided it, and wait for it when it is gone.
-const WORKER = resolve(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 const HOST_BOUND = new Set([
   'executeStep',
   'verifyStep',
@@ -41,27 +44,17 @@ describe('host-bound steps on a task queue per host', () => {
   const spawned: Spawned[] = [];
 
   const startWorker = async (name: string, dir: string): Promise<Spawned> => {
-    const worker = spawnNode(WORKER, {
-      TEMPORAL_ADDRESS: testServerAddress(),
-      LADDER_TASK_QUEUE: taskQueue,
-      LADDER_WORKER_HOST: name,
-      LADDER_POLICY_PATH: resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'),
-      LADDER_WORKSPACE_ROOT: join(dir, 'workspace'),
-      LADDER_SANDBOX_DIR: join(dir, 'sandbox'),
-      LADDER_STATE_DIR: join(dir, 'state'),
-      LADDER_WORKFLOW_BUNDLE: process.env[TEST_ENV.bundlePath]!,
-      LADDER_WORKER_METRICS_PORT: 'off',
-      LOG_LEVEL: 'info',
-      LADDER_EMULATOR_PORT: new URL(slack.apiUrl).port,
+    const env = workerProcessEnv({
+      address: testServerAddress(),
+      taskQueue,
+      policyPath: resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'),
+      dir,
+      slackApiUrl: slack.apiUrl,
+      extra: { LADDER_WORKER_HOST: name, LADDER_WORKER_METRICS_PORT: 'off' },
     });
-    spawned.push(worker);
-    await worker.waitForOutput(/worker polling/);
+    const worker = await startWorkerProcess(env, spawned);
     expect(worker.stdout()).toContain(`"hostQueue":"${taskQueue}@${name}"`);
     return worker;
-  };
-  const lines = (host: Host, folder: string, file: string): string[] => {
-    const path = join(host.dir, folder, file);
-    return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
   };
   const submit = async (
     agent: string,
@@ -104,8 +97,7 @@ describe('host-bound steps on a task queue per host', () => {
     taskQueue = `host-queues-${randomUUID().slice(0, 8)}`;
     client = new Client({ connection: await Connection.connect({ address: testServerAddress() }) });
     for (const name of ['host-a', 'host-b']) {
-      const dir = mkdtempSync(join(tmpdir(), `ladder-${name}-`));
-      for (const d of ['workspace', 'sandbox', 'state']) mkdirSync(join(dir, d));
+      const dir = makeWorkerDir(name);
       hosts.push({ name, dir, worker: await startWorker(name, dir) });
     }
   });
@@ -146,8 +138,8 @@ describe('host-bound steps on a task queue per host', () => {
         // Everything else stays on the shared queue.
         for (const a of activities.filter((x) => !HOST_BOUND.has(x.type))) expect(a.queue).toBe(taskQueue);
         const other = hosts.find((h) => h !== decider)!;
-        expect(lines(decider, 'sandbox', 'ran.log')).toContain(words[i]);
-        expect(lines(other, 'sandbox', 'ran.log')).not.toContain(words[i]);
+        expect(sandboxLines(decider.dir, 'ran.log')).toContain(words[i]);
+        expect(sandboxLines(other.dir, 'ran.log')).not.toContain(words[i]);
         // Written on the decider and undone there: neither host keeps the file.
         for (const h of hosts) expect(existsSync(join(h.dir, 'workspace', `${words[i]}.txt`))).toBe(false);
       }
@@ -173,7 +165,7 @@ describe('host-bound steps on a task queue per host', () => {
         ]),
       ),
     );
-    const marked = (h: Host): string[] => lines(h, 'sandbox', 'marks.log').filter((w) => words.includes(w));
+    const marked = (h: Host): string[] => sandboxLines(h.dir, 'marks.log').filter((w) => words.includes(w));
     await waitUntil(() => hosts.reduce((n, h) => n + marked(h).length, 0) === words.length, 90_000);
     const victim = hosts.reduce((a, b) => (marked(b).length > marked(a).length ? b : a));
     const survivor = hosts.find((h) => h !== victim)!;
@@ -204,15 +196,15 @@ describe('host-bound steps on a task queue per host', () => {
       return true;
     }, 60_000);
     for (const handle of victimHandles) expect((await handle.describe()).status.name).toBe('RUNNING');
-    expect(lines(survivor, 'sandbox', 'effects.log').filter((w) => victimWords.includes(w))).toEqual([]);
+    expect(sandboxLines(survivor.dir, 'effects.log').filter((w) => victimWords.includes(w))).toEqual([]);
 
     // The host comes back (same name, same folders): its steps run again there, each effect once.
     victim.worker = await startWorker(victim.name, victim.dir);
     for (const handle of victimHandles) {
       expect(await handle.result()).toMatchObject({ outcome: 'executed', rung: 3, executedSteps: 1 });
     }
-    expect(lines(victim, 'sandbox', 'effects.log').sort()).toEqual([...victimWords].sort());
-    expect(lines(survivor, 'sandbox', 'effects.log').sort()).toEqual(
+    expect(sandboxLines(victim.dir, 'effects.log').sort()).toEqual([...victimWords].sort());
+    expect(sandboxLines(survivor.dir, 'effects.log').sort()).toEqual(
       words.filter((w) => !victimWords.includes(w)).sort(),
     );
     for (const handle of victimHandles) {

@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -17,16 +16,20 @@ import {
 } from '../../workflows/messages';
 import { answerAs, operatorSignerOf } from '../helpers/answers';
 import { runLadder } from '../helpers/cli';
-import { anyProcessRunning, spawnNode, isAlive, type Spawned } from '../helpers/processes';
+import { anyProcessRunning, isAlive, type Spawned } from '../helpers/processes';
 import { taskRequest, waitForStatus } from '../helpers/tasks';
 import { testServerAddress } from '../helpers/temporal';
-import { TEST_ENV } from '../setup/shared-state';
 import { waitUntil } from '../helpers/wait';
+import {
+  makeWorkerDir,
+  sandboxLines,
+  startWorkerProcess,
+  workerProcessEnv,
+} from '../helpers/worker-processes';
 
 // "No blind re-run of an effect": a worker SIGKILLed after an effect may have reached its
 // destination. The retry must not repeat it unless the action makes that safe (a check, a host that
 // honours Idempotency-Key); otherwise the task stops in `outcome-unknown` and a person decides.
-const WORKER = resolve(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 const POLICY = resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml');
 
 interface Received {
@@ -48,16 +51,8 @@ describe('an effect whose outcome is unknown', () => {
   const held: ServerResponse[] = [];
   const workers: Spawned[] = [];
 
-  const lines = (file: string): string[] => {
-    const path = join(base, 'sandbox', file);
-    return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
-  };
-  const startWorker = async (): Promise<Spawned> => {
-    const worker = spawnNode(WORKER, env);
-    workers.push(worker);
-    await worker.waitForOutput(/worker polling/);
-    return worker;
-  };
+  const lines = (file: string): string[] => sandboxLines(base, file);
+  const startWorker = (): Promise<Spawned> => startWorkerProcess(env, workers);
   const killWorker = async (worker: Spawned): Promise<void> => {
     worker.child.kill('SIGKILL');
     await worker.exited;
@@ -89,8 +84,7 @@ describe('an effect whose outcome is unknown', () => {
     const port = (server.address() as AddressInfo).port;
     host = `127.0.0.1:${port}`;
     slack = await startSlackWebApi();
-    base = mkdtempSync(join(tmpdir(), 'ladder-unknown-'));
-    for (const d of ['workspace', 'sandbox', 'state']) mkdirSync(join(base, d));
+    base = makeWorkerDir('unknown');
     // The fixture policy with this server's port in the host bound; `/dedup` paths are on a second
     // name for the same server that the policy declares to honour Idempotency-Key.
     const text = readFileSync(POLICY, 'utf8')
@@ -108,21 +102,17 @@ describe('an effect whose outcome is unknown', () => {
     const parsed = parsePolicy(text, policyPath);
     if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
     policy = parsed.policy;
-    env = {
-      TEMPORAL_ADDRESS: testServerAddress(),
-      LADDER_TASK_QUEUE: `unknown-${randomUUID().slice(0, 8)}`,
-      LADDER_POLICY_PATH: policyPath,
-      LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
-      LADDER_SANDBOX_DIR: join(base, 'sandbox'),
-      LADDER_STATE_DIR: join(base, 'state'),
-      LADDER_WORKFLOW_BUNDLE: process.env[TEST_ENV.bundlePath]!,
-      LOG_LEVEL: 'info',
+    env = workerProcessEnv({
+      address: testServerAddress(),
+      taskQueue: `unknown-${randomUUID().slice(0, 8)}`,
+      policyPath,
+      dir: base,
+      slackApiUrl: slack.apiUrl,
       // No sticky cache: a workflow whose cached copy was on a SIGKILLed worker would otherwise wait
       // out the sticky queue's 10 s schedule-to-start timeout before any other worker gets it,
       // after every kill. Every workflow task replays instead; what survives a kill is unchanged.
-      LADDER_WORKER_CACHED_WORKFLOWS: '0',
-      LADDER_EMULATOR_PORT: new URL(slack.apiUrl).port,
-    };
+      extra: { LADDER_WORKER_CACHED_WORKFLOWS: '0' },
+    });
     client = new Client({ connection: await Connection.connect({ address: testServerAddress() }) });
   });
   // A queue of its own per test: the task and the agent's entity workflows (kill switch, ledger)

@@ -1,20 +1,23 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { createActionRegistry } from '../../activities/actions/registry';
 import { startSlackWebApi, type SlackWebApiEmulator } from '../../slack/emulator/web-api';
 import { submitTask } from '../../client/submit-task';
-import { spawnNode, isAlive, type Spawned } from '../helpers/processes';
+import { isAlive, type Spawned } from '../helpers/processes';
 import { appendStep, taskRequest, workflowTestPolicy } from '../helpers/tasks';
 import { testServerAddress } from '../helpers/temporal';
-import { TEST_ENV } from '../setup/shared-state';
 import { waitUntil } from '../helpers/wait';
+import {
+  makeWorkerDir,
+  sandboxLines,
+  startWorkerProcess,
+  workerProcessEnv,
+} from '../helpers/worker-processes';
 
 // A worker killed with SIGKILL in the middle of a multi-step task: another worker finishes it, and
 // every effect lands exactly once (counted in the handler's target, effects.log).
-const WORKER = resolve(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 
 describe('a worker killed mid-task', () => {
   let client: Client;
@@ -22,33 +25,20 @@ describe('a worker killed mid-task', () => {
   let env: Record<string, string>;
   let slack: SlackWebApiEmulator;
   const workers: Spawned[] = [];
-  const lines = (file: string): string[] => {
-    const path = join(base, 'sandbox', file);
-    return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
-  };
-  const startWorker = async (): Promise<Spawned> => {
-    const worker = spawnNode(WORKER, env);
-    workers.push(worker);
-    await worker.waitForOutput(/worker polling/);
-    return worker;
-  };
+  const lines = (file: string): string[] => sandboxLines(base, file);
+  const startWorker = (): Promise<Spawned> => startWorkerProcess(env, workers);
 
   beforeAll(async () => {
     // Without Slack credentials the worker posts to the local emulator: give it one.
     slack = await startSlackWebApi();
-    base = mkdtempSync(join(tmpdir(), 'ladder-crash-'));
-    for (const d of ['workspace', 'sandbox', 'state']) mkdirSync(join(base, d));
-    env = {
-      TEMPORAL_ADDRESS: testServerAddress(),
-      LADDER_TASK_QUEUE: `crash-${randomUUID().slice(0, 8)}`,
-      LADDER_POLICY_PATH: resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'),
-      LADDER_WORKSPACE_ROOT: join(base, 'workspace'),
-      LADDER_SANDBOX_DIR: join(base, 'sandbox'),
-      LADDER_STATE_DIR: join(base, 'state'),
-      LADDER_WORKFLOW_BUNDLE: process.env[TEST_ENV.bundlePath]!,
-      LOG_LEVEL: 'info',
-      LADDER_EMULATOR_PORT: new URL(slack.apiUrl).port,
-    };
+    base = makeWorkerDir('crash');
+    env = workerProcessEnv({
+      address: testServerAddress(),
+      taskQueue: `crash-${randomUUID().slice(0, 8)}`,
+      policyPath: resolve(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'),
+      dir: base,
+      slackApiUrl: slack.apiUrl,
+    });
     client = new Client({ connection: await Connection.connect({ address: testServerAddress() }) });
   });
   afterAll(async () => {
