@@ -66,6 +66,15 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/tracing-interceptors')];
 
 /**
+ * Modules the workflow sandbox evaluates once per worker instead of once for every workflow that
+ * needs them (the SDK's `preloadModules`; they are deep-frozen and shared). Only pure, stateless
+ * modules belong here: the answer proof (ed25519 and SHA-512 over BigInt, with a precomputed base
+ * table) defines functions and constants only, and evaluating it cost every approval several
+ * milliseconds of the one workflow thread. Pass them to `bundleWorkflowCode({ preloadModules })`.
+ */
+export const WORKFLOW_PRELOAD_MODULES = [require.resolve('../policy/answer-proof')];
+
+/**
  * The worker options when tracing is off: no interceptors, and a sink that drops spans, for the
  * one case where a workflow still traces (a traced client reached an untraced worker); without it
  * the worker logs an error for every such workflow task.
@@ -124,7 +133,8 @@ export async function createLadderWorkers(options: LadderWorkerOptions): Promise
       : 'bundleCode' in source
         ? { workflowBundle: { code: source.bundleCode } }
         : { workflowsPath: source.workflowsPath }),
-    // Bundling here (dev) gets the same interceptor modules as the pre-built bundle.
+    // Bundling here (dev) gets the same interceptor and preloaded modules as the pre-built bundle.
+    ...('workflowsPath' in source ? { bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES } } : {}),
     interceptors: {
       ...tracing.interceptors,
       ...('workflowsPath' in source ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),

@@ -2,7 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineQuery } from '@temporalio/workflow';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../../worker/create-worker';
+import {
+  WORKFLOW_INTERCEPTOR_MODULES,
+  WORKFLOW_PRELOAD_MODULES,
+  WORKFLOWS_PATH,
+} from '../../../worker/create-worker';
 
 const MARKER_SOURCE = resolve(__dirname, '..', 'fixtures', 'code-marker.ts');
 
@@ -27,6 +31,7 @@ export async function bundleWithMarker(marker: string, dir: string): Promise<str
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, markerPath],
+    preloadModules: WORKFLOW_PRELOAD_MODULES,
     logger: new DefaultLogger('WARN'),
   });
   const bundlePath = join(dir, `workflow-bundle-${marker}.js`);
