@@ -3,7 +3,7 @@ import type { LoadedPolicy } from '../policy/loader';
 import type { Receipt } from '../workflows/messages';
 import {
   approverWatchWorkflowId,
-  recordWatchedAnswerUpdate,
+  recordWatchedAnswersUpdate,
   reviewApproverUpdate,
   watchedApproversQuery,
   watchedDefectSignal,
@@ -14,6 +14,7 @@ import {
 } from '../workflows/approver-watch-messages';
 import { approverWatch } from '../workflows/approver-watch';
 import type { AnswerSigner } from './answer-signer';
+import { createBatchedCalls } from './batched-calls';
 import { answerEntity } from './entity-answer';
 import { entityStartOptions } from './entity-start';
 
@@ -31,9 +32,13 @@ export interface ApproverWatchLink {
   recordDefect(taskClass: string, defect: WatchedDefectArgs): Promise<void>;
 }
 
+/** The most answers one update carries. */
+const ANSWERS_PER_UPDATE = 200;
+
 /**
  * A {@link ApproverWatchLink} over a Temporal client: update-with-start (the first answer starts
- * the class's watch) and signal-with-start.
+ * the class's watch) and signal-with-start. Answers recorded at the same time for one class go
+ * together, one update in flight per class from this process.
  */
 export function createApproverWatchLink(options: {
   client: Client;
@@ -46,17 +51,22 @@ export function createApproverWatchLink(options: {
     ...entityStartOptions(taskQueue),
     staticSummary: `rubber-stamp watch of ${taskClass}`,
   });
-  return {
-    async recordAnswer(taskClass, answer) {
-      if (!options.policy().approverWatch) return { counts: true };
-      return client.workflow.executeUpdateWithStart(recordWatchedAnswerUpdate, {
-        args: [answer],
+  const answers = createBatchedCalls<WatchedAnswerArgs, { counts: boolean }>(
+    (taskClass, batch) =>
+      client.workflow.executeUpdateWithStart(recordWatchedAnswersUpdate, {
+        args: [batch],
         startWorkflowOperation: new WithStartWorkflowOperation(approverWatch, {
           ...start(taskClass),
           args: [],
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
-      });
+      }),
+    ANSWERS_PER_UPDATE,
+  );
+  return {
+    async recordAnswer(taskClass, answer) {
+      if (!options.policy().approverWatch) return { counts: true };
+      return answers.call(taskClass, answer);
     },
     async recordDefect(taskClass, defect) {
       if (!options.policy().approverWatch) return;

@@ -41,8 +41,13 @@ export interface WatchedApproverView {
 }
 
 /** Records one answer; says whether it counts towards promotion (an approval under review does not). */
-export const recordWatchedAnswerUpdate = defineUpdate<{ counts: boolean }, [WatchedAnswerArgs]>(
-  'recordWatchedAnswer',
+/**
+ * Answers to record, in order, with whether each counts towards promotion. A worker sends the
+ * answers gathered meanwhile together (one update in flight per class): the server lets a workflow
+ * hold only 10 updates in flight, and a burst of approvals sent one update each stalled behind it.
+ */
+export const recordWatchedAnswersUpdate = defineUpdate<{ counts: boolean }[], [WatchedAnswerArgs[]]>(
+  'recordWatchedAnswers',
 );
 export const watchedDefectSignal = defineSignal<[WatchedDefectArgs]>('watchedDefect');
 export const reviewApproverUpdate = defineUpdate<Receipt, [ReviewApproverArgs]>('reviewApprover');

@@ -15,7 +15,7 @@ import { approverReviewedText, approverUnderReviewWording } from '../slack/block
 import { ActivityProfiles } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import {
-  recordWatchedAnswerUpdate,
+  recordWatchedAnswersUpdate,
   reviewApproverUpdate,
   taskClassOfWatch,
   watchedApproversQuery,
@@ -67,13 +67,17 @@ export async function approverWatch(
       throw new Error(`${args.approver} is not under review in ${taskClass}`);
   };
 
-  setHandler(recordWatchedAnswerUpdate, async (args) => {
+  setHandler(recordWatchedAnswersUpdate, async (answers) => {
     const rule = (await entity.loaded()).approverWatch;
-    if (!rule) return { counts: true };
-    const judged = recordWatchedAnswer(state, args, rule, workflowNowMs());
-    if (judged.newlyFlagged) toTell.push(judged.newlyFlagged);
+    if (!rule) return answers.map(() => ({ counts: true }));
+    const now = workflowNowMs();
+    const counted = answers.map((answer) => {
+      const judged = recordWatchedAnswer(state, answer, rule, now);
+      if (judged.newlyFlagged) toTell.push(judged.newlyFlagged);
+      return { counts: judged.counts };
+    });
     entity.changed();
-    return { counts: judged.counts };
+    return counted;
   });
   setHandler(watchedDefectSignal, (args: WatchedDefectArgs) => {
     const rule = entity.authority()?.approverWatch;

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ApproverReviewError, listWatchedApprovers, reviewApprover } from '../../client/approver-watch';
+import {
+  ApproverReviewError,
+  createApproverWatchLink,
+  listWatchedApprovers,
+  reviewApprover,
+} from '../../client/approver-watch';
 import { reportDefect } from '../../client/evidence';
 import { loadPolicyFile } from '../../policy/loader';
 import type { LedgerState } from '../../policy/ledger';
@@ -181,5 +186,40 @@ describe('the rubber-stamp watch', () => {
     await approvedTask('U0APPR001', 'w6');
     await waitUntil(async () => (await readLedger()).classes.ops!.evidence.approved === counted.approved + 1);
     maybeRecordHistory(watch, 'approverWatch', 'flagged-reviewed');
+  });
+  it('takes a burst of answers for one class in a few updates, each answer counted once with its own verdict', async () => {
+    // Approvers of their own, so the first test's numbers and flags stay apart.
+    const link = createApproverWatchLink({
+      client: stack.client,
+      taskQueue: stack.taskQueue,
+      policy: () => policy,
+    });
+    const N = 120;
+    const verdicts = await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        link.recordAnswer('ops', {
+          approver: `U0BURST${i % 3}`,
+          workflowId: `task/burst/${i}`,
+          approved: true,
+        }),
+      ),
+    );
+    expect(verdicts).toEqual(Array.from({ length: N }, () => ({ counts: true })));
+    const listed = (await listWatchedApprovers(stack.client, stack.taskQueue, ['ops'])).filter((a) =>
+      a.approver.startsWith('U0BURST'),
+    );
+    expect(listed.map((a) => [a.approver, a.answers]).sort()).toEqual([
+      ['U0BURST0', 40],
+      ['U0BURST1', 40],
+      ['U0BURST2', 40],
+    ]);
+    // One update in flight per class from this process: far fewer updates than answers (the
+    // server holds at most 10 in flight per workflow, and 120 at once would overrun it).
+    const history = await stack.client.workflow
+      .getHandle(approverWatchWorkflowId(stack.taskQueue, 'ops'))
+      .fetchHistory();
+    const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.length).toBeLessThan(N / 4);
   });
 });
