@@ -3,6 +3,14 @@ import {
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
+import type { Priority } from '@temporalio/common';
+
+/**
+ * The priority of a step's effect: ahead of the bookkeeping its workflow task schedules beside it
+ * (outcome record, message update; they keep the task's 3), behind the entity workflows (1). With
+ * many approvals at once the step then starts first instead of queueing behind their bookkeeping.
+ */
+export const STEP_PRIORITY: Priority = { priorityKey: 2 };
 
 /**
  * Named timeout and retry profiles, so every activity call states which kind of work it is

@@ -6,6 +6,7 @@ import {
   CancelledFailure,
   isCancellation,
 } from '@temporalio/workflow';
+import { STEP_PRIORITY } from '../activity-profiles';
 import { AUTONOMY_WITHDRAWN } from '../messages';
 import {
   acting,
@@ -81,6 +82,7 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
           acting.executeStep.executeWithOptions(
             {
               summary: timelineLabel.executeStep(index, steps.length, steps[index], resolution?.answer),
+              priority: STEP_PRIORITY,
               ...onStepHost(ctx, index),
             },
             [{ ...ref, ...(resolution ? { resolution } : {}) }],
