@@ -66,6 +66,12 @@ const cachedWorkflows = z.coerce
   .refine((n) => n === 0 || n >= 2, { message: 'expected 0 (no cache) or at least 2' })
   .refine((n) => n <= 1_000_000, { message: 'expected at most 1000000' });
 
+const workflowThreads = z.coerce
+  .number({ message: 'expected a whole number of threads from 1 to 8' })
+  .int({ message: 'expected a whole number of threads from 1 to 8' })
+  .min(1, { message: 'expected a whole number of threads from 1 to 8' })
+  .max(8, { message: 'expected a whole number of threads from 1 to 8' });
+
 /**
  * How long a stopping worker lets its activities in flight finish, in ms, unless configured. The
  * SDK's own default is 0: on SIGTERM every step in flight is cancelled at once and re-runs on
@@ -185,6 +191,7 @@ const envSchema = z
       .max(3_600_000, { message: 'expected at most 3600000 ms (1 hour)' })
       .optional(),
     LADDER_WORKER_CACHED_WORKFLOWS: cachedWorkflows.optional(),
+    LADDER_WORKER_WORKFLOW_THREADS: workflowThreads.optional(),
     LADDER_WORKER_SHUTDOWN_GRACE_MS: shutdownGraceMs.default(DEFAULT_WORKER_SHUTDOWN_GRACE_MS),
     LADDER_WORKER_DEPLOYMENT: workerDeploymentName.optional(),
     LADDER_WORKER_HOST: z
@@ -406,7 +413,23 @@ export interface WorkerTuning {
    * its history when it next has work. Unset, {@link DEFAULT_CACHED_WORKFLOWS}.
    */
   maxCachedWorkflows: number;
+  /**
+   * Threads that run workflow code (`LADDER_WORKER_WORKFLOW_THREADS`, the SDK's
+   * `workflowThreadPoolSize`), each with its own sandbox. Unset, {@link DEFAULT_WORKFLOW_THREADS}.
+   */
+  workflowThreads: number;
 }
+
+/** The variable that sets {@link WorkerTuning.workflowThreads}. */
+export const WORKFLOW_THREADS_VARIABLE = 'LADDER_WORKER_WORKFLOW_THREADS';
+
+/**
+ * Workflow threads unless configured (the SDK's default is 1). Every human answer is checked in
+ * its workflow (an ed25519 signature verified in JavaScript); with one thread, answers that arrive
+ * together wait for each other's checks. Measured with `npm run bench:tasks` (100 signed answers
+ * at 20 concurrent, both sides on the same setting): see the README's figures.
+ */
+export const DEFAULT_WORKFLOW_THREADS = 2;
 
 /** The variable that sets {@link WorkerTuning.maxCachedWorkflows}. */
 export const CACHED_WORKFLOWS_VARIABLE = 'LADDER_WORKER_CACHED_WORKFLOWS';
@@ -546,24 +569,34 @@ export function loadPolicySizeLimit(env: NodeJS.ProcessEnv = process.env): Polic
 }
 
 /**
- * Reads only `LADDER_WORKER_CACHED_WORKFLOWS`, for workers that need nothing else of Ladder's
- * configuration (the bench's baseline worker gets the same tuning as Ladder's).
+ * Reads only `LADDER_WORKER_CACHED_WORKFLOWS` and `LADDER_WORKER_WORKFLOW_THREADS`, for workers
+ * that need nothing else of Ladder's configuration (the bench's baseline worker gets the same
+ * tuning as Ladder's).
  *
- * @throws {ConfigError} with one line naming the variable, e.g.
+ * @throws {ConfigError} with one line per wrong variable, naming it, e.g.
  *   `LADDER_WORKER_CACHED_WORKFLOWS: expected 0 (no cache) or at least 2, got "1"`.
  */
 export function loadWorkerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
   const raw: Record<string, string> = {};
-  const value = env[CACHED_WORKFLOWS_VARIABLE];
-  if (value !== undefined && value !== '') raw[CACHED_WORKFLOWS_VARIABLE] = value;
-  const parsed = envSchema.shape.LADDER_WORKER_CACHED_WORKFLOWS.safeParse(raw[CACHED_WORKFLOWS_VARIABLE]);
-  if (!parsed.success)
-    throw new ConfigError(
-      parsed.error.issues.map((issue) =>
-        describeIssue({ ...issue, path: [CACHED_WORKFLOWS_VARIABLE, ...issue.path] }, raw),
-      ),
-    );
-  return { maxCachedWorkflows: parsed.data ?? DEFAULT_CACHED_WORKFLOWS };
+  for (const variable of [CACHED_WORKFLOWS_VARIABLE, WORKFLOW_THREADS_VARIABLE]) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') raw[variable] = value;
+  }
+  const problems: string[] = [];
+  const read = <T>(variable: string, schema: z.ZodType<T>): T | undefined => {
+    const parsed = schema.safeParse(raw[variable]);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues)
+      problems.push(describeIssue({ ...issue, path: [variable, ...issue.path] }, raw));
+    return undefined;
+  };
+  const cached = read(CACHED_WORKFLOWS_VARIABLE, envSchema.shape.LADDER_WORKER_CACHED_WORKFLOWS);
+  const threads = read(WORKFLOW_THREADS_VARIABLE, envSchema.shape.LADDER_WORKER_WORKFLOW_THREADS);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    maxCachedWorkflows: cached ?? DEFAULT_CACHED_WORKFLOWS,
+    workflowThreads: threads ?? DEFAULT_WORKFLOW_THREADS,
+  };
 }
 
 /** One problem as `VARIABLE: what was expected, got "value"` (secrets redacted). */
@@ -656,7 +689,10 @@ function toConfig(e: Env): Config {
     },
     latePostGraceMs: e.LADDER_LATE_POST_GRACE_MS,
     demoServicePort: e.LADDER_DEMO_SERVICE_PORT,
-    worker: { maxCachedWorkflows: e.LADDER_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS },
+    worker: {
+      maxCachedWorkflows: e.LADDER_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS,
+      workflowThreads: e.LADDER_WORKER_WORKFLOW_THREADS ?? DEFAULT_WORKFLOW_THREADS,
+    },
     workerShutdownGraceMs: e.LADDER_WORKER_SHUTDOWN_GRACE_MS,
     ...(e.LADDER_WORKER_HOST !== undefined ? { workerHost: e.LADDER_WORKER_HOST } : {}),
     ...(e.LADDER_WORKER_DEPLOYMENT !== undefined && e.LADDER_WORKER_BUILD_ID !== undefined

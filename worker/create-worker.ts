@@ -140,7 +140,12 @@ export async function createLadderWorkers(options: LadderWorkerOptions): Promise
       ...('workflowsPath' in source ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
     },
     sinks: tracing.sinks,
-    ...(options.tuning ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows } : {}),
+    ...(options.tuning
+      ? {
+          maxCachedWorkflows: options.tuning.maxCachedWorkflows,
+          workflowThreadPoolSize: options.tuning.workflowThreads,
+        }
+      : {}),
     ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
     ...options.workerOptions,
   });

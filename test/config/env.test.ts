@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   ConfigError,
   DEFAULT_CACHED_WORKFLOWS,
+  DEFAULT_WORKFLOW_THREADS,
   LOCAL_CLUSTER_DEFAULT_PORTS,
   DEFAULT_RETENTION_DAYS,
   loadConfig,
@@ -186,10 +187,14 @@ describe('loadConfig', () => {
   });
 
   it('sets the worker cache from LADDER_WORKER_CACHED_WORKFLOWS: 0 turns it off, 1 and fractions are refused', () => {
-    expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: DEFAULT_CACHED_WORKFLOWS });
+    expect(loadConfig({}).worker).toEqual({
+      maxCachedWorkflows: DEFAULT_CACHED_WORKFLOWS,
+      workflowThreads: DEFAULT_WORKFLOW_THREADS,
+    });
     expect(loadConfig({ LADDER_WORKER_CACHED_WORKFLOWS: '500' }).worker.maxCachedWorkflows).toBe(500);
     expect(loadWorkerTuning({ LADDER_WORKER_CACHED_WORKFLOWS: '0', TEMPORAL_ADDRESS: 'nope' })).toEqual({
       maxCachedWorkflows: 0,
+      workflowThreads: DEFAULT_WORKFLOW_THREADS,
     });
     expect(problemsFor({ LADDER_WORKER_CACHED_WORKFLOWS: '1' })).toEqual([
       'LADDER_WORKER_CACHED_WORKFLOWS: expected 0 (no cache) or at least 2, got "1"',
@@ -197,6 +202,28 @@ describe('loadConfig', () => {
     expect(() => loadWorkerTuning({ LADDER_WORKER_CACHED_WORKFLOWS: '2.5' })).toThrow(
       new ConfigError([
         'LADDER_WORKER_CACHED_WORKFLOWS: expected a whole number of workflows (0 turns the cache off), got "2.5"',
+      ]),
+    );
+  });
+
+  it('sets the workflow threads from LADDER_WORKER_WORKFLOW_THREADS, 1 to 8, refusing anything else by name', () => {
+    expect(DEFAULT_WORKFLOW_THREADS).toBe(2);
+    expect(loadConfig({ LADDER_WORKER_WORKFLOW_THREADS: '1' }).worker.workflowThreads).toBe(1);
+    expect(loadWorkerTuning({ LADDER_WORKER_WORKFLOW_THREADS: '4' })).toEqual({
+      maxCachedWorkflows: DEFAULT_CACHED_WORKFLOWS,
+      workflowThreads: 4,
+    });
+    for (const bad of ['0', '9', '1.5', 'two'])
+      expect(problemsFor({ LADDER_WORKER_WORKFLOW_THREADS: bad })).toEqual([
+        `LADDER_WORKER_WORKFLOW_THREADS: expected a whole number of threads from 1 to 8, got "${bad}"`,
+      ]);
+    // Both tuning variables wrong: both named, in one error.
+    expect(() =>
+      loadWorkerTuning({ LADDER_WORKER_CACHED_WORKFLOWS: '1', LADDER_WORKER_WORKFLOW_THREADS: '0' }),
+    ).toThrow(
+      new ConfigError([
+        'LADDER_WORKER_CACHED_WORKFLOWS: expected 0 (no cache) or at least 2, got "1"',
+        'LADDER_WORKER_WORKFLOW_THREADS: expected a whole number of threads from 1 to 8, got "0"',
       ]),
     );
   });
