@@ -17,6 +17,7 @@ import { startDevServer, type DevServer } from './dev-server';
 import { resolveTemporalCli } from './temporal-cli';
 import { checkClusterRetention, retentionSummary, type RetentionReport } from './retention';
 import { checkTemporalAnswers } from './temporal-answers';
+import { cliEnvPrefix } from './cli-env-hint';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -261,13 +262,13 @@ async function main(): Promise<void> {
     }
     say(`  temporal workflow list --address ${config.temporal.address} --namespace ${config.namespace}`);
     say(`  open ${config.temporalUiUrl} and look at the self-check workflow`);
-    say(`  npm run --silent ladder -- policy explain ${config.policyPath} examples/tasks/rung2-confirm.json`);
-    say('  npm run --silent ladder -- submit examples/tasks/rung4-rollback.json --wait');
-    say(
-      '  npm run --silent ladder -- agent token create ops-agent --as U0ADMIN01   # a token for an agent (MCP/HTTP)',
-    );
-    say('  npm run --silent ladder -- submit examples/tasks/rung2-confirm.json, then approve it:');
-    say('    npm run --silent ladder -- respond <workflowId> approve --as U0DBA0002 --typed orders-db');
+    // Typed in another shell, the CLI must reach the same Temporal as this run.
+    const ladder = `${cliEnvPrefix(process.env)}npm run --silent ladder --`;
+    say(`  ${ladder} policy explain ${config.policyPath} examples/tasks/rung2-confirm.json`);
+    say(`  ${ladder} submit examples/tasks/rung4-rollback.json --wait`);
+    say(`  ${ladder} agent token create ops-agent --as U0ADMIN01   # a token for an agent (MCP/HTTP)`);
+    say(`  ${ladder} submit examples/tasks/rung2-confirm.json, then approve it:`);
+    say(`    ${ladder} respond <workflowId> approve --as U0DBA0002 --typed orders-db`);
     say();
     say('Press Ctrl-C to stop everything this command started.');
   } catch (err) {
