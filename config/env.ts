@@ -66,11 +66,12 @@ const cachedWorkflows = z.coerce
   .refine((n) => n === 0 || n >= 2, { message: 'expected 0 (no cache) or at least 2' })
   .refine((n) => n <= 1_000_000, { message: 'expected at most 1000000' });
 
+const THREADS_EXPECTED = { message: 'expected a whole number of threads from 1 to 8' };
 const workflowThreads = z.coerce
-  .number({ message: 'expected a whole number of threads from 1 to 8' })
-  .int({ message: 'expected a whole number of threads from 1 to 8' })
-  .min(1, { message: 'expected a whole number of threads from 1 to 8' })
-  .max(8, { message: 'expected a whole number of threads from 1 to 8' });
+  .number(THREADS_EXPECTED)
+  .int(THREADS_EXPECTED)
+  .min(1, THREADS_EXPECTED)
+  .max(8, THREADS_EXPECTED);
 
 /**
  * How long a stopping worker lets its activities in flight finish, in ms, unless configured. The
