@@ -155,13 +155,15 @@ const RESERVATION_DEADLINE_MS = 20_000;
 const HEARTBEAT_EVERY_MS = 1_000;
 
 /**
- * Runs handler code as an activity: heartbeats while it works (so a cancelled task reaches a
- * running step, and a crashed worker's step is retried after the heartbeat timeout), and turns
- * errors a retry cannot fix into non-retryable failures.
+ * Runs handler code as an activity: heartbeats every {@link HEARTBEAT_EVERY_MS} while it works (so
+ * a cancelled task reaches a running step, and a crashed worker's step is retried after the
+ * heartbeat timeout), and turns errors a retry cannot fix into non-retryable failures. The first
+ * beat comes after one interval, not at the start: the heartbeat timeout already runs from the
+ * start, and a step done within a second (most are) then costs the server no heartbeat call and
+ * no write of the activity's state.
  */
 async function asActivity<T>(run: () => Promise<T>): Promise<T> {
   const context = Context.current();
-  context.heartbeat();
   const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await run();
