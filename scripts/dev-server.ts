@@ -28,6 +28,8 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
   /** Where the server's own output goes; defaults to being discarded except the tail kept for errors. */
   onOutput?: (chunk: string) => void;
+  /** Port of the server's Prometheus `/metrics` endpoint (on `ip`); omit for none (the bench reads it). */
+  metricsPort?: number;
 }
 
 /** A running dev server started by {@link startDevServer}. */
@@ -37,6 +39,8 @@ export interface DevServer {
   uiUrl?: string;
   /** The namespace's retention read back after setting it, in ms; absent when none was asked for. */
   retentionMs?: number;
+  /** The Prometheus endpoint, e.g. http://127.0.0.1:9090/metrics, when `metricsPort` was given. */
+  metricsUrl?: string;
   process: ChildProcess;
   /** Stops the server (SIGTERM, then SIGKILL after `graceMs`) and resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
@@ -56,6 +60,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port), '--namespace', namespace];
   args.push('--log-level', 'warn');
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   if (options.uiPort !== undefined) {
     args.push('--ui-ip', ip, '--ui-port', String(options.uiPort));
   } else {
@@ -117,6 +122,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address,
     namespace,
     uiUrl: options.uiPort !== undefined ? `http://localhost:${options.uiPort}` : undefined,
+    ...(options.metricsPort !== undefined
+      ? { metricsUrl: `http://${ip}:${options.metricsPort}/metrics` }
+      : {}),
     process: child,
     async stop(graceMs = 10_000): Promise<void> {
       if (hasExited) return;

@@ -3,6 +3,7 @@ import { perTask, spreadSample, throughput, type Side } from './figures';
 import { countHistory, meanCounts, type HistoryCounts } from './history-counts';
 import { inPool, sleep } from './pool';
 import { cpuMs, cpuSnapshot, memoryOf, splitCpu } from './proc-stats';
+import { readServerOps, serverOpsPerTask, type ServerOps } from './server-ops';
 import type { BenchStack } from './stack';
 import { submitterFor, type RetryLog } from './submitters';
 import {
@@ -65,6 +66,11 @@ export interface BatchResult {
   historySample: number;
   /** Ladder only: events written to entity workflows (ledgers, kill switch…) per task. */
   entityEventsPerTask?: number;
+  /**
+   * What the batch asked of the Temporal server per task (calls and writes, entity workflows
+   * included), from the dev server's metrics; absent on an external server.
+   */
+  serverOpsPerTask?: ServerOps;
 }
 
 /** The worker process of each side, as named in the stack's pids. */
@@ -175,6 +181,7 @@ export async function runBatch(
     ? await entityEventTotal(stack.client, stack.ladderQueue, LADDER_TASK_WORKFLOW)
     : undefined;
   const callsBefore = await stack.slackCalls();
+  const opsBefore = stack.serverMetricsUrl ? await readServerOps(stack.serverMetricsUrl) : undefined;
   const cpuBefore = cpuSnapshot(stack.pids());
   const firstSubmitMs = Date.now();
   let submittedMs: number;
@@ -195,6 +202,7 @@ export async function runBatch(
   const cpuAfter = cpuSnapshot(stack.pids());
   const cpu = splitCpu(cpuBefore, cpuAfter, Date.now() - firstSubmitMs);
   const callsAfter = await stack.slackCalls();
+  const opsAfter = opsBefore ? await readServerOps(stack.serverMetricsUrl!) : undefined;
   const worker = memoryOf(stack.pids()[WORKER_OF[spec.side]]);
   const lastCloseMs = Math.max(...listed.map((e) => e.closeMs));
   const entityAfter = ladder
@@ -228,5 +236,6 @@ export async function runBatch(
     ...(entityBefore !== undefined && entityAfter !== undefined
       ? { entityEventsPerTask: perTask(entityAfter - entityBefore, spec.n) }
       : {}),
+    ...(opsBefore && opsAfter ? { serverOpsPerTask: serverOpsPerTask(opsBefore, opsAfter, spec.n) } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { ApprovalResult, AnswerPath } from './approvals';
 import type { BatchResult } from './batches';
 import { median, pairedRatios, ratio, SIDES, type Side } from './figures';
 import { meanCounts, type HistoryCounts } from './history-counts';
+import { SERVER_OPS, type ServerOpName, type ServerOps } from './server-ops';
 
 /** Throughput of one batch size: each side's per-round figures, and Ladder's ratios to the baseline of the same round. */
 export interface ThroughputRow {
@@ -23,6 +24,8 @@ export interface SideCost {
   /** CPU ms per task by process, weighted by batch size. */
   cpuMsPerTask: Record<string, number>;
   slackCallsPerTask: Record<string, number>;
+  /** Temporal server calls and writes per task, weighted by batch size; null when no batch read them. */
+  serverOpsPerTask: ServerOps | null;
   workerPeakRssMiB: number;
   /** Submissions refused for now and tried again, in all of this side's batches, by refusal. */
   submitRetries: { count: number; reasons: Record<string, number> };
@@ -100,6 +103,7 @@ export function sideCost(batches: readonly BatchResult[], side: Side): SideCost 
           entity.reduce((sum, b) => sum + b.n, 0),
     cpuMsPerTask: weighted((b) => b.cpuMsPerTask),
     slackCallsPerTask: weighted((b) => b.slackCallsPerTask),
+    serverOpsPerTask: serverOpsOf(mine),
     workerPeakRssMiB: Math.max(...mine.map((b) => b.workerRssMiB.peak)),
     submitRetries: mine.reduce(
       (acc, b) => {
@@ -120,6 +124,51 @@ export function sideCost(batches: readonly BatchResult[], side: Side): SideCost 
       p99Ms: median(burst.map((b) => b.taskWallMs.p99)),
     },
   };
+}
+
+/**
+ * The table rows of what a task asked of the Temporal server (entity workflows included), when
+ * any side read the server's metrics. Pure.
+ */
+function serverOpRows(costs: readonly SideCost[]): string[][] {
+  if (costs.every((c) => c.serverOpsPerTask === null)) return [];
+  const row = (label: string, pick: (ops: ServerOps) => number[]): string[] => [
+    label,
+    ...costs.map((c) =>
+      c.serverOpsPerTask
+        ? pick(c.serverOpsPerTask)
+            .map((v) => num(v, 2))
+            .join(' / ')
+        : '–',
+    ),
+  ];
+  return [
+    row('server: workflow tasks / activity tasks (of them through matching, not eager)', (o) => [
+      o.workflowTasks,
+      o.activityTasks,
+      o.activitiesViaMatching,
+    ]),
+    row('server: queries / updates (+ with start) / signals (+ with start) / heartbeats', (o) => [
+      o.queries,
+      o.updates + o.multiOperations,
+      o.signals + o.signalsWithStart,
+      o.heartbeats,
+    ]),
+    row('server writes: mutable state / visibility', (o) => [o.mutableStateWrites, o.visibilityWrites]),
+  ];
+}
+
+/** Server operations per task over the batches that read them, weighted by batch size; null when none did. */
+function serverOpsOf(batches: readonly BatchResult[]): ServerOps | null {
+  const read = batches.filter((b) => b.serverOpsPerTask !== undefined);
+  const tasks = read.reduce((sum, b) => sum + b.n, 0);
+  if (tasks === 0) return null;
+  return Object.fromEntries(
+    (Object.keys(SERVER_OPS) as ServerOpName[]).map((k) => [
+      k,
+      read.reduce((sum, b) => sum + b.serverOpsPerTask![k] * b.n, 0) / tasks,
+    ]),
+  ) as ServerOps;
 }
 
 /** The approval result of one path and mode, if that phase ran. Pure. */
@@ -281,6 +330,7 @@ export function markdownReport(
         `task wall time in a burst, p50 / p99 ms`,
         ...present.map((c) => `${num(c.burst.p50Ms, 0)} / ${num(c.burst.p99Ms, 0)} (N = ${c.burst.n})`),
       ],
+      ...serverOpRows(present),
       ['worker RSS peak (MiB)', ...present.map((c) => num(c.workerPeakRssMiB, 0))],
       [
         'submissions refused for now and retried (all batches)',

@@ -67,6 +67,8 @@ export interface BenchStack {
   ladderWorkflowBundle: string;
   /** Whether the emulator's rate limits are off, as the throughput rounds need. */
   emulatorRateLimits: 'on' | 'off' | 'not implemented';
+  /** The stack's own dev server's Prometheus endpoint; absent on an external server (the cluster). */
+  serverMetricsUrl?: string;
   /** Process ids by role, for CPU and memory readings. */
   pids(): Record<string, number>;
   ladderWorker: ChildProcess;
@@ -133,15 +135,17 @@ export async function startBenchStack(
   const dir = mkdtempSync(join(tmpdir(), 'ladder-bench-tasks-'));
   const logs = join(dir, 'logs');
   mkdirSync(logs);
-  const [temporalPort, emulatorPort, apiPort, slackPort, ...metricsPorts] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  const [temporalPort, serverMetricsPort, emulatorPort, apiPort, slackPort, ...metricsPorts] =
+    await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
   const keysDir = join(dir, 'keys');
   const { path: policyPath, policy } = writeBenchPolicy(dir, keysDir, options.reportEscalationAfterMs);
   const sideDirs = (side: string) => {
@@ -207,6 +211,7 @@ export async function startBenchStack(
         port: temporalPort,
         ...(options.inMemoryServer ? {} : { dbPath: join(dir, 'dev.db') }),
         readyTimeoutMs: 180_000,
+        metricsPort: serverMetricsPort,
         onOutput: (chunk) => appendFileSync(devServerLog, chunk),
       });
       track(server.process);
@@ -339,6 +344,7 @@ export async function startBenchStack(
       emulatorUrl: emulator.ready.url,
       ladderWorkflowBundle: ladderBundle,
       emulatorRateLimits: emulator.ready.rateLimits,
+      ...(server?.metricsUrl ? { serverMetricsUrl: server.metricsUrl } : {}),
       ladderWorker: worker.child,
       pids: () => ({
         ...Object.fromEntries(children.map((c) => [c.name, c.child.pid ?? NaN])),

@@ -96,6 +96,40 @@ describe('task benchmark report', () => {
     expect(sideCost([], 'baseline')).toBeNull();
   });
 
+  it('reports what a task asked of the server, weighted by batch size, only where it was read', () => {
+    const ops = (workflowTasks: number, queries: number) => ({
+      workflowTasks,
+      activityTasks: 2,
+      activitiesViaMatching: 0,
+      queries,
+      updates: 0,
+      multiOperations: 0.5,
+      signals: 0.25,
+      signalsWithStart: 0,
+      heartbeats: 0,
+      mutableStateWrites: 10,
+      visibilityWrites: 3,
+    });
+    const read = [
+      batch('ladder-client', 100, 0, 10, { serverOpsPerTask: ops(4, 2) }),
+      batch('ladder-client', 300, 1, 10, { serverOpsPerTask: ops(3, 1) }),
+      batch('baseline', 300, 0, 30),
+    ];
+    const ladder = sideCost(read, 'ladder-client')!;
+    expect(ladder.serverOpsPerTask!.workflowTasks).toBeCloseTo((4 * 100 + 3 * 300) / 400);
+    expect(ladder.serverOpsPerTask!.queries).toBeCloseTo(1.25);
+    expect(sideCost(read, 'baseline')!.serverOpsPerTask).toBeNull();
+    const text = markdownReport(throughputRows(read, [300]), [ladder, sideCost(read, 'baseline')], [], []);
+    expect(text).toContain(
+      '| server: queries / updates (+ with start) / signals (+ with start) / heartbeats | 1.25 / 0.50 / 0.25 / 0.00 | – |',
+    );
+    expect(text).toContain('| server writes: mutable state / visibility | 10.00 / 3.00 | – |');
+    // Without a reading on any side, no server rows at all.
+    expect(
+      markdownReport(throughputRows(batches, [300]), [sideCost(batches, 'baseline')], [], []),
+    ).not.toContain('server writes');
+  });
+
   it('checks the throughput and approval targets, preferring the click path', () => {
     const rows = throughputRows(batches, [300]);
     const approvals = [

@@ -1,0 +1,112 @@
+// What a batch asked of the Temporal server, from the dev server's Prometheus metrics: which calls
+// and writes a task costs, so a gap in throughput can be named by its parts (issue 11: "the cost of
+// each remaining event and workflow task"). Parsing and arithmetic are pure and unit-tested.
+
+/** One figure: the sum of a counter over the series whose labels match. */
+interface ServerOpDefinition {
+  /** The counter's name in the exposition (`service_requests`, `persistence_requests`…). */
+  metric: string;
+  /** Label values every counted series must have. */
+  labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * The server operations the bench reports per task, by name. Frontend calls count what workers
+ * and clients asked for; `viaMatching` counts activities queued for a poll (eager dispatch skips
+ * it); the writes count mutable-state updates and visibility records.
+ */
+export const SERVER_OPS = {
+  workflowTasks: {
+    metric: 'service_requests',
+    labels: { service_name: 'frontend', operation: 'RespondWorkflowTaskCompleted' },
+  },
+  activityTasks: {
+    metric: 'service_requests',
+    labels: { service_name: 'frontend', operation: 'RespondActivityTaskCompleted' },
+  },
+  activitiesViaMatching: {
+    metric: 'service_requests',
+    labels: { service_name: 'matching', operation: 'AddActivityTask' },
+  },
+  queries: { metric: 'service_requests', labels: { service_name: 'frontend', operation: 'QueryWorkflow' } },
+  updates: {
+    metric: 'service_requests',
+    labels: { service_name: 'frontend', operation: 'UpdateWorkflowExecution' },
+  },
+  multiOperations: {
+    metric: 'service_requests',
+    labels: { service_name: 'frontend', operation: 'ExecuteMultiOperation' },
+  },
+  signals: {
+    metric: 'service_requests',
+    labels: { service_name: 'frontend', operation: 'SignalWorkflowExecution' },
+  },
+  signalsWithStart: {
+    metric: 'service_requests',
+    labels: { service_name: 'frontend', operation: 'SignalWithStartWorkflowExecution' },
+  },
+  heartbeats: {
+    metric: 'service_requests',
+    labels: { service_name: 'frontend', operation: 'RecordActivityTaskHeartbeat' },
+  },
+  mutableStateWrites: {
+    metric: 'persistence_requests',
+    labels: { service_name: 'history', operation: 'UpdateWorkflowExecution' },
+  },
+  visibilityWrites: { metric: 'visibility_persistence_requests', labels: {} },
+} as const satisfies Record<string, ServerOpDefinition>;
+
+export type ServerOpName = keyof typeof SERVER_OPS;
+export type ServerOps = Record<ServerOpName, number>;
+
+/** Visibility reads are not what a task costs: only these operations count as writes. */
+const VISIBILITY_WRITE = /^(Record|Upsert|Delete)/;
+
+/** `name{a="x",b="y"} 12` → its name, labels and value; null for comments, blanks and anything else. */
+function parseSample(line: string): { name: string; labels: Record<string, string>; value: number } | null {
+  const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+  if (!match) return null;
+  const labels: Record<string, string> = {};
+  for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+    labels[pair[1]] = pair[2];
+  const value = Number(match[3]);
+  return Number.isFinite(value) ? { name: match[1], labels, value } : null;
+}
+
+/**
+ * Sums each of {@link SERVER_OPS} over a Prometheus text exposition (what `/metrics` returns).
+ * A counter the server has not exported yet counts 0. Pure.
+ */
+export function parseServerOps(text: string): ServerOps {
+  const totals = Object.fromEntries(Object.keys(SERVER_OPS).map((k) => [k, 0])) as ServerOps;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const sample = parseSample(line);
+    if (!sample) continue;
+    for (const [name, def] of Object.entries(SERVER_OPS) as [ServerOpName, ServerOpDefinition][]) {
+      if (sample.name !== def.metric) continue;
+      if (!Object.entries(def.labels).every(([k, v]) => sample.labels[k] === v)) continue;
+      if (name === 'visibilityWrites' && !VISIBILITY_WRITE.test(sample.labels.operation ?? '')) continue;
+      totals[name] += sample.value;
+    }
+  }
+  return totals;
+}
+
+/** Each operation's count between two readings, per task (`n` tasks). Pure. */
+export function serverOpsPerTask(before: ServerOps, after: ServerOps, n: number): ServerOps {
+  return Object.fromEntries(
+    (Object.keys(SERVER_OPS) as ServerOpName[]).map((k) => [k, (after[k] - before[k]) / n]),
+  ) as ServerOps;
+}
+
+/**
+ * Reads the server's counters from its metrics endpoint.
+ *
+ * @throws Error naming the URL when the endpoint does not answer with 200.
+ */
+export async function readServerOps(metricsUrl: string): Promise<ServerOps> {
+  const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`${metricsUrl} answered ${response.status}`);
+  return parseServerOps(await response.text());
+}
