@@ -10,51 +10,33 @@ interface ServerOpDefinition {
   labels: Readonly<Record<string, string>>;
 }
 
+/** Calls of one operation to one service (`frontend`: what workers and clients asked for). */
+const calls = (service: string, operation: string): ServerOpDefinition => ({
+  metric: 'service_requests',
+  labels: { service_name: service, operation },
+});
+
 /**
- * The server operations the bench reports per task, by name. Frontend calls count what workers
- * and clients asked for; `viaMatching` counts activities queued for a poll (eager dispatch skips
- * it); the writes count mutable-state updates and visibility records.
+ * The server operations the bench reports per task, by name. `activitiesViaMatching` counts
+ * activities queued for a poll (eager dispatch skips it); the writes count mutable-state updates
+ * and visibility records.
  */
 export const SERVER_OPS = {
-  workflowTasks: {
-    metric: 'service_requests',
-    labels: { service_name: 'frontend', operation: 'RespondWorkflowTaskCompleted' },
-  },
-  activityTasks: {
-    metric: 'service_requests',
-    labels: { service_name: 'frontend', operation: 'RespondActivityTaskCompleted' },
-  },
-  activitiesViaMatching: {
-    metric: 'service_requests',
-    labels: { service_name: 'matching', operation: 'AddActivityTask' },
-  },
-  queries: { metric: 'service_requests', labels: { service_name: 'frontend', operation: 'QueryWorkflow' } },
-  updates: {
-    metric: 'service_requests',
-    labels: { service_name: 'frontend', operation: 'UpdateWorkflowExecution' },
-  },
-  multiOperations: {
-    metric: 'service_requests',
-    labels: { service_name: 'frontend', operation: 'ExecuteMultiOperation' },
-  },
-  signals: {
-    metric: 'service_requests',
-    labels: { service_name: 'frontend', operation: 'SignalWorkflowExecution' },
-  },
-  signalsWithStart: {
-    metric: 'service_requests',
-    labels: { service_name: 'frontend', operation: 'SignalWithStartWorkflowExecution' },
-  },
-  heartbeats: {
-    metric: 'service_requests',
-    labels: { service_name: 'frontend', operation: 'RecordActivityTaskHeartbeat' },
-  },
+  workflowTasks: calls('frontend', 'RespondWorkflowTaskCompleted'),
+  activityTasks: calls('frontend', 'RespondActivityTaskCompleted'),
+  activitiesViaMatching: calls('matching', 'AddActivityTask'),
+  queries: calls('frontend', 'QueryWorkflow'),
+  updates: calls('frontend', 'UpdateWorkflowExecution'),
+  multiOperations: calls('frontend', 'ExecuteMultiOperation'),
+  signals: calls('frontend', 'SignalWorkflowExecution'),
+  signalsWithStart: calls('frontend', 'SignalWithStartWorkflowExecution'),
+  heartbeats: calls('frontend', 'RecordActivityTaskHeartbeat'),
   mutableStateWrites: {
     metric: 'persistence_requests',
     labels: { service_name: 'history', operation: 'UpdateWorkflowExecution' },
   },
   visibilityWrites: { metric: 'visibility_persistence_requests', labels: {} },
-} as const satisfies Record<string, ServerOpDefinition>;
+} satisfies Record<string, ServerOpDefinition>;
 
 export type ServerOpName = keyof typeof SERVER_OPS;
 export type ServerOps = Record<ServerOpName, number>;
