@@ -40,11 +40,11 @@ export interface WatchedApproverView {
   reviewed: ApproverRecord['reviewed'] | null;
 }
 
-/** Records one answer; says whether it counts towards promotion (an approval under review does not). */
 /**
- * Answers to record, in order, with whether each counts towards promotion. A worker sends the
- * answers gathered meanwhile together (one update in flight per class): the server lets a workflow
- * hold only 10 updates in flight, and a burst of approvals sent one update each stalled behind it.
+ * Answers to record, in order; says for each whether it counts towards promotion (an approval
+ * under review does not). A worker sends the answers gathered meanwhile together (one update in
+ * flight per class): the server lets a workflow hold only 10 updates in flight, and a burst of
+ * approvals sent one update each stalled behind it.
  */
 export const recordWatchedAnswersUpdate = defineUpdate<{ counts: boolean }[], [WatchedAnswerArgs[]]>(
   'recordWatchedAnswers',

@@ -5,7 +5,7 @@ import type { ApprovalResult, AnswerPath } from './approvals';
 import type { BatchResult } from './batches';
 import { median, pairedRatios, ratio, SIDES, type Side } from './figures';
 import { meanCounts, type HistoryCounts } from './history-counts';
-import { SERVER_OPS, type ServerOpName, type ServerOps } from './server-ops';
+import type { ServerOps } from './server-ops';
 
 /** Throughput of one batch size: each side's per-round figures, and Ladder's ratios to the baseline of the same round. */
 export interface ThroughputRow {
@@ -83,12 +83,6 @@ export function sideCost(batches: readonly BatchResult[], side: Side): SideCost 
   const mine = batches.filter((b) => b.side === side);
   if (mine.length === 0) return null;
   const tasks = mine.reduce((sum, b) => sum + b.n, 0);
-  const weighted = (pick: (b: BatchResult) => Record<string, number>): Record<string, number> => {
-    const keys = new Set(mine.flatMap((b) => Object.keys(pick(b))));
-    return Object.fromEntries(
-      [...keys].sort().map((k) => [k, mine.reduce((sum, b) => sum + (pick(b)[k] ?? 0) * b.n, 0) / tasks]),
-    );
-  };
   const entity = mine.filter((b) => b.entityEventsPerTask !== undefined);
   const largest = Math.max(...mine.map((b) => b.n));
   const burst = mine.filter((b) => b.n === largest);
@@ -101,8 +95,8 @@ export function sideCost(batches: readonly BatchResult[], side: Side): SideCost 
         ? null
         : entity.reduce((sum, b) => sum + b.entityEventsPerTask! * b.n, 0) /
           entity.reduce((sum, b) => sum + b.n, 0),
-    cpuMsPerTask: weighted((b) => b.cpuMsPerTask),
-    slackCallsPerTask: weighted((b) => b.slackCallsPerTask),
+    cpuMsPerTask: weightedByBatch(mine, (b) => b.cpuMsPerTask),
+    slackCallsPerTask: weightedByBatch(mine, (b) => b.slackCallsPerTask),
     serverOpsPerTask: serverOpsOf(mine),
     workerPeakRssMiB: Math.max(...mine.map((b) => b.workerRssMiB.peak)),
     submitRetries: mine.reduce(
@@ -158,17 +152,25 @@ function serverOpRows(costs: readonly SideCost[]): string[][] {
   ];
 }
 
+/**
+ * Per-task figures averaged over `batches`, each weighted by its size; a key a batch lacks counts
+ * 0 there. Pure.
+ */
+function weightedByBatch(
+  batches: readonly BatchResult[],
+  pick: (b: BatchResult) => Readonly<Record<string, number>>,
+): Record<string, number> {
+  const tasks = batches.reduce((sum, b) => sum + b.n, 0);
+  const keys = new Set(batches.flatMap((b) => Object.keys(pick(b))));
+  return Object.fromEntries(
+    [...keys].sort().map((k) => [k, batches.reduce((sum, b) => sum + (pick(b)[k] ?? 0) * b.n, 0) / tasks]),
+  );
+}
+
 /** Server operations per task over the batches that read them, weighted by batch size; null when none did. */
 function serverOpsOf(batches: readonly BatchResult[]): ServerOps | null {
   const read = batches.filter((b) => b.serverOpsPerTask !== undefined);
-  const tasks = read.reduce((sum, b) => sum + b.n, 0);
-  if (tasks === 0) return null;
-  return Object.fromEntries(
-    (Object.keys(SERVER_OPS) as ServerOpName[]).map((k) => [
-      k,
-      read.reduce((sum, b) => sum + b.serverOpsPerTask![k] * b.n, 0) / tasks,
-    ]),
-  ) as ServerOps;
+  return read.length === 0 ? null : (weightedByBatch(read, (b) => b.serverOpsPerTask!) as ServerOps);
 }
 
 /** The approval result of one path and mode, if that phase ran. Pure. */
