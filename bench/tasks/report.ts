@@ -142,8 +142,9 @@ function serverOpRows(costs: readonly SideCost[]): string[][] {
       o.activityTasks,
       o.activitiesViaMatching,
     ]),
-    row('server: queries / updates (+ with start) / signals (+ with start) / heartbeats', (o) => [
+    row('server: queries / describes / updates (+ with start) / signals (+ with start) / heartbeats', (o) => [
       o.queries,
+      o.describes,
       o.updates + o.multiOperations,
       o.signals + o.signalsWithStart,
       o.heartbeats,

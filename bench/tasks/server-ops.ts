@@ -18,14 +18,15 @@ const calls = (service: string, operation: string): ServerOpDefinition => ({
 
 /**
  * The server operations the bench reports per task, by name. `activitiesViaMatching` counts
- * activities queued for a poll (eager dispatch skips it); the writes count mutable-state updates
- * and visibility records.
+ * activities queued for a poll (eager dispatch skips it); `describes` are mostly reads of entity
+ * workflows' published views; the writes count mutable-state updates and visibility records.
  */
 export const SERVER_OPS = {
   workflowTasks: calls('frontend', 'RespondWorkflowTaskCompleted'),
   activityTasks: calls('frontend', 'RespondActivityTaskCompleted'),
   activitiesViaMatching: calls('matching', 'AddActivityTask'),
   queries: calls('frontend', 'QueryWorkflow'),
+  describes: calls('frontend', 'DescribeWorkflowExecution'),
   updates: calls('frontend', 'UpdateWorkflowExecution'),
   multiOperations: calls('frontend', 'ExecuteMultiOperation'),
   signals: calls('frontend', 'SignalWorkflowExecution'),

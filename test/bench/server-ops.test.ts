@@ -10,6 +10,7 @@ service_requests{namespace="default",operation="RespondActivityTaskCompleted",se
 service_requests{namespace="default",operation="AddActivityTask",service_name="matching"} 5
 service_requests{namespace="default",operation="QueryWorkflow",service_name="frontend"} 16
 service_requests{namespace="default",operation="QueryWorkflow",service_name="history"} 16
+service_requests{namespace="default",operation="DescribeWorkflowExecution",service_name="frontend"} 12
 service_requests{namespace="default",operation="ExecuteMultiOperation",service_name="frontend"} 3
 service_requests{namespace="default",operation="SignalWorkflowExecution",service_name="frontend"} 7
 service_requests{namespace="default",operation="RecordActivityTaskHeartbeat",service_name="frontend"} 1
@@ -31,6 +32,7 @@ describe('Temporal server operations from its metrics', () => {
       activityTasks: 30,
       activitiesViaMatching: 5,
       queries: 16,
+      describes: 12,
       updates: 0,
       multiOperations: 3,
       signals: 7,

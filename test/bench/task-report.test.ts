@@ -102,6 +102,7 @@ describe('task benchmark report', () => {
       activityTasks: 2,
       activitiesViaMatching: 0,
       queries,
+      describes: 0.75,
       updates: 0,
       multiOperations: 0.5,
       signals: 0.25,
@@ -121,7 +122,7 @@ describe('task benchmark report', () => {
     expect(sideCost(read, 'baseline')!.serverOpsPerTask).toBeNull();
     const text = markdownReport(throughputRows(read, [300]), [ladder, sideCost(read, 'baseline')], [], []);
     expect(text).toContain(
-      '| server: queries / updates (+ with start) / signals (+ with start) / heartbeats | 1.25 / 0.50 / 0.25 / 0.00 | – |',
+      '| server: queries / describes / updates (+ with start) / signals (+ with start) / heartbeats | 1.25 / 0.75 / 0.50 / 0.25 / 0.00 | – |',
     );
     expect(text).toContain('| server writes: mutable state / visibility | 10.00 / 3.00 | – |');
     // Without a reading on any side, no server rows at all.
