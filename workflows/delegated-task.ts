@@ -49,6 +49,7 @@ import {
   awaitBeside,
   baseNotification,
   closeMainMessage,
+  evidenceOf,
   deciding,
   freshStory,
   setRung,
@@ -57,6 +58,7 @@ import {
   note,
   post,
   record,
+  recordLeftoverEvidence,
   awaitLateCopySweeps,
   tellStory,
   uiLinkFor,
@@ -85,6 +87,8 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     beside: [],
     mainMessageFinal: false,
     lastMessageEdit: Promise.resolve(),
+    evidenceToRecord: [],
+    mainMessageEdits: 0,
     unresolvedOutcome: null,
     outcomeQuestionsAsked: 0,
     uiLink: uiLinkFor(input.uiBaseUrl),
@@ -141,8 +145,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     error = 'cancelled';
     await CancellationScope.nonCancellable(async () => {
       note(ctx, 'cancelled');
-      await closeMainMessage(ctx, CANCELLED_TEXT);
-      await record(ctx, 'cancelled');
+      await closeMainMessage(ctx, CANCELLED_TEXT, [], 'not-run', [evidenceOf(ctx, 'cancelled')]);
     });
   }
 
@@ -155,7 +158,8 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
   // The message people acted on shows how it ended (executed, rolled back, read…), not just the
   // decision that started the execution.
   if (ctx.messageRef && !ctx.mainMessageFinal && OUTCOMES_AFTER_EXECUTION.includes(outcome)) {
-    // What ran can still turn out wrong: the message is where people report it.
+    // What ran can still turn out wrong: the message is where people report it. The edit records
+    // the evidence waiting for it (the approval, how the steps ended).
     await closeMainMessage(
       ctx,
       finalMessageText(ctx, outcome, executedSteps, reportRead),
@@ -163,6 +167,7 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     );
   }
   await awaitBeside(ctx);
+  await recordLeftoverEvidence(ctx);
   // After the outcome is visible: only where a post was retried, and then at most the grace.
   await awaitLateCopySweeps(ctx);
   return {

@@ -4,6 +4,8 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { isSlackUserId, temporalUiLink } from '../policy/slack-ids';
 import {
   CancellationScope,
+  condition,
+  isCancellation,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -17,12 +19,7 @@ import type { Notification } from '../activities/notify/notifier';
 import type { OutcomeEvent } from '../activities/outcomes';
 import type { DecisionBundle } from '../activities/task-activities';
 import type { Decision } from '../policy/decide';
-import {
-  stepOutcomeFacts,
-  type StepFacts,
-  type StepStatus,
-  type TaskFacts,
-} from '../slack/blocks/task-facts';
+import { stepOutcomeFacts, type StepFacts, type StepStatus } from '../slack/blocks/task-facts';
 import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
 import type { DelegatedTaskInput, OutcomeAnswer, StepEditRecord, TaskOutcome, TaskStatus } from './messages';
 import { RungKey, WaitingOnKey } from './search-attributes';
@@ -80,6 +77,13 @@ export interface TaskContext {
   beside: Promise<void>[];
   /** The last edit of the main message: edits are chained so they land in the order made. */
   lastMessageEdit: Promise<void>;
+  /**
+   * Outcome evidence waiting for the next edit of the main message, which records it with what
+   * the edit itself tells of; whatever is left when the task ends is recorded on its own.
+   */
+  evidenceToRecord: OutcomeEvent[];
+  /** Edits of the main message made so far: a deferred edit skips itself when a later one came. */
+  mainMessageEdits: number;
   uiLink: string;
   /** A fall back to confirmation after the decision; the details tell it with its reason. */
   fellBack: TaskStoryFacts['fellBack'];
@@ -218,30 +222,74 @@ export async function post(
  * Edits the main message in place: outcome, who, when, no more answer buttons (`actions` may
  * offer follow-ups such as reporting a defect), and every step with what it did so far (steps not
  * run yet read as `pending`: `to-run` right after an approval, `not-run` once nothing more runs).
- * `facts` adds to what the message shows (e.g. a report's read deadline).
+ * `evidence` (the outcomes the edit tells of) is recorded by the same activity, before the edit;
+ * with no main message, by `recordOutcome`, so it is never lost.
  */
 export async function closeMainMessage(
   ctx: TaskContext,
   text: string,
   actions: LadderAction[] = [],
   pending: StepStatus = 'not-run',
-  facts: Omit<TaskFacts, 'steps'> = {},
+  evidence: readonly OutcomeEvent[] = [],
 ): Promise<void> {
   const ref = ctx.messageRef;
-  if (!ref) return;
+  const records = [...ctx.evidenceToRecord.splice(0), ...evidence];
+  ctx.mainMessageEdits++;
+  if (!ref) {
+    for (const e of records) await recordEvidence(e);
+    return;
+  }
   // Built now, sent after the edits before it: a slow earlier edit never overwrites a later one.
   const notification = {
     ...baseNotification(ctx, 'outcome', text),
     actions,
-    facts: { steps: stepsFacts(ctx, pending), ...facts },
+    facts: { steps: stepsFacts(ctx, pending) },
   };
+  const summary = timelineLabel.updateMessage(
+    text,
+    records.map((e) => e.kind),
+  );
   const edit = ctx.lastMessageEdit.then(() =>
-    notifying.updateNotification.executeWithOptions({ summary: timelineLabel.updateMessage(text) }, [
-      { ref, notification },
+    notifying.updateNotification.executeWithOptions({ summary }, [
+      { ref, notification, ...(records.length > 0 ? { evidence: records } : {}) },
     ]),
   );
   ctx.lastMessageEdit = edit.catch(() => undefined);
   await edit;
+}
+
+/**
+ * Edits the main message as {@link closeMainMessage} does, unless another edit of it comes within
+ * `withinMs` (how the steps ended, after a quick step): that edit then tells this too and records
+ * `evidence`, and the task makes one edit instead of two. A step still running by then gets this
+ * edit, so people see the answer landed. The evidence is queued at once, so no edit can miss it.
+ */
+export async function closeMainMessageUnlessSuperseded(
+  ctx: TaskContext,
+  text: string,
+  pending: StepStatus,
+  evidence: readonly OutcomeEvent[],
+  withinMs: number,
+): Promise<void> {
+  ctx.evidenceToRecord.push(...evidence);
+  const edits = ctx.mainMessageEdits;
+  const ref = ctx.messageRef;
+  let superseded: boolean;
+  try {
+    superseded = await condition(() => ctx.mainMessageEdits > edits || ctx.messageRef !== ref, withinMs, {
+      summary: timelineLabel.messageEditGrace(),
+    });
+  } catch (err) {
+    // Cancelled meanwhile: the cancellation's own edit tells it and records the evidence.
+    if (isCancellation(err)) return;
+    throw err;
+  }
+  if (!superseded) await closeMainMessage(ctx, text, [], pending);
+}
+
+/** Records the evidence no edit of the main message took (the task is ending). */
+export async function recordLeftoverEvidence(ctx: TaskContext): Promise<void> {
+  for (const evidence of ctx.evidenceToRecord.splice(0)) await recordEvidence(evidence);
 }
 
 /**

@@ -290,10 +290,15 @@ export const timelineLabel = {
       `${n.to && n.to !== 'channel' ? n.to : n.channel || 'the class channel'}: ${n.kind}`,
       records ? ` (and record ${records} to ledger)` : '',
     ),
-  /** An edit of the task's main message, named by the start of what it will say. */
-  updateMessage: (text: string): string =>
-    label('update the main message: ', text.length > 80 ? `${text.slice(0, 79)}…` : text),
+  /** An edit of the task's main message, named by the start of what it will say and what it records. */
+  updateMessage: (text: string, records: readonly OutcomeEvent['kind'][] = []): string =>
+    label(
+      'update the main message: ',
+      text.length > 80 ? `${text.slice(0, 79)}…` : text,
+      records.length > 0 ? ` (and record ${records.join(', ')} to ledger)` : '',
+    ),
   recordOutcome: (kind: OutcomeEvent['kind']): string => `record outcome to ledger: ${kind}`,
+  messageEditGrace: (): string => 'show the answer unless the outcome comes first',
   answerKeyInForce: (): string => 'check the answer’s signing key is in force',
   draftStep: (index: number, total: number, step: Step): string =>
     stepLabelAround('draft ', index, total, step),

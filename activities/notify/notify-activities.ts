@@ -157,8 +157,17 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       return deps.notifier.removeDuplicates(args.key, args.keepRef);
     },
 
-    /** Edits a posted notification in place (outcome, who, when, no buttons). */
-    async updateNotification(args: { ref: string; notification: Notification }): Promise<void> {
+    /**
+     * Edits a posted notification in place (outcome, who, when, no buttons). `evidence`, when
+     * given, is recorded first and in order (as `recordOutcome` does): the outcomes the edit tells
+     * of, without an activity of their own.
+     */
+    async updateNotification(args: {
+      ref: string;
+      notification: Notification;
+      evidence?: OutcomeEvent[];
+    }): Promise<void> {
+      for (const evidence of args.evidence ?? []) await recordEvidence(deps, evidence);
       await deps.notifier.update(args.ref, args.notification);
     },
 

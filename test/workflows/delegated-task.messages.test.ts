@@ -5,6 +5,7 @@ import type { Notification } from '../../activities/notify/notifier';
 import { taskMessageBlocks } from '../../slack/blocks/task-message';
 import { approveUpdate, markReportReadUpdate } from '../../workflows/messages';
 import { answerAs } from '../helpers/answers';
+import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 
@@ -65,9 +66,47 @@ describe('task messages stand on their own at every stage (real dev server and w
     expect(rendered(closed)).toContain(
       ':white_check_mark: _ran_: run `echo msg-approved &gt;&gt; effects.log`',
     );
-    // While it ran, the message said it was approved with the step still to run.
-    const approvedEdit = message.updates.find((u) => u.text.startsWith('Approved by'));
-    expect(approvedEdit?.facts?.steps?.[0].status).toBe('to-run');
+    // A quick step: the outcome edit tells the approval too, and records both; no edit between.
+    expect(message.updates.map((u) => u.text.split(':')[0])).toEqual(['Executed']);
+    expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
+      'approved',
+      'executed',
+    ]);
+  });
+
+  it('a step still running a second after its approval has the message say it was approved, with the step to run', async () => {
+    const go = join(stack.dirs.sandboxDir, 'go-msg-slow');
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a2', 'ops', [
+        {
+          action: 'shell.exec',
+          params: {
+            command: 'while [ ! -f go-msg-slow ]; do sleep 0.05; done; echo msg-slow >> effects.log',
+          },
+        },
+      ]),
+    );
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    const [message] = stack.notifier.forWorkflow(workflowId);
+    await answerAs(handle, approveUpdate, {
+      approver: 'U0APPR002',
+      stepsHash: message.notification.fields!.stepsHash,
+    });
+    await stack.notifier.waitFor(() => message.updates.some((u) => u.text.startsWith('Approved by')));
+    const approvedEdit = message.updates.find((u) => u.text.startsWith('Approved by'))!;
+    expect(approvedEdit.facts?.steps?.[0].status).toBe('to-run');
+    expect(approvedEdit.actions).toEqual([]);
+    writeFileSync(go, '');
+    expect(await handle.result()).toMatchObject({ outcome: 'executed', executedSteps: 1 });
+    await stack.notifier.waitFor(() => (message.updates.at(-1)?.text ?? '').startsWith('Executed'));
+    expect(message.updates.map((u) => u.text.split(' ')[0])).toEqual(['Approved', 'Executed:']);
+    maybeRecordHistory(handle, 'delegatedTask', 'rung2-approved-slow-step');
+    // Each piece of evidence once: the approval with the first edit, the outcome with the last.
+    expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
+      'approved',
+      'executed',
+    ]);
   });
 
   it('a suggestion and a draft name who may answer (a draft under the two-person rule) and when they expire', async () => {

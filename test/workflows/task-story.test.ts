@@ -264,6 +264,12 @@ describe('task story: timeline labels', () => {
       'notify \\#ops: executed (and record executed to ledger)',
     );
     expect(timelineLabel.recordOutcome('rolled-back')).toBe('record outcome to ledger: rolled-back');
+    expect(timelineLabel.updateMessage('Approved by U0APPR002')).toBe(
+      'update the main message: Approved by U0APPR002',
+    );
+    expect(timelineLabel.updateMessage('Executed.', ['approved', 'executed'])).toBe(
+      'update the main message: Executed. (and record approved, executed to ledger)',
+    );
     expect(timelineLabel.answerWait('approval', 'U0OWNER01')).toBe('approval: ping U0OWNER01 if unanswered');
   });
 });

@@ -2,8 +2,8 @@ import {
   baseNotification,
   closeMainMessage,
   decisionOf,
+  evidenceOf,
   lookingUp,
-  record,
   type TaskContext,
 } from '../task-context';
 import {
@@ -50,13 +50,13 @@ export async function suggest(ctx: TaskContext): Promise<RungResult> {
     expireAfterMs: d.approval.expireAfterMs,
   });
   if (!answered) {
-    await closeMainMessage(ctx, SUGGESTION_EXPIRED_TEXT, [], 'suggested');
-    await record(ctx, 'expired');
+    await closeMainMessage(ctx, SUGGESTION_EXPIRED_TEXT, [], 'suggested', [evidenceOf(ctx, 'expired')]);
     return fromExecution({ outcome: 'expired', executedSteps: 0 });
   }
   const { by, resolution, at } = ctx.human.suggestion!;
   const outcome = resolution === 'done' ? 'suggestion-done' : 'suggestion-dismissed';
-  await closeMainMessage(ctx, suggestionResolvedText({ resolution, by, at }), [], 'suggested');
-  await record(ctx, outcome, { by, latencyMs: workflowNowMs() - askedAt });
+  await closeMainMessage(ctx, suggestionResolvedText({ resolution, by, at }), [], 'suggested', [
+    evidenceOf(ctx, outcome, { by, latencyMs: workflowNowMs() - askedAt }),
+  ]);
   return fromExecution({ outcome, executedSteps: 0 });
 }

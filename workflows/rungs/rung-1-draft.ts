@@ -3,9 +3,9 @@ import {
   beside,
   closeMainMessage,
   decisionOf,
+  evidenceOf,
   onStepHost,
   quick,
-  record,
   type TaskContext,
 } from '../task-context';
 import {
@@ -68,23 +68,27 @@ export async function draft(ctx: TaskContext): Promise<RungResult> {
     expireAfterMs: d.approval.expireAfterMs,
   });
   if (!answered) {
-    await closeMainMessage(ctx, DRAFT_EXPIRED_TEXT);
-    await record(ctx, 'expired');
+    await closeMainMessage(ctx, DRAFT_EXPIRED_TEXT, [], 'not-run', [evidenceOf(ctx, 'expired')]);
     return fromExecution({ outcome: 'expired', executedSteps: 0 });
   }
   const review = ctx.human.draft!;
   if (!review.accept) {
-    await closeMainMessage(ctx, draftRejectedText(review));
-    await record(ctx, 'draft-rejected', {
-      by: review.by,
-      detail: review.reason,
-      latencyMs: workflowNowMs() - askedAt,
-    });
+    await closeMainMessage(ctx, draftRejectedText(review), [], 'not-run', [
+      evidenceOf(ctx, 'draft-rejected', {
+        by: review.by,
+        detail: review.reason,
+        latencyMs: workflowNowMs() - askedAt,
+      }),
+    ]);
     return fromExecution({ outcome: 'draft-rejected', executedSteps: 0 });
   }
   ctx.status.approvedBy = review.by;
-  // Off the path to the step, as after an approval.
-  beside(ctx, closeMainMessage(ctx, draftAcceptedText(review)));
-  beside(ctx, record(ctx, 'draft-accepted', { by: review.by, latencyMs: workflowNowMs() - askedAt }));
+  // Off the path to the step, as after an approval; the edit records the acceptance.
+  beside(
+    ctx,
+    closeMainMessage(ctx, draftAcceptedText(review), [], 'not-run', [
+      evidenceOf(ctx, 'draft-accepted', { by: review.by, latencyMs: workflowNowMs() - askedAt }),
+    ]),
+  );
   return fromExecution(await runSteps(ctx, { autonomous: false, compensate: false, healthWatch: false }));
 }

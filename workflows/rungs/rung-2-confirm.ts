@@ -5,7 +5,9 @@ import {
   baseNotification,
   beside,
   closeMainMessage,
+  closeMainMessageUnlessSuperseded,
   decisionOf,
+  evidenceOf,
   deciding,
   lookingUp,
   note,
@@ -37,6 +39,9 @@ import { runSteps } from './run-steps';
 
 export type ApprovalResult = 'approved' | 'rejected' | 'expired';
 
+/** How long an approved request waits for its outcome edit before it is edited to say "approved", in ms. */
+const APPROVED_EDIT_GRACE_MS = 1000;
+
 /**
  * Rung 2, execute with confirmation. Asks: an approver of the class, showing exactly what will
  * run and why a person is asked. Answer: *approve* (bound to these exact steps, from someone other
@@ -55,9 +60,10 @@ export async function confirmThenExecute(ctx: TaskContext, why?: string): Promis
   const result = fromExecution(
     await runSteps(ctx, { autonomous: false, compensate: false, healthWatch: false }),
   );
-  // rolled-back / rollback-failed are recorded by the unwind itself (a person asked to undo a step).
+  // rolled-back / rollback-failed are recorded by the unwind itself (a person asked to undo a step);
+  // executed and failed by the edit that tells how the task ended.
   if (result.outcome === 'executed' || result.outcome === 'failed') {
-    beside(ctx, record(ctx, result.outcome, { detail: result.error ?? undefined }));
+    ctx.evidenceToRecord.push(evidenceOf(ctx, result.outcome, { detail: result.error ?? undefined }));
   }
   if (result.outcome === 'failed') await tellFailure(ctx, result);
   return result;
@@ -160,8 +166,9 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
     if (answered && ctx.human.edit) {
       const refused = await applyEdit(ctx);
       if (refused) {
-        await closeMainMessage(ctx, editRefusedByPolicyText(refused));
-        await record(ctx, 'rejected', { by: refused.by, detail: `edited steps refused: ${refused.why}` });
+        await closeMainMessage(ctx, editRefusedByPolicyText(refused), [], 'not-run', [
+          evidenceOf(ctx, 'rejected', { by: refused.by, detail: `edited steps refused: ${refused.why}` }),
+        ]);
         return 'rejected';
       }
       // Asked again, bound to the edited steps' hash, in the same round of the chain.
@@ -186,33 +193,44 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
         d.approval.expireAfterMs,
         chain.map((c) => c.group),
       ),
+      [],
+      'not-run',
+      [evidenceOf(ctx, 'expired')],
     );
-    await record(ctx, 'expired');
     return 'expired';
   }
   const latencyMs = workflowNowMs() - askedAt;
   if (ctx.human.rejection) {
     const { by, reason, at, onBehalfOf } = ctx.human.rejection;
-    await closeMainMessage(ctx, approvalRejectedText({ by, at, reason, onBehalfOf }));
-    await record(ctx, 'rejected', {
-      by,
-      latencyMs,
-      detail: onBehalfOf ? `${reason} (standing in for ${onBehalfOf})` : reason,
-    });
+    await closeMainMessage(ctx, approvalRejectedText({ by, at, reason, onBehalfOf }), [], 'not-run', [
+      evidenceOf(ctx, 'rejected', {
+        by,
+        latencyMs,
+        detail: onBehalfOf ? `${reason} (standing in for ${onBehalfOf})` : reason,
+      }),
+    ]);
     return 'rejected';
   }
   const { by, at, onBehalfOf } = ctx.human.approval!;
   ctx.status.approvedBy = by;
   if (onBehalfOf) note(ctx, `approved by ${by}, standing in for ${onBehalfOf}`);
-  // Off the path to the step: the step is scheduled in the same workflow task as these.
-  beside(ctx, closeMainMessage(ctx, approvedText({ by, at, onBehalfOf }), [], 'to-run'));
+  // Off the path to the step. A quick step's outcome edit tells the approval and records it; a
+  // slower step's message says "approved" within a second.
   beside(
     ctx,
-    record(ctx, 'approved', {
-      by,
-      latencyMs,
-      ...(onBehalfOf ? { detail: `standing in for ${onBehalfOf}` } : {}),
-    }),
+    closeMainMessageUnlessSuperseded(
+      ctx,
+      approvedText({ by, at, onBehalfOf }),
+      'to-run',
+      [
+        evidenceOf(ctx, 'approved', {
+          by,
+          latencyMs,
+          ...(onBehalfOf ? { detail: `standing in for ${onBehalfOf}` } : {}),
+        }),
+      ],
+      APPROVED_EDIT_GRACE_MS,
+    ),
   );
   return 'approved';
 }
