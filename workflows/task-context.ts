@@ -232,7 +232,18 @@ export async function closeMainMessage(
   pending: StepStatus = 'not-run',
   evidence: readonly OutcomeEvent[] = [],
 ): Promise<void> {
-  const ref = ctx.messageRef;
+  return editMessage(ctx, ctx.messageRef, text, actions, pending, evidence);
+}
+
+/** {@link closeMainMessage} of the message `ref` (null: none was posted; the evidence is still recorded). */
+async function editMessage(
+  ctx: TaskContext,
+  ref: string | null,
+  text: string,
+  actions: LadderAction[],
+  pending: StepStatus,
+  evidence: readonly OutcomeEvent[],
+): Promise<void> {
   const records = [...ctx.evidenceToRecord.splice(0), ...evidence];
   ctx.mainMessageEdits++;
   if (!ref) {
@@ -262,7 +273,8 @@ export async function closeMainMessage(
  * Edits the main message as {@link closeMainMessage} does, unless another edit of it comes within
  * `withinMs` (how the steps ended, after a quick step): that edit then tells this too and records
  * `evidence`, and the task makes one edit instead of two. A step still running by then gets this
- * edit, so people see the answer landed. The evidence is queued at once, so no edit can miss it.
+ * edit, so people see the answer landed, and so does this message when a newer main message replaced
+ * it meanwhile. The evidence is queued at once, so no edit can miss it.
  */
 export async function closeMainMessageUnlessSuperseded(
   ctx: TaskContext,
@@ -284,7 +296,10 @@ export async function closeMainMessageUnlessSuperseded(
     if (isCancellation(err)) return;
     throw err;
   }
-  if (!superseded) await closeMainMessage(ctx, text, [], pending);
+  if (superseded && ctx.messageRef === ref) return;
+  // Not told by a later edit, or a newer main message took over (an announcement after a fallback):
+  // this message still shows its buttons.
+  await editMessage(ctx, ref, text, [], pending, []);
 }
 
 /** Records the evidence no edit of the main message took (the task is ending). */

@@ -260,6 +260,16 @@ describe('delegated task failure paths on the real dev server', () => {
       approvedBy: 'U0APPR002',
     });
     expect(lines('effects.log')).toContain('ks-two');
+    // The outcome was announced in a message of its own; the request still loses its buttons and
+    // says who approved, and each piece of evidence is recorded once.
+    await stack.notifier.waitFor(() =>
+      request.updates.some((u) => u.text.startsWith('Approved by U0APPR002')),
+    );
+    expect(request.updates.map((u) => [u.text.split(' at ')[0], u.actions])).toEqual([
+      ['Approved by U0APPR002', []],
+    ]);
+    const kinds = stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind);
+    expect([...kinds].sort()).toEqual(['approved', 'executed', 'fell-back']);
     maybeRecordHistory(handle, 'delegatedTask', 'kill-switch-fallback');
   });
 
