@@ -124,6 +124,44 @@ export interface DecisionBundle {
    * shared queue.
    */
   host?: { queue: string; steps: number[] };
+  /**
+   * Each step in its action's words, for a task that asks a person first (rungs 0-2): described
+   * with the decision, so asking needs no look-up of its own. Absent otherwise, or when a step
+   * could not be described (the workflow's own look-up then fails as it always did).
+   */
+  described?: StepDescription[];
+}
+
+/** A step as people see it: what it does and what it can touch. */
+export interface StepDescription {
+  action: string;
+  description: string;
+  blastRadius: string;
+}
+
+/** Each step in its action's words; validates the params again (throws on invalid ones). */
+function describeStepsWith(registry: ActionRegistry, steps: TaskRequest['steps']): StepDescription[] {
+  return steps.map((s) => {
+    const handler = registry.get(s.action);
+    const params = handler.params.parse(s.params);
+    return {
+      action: s.action,
+      description: handler.describe(params),
+      blastRadius: handler.blastRadius(params),
+    };
+  });
+}
+
+/** {@link describeStepsWith}, or undefined where it throws (the caller's own path reports the error). */
+function describedOrNone(
+  registry: ActionRegistry,
+  steps: TaskRequest['steps'],
+): StepDescription[] | undefined {
+  try {
+    return describeStepsWith(registry, steps);
+  } catch {
+    return undefined;
+  }
 }
 
 type StepRef = {
@@ -395,6 +433,10 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           : [];
       // Counted once the whole answer is ready: a failed reservation retries the activity.
       deps.metrics?.decision(decision);
+      const described =
+        !decision.refused && decision.effectiveRung <= 2
+          ? describedOrNone(deps.registry, task.steps)
+          : undefined;
       return {
         decision,
         day,
@@ -415,6 +457,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         answerTrust: policy.answerTrust,
         reportReaders: reportReadersOf(policy, task, owner),
         ...hostPlacement(task),
+        ...(described ? { described } : {}),
       };
     },
 
@@ -443,19 +486,9 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     },
 
     /** Describes each step for people, and validates params again (the registry may have changed). */
-    async describeSteps(
-      steps: TaskRequest['steps'],
-    ): Promise<{ action: string; description: string; blastRadius: string }[]> {
+    async describeSteps(steps: TaskRequest['steps']): Promise<StepDescription[]> {
       // Pure and quick: run as a local activity, so it needs no heartbeat.
-      return steps.map((s) => {
-        const handler = deps.registry.get(s.action);
-        const params = handler.params.parse(s.params);
-        return {
-          action: s.action,
-          description: handler.describe(params),
-          blastRadius: handler.blastRadius(params),
-        };
-      });
+      return describeStepsWith(deps.registry, steps);
     },
 
     async draftStep(ref: StepRef): Promise<Draft> {

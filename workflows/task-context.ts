@@ -17,7 +17,7 @@ import type { LadderActivities } from '../activities';
 import type { LadderAction } from '../slack/action-ids';
 import type { Notification } from '../activities/notify/notifier';
 import type { OutcomeEvent } from '../activities/outcomes';
-import type { DecisionBundle } from '../activities/task-activities';
+import type { DecisionBundle, StepDescription } from '../activities/task-activities';
 import type { Decision } from '../policy/decide';
 import { stepOutcomeFacts, type StepFacts, type StepStatus } from '../slack/blocks/task-facts';
 import { ActivityProfiles, LocalActivityProfiles } from './activity-profiles';
@@ -148,6 +148,22 @@ export function recordStep(ctx: TaskContext, index: number, facts: Partial<StepF
 export function onStepHost(ctx: TaskContext, index: number): { taskQueue?: string } {
   const host = ctx.bundle?.host;
   return host?.steps.includes(index) ? { taskQueue: host.queue } : {};
+}
+
+/**
+ * Each step in its action's words (validated again), kept for every later message of the task:
+ * the first time from the decision, which describes the steps of a task that asks a person first;
+ * after an edit, a fallback from an autonomous rung or a decision without them, by a look-up.
+ */
+export async function describeForPeople(ctx: TaskContext): Promise<StepDescription[]> {
+  const described =
+    ctx.described === null && ctx.bundle?.described
+      ? ctx.bundle.described
+      : await lookingUp.describeSteps.executeWithOptions({ summary: timelineLabel.describeSteps() }, [
+          ctx.input.task.steps,
+        ]);
+  ctx.described = described.map(({ description, blastRadius }) => ({ description, blastRadius }));
+  return described;
 }
 
 /**

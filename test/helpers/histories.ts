@@ -55,3 +55,17 @@ export function committedHistories(): {
       };
     });
 }
+
+/**
+ * The activity types of the local activities a workflow ran, in order, read from the markers in
+ * its history (what a look-up that holds the workflow task costs shows up as).
+ */
+export async function localActivityTypes(handle: WorkflowHandle): Promise<string[]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).flatMap((event) => {
+    const payload = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    if (!payload) return [];
+    const marker = JSON.parse(Buffer.from(payload).toString('utf8')) as { activity_type?: string };
+    return marker.activity_type ? [marker.activity_type] : [];
+  });
+}

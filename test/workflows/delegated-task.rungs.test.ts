@@ -11,7 +11,7 @@ import {
   reviewDraftUpdate,
 } from '../../workflows/messages';
 import { answerAs } from '../helpers/answers';
-import { maybeRecordHistory } from '../helpers/histories';
+import { localActivityTypes, maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 
@@ -116,6 +116,8 @@ describe('delegated task on the real dev server: one test per rung', () => {
       ApprovedBy: ['U0APPR002'],
     });
     maybeRecordHistory(handle, 'delegatedTask', 'rung2-approved');
+    // The steps were described with the decision: the only look-up is the answer key's check.
+    expect(await localActivityTypes(handle)).toEqual(['answerKeyInForce']);
     expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
       'approved',
       'executed',

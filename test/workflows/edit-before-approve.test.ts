@@ -6,7 +6,7 @@ import { stepsHashOf } from '../../policy/step-edits';
 import { stepsHash } from '../../client/submit-task';
 import { approveUpdate, editStepsUpdate } from '../../workflows/messages';
 import { answerAs } from '../helpers/answers';
-import { maybeRecordHistory } from '../helpers/histories';
+import { localActivityTypes, maybeRecordHistory } from '../helpers/histories';
 import { submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 
@@ -104,5 +104,7 @@ describe('edit before approve (real dev server)', () => {
       },
     ]);
     maybeRecordHistory(task.handle, 'delegatedTask', 'rung2-edited-then-approved');
+    // Described with the decision at first; the edited steps by a look-up of their own.
+    expect((await localActivityTypes(task.handle)).filter((t) => t === 'describeSteps')).toHaveLength(1);
   });
 });

@@ -2,8 +2,8 @@ import {
   baseNotification,
   closeMainMessage,
   decisionOf,
+  describeForPeople,
   evidenceOf,
-  lookingUp,
   type TaskContext,
 } from '../task-context';
 import {
@@ -11,7 +11,6 @@ import {
   suggestionResolvedText,
   suggestionText,
 } from '../../slack/blocks/task-wording';
-import { timelineLabel } from '../task-story';
 import { askHuman } from './ask-human';
 import { workflowNowMs } from '../clock';
 import { fromExecution, type RungResult } from './rung-result';
@@ -22,11 +21,7 @@ import { fromExecution, type RungResult } from './rung-result';
  */
 export async function suggest(ctx: TaskContext): Promise<RungResult> {
   const d = decisionOf(ctx);
-  const described = await lookingUp.describeSteps.executeWithOptions(
-    { summary: timelineLabel.describeSteps() },
-    [ctx.input.task.steps],
-  );
-  ctx.described = described.map(({ description, blastRadius }) => ({ description, blastRadius }));
+  const described = await describeForPeople(ctx);
   const text = suggestionText(described.map((s) => s.description));
   const askedAt = workflowNowMs();
   const answered = await askHuman(ctx, {

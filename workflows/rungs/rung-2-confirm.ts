@@ -7,9 +7,9 @@ import {
   closeMainMessage,
   closeMainMessageUnlessSuperseded,
   decisionOf,
+  describeForPeople,
   evidenceOf,
   deciding,
-  lookingUp,
   note,
   post,
   record,
@@ -287,18 +287,6 @@ function withFields(
       ...(allowStanding ? (['allow-standing'] as const) : []),
     ],
   };
-}
-
-/** Each step in its action's words (validated again), kept for every later message of the task. */
-async function describeForPeople(
-  ctx: TaskContext,
-): Promise<{ action: string; description: string; blastRadius: string }[]> {
-  const described = await lookingUp.describeSteps.executeWithOptions(
-    { summary: timelineLabel.describeSteps() },
-    [ctx.input.task.steps],
-  );
-  ctx.described = described.map(({ description, blastRadius }) => ({ description, blastRadius }));
-  return described;
 }
 
 /**
