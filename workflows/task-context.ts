@@ -262,10 +262,7 @@ async function editMessage(
 ): Promise<void> {
   const records = [...ctx.evidenceToRecord.splice(0), ...evidence];
   ctx.mainMessageEdits++;
-  if (!ref) {
-    for (const e of records) await recordEvidence(e);
-    return;
-  }
+  if (!ref) return recordEach(records);
   // Built now, sent after the edits before it: a slow earlier edit never overwrites a later one.
   const notification = {
     ...baseNotification(ctx, 'outcome', text),
@@ -299,7 +296,7 @@ export async function closeMainMessageUnlessSuperseded(
   evidence: readonly OutcomeEvent[],
   withinMs: number,
 ): Promise<void> {
-  ctx.evidenceToRecord.push(...evidence);
+  recordWithNextEdit(ctx, ...evidence);
   const edits = ctx.mainMessageEdits;
   const ref = ctx.messageRef;
   let superseded: boolean;
@@ -318,9 +315,22 @@ export async function closeMainMessageUnlessSuperseded(
   await editMessage(ctx, ref, text, [], pending, []);
 }
 
+/**
+ * Queues `evidence` for the next edit of the main message, which records it with what it tells
+ * (see {@link closeMainMessage}); {@link recordLeftoverEvidence} records what no edit took.
+ */
+export function recordWithNextEdit(ctx: TaskContext, ...evidence: OutcomeEvent[]): void {
+  ctx.evidenceToRecord.push(...evidence);
+}
+
 /** Records the evidence no edit of the main message took (the task is ending). */
 export async function recordLeftoverEvidence(ctx: TaskContext): Promise<void> {
-  for (const evidence of ctx.evidenceToRecord.splice(0)) await recordEvidence(evidence);
+  await recordEach(ctx.evidenceToRecord.splice(0));
+}
+
+/** Records each of `evidence` in order, one `recordOutcome` each. */
+async function recordEach(evidence: readonly OutcomeEvent[]): Promise<void> {
+  for (const e of evidence) await recordEvidence(e);
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   note,
   post,
   record,
+  recordWithNextEdit,
   stepsFacts,
   type TaskContext,
 } from '../task-context';
@@ -63,7 +64,7 @@ export async function confirmThenExecute(ctx: TaskContext, why?: string): Promis
   // rolled-back / rollback-failed are recorded by the unwind itself (a person asked to undo a step);
   // executed and failed by the edit that tells how the task ended.
   if (result.outcome === 'executed' || result.outcome === 'failed') {
-    ctx.evidenceToRecord.push(evidenceOf(ctx, result.outcome, { detail: result.error ?? undefined }));
+    recordWithNextEdit(ctx, evidenceOf(ctx, result.outcome, { detail: result.error ?? undefined }));
   }
   if (result.outcome === 'failed') await tellFailure(ctx, result);
   return result;
