@@ -273,10 +273,14 @@ async function editMessage(
     text,
     records.map((e) => e.kind),
   );
-  const edit = ctx.lastMessageEdit.then(() =>
+  const send = (): Promise<void> =>
     notifying.updateNotification.executeWithOptions({ summary }, [
       { ref, notification, ...(records.length > 0 ? { evidence: records } : {}) },
-    ]),
+    ]);
+  // An edit carrying evidence is the only record of it: a cancellation that arrives once the steps
+  // are done must not drop it with the edit.
+  const edit = ctx.lastMessageEdit.then(() =>
+    records.length > 0 ? CancellationScope.nonCancellable(send) : send(),
   );
   ctx.lastMessageEdit = edit.catch(() => undefined);
   await edit;
@@ -328,9 +332,12 @@ export async function recordLeftoverEvidence(ctx: TaskContext): Promise<void> {
   await recordEach(ctx.evidenceToRecord.splice(0));
 }
 
-/** Records each of `evidence` in order, one `recordOutcome` each. */
+/** Records each of `evidence` in order, one `recordOutcome` each, whatever cancellation arrives. */
 async function recordEach(evidence: readonly OutcomeEvent[]): Promise<void> {
-  for (const e of evidence) await recordEvidence(e);
+  if (evidence.length === 0) return;
+  await CancellationScope.nonCancellable(async () => {
+    for (const e of evidence) await recordEvidence(e);
+  });
 }
 
 /**
