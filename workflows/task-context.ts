@@ -273,14 +273,10 @@ async function editMessage(
     text,
     records.map((e) => e.kind),
   );
-  const send = (): Promise<void> =>
+  const edit = ctx.lastMessageEdit.then(() =>
     notifying.updateNotification.executeWithOptions({ summary }, [
       { ref, notification, ...(records.length > 0 ? { evidence: records } : {}) },
-    ]);
-  // An edit carrying evidence is the only record of it: a cancellation that arrives once the steps
-  // are done must not drop it with the edit.
-  const edit = ctx.lastMessageEdit.then(() =>
-    records.length > 0 ? CancellationScope.nonCancellable(send) : send(),
+    ]),
   );
   ctx.lastMessageEdit = edit.catch(() => undefined);
   await edit;
@@ -332,12 +328,9 @@ export async function recordLeftoverEvidence(ctx: TaskContext): Promise<void> {
   await recordEach(ctx.evidenceToRecord.splice(0));
 }
 
-/** Records each of `evidence` in order, one `recordOutcome` each, whatever cancellation arrives. */
+/** Records each of `evidence` in order, one `recordOutcome` each. */
 async function recordEach(evidence: readonly OutcomeEvent[]): Promise<void> {
-  if (evidence.length === 0) return;
-  await CancellationScope.nonCancellable(async () => {
-    for (const e of evidence) await recordEvidence(e);
-  });
+  for (const e of evidence) await recordEvidence(e);
 }
 
 /**
