@@ -273,10 +273,13 @@ async function editMessage(
     text,
     records.map((e) => e.kind),
   );
-  const edit = ctx.lastMessageEdit.then(() =>
+  const send = (): Promise<void> =>
     notifying.updateNotification.executeWithOptions({ summary }, [
       { ref, notification, ...(records.length > 0 ? { evidence: records } : {}) },
-    ]),
+    ]);
+  // An edit carrying evidence is the only record of it: a cancellation must not drop it with the edit.
+  const edit = ctx.lastMessageEdit.then(() =>
+    records.length > 0 ? CancellationScope.nonCancellable(send) : send(),
   );
   ctx.lastMessageEdit = edit.catch(() => undefined);
   await edit;
@@ -371,11 +374,16 @@ export async function record(
   await recordEvidence(evidenceOf(ctx, kind, extra));
 }
 
-/** Sends `evidence` to the agent's trust ledger (and the outcome log), labelled on the timeline. */
+/**
+ * Sends `evidence` to the agent's trust ledger (and the outcome log), labelled on the timeline.
+ * Outside cancellation: what happened stays evidence whether or not the task is cancelled after.
+ */
 export function recordEvidence(evidence: OutcomeEvent): Promise<void> {
-  return notifying.recordOutcome.executeWithOptions({ summary: timelineLabel.recordOutcome(evidence.kind) }, [
-    evidence,
-  ]);
+  return CancellationScope.nonCancellable(() =>
+    notifying.recordOutcome.executeWithOptions({ summary: timelineLabel.recordOutcome(evidence.kind) }, [
+      evidence,
+    ]),
+  );
 }
 
 /** Sets the rung the task runs at, upserted with `also` in one command (one event, one visibility write). */

@@ -29,8 +29,11 @@ export class RecordingNotifier implements Notifier {
   readonly removed: RecordedNotification[] = [];
   /** Channel feed messages (digests, pending requests), in posting order. */
   readonly feed: RecordedFeedMessage[] = [];
+  /** Updates that have waited on a hold from {@link holdUpdates}, counted as they start waiting. */
+  heldUpdates = 0;
   private failures = 0;
   private readonly listeners = new Set<() => void>();
+  private readonly holds: { matches: (n: Notification) => boolean; released: Promise<void> }[] = [];
 
   failNext(times: number): void {
     this.failures = times;
@@ -74,7 +77,27 @@ export class RecordingNotifier implements Notifier {
     return extra.length;
   }
 
+  /**
+   * Holds every later `update` whose notification `matches` until the returned function is called,
+   * as a slow Slack API would: a test can act while an edit is in flight.
+   */
+  holdUpdates(matches: (n: Notification) => boolean): () => void {
+    let release!: () => void;
+    const hold = { matches, released: new Promise<void>((resolve) => (release = resolve)) };
+    this.holds.push(hold);
+    return () => {
+      this.holds.splice(this.holds.indexOf(hold), 1);
+      release();
+    };
+  }
+
+  /** Edits the message `ref`, after any hold from {@link holdUpdates} that matches is released. */
   async update(ref: string, notification: Notification): Promise<void> {
+    for (const hold of this.holds.filter((h) => h.matches(notification))) {
+      this.heldUpdates++;
+      this.listeners.forEach((l) => l());
+      await hold.released;
+    }
     this.maybeFail();
     const existing = this.posted.find((p) => p.ref === ref);
     if (!existing) throw new Error(`no message ${ref}`);

@@ -69,3 +69,20 @@ export async function localActivityTypes(handle: WorkflowHandle): Promise<string
     return marker.activity_type ? [marker.activity_type] : [];
   });
 }
+
+/**
+ * Whether the workflow has handled its cancellation request: a workflow task completed (or the
+ * workflow closed) after the request in its history. A test that holds an activity waits on this
+ * before releasing it, so the workflow meets the cancellation with the activity still in flight.
+ */
+export async function cancellationHandled(handle: WorkflowHandle): Promise<boolean> {
+  const { events } = await handle.fetchHistory();
+  const all = events ?? [];
+  const requested = all.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+  return (
+    requested >= 0 &&
+    all
+      .slice(requested + 1)
+      .some((e) => e.workflowTaskCompletedEventAttributes || e.workflowExecutionCanceledEventAttributes)
+  );
+}

@@ -5,9 +5,10 @@ import type { Notification } from '../../activities/notify/notifier';
 import { taskMessageBlocks } from '../../slack/blocks/task-message';
 import { approveUpdate, markReportReadUpdate } from '../../workflows/messages';
 import { answerAs } from '../helpers/answers';
-import { maybeRecordHistory } from '../helpers/histories';
+import { cancellationHandled, maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
+import { waitUntil } from '../helpers/wait';
 
 /** Every text of a message as Slack would get it, in one string. */
 const rendered = (n: Notification): string => JSON.stringify(taskMessageBlocks(n));
@@ -67,6 +68,37 @@ describe('task messages stand on their own at every stage (real dev server and w
       ':white_check_mark: _ran_: run `echo msg-approved &gt;&gt; effects.log`',
     );
     // A quick step: the outcome edit tells the approval too, and records both; no edit between.
+    expect(message.updates.map((u) => u.text.split(':')[0])).toEqual(['Executed']);
+    expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
+      'approved',
+      'executed',
+    ]);
+  });
+
+  it('a cancellation that arrives once the steps have run changes nothing: the task ends executed, its message says so, and its evidence is recorded once', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a2', 'ops', [appendStep('msg-cancel-late')]),
+    );
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    const [message] = stack.notifier.forWorkflow(workflowId);
+    // Slack is slow with the outcome edit: the cancellation reaches the workflow while it is in flight.
+    const held = stack.notifier.heldUpdates;
+    const release = stack.notifier.holdUpdates(
+      (n) => n.workflowId === workflowId && n.text.startsWith('Executed'),
+    );
+    try {
+      await answerAs(handle, approveUpdate, {
+        approver: 'U0APPR002',
+        stepsHash: message.notification.fields!.stepsHash,
+      });
+      await stack.notifier.waitFor(() => stack.notifier.heldUpdates > held);
+      await handle.cancel();
+      await waitUntil(() => cancellationHandled(handle));
+    } finally {
+      release();
+    }
+    expect(await handle.result()).toMatchObject({ outcome: 'executed', executedSteps: 1 });
     expect(message.updates.map((u) => u.text.split(':')[0])).toEqual(['Executed']);
     expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
       'approved',
