@@ -9,6 +9,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { agentStateFrom } from '../policy/agent-state';
 import { decide, matchingPinIds, type AgentState, type Decision, type Usage } from '../policy/decide';
+import { decideWithUsage } from './decide-with-usage';
 import type { AnswerTrust } from '../policy/answer-proof';
 import type { LoadedPolicy } from '../policy/loader';
 import type { TaskRequest } from '../policy/task';
@@ -394,22 +395,22 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       const { task } = args;
       const policy = await policyFor(task.agent.id);
       const day = new Date().toISOString().slice(0, 10);
-      const [usage, agentState] = await Promise.all([
-        usageReads.read(quotaWorkflowId(deps.taskQueue, task.agent.id, task.taskClass, day)),
-        agentStateOf(policy, task.agent.id, task),
-      ]);
-      const decision = decide(policy, agentState, task, usage);
+      const agentState = await agentStateOf(policy, task.agent.id, task);
       const bounds = own(policy.taskClasses, task.taskClass)?.bounds;
       const owner = own(policy.agents, task.agent.id)?.owner ?? null;
       const limits = bounds ? { ...bounds.perDay } : null;
-      const reservation =
-        !decision.refused && decision.effectiveRung >= 3 && limits
-          ? await reservations.call(quotaWorkflowId(deps.taskQueue, task.agent.id, task.taskClass, day), {
+      const quotaId = quotaWorkflowId(deps.taskQueue, task.agent.id, task.taskClass, day);
+      const { decision, reservation } = await decideWithUsage(
+        (usage) => decide(policy, agentState, task, usage),
+        () => usageReads.read(quotaId),
+        limits &&
+          (() =>
+            reservations.call(quotaId, {
               requesterWorkflowId: args.workflowId,
               costUsd: task.steps.reduce((sum, step) => sum + (step.costUsd ?? 0), 0),
               limits,
-            })
-          : null;
+            })),
+      );
       const standingRule = own(policy.taskClasses, task.taskClass)?.standingApprovals;
       const coverable =
         standingRule !== undefined &&
