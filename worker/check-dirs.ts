@@ -39,7 +39,7 @@ function reason(err: unknown): string {
 
 /**
  * Creates `path` and its missing parents, one `mkdir` per missing level, stopping at the first
- * error (which it throws). Not `mkdirSync(path, { recursive: true })`: on Node 20 that loops
+ * error (which it throws); a level another process creates meanwhile is taken as made. Not `mkdirSync(path, { recursive: true })`: on Node 20 that loops
  * forever, at full CPU and deaf to SIGTERM, when mkdir answers ENOENT under a parent that exists
  * (`/proc/1/x`, anything under /sys): it takes the ENOENT for a missing parent, finds the parent,
  * and tries again.
@@ -58,7 +58,15 @@ export function makeDirs(path: string): void {
       if (dirname(at) === at) break;
     }
   }
-  for (const dir of missing) mkdirSync(dir);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      // Another process (a second worker starting beside this one) made it meanwhile: a folder
+      // there is what was wanted; anything else in the way is still an error.
+      if (codeOf(err) !== 'EEXIST' || !statSync(dir).isDirectory()) throw err;
+    }
+  }
 }
 
 /** The nearest existing ancestor of `path` that is not a folder, if any (`/etc/passwd` for `/etc/passwd/x`). */

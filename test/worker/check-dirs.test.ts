@@ -71,6 +71,33 @@ describe('checkDirs: the worker’s folders are usable before it starts', () => 
     expect(existsSync(join(file, 'a'))).toBe(false);
   });
 
+  it('makeDirs in processes that start at once: each ends with the folders there, none fails on another’s mkdir', async () => {
+    const go = join(base, 'go');
+    const makers = 6;
+    const trees = Array.from({ length: 300 }, (_, t) => join(base, `tree-${t}`, 'a', 'b', 'c'));
+    // Each process waits for the go file, then makes every tree: they race on every level.
+    const script = `const fs = require('node:fs');
+      const { makeDirs } = require(${JSON.stringify(join(ROOT, 'dist', 'worker', 'check-dirs.js'))});
+      while (!fs.existsSync(${JSON.stringify(go)})) {}
+      for (const dir of ${JSON.stringify(trees)}) makeDirs(dir);`;
+    const exits = Array.from(
+      { length: makers },
+      () =>
+        new Promise<{ code: number | null; stderr: string }>((done) => {
+          const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on('close', (code) => done({ code, stderr }));
+        }),
+    );
+    writeFileSync(go, '');
+    const results = await Promise.all(exits);
+    expect(
+      results.filter((r) => r.code !== 0).map((r) => r.stderr.split('\n').find((l) => l.includes('Error'))),
+    ).toEqual([]);
+    for (const dir of trees) expect(existsSync(dir)).toBe(true);
+  });
+
   it('reports every unusable folder of a config, one line each, and only those', () => {
     const file = join(base, 'file');
     writeFileSync(file, 'x');
