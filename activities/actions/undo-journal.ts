@@ -297,6 +297,13 @@ export interface EffectAttempt {
    * attempt is unfinished: nothing can have happened, so there is nothing to look for.
    */
   refusedBefore: boolean;
+  /**
+   * An earlier attempt began handing the effect to someone else (an announcement to its channel's
+   * feed): the effect is theirs now, and no later attempt may do it itself.
+   */
+  handedOverBefore: boolean;
+  /** Journals, before the hand-over starts, that this attempt hands the effect over. */
+  handOver(): void;
   /** This attempt knows the outcome (done, or failed without effect). */
   end(): void;
   /** This attempt was refused before anything was done: the next one need not look for it. */
@@ -317,6 +324,7 @@ export interface EffectAttempt {
 export function beginEffect(stateDir: string, key: string): EffectAttempt {
   const attempts = attemptMarkers(stateDir, key);
   const refusals = attemptMarkers(stateDir, `${key}#refused`);
+  const handOvers = attemptMarkers(stateDir, `${key}#handed-over`);
   const earlier = attempts.list();
   const refused = refusals.list();
   refused.forEach((m) => refusals.remove(m));
@@ -329,6 +337,10 @@ export function beginEffect(stateDir: string, key: string): EffectAttempt {
   return {
     earlierUnfinished: earlier.length > 0,
     refusedBefore: earlier.length === 0 && refused.length > 0,
+    handedOverBefore: handOvers.list().length > 0,
+    handOver: () => {
+      handOvers.add();
+    },
     end,
     endRefused: () => {
       attempts.remove(mine);

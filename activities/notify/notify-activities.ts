@@ -93,6 +93,13 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       const fallback = whenLimited(n);
       const entry = { key: args.key, notification: n };
       const effect = beginEffect(deps.stateDir, `notify:${args.key}`);
+      // Handed to the feed by an earlier attempt (which then died, or lost the answer): the feed
+      // counts a key once, so hand it over again; a message of its own would announce it twice.
+      if (fallback === 'digest' && effect.handedOverBefore) {
+        await feeds.announce(entry);
+        effect.end();
+        return { ref: '', attempt: info.attempt, inFeed: true };
+      }
       // A copy may exist only if an attempt began posting and never learned how it ended.
       const canHandOver = !effect.earlierUnfinished;
       // A request refused once may be a blip: it is listed from its second refusal on.
@@ -134,6 +141,8 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       /** An announcement goes to the feed; a request is listed there and tried again later. */
       async function refusedPost(waitMs: number, cause?: unknown): Promise<NotifyResult> {
         if (fallback === 'digest') {
+          // Journaled first: whatever happens to this attempt from here, later ones hand over too.
+          effect.handOver();
           await feeds.announce(entry);
           return { ref: '', attempt: info.attempt, inFeed: true };
         }
