@@ -19,9 +19,25 @@ export interface EntityStartOptions {
 }
 
 /**
- * Start options for an entity workflow on `taskQueue` (the deployment's one queue: entities and
- * tasks share workers, only their priority differs).
+ * The task queue a deployment's entity workflows run on, beside its task queue `taskQueue`: every
+ * Ladder worker process polls both, each with its own worker and so its own workflow-task slots.
+ *
+ * Why: a task's decision waits on entities (the kill switch, the trust ledger's view, the quota
+ * reservation). On one queue, tasks holding every slot while they decide would leave none for the
+ * entities' queries and updates they wait for; measured with four slots, the decisions of a burst
+ * stalled until their queries timed out.
+ */
+export function entityTaskQueue(taskQueue: string): string {
+  return `${taskQueue}${ENTITY_QUEUE_SUFFIX}`;
+}
+
+/** What {@link entityTaskQueue} appends to the deployment's task queue. */
+export const ENTITY_QUEUE_SUFFIX = '-entities';
+
+/**
+ * Start options for an entity workflow of the deployment on `taskQueue`: its entity queue (see
+ * {@link entityTaskQueue}), at the entities' priority.
  */
 export function entityStartOptions(taskQueue: string): EntityStartOptions {
-  return { taskQueue, priority: ENTITY_PRIORITY };
+  return { taskQueue: entityTaskQueue(taskQueue), priority: ENTITY_PRIORITY };
 }

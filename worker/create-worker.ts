@@ -1,5 +1,12 @@
 import { hostname } from 'node:os';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { entityTaskQueue } from '../client/entity-start';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { SelfCheckDeps } from '../activities/self-check';
 import type { WorkerDeploymentConfig, WorkerTuning } from '../config/env';
@@ -40,6 +47,11 @@ export interface LadderWorkerOptions {
   /** Extra worker options (tests lower the shutdown grace time); they win over everything above. */
   workerOptions?: Partial<WorkerOptions>;
   /**
+   * Whether to poll the entity queue too (default true). Only a worker that runs no Ladder entity
+   * (the bench's bare baseline) leaves it out: without it, entities started there never run.
+   */
+  entities?: boolean;
+  /**
    * The host this worker acts on (`LADDER_WORKER_HOST`): with it, {@link createLadderWorkers} also
    * creates an activity-only worker on `<taskQueue>@<host>`, and tasks this worker decides run
    * their host-bound steps there (activities/actions/host-queue.ts).
@@ -47,10 +59,19 @@ export interface LadderWorkerOptions {
   host?: string;
 }
 
-/** The workers one Ladder worker process runs: the shared queue's, and its host queue's if it has a host. */
+/**
+ * The workers one Ladder worker process runs: the shared queue's, the entity queue's, and its host
+ * queue's if it has a host.
+ */
 export interface LadderWorkers {
   /** Polls the shared task queue: every workflow and activity. */
   worker: Worker;
+  /**
+   * Polls the deployment's entity queue (`entityTaskQueue`) with the same workflows and activities,
+   * with slots of its own, so entities answer tasks that wait on them however busy the tasks are.
+   * Null only for a worker created with `entities: false` (the bench's bare baseline).
+   */
+  entityWorker: Worker | null;
   /** Polls `<taskQueue>@<host>` with activities only: the host-bound steps pinned to this host. */
   hostWorker: Worker | null;
 }
@@ -91,9 +112,41 @@ const TRACING_OFF: WorkerTracing = {
  *
  * @throws Error when `options.host` is set: its host queue would have no poller.
  */
-export async function createLadderWorker(options: LadderWorkerOptions): Promise<Worker> {
+export async function createLadderWorker(options: LadderWorkerOptions): Promise<LadderWorker> {
   if (options.host !== undefined) throw new Error('a worker with a host needs createLadderWorkers');
-  return (await createLadderWorkers(options)).worker;
+  const { worker, entityWorker } = await createLadderWorkers(options);
+  return runTogether(worker, entityWorker);
+}
+
+/** The workers of {@link createLadderWorker} as one: run, shut down and report state together. */
+export interface LadderWorker {
+  /** Runs every worker; resolves once all have stopped, rejects (stopping the rest) when one fails. */
+  run(): Promise<void>;
+  /** Starts a graceful shutdown of every worker still running. */
+  shutdown(): void;
+  /** The shared queue's worker's state (the entity worker follows it). */
+  getState(): ReturnType<Worker['getState']>;
+}
+
+function runTogether(worker: Worker, entityWorker: Worker | null): LadderWorker {
+  const all = entityWorker ? [worker, entityWorker] : [worker];
+  const shutdown = (): void => {
+    for (const w of all) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    async run() {
+      await Promise.all(
+        all.map((w) =>
+          w.run().catch((err: unknown) => {
+            shutdown();
+            throw err;
+          }),
+        ),
+      );
+    },
+    shutdown,
+    getState: () => worker.getState(),
+  };
 }
 
 /**
@@ -125,30 +178,64 @@ export async function createLadderWorkers(options: LadderWorkerOptions): Promise
     maxHeartbeatThrottleInterval: '2 seconds',
     ...(options.shutdownGraceMs !== undefined ? { shutdownGraceTime: options.shutdownGraceMs } : {}),
   } satisfies Partial<WorkerOptions>;
-  const worker = await Worker.create({
-    ...common,
-    taskQueue: options.taskQueue,
-    ...('bundlePath' in source
-      ? { workflowBundle: { codePath: source.bundlePath } }
+  const withEntities = options.entities ?? true;
+  // Bundled once here (dev) when two workers load it, with the same interceptor and preloaded
+  // modules as the pre-built bundle.
+  const workflowBundle =
+    'bundlePath' in source
+      ? { codePath: source.bundlePath }
       : 'bundleCode' in source
-        ? { workflowBundle: { code: source.bundleCode } }
-        : { workflowsPath: source.workflowsPath }),
-    // Bundling here (dev) gets the same interceptor and preloaded modules as the pre-built bundle.
-    ...('workflowsPath' in source ? { bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES } } : {}),
+        ? { code: source.bundleCode }
+        : withEntities
+          ? {
+              code: (
+                await bundleWorkflowCode({
+                  workflowsPath: source.workflowsPath,
+                  workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+                  preloadModules: WORKFLOW_PRELOAD_MODULES,
+                  logger: new DefaultLogger('WARN'),
+                })
+              ).code,
+            }
+          : null;
+  const workflows = {
+    ...(workflowBundle
+      ? { workflowBundle }
+      : {
+          workflowsPath: (source as { workflowsPath: string }).workflowsPath,
+          bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES },
+        }),
     interceptors: {
       ...tracing.interceptors,
-      ...('workflowsPath' in source ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
+      ...(workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
     },
     sinks: tracing.sinks,
+    ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
+  } satisfies Partial<WorkerOptions>;
+  const worker = await Worker.create({
+    ...common,
+    ...workflows,
+    taskQueue: options.taskQueue,
     ...(options.tuning
       ? {
           maxCachedWorkflows: options.tuning.maxCachedWorkflows,
           workflowThreadPoolSize: options.tuning.workflowThreads,
         }
       : {}),
-    ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
     ...options.workerOptions,
   });
+  // Few workflows (per agent, class and day, per channel), each long-lived and busy: a small cache
+  // keeps them all, and one workflow thread serves them.
+  const entityWorker = withEntities
+    ? await Worker.create({
+        ...common,
+        ...workflows,
+        taskQueue: entityTaskQueue(options.taskQueue),
+        maxCachedWorkflows: ENTITY_CACHED_WORKFLOWS,
+        workflowThreadPoolSize: 1,
+        ...options.workerOptions,
+      })
+    : null;
   // Activities only, unversioned: a pinned step must find its host whatever code its task runs.
   const hostWorker =
     hostQueue !== undefined
@@ -161,5 +248,8 @@ export async function createLadderWorkers(options: LadderWorkerOptions): Promise
           ...options.workerOptions,
         })
       : null;
-  return { worker, hostWorker };
+  return { worker, entityWorker, hostWorker };
 }
+
+/** Workflows the entity worker keeps cached: every entity a busy deployment has live at once. */
+const ENTITY_CACHED_WORKFLOWS = 200;

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   });
   history.record(policyStore.currentVersion());
   const dirs = prepareActionDirs(config.actions);
-  const { worker, hostWorker } = await createLadderWorkers({
+  const { worker, entityWorker, hostWorker } = await createLadderWorkers({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
@@ -166,6 +166,7 @@ async function main(): Promise<void> {
       if (worker.getState() !== 'RUNNING') return;
       log.warn('parent process went away; shutting down');
       worker.shutdown();
+      if (entityWorker?.getState() === 'RUNNING') entityWorker.shutdown();
       if (hostWorker?.getState() === 'RUNNING') hostWorker.shutdown();
     });
   }
@@ -175,6 +176,7 @@ async function main(): Promise<void> {
       namespace: config.namespace,
       address: config.temporal.address,
       ...(config.workerDeployment ? { deployment: config.workerDeployment } : {}),
+      ...(entityWorker ? { entityQueue: entityWorker.options.taskQueue } : {}),
       ...(hostWorker ? { hostQueue: hostWorker.options.taskQueue } : {}),
     },
     'worker polling',
@@ -183,8 +185,8 @@ async function main(): Promise<void> {
   // From here the runtime handles SIGINT/SIGTERM by draining in-flight tasks.
   process.off('SIGINT', exitOnSignal);
   process.off('SIGTERM', exitOnSignal);
-  // The runtime's SIGINT/SIGTERM handling drains both; the host worker's pinned steps get the same grace.
-  await Promise.all([worker.run(), hostWorker?.run()]);
+  // The runtime's SIGINT/SIGTERM handling drains all three; the host worker's pinned steps get the same grace.
+  await Promise.all([worker.run(), entityWorker?.run(), hostWorker?.run()]);
   // The last tasks' spans are buffered: send them before the process goes.
   await tracing?.shutdown();
   await metricsServer?.close();

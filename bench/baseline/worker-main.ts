@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: 'default' });
   // Built by Ladder's own createLadderWorker, so whatever worker options Ladder's worker gets
   // (cache size, concurrency, pollers) the baseline gets too; only its workflows and activities
-  // are its own (workerOptions is spread last).
+  // are its own (workerOptions is spread last), and it polls no entity queue: it has no entities.
   const policy = loadPolicyFile(required('LADDER_POLICY_PATH')).policy;
   const worker = await createLadderWorker({
     connection,
@@ -57,6 +57,8 @@ async function main(): Promise<void> {
       outcomes: new RecordingOutcomes(log.child({ component: 'outcomes' })),
     },
     workerOptions: { activities },
+    // The bare workflow has no entities: no entity queue to poll.
+    entities: false,
   });
   if (process.send !== undefined) {
     process.once('disconnect', () => {

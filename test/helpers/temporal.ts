@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { RecordingNotifier } from '../../activities/notify/recording';
 import { RecordingOutcomes } from '../../activities/outcomes';
 import { loadPolicyFile, type LoadedPolicy } from '../../policy/loader';
 import { createLogger } from '../../config/logger';
-import { createLadderWorker } from '../../worker/create-worker';
+import { createLadderWorker, type LadderWorker } from '../../worker/create-worker';
 import { installSdkLogging } from '../../worker/runtime-logging';
 import { TEST_ENV } from '../setup/shared-state';
 
@@ -21,7 +21,7 @@ export interface TestStack {
   address: string;
   taskQueue: string;
   client: Client;
-  worker: Worker;
+  worker: LadderWorker;
   /** What people would have been told. */
   notifier: RecordingNotifier;
   /** Evidence sent to the trust ledger. */

@@ -14,7 +14,7 @@ import {
   WORKER_SHUTDOWN_GRACE_VARIABLE,
 } from '../../config/env';
 import { loadPolicyFile } from '../../policy/loader';
-import { createLadderWorker, type LadderWorkerOptions } from '../../worker/create-worker';
+import { createLadderWorkers, type LadderWorkerOptions } from '../../worker/create-worker';
 import { quietSdkLogs, testServerAddress } from '../helpers/temporal';
 import { TEST_ENV } from '../setup/shared-state';
 
@@ -44,7 +44,7 @@ describe('LADDER_WORKER_SHUTDOWN_GRACE_MS', () => {
 });
 
 // The grace reaches the SDK: a real worker (not run) against the test dev server.
-describe('createLadderWorker shutdown grace', () => {
+describe('createLadderWorkers shutdown grace', () => {
   let nativeConnection: NativeConnection;
   let connection: Connection;
   let base: Omit<LadderWorkerOptions, 'shutdownGraceMs'>;
@@ -82,27 +82,28 @@ describe('createLadderWorker shutdown grace', () => {
     await nativeConnection?.close();
   });
 
-  const create = async (extra: Partial<LadderWorkerOptions>): Promise<Worker> => {
+  /** The grace each worker of one process got: the shared queue's, then the entity queue's. */
+  const create = async (extra: Partial<LadderWorkerOptions>): Promise<number[]> => {
     // A queue of its own: the SDK refuses two workers on one queue in a process.
-    const worker = await createLadderWorker({
+    const { worker, entityWorker } = await createLadderWorkers({
       ...base,
       taskQueue: `shutdown-grace-${randomUUID()}`,
       ...extra,
     });
-    workers.push(worker);
-    return worker;
+    workers.push(worker, entityWorker!);
+    return [worker.options.shutdownGraceTimeMs, entityWorker!.options.shutdownGraceTimeMs];
   };
 
-  it('passes shutdownGraceMs as the SDK shutdownGraceTime', async () => {
-    expect((await create({ shutdownGraceMs: 12_345 })).options.shutdownGraceTimeMs).toBe(12_345);
+  it('passes shutdownGraceMs as the SDK shutdownGraceTime, to the entity worker too', async () => {
+    expect(await create({ shutdownGraceMs: 12_345 })).toEqual([12_345, 12_345]);
   });
 
   it("leaves the SDK's 0 when unset, and lets a test's workerOptions win", async () => {
-    expect((await create({})).options.shutdownGraceTimeMs).toBe(0);
+    expect(await create({})).toEqual([0, 0]);
     const overridden = await create({
       shutdownGraceMs: 12_345,
       workerOptions: { shutdownGraceTime: '2 seconds' },
     });
-    expect(overridden.options.shutdownGraceTimeMs).toBe(2_000);
+    expect(overridden).toEqual([2_000, 2_000]);
   });
 });
