@@ -79,9 +79,18 @@ export class AuditRecordBuilder {
       r.stepsHash = input?.stepsHash ?? null;
       return;
     }
+    // The decision is a local activity: its result is in its marker.
+    const marker = event.markerRecordedEventAttributes;
+    if (marker) {
+      const local = first<{ activity_type?: string }>(marker.details?.data);
+      if (local?.activity_type === 'decideTask')
+        this.noteDecision(time, first<DecisionBundle>(marker.details?.result));
+      return;
+    }
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
       const name = scheduled.activityType?.name;
+      // Decisions recorded before it became a local activity.
       if (name === 'decideTask') this.decideScheduledId = num(event.eventId);
       if (name === 'notify') this.noteNotify(num(event.eventId), time, scheduled.input);
       return;

@@ -23,17 +23,6 @@ export const ActivityProfiles = {
     retry: { initialInterval: '200 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 5 },
   },
   /**
-   * A task's decision: the policy in memory, the agent's entity workflows read side by side (one
-   * coalesced query each per worker) and the quota reservation. Not a local activity: it waits on
-   * other workflows (queries, the quota update), and a local activity holds its workflow task's
-   * slot while it runs, so a burst of deciding tasks could starve the very ledgers they wait on.
-   * Retried until it answers, so under load a task waits instead of failing undecided.
-   */
-  decision: {
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-  },
-  /**
    * What a long-lived entity workflow cannot live without (who may answer it, with which keys):
    * retried until it answers, so an overloaded worker delays the entity but never fails it.
    */
@@ -101,5 +90,17 @@ export const LocalActivityProfiles = {
   lookup: {
     startToCloseTimeout: '5 seconds',
     retry: { initialInterval: '100 milliseconds', maximumInterval: '1 second', maximumAttempts: 5 },
+  },
+  /**
+   * A task's decision: the policy in memory, the agent's entity workflows read side by side (one
+   * coalesced query each per worker) and the quota reservation. Local: no task-queue round trip and
+   * no workflow task of its own on the way to the first step or request. A local activity holds its
+   * workflow task's slot while it runs; the entities it waits on run on their own queue and worker
+   * (`entityTaskQueue`), so a burst of deciding tasks cannot starve them. Retried until it answers,
+   * so under load a task waits instead of failing undecided.
+   */
+  decision: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
   },
 } as const satisfies Record<string, LocalActivityOptions>;

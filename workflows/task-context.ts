@@ -26,7 +26,7 @@ import { RungKey, WaitingOnKey } from './search-attributes';
 import { taskDetails, timelineLabel, type TaskStoryFacts } from './task-story';
 
 export const quick = proxyActivities<LadderActivities>(ActivityProfiles.quick);
-export const deciding = proxyActivities<LadderActivities>(ActivityProfiles.decision);
+export const deciding = proxyLocalActivities<LadderActivities>(LocalActivityProfiles.decision);
 export const notifying = proxyActivities<LadderActivities>(ActivityProfiles.notify);
 export const acting = proxyActivities<LadderActivities>(ActivityProfiles.action);
 export const compensating = proxyActivities<LadderActivities>(ActivityProfiles.compensation);

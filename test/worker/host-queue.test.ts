@@ -77,15 +77,30 @@ describe('host-bound steps on a task queue per host', () => {
     const events = (await handle.fetchHistory()).events ?? [];
     const scheduled = new Map<number, { type: string; queue: string }>();
     const ran: { type: string; queue: string; pid: number; attempt: number }[] = [];
+    const pidOf = (identity: string | null | undefined): number =>
+      Number(/\/(\d+)$/.exec(identity ?? '')?.[1]);
+    // A local activity (the decision) runs in the worker whose workflow task records its marker.
+    let workflowTaskPid = NaN;
     for (const e of events) {
+      if (e.workflowTaskCompletedEventAttributes)
+        workflowTaskPid = pidOf(e.workflowTaskCompletedEventAttributes.identity);
+      const marker = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      if (marker) {
+        const local = JSON.parse(Buffer.from(marker).toString('utf8')) as { activity_type?: string };
+        if (local.activity_type)
+          ran.push({ type: local.activity_type, queue: taskQueue, pid: workflowTaskPid, attempt: 1 });
+      }
       if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
         const a = e.activityTaskScheduledEventAttributes!;
         scheduled.set(Number(e.eventId), { type: a.activityType!.name!, queue: a.taskQueue!.name! });
       }
       if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_STARTED) {
         const a = e.activityTaskStartedEventAttributes!;
-        const pid = Number(/\/(\d+)$/.exec(a.identity ?? '')?.[1]);
-        ran.push({ ...scheduled.get(Number(a.scheduledEventId))!, pid, attempt: a.attempt ?? 1 });
+        ran.push({
+          ...scheduled.get(Number(a.scheduledEventId))!,
+          pid: pidOf(a.identity),
+          attempt: a.attempt ?? 1,
+        });
       }
     }
     return ran;

@@ -116,8 +116,8 @@ describe('delegated task on the real dev server: one test per rung', () => {
       ApprovedBy: ['U0APPR002'],
     });
     maybeRecordHistory(handle, 'delegatedTask', 'rung2-approved');
-    // The steps were described with the decision: the only look-up is the answer key's check.
-    expect(await localActivityTypes(handle)).toEqual(['answerKeyInForce']);
+    // The decision is local, and describes the steps: the only other look-up is the answer key's check.
+    expect(await localActivityTypes(handle)).toEqual(['decideTask', 'answerKeyInForce']);
     expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
       'approved',
       'executed',

@@ -86,9 +86,10 @@ describe('the Temporal UI tells a task’s story (real dev server and worker)', 
 
   const historyOf = async (handle: WorkflowHandle) => (await handle.fetchHistory()).events ?? [];
   /** Summaries of every scheduled activity, in order; undefined where one has none. */
+  /** The timeline labels of the activities, local ones (their markers, such as the decision) included. */
   const activitySummaries = async (handle: WorkflowHandle): Promise<(string | undefined)[]> =>
     (await historyOf(handle))
-      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes)
       .map((e) => decode(e.userMetadata?.summary) as string | undefined);
   const timerSummaries = async (handle: WorkflowHandle): Promise<(string | undefined)[]> =>
     (await historyOf(handle))
