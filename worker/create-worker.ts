@@ -106,9 +106,9 @@ const TRACING_OFF: WorkerTracing = {
 };
 
 /**
- * Creates a worker that polls `taskQueue` with every Ladder workflow and the activities built by
- * `createActivities`. The caller runs it (`worker.run()`) and shuts it down. A worker with a
- * `host` needs {@link createLadderWorkers} instead.
+ * Creates the workers that poll `taskQueue` and its entity queue with every Ladder workflow and the
+ * activities built by `createActivities`, as one {@link LadderWorker}. The caller runs it
+ * (`worker.run()`) and shuts it down. A worker with a `host` needs {@link createLadderWorkers} instead.
  *
  * @throws Error when `options.host` is set: its host queue would have no poller.
  */
