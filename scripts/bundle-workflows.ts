@@ -1,11 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import {
-  WORKFLOW_INTERCEPTOR_MODULES,
-  WORKFLOW_PRELOAD_MODULES,
-  WORKFLOWS_PATH,
-} from '../worker/create-worker';
+import { bundleLadderWorkflows } from '../worker/create-worker';
 
 /**
  * Bundles `workflows/` once into a file the production worker loads with `LADDER_WORKFLOW_BUNDLE`,
@@ -16,13 +11,7 @@ import {
  * @returns the size of the bundle in bytes.
  */
 export async function bundleWorkflowsTo(outPath: string): Promise<number> {
-  // Webpack's module report is noise for a one-shot bundle; warnings and errors still print.
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-    preloadModules: WORKFLOW_PRELOAD_MODULES,
-    logger: new DefaultLogger('WARN'),
-  });
+  const code = await bundleLadderWorkflows();
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, code);
   return Buffer.byteLength(code);

@@ -96,6 +96,22 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/traci
 export const WORKFLOW_PRELOAD_MODULES = [require.resolve('../policy/answer-proof')];
 
 /**
+ * Bundles the workflows in `workflowsPath` as every Ladder worker loads them: with the
+ * {@link WORKFLOW_INTERCEPTOR_MODULES} and {@link WORKFLOW_PRELOAD_MODULES}, webpack's report quiet.
+ *
+ * @returns the bundle's code.
+ */
+export async function bundleLadderWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    preloadModules: WORKFLOW_PRELOAD_MODULES,
+    logger: new DefaultLogger('WARN'),
+  });
+  return code;
+}
+
+/**
  * The worker options when tracing is off: no interceptors, and a sink that drops spans, for the
  * one case where a workflow still traces (a traced client reached an untraced worker); without it
  * the worker logs an error for every such workflow task.
@@ -187,16 +203,7 @@ export async function createLadderWorkers(options: LadderWorkerOptions): Promise
       : 'bundleCode' in source
         ? { code: source.bundleCode }
         : withEntities
-          ? {
-              code: (
-                await bundleWorkflowCode({
-                  workflowsPath: source.workflowsPath,
-                  workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-                  preloadModules: WORKFLOW_PRELOAD_MODULES,
-                  logger: new DefaultLogger('WARN'),
-                })
-              ).code,
-            }
+          ? { code: await bundleLadderWorkflows(source.workflowsPath) }
           : null;
   const workflows = {
     ...(workflowBundle
