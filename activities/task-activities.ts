@@ -583,18 +583,33 @@ export type TaskActivities = ReturnType<typeof createTaskActivities>;
 /**
  * Reads until `read` answers: a re-check right before a step must not fail the step because the
  * server was briefly too busy to answer a query. Backs off from 200 ms to 5 s; gives up after two
- * minutes (the activity's retries take over) or when the activity is cancelled.
+ * minutes (the activity's retries take over). A cancellation ends it at once, even mid-read: a
+ * query nobody can answer (the entity worker stopped first, the server overloaded) would otherwise
+ * hold a draining worker until the query's own deadline.
  */
 async function untilAnswered<T>(read: () => Promise<T>, signal: AbortSignal): Promise<T> {
   const giveUpAt = Date.now() + 2 * 60_000;
   for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
     try {
-      return await read();
+      return await unlessAborted(read(), signal);
     } catch (err) {
       if (signal.aborted || Date.now() + delay > giveUpAt) throw err;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await unlessAborted(new Promise((resolve) => setTimeout(resolve, delay)), signal);
     }
   }
+}
+
+/**
+ * Settles as `work` does, or rejects with the signal's reason as soon as `signal` aborts. The work
+ * itself goes on unobserved (a shared, coalesced read may still serve other callers).
+ */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** The hosts the policy's `destinations` declare to honour `Idempotency-Key`. */

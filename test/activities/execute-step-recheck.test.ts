@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import type { LedgerView } from '../../policy/ledger';
 import { parsePolicy } from '../../policy/loader';
 import type { TaskRequest } from '../../policy/task';
 import { examplePolicyText } from '../helpers/example-policy';
+import { waitUntil } from '../helpers/wait';
 
 // An autonomous step is re-checked against the policy and kill switch in force right before its
 // effect. That read may wait on a busy ledger for longer than the step's heartbeat timeout (5 s):
@@ -157,4 +159,32 @@ describe('executeStep of an autonomous step', () => {
     ).rejects.toMatchObject({ type: 'AutonomyWithdrawn', nonRetryable: true, message: /allows rung 2/ });
     expect(runs).toEqual([]);
   });
+
+  it('stops at once when cancelled while the ledger cannot answer, and runs nothing', async () => {
+    // A draining worker cancels its activities after the grace time; a re-check stuck on a query
+    // nobody answers (here: never) must not hold the worker until the query's own deadline.
+    const runs: string[] = [];
+    let asked = 0;
+    const silentLedger: LedgerLink = {
+      send: async () => undefined,
+      read: async () => null,
+      view: () => {
+        asked += 1;
+        return new Promise(() => undefined);
+      },
+    };
+    const activities = activitiesWith(silentLedger, runs);
+    const env = new MockActivityEnvironment();
+    const running = env.run(activities.executeStep, {
+      workflowId: 'task/ops-agent/recheck-3',
+      index: 0,
+      step: task.steps[0],
+      allowedHosts: null,
+      autonomousTask: task,
+    });
+    await waitUntil(() => asked > 0);
+    env.cancel('WORKER_SHUTDOWN');
+    await expect(running).rejects.toBeInstanceOf(CancelledFailure);
+    expect(runs).toEqual([]);
+  }, 20_000);
 });
