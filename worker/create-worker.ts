@@ -131,34 +131,54 @@ const TRACING_OFF: WorkerTracing = {
 export async function createLadderWorker(options: LadderWorkerOptions): Promise<LadderWorker> {
   if (options.host !== undefined) throw new Error('a worker with a host needs createLadderWorkers');
   const { worker, entityWorker } = await createLadderWorkers(options);
-  return runTogether(worker, entityWorker);
+  return runLadderWorkers({ worker, entityWorker, hostWorker: null });
 }
 
 /** The workers of {@link createLadderWorker} as one: run, shut down and report state together. */
 export interface LadderWorker {
   /** Runs every worker; resolves once all have stopped, rejects (stopping the rest) when one fails. */
   run(): Promise<void>;
-  /** Starts a graceful shutdown of every worker still running. */
+  /** Starts a graceful shutdown: the task-queue worker first, the entity worker once it has stopped. */
   shutdown(): void;
   /** The shared queue's worker's state (the entity worker follows it). */
   getState(): ReturnType<Worker['getState']>;
 }
 
-function runTogether(worker: Worker, entityWorker: Worker | null): LadderWorker {
-  const all = entityWorker ? [worker, entityWorker] : [worker];
-  const shutdown = (): void => {
-    for (const w of all) if (w.getState() === 'RUNNING') w.shutdown();
+/**
+ * Runs the workers of {@link createLadderWorkers} as one {@link LadderWorker}, shutting them down in
+ * order: the task-queue and host workers drain first, and the entity worker only once they have
+ * stopped. What they drain needs the entities: a deciding task's quota reservation is an update
+ * and a step's re-check a query, both answered by entity workflows; stopped first, the entity
+ * worker would leave those calls hanging until their deadlines.
+ */
+export function runLadderWorkers(workers: LadderWorkers): LadderWorker {
+  const { worker, entityWorker } = workers;
+  const front = workers.hostWorker ? [worker, workers.hostWorker] : [worker];
+  const stop = (w: Worker | null): void => {
+    if (w?.getState() === 'RUNNING') w.shutdown();
   };
+  const shutdown = (): void => front.forEach(stop);
   return {
     async run() {
-      await Promise.all(
-        all.map((w) =>
+      const frontStopped = Promise.allSettled(
+        front.map((w) =>
           w.run().catch((err: unknown) => {
             shutdown();
             throw err;
           }),
         ),
-      );
+      ).then((ran) => {
+        stop(entityWorker);
+        const failed = ran.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      });
+      await Promise.all([
+        frontStopped,
+        entityWorker?.run().catch((err: unknown) => {
+          shutdown();
+          throw err;
+        }),
+      ]);
     },
     shutdown,
     getState: () => worker.getState(),

@@ -13,7 +13,7 @@ import { formatProblem, PolicyError, type LoadedPolicy } from '../policy/loader'
 import { PolicyStore } from '../policy/store';
 import { actionDirs, BAD_DIR_EXIT_CODE, checkDirs, makeDirs } from './check-dirs';
 import { connectClient, connectWorker } from './connection';
-import { createLadderWorkers, WORKFLOWS_PATH } from './create-worker';
+import { createLadderWorkers, runLadderWorkers, WORKFLOWS_PATH } from './create-worker';
 import { workerRunning } from '../observability/readiness';
 import { installSdkRuntime } from './runtime-logging';
 import { createProcessMetrics, serveProcessMetrics } from '../observability/process-metrics';
@@ -21,12 +21,12 @@ import { runtimeMetricsReader } from '../observability/temporal-runtime-metrics'
 import { tracingFromEnv } from '../observability/tracing-config';
 
 /**
- * Worker process entry point: reads config, connects, polls until SIGINT/SIGTERM (handled by the
- * Temporal runtime, which drains in-flight tasks) or until the parent that spawned it goes away.
+ * Worker process entry point: reads config, connects, polls until SIGINT/SIGTERM (which drain
+ * in-flight tasks, the entity worker last) or until the parent that spawned it goes away.
  */
 async function main(): Promise<void> {
-  // Until the worker polls, SIGINT/SIGTERM stop the process at once: the Temporal runtime's own
-  // handler only tells running workers to drain, so without this a stuck start-up ignores them.
+  // Until the worker polls, SIGINT/SIGTERM stop the process at once: the drain handler below only
+  // tells running workers to drain, so without this a stuck start-up would ignore them.
   const exitOnSignal = (signal: NodeJS.Signals): void => {
     process.stderr.write(`Worker stopped during start-up (${signal})\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -95,7 +95,12 @@ async function main(): Promise<void> {
   // Metrics: Ladder's own, and the Temporal runtime's read from its exporter on each scrape. The
   // endpoint is up before the worker connects, so a port in use stops the start at once.
   const metricsPort = config.metrics.worker;
-  const { runtimeMetricsUrl } = await installSdkRuntime(log, { runtimeMetrics: metricsPort !== null });
+  // The process orders the drain itself (runLadderWorkers: the entity worker last), so the runtime
+  // must not tell every worker at once.
+  const { runtimeMetricsUrl } = await installSdkRuntime(log, {
+    runtimeMetrics: metricsPort !== null,
+    shutdownSignals: [],
+  });
   const metrics =
     metricsPort !== null ? createProcessMetrics(() => [policyStore.current(), nextPolicy]) : undefined;
   const metricsServer =
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
   });
   history.record(policyStore.currentVersion());
   const dirs = prepareActionDirs(config.actions);
-  const { worker, entityWorker, hostWorker } = await createLadderWorkers({
+  const workers = await createLadderWorkers({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
@@ -158,6 +163,8 @@ async function main(): Promise<void> {
         ? { bundlePath: config.workflowBundlePath }
         : { workflowsPath: WORKFLOWS_PATH },
   });
+  const { worker, entityWorker, hostWorker } = workers;
+  const ladder = runLadderWorkers(workers);
   metricsServer?.setReadiness(workerRunning(worker));
   // Spawned by the run command with an IPC channel: if that parent dies, do not linger as an orphan.
   if (process.send !== undefined) {
@@ -165,9 +172,7 @@ async function main(): Promise<void> {
       // Already draining or stopped (the parent asked first, then went): nothing more to do.
       if (worker.getState() !== 'RUNNING') return;
       log.warn('parent process went away; shutting down');
-      worker.shutdown();
-      if (entityWorker?.getState() === 'RUNNING') entityWorker.shutdown();
-      if (hostWorker?.getState() === 'RUNNING') hostWorker.shutdown();
+      ladder.shutdown();
     });
   }
   log.info(
@@ -182,11 +187,18 @@ async function main(): Promise<void> {
     'worker polling',
   );
   process.send?.({ type: 'ready', ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });
-  // From here the runtime handles SIGINT/SIGTERM by draining in-flight tasks.
+  // From here SIGINT/SIGTERM (and the runtime's other drain signals) drain in-flight tasks; the host
+  // worker's pinned steps get the same grace. A second signal finds no handler and ends the process.
   process.off('SIGINT', exitOnSignal);
   process.off('SIGTERM', exitOnSignal);
-  // The runtime's SIGINT/SIGTERM handling drains all three; the host worker's pinned steps get the same grace.
-  await Promise.all([worker.run(), entityWorker?.run(), hostWorker?.run()]);
+  const drainSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'];
+  const drain = (signal: NodeJS.Signals): void => {
+    for (const s of drainSignals) process.off(s, drain);
+    log.info({ signal }, 'draining: the task queue first, then the entities');
+    ladder.shutdown();
+  };
+  for (const signal of drainSignals) process.on(signal, drain);
+  await ladder.run();
   // The last tasks' spans are buffered: send them before the process goes.
   await tracing?.shutdown();
   await metricsServer?.close();

@@ -9,9 +9,16 @@ import { freeLoopbackPort } from '../observability/temporal-runtime-metrics';
  *
  * @param telemetry - extra runtime telemetry, e.g. the Prometheus exporter of
  *   {@link installSdkRuntime}; none by default.
+ * @param shutdownSignals - the signals on which the runtime tells every worker to drain, all at
+ *   once; the SDK's default (SIGINT, SIGTERM, SIGQUIT, SIGUSR2) when unset, none with `[]` (the
+ *   process then orders the shutdown itself).
  * @throws the runtime's error when it cannot start (a Prometheus bind address in use, say).
  */
-export function installSdkLogging(log: Logger, telemetry?: RuntimeOptions['telemetryOptions']): void {
+export function installSdkLogging(
+  log: Logger,
+  telemetry?: RuntimeOptions['telemetryOptions'],
+  shutdownSignals?: NodeJS.Signals[],
+): void {
   const level: LogLevel = log.level === 'trace' ? 'TRACE' : log.level === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
@@ -30,6 +37,7 @@ export function installSdkLogging(log: Logger, telemetry?: RuntimeOptions['telem
       }
     }),
     ...(telemetry ? { telemetryOptions: telemetry } : {}),
+    ...(shutdownSignals ? { shutdownSignals } : {}),
   });
 }
 
@@ -48,18 +56,20 @@ const EXPORTER_BIND_TRIES = 3;
  */
 export async function installSdkRuntime(
   log: Logger,
-  options: { runtimeMetrics: boolean },
+  options: { runtimeMetrics: boolean; shutdownSignals?: NodeJS.Signals[] },
 ): Promise<{ runtimeMetricsUrl?: string }> {
   if (!options.runtimeMetrics) {
-    installSdkLogging(log);
+    installSdkLogging(log, undefined, options.shutdownSignals);
     return {};
   }
   for (let attempt = 1; ; attempt++) {
     const bindAddress = `127.0.0.1:${await freeLoopbackPort()}`;
     try {
-      installSdkLogging(log, {
-        metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } },
-      });
+      installSdkLogging(
+        log,
+        { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } },
+        options.shutdownSignals,
+      );
       return { runtimeMetricsUrl: `http://${bindAddress}/metrics` };
     } catch (err) {
       // Another process took the port between our check and the runtime's bind: pick another.

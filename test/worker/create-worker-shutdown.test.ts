@@ -14,8 +14,9 @@ import {
   WORKER_SHUTDOWN_GRACE_VARIABLE,
 } from '../../config/env';
 import { loadPolicyFile } from '../../policy/loader';
-import { createLadderWorkers, type LadderWorkerOptions } from '../../worker/create-worker';
+import { createLadderWorkers, runLadderWorkers, type LadderWorkerOptions } from '../../worker/create-worker';
 import { quietSdkLogs, testServerAddress } from '../helpers/temporal';
+import { waitUntil } from '../helpers/wait';
 import { TEST_ENV } from '../setup/shared-state';
 
 describe('LADDER_WORKER_SHUTDOWN_GRACE_MS', () => {
@@ -105,5 +106,71 @@ describe('createLadderWorkers shutdown grace', () => {
       workerOptions: { shutdownGraceTime: '2 seconds' },
     });
     expect(overridden).toEqual([2_000, 2_000]);
+  });
+});
+
+// What the task-queue worker drains (a decision's quota reservation, a step's re-check) is answered
+// by entity workflows: the entity worker must outlive it, or those calls hang until their deadlines.
+describe('runLadderWorkers', () => {
+  let nativeConnection: NativeConnection;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    quietSdkLogs();
+    nativeConnection = await NativeConnection.connect({ address: testServerAddress() });
+    connection = await Connection.connect({ address: testServerAddress() });
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await nativeConnection?.close();
+  });
+
+  it('drains the task-queue worker first and stops the entity worker once it has stopped', async () => {
+    const client = new Client({ connection, namespace: 'default' });
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-shutdown-order-'));
+    const taskQueue = `shutdown-order-${randomUUID()}`;
+    const workers = await createLadderWorkers({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflows: { bundlePath: process.env[TEST_ENV.bundlePath]! },
+      activityDeps: {
+        policy: () => loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.yaml')).policy,
+        registry: createActionRegistry(),
+        client,
+        taskQueue,
+        workspaceRoot: join(dir, 'workspace'),
+        sandboxDir: join(dir, 'sandbox'),
+        stateDir: join(dir, 'state'),
+        notifier: new RecordingNotifier(),
+        outcomes: new RecordingOutcomes(),
+      },
+    });
+    const { worker, entityWorker } = workers;
+    const ladder = runLadderWorkers(workers);
+    // The task-queue worker's state at the moment the entity worker is told to stop.
+    const tasksWhenEntitiesStop: string[] = [];
+    const stopEntities = entityWorker!.shutdown.bind(entityWorker!);
+    entityWorker!.shutdown = () => {
+      tasksWhenEntitiesStop.push(worker.getState());
+      stopEntities();
+    };
+    const running = ladder.run();
+    let atShutdown: string[];
+    try {
+      await waitUntil(() => worker.getState() === 'RUNNING' && entityWorker!.getState() === 'RUNNING');
+      ladder.shutdown();
+      atShutdown = [worker.getState(), entityWorker!.getState()];
+    } catch (err) {
+      // Every worker stops whatever failed here, so the run cannot hang the test.
+      ladder.shutdown();
+      if (entityWorker!.getState() === 'RUNNING') stopEntities();
+      throw err;
+    } finally {
+      await running;
+    }
+    expect(atShutdown).toEqual(['DRAINING', 'RUNNING']);
+    expect(tasksWhenEntitiesStop).toEqual(['STOPPED']);
+    expect([worker.getState(), entityWorker!.getState()]).toEqual(['STOPPED', 'STOPPED']);
   });
 });
