@@ -99,12 +99,17 @@ export const WORKFLOW_PRELOAD_MODULES = [require.resolve('../policy/answer-proof
  * Bundles the workflows in `workflowsPath` as every Ladder worker loads them: with the
  * {@link WORKFLOW_INTERCEPTOR_MODULES} and {@link WORKFLOW_PRELOAD_MODULES}, webpack's report quiet.
  *
+ * @param extraInterceptorModules - further workflow modules to bundle in (the cluster tests' code
+ *   marker); none for a real worker.
  * @returns the bundle's code.
  */
-export async function bundleLadderWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<string> {
+export async function bundleLadderWorkflows(
+  workflowsPath: string = WORKFLOWS_PATH,
+  extraInterceptorModules: readonly string[] = [],
+): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath,
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...extraInterceptorModules],
     preloadModules: WORKFLOW_PRELOAD_MODULES,
     logger: new DefaultLogger('WARN'),
   });
@@ -215,27 +220,17 @@ export async function createLadderWorkers(options: LadderWorkerOptions): Promise
     ...(options.shutdownGraceMs !== undefined ? { shutdownGraceTime: options.shutdownGraceMs } : {}),
   } satisfies Partial<WorkerOptions>;
   const withEntities = options.entities ?? true;
-  // Bundled once here (dev) when two workers load it, with the same interceptor and preloaded
-  // modules as the pre-built bundle.
+  // From source (dev): bundled once here for every worker that loads it, with the same interceptor
+  // and preloaded modules as the pre-built bundle.
   const workflowBundle =
     'bundlePath' in source
       ? { codePath: source.bundlePath }
       : 'bundleCode' in source
         ? { code: source.bundleCode }
-        : withEntities
-          ? { code: await bundleLadderWorkflows(source.workflowsPath) }
-          : null;
+        : { code: await bundleLadderWorkflows(source.workflowsPath) };
   const workflows = {
-    ...(workflowBundle
-      ? { workflowBundle }
-      : {
-          workflowsPath: (source as { workflowsPath: string }).workflowsPath,
-          bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES },
-        }),
-    interceptors: {
-      ...tracing.interceptors,
-      ...(workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
-    },
+    workflowBundle,
+    interceptors: tracing.interceptors,
     sinks: tracing.sinks,
     ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
   } satisfies Partial<WorkerOptions>;

@@ -1,12 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineQuery } from '@temporalio/workflow';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import {
-  WORKFLOW_INTERCEPTOR_MODULES,
-  WORKFLOW_PRELOAD_MODULES,
-  WORKFLOWS_PATH,
-} from '../../../worker/create-worker';
+import { bundleLadderWorkflows, WORKFLOWS_PATH } from '../../../worker/create-worker';
 
 const MARKER_SOURCE = resolve(__dirname, '..', 'fixtures', 'code-marker.ts');
 
@@ -28,12 +23,7 @@ export async function bundleWithMarker(marker: string, dir: string): Promise<str
   if (changed === source) throw new Error(`${MARKER_SOURCE} no longer declares CODE_MARKER = 'unset'`);
   const markerPath = join(dir, `code-marker-${marker}.ts`);
   writeFileSync(markerPath, changed);
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, markerPath],
-    preloadModules: WORKFLOW_PRELOAD_MODULES,
-    logger: new DefaultLogger('WARN'),
-  });
+  const code = await bundleLadderWorkflows(WORKFLOWS_PATH, [markerPath]);
   const bundlePath = join(dir, `workflow-bundle-${marker}.js`);
   writeFileSync(bundlePath, code);
   return bundlePath;
