@@ -3,9 +3,12 @@
 // bench:tasks does, emulator rate limits off), warms both sides up with a small round, then runs
 // the round on the bare approval workflow first and then on Ladder: submits every task, waits until every request is posted in the emulator,
 // holds, approves all with signed answers through the client path, and counts every task closed.
-// Reads the worker's RSS throughout. Prints markdown tables, writes bench/results/waiting.json;
+// Reads the worker's RSS throughout; with --profile-approvals, CPU-profiles Ladder's worker while its tasks are approved. Prints markdown tables, writes bench/results/waiting.json;
 // exits 1 when a target is missed (a lost task is one), 2 when the run could not finish.
+import { join } from 'node:path';
 import { runMain } from '../scripts/run-main';
+import { profileWorker } from './tasks/profile';
+import { ROOT, type BenchStack } from './tasks/stack';
 import { beginRun, finishRun } from './tasks/finish-run';
 import { targetTable } from './tasks/report';
 import { benchLog, onBenchStack } from './tasks/run-stack';
@@ -16,6 +19,24 @@ import { ledgerLagTable, measureLedgerLag, type LedgerLag } from './tasks/ledger
 import { BENCH } from './tasks/policy';
 
 const { say, progress } = benchLog();
+
+/** Profiles the Ladder worker while `resolve` approves and closes the Ladder round's tasks. */
+async function profileApprovals(
+  stack: BenchStack,
+  options: WaitingBenchOptions,
+  resolve: () => Promise<void>,
+): Promise<void> {
+  const title = `CPU profile of the Ladder worker (all threads) while ${options.tasks} waiting rung-2 tasks are approved through the TypeScript client`;
+  progress(`profiling: ${title}`);
+  const { files } = await profileWorker(stack.ladderWorker, resolve, {
+    rawDir: join(stack.dir, 'profile'),
+    resultsDir: join(ROOT, 'bench', 'results'),
+    name: options.quick ? 'waiting-profile-quick' : 'waiting-profile',
+    title,
+    workflowBundle: stack.ladderWorkflowBundle,
+  });
+  progress(`wrote ${files.map((f) => f.replace(`${ROOT}/`, '')).join(', ')}`);
+}
 
 async function run(options: WaitingBenchOptions): Promise<number> {
   const begun = await beginRun('w');
@@ -53,7 +74,14 @@ async function run(options: WaitingBenchOptions): Promise<number> {
       const roundStartMs = Date.now();
       const result = await runWaitingRound(
         stack,
-        round(side, options.tasks, side, options.holdSeconds * 1000),
+        {
+          ...round(side, options.tasks, side, options.holdSeconds * 1000),
+          ...(side === 'ladder' && options.profileApprovals
+            ? {
+                profileResolving: (resolve: () => Promise<void>) => profileApprovals(stack, options, resolve),
+              }
+            : {}),
+        },
         progress,
       );
       results.push(result);

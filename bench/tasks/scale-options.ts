@@ -34,6 +34,8 @@ export interface WaitingBenchOptions extends StackBenchOptions {
    * entity workflows (the agent's trust ledger) that exist already, as bench:tasks's warm-up does.
    */
   warmUp: number;
+  /** Profile the Ladder worker's every thread while the Ladder round's tasks are approved. */
+  profileApprovals: boolean;
 }
 
 const TIMERS_FULL = { timers: 500, spreadSeconds: 60, baseline: true };
@@ -127,10 +129,15 @@ export function parseWaitingBenchOptions(argv: readonly string[]): WaitingBenchO
       "tasks per side through a whole round first, not counted (0: the burst is the agent's first contact)",
       wholeNumber(0),
       20,
+    )
+    .option(
+      '--profile-approvals',
+      "CPU-profile the Ladder worker while its round's tasks are approved (bench/results/waiting-profile*.txt)",
     );
   program.parse([...argv], { from: 'user' });
   const o = program.opts<{
     quick?: boolean;
+    profileApprovals?: boolean;
     tasks?: number;
     submitConcurrency: number;
     answerConcurrency: number;
@@ -147,5 +154,6 @@ export function parseWaitingBenchOptions(argv: readonly string[]): WaitingBenchO
     holdSeconds: o.holdSeconds ?? preset.holdSeconds,
     rssSampleMs: o.rssSampleMs,
     warmUp: o.warmUp,
+    profileApprovals: o.profileApprovals === true,
   };
 }

@@ -132,6 +132,16 @@ export function waitingTargets(
 
 const WAITING_SIDE_NAMES = { ladder: 'Ladder, rung 2', baseline: 'bare Temporal, update' };
 
+/** A process's CPU ms per task while waiting and while resolving, as `w / r`. Pure. */
+function cpuPair(r: WaitingRunResult, name: string): string {
+  return `${num(r.cpuMsPerTask.waiting[name], 1)} / ${num(r.cpuMsPerTask.resolving[name], 1)}`;
+}
+
+/** A process's CPU ms per task over the whole round. Pure. */
+function cpuSum(r: WaitingRunResult, name: string): number {
+  return (r.cpuMsPerTask.waiting[name] ?? NaN) + (r.cpuMsPerTask.resolving[name] ?? NaN);
+}
+
 /** The waiting figures as a markdown table, one column per side and a ratio column. Pure. */
 export function waitingTable(results: readonly WaitingRunResult[]): string {
   const ladder = results.find((r) => r.side === 'ladder');
@@ -169,6 +179,16 @@ export function waitingTable(results: readonly WaitingRunResult[]): string {
       (r) =>
         `${num(r.workerRss.phases.idle?.lastMiB, 0)} / ${num(phasePeakMiB(r, 'waiting'), 0)} / ${num(phasePeakMiB(r, 'resolving'), 0)} / ${num(r.workerRss.hwmMiB, 0)}`,
       (r) => Math.max(phasePeakMiB(r, 'waiting'), phasePeakMiB(r, 'resolving')),
+    ),
+    row(
+      'worker CPU ms per task, waiting / resolving',
+      (r) => cpuPair(r, r.side === 'baseline' ? 'baseline worker' : 'Ladder worker'),
+      (r) => cpuSum(r, r.side === 'baseline' ? 'baseline worker' : 'Ladder worker'),
+    ),
+    row(
+      'dev-server CPU ms per task, waiting / resolving',
+      (r) => cpuPair(r, 'dev server'),
+      (r) => cpuSum(r, 'dev server'),
     ),
     row('requests posted / completed / lost', (r) => `${r.posted} / ${r.completed} / ${r.lost}`),
     row('answers refused at once / retried', (r) => `${r.refused.count} / ${r.answerRetries.count}`),

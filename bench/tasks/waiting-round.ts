@@ -59,6 +59,11 @@ export interface WaitingRunResult {
   workerRss: { phases: Record<string, PhaseRss>; hwmMiB: number };
   /** Cores' worth of CPU other processes on the machine used while tasks were created and while they resolved. */
   otherLoadCores: { waiting: number; resolving: number };
+  /**
+   * CPU ms per task each process of the stack used (by its name in the stack's pids, plus `bench
+   * driver`): from the first submission to the answers' start, and from then to the last close.
+   */
+  cpuMsPerTask: { waiting: Record<string, number>; resolving: Record<string, number> };
   /** Why the tasks stopped being posted or closing, when they did. */
   stalled?: string;
 }
@@ -98,6 +103,11 @@ async function answer(
   return performance.now() - started;
 }
 
+/** CPU ms by process, divided by `tasks`. Pure. */
+function perTaskOf(byProcess: Record<string, number>, tasks: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(byProcess).map(([name, ms]) => [name, ms / tasks]));
+}
+
 /** Whether a listed execution ended as a waiting task should once approved. */
 function completedAsExpected(side: WaitingSide, e: ListedExecution): boolean {
   return e.status === 'COMPLETED' && (side === 'baseline' || e.outcome === 'executed');
@@ -131,6 +141,7 @@ export function stalledRound(
     answerRetries: { count: 0, reasons: {} },
     workerRss: seen.workerRss,
     otherLoadCores: { waiting: seen.otherLoadCores, resolving: NaN },
+    cpuMsPerTask: { waiting: {}, resolving: {} },
     stalled: seen.stalled,
   };
 }
@@ -157,6 +168,8 @@ export async function runWaitingRound(
     holdMs: number;
     rssSampleMs: number;
     stallMs: number;
+    /** Runs the answering and closing of every task, e.g. under a CPU profile. */
+    profileResolving?: (resolve: () => Promise<void>) => Promise<void>;
   },
   progress: (line: string) => void,
 ): Promise<WaitingRunResult> {
@@ -238,7 +251,7 @@ export async function runWaitingRound(
     const giveUp = new AbortController();
     // Every gRPC call of every answer in flight listens to it (an update is several): no bound.
     setMaxListeners(0, giveUp.signal);
-    try {
+    const answerAndClose = async (): Promise<void> => {
       // Answers and closes are awaited while they make progress and the stack's processes live;
       // a stall or a crash ends the round, and what closed by then is counted.
       acks = await stack.watch(
@@ -263,6 +276,9 @@ export async function runWaitingRound(
           async () => 'see the worker log in the run folder',
         ),
       );
+    };
+    try {
+      await (spec.profileResolving ? spec.profileResolving(answerAndClose) : answerAndClose());
     } catch (err) {
       if (!(err instanceof BatchStalled || err instanceof Stalled || err instanceof ProcessExited)) throw err;
       giveUp.abort();
@@ -298,6 +314,10 @@ export async function runWaitingRound(
       answerRetries,
       workerRss: rss.stop(),
       otherLoadCores: { waiting: waitingCpu.otherLoadCores, resolving: resolvingCpu.otherLoadCores },
+      cpuMsPerTask: {
+        waiting: perTaskOf(waitingCpu.byProcess, spec.tasks),
+        resolving: perTaskOf(resolvingCpu.byProcess, spec.tasks),
+      },
       ...(stalled !== undefined ? { stalled } : {}),
     };
   } finally {

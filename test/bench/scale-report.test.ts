@@ -71,6 +71,10 @@ function waiting(
     answerRetries: { count: 2, reasons: { 'Temporal: deadline': 2 } },
     workerRss: { phases, hwmMiB: Math.max(rss.waiting, rss.resolving) },
     otherLoadCores: { waiting: 0.2, resolving: 0.3 },
+    cpuMsPerTask: {
+      waiting: { [side === 'ladder' ? 'Ladder worker' : 'baseline worker']: 20, 'dev server': 10 },
+      resolving: { [side === 'ladder' ? 'Ladder worker' : 'baseline worker']: 40, 'dev server': 30 },
+    },
   };
 }
 
@@ -146,6 +150,21 @@ describe('bench:waiting figures', () => {
     expect(waitingTargets(stalled, bare).map((c) => c.met)).toEqual([false, null, false, false, false]);
     expect(waitingTable([bare, stalled])).toContain(
       '| requests posted / completed / lost | 90 / 0 / 10000 |',
+    );
+  });
+
+  it("shows each side's worker and dev-server CPU per task, by phase, with the ratio of the sums", () => {
+    const ladder = waiting('ladder', { posted: 200, approved: 100 }, { waiting: 500, resolving: 500 });
+    ladder.cpuMsPerTask = {
+      waiting: { 'Ladder worker': 30, 'dev server': 12 },
+      resolving: { 'Ladder worker': 90, 'dev server': 48 },
+    };
+    const table = waitingTable([bare, ladder]);
+    expect(table).toContain(
+      '| worker CPU ms per task, waiting / resolving | 30.0 / 90.0 | 20.0 / 40.0 | 2.00 |',
+    );
+    expect(table).toContain(
+      '| dev-server CPU ms per task, waiting / resolving | 12.0 / 48.0 | 10.0 / 30.0 | 1.50 |',
     );
   });
 
