@@ -82,18 +82,17 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 /**
  * Workflow interceptor modules every workflow bundle includes, whether or not a worker traces: a
  * pre-built bundle cannot take them later (the SDK ignores `workflowModules` with `workflowBundle`).
- * Pass them to `bundleWorkflowCode({ workflowInterceptorModules })`.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/tracing-interceptors')];
+const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/tracing-interceptors')];
 
 /**
  * Modules the workflow sandbox evaluates once per worker instead of once for every workflow that
  * needs them (the SDK's `preloadModules`; they are deep-frozen and shared). Only pure, stateless
  * modules belong here: the answer proof (ed25519 and SHA-512 over BigInt, with a precomputed base
  * table) defines functions and constants only, and evaluating it cost every approval several
- * milliseconds of the one workflow thread. Pass them to `bundleWorkflowCode({ preloadModules })`.
+ * milliseconds of the one workflow thread.
  */
-export const WORKFLOW_PRELOAD_MODULES = [require.resolve('../policy/answer-proof')];
+const WORKFLOW_PRELOAD_MODULES = [require.resolve('../policy/answer-proof')];
 
 /**
  * Bundles the workflows in `workflowsPath` as every Ladder worker loads them: with the
