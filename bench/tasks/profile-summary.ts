@@ -35,6 +35,10 @@ export interface ProfileSummary {
   sampledMs: number;
   /** Of it, time the threads were idle (waiting for I/O). */
   idleMs: number;
+  /**
+   * The rest: sampled while not idle in the event loop. A thread blocked inside a call (a sync
+   * write, a join) is busy here though it uses no CPU, so this is not CPU time.
+   */
   busyMs: number;
   top: FunctionCost[];
   /** Self time by where the code comes from (a package, a Ladder folder, V8 itself). */
@@ -217,7 +221,7 @@ export function formatProfileSummary(summary: ProfileSummary, title: string): st
   const pc = (v: number): string => `${v.toFixed(1)}%`;
   const lines = [
     title,
-    `${summary.threads} thread(s), ${ms(summary.sampledMs)} sampled, ${ms(summary.busyMs)} busy (shares below are of busy time)`,
+    `${summary.threads} thread(s), ${ms(summary.sampledMs)} sampled, ${ms(summary.busyMs)} busy (shares below are of busy time: samples not idle in the event loop, so a thread blocked inside a call counts as busy; not CPU time)`,
     `busy by thread: ${summary.busyByThread.map((t) => `${t.thread} ${ms(t.busyMs)}`).join(', ')}`,
     '',
     'self      self%   total    total%  function  (where; category)',

@@ -66,7 +66,7 @@ describe('CPU profile summary', () => {
     const text = formatProfileSummary(summarizeProfiles([profile()], 10, ['main thread']), 'A title');
     expect(text.split('\n').slice(0, 3)).toEqual([
       'A title',
-      '1 thread(s), 100 ms sampled, 60 ms busy (shares below are of busy time)',
+      '1 thread(s), 100 ms sampled, 60 ms busy (shares below are of busy time: samples not idle in the event loop, so a thread blocked inside a call counts as busy; not CPU time)',
       'busy by thread: main thread 60 ms',
     ]);
     expect(text).toContain('   40 ms  66.7%    60 ms 100.0%  a  (pkg/index.js:10; pkg)');
