@@ -110,11 +110,18 @@ async function run(options: WaitingBenchOptions): Promise<number> {
     results.find((r) => r.side === 'ladder'),
     results.find((r) => r.side === 'baseline'),
   );
-  const notes = results.flatMap((r) => [
-    ...(r.stalled ? [`${r.side}: tasks stopped closing: ${r.stalled}`] : []),
-    ...(r.notCompleted.length > 0 ? [`${r.side}: not completed, e.g. ${r.notCompleted.join(', ')}`] : []),
-    ...(r.refused.count > 0 ? [`${r.side}: answers refused, e.g. ${r.refused.examples.join('; ')}`] : []),
-  ]);
+  const notes = [
+    ...(options.profileApprovals
+      ? [
+          "Ladder's approval figures were taken under the CPU profiler (--profile-approvals), which slows its worker",
+        ]
+      : []),
+    ...results.flatMap((r) => [
+      ...(r.stalled ? [`${r.side}: tasks stopped closing: ${r.stalled}`] : []),
+      ...(r.notCompleted.length > 0 ? [`${r.side}: not completed, e.g. ${r.notCompleted.join(', ')}`] : []),
+      ...(r.refused.count > 0 ? [`${r.side}: answers refused, e.g. ${r.refused.examples.join('; ')}`] : []),
+    ]),
+  ];
   return finishRun(
     {
       ...begun,
