@@ -47,6 +47,7 @@ import { AgentIdKey, ApprovedByKey, OutcomeKey, TaskClassKey } from './search-at
 import { timelineLabel } from './task-story';
 import {
   awaitBeside,
+  hasWorkLeft,
   baseNotification,
   closeMainMessage,
   evidenceOf,
@@ -155,25 +156,29 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     { key: OutcomeKey, value: outcome },
     ...(ctx.status.approvedBy ? [{ key: ApprovedByKey, value: ctx.status.approvedBy }] : []),
   ]);
+  // The message people acted on shows how it ended (executed, rolled back, read…), not just the
+  // decision that started the execution.
+  const editFinal = ctx.messageRef && !ctx.mainMessageFinal && OUTCOMES_AFTER_EXECUTION.includes(outcome);
   // The outcome is settled: a cancellation from here on changes nothing, and must not drop the edit
   // that tells it or the evidence waiting for that edit (the only record of how the steps ended).
-  await CancellationScope.nonCancellable(async () => {
-    // The message people acted on shows how it ended (executed, rolled back, read…), not just the
-    // decision that started the execution.
-    if (ctx.messageRef && !ctx.mainMessageFinal && OUTCOMES_AFTER_EXECUTION.includes(outcome)) {
-      // What ran can still turn out wrong: the message is where people report it. The edit records
-      // the evidence waiting for it (the approval, how the steps ended).
-      await closeMainMessage(
-        ctx,
-        finalMessageText(ctx, outcome, executedSteps, reportRead),
-        outcome === 'executed' ? ['report-defect'] : [],
-      );
-    }
-    await awaitBeside(ctx);
-    await recordLeftoverEvidence(ctx);
-    // After the outcome is visible: only where a post was retried, and then at most the grace.
-    await awaitLateCopySweeps(ctx);
-  });
+  // Most autonomous tasks have nothing left here, and a scope entered for nothing still costs
+  // promises (the SDK captures a stack for each) on every task's path.
+  if (editFinal || hasWorkLeft(ctx))
+    await CancellationScope.nonCancellable(async () => {
+      if (editFinal) {
+        // What ran can still turn out wrong: the message is where people report it. The edit records
+        // the evidence waiting for it (the approval, how the steps ended).
+        await closeMainMessage(
+          ctx,
+          finalMessageText(ctx, outcome, executedSteps, reportRead),
+          outcome === 'executed' ? ['report-defect'] : [],
+        );
+      }
+      await awaitBeside(ctx);
+      await recordLeftoverEvidence(ctx);
+      // After the outcome is visible: only where a post was retried, and then at most the grace.
+      await awaitLateCopySweeps(ctx);
+    });
   return {
     outcome,
     rung: ctx.status.rung ?? 0,

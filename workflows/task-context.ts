@@ -511,6 +511,14 @@ function sweepLateCopies(
   );
 }
 
+/**
+ * Whether the task still has work it must finish before it ends: bookkeeping started beside it,
+ * evidence no edit took, or late-copy sweeps.
+ */
+export function hasWorkLeft(ctx: TaskContext): boolean {
+  return ctx.beside.length > 0 || ctx.evidenceToRecord.length > 0 || ctx.lateSweeps.length > 0;
+}
+
 /** Waits for the sweeps started by {@link sweepLateCopies}; at once when there were none. */
 export async function awaitLateCopySweeps(ctx: TaskContext): Promise<void> {
   await Promise.all(ctx.lateSweeps.splice(0));
