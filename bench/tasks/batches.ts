@@ -1,5 +1,5 @@
 import { summarize, type LatencySummary } from '../latency-stats';
-import { perTask, spreadSample, throughput, type Side } from './figures';
+import { perTask, perTaskEach, spreadSample, throughput, type Side } from './figures';
 import { countHistory, meanCounts, type HistoryCounts } from './history-counts';
 import { inPool, sleep } from './pool';
 import { cpuMs, cpuSnapshot, memoryOf, splitCpu } from './proc-stats';
@@ -222,9 +222,7 @@ export async function runBatch(
     submitSeconds: (submittedMs - firstSubmitMs) / 1000,
     submitRetries: retries,
     taskWallMs: summarize(listed.map((e) => e.closeMs - e.startMs)),
-    cpuMsPerTask: Object.fromEntries(
-      Object.entries(cpu.byProcess).map(([name, ms]) => [name, perTask(ms, spec.n)]),
-    ),
+    cpuMsPerTask: perTaskEach(cpu.byProcess, spec.n),
     otherLoadCores: cpu.otherLoadCores,
     workerRssMiB: { now: worker.rssKiB / 1024, peak: worker.peakRssKiB / 1024 },
     slackCallsPerTask: Object.fromEntries(

@@ -77,6 +77,11 @@ export function perTask(total: number, n: number): number {
   return n > 0 ? total / n : NaN;
 }
 
+/** Each named total divided by `n` (see {@link perTask}). Pure. */
+export function perTaskEach(totals: Readonly<Record<string, number>>, n: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(totals).map(([name, total]) => [name, perTask(total, n)]));
+}
+
 /**
  * Indexes of `count` items spread evenly over `total` (first and last included when count ≥ 2),
  * for sampling histories across a batch rather than only its start. Pure.

@@ -4,7 +4,7 @@ import type { LatencySummary } from '../latency-stats';
 import { ratio } from './figures';
 import type { TimerRunResult } from './report-timers';
 import { markdownTable, type TargetCheck } from './report';
-import type { WaitingRunResult } from './waiting-round';
+import { WAITING_WORKER_OF, type WaitingRunResult } from './waiting-round';
 
 /** Issue 11's bound on escalation timer lateness, p99 in ms. */
 export const TIMER_LATENESS_P99_MS = 200;
@@ -182,8 +182,8 @@ export function waitingTable(results: readonly WaitingRunResult[]): string {
     ),
     row(
       'worker CPU ms per task, waiting / resolving',
-      (r) => cpuPair(r, r.side === 'baseline' ? 'baseline worker' : 'Ladder worker'),
-      (r) => cpuSum(r, r.side === 'baseline' ? 'baseline worker' : 'Ladder worker'),
+      (r) => cpuPair(r, WAITING_WORKER_OF[r.side]),
+      (r) => cpuSum(r, WAITING_WORKER_OF[r.side]),
     ),
     row(
       'dev-server CPU ms per task, waiting / resolving',

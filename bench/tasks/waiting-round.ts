@@ -4,7 +4,7 @@ import { taskWorkflowId } from '../../workflows/messages';
 import { summarize, type LatencySummary } from '../latency-stats';
 import { sendApproval, startWaitingTask, type StartedWaiting } from './approvals';
 import { LADDER_TASK_WORKFLOW, settle } from './batches';
-import { throughput } from './figures';
+import { perTaskEach, throughput } from './figures';
 import { awaitKeyedMessages } from './emulator-wait';
 import { ProcessExited } from './processes';
 import { Stalled, unlessStalled } from './stall-guard';
@@ -20,7 +20,10 @@ import { awaitClosed, BatchStalled, idPrefixQuery, listExecutions, type ListedEx
 export type WaitingSide = 'ladder' | 'baseline';
 
 /** The worker process of each side, as named in the stack's pids. */
-const WORKER_OF: Record<WaitingSide, string> = { ladder: 'Ladder worker', baseline: 'baseline worker' };
+export const WAITING_WORKER_OF: Record<WaitingSide, string> = {
+  ladder: 'Ladder worker',
+  baseline: 'baseline worker',
+};
 
 /** The end of the key of the request message both sides post before they wait. */
 const REQUEST_KEY_SUFFIX = '/approval-request';
@@ -103,11 +106,6 @@ async function answer(
   return performance.now() - started;
 }
 
-/** CPU ms by process, divided by `tasks`. Pure. */
-function perTaskOf(byProcess: Record<string, number>, tasks: number): Record<string, number> {
-  return Object.fromEntries(Object.entries(byProcess).map(([name, ms]) => [name, ms / tasks]));
-}
-
 /** Whether a listed execution ended as a waiting task should once approved. */
 function completedAsExpected(side: WaitingSide, e: ListedExecution): boolean {
   return e.status === 'COMPLETED' && (side === 'baseline' || e.outcome === 'executed');
@@ -178,7 +176,7 @@ export async function runWaitingRound(
   const registry = createActionRegistry();
   const submitRetries: RetryLog = { count: 0, reasons: {} };
   await settle(stack);
-  const rss = sampleRss(stack.pids()[WORKER_OF[spec.side]], spec.rssSampleMs, 'idle');
+  const rss = sampleRss(stack.pids()[WAITING_WORKER_OF[spec.side]], spec.rssSampleMs, 'idle');
   try {
     rss.phase('waiting');
     const cpuWaiting = cpuSnapshot(stack.pids());
@@ -315,8 +313,8 @@ export async function runWaitingRound(
       workerRss: rss.stop(),
       otherLoadCores: { waiting: waitingCpu.otherLoadCores, resolving: resolvingCpu.otherLoadCores },
       cpuMsPerTask: {
-        waiting: perTaskOf(waitingCpu.byProcess, spec.tasks),
-        resolving: perTaskOf(resolvingCpu.byProcess, spec.tasks),
+        waiting: perTaskEach(waitingCpu.byProcess, spec.tasks),
+        resolving: perTaskEach(resolvingCpu.byProcess, spec.tasks),
       },
       ...(stalled !== undefined ? { stalled } : {}),
     };

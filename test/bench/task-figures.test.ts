@@ -3,6 +3,7 @@ import {
   median,
   pairedRatios,
   perTask,
+  perTaskEach,
   ratio,
   spreadSample,
   throughput,
@@ -65,5 +66,10 @@ describe('task benchmark figures', () => {
     expect(spreadSample(0, 4)).toEqual([]);
     expect(perTask(90, 3)).toBe(30);
     expect(perTask(90, 0)).toBeNaN();
+    expect(perTaskEach({ 'Ladder worker': 900, 'dev server': 300 }, 30)).toEqual({
+      'Ladder worker': 30,
+      'dev server': 10,
+    });
+    expect(perTaskEach({ 'dev server': 300 }, 0)['dev server']).toBeNaN();
   });
 });
