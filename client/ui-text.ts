@@ -17,7 +17,7 @@ const ELLIPSIS = '…';
  * Escaped wherever they stand: emphasis, code, links and images, HTML and autolinks, entities,
  * tables, strikethrough, headings and lists (`#`, `+`), setext and highlight (`=`), math (`$`).
  */
-const ALWAYS_ESCAPED = new Set([
+const ALWAYS_ESCAPED: ReadonlySet<string> = new Set([
   '\\',
   '`',
   '*',

@@ -86,17 +86,28 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/tracing-interceptors')];
 
 /**
- * Modules the workflow sandbox evaluates once per worker instead of once for every workflow that
- * needs them (the SDK's `preloadModules`; they are deep-frozen and shared). Only pure, stateless
- * modules belong here: the answer proof (ed25519 and SHA-512 over BigInt, with a precomputed base
- * table) defines functions and constants only, and evaluating it cost every approval several
- * milliseconds of the one workflow thread.
+ * Modules the workflow sandbox evaluates once per workflow thread instead of once for every
+ * workflow it starts or replays (the SDK's `preloadModules`: evaluated before any workflow exists,
+ * then deep-frozen and shared). Without it each cached workflow held its own copy of every module
+ * it imports (their functions, export getters and constants), and every eviction threw that copy
+ * away: with 3,000 rung-2 tasks waiting, each workflow thread's heap grew to 285 MiB against
+ * 110 MiB preloaded, and the worker's RSS while the tasks resolved from 1,130 to 805 MiB.
+ *
+ * Sharing is safe only for modules without per-workflow state: `test/worker/shared-workflow-modules.test.ts`
+ * refuses module-level `let`/`var`, mutable maps and sets and global regexes in every module the
+ * bundle evaluates. The workflows' entry module brings in all of Ladder's workflow code, the
+ * answer proof (ed25519 and SHA-512 over BigInt, with a precomputed base table) among it.
+ * OpenTelemetry stays per workflow: the tracing interceptors load it only for a traced run, which
+ * registers its own context manager.
  */
-const WORKFLOW_PRELOAD_MODULES = [require.resolve('../policy/answer-proof')];
+function workflowPreloadModules(workflowsPath: string): string[] {
+  return [workflowsPath, ...WORKFLOW_INTERCEPTOR_MODULES];
+}
 
 /**
  * Bundles the workflows in `workflowsPath` as every Ladder worker loads them: with the
- * {@link WORKFLOW_INTERCEPTOR_MODULES} and {@link WORKFLOW_PRELOAD_MODULES}, webpack's report quiet.
+ * {@link WORKFLOW_INTERCEPTOR_MODULES}, its own modules preloaded ({@link workflowPreloadModules}),
+ * webpack's report quiet.
  *
  * @param extraInterceptorModules - further workflow modules to bundle in (the cluster tests' code
  *   marker); none for a real worker.
@@ -109,7 +120,7 @@ export async function bundleLadderWorkflows(
   const { code } = await bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...extraInterceptorModules],
-    preloadModules: WORKFLOW_PRELOAD_MODULES,
+    preloadModules: workflowPreloadModules(workflowsPath),
     logger: new DefaultLogger('WARN'),
   });
   return code;

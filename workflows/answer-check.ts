@@ -1,20 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type * as AnswerProof from '../policy/answer-proof';
-import type { AnswerTrust } from '../policy/answer-proof';
+import { verifyAnswer, type AnswerTrust } from '../policy/answer-proof';
 import { workflowNowMs } from './clock';
-
-/**
- * The proof module, evaluated on the first answer a workflow checks. The sandbox evaluates a
- * workflow's modules afresh for every workflow it starts, and most tasks (rungs 3–5 that run on
- * their own) never check an answer: they need not evaluate ed25519 and SHA-512 at all.
- */
-let answerProof: typeof AnswerProof | undefined;
-function proofModule(): typeof AnswerProof {
-  // A static require that webpack bundles, run only when first needed (deterministic: it only
-  // defines functions and constants).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports, no-restricted-globals
-  return (answerProof ??= require('../policy/answer-proof') as typeof AnswerProof);
-}
 
 /**
  * Verifies a human answer's proof inside a validator or handler, against the keys the workflow
@@ -30,7 +16,7 @@ export function checkAnswerProof(
   args: object,
   person: string,
 ): string {
-  return proofModule().verifyAnswer(trust, workflowId, answer, args, person, workflowNowMs());
+  return verifyAnswer(trust, workflowId, answer, args, person, workflowNowMs());
 }
 
 /**
