@@ -82,8 +82,12 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 /**
  * Workflow interceptor modules every workflow bundle includes, whether or not a worker traces: a
  * pre-built bundle cannot take them later (the SDK ignores `workflowModules` with `workflowBundle`).
+ * The tracing interceptors, and the one that merges a workflow task's search-attribute upserts.
  */
-const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/tracing-interceptors')];
+const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('../workflows/tracing-interceptors'),
+  require.resolve('../workflows/upsert-batching'),
+];
 
 /**
  * Modules the workflow sandbox evaluates once per workflow thread instead of once for every

@@ -71,6 +71,18 @@ export async function localActivityTypes(handle: WorkflowHandle): Promise<string
 }
 
 /**
+ * The search attributes each upsert in the workflow's history set, one sorted list of names per
+ * upsert event, in order (what the server wrote to visibility, and how many times).
+ */
+export async function upsertedAttributes(handle: WorkflowHandle): Promise<string[][]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).flatMap((event) => {
+    const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    return fields ? [Object.keys(fields).sort()] : [];
+  });
+}
+
+/**
  * Whether the workflow has handled its cancellation request: a workflow task completed (or the
  * workflow closed) after the request in its history. A test that holds an activity waits on this
  * before releasing it, so the workflow meets the cancellation with the activity still in flight.

@@ -11,7 +11,7 @@ import {
   reviewDraftUpdate,
 } from '../../workflows/messages';
 import { answerAs } from '../helpers/answers';
-import { localActivityTypes, maybeRecordHistory } from '../helpers/histories';
+import { localActivityTypes, maybeRecordHistory, upsertedAttributes } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 
@@ -116,6 +116,12 @@ describe('delegated task on the real dev server: one test per rung', () => {
       ApprovedBy: ['U0APPR002'],
     });
     maybeRecordHistory(handle, 'delegatedTask', 'rung2-approved');
+    // The rung and who the request waits on are set in one workflow task: one upsert, not two.
+    expect(await upsertedAttributes(handle)).toEqual([
+      ['AgentId', 'Rung', 'TaskClass', 'WaitingOn'],
+      ['WaitingOn'],
+      ['ApprovedBy', 'Outcome'],
+    ]);
     // The decision is local, and describes the steps: the only other look-up is the answer key's check.
     expect(await localActivityTypes(handle)).toEqual(['decideTask', 'answerKeyInForce']);
     expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toEqual([
