@@ -98,8 +98,8 @@ const WORKFLOW_INTERCEPTOR_MODULES = [
  * 110 MiB preloaded, and the worker's RSS while the tasks resolved from 1,130 to 805 MiB.
  *
  * Sharing is safe only for modules without per-workflow state: `test/worker/shared-workflow-modules.test.ts`
- * refuses module-level `let`/`var`, mutable maps and sets and global regexes in every module the
- * bundle evaluates. The workflows' entry module brings in all of Ladder's workflow code, the
+ * refuses module-level `let`/`var`, mutable maps and sets, global regexes and static fields in
+ * every module the bundle evaluates. The workflows' entry module brings in all of Ladder's workflow code, the
  * answer proof (ed25519 and SHA-512 over BigInt, with a precomputed base table) among it.
  * OpenTelemetry stays per workflow: the tracing interceptors load it only for a traced run, which
  * registers its own context manager.
