@@ -34,7 +34,16 @@ function moduleStateProblems(fileName: string, source: string): string[] {
             decl,
             `module-level ${init.expression.text} not typed Readonly (freezing leaves its contents writable)`,
           );
-        if (ts.isRegularExpressionLiteral(init) && /\/[a-z]*[gy][a-z]*$/.test(init.text))
+        const regexFlags = ts.isRegularExpressionLiteral(init)
+          ? init.text.slice(init.text.lastIndexOf('/') + 1)
+          : ts.isNewExpression(init) &&
+              ts.isIdentifier(init.expression) &&
+              init.expression.text === 'RegExp' &&
+              init.arguments?.[1] &&
+              ts.isStringLiteral(init.arguments[1])
+            ? init.arguments[1].text
+            : '';
+        if (/[gy]/.test(regexFlags))
           at(decl, 'module-level global or sticky regex (freezing makes its lastIndex read-only)');
       }
     }
@@ -67,6 +76,8 @@ describe('moduleStateProblems: what sharing a module between workflows would lea
       'const NAMES: ReadonlySet<string> = new Set(["a"]);',
       'const WORDS = /\\w+/g;',
       'const ID = /^U[A-Z0-9]+$/;',
+      "const BEARER = new RegExp('Bearer (\\\\S+)', 'gi');",
+      "const BASIC = new RegExp('^Basic', 'i');",
       'export const LIMIT = 3;',
       'class Counter { static count = 0; static readonly max = 2; }',
       'function f() { let local = 1; return local; }',
@@ -76,7 +87,8 @@ describe('moduleStateProblems: what sharing a module between workflows would lea
       'sample.ts:2: module-level let or var (shared by every workflow)',
       'sample.ts:3: module-level Map not typed Readonly (freezing leaves its contents writable)',
       'sample.ts:5: module-level global or sticky regex (freezing makes its lastIndex read-only)',
-      'sample.ts:8: static class property that is not readonly (shared by every workflow)',
+      'sample.ts:7: module-level global or sticky regex (freezing makes its lastIndex read-only)',
+      'sample.ts:10: static class property that is not readonly (shared by every workflow)',
     ]);
   });
 });
