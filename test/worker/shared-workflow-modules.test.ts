@@ -5,6 +5,11 @@ import { TEST_ENV } from '../setup/shared-state';
 
 const ROOT = resolve(__dirname, '..', '..');
 
+/** The class `node` constructs with `new Name(…)`, or '' when it is anything else. */
+function constructorName(node: ts.Expression): string {
+  return ts.isNewExpression(node) && ts.isIdentifier(node.expression) ? node.expression.text : '';
+}
+
 /**
  * What would leak between workflows if `source` were evaluated once and shared by every workflow
  * of a thread (as `bundleLadderWorkflows` preloads Ladder's modules): state at module level that
@@ -24,24 +29,17 @@ function moduleStateProblems(fileName: string, source: string): string[] {
       for (const decl of statement.declarationList.declarations) {
         const init = decl.initializer;
         if (!init) continue;
+        const built = constructorName(init);
         if (
-          ts.isNewExpression(init) &&
-          ts.isIdentifier(init.expression) &&
-          ['Map', 'Set', 'WeakMap', 'WeakSet'].includes(init.expression.text) &&
+          ['Map', 'Set', 'WeakMap', 'WeakSet'].includes(built) &&
           !decl.type?.getText(file).startsWith('Readonly')
         )
-          at(
-            decl,
-            `module-level ${init.expression.text} not typed Readonly (freezing leaves its contents writable)`,
-          );
+          at(decl, `module-level ${built} not typed Readonly (freezing leaves its contents writable)`);
+        const flagsArg = built === 'RegExp' && ts.isNewExpression(init) ? init.arguments?.[1] : undefined;
         const regexFlags = ts.isRegularExpressionLiteral(init)
           ? init.text.slice(init.text.lastIndexOf('/') + 1)
-          : ts.isNewExpression(init) &&
-              ts.isIdentifier(init.expression) &&
-              init.expression.text === 'RegExp' &&
-              init.arguments?.[1] &&
-              ts.isStringLiteral(init.arguments[1])
-            ? init.arguments[1].text
+          : flagsArg && ts.isStringLiteral(flagsArg)
+            ? flagsArg.text
             : '';
         if (/[gy]/.test(regexFlags))
           at(decl, 'module-level global or sticky regex (freezing makes its lastIndex read-only)');
