@@ -13,6 +13,8 @@ import { awaitNoneRunning, idPrefixQuery } from './tasks/visibility';
 import { interleavedPlan, SIDES } from './tasks/figures';
 import { parseTaskBenchOptions, type TaskBenchOptions } from './tasks/options';
 import { profileWorker } from './tasks/profile';
+import { profileComparisonRows, profileComparisonTable } from './tasks/profile-compare';
+import type { ProfileSummary } from './tasks/profile-summary';
 import { markdownReport, sideCost, targetChecks, throughputRows, type BatchFailure } from './tasks/report';
 import { benchLog, onBenchStack } from './tasks/run-stack';
 import { ROOT, type BenchStack } from './tasks/stack';
@@ -29,7 +31,8 @@ interface Measured {
   /** Throughput batches that failed; the run waited for their tasks, then went on. */
   failures: BatchFailure[];
   approvals: ApprovalResult[];
-  profile?: { title: string; files: string[]; batch: BatchResult };
+  /** Ladder's profiled batch, then the bare workflow's. */
+  profiles: { title: string; files: string[]; batch: BatchResult; summary: ProfileSummary }[];
 }
 
 /**
@@ -122,30 +125,53 @@ async function measure(
   }
 
   if (options.profileTasks > 0) {
-    const title = `CPU profile of the Ladder worker (all threads) during one rung-3 batch of ${options.profileTasks} tasks submitted through the TypeScript client`;
-    progress(`profiling: ${title}`);
-    const profiled = await profileWorker(
-      stack.ladderWorker,
-      () =>
-        runBatch(
-          stack,
-          { side: 'ladder-client', n: options.profileTasks, round: 0, tag: `${runTag}-profile` },
-          batchOptions,
-        ),
+    // The bare worker runs the same SDK, so a function that costs both is the SDK's; what only
+    // Ladder's profile shows is Ladder's to cut.
+    const profiles = [
       {
-        rawDir: join(stack.dir, 'profile'),
-        resultsDir: join(ROOT, 'bench', 'results'),
-        name: options.quick ? 'tasks-profile-quick' : 'tasks-profile',
-        title,
-        workflowBundle: stack.ladderWorkflowBundle,
+        side: 'ladder-client',
+        worker: stack.ladderWorker,
+        bundle: stack.ladderWorkflowBundle,
+        who: 'the Ladder worker',
+        how: 'submitted through the TypeScript client',
+        suffix: '',
       },
-    );
-    out.profile = {
-      title,
-      files: profiled.files.map((f) => f.replace(`${ROOT}/`, '')),
-      batch: profiled.value,
-    };
-    progress(`wrote ${out.profile.files.join(', ')}`);
+      {
+        side: 'baseline',
+        worker: stack.baselineWorker,
+        bundle: stack.baselineWorkflowBundle,
+        who: 'the bare workflow worker',
+        how: 'of the bare workflow',
+        suffix: '-bare',
+      },
+    ] as const;
+    for (const p of profiles) {
+      const title = `CPU profile of ${p.who} (all threads) during one rung-3 batch of ${options.profileTasks} tasks ${p.how}`;
+      progress(`profiling: ${title}`);
+      const profiled = await profileWorker(
+        p.worker,
+        () =>
+          runBatch(
+            stack,
+            { side: p.side, n: options.profileTasks, round: 0, tag: `${runTag}-profile${p.suffix}` },
+            batchOptions,
+          ),
+        {
+          rawDir: join(stack.dir, `profile${p.suffix}`),
+          resultsDir: join(ROOT, 'bench', 'results'),
+          name: `${options.quick ? 'tasks-profile-quick' : 'tasks-profile'}${p.suffix}`,
+          title,
+          workflowBundle: p.bundle,
+        },
+      );
+      out.profiles.push({
+        title,
+        files: profiled.files.map((f) => f.replace(`${ROOT}/`, '')),
+        batch: profiled.value,
+        summary: profiled.summary,
+      });
+      progress(`wrote ${profiled.files.map((f) => f.replace(`${ROOT}/`, '')).join(', ')}`);
+    }
   }
 }
 
@@ -155,7 +181,7 @@ async function run(options: TaskBenchOptions): Promise<number> {
   say(
     `bench:tasks ${options.quick ? '--quick' : '(full)'}: sizes ${options.sizes.join(', ')}, ${options.rounds} round(s); ${env.machine.cpus} × ${env.machine.model}, Node ${env.machine.node}`,
   );
-  const measured: Measured = { batches: [], failures: [], approvals: [] };
+  const measured: Measured = { batches: [], failures: [], approvals: [], profiles: [] };
   const { problem, emulatorRateLimits } = await onBenchStack(
     options,
     { say, progress },
@@ -166,6 +192,16 @@ async function run(options: TaskBenchOptions): Promise<number> {
   const rows = throughputRows(measured.batches, options.sizes);
   const costs = SIDES.map((side) => sideCost(measured.batches, side));
   const checks = targetChecks(rows, measured.approvals, measured.failures);
+  const [ladderProfile, bareProfile] = measured.profiles;
+  const profileComparison =
+    ladderProfile && bareProfile
+      ? profileComparisonRows(
+          ladderProfile.summary,
+          ladderProfile.batch.n,
+          bareProfile.summary,
+          bareProfile.batch.n,
+        )
+      : null;
   return finishRun(
     {
       ...begun,
@@ -182,17 +218,19 @@ async function run(options: TaskBenchOptions): Promise<number> {
         failedBatches: measured.failures,
         costPerTask: costs,
         approvals: measured.approvals,
-        profile: measured.profile
-          ? {
-              title: measured.profile.title,
-              files: measured.profile.files,
-              tasksPerSecond: measured.profile.batch.tasksPerSecond,
-            }
-          : null,
+        profiles: measured.profiles.map((p) => ({
+          title: p.title,
+          files: p.files,
+          tasksPerSecond: p.batch.tasksPerSecond,
+        })),
+        profileComparison,
         batches: measured.batches,
       },
       checks,
-      sections: [markdownReport(rows, costs, measured.approvals, checks, measured.failures)],
+      sections: [
+        markdownReport(rows, costs, measured.approvals, checks, measured.failures),
+        profileComparison ? profileComparisonTable(profileComparison) : '',
+      ],
       problem,
     },
     say,

@@ -65,6 +65,8 @@ export interface BenchStack {
   emulatorUrl: string;
   /** The workflow bundle Ladder's worker runs (for reading its CPU profile by module). */
   ladderWorkflowBundle: string;
+  /** The workflow bundle the bare worker runs. */
+  baselineWorkflowBundle: string;
   /** Whether the emulator's rate limits are off, as the throughput rounds need. */
   emulatorRateLimits: 'on' | 'off' | 'not implemented';
   /** The stack's own dev server's Prometheus endpoint; absent on an external server (the cluster). */
@@ -72,6 +74,8 @@ export interface BenchStack {
   /** Process ids by role, for CPU and memory readings. */
   pids(): Record<string, number>;
   ladderWorker: ChildProcess;
+  /** The bare workflows' worker, profiled like Ladder's so the two can be read side by side. */
+  baselineWorker: ChildProcess;
   /** Web API calls the emulator served so far, by method. */
   slackCalls(): Promise<{ total: number; byMethod: Record<string, number>; rateLimited: number }>;
   /**
@@ -310,6 +314,7 @@ export async function startBenchStack(
         LADDER_SANDBOX_DIR: baselineDirs.sandboxDir,
         LADDER_STATE_DIR: baselineDirs.stateDir,
       },
+      execArgv: ['--require', BUILT.profileHook],
       logFile: join(logs, 'baseline-worker.log'),
     });
     adopt('baseline worker', baseline.child, join(logs, 'baseline-worker.log'));
@@ -343,9 +348,11 @@ export async function startBenchStack(
       baselineWorkspace: baselineDirs.workspaceRoot,
       emulatorUrl: emulator.ready.url,
       ladderWorkflowBundle: ladderBundle,
+      baselineWorkflowBundle: baselineBundle,
       emulatorRateLimits: emulator.ready.rateLimits,
       ...(server?.metricsUrl ? { serverMetricsUrl: server.metricsUrl } : {}),
       ladderWorker: worker.child,
+      baselineWorker: baseline.child,
       pids: () => ({
         ...Object.fromEntries(children.map((c) => [c.name, c.child.pid ?? NaN])),
         ...serverPids(),
