@@ -7,6 +7,7 @@ import { stepsHash, submitTask, TaskValidationError } from '../../client/submit-
 import { statusQuery, taskWorkflowId } from '../../workflows/messages';
 import { summarize, type LatencySummary } from '../latency-stats';
 import { baselineApprovalTask, baselineApproveUpdate, baselineWaitingQuery } from '../baseline/workflows';
+import { ackBuckets, ackQuantilesMs, type Buckets } from './ack-histogram';
 import { activityStartedAtMs } from './history-counts';
 import { BENCH } from './policy';
 import { inPool, sleep } from './pool';
@@ -43,6 +44,20 @@ export interface ApprovalResult {
   prepareRetries: RetryLog;
   /** Cores' worth of CPU other processes on the machine used while the answers were sent and ran. */
   otherLoadCores: number;
+  /**
+   * Click path only: the Slack app's own ack times (its handler entered → ack sent), from its
+   * metrics, as the bucket bounds p50 and p99 fall in; the rest of `answerAckMs` was spent
+   * reaching the handler (the emulator's sending, the app waiting for its turn at the CPU).
+   */
+  appAckMs?: { count: number; p50AtMostMs: number; p99AtMostMs: number } | null;
+}
+
+/** The Slack app's ack histogram for clicks, now. */
+async function clickAckBuckets(stack: BenchStack): Promise<Buckets> {
+  const response = await fetch(stack.slackAppMetricsUrl);
+  if (!response.ok)
+    throw new Error(`the Slack app's metrics at ${stack.slackAppMetricsUrl} answered ${response.status}`);
+  return ackBuckets(await response.text(), 'block_actions');
 }
 
 interface Waiting extends StartedWaiting {
@@ -258,6 +273,7 @@ export async function runApprovalPhase(
   const items = await prepare(stack, spec.path, spec.count, spec.tag, prepareRetries);
   await settle(stack);
   const concurrency = spec.mode === 'sequential' ? 1 : spec.concurrency;
+  const acksBefore = spec.path === 'ladder-click' ? await clickAckBuckets(stack) : null;
   const cpuBefore = cpuSnapshot(stack.pids());
   const startedAt = Date.now();
   let sent: { sentAt: number; ackMs: number }[];
@@ -272,6 +288,7 @@ export async function runApprovalPhase(
     await inPool(items, 20, (item) => awaitExecuted(stack, spec.path, item.workflowId));
   }
   const { otherLoadCores } = splitCpu(cpuBefore, cpuSnapshot(stack.pids()), Date.now() - startedAt);
+  const appAckMs = acksBefore ? ackQuantilesMs(acksBefore, await clickAckBuckets(stack)) : undefined;
   const activity = spec.path === 'baseline' ? execute.baseline : execute.ladder;
   const workspace = spec.path === 'baseline' ? stack.baselineWorkspace : stack.ladderWorkspace;
   let fromHistory = 0;
@@ -298,5 +315,6 @@ export async function runApprovalPhase(
     fromFileTime,
     prepareRetries,
     otherLoadCores,
+    ...(appAckMs !== undefined ? { appAckMs } : {}),
   };
 }

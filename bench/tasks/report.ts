@@ -374,6 +374,7 @@ export function markdownReport(
           'answers',
           'p50 / p99 ms',
           'ack p50 / p99 ms',
+          "app's own ack p50 / p99 ms (at most)",
           'p99 vs bare',
           'other load (cores)',
         ],
@@ -384,6 +385,7 @@ export function markdownReport(
             String(a.count),
             ms(a.answerToStepMs),
             ms(a.answerAckMs),
+            a.appAckMs ? `${num(a.appAckMs.p50AtMostMs, 0)} / ${num(a.appAckMs.p99AtMostMs, 0)}` : '',
             a.path === 'baseline' || !base
               ? ''
               : num(ratio(a.answerToStepMs.p99, base.answerToStepMs.p99), 2),

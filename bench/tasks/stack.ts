@@ -71,6 +71,8 @@ export interface BenchStack {
   emulatorRateLimits: 'on' | 'off' | 'not implemented';
   /** The stack's own dev server's Prometheus endpoint; absent on an external server (the cluster). */
   serverMetricsUrl?: string;
+  /** The Slack app's Prometheus endpoint, where its own ack histogram is read (once it runs). */
+  slackAppMetricsUrl: string;
   /** Process ids by role, for CPU and memory readings. */
   pids(): Record<string, number>;
   ladderWorker: ChildProcess;
@@ -351,6 +353,7 @@ export async function startBenchStack(
       baselineWorkflowBundle: baselineBundle,
       emulatorRateLimits: emulator.ready.rateLimits,
       ...(server?.metricsUrl ? { serverMetricsUrl: server.metricsUrl } : {}),
+      slackAppMetricsUrl: `http://127.0.0.1:${metricsPorts[1]}/metrics`,
       ladderWorker: worker.child,
       baselineWorker: baseline.child,
       pids: () => ({

@@ -165,7 +165,14 @@ describe('task benchmark report', () => {
     const text = markdownReport(
       rows,
       (['ladder-api', 'ladder-client', 'baseline'] as const).map((s) => sideCost(batches, s)),
-      [approval('ladder-client', 'sequential', 300), approval('baseline', 'sequential', 100)],
+      [
+        approval('ladder-client', 'sequential', 300),
+        approval('baseline', 'sequential', 100),
+        {
+          ...approval('ladder-click', 'sequential', 400, 60),
+          appAckMs: { count: 100, p50AtMostMs: 5, p99AtMostMs: 25 },
+        },
+      ],
       targetChecks(rows, []),
     );
     expect(text).toContain(
@@ -175,7 +182,11 @@ describe('task benchmark report', () => {
       '| events / workflow tasks / activities / local activities | 58.0 / 2.0 / 0.0 / 0.0 |',
     );
     expect(text).toContain(
-      '| Ladder, signed answer via client, one at a time | 100 | 150 / 300 | 10 / 20 | 3.00 | 0.10 |',
+      '| Ladder, signed answer via client, one at a time | 100 | 150 / 300 | 10 / 20 |  | 3.00 | 0.10 |',
+    );
+    // A click's ack measured from the emulator, beside the app's own (its handler entered → ack sent).
+    expect(text).toContain(
+      '| Ladder, Slack Approve click, one at a time | 100 | 200 / 400 | 30 / 60 | 5 / 25 | 4.00 | 0.10 |',
     );
     expect(text).toContain('| rung-3 throughput vs baseline, N = 300, HTTP API | 0.55 | ≥ 0.9 | MISSED |');
   });
