@@ -2,8 +2,8 @@
 // doing the same work, measured in one run on one dev server (issue 11, item 6). Starts its own
 // stack (dev server, Slack emulator with rate limits off, Ladder's worker and agent API, the
 // baseline's worker), runs interleaved rung-3 batches (Ladder through its HTTP API and through
-// its TypeScript client, and the baseline), approval rounds, and one CPU-profiled batch; prints
-// markdown tables and writes bench/results/tasks.json. Exits 1 when a target is missed, 2 when
+// its TypeScript client, and the baseline), approval rounds, and one CPU-profiled batch of each
+// worker, compared per task; prints markdown tables and writes bench/results/tasks.json. Exits 1 when a target is missed, 2 when
 // the run could not finish (what it measured until then is still printed and written).
 import { join } from 'node:path';
 import { runApprovalPhase, type AnswerPath, type ApprovalResult } from './tasks/approvals';
