@@ -2,11 +2,10 @@
 // request entering its handler to the ack being sent), read from its Prometheus endpoint before and
 // after a phase. The bench's ack figure is measured from the emulator, so it also holds the time the
 // request spent reaching the app's handler; the two side by side say where an ack's time goes.
+import { parseSample } from './prometheus-text';
 
 /** Cumulative counts of one histogram, by bucket upper bound in seconds (`+Inf` as Infinity). */
 export type Buckets = ReadonlyMap<number, number>;
-
-const BUCKET_LINE = /^ladder_slack_ack_seconds_bucket\{(.*)\}\s+([0-9.eE+-]+)\s*$/;
 
 /**
  * Reads the `ladder_slack_ack_seconds` buckets of requests of `kind` (e.g. `block_actions`) from a
@@ -17,13 +16,10 @@ const BUCKET_LINE = /^ladder_slack_ack_seconds_bucket\{(.*)\}\s+([0-9.eE+-]+)\s*
 export function ackBuckets(exposition: string, kind: string): Buckets {
   const out = new Map<number, number>();
   for (const line of exposition.split('\n')) {
-    const m = BUCKET_LINE.exec(line);
-    if (!m) continue;
-    const labels = Object.fromEntries(
-      [...m[1].matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v] as const),
-    );
-    if (labels.kind !== kind || labels.le === undefined) continue;
-    out.set(labels.le === '+Inf' ? Infinity : Number(labels.le), Number(m[2]));
+    const sample = parseSample(line);
+    if (sample?.name !== 'ladder_slack_ack_seconds_bucket' || sample.labels.kind !== kind) continue;
+    const le = sample.labels.le;
+    if (le !== undefined) out.set(le === '+Inf' ? Infinity : Number(le), sample.value);
   }
   return out;
 }

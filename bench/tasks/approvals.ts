@@ -9,6 +9,7 @@ import { summarize, type LatencySummary } from '../latency-stats';
 import { baselineApprovalTask, baselineApproveUpdate, baselineWaitingQuery } from '../baseline/workflows';
 import { ackBuckets, ackQuantilesMs, type Buckets } from './ack-histogram';
 import { activityStartedAtMs } from './history-counts';
+import { fetchExposition } from './prometheus-text';
 import { BENCH } from './policy';
 import { inPool, sleep } from './pool';
 import { agentOf, baselineApprovalInput, clientTaskRequest, fileStep } from './requests';
@@ -54,10 +55,7 @@ export interface ApprovalResult {
 
 /** The Slack app's ack histogram for clicks, now. */
 async function clickAckBuckets(stack: BenchStack): Promise<Buckets> {
-  const response = await fetch(stack.slackAppMetricsUrl);
-  if (!response.ok)
-    throw new Error(`the Slack app's metrics at ${stack.slackAppMetricsUrl} answered ${response.status}`);
-  return ackBuckets(await response.text(), 'block_actions');
+  return ackBuckets(await fetchExposition(stack.slackAppMetricsUrl), 'block_actions');
 }
 
 interface Waiting extends StartedWaiting {

@@ -1,6 +1,7 @@
 // What a batch asked of the Temporal server, from the dev server's Prometheus metrics: which calls
 // and writes a task costs, so a gap in throughput can be named by its parts (issue 11: "the cost of
 // each remaining event and workflow task"). Parsing and arithmetic are pure and unit-tested.
+import { fetchExposition, parseSample } from './prometheus-text';
 
 /** One figure: the sum of a counter over the series whose labels match. */
 interface ServerOpDefinition {
@@ -45,17 +46,6 @@ export type ServerOps = Record<ServerOpName, number>;
 /** Visibility reads are not what a task costs: only these operations count as writes. */
 const VISIBILITY_WRITE = /^(Record|Upsert|Delete)/;
 
-/** `name{a="x",b="y"} 12` → its name, labels and value; null for comments, blanks and anything else. */
-function parseSample(line: string): { name: string; labels: Record<string, string>; value: number } | null {
-  const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-  if (!match) return null;
-  const labels: Record<string, string> = {};
-  for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
-    labels[pair[1]] = pair[2];
-  const value = Number(match[3]);
-  return Number.isFinite(value) ? { name: match[1], labels, value } : null;
-}
-
 /**
  * Sums each of {@link SERVER_OPS} over a Prometheus text exposition (what `/metrics` returns).
  * A counter the server has not exported yet counts 0. Pure.
@@ -63,7 +53,6 @@ function parseSample(line: string): { name: string; labels: Record<string, strin
 export function parseServerOps(text: string): ServerOps {
   const totals = Object.fromEntries(Object.keys(SERVER_OPS).map((k) => [k, 0])) as ServerOps;
   for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
     const sample = parseSample(line);
     if (!sample) continue;
     for (const [name, def] of Object.entries(SERVER_OPS) as [ServerOpName, ServerOpDefinition][]) {
@@ -89,7 +78,5 @@ export function serverOpsPerTask(before: ServerOps, after: ServerOps, n: number)
  * @throws Error naming the URL when the endpoint does not answer with 200.
  */
 export async function readServerOps(metricsUrl: string): Promise<ServerOps> {
-  const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`${metricsUrl} answered ${response.status}`);
-  return parseServerOps(await response.text());
+  return parseServerOps(await fetchExposition(metricsUrl));
 }
