@@ -11,7 +11,7 @@ import { BatchFailed, runBatch, type BatchResult } from './tasks/batches';
 import { beginRun, finishRun } from './tasks/finish-run';
 import { awaitNoneRunning, idPrefixQuery } from './tasks/visibility';
 import { interleavedPlan, SIDES } from './tasks/figures';
-import { parseTaskBenchOptions, type TaskBenchOptions } from './tasks/options';
+import { approvalCount, parseTaskBenchOptions, type TaskBenchOptions } from './tasks/options';
 import { profileWorker } from './tasks/profile';
 import { profileComparisonRows, profileComparisonTable } from './tasks/profile-compare';
 import type { ProfileSummary } from './tasks/profile-summary';
@@ -90,21 +90,13 @@ async function measure(
   }
 
   const paths: AnswerPath[] = ['ladder-client', 'baseline'];
-  if (options.clicksSequential + options.clicksConcurrent > 0) {
+  if (options.clicksSequential + options.clicksConcurrent + options.clicksBurst > 0) {
     await stack.startSlackApp();
     paths.push('ladder-click');
   }
-  for (const mode of ['sequential', 'concurrent'] as const) {
+  for (const mode of ['sequential', 'concurrent', 'burst'] as const) {
     for (const path of paths) {
-      const clicks = path === 'ladder-click';
-      const count =
-        mode === 'sequential'
-          ? clicks
-            ? options.clicksSequential
-            : options.approvalsSequential
-          : clicks
-            ? options.clicksConcurrent
-            : options.approvalsConcurrent;
+      const count = approvalCount(options, path, mode);
       if (count === 0) continue;
       const result = await runApprovalPhase(
         stack,
@@ -119,7 +111,11 @@ async function measure(
       );
       out.approvals.push(result);
       progress(
-        `approvals ${path} ${mode} (${result.count}): answer → step p50 ${result.answerToStepMs.p50.toFixed(0)} ms, p99 ${result.answerToStepMs.p99.toFixed(0)} ms; other load ${result.otherLoadCores.toFixed(2)} cores`,
+        `approvals ${path} ${mode} (${result.count}): answer → step p50 ${result.answerToStepMs.p50.toFixed(0)} ms, p99 ${result.answerToStepMs.p99.toFixed(0)} ms; ack p99 ${result.answerAckMs.p99.toFixed(0)} ms; CPU ms per answer ${Object.entries(
+          result.cpuMsPerAnswer ?? {},
+        )
+          .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
+          .join(', ')}; other load ${result.otherLoadCores.toFixed(2)} cores`,
       );
     }
   }

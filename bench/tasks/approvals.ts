@@ -27,10 +27,19 @@ export interface ExecuteActivities {
   baseline: string;
 }
 
+/**
+ * How answers are sent: one at a time (each task finishing before the next answer); `concurrent`,
+ * with each of `concurrency` lanes sending its next answer once the last one is answered (the
+ * update's result; for a click, the app telling the clicker it was recorded, as a person waits);
+ * or `burst` (clicks only), each lane clicking again as soon as Slack's ack is back, so far more
+ * than `concurrency` answers can be in flight at once.
+ */
+export type ApprovalMode = 'sequential' | 'concurrent' | 'burst';
+
 /** What one approval phase measured. */
 export interface ApprovalResult {
   path: AnswerPath;
-  mode: 'sequential' | 'concurrent';
+  mode: ApprovalMode;
   count: number;
   /** Answers in flight at once (1 when sequential). */
   concurrency: number;
@@ -38,6 +47,8 @@ export interface ApprovalResult {
   answerToStepMs: LatencySummary;
   /** From sending the answer to its acknowledgement: the update's result, or the Slack app's ack. */
   answerAckMs: LatencySummary;
+  /** Clicks in `concurrent` mode: from the click to the app telling the clicker it was recorded. */
+  answerToldMs?: LatencySummary;
   /** How "the step started" was read: the activity's ActivityTaskStarted event, else the file's mtime. */
   fromHistory: number;
   fromFileTime: number;
@@ -45,6 +56,11 @@ export interface ApprovalResult {
   prepareRetries: RetryLog;
   /** Cores' worth of CPU other processes on the machine used while the answers were sent and ran. */
   otherLoadCores: number;
+  /**
+   * CPU ms per answer of each of the stack's processes (and the bench driver) while the answers
+   * were sent and ran; both sides' processes are counted, as in the throughput batches.
+   */
+  cpuMsPerAnswer?: Record<string, number>;
   /**
    * Click path only: the Slack app's own ack times (its handler entered → ack sent), from its
    * metrics, as the bucket bounds p50 and p99 fall in; the rest of `answerAckMs` was spent
@@ -215,12 +231,16 @@ export async function sendApproval(
   return result.ok ? { ok: true } : result;
 }
 
-/** Sends one approval by `path`; resolves when it is acknowledged, with when it was sent and how long that took. */
+/**
+ * Sends one approval by `path`; resolves when it is acknowledged (a click with `awaitTold`: once
+ * the clicker is also told it was recorded), with when it was sent and how long that took.
+ */
 async function approve(
   stack: BenchStack,
   path: AnswerPath,
   item: Waiting,
-): Promise<{ sentAt: number; ackMs: number }> {
+  awaitTold = false,
+): Promise<{ sentAt: number; ackMs: number; toldMs?: number }> {
   const sentAt = Date.now();
   const started = performance.now();
   if (path !== 'ladder-click') {
@@ -233,12 +253,15 @@ async function approve(
     BENCH.confirmChannel,
     item.button!.ts,
     item.button!.actionId,
+    // "Recorded: approve by … on <workflow id>." names the task; a refusal would time out here.
+    awaitTold ? { textIncludes: item.workflowId, timeoutMs: 60_000 } : undefined,
   );
   if (click.status !== 200 || click.error)
     throw new Error(
       `the Approve click on ${item.workflowId} failed: status ${click.status} ${click.error ?? ''}`,
     );
-  return { sentAt, ackMs: click.ackMs };
+  if (click.toldError) throw new Error(`the Approve click on ${item.workflowId}: ${click.toldError}`);
+  return { sentAt, ackMs: click.ackMs, ...(click.toldMs !== undefined ? { toldMs: click.toldMs } : {}) };
 }
 
 /** Waits for the task to finish and checks that its step ran. */
@@ -252,21 +275,24 @@ async function awaitExecuted(stack: BenchStack, path: AnswerPath, workflowId: st
 }
 
 /**
- * One approval phase: prepares `count` waiting tasks on a quiet stack, then answers them one at a
- * time (each task finishing before the next answer) or `concurrency` at once, and reads from each
- * history when its step started.
+ * One approval phase: prepares `count` waiting tasks on a quiet stack, then answers them as `mode`
+ * says ({@link ApprovalMode}), and reads from each history when its step started.
+ *
+ * @throws when `burst` is asked of a path that is not a click (an update's answer is its result).
  */
 export async function runApprovalPhase(
   stack: BenchStack,
   spec: {
     path: AnswerPath;
-    mode: 'sequential' | 'concurrent';
+    mode: ApprovalMode;
     count: number;
     concurrency: number;
     tag: string;
   },
   execute: ExecuteActivities,
 ): Promise<ApprovalResult> {
+  if (spec.mode === 'burst' && spec.path !== 'ladder-click')
+    throw new Error(`a burst of answers is for Slack clicks only, not the ${spec.path} path`);
   const prepareRetries: RetryLog = { count: 0, reasons: {} };
   const items = await prepare(stack, spec.path, spec.count, spec.tag, prepareRetries);
   await settle(stack);
@@ -274,7 +300,7 @@ export async function runApprovalPhase(
   const acksBefore = spec.path === 'ladder-click' ? await clickAckBuckets(stack) : null;
   const cpuBefore = cpuSnapshot(stack.pids());
   const startedAt = Date.now();
-  let sent: { sentAt: number; ackMs: number }[];
+  let sent: { sentAt: number; ackMs: number; toldMs?: number }[];
   if (spec.mode === 'sequential') {
     sent = [];
     for (const item of items) {
@@ -282,10 +308,15 @@ export async function runApprovalPhase(
       await awaitExecuted(stack, spec.path, item.workflowId);
     }
   } else {
-    sent = await inPool(items, concurrency, (item) => approve(stack, spec.path, item));
+    const awaitTold = spec.mode === 'concurrent' && spec.path === 'ladder-click';
+    sent = await inPool(items, concurrency, (item) => approve(stack, spec.path, item, awaitTold));
     await inPool(items, 20, (item) => awaitExecuted(stack, spec.path, item.workflowId));
   }
-  const { otherLoadCores } = splitCpu(cpuBefore, cpuSnapshot(stack.pids()), Date.now() - startedAt);
+  const { byProcess, otherLoadCores } = splitCpu(
+    cpuBefore,
+    cpuSnapshot(stack.pids()),
+    Date.now() - startedAt,
+  );
   const appAckMs = acksBefore ? ackQuantilesMs(acksBefore, await clickAckBuckets(stack)) : undefined;
   const activity = spec.path === 'baseline' ? execute.baseline : execute.ladder;
   const workspace = spec.path === 'baseline' ? stack.baselineWorkspace : stack.ladderWorkspace;
@@ -309,10 +340,16 @@ export async function runApprovalPhase(
     concurrency,
     answerToStepMs: summarize(latencies),
     answerAckMs: summarize(sent.map((s) => s.ackMs)),
+    ...(sent.some((s) => s.toldMs !== undefined)
+      ? { answerToldMs: summarize(sent.flatMap((s) => (s.toldMs !== undefined ? [s.toldMs] : []))) }
+      : {}),
     fromHistory,
     fromFileTime,
     prepareRetries,
     otherLoadCores,
+    cpuMsPerAnswer: Object.fromEntries(
+      Object.entries(byProcess).map(([name, ms]) => [name, ms / Math.max(1, items.length)]),
+    ),
     ...(appAckMs !== undefined ? { appAckMs } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { startSlackEmulator, type SlackEmulator } from '../../slack/emulator/ser
 import { notificationKey } from '../../slack/emulator/workspace';
 import type { EmulatedMessage } from '../../slack/emulator/workspace';
 import type { EmulatorReply, EmulatorRequest, KeyedPost, PostedButton } from './emulator-messages';
+import { ToldWatch } from './told-watch';
 
 interface ButtonElement {
   type?: string;
@@ -30,13 +31,15 @@ function buttonsOf(emulator: SlackEmulator, channel: string, text: string): Post
 /** When each message was stored, in epoch ms: Slack's `ts` only has whole seconds of it. */
 const postedAt = new WeakMap<EmulatedMessage, number>();
 
-/** Records the time of every message the workspace stores from now on. */
-function timeEveryMessage(emulator: SlackEmulator): void {
+/** Records the time of every message the workspace stores from now on, and offers it to `told`. */
+function timeEveryMessage(emulator: SlackEmulator, told: ToldWatch): void {
   const workspace = emulator.workspace;
   const add = workspace.addMessage.bind(workspace);
   workspace.addMessage = (...args: Parameters<typeof add>): EmulatedMessage => {
     const message = add(...args);
-    postedAt.set(message, Date.now());
+    const at = Date.now();
+    postedAt.set(message, at);
+    told.seen(message, at);
     return message;
   };
 }
@@ -66,7 +69,8 @@ async function main(): Promise<void> {
   // Rate limits are off through LADDER_EMULATOR_RATE_LIMITS=off in this process's environment
   // (set by the stack), which emulators with rate limits read and older ones ignore.
   const emulator: SlackEmulator = await startSlackEmulator({ port, ...people });
-  timeEveryMessage(emulator);
+  const told = new ToldWatch();
+  timeEveryMessage(emulator, told);
   const reply = (message: EmulatorReply): void => void process.send?.(message);
   process.on('message', (raw: EmulatorRequest) => {
     if (raw.type === 'calls') {
@@ -92,16 +96,28 @@ async function main(): Promise<void> {
         ...(raw.withTimes ? { posts } : {}),
       });
     } else if (raw.type === 'click') {
+      const sentAt = Date.now();
       const started = performance.now();
+      // Registered before the click, so an answer told at once is not missed.
+      const toldAt = raw.awaitTold
+        ? told.expect(raw.user, raw.awaitTold.textIncludes, raw.awaitTold.timeoutMs).then(
+            (at) => ({ toldMs: at - sentAt }),
+            (err: Error) => ({ toldError: err.message }),
+          )
+        : Promise.resolve({});
       void emulator.click(raw.user, raw.channel, raw.ts, raw.actionId).then(
-        (result) =>
+        async (result) => {
+          const ackMs = performance.now() - started;
           reply({
             type: 'clicked',
             id: raw.id,
             status: result.status,
             ...(result.error ? { error: result.error } : {}),
-            ackMs: performance.now() - started,
-          }),
+            ackMs,
+            // A click the app did not take is told nothing: no wait for it.
+            ...(result.status === 200 && !result.error ? await toldAt : {}),
+          });
+        },
         (err: Error) =>
           reply({
             type: 'clicked',

@@ -18,7 +18,10 @@ export interface TaskBenchOptions extends StackBenchOptions {
   approvalConcurrency: number;
   /** Approve clicks through the Slack emulator and the real Slack app (0 skips that phase). */
   clicksSequential: number;
+  /** Clicks by `approvalConcurrency` people at once, each clicking again once told the last was recorded. */
   clicksConcurrent: number;
+  /** Clicks by `approvalConcurrency` lanes that click again as soon as Slack's ack is back (0 skips). */
+  clicksBurst: number;
   /** Tasks in the profiled rung-3 batch (0: no profile). */
   profileTasks: number;
 }
@@ -33,6 +36,7 @@ const FULL: Omit<TaskBenchOptions, Exclude<keyof StackBenchOptions, 'stallSecond
   approvalConcurrency: 20,
   clicksSequential: 50,
   clicksConcurrent: 100,
+  clicksBurst: 100,
   profileTasks: 300,
   stallSeconds: 90,
 };
@@ -49,6 +53,7 @@ const QUICK: typeof FULL = {
   approvalConcurrency: 20,
   clicksSequential: 20,
   clicksConcurrent: 40,
+  clicksBurst: 0,
   profileTasks: 100,
   stallSeconds: 90,
 };
@@ -84,7 +89,16 @@ export function parseTaskBenchOptions(argv: readonly string[]): TaskBenchOptions
     .option('--approvals-concurrent <n>', 'rung-2 approvals answered concurrently', wholeNumber(0))
     .option('--approval-concurrency <n>', 'answerers at once in the concurrent phase', wholeNumber(1))
     .option('--clicks-sequential <n>', 'Approve clicks through Slack, one at a time', wholeNumber(0))
-    .option('--clicks-concurrent <n>', 'Approve clicks through Slack, concurrently', wholeNumber(0))
+    .option(
+      '--clicks-concurrent <n>',
+      'Approve clicks through Slack, concurrently (each lane waits to be told its click was recorded)',
+      wholeNumber(0),
+    )
+    .option(
+      '--clicks-burst <n>',
+      "Approve clicks through Slack, each lane clicking again once Slack's ack is back",
+      wholeNumber(0),
+    )
     .option('--profile-tasks <n>', 'tasks in the CPU-profiled rung-3 batch (0: none)', wholeNumber(0));
   program.parse([...argv], { from: 'user' });
   const o = program.opts<Partial<TaskBenchOptions> & { quick?: boolean }>();
@@ -103,7 +117,33 @@ export function parseTaskBenchOptions(argv: readonly string[]): TaskBenchOptions
     approvalConcurrency: pick('approvalConcurrency'),
     clicksSequential: pick('clicksSequential'),
     clicksConcurrent: pick('clicksConcurrent'),
+    clicksBurst: pick('clicksBurst'),
     profileTasks: pick('profileTasks'),
     stallSeconds: pick('stallSeconds'),
   };
+}
+
+/**
+ * How many answers the approval phase of `path` and `mode` sends: the `approvals*` counts for the
+ * update paths, the `clicks*` counts for Slack clicks; a burst is for clicks only (0 otherwise).
+ */
+export function approvalCount(
+  options: Pick<
+    TaskBenchOptions,
+    'approvalsSequential' | 'approvalsConcurrent' | 'clicksSequential' | 'clicksConcurrent' | 'clicksBurst'
+  >,
+  path: 'ladder-client' | 'ladder-click' | 'baseline',
+  mode: 'sequential' | 'concurrent' | 'burst',
+): number {
+  if (path !== 'ladder-click')
+    return mode === 'sequential'
+      ? options.approvalsSequential
+      : mode === 'concurrent'
+        ? options.approvalsConcurrent
+        : 0;
+  return mode === 'sequential'
+    ? options.clicksSequential
+    : mode === 'concurrent'
+      ? options.clicksConcurrent
+      : options.clicksBurst;
 }

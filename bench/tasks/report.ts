@@ -252,6 +252,13 @@ const PATH_NAMES: Record<AnswerPath, string> = {
   baseline: 'bare Temporal, update',
 };
 
+/** How a phase's answers were sent, for its row. */
+function modeLabel(a: ApprovalResult): string {
+  if (a.mode === 'sequential') return 'one at a time';
+  if (a.mode === 'burst') return `a burst: ${a.concurrency} lanes, each clicking again once acked`;
+  return `${a.concurrency} concurrent`;
+}
+
 function num(v: number | null | undefined, digits = 1): string {
   return v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
 }
@@ -381,7 +388,7 @@ export function markdownReport(
         ...approvals.map((a) => {
           const base = approvalOf(approvals, 'baseline', a.mode);
           return [
-            `${PATH_NAMES[a.path]}, ${a.mode === 'sequential' ? 'one at a time' : `${a.concurrency} concurrent`}`,
+            `${PATH_NAMES[a.path]}, ${modeLabel(a)}`,
             String(a.count),
             ms(a.answerToStepMs),
             ms(a.answerAckMs),

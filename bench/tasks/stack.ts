@@ -91,13 +91,19 @@ export interface BenchStack {
   ): Promise<{ count: number; lastPostedAtMs: number; posts?: KeyedPost[] }>;
   /** The buttons reading `text` on the messages of `channel`. */
   buttons(channel: string, text: string): Promise<PostedButton[]>;
-  /** Clicks a button as `user` through the emulator, which delivers it to the Slack app signed. */
+  /**
+   * Clicks a button as `user` through the emulator, which delivers it to the Slack app signed.
+   * With `awaitTold`, resolves only once the app has also told `user`, ephemerally, something
+   * including `awaitTold.textIncludes` (`toldMs`: click → told), or `awaitTold.timeoutMs` passed
+   * (`toldError`).
+   */
   click(
     user: string,
     channel: string,
     ts: string,
     actionId: string,
-  ): Promise<{ status: number; error?: string; ackMs: number }>;
+    awaitTold?: { textIncludes: string; timeoutMs: number },
+  ): Promise<{ status: number; error?: string; ackMs: number; toldMs?: number; toldError?: string }>;
   /**
    * `work`, or a {@link ProcessExited} as soon as one of the stack's processes exits on its own
    * (a crashed worker), so a wait on the stack never outlives the process that would end it.
@@ -382,13 +388,19 @@ export async function startBenchStack(
       async buttons(channel, text) {
         return (await askEmulator({ type: 'buttons', id: ++nextId, channel, text }, 'buttons')).buttons;
       },
-      async click(user, channel, ts, actionId) {
+      async click(user, channel, ts, actionId, awaitTold) {
         const reply = await askEmulator(
-          { type: 'click', id: ++nextId, user, channel, ts, actionId },
+          { type: 'click', id: ++nextId, user, channel, ts, actionId, ...(awaitTold ? { awaitTold } : {}) },
           'clicked',
-          60_000,
+          60_000 + (awaitTold?.timeoutMs ?? 0),
         );
-        return { status: reply.status, ...(reply.error ? { error: reply.error } : {}), ackMs: reply.ackMs };
+        return {
+          status: reply.status,
+          ...(reply.error ? { error: reply.error } : {}),
+          ackMs: reply.ackMs,
+          ...(reply.toldMs !== undefined ? { toldMs: reply.toldMs } : {}),
+          ...(reply.toldError !== undefined ? { toldError: reply.toldError } : {}),
+        };
       },
       async startSlackApp() {
         const app = await forkReady({

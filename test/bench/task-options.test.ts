@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { parseTaskBenchOptions } from '../../bench/tasks/options';
+import { approvalCount, parseTaskBenchOptions } from '../../bench/tasks/options';
 import { BENCH_PARTS, overallExitCode, planParts } from '../../bench/run-all';
 import { inPool } from '../../bench/tasks/pool';
 
@@ -23,6 +23,28 @@ describe('bench:tasks options', () => {
       rounds: 2,
       approvalsSequential: 20,
     });
+  });
+
+  it('runs the click burst in the full run only, and counts each phase from its own option', () => {
+    const full = parseTaskBenchOptions([]);
+    expect(full).toMatchObject({ clicksConcurrent: 100, clicksBurst: 100 });
+    expect(parseTaskBenchOptions(['--quick']).clicksBurst).toBe(0);
+    const o = parseTaskBenchOptions([
+      '--approvals-concurrent',
+      '7',
+      '--clicks-concurrent',
+      '8',
+      '--clicks-burst',
+      '9',
+    ]);
+    expect(approvalCount(o, 'ladder-client', 'concurrent')).toBe(7);
+    expect(approvalCount(o, 'baseline', 'concurrent')).toBe(7);
+    expect(approvalCount(o, 'ladder-click', 'concurrent')).toBe(8);
+    expect(approvalCount(o, 'ladder-click', 'burst')).toBe(9);
+    // An update's answer is its result: there is no burst of updates.
+    expect(approvalCount(o, 'ladder-client', 'burst')).toBe(0);
+    expect(approvalCount(o, 'baseline', 'burst')).toBe(0);
+    expect(approvalCount(o, 'ladder-click', 'sequential')).toBe(full.clicksSequential);
   });
 
   it('refuses a bad value, naming what was expected', () => {

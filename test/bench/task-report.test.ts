@@ -138,6 +138,8 @@ describe('task benchmark report', () => {
       approval('ladder-click', 'sequential', 240),
       approval('baseline', 'concurrent', 1000),
       approval('ladder-click', 'concurrent', 1600, 60),
+      // A burst has no bare counterpart and no target: it is reported, not judged.
+      approval('ladder-click', 'burst', 9000, 900),
     ];
     expect(targetChecks(rows, approvals).map((c) => [c.name, c.met])).toEqual([
       ['rung-3 throughput vs baseline, N = 300, HTTP API', false],
@@ -172,6 +174,7 @@ describe('task benchmark report', () => {
           ...approval('ladder-click', 'sequential', 400, 60),
           appAckMs: { count: 100, p50AtMostMs: 5, p99AtMostMs: 25 },
         },
+        approval('ladder-click', 'burst', 2000, 300),
       ],
       targetChecks(rows, []),
     );
@@ -187,6 +190,9 @@ describe('task benchmark report', () => {
     // A click's ack measured from the emulator, beside the app's own (its handler entered → ack sent).
     expect(text).toContain(
       '| Ladder, Slack Approve click, one at a time | 100 | 200 / 400 | 30 / 60 | 5 / 25 | 4.00 | 0.10 |',
+    );
+    expect(text).toContain(
+      '| Ladder, Slack Approve click, a burst: 20 lanes, each clicking again once acked | 100 | 1000 / 2000 | 150 / 300 |  |  | 0.10 |',
     );
     expect(text).toContain('| rung-3 throughput vs baseline, N = 300, HTTP API | 0.55 | ≥ 0.9 | MISSED |');
   });
