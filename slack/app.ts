@@ -53,6 +53,9 @@ export function createSlackApp(options: {
       : undefined;
   let receiver: SlackHttpReceiver | undefined;
   let app: App;
+  // Bolt's conversation store (on unless turned off) runs a middleware on every request and keeps
+  // state per conversation; no listener reads `context.conversation`, so it is work for nothing.
+  const convoStore = false;
   if (transport.kind === 'http') {
     receiver = new SlackHttpReceiver({
       signingSecret: transport.signingSecret,
@@ -61,7 +64,7 @@ export function createSlackApp(options: {
       nowSeconds: transport.nowSeconds,
       ...(metrics ? { onAck: (kind, seconds) => metrics.slackAck(kind, seconds) } : {}),
     });
-    app = new App({ token: options.botToken, receiver, logger, clientOptions });
+    app = new App({ token: options.botToken, receiver, logger, clientOptions, convoStore });
   } else {
     app = new App({
       token: options.botToken,
@@ -69,6 +72,7 @@ export function createSlackApp(options: {
       socketMode: true,
       logger,
       clientOptions,
+      convoStore,
     });
   }
   app.error(async (error) => {
