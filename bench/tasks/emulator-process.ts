@@ -5,7 +5,7 @@ import { startSlackEmulator, type SlackEmulator } from '../../slack/emulator/ser
 import { notificationKey } from '../../slack/emulator/workspace';
 import type { EmulatedMessage } from '../../slack/emulator/workspace';
 import type { EmulatorReply, EmulatorRequest, KeyedPost, PostedButton } from './emulator-messages';
-import { ToldWatch } from './told-watch';
+import { onEveryStoredMessage, ToldWatch } from './told-watch';
 
 interface ButtonElement {
   type?: string;
@@ -30,19 +30,6 @@ function buttonsOf(emulator: SlackEmulator, channel: string, text: string): Post
 
 /** When each message was stored, in epoch ms: Slack's `ts` only has whole seconds of it. */
 const postedAt = new WeakMap<EmulatedMessage, number>();
-
-/** Records the time of every message the workspace stores from now on, and offers it to `told`. */
-function timeEveryMessage(emulator: SlackEmulator, told: ToldWatch): void {
-  const workspace = emulator.workspace;
-  const add = workspace.addMessage.bind(workspace);
-  workspace.addMessage = (...args: Parameters<typeof add>): EmulatedMessage => {
-    const message = add(...args);
-    const at = Date.now();
-    postedAt.set(message, at);
-    told.seen(message, at);
-    return message;
-  };
-}
 
 /** The keyed messages of every channel whose key starts with `prefix` and ends with `suffix`. */
 function keyedPosts(emulator: SlackEmulator, prefix: string, suffix: string): KeyedPost[] {
@@ -69,8 +56,12 @@ async function main(): Promise<void> {
   // Rate limits are off through LADDER_EMULATOR_RATE_LIMITS=off in this process's environment
   // (set by the stack), which emulators with rate limits read and older ones ignore.
   const emulator: SlackEmulator = await startSlackEmulator({ port, ...people });
+  // Every message is timed, and offered to the clicks waiting to be told their answer was recorded.
   const told = new ToldWatch();
-  timeEveryMessage(emulator, told);
+  onEveryStoredMessage(emulator.workspace, (message, at) => {
+    postedAt.set(message, at);
+    told.seen(message, at);
+  });
   const reply = (message: EmulatorReply): void => void process.send?.(message);
   process.on('message', (raw: EmulatorRequest) => {
     if (raw.type === 'calls') {

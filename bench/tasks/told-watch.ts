@@ -1,3 +1,5 @@
+import type { EmulatedMessage, Workspace } from '../../slack/emulator/workspace';
+
 /** The part of a stored Slack message a told-watch reads. */
 export interface ToldCandidate {
   /** The user an ephemeral message was shown to; absent for messages everyone sees. */
@@ -68,4 +70,20 @@ export class ToldWatch {
   get open(): number {
     return this.waiters.size;
   }
+}
+
+/**
+ * Calls `onStored` with every message `workspace` stores from now on, and the epoch ms it was
+ * stored at, by wrapping its `addMessage`: every post, ephemeral or not, goes through it.
+ */
+export function onEveryStoredMessage(
+  workspace: Pick<Workspace, 'addMessage'>,
+  onStored: (message: EmulatedMessage, atMs: number) => void,
+): void {
+  const add = workspace.addMessage.bind(workspace);
+  workspace.addMessage = (...args: Parameters<typeof add>): EmulatedMessage => {
+    const message = add(...args);
+    onStored(message, Date.now());
+    return message;
+  };
 }
