@@ -61,15 +61,8 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
   // carrying everything that arrived while the one before was in flight.
   let editing = false;
   let edited = true;
-  setHandler(addDigestItemSignal, async (item) => {
-    const fingerprint = stableFingerprint(item.workflowId);
-    if (counted.has(fingerprint)) return;
-    counted.add(fingerprint);
-    classes.add(item.taskClass);
-    if (items.length < DIGEST_ITEMS_LISTED) items.push(item);
-    if (ref === null) return;
-    edited = false;
-    if (editing) return;
+  const editInLateItems = async (): Promise<void> => {
+    if (editing || ref === null) return;
     editing = true;
     while (!edited && readBy === null) {
       edited = true;
@@ -79,6 +72,18 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
       });
     }
     editing = false;
+  };
+  setHandler(addDigestItemSignal, async (item) => {
+    const fingerprint = stableFingerprint(item.workflowId);
+    if (counted.has(fingerprint)) return;
+    counted.add(fingerprint);
+    classes.add(item.taskClass);
+    if (items.length < DIGEST_ITEMS_LISTED) items.push(item);
+    if (!posted) return;
+    // Arrived after the post's text was made: edited in now, or, while the post is still in
+    // flight (no ref yet), right after it.
+    edited = false;
+    await editInLateItems();
   });
   setHandler(
     markReportReadUpdate,
@@ -108,6 +113,9 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
     notification: { ...message('report', listing()), actions: ['mark-read'] },
   }));
   const postedAt = workflowNowMs();
+  // Tasks that arrived while the post was in flight are not in it; their handlers found no message
+  // to edit yet. Signals can come in the same activation as the post's result, and run first.
+  const lateWhilePosting = editInLateItems();
 
   const read = await awaitReadWithEscalation({
     read: () => readBy !== null,
@@ -133,6 +141,7 @@ export async function reportDigest(input: DigestInput): Promise<DigestResult> {
     });
   }
   // An item that arrived while the outcome was recorded is still updating the message: let it finish.
+  await lateWhilePosting;
   await condition(allHandlersFinished);
   return { items, total: counted.size, read, readBy: reader()?.by ?? null };
 }
