@@ -48,15 +48,22 @@ export function readFieldText(rule: EditRule, text: string): { value: unknown } 
   }
 }
 
+/** What the "Edit…" modal shows: the task's steps and the class's edit rules, or why they could not be read. */
+export type EditModalContent =
+  | { steps: readonly { action: string; params: Record<string, unknown> }[]; rules?: EditRules }
+  | { unreadable: string };
+
 /**
  * The "Edit…" modal: one field per param the class's `edits` let an approver narrow, prefilled
- * with the steps as they are. Without `steps` (not read yet) it says it is reading. Pure.
+ * with the steps as they are. Without `content` (not read yet) it says it is reading; with
+ * `unreadable`, why there is nothing to edit, and no submit button. Pure.
  */
 export function editStepsModal(
   metadata: TaskModalMetadata & { stepsHash: string },
-  steps?: readonly { action: string; params: Record<string, unknown> }[],
-  rules?: EditRules,
+  content?: EditModalContent,
 ): ModalView {
+  const steps = content && 'steps' in content ? content.steps : undefined;
+  const rules = content && 'steps' in content ? content.rules : undefined;
   const fields: KnownBlock[] = [];
   steps?.forEach((step, i) => {
     for (const [path, rule] of Object.entries(rules?.[step.action] ?? {})) {
@@ -75,11 +82,14 @@ export function editStepsModal(
       });
     }
   });
-  const intro = !steps
-    ? 'Reading the steps…'
-    : fields.length === 0
-      ? 'Nothing in these steps may be edited: the policy lets approvers narrow none of their params.'
-      : `Narrowing *${escapeMrkdwn(metadata.workflowId)}* before approving: change the fields below (only to narrow them, as each says). The task is decided again and asked about again with the edited steps; its agent is told what you changed.`;
+  const intro =
+    content && 'unreadable' in content
+      ? escapeMrkdwn(content.unreadable)
+      : !steps
+        ? 'Reading the steps…'
+        : fields.length === 0
+          ? 'Nothing in these steps may be edited: the policy lets approvers narrow none of their params.'
+          : `Narrowing *${escapeMrkdwn(metadata.workflowId)}* before approving: change the fields below (only to narrow them, as each says). The task is decided again and asked about again with the edited steps; its agent is told what you changed.`;
   return {
     type: 'modal',
     callback_id: VIEW_IDS.editSteps,

@@ -1,10 +1,17 @@
 import type { App } from '@slack/bolt';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { WebClient } from '@slack/web-api';
 import { answerTask } from '../../client/answer-task';
 import { own } from '../../policy/own';
 import { withValueAt } from '../../policy/step-edits';
 import { taskRequestQuery } from '../../workflows/messages';
-import { EDIT_INPUT_ID, editStepsModal, parseEditField, readFieldText } from '../blocks/edit-modal';
+import {
+  EDIT_INPUT_ID,
+  editStepsModal,
+  parseEditField,
+  readFieldText,
+  type EditModalContent,
+} from '../blocks/edit-modal';
 import { parseTaskModalMetadata, VIEW_IDS } from '../blocks/modals';
 import type { SlackDeps } from '../deps';
 import { stepsModalMetadata, type ButtonClick } from './button-click';
@@ -12,7 +19,9 @@ import { tellUser } from './ephemeral';
 
 /**
  * "Edit…" on an approval request: opens the modal at once (the trigger id lasts 3 s), then reads
- * the task and fills in one field per param the class lets an approver narrow.
+ * the task and fills in one field per param the class lets an approver narrow. A task that cannot
+ * be read (gone, or its worker not answering) is said in the modal itself, where the person is
+ * looking; only when no modal opened are they told in the channel.
  */
 export async function openEditSteps(
   click: ButtonClick,
@@ -25,10 +34,25 @@ export async function openEditSteps(
     trigger_id: click.triggerId ?? '',
     view: editStepsModal(metadata),
   });
-  const task = await deps.temporal.workflow.getHandle(click.workflowId).query(taskRequestQuery);
-  const rules = own(deps.policy().taskClasses, task.taskClass)?.edits;
+  const content = await readEditable(click.workflowId, deps);
   if (opened.view?.id)
-    await client.views.update({ view_id: opened.view.id, view: editStepsModal(metadata, task.steps, rules) });
+    await client.views.update({ view_id: opened.view.id, view: editStepsModal(metadata, content) });
+  else if ('unreadable' in content) await tellUser(client, deps.log, click, content.unreadable);
+}
+
+/** The task's steps and its class's edit rules, or why they could not be read, in a person's words. */
+async function readEditable(workflowId: string, deps: SlackDeps): Promise<EditModalContent> {
+  try {
+    const task = await deps.temporal.workflow.getHandle(workflowId).query(taskRequestQuery);
+    return { steps: task.steps, rules: own(deps.policy().taskClasses, task.taskClass)?.edits };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      return { unreadable: `No task ${workflowId}: nothing to edit.` };
+    deps.log.warn({ workflowId, err: (err as Error).message }, 'task not read for Edit…');
+    return {
+      unreadable: `Could not read ${workflowId}: ${(err as Error).message}. Close this and click Edit… again.`,
+    };
+  }
 }
 
 /**

@@ -219,47 +219,52 @@ describe('Slack app against the emulator and a real worker', () => {
     const ledger = `ledger/${rig.stack.taskQueue}/a2`;
     // What each button does with a click on a task (or ledger) that is not there: opens its modal,
     // or sends its answer and tells the clicker the refusal. A new button fails to compile here.
-    const expected: Record<LadderAction, { value: string; view?: string; told?: RegExp }> = {
-      approve: { value: buttonValue(nope, hash), told: /^Refused: no task task\/a2\/no-such-task$/ },
-      'approve-typed': { value: buttonValue(nope, hash, 'orders-db'), view: VIEW_IDS.typedApprove },
-      reject: { value: nope, view: VIEW_IDS.reject },
-      accept: { value: nope, told: /^Refused: no task / },
-      'draft-reject': { value: nope, view: VIEW_IDS.reject },
-      done: { value: nope, told: /^Refused: no task / },
-      dismiss: { value: nope, told: /^Refused: no task / },
-      'mark-read': { value: nope, told: /^Refused: no task / },
-      'report-defect': { value: nope, view: VIEW_IDS.defect },
-      'outcome-ran': { value: buttonValue(nope, 'q1'), told: /^Refused: no task / },
-      'outcome-run-again': { value: buttonValue(nope, 'q1'), told: /^Refused: no task / },
-      'outcome-undo': { value: buttonValue(nope, 'q1'), told: /^Refused: no task / },
-      'audit-agree': { value: buttonValue(ledger, 'x1'), told: /workflow not found/ },
-      'audit-disagree': { value: buttonValue(ledger, 'x1'), view: VIEW_IDS.auditDisagree },
-      promote: { value: buttonValue(ledger, 'p1'), told: /workflow not found/ },
-      'decline-promotion': { value: buttonValue(ledger, 'p1'), told: /workflow not found/ },
-      // This policy lets no class keep standing approvals: said before anything opens.
-      'allow-standing': {
-        value: buttonValue(nope, hash),
-        told: /^The policy in force allows no standing approvals/,
-      },
-      'revoke-standing': {
-        value: buttonValue(`control/${rig.stack.taskQueue}/standing-approvals`, '00000000'),
-        told: /^Refused: no standing approval sa-00000000$/,
-      },
-      // Opened at once, then filled in once the task is read (there is none here).
-      'edit-steps': { value: buttonValue(nope, hash), view: VIEW_IDS.editSteps },
-      // The clicker (Slack's user, not the button) does not own the class: the watch refuses.
-      'review-approver': {
-        value: buttonValue(`control/${rig.stack.taskQueue}/approver-watch/ops`, 'U0APPR001'),
-        told: /^Refused: U0APPR002 may not review approvers in ops: its owners may \(U0ADMIN01\)$/,
-      },
-      // The clicker is not away: nothing to end.
-      'end-away': {
-        value: buttonValue(`control/${rig.stack.taskQueue}/delegations`),
-        told: /^Refused: U0APPR002 is not away$/,
-      },
-    };
+    const expected: Record<LadderAction, { value: string; view?: string; viewSays?: RegExp; told?: RegExp }> =
+      {
+        approve: { value: buttonValue(nope, hash), told: /^Refused: no task task\/a2\/no-such-task$/ },
+        'approve-typed': { value: buttonValue(nope, hash, 'orders-db'), view: VIEW_IDS.typedApprove },
+        reject: { value: nope, view: VIEW_IDS.reject },
+        accept: { value: nope, told: /^Refused: no task / },
+        'draft-reject': { value: nope, view: VIEW_IDS.reject },
+        done: { value: nope, told: /^Refused: no task / },
+        dismiss: { value: nope, told: /^Refused: no task / },
+        'mark-read': { value: nope, told: /^Refused: no task / },
+        'report-defect': { value: nope, view: VIEW_IDS.defect },
+        'outcome-ran': { value: buttonValue(nope, 'q1'), told: /^Refused: no task / },
+        'outcome-run-again': { value: buttonValue(nope, 'q1'), told: /^Refused: no task / },
+        'outcome-undo': { value: buttonValue(nope, 'q1'), told: /^Refused: no task / },
+        'audit-agree': { value: buttonValue(ledger, 'x1'), told: /workflow not found/ },
+        'audit-disagree': { value: buttonValue(ledger, 'x1'), view: VIEW_IDS.auditDisagree },
+        promote: { value: buttonValue(ledger, 'p1'), told: /workflow not found/ },
+        'decline-promotion': { value: buttonValue(ledger, 'p1'), told: /workflow not found/ },
+        // This policy lets no class keep standing approvals: said before anything opens.
+        'allow-standing': {
+          value: buttonValue(nope, hash),
+          told: /^The policy in force allows no standing approvals/,
+        },
+        'revoke-standing': {
+          value: buttonValue(`control/${rig.stack.taskQueue}/standing-approvals`, '00000000'),
+          told: /^Refused: no standing approval sa-00000000$/,
+        },
+        // Opened at once, then filled in once the task is read: here, with why there is nothing to edit.
+        'edit-steps': {
+          value: buttonValue(nope, hash),
+          view: VIEW_IDS.editSteps,
+          viewSays: /^No task task\/a2\/no-such-task: nothing to edit\.$/,
+        },
+        // The clicker (Slack's user, not the button) does not own the class: the watch refuses.
+        'review-approver': {
+          value: buttonValue(`control/${rig.stack.taskQueue}/approver-watch/ops`, 'U0APPR001'),
+          told: /^Refused: U0APPR002 may not review approvers in ops: its owners may \(U0ADMIN01\)$/,
+        },
+        // The clicker is not away: nothing to end.
+        'end-away': {
+          value: buttonValue(`control/${rig.stack.taskQueue}/delegations`),
+          told: /^Refused: U0APPR002 is not away$/,
+        },
+      };
     for (const action of LADDER_ACTIONS) {
-      const { value, view, told } = expected[action];
+      const { value, view, viewSays, told } = expected[action];
       const before = ephemeralsFor(emulator, '#ops', user).length;
       const payload = blockActionsPayload(emulator.workspace, {
         user,
@@ -276,6 +281,8 @@ describe('Slack app against the emulator and a real worker', () => {
       expect([action, answer.status]).toEqual([action, 200]);
       if (view) {
         await waitUntil(() => emulator.viewFor(user)?.view.callback_id === view);
+        // A modal filled in after it opens is waited for, so nothing it does lands in the next click's turn.
+        if (viewSays) await waitUntil(() => viewSays.test(firstSectionText(emulator.viewFor(user)!.view)));
         const open = emulator.viewFor(user)!;
         expect(parseTaskModalMetadata(String(open.view.private_metadata))?.workflowId).toBe(
           value.split('#')[0],
@@ -359,3 +366,9 @@ describe('Slack app against the emulator and a real worker', () => {
     );
   });
 });
+
+/** The text of a modal's first section block (where Ladder's modals say what they are about). */
+function firstSectionText(view: Record<string, unknown>): string {
+  const blocks = (view.blocks ?? []) as { type?: string; text?: { text?: string } }[];
+  return blocks.find((b) => b.type === 'section')?.text?.text ?? '';
+}
