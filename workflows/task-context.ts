@@ -302,9 +302,8 @@ export async function closeMainMessageUnlessSuperseded(
   recordWithNextEdit(ctx, ...evidence);
   const edits = ctx.mainMessageEdits;
   const ref = ctx.messageRef;
-  let superseded: boolean;
   try {
-    superseded = await condition(() => ctx.mainMessageEdits > edits || ctx.messageRef !== ref, withinMs, {
+    await condition(() => ctx.mainMessageEdits > edits || ctx.messageRef !== ref, withinMs, {
       summary: timelineLabel.messageEditGrace(),
     });
   } catch (err) {
@@ -312,7 +311,11 @@ export async function closeMainMessageUnlessSuperseded(
     if (isCancellation(err)) return;
     throw err;
   }
-  if (superseded && ctx.messageRef === ref) return;
+  // Read from the state, not from the wait's result: when the grace timer fires in the activation
+  // that also starts the outcome edit (both arrived while no worker had the workflow, e.g. across a
+  // server restart), the timer wins the wait, and this edit, chained after that one, would leave
+  // the message saying "executing" over how the task ended.
+  if (ctx.mainMessageEdits > edits && ctx.messageRef === ref) return;
   // Not told by a later edit, or a newer main message took over (an announcement after a fallback):
   // this message still shows its buttons.
   await editMessage(ctx, ref, text, [], pending, []);
