@@ -273,16 +273,23 @@ function refuse(res: ServerResponse, refusal: RequestRefusal, log: Logger, req?:
   log.warn({ status: refusal.status, reason: refusal.reason }, 'slack request refused');
   if (res.headersSent) return;
   const headers: Record<string, string> = { 'content-type': 'text/plain' };
-  // A body left unread (refused route, oversized): close the connection once answered.
-  if (req && !req.complete) headers.connection = 'close';
+  // A body left unread (refused route, oversized) is read to its end while the answer goes out:
+  // Node destroys a `connection: close` socket as soon as the answer is written, and a sender
+  // still sending then gets a broken pipe instead of the answer. Only a body declared past what is
+  // ever read is cut, and told so.
+  const unread = req !== undefined && !req.complete;
+  const declared = Number(req?.headers['content-length']);
+  const drainable = unread && !(Number.isFinite(declared) && declared > MAX_DRAIN_BYTES);
+  if (unread && !drainable) headers.connection = 'close';
   res.writeHead(refusal.status, headers);
   res.end(refusal.reason);
-  if (req && !req.complete) drain(req);
+  if (drainable) drain(req);
 }
 
 /**
  * Reads and drops what is left of a refused request's body, so the client, still sending, reads
- * the answer instead of a reset; a sender that goes on past {@link MAX_DRAIN_BYTES} is cut off.
+ * the answer instead of a reset, and the connection serves its next request; a sender that goes
+ * on past {@link MAX_DRAIN_BYTES} is cut off.
  */
 function drain(req: IncomingMessage): void {
   let drained = 0;

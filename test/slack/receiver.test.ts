@@ -10,6 +10,7 @@ import { MAX_BODY_BYTES } from '../../slack/receiver';
 import { signSlackRequest } from '../../slack/verify-signature';
 import { testServerAddress } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { frontendSigner } from '../helpers/answers';
 
@@ -172,6 +173,43 @@ describe('Slack HTTP receiver and listeners', () => {
     expect((await send(within, {})).status).toBe(401);
     const body = helpForm();
     expect((await send(body, signed(body, now))).status).toBe(200);
+  });
+
+  it('answers 413 to a body streamed past 1 MB and reads the rest, so a sender still sending gets the answer, not a broken pipe', async () => {
+    const { hostname, port, pathname } = new URL(appUrl);
+    const socket = connect({ host: hostname, port: Number(port) });
+    const failures: string[] = [];
+    socket.on('error', (err: NodeJS.ErrnoException) => failures.push(err.code ?? err.message));
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.on('end', () => failures.push('closed by the app'));
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    const chunk = 'a'.repeat(256 * 1024);
+    const sendChunk = (data: string): Promise<void> =>
+      new Promise((resolve) => socket.write(`${data.length.toString(16)}\r\n${data}\r\n`, () => resolve()));
+    socket.write(
+      `POST ${pathname} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-www-form-urlencoded\r\ntransfer-encoding: chunked\r\n\r\n`,
+    );
+    for (let i = 0; i < 5; i++) await sendChunk(chunk);
+    await waitUntil(() => received.includes(`body larger than ${MAX_BODY_BYTES} bytes`));
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    // The sender has not seen the answer yet: it sends the rest of its body, 4 MB, and ends it.
+    for (let i = 0; i < 16; i++) await sendChunk(chunk);
+    await new Promise<void>((resolve) => socket.write('0\r\n\r\n', () => resolve()));
+    // The connection then still serves a request: nothing was cut under the sender.
+    const body = helpForm();
+    const headers = signed(body, Math.floor(Date.now() / 1000));
+    socket.write(
+      `POST ${pathname} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-www-form-urlencoded\r\n${Object.entries(
+        headers,
+      )
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await waitUntil(() => /HTTP\/1\.1 200 /.test(received) || failures.length > 0);
+    socket.destroy();
+    expect(failures).toEqual([]);
+    expect(received).toMatch(/HTTP\/1\.1 200 /);
   });
 
   it('answers unknown paths, methods and requests no listener handles at once', async () => {
