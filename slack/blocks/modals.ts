@@ -179,26 +179,28 @@ export function parseTaskModalMetadata(raw: string | undefined): TaskModalMetada
 
 /**
  * A modal about one task: `intro` (mrkdwn, already escaped) above `input`, submitted as `submit`,
- * carrying `metadata` back to the view listener. Pure.
+ * carrying `metadata` back to the view listener. Without `submit` (and `input`) it only tells,
+ * closed with `close`. Pure.
  */
 function taskModal(view: {
   callbackId: string;
   metadata: object;
   title: string;
-  submit: string;
+  submit?: string;
+  close?: string;
   intro: string;
-  input: KnownBlock;
+  input?: KnownBlock;
 }): ModalView {
   return {
     type: 'modal',
     callback_id: view.callbackId,
     private_metadata: JSON.stringify(view.metadata),
     title: { type: 'plain_text', text: view.title },
-    submit: { type: 'plain_text', text: view.submit },
-    close: { type: 'plain_text', text: 'Cancel' },
+    ...(view.submit !== undefined ? { submit: { type: 'plain_text' as const, text: view.submit } } : {}),
+    close: { type: 'plain_text', text: view.close ?? 'Cancel' },
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: truncate(view.intro, BLOCK_LIMITS.sectionText) } },
-      view.input,
+      ...(view.input ? [view.input] : []),
     ],
   };
 }
@@ -276,6 +278,23 @@ export const STANDING_FIELDS = { term: 'term', uses: 'uses' } as const;
 
 /** The terms a standing approval may be given for in the modal, in ms; the class's maxTerm caps them. */
 export const STANDING_TERMS_MS = [1, 4, 8, 24, 72, 168].map((h) => h * 3_600_000);
+
+/**
+ * The allow-standing modal once the task is read and no standing approval can be made from it (or
+ * the task could not be read): `reason` in a person's words, nothing to submit. Pure.
+ */
+export function allowStandingRefusedModal(
+  metadata: TaskModalMetadata & { stepsHash: string },
+  reason: string,
+): ModalView {
+  return taskModal({
+    callbackId: VIEW_IDS.allowStanding,
+    metadata,
+    title: 'Approve and allow',
+    close: 'Close',
+    intro: escapeMrkdwn(reason),
+  });
+}
 
 /**
  * Modal that approves the task and allows its agent the same action on the same resource and

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { answerTask } from '../../client/answer-task';
 import {
   grantStandingApproval,
@@ -12,7 +13,13 @@ import { formatHours } from '../../policy/standing-approvals';
 import type { TaskRequest } from '../../policy/task';
 import { taskRequestQuery } from '../../workflows/messages';
 import { standingApprovalsWorkflowId } from '../../workflows/standing-approval-messages';
-import { allowStandingModal, parseTaskModalMetadata, STANDING_FIELDS, VIEW_IDS } from '../blocks/modals';
+import {
+  allowStandingModal,
+  allowStandingRefusedModal,
+  parseTaskModalMetadata,
+  STANDING_FIELDS,
+  VIEW_IDS,
+} from '../blocks/modals';
 import { standingApprovalsBlocks } from '../blocks/standing-approvals';
 import type { SlackDeps } from '../deps';
 import { stepsModalMetadata, type ButtonClick } from './button-click';
@@ -59,7 +66,9 @@ function scopeOf(
 
 /**
  * "Approve + allow for a while…": opens the modal at once (the trigger id lasts 3 s), then reads
- * the task and updates the modal with exactly what would be allowed and the class's limits.
+ * the task and updates the modal with exactly what would be allowed and the class's limits, or
+ * with why nothing can be (the class allows none, or the task could not be read), where the person
+ * is looking; only when no modal opened are they told in the channel.
  */
 export async function openAllowStanding(
   click: ButtonClick,
@@ -74,15 +83,30 @@ export async function openAllowStanding(
     trigger_id: click.triggerId ?? '',
     view: allowStandingModal(metadata, widest),
   });
-  const task = await deps.temporal.workflow.getHandle(click.workflowId).query(taskRequestQuery);
-  const read = scopeOf(deps, task);
-  if ('refused' in read)
-    return tellUser(client, deps.log, click, `No standing approval can be made here: ${read.refused}.`);
-  if (opened.view?.id)
+  const read = await readScope(click.workflowId, deps);
+  const viewId = opened.view?.id;
+  if ('refused' in read) {
+    const refusal = `No standing approval can be made here: ${read.refused}. Approve the task on its own with Approve.`;
+    if (!viewId) return tellUser(client, deps.log, click, refusal);
+    await client.views.update({ view_id: viewId, view: allowStandingRefusedModal(metadata, refusal) });
+    return;
+  }
+  if (viewId)
     await client.views.update({
-      view_id: opened.view.id,
+      view_id: viewId,
       view: allowStandingModal(metadata, read.limits, read.scope),
     });
+}
+
+/** {@link scopeOf} the task `workflowId`, or why it could not be read. */
+async function readScope(workflowId: string, deps: SlackDeps): Promise<ReturnType<typeof scopeOf>> {
+  try {
+    return scopeOf(deps, await deps.temporal.workflow.getHandle(workflowId).query(taskRequestQuery));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { refused: `there is no task ${workflowId}` };
+    deps.log.warn({ workflowId, err: (err as Error).message }, 'task not read for a standing approval');
+    return { refused: `${workflowId} could not be read (${(err as Error).message})` };
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { loadPolicyFile } from '../../policy/loader';
 import { ACTION_IDS } from '../../slack/action-ids';
+import { buttonValue } from '../../slack/blocks/button-value';
 import { VIEW_IDS } from '../../slack/blocks/modals';
+import { blockActionsPayload, postSigned } from '../../slack/emulator/deliver';
 import { ephemeralsFor, messageText, startSlackRig, waitForMessage, type SlackRig } from '../helpers/slack';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { waitUntil } from '../helpers/wait';
@@ -114,6 +116,42 @@ describe('standing approvals, delegation and edits from Slack', () => {
       (m) => m.text.startsWith('Usage: `/ladder approvals revoke <id>`'),
       'U0APPR001',
     );
+  });
+
+  it('says in the allow modal, without a submit button, why no standing approval can be made from a task', async () => {
+    const { emulator } = rig;
+    const user = 'U0APPR002';
+    const nope = 'task/a2/no-such-task';
+    const payload = blockActionsPayload(emulator.workspace, {
+      user,
+      channel: emulator.channelId('#standing'),
+      message: { ts: '1700000000.000300', text: 'task', blocks: [] },
+      action: {
+        action_id: ACTION_IDS['allow-standing'],
+        block_id: 'ladder_task_actions',
+        value: buttonValue(nope, 'e'.repeat(64)),
+      },
+      responseUrl: 'http://127.0.0.1:9/unused',
+      triggerId: emulator.workspace.issueTrigger(user),
+    });
+    const ephemeralsBefore = ephemeralsFor(emulator, '#standing', user).length;
+    const answer = await postSigned(
+      { url: rig.appUrl, signingSecret: rig.signingSecret, timeoutMs: 15_000 },
+      { payload: JSON.stringify(payload) },
+    );
+    expect(answer.status).toBe(200);
+    // Opened at once with the widest limits, then told why instead of filled in.
+    await waitUntil(() =>
+      JSON.stringify(emulator.viewFor(user)?.view ?? '').includes('No standing approval'),
+    );
+    const modal = emulator.viewFor(user)!.view;
+    expect(modal.callback_id).toBe(VIEW_IDS.allowStanding);
+    expect(modal.submit).toBeUndefined();
+    expect((modal.blocks as { text?: { text?: string } }[]).map((b) => b.text?.text)).toEqual([
+      `No standing approval can be made here: there is no task ${nope}. Approve the task on its own with Approve.`,
+    ]);
+    expect(ephemeralsFor(emulator, '#standing', user)).toHaveLength(ephemeralsBefore);
+    emulator.workspace.views.delete(emulator.viewFor(user)!.id);
   });
 
   it('declares an absence with /ladder away, lets the stand-in answer the request, and ends it with /ladder back', async () => {

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { loadPolicyFile } from '../../../policy/loader';
 import {
+  allowStandingRefusedModal,
   delegateModal,
   fieldForError,
   modalErrors,
   parseTaskModalMetadata,
   rejectModal,
   typedApproveModal,
+  VIEW_IDS,
 } from '../../../slack/blocks/modals';
 import { agentStandings, statusBlocks } from '../../../slack/blocks/status';
 import { blockKitProblem } from '../../../slack/emulator/block-kit-check';
@@ -66,6 +68,18 @@ describe('modals', () => {
     expect(parseTaskModalMetadata('{"taskId": 1}')).toBeUndefined();
     expect(parseTaskModalMetadata('not json')).toBeUndefined();
     expect(parseTaskModalMetadata(undefined)).toBeUndefined();
+  });
+
+  it('says why no standing approval can be made, escaped, with nothing to submit', () => {
+    const metadata = { workflowId: 'task/a2/t-1', stepsHash: 'a'.repeat(64), channel: 'C1' };
+    const view = allowStandingRefusedModal(metadata, 'No standing approval: <task> has *two* actions.');
+    expect(view.callback_id).toBe(VIEW_IDS.allowStanding);
+    expect(view.submit).toBeUndefined();
+    expect(JSON.parse(view.private_metadata!)).toEqual(metadata);
+    expect((view.blocks[0] as { text: { text: string } }).text.text).toBe(
+      'No standing approval: &lt;task&gt; has *two* actions.',
+    );
+    expect(blockKitProblem(view.blocks)).toBeUndefined();
   });
 });
 
