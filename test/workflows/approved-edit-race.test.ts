@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { hostTaskQueue } from '../../activities/actions/host-queue';
 import { createActionRegistry } from '../../activities/actions/registry';
 import { RecordingNotifier } from '../../activities/notify/recording';
 import { RecordingOutcomes } from '../../activities/outcomes';
@@ -40,7 +41,13 @@ describe('the "approved" edit never lands after the outcome edit', () => {
   let client: Client;
   const running: { worker: Worker; run: Promise<void> }[] = [];
 
-  const workers = async (extra: Pick<LadderWorkerOptions, 'host' | 'entities'>) => {
+  /** The gate host's queue: where the deciding worker pins the task's shell step. */
+  const gateQueue = hostTaskQueue(taskQueue, 'gate');
+  /**
+   * A Ladder worker's workers on the queue. `pinsTo` makes a worker without a host of its own
+   * decide as the gate host's worker does (its host worker is the first one's, started later).
+   */
+  const workers = async (extra: Pick<LadderWorkerOptions, 'host' | 'entities'> & { pinsTo?: string }) => {
     const base = mkdtempSync(join(tmpdir(), 'ladder-grace-race-'));
     const dirs = {
       workspaceRoot: join(base, 'workspace'),
@@ -61,9 +68,11 @@ describe('the "approved" edit never lands after the outcome edit', () => {
         ...dirs,
         notifier,
         outcomes: new RecordingOutcomes(),
+        ...(extra.pinsTo !== undefined ? { hostQueue: extra.pinsTo } : {}),
       },
       workerOptions: { shutdownGraceTime: '2 seconds' },
-      ...extra,
+      ...(extra.host !== undefined ? { host: extra.host } : {}),
+      ...(extra.entities !== undefined ? { entities: extra.entities } : {}),
     });
   };
   const start = (worker: Worker): { worker: Worker; run: Promise<void> } => {
@@ -101,7 +110,9 @@ describe('the "approved" edit never lands after the outcome edit', () => {
     let workflowId = '';
     for (let attempt = 1; attempt <= ATTEMPTS && !handle; attempt++) {
       const deciding =
-        attempt === 1 ? start(first.worker) : start((await workers({ entities: false })).worker);
+        attempt === 1
+          ? start(first.worker)
+          : start((await workers({ entities: false, pinsTo: gateQueue })).worker);
       const submission = await submitTask(
         client,
         taskRequest('a2', 'ops', [appendStep(`grace-race-${attempt}`)]),
@@ -129,6 +140,9 @@ describe('the "approved" edit never lands after the outcome edit', () => {
       // The worker heard the timer before it stopped (a slow machine): try again with a new task.
       if (after.slice(fired(after)).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED))
         continue;
+      // The step is pinned to the gate's queue, where no worker polls yet.
+      const scheduled = after.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+      expect(scheduled.at(-1)?.activityTaskScheduledEventAttributes?.taskQueue?.name).toBe(gateQueue);
       handle = submission.handle;
       workflowId = submission.workflowId;
     }
