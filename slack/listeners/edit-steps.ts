@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { WebClient } from '@slack/web-api';
 import { answerTask } from '../../client/answer-task';
+import { readTaskRequest } from '../../client/task-request';
 import { own } from '../../policy/own';
 import { withValueAt } from '../../policy/step-edits';
 import { taskRequestQuery } from '../../workflows/messages';
@@ -42,17 +42,12 @@ export async function openEditSteps(
 
 /** The task's steps and its class's edit rules, or why they could not be read, in a person's words. */
 async function readEditable(workflowId: string, deps: SlackDeps): Promise<EditModalContent> {
-  try {
-    const task = await deps.temporal.workflow.getHandle(workflowId).query(taskRequestQuery);
-    return { steps: task.steps, rules: own(deps.policy().taskClasses, task.taskClass)?.edits };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError)
-      return { unreadable: `No task ${workflowId}: nothing to edit.` };
-    deps.log.warn({ workflowId, err: (err as Error).message }, 'task not read for Edit…');
-    return {
-      unreadable: `Could not read ${workflowId}: ${(err as Error).message}. Close this and click Edit… again.`,
-    };
-  }
+  const read = await readTaskRequest(deps.temporal, workflowId);
+  if ('task' in read)
+    return { steps: read.task.steps, rules: own(deps.policy().taskClasses, read.task.taskClass)?.edits };
+  if (read.missing) return { unreadable: `No task ${workflowId}: nothing to edit.` };
+  deps.log.warn({ workflowId, err: read.error }, 'task not read for Edit…');
+  return { unreadable: `Could not read ${workflowId}: ${read.error}. Close this and click Edit… again.` };
 }
 
 /**

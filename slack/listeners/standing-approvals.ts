@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { answerTask } from '../../client/answer-task';
+import { readTaskRequest } from '../../client/task-request';
 import {
   grantStandingApproval,
   listStandingApprovals,
@@ -100,13 +100,11 @@ export async function openAllowStanding(
 
 /** {@link scopeOf} the task `workflowId`, or why it could not be read. */
 async function readScope(workflowId: string, deps: SlackDeps): Promise<ReturnType<typeof scopeOf>> {
-  try {
-    return scopeOf(deps, await deps.temporal.workflow.getHandle(workflowId).query(taskRequestQuery));
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { refused: `there is no task ${workflowId}` };
-    deps.log.warn({ workflowId, err: (err as Error).message }, 'task not read for a standing approval');
-    return { refused: `${workflowId} could not be read (${(err as Error).message})` };
-  }
+  const read = await readTaskRequest(deps.temporal, workflowId);
+  if ('task' in read) return scopeOf(deps, read.task);
+  if (read.missing) return { refused: `there is no task ${workflowId}` };
+  deps.log.warn({ workflowId, err: read.error }, 'task not read for a standing approval');
+  return { refused: `${workflowId} could not be read (${read.error})` };
 }
 
 /**
