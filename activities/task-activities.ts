@@ -17,7 +17,6 @@ import { quotaLedger } from '../workflows/quota-ledger';
 import {
   addDigestItemSignal,
   digestWorkflowId,
-  killSwitchQuery,
   killSwitchWorkflowId,
   AUTONOMY_WITHDRAWN,
   OUTCOME_UNKNOWN_FAILURE,
@@ -42,6 +41,7 @@ import {
 import type { ActionRegistry } from './actions/registry';
 import { createBatchedCalls } from '../client/batched-calls';
 import { createFreshReads } from '../client/fresh-reads';
+import { readKillSwitch } from '../client/kill-switch';
 import { entityStartOptions } from '../client/entity-start';
 import { createCredentialInjector, createSecretResolver, type SecretResolver } from './actions/secrets';
 import type { CanaryLink } from '../client/canary-link';
@@ -269,17 +269,10 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     });
   }
 
-  // One query at a time per entity from this worker, each caller still seeing state read after it
-  // asked: a burst of tasks costs a few queries, not one per task (a busy workflow's query buffer
-  // overflows and fails them).
-  const killSwitchReads = createFreshReads(async (workflowId) => {
-    try {
-      return await deps.client.workflow.getHandle(workflowId).query(killSwitchQuery);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null; // never frozen in this deployment
-      throw err;
-    }
-  });
+  // One read at a time per entity from this worker, each caller still seeing state read after it
+  // asked: a burst of tasks costs a few reads, not one per task. The kill switch and ledger views
+  // are memo reads (a describe); the usage is a query (a busy workflow's query buffer overflows).
+  const killSwitchReads = createFreshReads(() => readKillSwitch(deps.client, deps.taskQueue));
   const usageReads = createFreshReads(async (workflowId): Promise<Usage> => {
     try {
       const usage = await deps.client.workflow.getHandle(workflowId).query(quotaUsageQuery);

@@ -3,6 +3,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { killSwitch } from '../workflows/kill-switch';
 import {
   freezeUpdate,
+  KILL_SWITCH_MEMO,
   killSwitchQuery,
   killSwitchWorkflowId,
   uncapClassUpdate,
@@ -12,6 +13,7 @@ import {
 } from '../workflows/messages';
 import type { AnswerSigner } from './answer-signer';
 import { answerEntity } from './entity-answer';
+import { readPublished } from './published-state';
 
 /** Raised when the kill switch refuses an answer (not an admin, no valid proof, unknown agent, bad cap). */
 export class KillSwitchError extends Error {}
@@ -71,10 +73,14 @@ export async function releaseKillSwitch(
   return answerKillSwitch(client, caller, unfreezeUpdate, release);
 }
 
-/** The kill switch as it stands (nothing engaged when it was never used). */
+/**
+ * The kill switch as it stands (nothing engaged when it was never used): every change committed
+ * before the call is in it.
+ */
 export async function readKillSwitch(client: Client, taskQueue: string): Promise<KillSwitchState> {
   try {
-    return await client.workflow.getHandle(killSwitchWorkflowId(taskQueue)).query(killSwitchQuery);
+    const handle = client.workflow.getHandle(killSwitchWorkflowId(taskQueue));
+    return await readPublished(handle, KILL_SWITCH_MEMO, () => handle.query(killSwitchQuery));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { all: null, agents: {}, classes: {} };
     throw err;

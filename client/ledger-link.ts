@@ -2,11 +2,18 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { LedgerState, LedgerView } from '../policy/ledger';
 import type { IdentifiedEvent } from '../policy/ledger-reducer';
-import { ledgerEventsSignal, ledgerQuery, ledgerViewQuery, ledgerWorkflowId } from '../workflows/messages';
+import {
+  LEDGER_VIEW_MEMO,
+  ledgerEventsSignal,
+  ledgerQuery,
+  ledgerViewQuery,
+  ledgerWorkflowId,
+} from '../workflows/messages';
 import { trustLedger } from '../workflows/trust-ledger';
 import { createBatchedCalls } from './batched-calls';
 import { entityStartOptions, type EntityStartOptions } from './entity-start';
 import { createFreshReads } from './fresh-reads';
+import { readPublished } from './published-state';
 
 /** How activities, the CLI and Slack reach agents' trust ledgers. */
 export interface LedgerLink {
@@ -20,8 +27,8 @@ export interface LedgerLink {
   read(agentId: string): Promise<LedgerState | null>;
   /**
    * What a decision needs (earned rungs, model and prompt version), or null before the first
-   * evidence. Concurrent callers in this process share one query per agent, each still getting a
-   * view read after it asked.
+   * evidence: read from the ledger's memo, no query to a worker. Concurrent callers in this process
+   * share one read per agent, each still getting a view read after it asked.
    */
   view(agentId: string): Promise<LedgerView | null>;
 }
@@ -79,7 +86,10 @@ export function createLedgerLink(options: {
     }
   };
   const views = createFreshReads((agentId) =>
-    query(agentId, (id) => client.workflow.getHandle(id).query(ledgerViewQuery)),
+    query(agentId, (id) => {
+      const handle = client.workflow.getHandle(id);
+      return readPublished(handle, LEDGER_VIEW_MEMO, () => handle.query(ledgerViewQuery));
+    }),
   );
   const signals = createBatchedCalls<IdentifiedEvent, void>(
     async (agentId, events) => {

@@ -1,11 +1,13 @@
-import { continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { makeContinueAsNewFunc, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Proven } from '../policy/answer-proof';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { authorityEntity } from './authority-entity';
 import { workflowNowIso } from './clock';
+import { publishedState } from './published-state';
 import {
   capClassSignal,
   freezeUpdate,
+  KILL_SWITCH_MEMO,
   killSwitchQuery,
   uncapClassUpdate,
   unfreezeUpdate,
@@ -19,8 +21,9 @@ import {
  * unfreezes are updates from admins, proven by their key (or the Slack app's): the validators
  * check the proof and the admin list of the last good policy the worker holds, so a broken policy
  * file never disables the switch and a claimed id alone is refused before it reaches history. The
- * decision activities read the state by query. Long-lived; continues as new before its history
- * grows large, carrying its state and authority.
+ * decision activities read the state from its memo, kept equal to it in every workflow task
+ * (`killSwitchQuery` answers the same). Long-lived; continues as new before its history grows
+ * large, carrying its state and authority.
  */
 export async function killSwitch(
   initial?: KillSwitchState,
@@ -29,6 +32,13 @@ export async function killSwitch(
   const state: KillSwitchState = initial ?? { all: null, agents: {}, classes: {} };
   const { workflowId } = workflowInfo();
   const entity = authorityEntity(carriedAuthority);
+  const published = publishedState<KillSwitchState>(KILL_SWITCH_MEMO);
+  published.publish(state);
+  /** Every change is published in the activation that makes it, and counted towards the run. */
+  const changed = (): void => {
+    published.publish(state);
+    entity.changed();
+  };
 
   /** Throws with a person's words unless `by` is an admin who proved it, and `agentId`/`taskClass` exist. */
   const expectAdmin = (
@@ -69,7 +79,7 @@ export async function killSwitch(
       refuseAsFailure(() => expectAdmin(answer, args, authority));
       const at = workflowNowIso();
       apply(args, at);
-      entity.changed();
+      changed();
       return { accepted: true, by: args.by, at };
     };
 
@@ -115,9 +125,9 @@ export async function killSwitch(
   setHandler(capClassSignal, (cap) => {
     const current = state.classes[cap.taskClass];
     if (!current || cap.cap < current.cap) state.classes[cap.taskClass] = { ...cap, at: workflowNowIso() };
-    entity.changed();
+    changed();
   });
 
   const carry = await entity.runUntilContinueAsNew();
-  await continueAsNew<typeof killSwitch>(state, carry);
+  await makeContinueAsNewFunc<typeof killSwitch>({ memo: published.carried(state) })(state, carry);
 }

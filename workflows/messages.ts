@@ -323,6 +323,11 @@ export const uncapClassUpdate = defineUpdate<Receipt, [UncapClassArgs]>('uncapCl
  */
 export const refreshAuthoritySignal = defineSignal('refreshAuthority');
 export const killSwitchQuery = defineQuery<KillSwitchState>('killSwitch');
+/**
+ * The memo key under which the kill switch keeps its {@link KillSwitchState}: what every task's
+ * decision and step check read (a describe, answered by the server without a query to a worker).
+ */
+export const KILL_SWITCH_MEMO = 'killSwitch';
 
 /**
  * Who may answer an entity workflow (kill switch, trust ledger), read by an activity from the
@@ -404,6 +409,8 @@ export const decideProposalUpdate = defineUpdate<Receipt, [DecideProposalArgs]>(
 export const ledgerQuery = defineQuery<LedgerState>('ledger');
 /** The compact view a task's decision reads (bounded by the number of task classes). */
 export const ledgerViewQuery = defineQuery<LedgerView>('ledgerView');
+/** The memo key under which a trust ledger keeps its {@link LedgerView}, read by every task's decision. */
+export const LEDGER_VIEW_MEMO = 'ledgerView';
 /**
  * The ledger for pages that show many agents at once (the dashboard): the whole state without the
  * ids of recently counted events (up to `SEEN_MAX` of them, policy/ledger.ts), so its size does not grow with a

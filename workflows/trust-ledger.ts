@@ -16,6 +16,7 @@ import {
   recentlyCounted,
   type Audit,
   type LedgerState,
+  type LedgerView,
   type Proposal,
   type RungChange,
 } from '../policy/ledger';
@@ -40,11 +41,13 @@ import {
 import { ActivityProfiles, AUTHORITY_REFRESH_MS } from './activity-profiles';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
+import { publishedState } from './published-state';
 import {
   auditVerdictUpdate,
   decideProposalUpdate,
   ledgerEventsSignal,
   ledgerOverviewQuery,
+  LEDGER_VIEW_MEMO,
   ledgerQuery,
   ledgerSeriesQuery,
   ledgerViewQuery,
@@ -88,6 +91,13 @@ const HUMAN_EVIDENCE: readonly string[] = ['defect', 'incident', 'audit'];
  */
 export async function trustLedger(input: LedgerInput): Promise<void> {
   let state: LedgerState = input.state ?? newLedger(input.agentId);
+  // What a task's decision reads, in the memo: published in the activation that changes the state.
+  const view = publishedState<LedgerView>(LEDGER_VIEW_MEMO);
+  view.publish(ledgerViewOf(state));
+  const setState = (next: LedgerState): void => {
+    state = next;
+    view.publish(ledgerViewOf(state));
+  };
   // Bounded by days × classes; kept beside the state so neither the judge nor a decision carries it.
   const series: DailySeries = input.series ?? {};
   const queue: IdentifiedEvent[] = [...(input.pending ?? [])];
@@ -271,7 +281,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
         const applied = applyPromotion(state, decision.proposalId, decision.by, workflowNowMs());
         if (!applied.ok) continue;
         noteDay(series, state, applied.state, {}, workflowNowMs());
-        state = applied.state;
+        setState(applied.state);
         await judging.countProposalDecision({
           taskClass: proposal.taskClass,
           approved: true,
@@ -288,7 +298,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
           }),
         );
       } else {
-        state = declinePromotion(state, decision.proposalId, decision.by, workflowNowMs());
+        setState(declinePromotion(state, decision.proposalId, decision.by, workflowNowMs()));
         await judging.countProposalDecision({ taskClass: proposal.taskClass, approved: false });
         await closeProposal(
           proposal,
@@ -306,7 +316,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       const { seen } = state;
       const judged = await judging.judgeLedgerEvents({ state: { ...state, seen: [] }, events: batch });
       noteDay(series, state, judged.state, autonomousByClass(batch), workflowNowMs());
-      state = { ...judged.state, seen };
+      setState({ ...judged.state, seen });
       for (const effect of judged.effects) await tell(effect);
       for (const { audit, text } of auditsToClose.splice(0)) {
         if (!audit.messageRef) continue;
@@ -321,7 +331,10 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     if (due && queue.length <= MAX_CARRIED) {
       await condition(allHandlersFinished);
       // The next run keeps this one's workflow task timeout (the link starts ledgers with a long one).
-      await makeContinueAsNewFunc<typeof trustLedger>({ workflowTaskTimeout: workflowInfo().taskTimeoutMs })({
+      await makeContinueAsNewFunc<typeof trustLedger>({
+        workflowTaskTimeout: workflowInfo().taskTimeoutMs,
+        memo: view.carried(ledgerViewOf(state)),
+      })({
         ...input,
         state,
         pending: queue.splice(0),

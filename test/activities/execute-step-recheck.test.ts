@@ -51,11 +51,12 @@ function countingConfigSet(runs: string[]): ActionHandler {
 /** A client whose kill switch was never started (no freeze in force). */
 const noKillSwitch = {
   workflow: {
-    getHandle: (workflowId: string) => ({
-      query: async () => {
+    getHandle: (workflowId: string) => {
+      const notStarted = async () => {
         throw new WorkflowNotFoundError('not started', workflowId, undefined);
-      },
-    }),
+      };
+      return { describe: notStarted, query: notStarted };
+    },
   },
 } as unknown as Client;
 

@@ -7,7 +7,14 @@ import {
   releaseKillSwitch,
 } from '../../client/kill-switch';
 import { killSwitch } from '../../workflows/kill-switch';
-import { approveUpdate, freezeUpdate, killSwitchWorkflowId } from '../../workflows/messages';
+import {
+  approveUpdate,
+  freezeUpdate,
+  KILL_SWITCH_MEMO,
+  killSwitchQuery,
+  killSwitchWorkflowId,
+  type KillSwitchState,
+} from '../../workflows/messages';
 import { answerAs, frontendSigner, operatorSignerOf } from '../helpers/answers';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
@@ -97,6 +104,13 @@ describe('run-time kill switch on the real dev server', () => {
       cap: 1,
       by: 'U0ADMIN01',
     });
+    // Decisions read the memo: once the freeze has returned, it holds the same state as the query.
+    const switchHandle = stack.client.workflow.getHandle(killSwitchWorkflowId(stack.taskQueue));
+    const published = async () => (await switchHandle.describe()).memo?.[KILL_SWITCH_MEMO];
+    expect(await published()).toEqual(await switchHandle.query(killSwitchQuery));
+    expect(await published()).toMatchObject({
+      agents: { a3: { cap: 1, reason: 'investigating a bad deploy' } },
+    });
 
     const frozen = await submit(stack, taskRequest('a3', 'ops', [appendStep('frozen-draft')]));
     const status = await waitForStatus(frozen.handle, (s) => s.phase === 'awaiting-human');
@@ -110,6 +124,8 @@ describe('run-time kill switch on the real dev server', () => {
     ).toBe(4);
 
     await releaseKillSwitch(stack.client, opts(), { agentId: 'a3', by: 'U0ADMIN01' });
+    expect(((await published()) as KillSwitchState).agents.a3).toBeUndefined();
+    expect(await published()).toEqual(await switchHandle.query(killSwitchQuery));
     expect(
       (await (await submit(stack, taskRequest('a3', 'ops', [appendStep('thawed')]))).handle.result()).rung,
     ).toBe(3);

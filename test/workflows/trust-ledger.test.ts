@@ -7,7 +7,9 @@ import type { delegatedTask } from '../../workflows/delegated-task';
 import {
   approveUpdate,
   decideProposalUpdate,
+  LEDGER_VIEW_MEMO,
   ledgerQuery,
+  ledgerViewQuery,
   ledgerWorkflowId,
   reportEvidenceUpdate,
 } from '../../workflows/messages';
@@ -16,7 +18,7 @@ import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 import { waitPastCleanPeriod, waitUntil } from '../helpers/wait';
-import type { LedgerState } from '../../policy/ledger';
+import type { LedgerState, LedgerView } from '../../policy/ledger';
 
 const policy = loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'ledger.yaml')).policy;
 
@@ -116,6 +118,11 @@ describe('the trust ledger', () => {
     const promoted = await waitForLedger('climber', (s) => s.classes.ops.rung === 3);
     expect(promoted.history.at(-1)).toMatchObject({ from: 2, to: 3, by: 'U0APPR002' });
     expect(promoted.classes.ops.evidence.actions).toBe(0); // a fresh window at the new rung
+    // The next decision reads the view from the ledger's memo, published with the promotion.
+    const publishedView = async () => (await ledger('climber').describe()).memo?.[LEDGER_VIEW_MEMO];
+    await waitUntil(async () => ((await publishedView()) as LedgerView | undefined)?.rungs.ops === 3);
+    expect(await publishedView()).toMatchObject({ agentId: 'climber', changes: promoted.history.length });
+    expect(await publishedView()).toEqual(await ledger('climber').query(ledgerViewQuery));
     maybeRecordHistory(ledger('climber'), 'trustLedger', 'proposed-approved');
 
     // The next task runs at the earned rung 3, on its own.
