@@ -22,6 +22,8 @@ export const BENCH_PARTS: readonly BenchPart[] = [
     quickArgs: ['--cycles', '2', '--idle-seconds', '3'],
   },
   { name: 'tasks', script: 'tasks.js', quickArgs: ['--quick'] },
+  // Where the rung-3 throughput ratio's floor lies: the bare workflow with the guards a rung-3 task needs.
+  { name: 'floor', script: 'floor.js', quickArgs: ['--quick'] },
   { name: 'timers', script: 'timers.js', quickArgs: ['--quick'] },
   { name: 'waiting', script: 'waiting.js', quickArgs: ['--quick'] },
   { name: 'announce-burst', script: 'announce-burst.js', quickArgs: ['--quick'] },

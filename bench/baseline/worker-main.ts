@@ -33,10 +33,10 @@ async function main(): Promise<void> {
   const registry = createActionRegistry();
   // The notifier Ladder's worker builds for the emulator, with the same token and Web API URL.
   const notifier = new SlackNotifier('xoxb-ladder-local-emulator', `http://127.0.0.1:${emulatorPort}/api/`);
-  const activities = createBaselineActivities({ registry, notifier, ...dirs });
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const activities = createBaselineActivities({ registry, notifier, client, ...dirs });
   // Built by Ladder's own createLadderWorker, so whatever worker options Ladder's worker gets
   // (cache size, concurrency, pollers) the baseline gets too; only its workflows and activities
   // are its own (workerOptions is spread last), and it polls no entity queue: it has no entities.

@@ -7,11 +7,14 @@ import {
   defineQuery,
   defineUpdate,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Notification } from '../../activities/notify/notifier';
+import { OutcomeKey, RungKey } from '../../workflows/search-attributes';
 import type { BaselineActivities } from './activities';
 
 /** One task of the baseline: the step to run and the message to post after it. */
@@ -34,9 +37,32 @@ export const baselineApproveUpdate = defineUpdate<{ accepted: true }, [unknown]>
 /** True while the workflow is waiting for its approval. */
 export const baselineWaitingQuery = defineQuery<boolean>('waiting');
 
+/**
+ * What the guarded bare workflow does beyond the bare one: the shape every rung-3 task must have
+ * for Ladder's guarantees, written by hand with nothing else.
+ */
+export interface BaselineGuards {
+  /** The workflows the decision reads by describe (Ladder's kill switch and the agent's ledger). */
+  decisionReads: string[];
+  /** The workflow the step's activity re-reads before it runs (Ladder's kill switch). */
+  recheckWorkflowId: string;
+  /** Size of the decision's result in bytes (Ladder's decision marker carries about 3.5 KB). */
+  decisionBytes: number;
+}
+
+/** One task of the guarded bare workflow. */
+export interface BaselineGuardedInput extends BaselineTaskInput {
+  guards: BaselineGuards;
+}
+
 const { baselineExecute, baselinePost } = proxyActivities<BaselineActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+const { baselineDecide } = proxyLocalActivities<BaselineActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
 
 async function executeThenPost(input: BaselineTaskInput): Promise<string> {
@@ -48,6 +74,32 @@ async function executeThenPost(input: BaselineTaskInput): Promise<string> {
 /** Runs the step, then posts the message; returns the message's ref. */
 export async function baselineTask(input: BaselineTaskInput): Promise<string> {
   return executeThenPost(input);
+}
+
+/**
+ * The floor of a guarded rung-3 task (`npm run bench:floor`): what any workflow that keeps Ladder's
+ * guarantees must do besides the bare task's step and message, and nothing more. A decision in one
+ * local activity that reads the entities Ladder's decision reads (kill switch, ledger) by describe
+ * and returns a decision-sized result; the rung as a search attribute; the step's activity re-reads
+ * the kill switch before it runs; the outcome as a search attribute. Ladder's rung-3 task above this floor
+ * is what Ladder's own code costs.
+ */
+export async function baselineGuardedTask(input: BaselineGuardedInput): Promise<string> {
+  const { workflowId } = workflowInfo();
+  const decision = await baselineDecide({
+    readWorkflowIds: input.guards.decisionReads,
+    bytes: input.guards.decisionBytes,
+  });
+  upsertSearchAttributes([{ key: RungKey, value: decision.rung }]);
+  await baselineExecute({
+    workflowId,
+    index: 0,
+    step: input.step,
+    recheckWorkflowId: input.guards.recheckWorkflowId,
+  });
+  const ref = await baselinePost({ key: `${workflowId}/executed`, notification: input.notification });
+  upsertSearchAttributes([{ key: OutcomeKey, value: 'executed' }]);
+  return ref;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { summarize, type LatencySummary } from '../latency-stats';
-import { perTask, perTaskEach, spreadSample, throughput, type Side } from './figures';
+import { isLadderSide, perTask, perTaskEach, spreadSample, throughput, type Side } from './figures';
 import { countHistory, meanCounts, type HistoryCounts } from './history-counts';
 import { inPool, sleep } from './pool';
 import { cpuMs, cpuSnapshot, memoryOf, splitCpu } from './proc-stats';
@@ -78,6 +78,7 @@ const WORKER_OF: Record<Side, string> = {
   'ladder-api': 'Ladder worker',
   'ladder-client': 'Ladder worker',
   baseline: 'baseline worker',
+  'baseline-guarded': 'baseline worker',
 };
 
 /**
@@ -138,7 +139,7 @@ async function explainStall(stack: BenchStack, query: string): Promise<string> {
 
 function checkOutcomes(side: Side, listed: readonly ListedExecution[]): void {
   const bad = listed.filter(
-    (e) => e.status !== 'COMPLETED' || (side !== 'baseline' && e.outcome !== 'executed'),
+    (e) => e.status !== 'COMPLETED' || (isLadderSide(side) && e.outcome !== 'executed'),
   );
   if (bad.length > 0)
     throw new Error(
@@ -176,7 +177,7 @@ export async function runBatch(
   const ids = Array.from({ length: spec.n }, (_, i) => idOf(i));
   const query = idPrefixQuery(prefix);
   await settle(stack);
-  const ladder = spec.side !== 'baseline';
+  const ladder = isLadderSide(spec.side);
   const entityBefore = ladder
     ? await entityEventTotal(stack.client, stack.ladderQueue, LADDER_TASK_WORKFLOW)
     : undefined;

@@ -1,11 +1,22 @@
 // Pure arithmetic of the task benchmark: throughput, ratios, medians and the interleaved order of
 // batches. Kept apart from the code that drives processes so it can be unit-tested.
 
-/** Who runs a batch: Ladder (submitted through its HTTP API or its TypeScript client) or the bare workflow. */
-export type Side = 'ladder-api' | 'ladder-client' | 'baseline';
+/**
+ * Who runs a batch: Ladder (submitted through its HTTP API or its TypeScript client), the bare
+ * workflow, or the bare workflow with the guards every rung-3 task needs (`bench:floor` only).
+ */
+export type Side = 'ladder-api' | 'ladder-client' | 'baseline' | 'baseline-guarded';
 
-/** Every side, in the order of the first round. */
+/** Every side of `bench:tasks`, in the order of the first round. */
 export const SIDES: readonly Side[] = ['ladder-api', 'ladder-client', 'baseline'];
+
+/** The sides of `bench:floor`: Ladder, the bare workflow and the guarded bare workflow. */
+export const FLOOR_SIDES: readonly Side[] = ['ladder-client', 'baseline', 'baseline-guarded'];
+
+/** True for the sides Ladder runs (their tasks must end `executed`), false for the bare workflows. Pure. */
+export function isLadderSide(side: Side): side is 'ladder-api' | 'ladder-client' {
+  return side === 'ladder-api' || side === 'ladder-client';
+}
 
 /** One batch of the plan: `n` tasks of `side` in round `round` (0-based). */
 export interface PlannedBatch {

@@ -241,10 +241,12 @@ export function targetChecks(
   return checks;
 }
 
-const SIDE_NAMES: Record<Side, string> = {
+/** How each side is named in the tables. */
+export const SIDE_NAMES: Record<Side, string> = {
   'ladder-api': 'Ladder (HTTP API)',
   'ladder-client': 'Ladder (TS client)',
   baseline: 'bare Temporal',
+  'baseline-guarded': 'bare + guards',
 };
 const PATH_NAMES: Record<AnswerPath, string> = {
   'ladder-client': 'Ladder, signed answer via client',

@@ -1,12 +1,16 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createActionRegistry } from '../../activities/actions/registry';
 import { submitTask, TaskValidationError } from '../../client/submit-task';
-import { taskWorkflowId } from '../../workflows/messages';
-import { baselineTask } from '../baseline/workflows';
+import { killSwitchWorkflowId, ledgerWorkflowId, taskWorkflowId } from '../../workflows/messages';
+import { AgentIdKey, TaskClassKey } from '../../workflows/search-attributes';
+import { baselineGuardedTask, baselineTask } from '../baseline/workflows';
 import type { Side } from './figures';
 import { BENCH } from './policy';
 import { sleep } from './pool';
 import { apiTaskBody, baselineInput, clientTaskRequest } from './requests';
+
+/** Bytes of the guarded bare workflow's decision: about what Ladder's rung-3 decision marker carries. */
+export const GUARDED_DECISION_BYTES = 3_500;
 import type { BenchStack } from './stack';
 
 /** Attempts per task before a refusal that may pass (503, 429, a dropped call) fails the batch. */
@@ -84,27 +88,59 @@ function transientTemporalError(err: unknown): TransientRefusal {
 }
 
 /**
- * How each side submits: the baseline with `client.workflow.start`, Ladder through its HTTP API
- * (bearer token, as an agent) or its TypeScript client (`submitTask`). Refusals that may pass are
- * retried as an agent would (Retry-After honoured); the task id makes a retry safe.
+ * How each side submits: the bare workflows with `client.workflow.start` (the guarded one with the
+ * search attributes Ladder's tasks start with), Ladder through its HTTP API (bearer token, as an
+ * agent) or its TypeScript client (`submitTask`). Refusals that may pass are retried as an agent
+ * would (Retry-After honoured); the task id makes a retry safe.
  */
 export function submitterFor(stack: BenchStack, side: Side, batchTag: string): Submitter {
   const retries: RetryLog = { count: 0, reasons: {} };
-  if (side === 'baseline') {
-    const idOf = (i: number): string => `baseline/${batchTag}-${i}`;
+  if (side === 'baseline' || side === 'baseline-guarded') {
+    // Each bare side has its own id prefix, so no batch's listing ever counts the other's tasks.
+    const prefix = `${side}/${batchTag}-`;
+    const idOf = (i: number): string => `${prefix}${i}`;
+    const start = async (i: number): Promise<void> => {
+      const workflowId = idOf(i);
+      const input = baselineInput(workflowId, `${batchTag}/${i}.txt`, stack.policy.versionId);
+      if (side === 'baseline') {
+        await stack.client.workflow.start(baselineTask, {
+          workflowId,
+          taskQueue: stack.baselineQueue,
+          args: [input],
+        });
+        return;
+      }
+      await stack.client.workflow.start(baselineGuardedTask, {
+        workflowId,
+        taskQueue: stack.baselineQueue,
+        args: [
+          {
+            ...input,
+            guards: {
+              // What Ladder's decision and re-check read for the same agent on this stack.
+              decisionReads: [
+                killSwitchWorkflowId(stack.ladderQueue),
+                ledgerWorkflowId(stack.ladderQueue, BENCH.autonomousAgent),
+              ],
+              recheckWorkflowId: killSwitchWorkflowId(stack.ladderQueue),
+              decisionBytes: GUARDED_DECISION_BYTES,
+            },
+          },
+        ],
+        typedSearchAttributes: [
+          { key: AgentIdKey, value: BENCH.autonomousAgent },
+          { key: TaskClassKey, value: BENCH.autonomousClass },
+        ],
+      });
+    };
     return {
       idOf,
-      prefix: `baseline/${batchTag}-`,
+      prefix,
       retries,
       submit: (i) =>
         withRetries(async () => {
-          const workflowId = idOf(i);
           try {
-            await stack.client.workflow.start(baselineTask, {
-              workflowId,
-              taskQueue: stack.baselineQueue,
-              args: [baselineInput(workflowId, `${batchTag}/${i}.txt`, stack.policy.versionId)],
-            });
+            await start(i);
           } catch (err) {
             // An earlier attempt started it after all.
             if (err instanceof WorkflowExecutionAlreadyStartedError) return;

@@ -67,6 +67,7 @@ describe('npm run bench', () => {
       ['decide', '--quick'],
       ['slack-ack', '--cycles 2 --idle-seconds 3'],
       ['tasks', '--quick'],
+      ['floor', '--quick'],
       ['timers', '--quick'],
       ['waiting', '--quick'],
       ['announce-burst', '--quick'],
@@ -77,7 +78,7 @@ describe('npm run bench', () => {
       ['tasks', []],
     ]);
     expect(() => planParts(BENCH_PARTS, false, ['nope'])).toThrow(
-      'unknown benchmark nope (known: decide, slack-ack, tasks, timers, waiting, announce-burst, dashboard, cluster)',
+      'unknown benchmark nope (known: decide, slack-ack, tasks, floor, timers, waiting, announce-burst, dashboard, cluster)',
     );
   });
 

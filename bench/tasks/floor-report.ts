@@ -1,0 +1,185 @@
+// `bench:floor`'s figures (issue 11: "if a figure stays out of reach, report the floor with the cost
+// of each remaining event and workflow task"). Three sides run in interleaved rounds: Ladder's rung-3
+// task, the bare workflow, and the bare workflow with the guards any rung-3 task needs. The guarded
+// one over the bare one is the floor the guarantees set; Ladder over the guarded one is what
+// Ladder's own code costs on top. Pure functions, tested apart from the processes that measured.
+import type { BatchResult } from './batches';
+import { median, pairedRatios, type Side } from './figures';
+import { markdownTable, SIDE_NAMES, sideCost, type SideCost } from './report';
+
+/** The sides a floor run compares, and the process whose CPU is each side's worker. */
+const FLOOR_WORKERS: Partial<Record<Side, string>> = {
+  'ladder-client': 'Ladder worker',
+  baseline: 'baseline worker',
+  'baseline-guarded': 'baseline worker',
+};
+
+/** Throughput of one batch size on each floor side, and the paired ratios to the bare workflow. */
+export interface FloorRow {
+  n: number;
+  /** Tasks per second of each round, and their median, by side. */
+  perSide: Partial<Record<Side, { rounds: number[]; median: number }>>;
+  /** The guarded bare workflow over the bare one, round by round: the floor. */
+  floor: { min: number; median: number; max: number };
+  /** Ladder over the bare workflow, round by round (what `bench:tasks` reports as the ratio). */
+  ladder: { min: number; median: number; max: number };
+  /** Ladder over the guarded bare workflow, round by round: Ladder's own share. */
+  ladderOverFloor: { min: number; median: number; max: number };
+}
+
+/** What one extra piece of a task costs between two sides, per task. */
+export interface FloorStep {
+  from: Side;
+  to: Side;
+  /** Extra history events, workflow tasks, local activities and upserts per task. */
+  events: number;
+  workflowTasks: number;
+  localActivities: number;
+  upserts: number;
+  /** Extra describes per task (entity reads). */
+  describes: number;
+  /** Extra CPU ms per task in the side's worker and in the dev server. */
+  workerCpuMs: number;
+  serverCpuMs: number;
+}
+
+/** Everything a floor run reports. */
+export interface FloorFigures {
+  rows: FloorRow[];
+  costs: SideCost[];
+  /** Bare → guarded (the guards), guarded → Ladder (Ladder's own code). */
+  steps: FloorStep[];
+}
+
+/** Throughput rows and per-task costs of a floor run, from its batches. Pure. */
+export function floorFigures(batches: readonly BatchResult[], sizes: readonly number[]): FloorFigures {
+  const rows = sizes.map((n): FloorRow => {
+    const ofSide = (side: Side): BatchResult[] =>
+      batches.filter((b) => b.n === n && b.side === side).sort((a, b) => a.round - b.round);
+    const perSide: FloorRow['perSide'] = {};
+    for (const side of Object.keys(FLOOR_WORKERS) as Side[]) {
+      const rounds = ofSide(side).map((b) => b.tasksPerSecond);
+      perSide[side] = { rounds, median: median(rounds) };
+    }
+    const paired = (side: Side, over: Side) => {
+      const base = ofSide(over);
+      return pairedRatios(
+        base.map((b) => ofSide(side).find((x) => x.round === b.round)?.tasksPerSecond ?? NaN),
+        base.map((b) => b.tasksPerSecond),
+      );
+    };
+    return {
+      n,
+      perSide,
+      floor: paired('baseline-guarded', 'baseline'),
+      ladder: paired('ladder-client', 'baseline'),
+      ladderOverFloor: paired('ladder-client', 'baseline-guarded'),
+    };
+  });
+  const costs = (Object.keys(FLOOR_WORKERS) as Side[])
+    .map((side) => sideCost(batches, side))
+    .filter((c): c is SideCost => c !== null);
+  const of = (side: Side): SideCost | undefined => costs.find((c) => c.side === side);
+  const steps: FloorStep[] = [];
+  for (const [from, to] of [
+    ['baseline', 'baseline-guarded'],
+    ['baseline-guarded', 'ladder-client'],
+  ] as const) {
+    const a = of(from);
+    const b = of(to);
+    if (a && b) steps.push(stepBetween(a, b));
+  }
+  return { rows, costs, steps };
+}
+
+function upserts(c: SideCost): number {
+  return c.history.eventTypes.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0;
+}
+
+function workerCpu(c: SideCost): number {
+  return c.cpuMsPerTask[FLOOR_WORKERS[c.side] ?? ''] ?? NaN;
+}
+
+function stepBetween(a: SideCost, b: SideCost): FloorStep {
+  return {
+    from: a.side,
+    to: b.side,
+    events: b.history.events - a.history.events,
+    workflowTasks: b.history.workflowTasks - a.history.workflowTasks,
+    localActivities: b.history.localActivities - a.history.localActivities,
+    upserts: upserts(b) - upserts(a),
+    describes: (b.serverOpsPerTask?.describes ?? NaN) - (a.serverOpsPerTask?.describes ?? NaN),
+    workerCpuMs: workerCpu(b) - workerCpu(a),
+    serverCpuMs: (b.cpuMsPerTask['dev server'] ?? NaN) - (a.cpuMsPerTask['dev server'] ?? NaN),
+  };
+}
+
+function num(v: number | undefined, digits = 1): string {
+  return v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
+}
+
+function signed(v: number, digits = 1): string {
+  return Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+}
+
+function range(r: { min: number; median: number; max: number }): string {
+  if (Number.isNaN(r.median)) return '–';
+  return r.min === r.max ? num(r.median, 2) : `${num(r.median, 2)} (${num(r.min, 2)}–${num(r.max, 2)})`;
+}
+
+/** The floor run as markdown: throughput and ratios, cost per task by side, and what each step adds. Pure. */
+export function floorMarkdown(f: FloorFigures): string {
+  const sides = Object.keys(FLOOR_WORKERS) as Side[];
+  const throughput = markdownTable([
+    [
+      'rung-3 throughput (tasks/s, median of rounds)',
+      ...sides.map((s) => SIDE_NAMES[s]),
+      'floor: guarded / bare',
+      'Ladder / bare',
+      'Ladder / guarded',
+    ],
+    ...f.rows.map((r) => [
+      `N = ${r.n} (${r.perSide.baseline?.rounds.length ?? 0} round(s))`,
+      ...sides.map((s) => num(r.perSide[s]?.median)),
+      range(r.floor),
+      range(r.ladder),
+      range(r.ladderOverFloor),
+    ]),
+  ]);
+  const cost = markdownTable([
+    ['per task', ...f.costs.map((c) => SIDE_NAMES[c.side])],
+    [
+      'events / workflow tasks / activities / local activities / upserts',
+      ...f.costs.map(
+        (c) =>
+          `${num(c.history.events)} / ${num(c.history.workflowTasks)} / ${num(c.history.activities)} / ${num(c.history.localActivities)} / ${num(upserts(c))}`,
+      ),
+    ],
+    ['describes (entity reads)', ...f.costs.map((c) => num(c.serverOpsPerTask?.describes, 2))],
+    ['worker CPU ms', ...f.costs.map((c) => num(workerCpu(c)))],
+    ['dev-server CPU ms', ...f.costs.map((c) => num(c.cpuMsPerTask['dev server']))],
+  ]);
+  const steps = markdownTable([
+    [
+      'step',
+      'events',
+      'workflow tasks',
+      'local activities',
+      'upserts',
+      'describes',
+      'worker CPU ms',
+      'dev-server CPU ms',
+    ],
+    ...f.steps.map((s) => [
+      `${SIDE_NAMES[s.from]} → ${SIDE_NAMES[s.to]}`,
+      signed(s.events),
+      signed(s.workflowTasks),
+      signed(s.localActivities),
+      signed(s.upserts),
+      signed(s.describes, 2),
+      signed(s.workerCpuMs),
+      signed(s.serverCpuMs),
+    ]),
+  ]);
+  return [throughput, cost, steps].join('\n\n');
+}
