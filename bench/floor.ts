@@ -1,10 +1,11 @@
 // `npm run bench:floor [-- --quick]`: where the rung-3 throughput ratio's floor lies (issue 11: "if a
 // figure stays out of reach, report the floor with the cost of each remaining event and workflow
-// task"). On one bench stack, in interleaved rounds: Ladder's rung-3 task (TypeScript client), the
-// bare workflow of bench:tasks, and the bare workflow with the guards any rung-3 task with Ladder's
-// guarantees needs (a decision in a local activity that reads the kill switch and the ledger, the rung and the outcome as
-// search attributes, the entity re-read before the step; bench/baseline/workflows.ts). Prints the
-// throughput of each, the floor (guarded / bare) and what each step adds per task; writes
+// task"). On one bench stack, in interleaved rounds: the bare workflow of bench:tasks; the same with
+// the guards any rung-3 task with Ladder's guarantees needs, added one at a time (a decision in a
+// local activity; the agent, class, rung and outcome as search attributes; the kill switch and the
+// ledger read by the decision and the kill switch re-read before the step;
+// bench/baseline/workflows.ts); and Ladder's rung-3 task (TypeScript client). Prints the throughput
+// of each, the floor (all guards / bare) and what each step adds per task; writes
 // bench/results/floor[-quick].json. It has no target of its own.
 import { Command } from 'commander';
 import { BatchFailed, runBatch, type BatchResult } from './tasks/batches';
@@ -122,6 +123,8 @@ async function run(options: FloorBenchOptions): Promise<number> {
       stack: {
         baseline:
           'bare workflow: Ladder action handler execute (activity), then Ladder SlackNotifier post (activity); same createLadderWorker options',
+        steps:
+          'bare + decision: a local activity returning a decision-sized result; + search attributes: AgentId and TaskClass at start, Rung and Outcome upserted; + reads: the rest of the guarded workflow below',
         guarded: `bare workflow plus: a local activity that describes Ladder's kill switch and the agent's trust ledger (coalesced as Ladder's reads are) and returns ${GUARDED_DECISION_BYTES} bytes; the rung as a search attribute; a describe of the kill switch in the step's activity before it runs; the outcome as a search attribute; started with AgentId and TaskClass`,
       },
       figures: { ...figures, batches },

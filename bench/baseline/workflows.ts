@@ -44,10 +44,12 @@ export const baselineWaitingQuery = defineQuery<boolean>('waiting');
 export interface BaselineGuards {
   /** The workflows the decision reads by describe (Ladder's kill switch and the agent's ledger). */
   decisionReads: string[];
-  /** The workflow the step's activity re-reads before it runs (Ladder's kill switch). */
-  recheckWorkflowId: string;
+  /** The workflow the step's activity re-reads before it runs (Ladder's kill switch); none: no re-read. */
+  recheckWorkflowId?: string;
   /** Size of the decision's result in bytes (Ladder's decision marker carries about 3.5 KB). */
   decisionBytes: number;
+  /** Sets the rung and the outcome as search attributes (the submitter sets AgentId and TaskClass at start). */
+  searchAttributes: boolean;
 }
 
 /** One task of the guarded bare workflow. */
@@ -82,7 +84,8 @@ export async function baselineTask(input: BaselineTaskInput): Promise<string> {
  * local activity that reads the entities Ladder's decision reads (kill switch, ledger) by describe
  * and returns a decision-sized result; the rung as a search attribute; the step's activity re-reads
  * the kill switch before it runs; the outcome as a search attribute. Ladder's rung-3 task above this floor
- * is what Ladder's own code costs.
+ * is what Ladder's own code costs. `guards` can leave out the reads and the search attributes, so
+ * the bench can price each piece on its own.
  */
 export async function baselineGuardedTask(input: BaselineGuardedInput): Promise<string> {
   const { workflowId } = workflowInfo();
@@ -90,15 +93,17 @@ export async function baselineGuardedTask(input: BaselineGuardedInput): Promise<
     readWorkflowIds: input.guards.decisionReads,
     bytes: input.guards.decisionBytes,
   });
-  upsertSearchAttributes([{ key: RungKey, value: decision.rung }]);
+  if (input.guards.searchAttributes) upsertSearchAttributes([{ key: RungKey, value: decision.rung }]);
   await baselineExecute({
     workflowId,
     index: 0,
     step: input.step,
-    recheckWorkflowId: input.guards.recheckWorkflowId,
+    ...(input.guards.recheckWorkflowId !== undefined
+      ? { recheckWorkflowId: input.guards.recheckWorkflowId }
+      : {}),
   });
   const ref = await baselinePost({ key: `${workflowId}/executed`, notification: input.notification });
-  upsertSearchAttributes([{ key: OutcomeKey, value: 'executed' }]);
+  if (input.guards.searchAttributes) upsertSearchAttributes([{ key: OutcomeKey, value: 'executed' }]);
   return ref;
 }
 

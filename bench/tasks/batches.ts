@@ -78,6 +78,8 @@ const WORKER_OF: Record<Side, string> = {
   'ladder-api': 'Ladder worker',
   'ladder-client': 'Ladder worker',
   baseline: 'baseline worker',
+  'baseline-decision': 'baseline worker',
+  'baseline-decision-sa': 'baseline worker',
   'baseline-guarded': 'baseline worker',
 };
 

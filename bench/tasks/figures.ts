@@ -3,15 +3,32 @@
 
 /**
  * Who runs a batch: Ladder (submitted through its HTTP API or its TypeScript client), the bare
- * workflow, or the bare workflow with the guards every rung-3 task needs (`bench:floor` only).
+ * workflow, or (`bench:floor` only) the bare workflow with some or all of the guards every rung-3
+ * task needs: the decision in a local activity; then the search attributes; then the entity reads
+ * (`baseline-guarded`, all of them).
  */
-export type Side = 'ladder-api' | 'ladder-client' | 'baseline' | 'baseline-guarded';
+export type Side =
+  | 'ladder-api'
+  | 'ladder-client'
+  | 'baseline'
+  | 'baseline-decision'
+  | 'baseline-decision-sa'
+  | 'baseline-guarded';
 
 /** Every side of `bench:tasks`, in the order of the first round. */
 export const SIDES: readonly Side[] = ['ladder-api', 'ladder-client', 'baseline'];
 
-/** The sides of `bench:floor`: Ladder, the bare workflow and the guarded bare workflow. */
-export const FLOOR_SIDES: readonly Side[] = ['ladder-client', 'baseline', 'baseline-guarded'];
+/**
+ * The sides of `bench:floor`, from the bare workflow up, one guard more at each, to Ladder: each
+ * step's difference is what that piece costs.
+ */
+export const FLOOR_SIDES: readonly Side[] = [
+  'baseline',
+  'baseline-decision',
+  'baseline-decision-sa',
+  'baseline-guarded',
+  'ladder-client',
+];
 
 /** True for the sides Ladder runs (their tasks must end `executed`), false for the bare workflows. Pure. */
 export function isLadderSide(side: Side): side is 'ladder-api' | 'ladder-client' {

@@ -1,18 +1,17 @@
 // `bench:floor`'s figures (issue 11: "if a figure stays out of reach, report the floor with the cost
-// of each remaining event and workflow task"). Three sides run in interleaved rounds: Ladder's rung-3
-// task, the bare workflow, and the bare workflow with the guards any rung-3 task needs. The guarded
-// one over the bare one is the floor the guarantees set; Ladder over the guarded one is what
-// Ladder's own code costs on top. Pure functions, tested apart from the processes that measured.
+// of each remaining event and workflow task"). The sides run in interleaved rounds, from the bare
+// workflow up one guard at a time to the guarded bare workflow (every guard a rung-3 task needs),
+// then Ladder's rung-3 task. The guarded one over the bare one is the floor the guarantees set;
+// Ladder over the guarded one is what Ladder's own code costs on top; each step between neighbours
+// prices one piece. Pure functions, tested apart from the processes that measured.
 import type { BatchResult } from './batches';
-import { median, pairedRatios, type Side } from './figures';
+import { FLOOR_SIDES, isLadderSide, median, pairedRatios, type Side } from './figures';
 import { markdownTable, SIDE_NAMES, sideCost, type SideCost } from './report';
 
-/** The sides a floor run compares, and the process whose CPU is each side's worker. */
-const FLOOR_WORKERS: Partial<Record<Side, string>> = {
-  'ladder-client': 'Ladder worker',
-  baseline: 'baseline worker',
-  'baseline-guarded': 'baseline worker',
-};
+/** The process whose CPU is `side`'s worker. */
+function workerOf(side: Side): string {
+  return isLadderSide(side) ? 'Ladder worker' : 'baseline worker';
+}
 
 /** Throughput of one batch size on each floor side, and the paired ratios to the bare workflow. */
 export interface FloorRow {
@@ -47,7 +46,7 @@ export interface FloorStep {
 export interface FloorFigures {
   rows: FloorRow[];
   costs: SideCost[];
-  /** Bare → guarded (the guards), guarded → Ladder (Ladder's own code). */
+  /** Between neighbours of {@link FLOOR_SIDES} that ran: one guard each, then Ladder's own code. */
   steps: FloorStep[];
 }
 
@@ -57,7 +56,7 @@ export function floorFigures(batches: readonly BatchResult[], sizes: readonly nu
     const ofSide = (side: Side): BatchResult[] =>
       batches.filter((b) => b.n === n && b.side === side).sort((a, b) => a.round - b.round);
     const perSide: FloorRow['perSide'] = {};
-    for (const side of Object.keys(FLOOR_WORKERS) as Side[]) {
+    for (const side of FLOOR_SIDES) {
       const rounds = ofSide(side).map((b) => b.tasksPerSecond);
       perSide[side] = { rounds, median: median(rounds) };
     }
@@ -76,19 +75,9 @@ export function floorFigures(batches: readonly BatchResult[], sizes: readonly nu
       ladderOverFloor: paired('ladder-client', 'baseline-guarded'),
     };
   });
-  const costs = (Object.keys(FLOOR_WORKERS) as Side[])
-    .map((side) => sideCost(batches, side))
-    .filter((c): c is SideCost => c !== null);
-  const of = (side: Side): SideCost | undefined => costs.find((c) => c.side === side);
-  const steps: FloorStep[] = [];
-  for (const [from, to] of [
-    ['baseline', 'baseline-guarded'],
-    ['baseline-guarded', 'ladder-client'],
-  ] as const) {
-    const a = of(from);
-    const b = of(to);
-    if (a && b) steps.push(stepBetween(a, b));
-  }
+  const costs = FLOOR_SIDES.map((side) => sideCost(batches, side)).filter((c): c is SideCost => c !== null);
+  // A side that did not run is skipped: the step from the one before it goes to the one after.
+  const steps = costs.slice(1).map((to, i) => stepBetween(costs[i], to));
   return { rows, costs, steps };
 }
 
@@ -97,7 +86,7 @@ function upserts(c: SideCost): number {
 }
 
 function workerCpu(c: SideCost): number {
-  return c.cpuMsPerTask[FLOOR_WORKERS[c.side] ?? ''] ?? NaN;
+  return c.cpuMsPerTask[workerOf(c.side)] ?? NaN;
 }
 
 function stepBetween(a: SideCost, b: SideCost): FloorStep {
@@ -129,7 +118,7 @@ function range(r: { min: number; median: number; max: number }): string {
 
 /** The floor run as markdown: throughput and ratios, cost per task by side, and what each step adds. Pure. */
 export function floorMarkdown(f: FloorFigures): string {
-  const sides = Object.keys(FLOOR_WORKERS) as Side[];
+  const sides = FLOOR_SIDES;
   const throughput = markdownTable([
     [
       'rung-3 throughput (tasks/s, median of rounds)',

@@ -246,7 +246,9 @@ export const SIDE_NAMES: Record<Side, string> = {
   'ladder-api': 'Ladder (HTTP API)',
   'ladder-client': 'Ladder (TS client)',
   baseline: 'bare Temporal',
-  'baseline-guarded': 'bare + guards',
+  'baseline-decision': 'bare + decision',
+  'baseline-decision-sa': 'bare + decision + search attributes',
+  'baseline-guarded': 'bare + all guards (+ reads)',
 };
 const PATH_NAMES: Record<AnswerPath, string> = {
   'ladder-client': 'Ladder, signed answer via client',

@@ -4,7 +4,7 @@ import { submitTask, TaskValidationError } from '../../client/submit-task';
 import { killSwitchWorkflowId, ledgerWorkflowId, taskWorkflowId } from '../../workflows/messages';
 import { AgentIdKey, TaskClassKey } from '../../workflows/search-attributes';
 import { baselineGuardedTask, baselineTask } from '../baseline/workflows';
-import type { Side } from './figures';
+import { isLadderSide, type Side } from './figures';
 import { BENCH } from './policy';
 import { sleep } from './pool';
 import { apiTaskBody, baselineInput, clientTaskRequest } from './requests';
@@ -95,7 +95,7 @@ function transientTemporalError(err: unknown): TransientRefusal {
  */
 export function submitterFor(stack: BenchStack, side: Side, batchTag: string): Submitter {
   const retries: RetryLog = { count: 0, reasons: {} };
-  if (side === 'baseline' || side === 'baseline-guarded') {
+  if (!isLadderSide(side)) {
     // Each bare side has its own id prefix, so no batch's listing ever counts the other's tasks.
     const prefix = `${side}/${batchTag}-`;
     const idOf = (i: number): string => `${prefix}${i}`;
@@ -110,6 +110,8 @@ export function submitterFor(stack: BenchStack, side: Side, batchTag: string): S
         });
         return;
       }
+      const reads = side === 'baseline-guarded';
+      const searchAttributes = side !== 'baseline-decision';
       await stack.client.workflow.start(baselineGuardedTask, {
         workflowId,
         taskQueue: stack.baselineQueue,
@@ -118,19 +120,26 @@ export function submitterFor(stack: BenchStack, side: Side, batchTag: string): S
             ...input,
             guards: {
               // What Ladder's decision and re-check read for the same agent on this stack.
-              decisionReads: [
-                killSwitchWorkflowId(stack.ladderQueue),
-                ledgerWorkflowId(stack.ladderQueue, BENCH.autonomousAgent),
-              ],
-              recheckWorkflowId: killSwitchWorkflowId(stack.ladderQueue),
+              decisionReads: reads
+                ? [
+                    killSwitchWorkflowId(stack.ladderQueue),
+                    ledgerWorkflowId(stack.ladderQueue, BENCH.autonomousAgent),
+                  ]
+                : [],
+              ...(reads ? { recheckWorkflowId: killSwitchWorkflowId(stack.ladderQueue) } : {}),
               decisionBytes: GUARDED_DECISION_BYTES,
+              searchAttributes,
             },
           },
         ],
-        typedSearchAttributes: [
-          { key: AgentIdKey, value: BENCH.autonomousAgent },
-          { key: TaskClassKey, value: BENCH.autonomousClass },
-        ],
+        ...(searchAttributes
+          ? {
+              typedSearchAttributes: [
+                { key: AgentIdKey, value: BENCH.autonomousAgent },
+                { key: TaskClassKey, value: BENCH.autonomousClass },
+              ],
+            }
+          : {}),
       });
     };
     return {

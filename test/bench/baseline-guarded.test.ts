@@ -100,6 +100,7 @@ describe('bench:floor guarded bare workflow on the real dev server', () => {
             decisionReads: [existing, `never-started-${randomUUID().slice(0, 8)}`],
             recheckWorkflowId: existing,
             decisionBytes: 3_500,
+            searchAttributes: true,
           },
         },
       ],
@@ -114,5 +115,24 @@ describe('bench:floor guarded bare workflow on the real dev server', () => {
     expect(described.typedSearchAttributes.get(RungKey)).toBe(3);
     expect(described.typedSearchAttributes.get(OutcomeKey)).toBe('executed');
     expect(readFileSync(join(workspaceRoot, 'guarded.txt'), 'utf8')).toContain('guarded.txt');
+  });
+
+  it('leaves out the search attributes and the re-read when told to, keeping the decision', async () => {
+    const workflowId = `floor-decision-${randomUUID().slice(0, 8)}`;
+    await client.workflow.execute(baselineGuardedTask, {
+      workflowId,
+      taskQueue,
+      args: [
+        {
+          ...baselineInput(workflowId, 'decision-only.txt', 'v-test'),
+          guards: { decisionReads: [], decisionBytes: 3_500, searchAttributes: false },
+        },
+      ],
+    });
+    const handle = client.workflow.getHandle(workflowId);
+    const counts = countHistory((await handle.fetchHistory()).events ?? []);
+    expect(counts).toMatchObject({ workflowTasks: 3, activities: 2, localActivities: 1 });
+    expect(counts.eventTypes.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES).toBeUndefined();
+    expect((await handle.describe()).typedSearchAttributes.get(RungKey)).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import type { ServerOps } from '../../bench/tasks/server-ops';
 const WORKER: Record<string, string> = {
   'ladder-client': 'Ladder worker',
   baseline: 'baseline worker',
+  'baseline-decision': 'baseline worker',
   'baseline-guarded': 'baseline worker',
 };
 
@@ -17,6 +18,7 @@ const SHAPE: Record<
   { events: number; las: number; upserts: number; describes: number; worker: number; server: number }
 > = {
   baseline: { events: 17, las: 0, upserts: 0, describes: 0, worker: 24, server: 45 },
+  'baseline-decision': { events: 18, las: 1, upserts: 0, describes: 0, worker: 27, server: 47 },
   'baseline-guarded': { events: 20, las: 1, upserts: 2, describes: 2, worker: 30, server: 50 },
   'ladder-client': { events: 20, las: 1, upserts: 2, describes: 1.75, worker: 37, server: 55 },
 };
@@ -57,17 +59,26 @@ const batches: BatchResult[] = [
   batch('baseline-guarded', 1, 19),
   batch('baseline', 1, 20),
   batch('ladder-client', 1, 16),
+  batch('baseline-decision', 0, 23),
+  batch('baseline-decision', 1, 20),
 ];
 
 describe('bench:floor', () => {
-  it('compares Ladder with the bare workflow and the guarded bare workflow; only Ladder must end executed', () => {
-    expect(FLOOR_SIDES).toEqual(['ladder-client', 'baseline', 'baseline-guarded']);
+  it('climbs from the bare workflow one guard at a time to Ladder; only Ladder must end executed', () => {
+    expect(FLOOR_SIDES).toEqual([
+      'baseline',
+      'baseline-decision',
+      'baseline-decision-sa',
+      'baseline-guarded',
+      'ladder-client',
+    ]);
     expect(FLOOR_SIDES.filter(isLadderSide)).toEqual(['ladder-client']);
   });
 
   it('pairs every ratio round by round: the floor, Ladder over bare, Ladder over the floor', () => {
     const [row] = floorFigures(batches, [300]).rows;
     expect(row.perSide.baseline).toEqual({ rounds: [24, 20], median: 22 });
+    expect(row.perSide['baseline-decision-sa']).toEqual({ rounds: [], median: NaN });
     // 21/24 = 0.875 and 19/20 = 0.95
     expect(row.floor.min).toBeCloseTo(0.875);
     expect(row.floor.max).toBeCloseTo(0.95);
@@ -77,49 +88,48 @@ describe('bench:floor', () => {
     expect(row.ladderOverFloor.max).toBeCloseTo(18 / 21);
   });
 
-  it('says what the guards add to the bare task, and what Ladder adds to the guards, per task', () => {
+  it('prices each step between neighbours that ran, skipping a side that did not', () => {
     const { steps } = floorFigures(batches, [300]);
-    expect(steps).toEqual([
-      {
-        from: 'baseline',
-        to: 'baseline-guarded',
-        events: 3,
-        workflowTasks: 0,
-        localActivities: 1,
-        upserts: 2,
-        describes: 2,
-        workerCpuMs: 6,
-        serverCpuMs: 5,
-      },
-      {
-        from: 'baseline-guarded',
-        to: 'ladder-client',
-        events: 0,
-        workflowTasks: 0,
-        localActivities: 0,
-        upserts: 0,
-        describes: -0.25,
-        workerCpuMs: 7,
-        serverCpuMs: 5,
-      },
+    expect(steps.map((s) => [s.from, s.to])).toEqual([
+      ['baseline', 'baseline-decision'],
+      ['baseline-decision', 'baseline-guarded'],
+      ['baseline-guarded', 'ladder-client'],
     ]);
+    expect(steps[0]).toEqual({
+      from: 'baseline',
+      to: 'baseline-decision',
+      events: 1,
+      workflowTasks: 0,
+      localActivities: 1,
+      upserts: 0,
+      describes: 0,
+      workerCpuMs: 3,
+      serverCpuMs: 2,
+    });
+    expect(steps[2]).toEqual({
+      from: 'baseline-guarded',
+      to: 'ladder-client',
+      events: 0,
+      workflowTasks: 0,
+      localActivities: 0,
+      upserts: 0,
+      describes: -0.25,
+      workerCpuMs: 7,
+      serverCpuMs: 5,
+    });
     const md = floorMarkdown(floorFigures(batches, [300]));
     expect(md).toContain(
-      '| bare Temporal → bare + guards | +3.0 | +0.0 | +1.0 | +2.0 | +2.00 | +6.0 | +5.0 |',
+      '| bare + decision → bare + all guards (+ reads) | +2.0 | +0.0 | +0.0 | +2.0 | +2.00 | +3.0 | +3.0 |',
     );
     expect(md).toContain(
-      '| N = 300 (2 round(s)) | 17.0 | 22.0 | 20.0 | 0.91 (0.88–0.95) | 0.78 (0.75–0.80) |',
+      '| N = 300 (2 round(s)) | 22.0 | 21.5 | – | 20.0 | 17.0 | 0.91 (0.88–0.95) | 0.78 (0.75–0.80) | 0.85 (0.84–0.86) |',
     );
   });
 
-  it('leaves out a step whose side did not run, and shows – for what was not measured', () => {
-    const f = floorFigures(
-      batches.filter((b) => b.side !== 'ladder-client'),
-      [300, 1000],
-    );
-    expect(f.steps.map((s) => s.to)).toEqual(['baseline-guarded']);
+  it('shows – for a size that was not measured', () => {
+    const f = floorFigures(batches, [300, 1000]);
     expect(Number.isNaN(f.rows[1].floor.median)).toBe(true);
-    expect(floorMarkdown(f)).toContain('| N = 1000 (0 round(s)) | – | – | – | – | – | – |');
+    expect(floorMarkdown(f)).toContain('| N = 1000 (0 round(s)) | – | – | – | – | – | – | – | – |');
   });
 
   it('runs three rounds of 300 by default, two of 100 with --quick, and refuses a bad size by name', () => {
