@@ -8,7 +8,7 @@
 // of each, the floor (all guards / bare) and what each step adds per task; writes
 // bench/results/floor[-quick].json. It has no target of its own.
 import { Command } from 'commander';
-import { BatchFailed, runBatch, type BatchResult } from './tasks/batches';
+import { BatchFailed, batchOptionsOf, runBatch, warmUp, type BatchResult } from './tasks/batches';
 import { FLOOR_SIDES, interleavedPlan } from './tasks/figures';
 import { floorFigures, floorMarkdown } from './tasks/floor-report';
 import { beginRun, finishRun } from './tasks/finish-run';
@@ -75,18 +75,9 @@ async function measure(
   runTag: string,
   batches: BatchResult[],
 ): Promise<void> {
-  const batchOptions = {
-    concurrency: options.submitConcurrency,
-    stallMs: options.stallSeconds * 1000,
-    historySample: options.historySample,
-  };
+  const batchOptions = batchOptionsOf(options);
   progress('warm-up: 20 tasks of each side (not counted)');
-  for (const side of FLOOR_SIDES)
-    await runBatch(
-      stack,
-      { side, n: 20, round: 0, tag: `${runTag}-warm-${side}` },
-      { ...batchOptions, historySample: 1 },
-    );
+  await warmUp(stack, FLOOR_SIDES, runTag, batchOptions);
   const plan = interleavedPlan([options.n], options.rounds, FLOOR_SIDES);
   for (const [i, spec] of plan.entries()) {
     const result = await runBatch(

@@ -7,7 +7,7 @@
 // the run could not finish (what it measured until then is still printed and written).
 import { join } from 'node:path';
 import { runApprovalPhase, type AnswerPath, type ApprovalResult } from './tasks/approvals';
-import { BatchFailed, runBatch, type BatchResult } from './tasks/batches';
+import { BatchFailed, batchOptionsOf, runBatch, warmUp, type BatchResult } from './tasks/batches';
 import { beginRun, finishRun } from './tasks/finish-run';
 import { awaitNoneRunning, idPrefixQuery } from './tasks/visibility';
 import { interleavedPlan, SIDES } from './tasks/figures';
@@ -46,19 +46,9 @@ async function measure(
   runTag: string,
   out: Measured,
 ): Promise<void> {
-  const batchOptions = {
-    concurrency: options.submitConcurrency,
-    stallMs: options.stallSeconds * 1000,
-    historySample: options.historySample,
-  };
-  // Not counted: first tasks start the entity workflows (ledgers, quota) and warm both workers' JITs.
+  const batchOptions = batchOptionsOf(options);
   progress('warm-up: 20 tasks of each side (not counted)');
-  for (const side of SIDES)
-    await runBatch(
-      stack,
-      { side, n: 20, round: 0, tag: `${runTag}-warm-${side}` },
-      { ...batchOptions, historySample: 1 },
-    );
+  await warmUp(stack, SIDES, runTag, batchOptions);
 
   const plan = interleavedPlan(options.sizes, options.rounds);
   for (const [i, spec] of plan.entries()) {

@@ -2,15 +2,12 @@
 // with the environment bench:tasks gives it. It polls its own task queue on the same dev server.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActionRegistry } from '../../activities/actions/registry';
 import { SlackNotifier } from '../../activities/notify/slack';
-import { RecordingOutcomes } from '../../activities/outcomes';
 import { loadWorkerTuning } from '../../config/env';
 import { createLogger } from '../../config/logger';
 import { loadPolicyFile } from '../../policy/loader';
-import { createLadderWorker } from '../../worker/create-worker';
 import { installSdkLogging } from '../../worker/runtime-logging';
-import { createBaselineActivities } from './activities';
+import { createBaselineWorker } from './create-baseline-worker';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -30,35 +27,21 @@ async function main(): Promise<void> {
   };
   const log = createLogger('baseline-worker', process.env.LOG_LEVEL ?? 'info');
   installSdkLogging(log);
-  const registry = createActionRegistry();
   // The notifier Ladder's worker builds for the emulator, with the same token and Web API URL.
   const notifier = new SlackNotifier('xoxb-ladder-local-emulator', `http://127.0.0.1:${emulatorPort}/api/`);
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
-  const activities = createBaselineActivities({ registry, notifier, client, ...dirs });
-  // Built by Ladder's own createLadderWorker, so whatever worker options Ladder's worker gets
-  // (cache size, concurrency, pollers) the baseline gets too; only its workflows and activities
-  // are its own (workerOptions is spread last), and it polls no entity queue: it has no entities.
-  const policy = loadPolicyFile(required('LADDER_POLICY_PATH')).policy;
-  const worker = await createLadderWorker({
+  const worker = await createBaselineWorker({
     connection,
-    namespace: 'default',
+    client,
     taskQueue,
     workflows: { bundlePath },
+    notifier,
+    dirs,
+    policy: loadPolicyFile(required('LADDER_POLICY_PATH')).policy,
     tuning: loadWorkerTuning(),
-    activityDeps: {
-      policy: () => policy,
-      registry,
-      client,
-      taskQueue,
-      ...dirs,
-      notifier,
-      outcomes: new RecordingOutcomes(log.child({ component: 'outcomes' })),
-    },
-    workerOptions: { activities },
-    // The bare workflow has no entities: no entity queue to poll.
-    entities: false,
+    log,
   });
   if (process.send !== undefined) {
     process.once('disconnect', () => {

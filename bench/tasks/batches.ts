@@ -240,3 +240,34 @@ export async function runBatch(
     ...(opsBefore && opsAfter ? { serverOpsPerTask: serverOpsPerTask(opsBefore, opsAfter, spec.n) } : {}),
   };
 }
+
+/** How every batch of a run is driven, from the run's options. Pure. */
+export function batchOptionsOf(options: {
+  submitConcurrency: number;
+  stallSeconds: number;
+  historySample: number;
+}): { concurrency: number; stallMs: number; historySample: number } {
+  return {
+    concurrency: options.submitConcurrency,
+    stallMs: options.stallSeconds * 1000,
+    historySample: options.historySample,
+  };
+}
+
+/**
+ * Runs 20 tasks of each of `sides`, not counted: the first tasks start the entity workflows
+ * (ledgers, quota) and warm the workers' JITs.
+ */
+export async function warmUp(
+  stack: BenchStack,
+  sides: readonly Side[],
+  runTag: string,
+  options: { concurrency: number; stallMs: number },
+): Promise<void> {
+  for (const side of sides)
+    await runBatch(
+      stack,
+      { side, n: 20, round: 0, tag: `${runTag}-warm-${side}` },
+      { ...options, historySample: 1 },
+    );
+}

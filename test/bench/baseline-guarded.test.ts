@@ -4,15 +4,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
-import { createActionRegistry } from '../../activities/actions/registry';
 import { RecordingNotifier } from '../../activities/notify/recording';
-import { RecordingOutcomes } from '../../activities/outcomes';
-import { createBaselineActivities } from '../../bench/baseline/activities';
+import { createBaselineWorker } from '../../bench/baseline/create-baseline-worker';
 import { baselineGuardedTask, baselineTask } from '../../bench/baseline/workflows';
 import { countHistory } from '../../bench/tasks/history-counts';
 import { baselineInput } from '../../bench/tasks/requests';
 import { loadPolicyFile } from '../../policy/loader';
-import { createLadderWorker } from '../../worker/create-worker';
 import { OutcomeKey, RungKey } from '../../workflows/search-attributes';
 import { quietSdkLogs, testServerAddress } from '../helpers/temporal';
 
@@ -45,28 +42,15 @@ describe('bench:floor guarded bare workflow on the real dev server', () => {
       workflowsPath: require.resolve('../../bench/baseline/workflows'),
       logger: new DefaultLogger('WARN'),
     });
-    const registry = createActionRegistry();
-    const notifier = new RecordingNotifier();
-    const policy = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.yaml')).policy;
-    const worker = await createLadderWorker({
+    const worker = await createBaselineWorker({
       connection: native,
-      namespace: 'default',
+      client,
       taskQueue,
       workflows: { bundleCode: code },
-      activityDeps: {
-        policy: () => policy,
-        registry,
-        client,
-        taskQueue,
-        ...dirs,
-        notifier,
-        outcomes: new RecordingOutcomes(),
-      },
-      workerOptions: {
-        activities: createBaselineActivities({ registry, notifier, client, ...dirs }),
-        shutdownGraceTime: '2 seconds',
-      },
-      entities: false,
+      notifier: new RecordingNotifier(),
+      dirs,
+      policy: loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.yaml')).policy,
+      shutdownGraceTime: '2 seconds',
     });
     const running = worker.run();
     stop = async () => {
