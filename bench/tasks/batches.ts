@@ -1,5 +1,5 @@
 import { summarize, type LatencySummary } from '../latency-stats';
-import { isLadderSide, perTask, perTaskEach, spreadSample, throughput, type Side } from './figures';
+import { isLadderSide, perTask, perTaskEach, spreadSample, throughput, workerOf, type Side } from './figures';
 import { countHistory, meanCounts, type HistoryCounts } from './history-counts';
 import { inPool, sleep } from './pool';
 import { cpuMs, cpuSnapshot, memoryOf, splitCpu } from './proc-stats';
@@ -72,16 +72,6 @@ export interface BatchResult {
    */
   serverOpsPerTask?: ServerOps;
 }
-
-/** The worker process of each side, as named in the stack's pids. */
-const WORKER_OF: Record<Side, string> = {
-  'ladder-api': 'Ladder worker',
-  'ladder-client': 'Ladder worker',
-  baseline: 'baseline worker',
-  'baseline-decision': 'baseline worker',
-  'baseline-decision-sa': 'baseline worker',
-  'baseline-guarded': 'baseline worker',
-};
 
 /**
  * Waits until the stack's processes (workers, server) together use less than `busyShare` of one core over
@@ -206,7 +196,7 @@ export async function runBatch(
   const cpu = splitCpu(cpuBefore, cpuAfter, Date.now() - firstSubmitMs);
   const callsAfter = await stack.slackCalls();
   const opsAfter = opsBefore ? await readServerOps(stack.serverMetricsUrl!) : undefined;
-  const worker = memoryOf(stack.pids()[WORKER_OF[spec.side]]);
+  const worker = memoryOf(stack.pids()[workerOf(spec.side)]);
   const lastCloseMs = Math.max(...listed.map((e) => e.closeMs));
   const entityAfter = ladder
     ? await entityEventTotal(stack.client, stack.ladderQueue, LADDER_TASK_WORKFLOW)

@@ -35,6 +35,11 @@ export function isLadderSide(side: Side): side is 'ladder-api' | 'ladder-client'
   return side === 'ladder-api' || side === 'ladder-client';
 }
 
+/** The bench process whose CPU is `side`'s worker: Ladder's, or the bare workflows'. Pure. */
+export function workerOf(side: Side): 'Ladder worker' | 'baseline worker' {
+  return isLadderSide(side) ? 'Ladder worker' : 'baseline worker';
+}
+
 /** One batch of the plan: `n` tasks of `side` in round `round` (0-based). */
 export interface PlannedBatch {
   side: Side;

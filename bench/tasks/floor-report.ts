@@ -5,13 +5,8 @@
 // Ladder over the guarded one is what Ladder's own code costs on top; each step between neighbours
 // prices one piece. Pure functions, tested apart from the processes that measured.
 import type { BatchResult } from './batches';
-import { FLOOR_SIDES, isLadderSide, median, pairedRatios, type Side } from './figures';
-import { markdownTable, SIDE_NAMES, sideCost, type SideCost } from './report';
-
-/** The process whose CPU is `side`'s worker. */
-function workerOf(side: Side): string {
-  return isLadderSide(side) ? 'Ladder worker' : 'baseline worker';
-}
+import { FLOOR_SIDES, median, workerOf, type Side } from './figures';
+import { markdownTable, num, range, ratiosByRound, SIDE_NAMES, sideCost, type SideCost } from './report';
 
 /** Throughput of one batch size on each floor side, and the paired ratios to the bare workflow. */
 export interface FloorRow {
@@ -60,19 +55,12 @@ export function floorFigures(batches: readonly BatchResult[], sizes: readonly nu
       const rounds = ofSide(side).map((b) => b.tasksPerSecond);
       perSide[side] = { rounds, median: median(rounds) };
     }
-    const paired = (side: Side, over: Side) => {
-      const base = ofSide(over);
-      return pairedRatios(
-        base.map((b) => ofSide(side).find((x) => x.round === b.round)?.tasksPerSecond ?? NaN),
-        base.map((b) => b.tasksPerSecond),
-      );
-    };
     return {
       n,
       perSide,
-      floor: paired('baseline-guarded', 'baseline'),
-      ladder: paired('ladder-client', 'baseline'),
-      ladderOverFloor: paired('ladder-client', 'baseline-guarded'),
+      floor: ratiosByRound(ofSide('baseline-guarded'), ofSide('baseline')),
+      ladder: ratiosByRound(ofSide('ladder-client'), ofSide('baseline')),
+      ladderOverFloor: ratiosByRound(ofSide('ladder-client'), ofSide('baseline-guarded')),
     };
   });
   const costs = FLOOR_SIDES.map((side) => sideCost(batches, side)).filter((c): c is SideCost => c !== null);
@@ -103,17 +91,8 @@ function stepBetween(a: SideCost, b: SideCost): FloorStep {
   };
 }
 
-function num(v: number | undefined, digits = 1): string {
-  return v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
-}
-
 function signed(v: number, digits = 1): string {
   return Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
-}
-
-function range(r: { min: number; median: number; max: number }): string {
-  if (Number.isNaN(r.median)) return '–';
-  return r.min === r.max ? num(r.median, 2) : `${num(r.median, 2)} (${num(r.min, 2)}–${num(r.max, 2)})`;
 }
 
 /** The floor run as markdown: throughput and ratios, cost per task by side, and what each step adds. Pure. */

@@ -3,7 +3,7 @@
 import type { LatencySummary } from '../latency-stats';
 import type { ApprovalResult, AnswerPath } from './approvals';
 import type { BatchResult } from './batches';
-import { median, pairedRatios, ratio, SIDES, type Side } from './figures';
+import { median, pairedRatios, ratio, SIDES, workerOf, type Side } from './figures';
 import { meanCounts, type HistoryCounts } from './history-counts';
 import type { ServerOps } from './server-ops';
 
@@ -51,6 +51,20 @@ export interface TargetCheck {
   met: boolean | null;
 }
 
+/**
+ * `batches`' throughput over `base`'s, round by round (each against the base batch of its own
+ * round): smallest, median and largest. Pure.
+ */
+export function ratiosByRound(
+  batches: readonly BatchResult[],
+  base: readonly BatchResult[],
+): { min: number; median: number; max: number } {
+  return pairedRatios(
+    base.map((b) => batches.find((x) => x.round === b.round)?.tasksPerSecond ?? NaN),
+    base.map((b) => b.tasksPerSecond),
+  );
+}
+
 /** Throughput rows, one per batch size, in the order of `sizes`. Pure. */
 export function throughputRows(batches: readonly BatchResult[], sizes: readonly number[]): ThroughputRow[] {
   return sizes.map((n) => {
@@ -62,14 +76,7 @@ export function throughputRows(batches: readonly BatchResult[], sizes: readonly 
         return [side, { rounds, median: median(rounds) }];
       }),
     ) as ThroughputRow['perSide'];
-    const paired = (side: 'ladder-api' | 'ladder-client') => {
-      const base = ofSide('baseline');
-      const values = base.map((b) => ofSide(side).find((x) => x.round === b.round)?.tasksPerSecond ?? NaN);
-      return pairedRatios(
-        values,
-        base.map((b) => b.tasksPerSecond),
-      );
-    };
+    const paired = (side: 'ladder-api' | 'ladder-client') => ratiosByRound(ofSide(side), ofSide('baseline'));
     return {
       n,
       perSide,
@@ -263,12 +270,13 @@ function modeLabel(a: ApprovalResult): string {
   return `${a.concurrency} concurrent`;
 }
 
-function num(v: number | null | undefined, digits = 1): string {
+/** `v` with `digits` decimals, or – when it was not measured. Pure. */
+export function num(v: number | null | undefined, digits = 1): string {
   return v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
 }
 
 /** `median (min–max)`, or just the median when there was one round, or – when nothing was measured. */
-function range(r: { min: number; median: number; max: number }): string {
+export function range(r: { min: number; median: number; max: number }): string {
   if (Number.isNaN(r.median)) return '–';
   return r.min === r.max ? num(r.median, 2) : `${num(r.median, 2)} (${num(r.min, 2)}–${num(r.max, 2)})`;
 }
@@ -331,10 +339,7 @@ export function markdownReport(
         'events in entity workflows (ledgers, kill switch…)',
         ...present.map((c) => num(c.entityEventsPerTask)),
       ],
-      [
-        'worker CPU ms',
-        ...present.map((c) => cpu(c, c.side === 'baseline' ? 'baseline worker' : 'Ladder worker')),
-      ],
+      ['worker CPU ms', ...present.map((c) => cpu(c, workerOf(c.side)))],
       ['dev-server CPU ms', ...present.map((c) => cpu(c, 'dev server'))],
       ['agent API CPU ms', ...present.map((c) => cpu(c, 'agent API'))],
       ['Slack emulator CPU ms', ...present.map((c) => cpu(c, 'Slack emulator'))],
