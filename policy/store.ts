@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { TS_REQUIRE_HOOK, typescriptFor } from '../config/thread-code';
 import type { PolicyProblem } from './checks';
 import {
   isSamePolicyFile,
@@ -98,17 +99,7 @@ try {
 } catch {
   // Elsewhere the parse runs at normal priority: still off the serving thread.
 }
-if (workerData.typescript) {
-  const ts = require(workerData.typescript);
-  const { readFileSync } = require('node:fs');
-  require.extensions['.ts'] = (module, filename) => {
-    const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), {
-      fileName: filename,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    module._compile(outputText, filename);
-  };
-}
+${TS_REQUIRE_HOOK}
 const { parsePolicy } = require(workerData.loader);
 parentPort.postMessage(parsePolicy(workerData.text, workerData.source, workerData.options));
 `;
@@ -158,7 +149,7 @@ function parseInThread(
         options,
         loader,
         nice: PARSE_THREAD_NICE,
-        typescript: loader.endsWith('.ts') ? require.resolve('typescript') : undefined,
+        typescript: typescriptFor(loader),
       },
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });

@@ -14,8 +14,7 @@ import { slackFetchCountingErrors } from '../observability/slack-web-api-errors'
 
 /** How Slack reaches the app: signed HTTP requests (real Slack or the emulator), or Socket Mode. */
 export type SlackTransport =
-  | { kind: 'http'; signingSecret: string; port: number; nowSeconds?: () => number }
-  | { kind: 'socket'; appToken: string };
+  { kind: 'http'; signingSecret: string; port: number } | { kind: 'socket'; appToken: string };
 
 export interface LadderSlackApp {
   app: App;
@@ -61,7 +60,6 @@ export function createSlackApp(options: {
       signingSecret: transport.signingSecret,
       port: transport.port,
       logger: deps.log.child({ component: 'slack-receiver' }),
-      nowSeconds: transport.nowSeconds,
       ...(metrics ? { onAck: (kind, seconds) => metrics.slackAck(kind, seconds) } : {}),
     });
     app = new App({ token: options.botToken, receiver, logger, clientOptions, convoStore });
