@@ -30,6 +30,8 @@ export interface LadderSlackApp {
  * @param apiUrl - Web API base URL (the emulator's, locally); Slack's when omitted.
  * @param metrics - where ack times (HTTP transport) and failed Web API calls are counted; none
  *   when omitted.
+ * @param onTransportFailure - HTTP transport: told when its front thread stopped on its own, so no
+ *   request will be answered again.
  */
 export function createSlackApp(options: {
   deps: SlackDeps;
@@ -37,6 +39,8 @@ export function createSlackApp(options: {
   botToken: string;
   apiUrl?: string;
   metrics?: LadderMetrics;
+  /** HTTP transport: told when requests can no longer be received (see SlackHttpReceiver). */
+  onTransportFailure?: (error: Error) => void;
 }): LadderSlackApp {
   const { deps, transport, metrics } = options;
   const logger = boltLogger(deps.log);
@@ -61,6 +65,7 @@ export function createSlackApp(options: {
       port: transport.port,
       logger: deps.log.child({ component: 'slack-receiver' }),
       ...(metrics ? { onAck: (kind, seconds) => metrics.slackAck(kind, seconds) } : {}),
+      ...(options.onTransportFailure ? { onFrontFailure: options.onTransportFailure } : {}),
     });
     app = new App({ token: options.botToken, receiver, logger, clientOptions, convoStore });
   } else {

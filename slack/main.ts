@@ -107,6 +107,11 @@ async function main(): Promise<void> {
     botToken: slack.botToken,
     apiUrl: slack.kind === 'emulator' ? slack.apiUrl : undefined,
     ...(metrics ? { metrics } : {}),
+    // Without its front thread the app can answer nothing: exit, and let the supervisor restart it.
+    onTransportFailure: () => {
+      log.error('exiting: the Slack app can no longer receive requests');
+      process.exit(1);
+    },
   });
   const { url } = await app.start();
   log.info({ mode: slack.kind, url }, 'slack app listening');

@@ -27,6 +27,11 @@ export interface SlackHttpReceiverOptions {
    * being sent (the ack Slack waits 3 s for), in seconds, and what kind of request it was.
    */
   onAck?: (kind: SlackAckKind, seconds: number) => void;
+  /**
+   * Told when the front thread stops on its own (a crash): from then on no request is answered,
+   * so a process should exit and be restarted. Logged as an error either way.
+   */
+  onFrontFailure?: (error: Error) => void;
 }
 
 /** A request the front passed on, as the main thread receives it. */
@@ -90,12 +95,20 @@ export class SlackHttpReceiver implements Receiver {
       throw err;
     });
     thread.on('message', (message: FromFront) => this.onFrontMessage(message));
-    thread.on('error', (err) =>
+    let failure: Error | undefined;
+    thread.on('error', (err) => (failure = err));
+    thread.once('exit', (code) => {
+      // A drain still waiting has nothing left to wait for.
+      this.onDrained?.(0);
+      if (this.thread !== thread) return; // stopped on purpose
+      this.thread = undefined;
+      const error = failure ?? new Error(`the Slack front thread exited (code ${code})`);
       this.options.logger.error(
-        { err: err.message },
-        'the Slack front thread failed; requests go unanswered',
-      ),
-    );
+        { err: error.message },
+        'the Slack front thread stopped; requests go unanswered',
+      );
+      this.options.onFrontFailure?.(error);
+    });
     return { url: `http://127.0.0.1:${port}${this.path}`, port };
   }
 

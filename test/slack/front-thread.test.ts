@@ -164,4 +164,26 @@ wait();
     expect(answer.headers['content-type']).toBe('application/json');
     expect(JSON.parse(answer.body)).toEqual({ text: 'you said hello' });
   });
+
+  it('tells the app when its front thread dies, and stops without waiting for it', async () => {
+    const failures: Error[] = [];
+    const lone = new SlackHttpReceiver({
+      signingSecret: SECRET,
+      port: 0,
+      logger: createLogger('front-thread-test', 'silent'),
+      onFrontFailure: (error) => failures.push(error),
+    });
+    // Bolt gives the receiver its app; no listener is needed here.
+    new App({
+      receiver: lone,
+      authorize: () => Promise.resolve({ botToken: 'xoxb-test', botId: 'B0FRONT02' }),
+    });
+    await lone.start();
+    // As a crash would: the thread is gone without stop() being asked.
+    await (lone as unknown as { thread: { terminate(): Promise<number> } }).thread.terminate();
+    await waitUntil(() => failures.length === 1, 10_000);
+    expect(failures[0]!.message).toMatch(/the Slack front thread exited \(code 1\)/);
+    await lone.stop(30_000);
+    expect(failures).toHaveLength(1);
+  });
 });
