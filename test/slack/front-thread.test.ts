@@ -22,6 +22,10 @@ function signed(body: string, contentType: string): Record<string, string> {
   };
 }
 
+/** POSTs a signed form body to `url` on a connection of its own. */
+const postForm = (url: string, body: string) =>
+  rawRequest(url, { method: 'POST', headers: signed(body, 'application/x-www-form-urlencoded'), body });
+
 const clickBody = (actionId: string): string =>
   new URLSearchParams({
     payload: JSON.stringify({
@@ -128,11 +132,7 @@ wait();
     );
     const exited = new Promise<number | null>((resolve) => sender.once('exit', resolve));
     const command = commandBody('block');
-    const answer = await rawRequest(url, {
-      method: 'POST',
-      headers: signed(command, 'application/x-www-form-urlencoded'),
-      body: command,
-    });
+    const answer = await postForm(url, command);
     expect(answer.status).toBe(200);
     expect(await exited).toBe(0);
     await waitUntil(() => sawAckWhileBlocked !== undefined, 30_000);
@@ -145,21 +145,13 @@ wait();
 
   it('still waits for Bolt on a click no listener handles, and answers 404', async () => {
     const click = clickBody('ladder_no_such_button');
-    const answer = await rawRequest(url, {
-      method: 'POST',
-      headers: signed(click, 'application/x-www-form-urlencoded'),
-      body: click,
-    });
+    const answer = await postForm(url, click);
     expect(answer).toMatchObject({ status: 404, body: 'no listener for this block_actions' });
   });
 
   it("sends an ack's answer from Bolt back through the front, as JSON", async () => {
     const command = commandBody('hello');
-    const answer = await rawRequest(url, {
-      method: 'POST',
-      headers: signed(command, 'application/x-www-form-urlencoded'),
-      body: command,
-    });
+    const answer = await postForm(url, command);
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/json');
     expect(JSON.parse(answer.body)).toEqual({ text: 'you said hello' });
