@@ -44,6 +44,20 @@ const add = (f: Finding, detail: string, n = 1): void => {
 const given = (run: TaskRun, what: GivenAnswer['what']): GivenAnswer | undefined =>
   [...run.answers].reverse().find((a) => a.what === what);
 
+/**
+ * The answers the run tried and saw fail, as `; failed attempts: dismiss via slack by U…: why`
+ * (empty when none): an outcome that matches one of them was recorded although the answerer was
+ * told otherwise.
+ */
+function failedAttempts(run: TaskRun): string {
+  const failed = run.attempts.filter((a) => !a.ok);
+  if (failed.length === 0) return '';
+  const shown = failed
+    .slice(0, 3)
+    .map((a) => `${a.answer} via ${a.via} by ${a.by}: ${a.reason ?? 'no reason'}`);
+  return `; failed attempts: ${shown.join(' | ')}${failed.length > 3 ? ` (+${failed.length - 3} more)` : ''}`;
+}
+
 /** The outcome a task should end with, from the answers it was given and what its template does. */
 export function expectedOutcome(run: TaskRun): TaskOutcome | undefined {
   if (!run.result) return undefined;
@@ -191,7 +205,7 @@ export async function countProblems(
     if (expected !== result.outcome)
       add(
         c.unexpectedOutcomes,
-        `${id} (${run.plan.kind}, rung ${result.rung}): ${result.outcome}, expected ${expected}${result.error ? `: ${result.error}` : ''}`,
+        `${id} (${run.plan.kind}, rung ${result.rung}): ${result.outcome}, expected ${expected}${result.error ? `: ${result.error}` : ''}${failedAttempts(run)}`,
       );
 
     checkAnswers(c, run);
