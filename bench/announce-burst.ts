@@ -13,9 +13,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { createActionRegistry } from '../activities/actions/registry';
 import { SlackNotifier } from '../activities/notify/slack';
-import { RecordingOutcomes } from '../activities/outcomes';
 import { submitTask } from '../client/submit-task';
 import { bundleWorkflowsTo } from '../scripts/bundle-workflows';
 import { startDevServer } from '../scripts/dev-server';
@@ -24,6 +22,7 @@ import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { policyPeopleAndChannels } from '../slack/emulator/policy-people';
 import { startSlackEmulator, type SlackEmulator } from '../slack/emulator/server';
 import { createLadderWorker } from '../worker/create-worker';
+import { benchActivityDeps } from './ladder-activity-deps';
 import { inPool, sleep } from './tasks/pool';
 import { BENCH, writeBenchPolicy } from './tasks/policy';
 import { clientTaskRequest } from './tasks/requests';
@@ -173,21 +172,19 @@ async function main(): Promise<void> {
     stateDir: join(dir, 'state'),
   };
   Object.values(dirs).forEach((d) => mkdirSync(d, { recursive: true }));
-  const registry = createActionRegistry();
+  const { registry, activityDeps } = benchActivityDeps({
+    policy,
+    client,
+    taskQueue,
+    dirs,
+    notifier: new SlackNotifier('xoxb-bench', emulator.apiUrl),
+  });
   const worker = await createLadderWorker({
     connection: native,
     namespace: 'default',
     taskQueue,
     workflows: { bundlePath },
-    activityDeps: {
-      policy: () => policy,
-      registry,
-      client,
-      taskQueue,
-      ...dirs,
-      notifier: new SlackNotifier('xoxb-bench', emulator.apiUrl),
-      outcomes: new RecordingOutcomes(),
-    },
+    activityDeps,
   });
   const running = worker.run();
   const rounds: BurstRound[] = [];

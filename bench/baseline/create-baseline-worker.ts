@@ -3,12 +3,11 @@ import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Notifier } from '../../activities/notify/notifier';
-import { createActionRegistry } from '../../activities/actions/registry';
-import { RecordingOutcomes } from '../../activities/outcomes';
 import type { WorkerTuning } from '../../config/env';
 import type { Logger } from '../../config/logger';
 import type { LoadedPolicy } from '../../policy/loader';
 import { createLadderWorker, type LadderWorker } from '../../worker/create-worker';
+import { benchActivityDeps, type BenchDirs } from '../ladder-activity-deps';
 import { createBaselineActivities } from './activities';
 
 /**
@@ -26,30 +25,22 @@ export async function createBaselineWorker(options: {
   taskQueue: string;
   workflows: { bundlePath: string } | { bundleCode: string };
   notifier: Notifier;
-  dirs: { workspaceRoot: string; sandboxDir: string; stateDir: string };
+  dirs: BenchDirs;
   policy: LoadedPolicy;
   tuning?: WorkerTuning;
   log?: Logger;
   /** How long a stopping worker lets activities finish (the SDK's default unless given). */
   shutdownGraceTime?: Duration;
 }): Promise<LadderWorker> {
-  const registry = createActionRegistry();
-  const { client, taskQueue, notifier, dirs, policy } = options;
+  const { client, taskQueue, notifier, dirs } = options;
+  const { registry, activityDeps } = benchActivityDeps(options);
   return createLadderWorker({
     connection: options.connection,
     namespace: 'default',
     taskQueue,
     workflows: options.workflows,
     ...(options.tuning ? { tuning: options.tuning } : {}),
-    activityDeps: {
-      policy: () => policy,
-      registry,
-      client,
-      taskQueue,
-      ...dirs,
-      notifier,
-      outcomes: new RecordingOutcomes(options.log?.child({ component: 'outcomes' })),
-    },
+    activityDeps,
     workerOptions: {
       activities: createBaselineActivities({ registry, notifier, client, ...dirs }),
       ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
