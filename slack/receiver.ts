@@ -10,8 +10,6 @@ import type { SlackAckKind } from '../observability/labels';
 import { FRONTEND_DRAIN_MS } from '../observability/readiness';
 import type { FromFront, FrontThreadData, ToFront } from './front-messages';
 
-export { MAX_BODY_BYTES, missingSlackField, parseSlackBody, type RequestRefusal } from './http-request';
-
 /** How long Bolt has to acknowledge a request before it is answered 404 (Slack gives up at 3 s). */
 const UNHANDLED_REQUEST_MS = 3001;
 

@@ -1,6 +1,6 @@
 import type { Submission } from '../../client/submit-task';
 import { blockActionsPayload, slashCommandForm } from '../../slack/emulator/deliver';
-import { MAX_BODY_BYTES } from '../../slack/receiver';
+import { MAX_BODY_BYTES } from '../../slack/http-request';
 import { signSlackRequest } from '../../slack/verify-signature';
 import { statusQuery, type TaskStatus } from '../../workflows/messages';
 import { startSlackRig, type SlackRig } from '../helpers/slack';

@@ -6,7 +6,7 @@ import { loadPolicyFile } from '../../policy/loader';
 import { createSlackApp, type LadderSlackApp } from '../../slack/app';
 import { blockActionsPayload, postSigned, slashCommandForm } from '../../slack/emulator/deliver';
 import { startSlackEmulator, type SlackEmulator } from '../../slack/emulator/server';
-import { MAX_BODY_BYTES } from '../../slack/receiver';
+import { MAX_BODY_BYTES } from '../../slack/http-request';
 import { signSlackRequest } from '../../slack/verify-signature';
 import { testServerAddress } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
