@@ -3,7 +3,7 @@ import { applySetArguments, parseSetArgument, SetSyntaxError, SetValueError } fr
 import { own } from '../policy/own';
 import type { Client } from '@temporalio/client';
 import { createActionRegistry } from '../activities/actions/registry';
-import { answerTask, type TaskAnswer } from '../client/answer-task';
+import { AnswerOutcomeUnknownError, answerTask, type TaskAnswer } from '../client/answer-task';
 import {
   engageKillSwitch,
   KillSwitchError,
@@ -402,7 +402,11 @@ export function registerTaskCommands(program: Command, io: Io): void {
             options.as,
             await build(() => handle.query(statusQuery), { client, policy: () => policyOf(config) }),
             signer,
-          );
+          ).catch((err: unknown) => {
+            // Not a refusal and not a receipt: say so, and where to look, not a stack trace.
+            if (err instanceof AnswerOutcomeUnknownError) throw new CliError(`Unknown: ${err.message}`);
+            throw err;
+          });
           if (!result.ok) throw new CliError(`Refused: ${result.reason}`);
           io.out(`Accepted: ${answer} by ${result.receipt.by} at ${result.receipt.at}.`);
         });

@@ -1,4 +1,11 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  isGrpcServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import type { ShownMessage } from '../policy/answer-proof';
 import type { TaskRequest } from '../policy/task';
 import type { AnswerSigner } from './answer-signer';
@@ -29,6 +36,39 @@ export type TaskAnswer =
 
 export type AnswerResult = { ok: true; receipt: Receipt } | { ok: false; reason: string };
 
+/** How an answer keeps being delivered while Temporal cannot be reached. */
+export interface AnswerDelivery {
+  /**
+   * How long, in ms from the first try, the same answer (same update id) is sent again after a
+   * failure to reach Temporal. Past it, {@link AnswerOutcomeUnknownError}.
+   */
+  budgetMs: number;
+  /** The update id the answer travels under; a fresh UUID unless given (tests give one). */
+  updateId?: string;
+}
+
+/** One minute: a dev server or frontend restart fits in it; a person is not left waiting longer. */
+export const DEFAULT_ANSWER_DELIVERY: AnswerDelivery = { budgetMs: 60_000 };
+
+/**
+ * Temporal could not be reached for the whole delivery budget: the answer may or may not have been
+ * recorded (the server may have taken it before the connection failed). Says where to look.
+ */
+export class AnswerOutcomeUnknownError extends Error {
+  constructor(
+    readonly workflowId: string,
+    last: Error,
+    tries: number,
+    budgetMs: number,
+  ) {
+    super(
+      `could not reach Temporal to confirm the answer to ${workflowId} (${tries} tries over ${budgetMs / 1000} s; last: ${grpcDetail(last)}); it may or may not have been recorded: \`ladder status ${workflowId}\` or the task's Slack message shows which`,
+      { cause: last },
+    );
+    this.name = 'AnswerOutcomeUnknownError';
+  }
+}
+
 /**
  * Sends one answer to a task (or digest) workflow as the matching update, signed by `signer`: the
  * frontend that verified `by` (the Slack app after Slack's signature) or `by`'s own operator key.
@@ -37,7 +77,15 @@ export type AnswerResult = { ok: true; receipt: Receipt } | { ok: false; reason:
  * answer carries only a claimed identity, which workflows refuse unless the policy's demo switch
  * `answers.allowClaimedIdentities` is on.
  *
- * Refusals come back as `{ ok: false, reason }` with the validator's words; other failures throw.
+ * When Temporal cannot be reached (the server restarting, a connection dropped mid-call), the same
+ * update, under the same update id, is sent again for up to `delivery.budgetMs`: the server answers
+ * a repeated id with the first one's outcome, even once the task has closed, so an answer that was
+ * recorded before the connection failed comes back with its receipt instead of a refusal.
+ *
+ * Refusals come back as `{ ok: false, reason }` with the validator's words.
+ *
+ * @throws AnswerOutcomeUnknownError when Temporal stayed unreachable for the whole budget.
+ * @throws other failures as they come (neither refusals nor unreachable Temporal).
  */
 export async function answerTask(
   client: Client,
@@ -47,76 +95,122 @@ export async function answerTask(
   signer?: AnswerSigner,
   /** The message the answer was given to (Slack); signed with the answer, kept in history. */
   shown?: ShownMessage,
+  delivery: AnswerDelivery = DEFAULT_ANSWER_DELIVERY,
 ): Promise<AnswerResult> {
+  const updateId = delivery.updateId ?? randomUUID();
   const handle = client.workflow.getHandle(workflowId);
   const signed = <T extends object>(name: string, args: T): T => {
     const withShown = shown ? { ...args, shown } : args;
     return signer ? signer.sign(workflowId, name, withShown) : withShown;
   };
-  try {
-    const receipt = await (async (): Promise<Receipt> => {
-      switch (answer.kind) {
-        case 'approve':
-          return handle.executeUpdate(approveUpdate, {
-            args: [
-              signed(approveUpdate.name, {
-                approver: by,
-                stepsHash: answer.stepsHash,
-                typedConfirmation: answer.typedConfirmation,
-              }),
-            ],
-          });
-        case 'edit':
-          return handle.executeUpdate(editStepsUpdate, {
-            args: [
-              signed(editStepsUpdate.name, {
-                approver: by,
-                stepsHash: answer.stepsHash,
-                steps: answer.steps,
-              }),
-            ],
-          });
-        case 'reject':
-          return handle.executeUpdate(rejectUpdate, {
-            args: [signed(rejectUpdate.name, { approver: by, reason: answer.reason })],
-          });
-        case 'done':
-        case 'dismiss':
-          return handle.executeUpdate(resolveSuggestionUpdate, {
-            args: [
-              signed(resolveSuggestionUpdate.name, {
-                by,
-                resolution: answer.kind === 'done' ? ('done' as const) : ('dismissed' as const),
-              }),
-            ],
-          });
-        case 'accept':
-        case 'decline':
-          return handle.executeUpdate(reviewDraftUpdate, {
-            args: [
-              signed(reviewDraftUpdate.name, {
-                by,
-                accept: answer.kind === 'accept',
-                reason: 'reason' in answer ? answer.reason : undefined,
-              }),
-            ],
-          });
-        case 'read':
-          return handle.executeUpdate(markReportReadUpdate, {
-            args: [signed(markReportReadUpdate.name, { by })],
-          });
-        case 'ran':
-        case 'run-again':
-        case 'undo':
-          return handle.executeUpdate(resolveOutcomeUpdate, {
-            args: [signed(resolveOutcomeUpdate.name, { by, question: answer.question, answer: answer.kind })],
-          });
-      }
-    })();
-    return { ok: true, receipt };
-  } catch (err) {
-    return refusalOf(err, workflowId);
+  // Built once: a repeated try sends the same signed arguments under the same id.
+  const send = updateSender(answer, by, signed);
+  const started = Date.now();
+  for (let tries = 1; ; tries++) {
+    try {
+      return { ok: true, receipt: await send(handle, updateId) };
+    } catch (err) {
+      if (!isUnreachable(err)) return refusalOf(err, workflowId);
+      const elapsed = Date.now() - started;
+      if (elapsed >= delivery.budgetMs)
+        throw new AnswerOutcomeUnknownError(workflowId, err as Error, tries, delivery.budgetMs);
+      await sleep(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (tries - 1), delivery.budgetMs - elapsed));
+    }
   }
+}
+
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5000;
+
+type Handle = ReturnType<Client['workflow']['getHandle']>;
+
+/** The update that carries `answer`, with its arguments signed once. */
+function updateSender(
+  answer: TaskAnswer,
+  by: string,
+  signed: <T extends object>(name: string, args: T) => T,
+): (handle: Handle, updateId: string) => Promise<Receipt> {
+  switch (answer.kind) {
+    case 'approve': {
+      const args = signed(approveUpdate.name, {
+        approver: by,
+        stepsHash: answer.stepsHash,
+        typedConfirmation: answer.typedConfirmation,
+      });
+      return (h, updateId) => h.executeUpdate(approveUpdate, { args: [args], updateId });
+    }
+    case 'edit': {
+      const args = signed(editStepsUpdate.name, {
+        approver: by,
+        stepsHash: answer.stepsHash,
+        steps: answer.steps,
+      });
+      return (h, updateId) => h.executeUpdate(editStepsUpdate, { args: [args], updateId });
+    }
+    case 'reject': {
+      const args = signed(rejectUpdate.name, { approver: by, reason: answer.reason });
+      return (h, updateId) => h.executeUpdate(rejectUpdate, { args: [args], updateId });
+    }
+    case 'done':
+    case 'dismiss': {
+      const args = signed(resolveSuggestionUpdate.name, {
+        by,
+        resolution: answer.kind === 'done' ? ('done' as const) : ('dismissed' as const),
+      });
+      return (h, updateId) => h.executeUpdate(resolveSuggestionUpdate, { args: [args], updateId });
+    }
+    case 'accept':
+    case 'decline': {
+      const args = signed(reviewDraftUpdate.name, {
+        by,
+        accept: answer.kind === 'accept',
+        reason: 'reason' in answer ? answer.reason : undefined,
+      });
+      return (h, updateId) => h.executeUpdate(reviewDraftUpdate, { args: [args], updateId });
+    }
+    case 'read': {
+      const args = signed(markReportReadUpdate.name, { by });
+      return (h, updateId) => h.executeUpdate(markReportReadUpdate, { args: [args], updateId });
+    }
+    case 'ran':
+    case 'run-again':
+    case 'undo': {
+      const args = signed(resolveOutcomeUpdate.name, {
+        by,
+        question: answer.question,
+        answer: answer.kind,
+      });
+      return (h, updateId) => h.executeUpdate(resolveOutcomeUpdate, { args: [args], updateId });
+    }
+  }
+}
+
+/** gRPC codes that mean the call did not get a definite answer from Temporal, so it may be sent again. */
+const UNREACHABLE_CODES = new Set([
+  4, // DEADLINE_EXCEEDED
+  8, // RESOURCE_EXHAUSTED
+  10, // ABORTED
+  14, // UNAVAILABLE
+]);
+
+/** The gRPC error's own words (code and details) from `err`'s causes; the SDK's wrapper says only "Workflow Update failed". */
+function grpcDetail(err: Error): string {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+    if (isGrpcServiceError(e)) return e.message;
+  return err.message;
+}
+
+/**
+ * Whether `err` (or what caused it) is Temporal being out of reach rather than an answer to the
+ * update: the client's own gRPC retries gave up on an unavailable server, a dropped connection or
+ * a deadline. A refusal, a closed or unknown task, and a caller's cancellation are not.
+ */
+export function isUnreachable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof WorkflowUpdateFailedError || e instanceof WorkflowNotFoundError) return false;
+    if (isGrpcServiceError(e)) return UNREACHABLE_CODES.has(e.code);
+  }
+  return false;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { ShownMessage } from '../../policy/answer-proof';
-import { answerTask, type TaskAnswer } from '../../client/answer-task';
+import { AnswerOutcomeUnknownError, answerTask, type TaskAnswer } from '../../client/answer-task';
 import { decideProposal, giveAuditVerdict } from '../../client/evidence';
 import type { SlackDeps } from '../deps';
 import { tellUser } from './ephemeral';
@@ -35,6 +35,17 @@ export async function answerAndTell(
     // Named with its task: several answers of one person can be in flight in one channel.
     recorded: (r) => `Recorded: ${answer.kind} by <@${who.user}> at ${r.receipt.at} on ${who.workflowId}.`,
   });
+}
+
+/**
+ * What the person is told when their answer did not come back as recorded or refused: that it
+ * may have been recorded when Temporal stayed out of reach, else that it was not.
+ */
+export function notRecordedText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return err instanceof AnswerOutcomeUnknownError
+    ? `Not confirmed: Ladder ${message}`
+    : `Ladder could not record that: ${message}`;
 }
 
 /**

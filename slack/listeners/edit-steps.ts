@@ -15,6 +15,7 @@ import {
 import { parseTaskModalMetadata, VIEW_IDS } from '../blocks/modals';
 import type { SlackDeps } from '../deps';
 import { stepsModalMetadata, type ButtonClick } from './button-click';
+import { notRecordedText } from './answers';
 import { tellUser } from './ephemeral';
 
 /**
@@ -109,7 +110,7 @@ export function registerEditViews(app: App, deps: SlackDeps): void {
       );
     } catch (err) {
       deps.log.error({ ...who, err: (err as Error).message }, 'edit from Slack failed');
-      await tellUser(client, deps.log, who, `Ladder could not record that: ${(err as Error).message}`);
+      await tellUser(client, deps.log, who, notRecordedText(err));
     }
   });
 }

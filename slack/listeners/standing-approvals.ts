@@ -23,6 +23,7 @@ import {
 import { standingApprovalsBlocks } from '../blocks/standing-approvals';
 import type { SlackDeps } from '../deps';
 import { stepsModalMetadata, type ButtonClick } from './button-click';
+import { notRecordedText } from './answers';
 import { tellUser } from './ephemeral';
 
 /** The widest limits any class of the policy in force allows: what the modal offers before it knows the class. */
@@ -186,7 +187,7 @@ export function registerStandingViews(app: App, deps: SlackDeps): void {
       }
     } catch (err) {
       deps.log.error({ ...who, err: (err as Error).message }, 'standing approval from Slack failed');
-      await tellUser(client, deps.log, who, `Ladder could not record that: ${(err as Error).message}`);
+      await tellUser(client, deps.log, who, notRecordedText(err));
     }
   });
 }

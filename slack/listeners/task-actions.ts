@@ -5,7 +5,7 @@ import { agentOfLedgerId, type OutcomeAnswer } from '../../workflows/messages';
 import { ACTION_ID_PREFIX, ACTION_IDS, LADDER_ACTIONS, type LadderAction } from '../action-ids';
 import { auditDisagreeModal, defectModal, rejectModal, typedApproveModal } from '../blocks/modals';
 import type { SlackDeps } from '../deps';
-import { answerAndTell, auditFromSlack, decidePromotionFromSlack } from './answers';
+import { answerAndTell, auditFromSlack, decidePromotionFromSlack, notRecordedText } from './answers';
 import { parseButtonClick, type ButtonClick } from './button-click';
 import { tellUser } from './ephemeral';
 import { clickedInHome, publishHome } from './app-home';
@@ -81,7 +81,7 @@ async function runClick(
       { user: click.user, workflowId: click.workflowId, action: click.action, err: (err as Error).message },
       'button click failed',
     );
-    await tellUser(client, deps.log, click, `Ladder could not record that: ${(err as Error).message}`);
+    await tellUser(client, deps.log, click, notRecordedText(err));
   }
 }
 

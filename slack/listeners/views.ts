@@ -18,7 +18,7 @@ import {
 } from '../blocks/modals';
 import type { SlackDeps } from '../deps';
 import { tellUser } from './ephemeral';
-import { answerAndTell, auditFromSlack } from './answers';
+import { answerAndTell, auditFromSlack, notRecordedText } from './answers';
 
 /** Slack's `view.state.values`: block_id → action_id → the element's state. */
 type StateValues = Record<
@@ -248,12 +248,7 @@ function onTaskModal(
       await reading.run(client);
     } catch (err) {
       deps.log.error({ ...reading.who, err: (err as Error).message }, failure);
-      await tellUser(
-        client,
-        deps.log,
-        reading.who,
-        `Ladder could not record that: ${(err as Error).message}`,
-      );
+      await tellUser(client, deps.log, reading.who, notRecordedText(err));
     }
   });
 }
