@@ -5,6 +5,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { workflowNowMs } from './clock';
 import {
   quotaUsageQuery,
   releaseQuotaSignal,
@@ -21,7 +22,8 @@ export interface QuotaLedgerState {
   granted: Record<string, { costUsd: number }>;
 }
 
-const IDLE_END = '26 hours'; // one ledger per agent × class × UTC day; it ends once the day is long over
+/** One ledger per agent × class × UTC day: it ends once it has been left alone this long, in ms. */
+const IDLE_END_MS = 26 * 60 * 60 * 1000;
 
 /**
  * Per agent × task class × day usage ledger (`quota/<agent>/<class>/<day>`). Reservations arrive
@@ -30,13 +32,15 @@ const IDLE_END = '26 hours'; // one ledger per agent × class × UTC day; it end
  */
 export async function quotaLedger(initial?: QuotaLedgerState): Promise<void> {
   const state: QuotaLedgerState = initial ?? { countUsed: 0, costUsedUsd: 0, granted: {} };
-  let touched = false;
+  // Handlers only note the time: a reservation must not wake the loop, or every one would cancel
+  // and start the idle timer again (two more events and two timer writes on each task's path).
+  let touchedAtMs = workflowNowMs();
   setHandler(reserveQuotaUpdate, (requests) => {
-    touched = true;
+    touchedAtMs = workflowNowMs();
     return requests.map((request) => answer(state, request));
   });
   setHandler(releaseQuotaSignal, ({ requesterWorkflowId }) => {
-    touched = true;
+    touchedAtMs = workflowNowMs();
     const grant = state.granted[requesterWorkflowId];
     if (!grant) return;
     delete state.granted[requesterWorkflowId];
@@ -46,9 +50,11 @@ export async function quotaLedger(initial?: QuotaLedgerState): Promise<void> {
   setHandler(quotaUsageQuery, () => ({ countUsed: state.countUsed, costUsedUsd: state.costUsedUsd }));
 
   for (;;) {
-    touched = false;
-    const woke = await condition(() => touched || workflowInfo().continueAsNewSuggested, IDLE_END);
-    if (!woke && allHandlersFinished()) return;
+    // One timer for as long as the ledger is in use: when it fires after a touch, the next one
+    // runs for what is left of the idle period since that touch.
+    const idleLeftMs = touchedAtMs + IDLE_END_MS - workflowNowMs();
+    if (idleLeftMs <= 0 && allHandlersFinished()) return;
+    await condition(() => workflowInfo().continueAsNewSuggested, Math.max(idleLeftMs, 1000));
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof quotaLedger>(state);

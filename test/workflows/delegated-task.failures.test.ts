@@ -102,13 +102,15 @@ describe('delegated task failure paths on the real dev server', () => {
       s.events.some((e) => e.includes('daily quota: 5 of 5 autonomous tasks already used'));
     expect(fellBack.filter((s) => !explained(s))).toEqual([]);
     expect(lines('effects.log').filter((l) => l.startsWith('quota-'))).toHaveLength(5);
-    maybeRecordHistory(
-      stack.client.workflow.getHandle(
-        `quota/${stack.taskQueue}/a3/quota/${new Date().toISOString().slice(0, 10)}`,
-      ),
-      'quotaLedger',
-      'five-granted',
+    const ledger = stack.client.workflow.getHandle(
+      `quota/${stack.taskQueue}/a3/quota/${new Date().toISOString().slice(0, 10)}`,
     );
+    // Reservations leave the ledger's idle timer alone: one timer for its whole busy day.
+    const events = (await ledger.fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length).toBeGreaterThan(1);
+    expect(events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
+    expect(events.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(0);
+    maybeRecordHistory(ledger, 'quotaLedger', 'five-granted');
     await Promise.all(submissions.map(({ handle }) => handle.cancel().catch(() => undefined)));
   });
 
