@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { entityTaskQueue } from '../../client/entity-start';
 import { OutcomeKey } from '../../workflows/search-attributes';
 import { sleep } from './pool';
 
@@ -109,18 +110,21 @@ export async function listExecutions(client: Client, query: string): Promise<Lis
 }
 
 /**
- * History events of every execution on `taskQueue` that is not of type `excludeType`: the entity
- * workflows (quota and trust ledgers, kill switch, token registry…) each task also writes to.
- * Closed runs count with their final length; running ones are described for their current length.
+ * History events of every execution on `taskQueue` or its entity queue that is not of type
+ * `excludeType`: the entity workflows (quota and trust ledgers, kill switch, token registry…) each
+ * task also writes to. They run on the entity queue ({@link entityTaskQueue}); a query of the task
+ * queue alone finds none of them. Closed runs count with their final length; running ones are
+ * described for their current length.
  */
 export async function entityEventTotal(
   client: Client,
   taskQueue: string,
   excludeType: string,
 ): Promise<number> {
+  const queues = [taskQueue, entityTaskQueue(taskQueue)].map((q) => JSON.stringify(q)).join(', ');
   const listed = await listExecutions(
     client,
-    `TaskQueue = ${JSON.stringify(taskQueue)} AND WorkflowType != ${JSON.stringify(excludeType)}`,
+    `TaskQueue IN (${queues}) AND WorkflowType != ${JSON.stringify(excludeType)}`,
   );
   let total = 0;
   for (const e of listed) {
