@@ -118,6 +118,18 @@ describe('answerTask when Temporal is out of reach (real dev server and worker)'
     return (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
   };
 
+  /** U0APPR002's approval, through the relay, with `budgetMs` to deliver it. */
+  const approveViaRelay = (workflowId: string, stepsHash: string, budgetMs: number): Promise<AnswerResult> =>
+    answerTask(
+      viaRelay,
+      workflowId,
+      'U0APPR002',
+      { kind: 'approve', stepsHash },
+      frontendSigner(),
+      undefined,
+      { budgetMs },
+    );
+
   it('gives an answer sent again under its update id the first receipt, also once the task has closed', async () => {
     const { handle, workflowId } = await submit(stack, taskRequest('a0', 'ops', [appendStep('resend')]));
     await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
@@ -142,15 +154,7 @@ describe('answerTask when Temporal is out of reach (real dev server and worker)'
     const { handle, workflowId } = await submit(stack, taskRequest('a2', 'ops', [appendStep('through-cut')]));
     const { stepsHash } = await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
     relay.cut();
-    const answered = answerTask(
-      viaRelay,
-      workflowId,
-      'U0APPR002',
-      { kind: 'approve', stepsHash },
-      frontendSigner(),
-      undefined,
-      { budgetMs: 60_000 },
-    );
+    const answered = approveViaRelay(workflowId, stepsHash, 60_000);
     // Tried, refused at the door, and tried again: then Temporal is back.
     const refusedBefore = relay.refused;
     await waitUntil(() => relay.refused >= refusedBefore + 3, 30_000);
@@ -169,15 +173,7 @@ describe('answerTask when Temporal is out of reach (real dev server and worker)'
     const { stepsHash } = await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
     relay.cut();
     try {
-      const failure = await answerTask(
-        viaRelay,
-        workflowId,
-        'U0APPR002',
-        { kind: 'approve', stepsHash },
-        frontendSigner(),
-        undefined,
-        { budgetMs: 1500 },
-      ).catch((err: unknown) => err);
+      const failure = await approveViaRelay(workflowId, stepsHash, 1500).catch((err: unknown) => err);
       expect(failure).toBeInstanceOf(AnswerOutcomeUnknownError);
       expect((failure as Error).message).toMatch(
         new RegExp(
