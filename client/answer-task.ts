@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  isGrpcServiceError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { grpcErrorIn } from './grpc-errors';
 import type { ShownMessage } from '../policy/answer-proof';
 import type { TaskRequest } from '../policy/task';
 import type { AnswerSigner } from './answer-signer';
@@ -186,31 +183,27 @@ function updateSender(
 }
 
 /** gRPC codes that mean the call did not get a definite answer from Temporal, so it may be sent again. */
-const UNREACHABLE_CODES = new Set([
-  4, // DEADLINE_EXCEEDED
-  8, // RESOURCE_EXHAUSTED
-  10, // ABORTED
-  14, // UNAVAILABLE
+const UNREACHABLE_CODES: ReadonlySet<number> = new Set([
+  grpcStatus.DEADLINE_EXCEEDED,
+  grpcStatus.RESOURCE_EXHAUSTED,
+  grpcStatus.ABORTED,
+  grpcStatus.UNAVAILABLE,
 ]);
 
-/** The gRPC error's own words (code and details) from `err`'s causes; the SDK's wrapper says only "Workflow Update failed". */
+/** The gRPC error's own words (code and details); the SDK's wrapper says only "Workflow Update failed". */
 function grpcDetail(err: Error): string {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
-    if (isGrpcServiceError(e)) return e.message;
-  return err.message;
+  return grpcErrorIn(err)?.message ?? err.message;
 }
 
 /**
  * Whether `err` (or what caused it) is Temporal being out of reach rather than an answer to the
  * update: the client's own gRPC retries gave up on an unavailable server, a dropped connection or
- * a deadline. A refusal, a closed or unknown task, and a caller's cancellation are not.
+ * a deadline. A refusal (no gRPC error behind it), a closed or unknown task (NOT_FOUND) and a
+ * caller's cancellation (CANCELLED) are not.
  */
 export function isUnreachable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof WorkflowUpdateFailedError || e instanceof WorkflowNotFoundError) return false;
-    if (isGrpcServiceError(e)) return UNREACHABLE_CODES.has(e.code);
-  }
-  return false;
+  const grpc = grpcErrorIn(err);
+  return grpc !== undefined && UNREACHABLE_CODES.has(grpc.code);
 }
 
 /**

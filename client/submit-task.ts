@@ -21,6 +21,7 @@ import {
 } from '../workflows/messages';
 import { AgentIdKey, TaskClassKey } from '../workflows/search-attributes';
 import { canonicalJson } from '../policy/canonical-json';
+import { grpcErrorIn } from './grpc-errors';
 import { taskStaticDetails, taskSummary } from '../workflows/task-story';
 
 /** Raised when a submission is invalid; no workflow was started. `errors` names every problem with its path. */
@@ -151,8 +152,5 @@ async function withinMs<T>(client: Client, ms: number, call: () => Promise<T>): 
 }
 
 function isDeadlineExceeded(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | null; e; e = e.cause as typeof e) {
-    if (e.code === grpcStatus.DEADLINE_EXCEEDED) return true;
-  }
-  return false;
+  return grpcErrorIn(err)?.code === grpcStatus.DEADLINE_EXCEEDED;
 }
