@@ -48,8 +48,9 @@ export interface AnswerDelivery {
 export const DEFAULT_ANSWER_DELIVERY: AnswerDelivery = { budgetMs: 60_000 };
 
 /**
- * Temporal could not be reached for the whole delivery budget: the answer may or may not have been
- * recorded (the server may have taken it before the connection failed). Says where to look.
+ * Temporal did not confirm the answer within the delivery budget (out of reach, frozen, or no
+ * worker took the update): the answer may or may not have been recorded (the server may have taken
+ * it before the connection failed, or holds it for a worker). Says where to look.
  */
 export class AnswerOutcomeUnknownError extends Error {
   constructor(
@@ -59,7 +60,7 @@ export class AnswerOutcomeUnknownError extends Error {
     budgetMs: number,
   ) {
     super(
-      `could not reach Temporal to confirm the answer to ${workflowId} (${tries} tries over ${budgetMs / 1000} s; last: ${grpcDetail(last)}); it may or may not have been recorded: \`ladder status ${workflowId}\` or the task's Slack message shows which`,
+      `got no confirmation from Temporal of the answer to ${workflowId} within ${budgetMs / 1000} s (${tries} ${tries === 1 ? 'try' : 'tries'}; last: ${grpcDetail(last)}); it may or may not have been recorded: \`ladder status ${workflowId}\` or the task's Slack message shows which`,
       { cause: last },
     );
     this.name = 'AnswerOutcomeUnknownError';
@@ -77,11 +78,12 @@ export class AnswerOutcomeUnknownError extends Error {
  * When Temporal cannot be reached (the server restarting, a connection dropped mid-call), the same
  * update, under the same update id, is sent again for up to `delivery.budgetMs`: the server answers
  * a repeated id with the first one's outcome, even once the task has closed, so an answer that was
- * recorded before the connection failed comes back with its receipt instead of a refusal.
+ * recorded before the connection failed comes back with its receipt instead of a refusal. The
+ * budget is also every call's deadline, so no answer waits longer than it for a confirmation.
  *
  * Refusals come back as `{ ok: false, reason }` with the validator's words.
  *
- * @throws AnswerOutcomeUnknownError when Temporal stayed unreachable for the whole budget.
+ * @throws AnswerOutcomeUnknownError when Temporal did not confirm the answer within the budget.
  * @throws other failures as they come (neither refusals nor unreachable Temporal).
  */
 export async function answerTask(
@@ -103,14 +105,20 @@ export async function answerTask(
   // Built once: a repeated try sends the same signed arguments under the same id.
   const send = updateSender(answer, by, signed);
   const started = Date.now();
+  // Every call of every try ends by the budget's end: a server that takes the connection and never
+  // answers (frozen), or an update no worker picks up, would otherwise hold the person forever.
+  const deadline = new Date(started + delivery.budgetMs);
+  let telling: Error | undefined;
   for (let tries = 1; ; tries++) {
     try {
-      return { ok: true, receipt: await send(handle, updateId) };
+      return { ok: true, receipt: await client.withDeadline(deadline, () => send(handle, updateId)) };
     } catch (err) {
       if (!isUnreachable(err)) return refusalOf(err, workflowId);
+      // The try at the budget's end meets its deadline at once; an earlier try's reason says more.
+      if (!telling || grpcErrorIn(err)?.code !== grpcStatus.DEADLINE_EXCEEDED) telling = err as Error;
       const elapsed = Date.now() - started;
       if (elapsed >= delivery.budgetMs)
-        throw new AnswerOutcomeUnknownError(workflowId, err as Error, tries, delivery.budgetMs);
+        throw new AnswerOutcomeUnknownError(workflowId, telling, tries, delivery.budgetMs);
       await sleep(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (tries - 1), delivery.budgetMs - elapsed));
     }
   }

@@ -47,12 +47,15 @@ describe('isUnreachable', () => {
 
 /**
  * A TCP relay in front of the dev server that can be taken down (new connections are cut at once,
- * open ones dropped) and brought back, as a restart or a network cut looks to the client.
+ * open ones dropped) and brought back, as a restart or a network cut looks to the client; or
+ * stalled (connections stay open, nothing goes through either way), as a frozen server looks.
  */
 class Relay {
   private server!: Server;
   private readonly open = new Set<Socket>();
   down = false;
+  /** While set, bytes are swallowed in both directions and no connection is closed. */
+  stalled = false;
   /** Connections cut while down. */
   refused = 0;
   port = 0;
@@ -72,7 +75,14 @@ class Relay {
         s.on('close', () => this.open.delete(s));
         s.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      const forward = (from: Socket, to: Socket): void => {
+        from.on('data', (chunk: Buffer) => {
+          if (!this.stalled) to.write(chunk);
+        });
+        from.on('end', () => to.end());
+      };
+      forward(client, upstream);
+      forward(upstream, client);
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as { port: number }).port;
@@ -80,6 +90,12 @@ class Relay {
 
   cut(): void {
     this.down = true;
+    for (const s of this.open) s.destroy();
+  }
+
+  /** Ends a stall: the connections that lost bytes are dropped, so the client starts afresh. */
+  unstall(): void {
+    this.stalled = false;
     for (const s of this.open) s.destroy();
   }
 
@@ -118,17 +134,16 @@ describe('answerTask when Temporal is out of reach (real dev server and worker)'
     return (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
   };
 
-  /** U0APPR002's approval, through the relay, with `budgetMs` to deliver it. */
-  const approveViaRelay = (workflowId: string, stepsHash: string, budgetMs: number): Promise<AnswerResult> =>
-    answerTask(
-      viaRelay,
-      workflowId,
-      'U0APPR002',
-      { kind: 'approve', stepsHash },
-      frontendSigner(),
-      undefined,
-      { budgetMs },
-    );
+  /** U0APPR002's approval, through the relay (or `via`), with `budgetMs` to deliver it. */
+  const approveViaRelay = (
+    workflowId: string,
+    stepsHash: string,
+    budgetMs: number,
+    via: Client = viaRelay,
+  ): Promise<AnswerResult> =>
+    answerTask(via, workflowId, 'U0APPR002', { kind: 'approve', stepsHash }, frontendSigner(), undefined, {
+      budgetMs,
+    });
 
   it('gives an answer sent again under its update id the first receipt, also once the task has closed', async () => {
     const { handle, workflowId } = await submit(stack, taskRequest('a0', 'ops', [appendStep('resend')]));
@@ -177,7 +192,7 @@ describe('answerTask when Temporal is out of reach (real dev server and worker)'
       expect(failure).toBeInstanceOf(AnswerOutcomeUnknownError);
       expect((failure as Error).message).toMatch(
         new RegExp(
-          `^could not reach Temporal to confirm the answer to ${workflowId} \\(\\d+ tries over 1.5 s; last: 14 UNAVAILABLE: .+\\); it may or may not have been recorded: \`ladder status ${workflowId}\``,
+          `^got no confirmation from Temporal of the answer to ${workflowId} within 1.5 s \\(\\d+ tries; last: 14 UNAVAILABLE: .+\\); it may or may not have been recorded: \`ladder status ${workflowId}\``,
         ),
       );
     } finally {
@@ -186,5 +201,39 @@ describe('answerTask when Temporal is out of reach (real dev server and worker)'
     // Nothing reached the task: it still waits, and answers normally afterwards.
     expect((await waitForStatus(handle, () => true)).phase).toBe('awaiting-human');
     await handle.cancel();
+  });
+
+  it('gives up at the budget when Temporal takes the call and never answers (a frozen server)', async () => {
+    const { handle, workflowId } = await submit(stack, taskRequest('a2', 'ops', [appendStep('frozen')]));
+    const { stepsHash } = await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+    // A connection of its own, known to be up: the shared one may still be backing off from a cut.
+    const fresh = await Connection.connect({ address: `127.0.0.1:${relay.port}` });
+    const viaFresh = new Client({ connection: fresh, namespace: 'default' });
+    relay.stalled = true;
+    const sentAt = Date.now();
+    try {
+      const failure = await approveViaRelay(workflowId, stepsHash, 1500, viaFresh).catch(
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(AnswerOutcomeUnknownError);
+      expect((failure as Error).message).toMatch(
+        new RegExp(
+          `^got no confirmation from Temporal of the answer to ${workflowId} within 1.5 s \\(1 try; last: 4 DEADLINE_EXCEEDED: .+\\); it may or may not have been recorded`,
+        ),
+      );
+      // Held by nothing but the budget (the connection's keepalive would take 45 s).
+      expect(Date.now() - sentAt).toBeLessThan(10_000);
+    } finally {
+      relay.unstall();
+    }
+    // Its bytes were swallowed: the task still waits, and an answer through the relay now lands.
+    expect((await waitForStatus(handle, () => true)).phase).toBe('awaiting-human');
+    try {
+      expect(await approveViaRelay(workflowId, stepsHash, 60_000, viaFresh)).toMatchObject({ ok: true });
+    } finally {
+      await fresh.close();
+    }
+    expect(((await handle.result()) as { outcome: string }).outcome).toBe('executed');
+    expect(await updatesAccepted(workflowId)).toBe(1);
   });
 });

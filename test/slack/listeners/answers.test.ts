@@ -2,10 +2,10 @@ import { AnswerOutcomeUnknownError } from '../../../client/answer-task';
 import { notRecordedText } from '../../../slack/listeners/answers';
 
 describe('notRecordedText', () => {
-  it('tells a person their answer may have been recorded when Temporal stayed out of reach', () => {
+  it('tells a person their answer may have been recorded when Temporal did not confirm it', () => {
     const err = new AnswerOutcomeUnknownError('task/a2/t-1', new Error('14 UNAVAILABLE: down'), 7, 60_000);
     expect(notRecordedText(err)).toBe(
-      "Not confirmed: Ladder could not reach Temporal to confirm the answer to task/a2/t-1 (7 tries over 60 s; last: 14 UNAVAILABLE: down); it may or may not have been recorded: `ladder status task/a2/t-1` or the task's Slack message shows which",
+      "Not confirmed: Ladder got no confirmation from Temporal of the answer to task/a2/t-1 within 60 s (7 tries; last: 14 UNAVAILABLE: down); it may or may not have been recorded: `ladder status task/a2/t-1` or the task's Slack message shows which",
     );
   });
 
