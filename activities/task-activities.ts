@@ -22,7 +22,6 @@ import {
   OUTCOME_UNKNOWN_FAILURE,
   quotaUsageQuery,
   quotaWorkflowId,
-  releaseQuotaSignal,
   reserveQuotaUpdate,
   type DigestInput,
   type DigestItem,
@@ -461,22 +460,6 @@ export function createTaskActivities(deps: TaskActivityDeps) {
      */
     async redecide(task: TaskRequest): Promise<AutonomyCheck> {
       return recheck(task);
-    },
-
-    /** Gives a reservation back (the task did not execute after all). */
-    async releaseQuota(args: {
-      agentId: string;
-      taskClass: string;
-      day: string;
-      requesterWorkflowId: string;
-    }): Promise<void> {
-      try {
-        await deps.client.workflow
-          .getHandle(quotaWorkflowId(deps.taskQueue, args.agentId, args.taskClass, args.day))
-          .signal(releaseQuotaSignal, { requesterWorkflowId: args.requesterWorkflowId });
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      }
     },
 
     /** Describes each step for people, and validates params again (the registry may have changed). */

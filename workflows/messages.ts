@@ -225,7 +225,6 @@ export interface QuotaUsage {
  * any size stays far below the server's limit of in-flight updates per workflow.
  */
 export const reserveQuotaUpdate = defineUpdate<QuotaReply[], [QuotaRequest[]]>('reserveQuota');
-export const releaseQuotaSignal = defineSignal<[{ requesterWorkflowId: string }]>('releaseQuota');
 export const quotaUsageQuery = defineQuery<QuotaUsage>('usage');
 
 /** Workflow IDs: prefix + business key. */

@@ -8,18 +8,21 @@ import {
 import { workflowNowMs } from './clock';
 import {
   quotaUsageQuery,
-  releaseQuotaSignal,
   reserveQuotaUpdate,
   type QuotaReply,
   type QuotaRequest,
+  type QuotaUsage,
 } from './messages';
 
 /** The ledger's durable state, carried across continue-as-new. */
 export interface QuotaLedgerState {
   countUsed: number;
   costUsedUsd: number;
-  /** Granted reservations by requesting workflow ID, so a repeated request gets the same answer. */
-  granted: Record<string, { costUsd: number }>;
+  /**
+   * The requesting workflow IDs granted a run, so a repeated request (a decision run again after a
+   * worker crash) gets the same answer. At most the day's count limit of them: only grants are kept.
+   */
+  granted: string[];
 }
 
 /** One ledger per agent × class × UTC day: it ends once it has been left alone this long, in ms. */
@@ -31,21 +34,14 @@ const IDLE_END_MS = 26 * 60 * 60 * 1000;
  * concurrent tasks are serialised: with a quota of M, exactly M are granted.
  */
 export async function quotaLedger(initial?: QuotaLedgerState): Promise<void> {
-  const state: QuotaLedgerState = initial ?? { countUsed: 0, costUsedUsd: 0, granted: {} };
+  const state: QuotaLedgerState = initial ?? { countUsed: 0, costUsedUsd: 0, granted: [] };
+  const granted = new Set(state.granted);
   // Handlers only note the time: a reservation must not wake the loop, or every one would cancel
   // and start the idle timer again (two more events and two timer writes on each task's path).
   let touchedAtMs = workflowNowMs();
   setHandler(reserveQuotaUpdate, (requests) => {
     touchedAtMs = workflowNowMs();
-    return requests.map((request) => answer(state, request));
-  });
-  setHandler(releaseQuotaSignal, ({ requesterWorkflowId }) => {
-    touchedAtMs = workflowNowMs();
-    const grant = state.granted[requesterWorkflowId];
-    if (!grant) return;
-    delete state.granted[requesterWorkflowId];
-    state.countUsed -= 1;
-    state.costUsedUsd -= grant.costUsd;
+    return requests.map((request) => answer(state, granted, request));
   });
   setHandler(quotaUsageQuery, () => ({ countUsed: state.countUsed, costUsedUsd: state.costUsedUsd }));
 
@@ -57,13 +53,14 @@ export async function quotaLedger(initial?: QuotaLedgerState): Promise<void> {
     await condition(() => workflowInfo().continueAsNewSuggested, Math.max(idleLeftMs, 1000));
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof quotaLedger>(state);
+      await continueAsNew<typeof quotaLedger>({ ...state, granted: [...granted] });
     }
   }
 }
 
-function answer(state: QuotaLedgerState, request: QuotaRequest): QuotaReply {
-  if (state.granted[request.requesterWorkflowId]) {
+/** Answers one request against the day's `state` (updated when granted) and the ids `granted` so far. */
+function answer(state: QuotaUsage, granted: Set<string>, request: QuotaRequest): QuotaReply {
+  if (granted.has(request.requesterWorkflowId)) {
     return { granted: true, countUsed: state.countUsed, costUsedUsd: state.costUsedUsd, reason: null };
   }
   const { count, costUsd } = request.limits;
@@ -76,7 +73,7 @@ function answer(state: QuotaLedgerState, request: QuotaRequest): QuotaReply {
   if (reason === null) {
     state.countUsed += 1;
     state.costUsedUsd += request.costUsd;
-    state.granted[request.requesterWorkflowId] = { costUsd: request.costUsd };
+    granted.add(request.requesterWorkflowId);
   }
   return { granted: reason === null, countUsed: state.countUsed, costUsedUsd: state.costUsedUsd, reason };
 }
