@@ -375,6 +375,13 @@ export interface LedgerInput {
   pending?: IdentifiedEvent[];
   /** Carried over a continue-as-new: who may answer and with which keys. */
   authority?: ControlAuthority;
+  /** Carried with `authority`: when it was loaded (workflow time, epoch ms). */
+  authorityLoadedAtMs?: number;
+  /**
+   * How often the authority is reloaded from the worker's policy, in ms (default 10 minutes),
+   * however busy the ledger is; tests shorten it.
+   */
+  authorityRefreshMs?: number;
   /** Carried over a continue-as-new: the bounded daily series for the dashboard. */
   series?: DailySeries;
 }

@@ -39,6 +39,7 @@ import {
   type Wording,
 } from '../slack/blocks/ledger-wording';
 import { ActivityProfiles, AUTHORITY_REFRESH_MS } from './activity-profiles';
+import { createAlarm } from './alarm';
 import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowIso, workflowNowMs } from './clock';
 import { publishedState } from './published-state';
@@ -105,6 +106,10 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
   const info = workflowInfo();
   let authority: ControlAuthority | null = input.authority ?? null;
   let refreshRequested = false;
+  // A carried authority is as old as its load (absent from runs before it was carried: due now).
+  let authorityLoadedAtMs = input.authority ? (input.authorityLoadedAtMs ?? 0) : 0;
+  const authorityRefreshMs = input.authorityRefreshMs ?? AUTHORITY_REFRESH_MS;
+  const alarm = createAlarm('reload the authority, close audits whose time is up');
   /** Answers need the keys of the last good policy; until the first load, validators cannot tell. */
   const expectProof = (answer: string, args: DecideProposalArgs | { by: string }): void => {
     if (!authority)
@@ -256,23 +261,26 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     (await judging.ledgerOwner({ agentId: input.agentId })) ?? 'channel';
 
   for (;;) {
-    if (!authority || refreshRequested) {
+    // On the clock, not on quiet: evidence arriving more often than the refresh period must not
+    // keep a revoked key or a removed admin trusted here.
+    if (!authority || refreshRequested || workflowNowMs() >= authorityLoadedAtMs + authorityRefreshMs) {
       refreshRequested = false;
       authority = await authorities.loadControlAuthority();
+      authorityLoadedAtMs = workflowNowMs();
     }
-    // Wakes for the authority refresh, or earlier when an open audit's time is up.
+    // Rings for the next refresh, or earlier when an open audit's time is up; evidence wakes the
+    // loop without restarting the timer.
     const expiry = nextAuditExpiryMs(state);
-    const wait =
-      expiry === undefined
-        ? AUTHORITY_REFRESH_MS
-        : Math.min(AUTHORITY_REFRESH_MS, Math.max(0, expiry - workflowNowMs()));
-    const woke = await condition(
+    alarm.setFor(Math.min(authorityLoadedAtMs + authorityRefreshMs, expiry ?? Infinity));
+    await condition(
       () =>
-        queue.length > 0 || decisions.length > 0 || refreshRequested || workflowInfo().continueAsNewSuggested,
-      wait,
+        queue.length > 0 ||
+        decisions.length > 0 ||
+        refreshRequested ||
+        alarm.rang() ||
+        workflowInfo().continueAsNewSuggested,
     );
     const auditsDue = expiry !== undefined && expiry <= workflowNowMs();
-    if (!woke && !auditsDue) refreshRequested = true;
 
     for (const decision of decisions.splice(0)) {
       const proposal = state.proposals.find((p) => p.id === decision.proposalId);
@@ -339,6 +347,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
         state,
         pending: queue.splice(0),
         authority: authority ?? undefined,
+        authorityLoadedAtMs,
         series,
       });
     }
