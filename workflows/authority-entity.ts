@@ -6,7 +6,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
-import { ActivityProfiles, AUTHORITY_REFRESH } from './activity-profiles';
+import { ActivityProfiles, AUTHORITY_REFRESH, AUTHORITY_REFRESH_MS } from './activity-profiles';
+import { workflowNowMs } from './clock';
 import { refreshAuthoritySignal, type ControlAuthority } from './messages';
 
 const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
@@ -42,6 +43,8 @@ export interface AuthorityEntity {
 export function authorityEntity(carried?: ControlAuthority): AuthorityEntity {
   let authority: ControlAuthority | null = carried ?? null;
   let refreshRequested = false;
+  // A carried authority counts from this run's start.
+  let loadedAtMs = workflowNowMs();
   let changes = 0;
   setHandler(refreshAuthoritySignal, () => {
     refreshRequested = true;
@@ -61,12 +64,14 @@ export function authorityEntity(carried?: ControlAuthority): AuthorityEntity {
         if (!authority || refreshRequested) {
           refreshRequested = false;
           authority = await authorities.loadControlAuthority();
+          loadedAtMs = workflowNowMs();
         }
         const timedOut = !(await condition(
           () => refreshRequested || ending() || (wakeWhen?.() ?? false),
           AUTHORITY_REFRESH,
         ));
-        if (timedOut) refreshRequested = true;
+        // On the clock too: wakes more often than the period must not keep the authority stale.
+        if (timedOut || workflowNowMs() - loadedAtMs >= AUTHORITY_REFRESH_MS) refreshRequested = true;
         await onWake?.();
         if (ending()) break;
       }
