@@ -45,13 +45,41 @@ export function classInfrastructure(
 }
 
 /** Activities of the trust ledger workflow: judging evidence with the policy in force. */
+/** A judged batch, with the channel of each task class its effects are told in. */
+export interface JudgedLedgerEvents {
+  state: LedgerState;
+  effects: LedgerEffect[];
+  /** Task class → its channel, for the classes the effects name (absent: the class has none). */
+  channels: Record<string, string>;
+  /** The agent's owner in the policy, who is told of its rung changes (null: none is named). */
+  owner: string | null;
+}
+
+/** The channels of the task classes `effects` name, read from `policy` with the judgement. */
+function channelsOf(policy: LoadedPolicy, effects: readonly LedgerEffect[]): Record<string, string> {
+  const channels: Record<string, string> = {};
+  for (const effect of effects) {
+    const taskClass =
+      effect.kind === 'demoted'
+        ? effect.change.taskClass
+        : effect.kind === 'proposed'
+          ? effect.proposal.taskClass
+          : effect.kind === 'class-rollback'
+            ? effect.taskClass
+            : effect.audit.taskClass;
+    const channel = policy.taskClasses[taskClass]?.channel;
+    if (channel) channels[taskClass] = channel;
+  }
+  return channels;
+}
+
 export function createLedgerActivities(deps: LedgerActivityDeps) {
   return {
     /** Counts a batch of evidence and decides demotions and proposals with the current policy. */
     async judgeLedgerEvents(args: {
       state: LedgerState;
       events: IdentifiedEvent[];
-    }): Promise<{ state: LedgerState; effects: LedgerEffect[] }> {
+    }): Promise<JudgedLedgerEvents> {
       const policy = deps.policy();
       const judged = reduceLedger(args.state, args.events, {
         policy,
@@ -85,7 +113,12 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
           deps.metrics?.rungChange('demotion', effect.change.taskClass, effect.change.cause);
         if (effect.kind === 'proposed') deps.metrics?.promotionProposal(effect.proposal.taskClass, 'opened');
       }
-      return judged;
+      // Where the effects are told, read with the same policy: no lookups after the judgement.
+      return {
+        ...judged,
+        channels: channelsOf(policy, judged.effects),
+        owner: policy.agents[args.state.agentId]?.owner ?? null,
+      };
     },
 
     /**
@@ -101,11 +134,6 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
     }): Promise<void> {
       deps.metrics?.promotionProposal(args.taskClass, args.approved ? 'approved' : 'declined');
       if (args.approved) deps.metrics?.rungChange('promotion', args.taskClass, args.cause ?? '');
-    },
-
-    /** The agent's owner, who hears about proposals and demotions. */
-    async ledgerOwner(args: { agentId: string }): Promise<string | null> {
-      return deps.policy().agents[args.agentId]?.owner ?? null;
     },
 
     /** Where a task class's people read: its channel (audits and class-wide notices go there). */

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import type { Notification } from '../activities/notify/notifier';
+import type { JudgedLedgerEvents } from '../activities/ledger-activities';
 import {
   ledgerViewOf,
   newLedger,
@@ -257,8 +258,6 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
   );
 
   const link = input.uiBaseUrl ? temporalUiLink(input.uiBaseUrl, info.namespace, info.workflowId) : undefined;
-  const owner = async (): Promise<string> =>
-    (await judging.ledgerOwner({ agentId: input.agentId })) ?? 'channel';
 
   for (;;) {
     // On the clock, not on quiet: evidence arriving more often than the refresh period must not
@@ -325,7 +324,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       const judged = await judging.judgeLedgerEvents({ state: { ...state, seen: [] }, events: batch });
       noteDay(series, state, judged.state, autonomousByClass(batch), workflowNowMs());
       setState({ ...judged.state, seen });
-      for (const effect of judged.effects) await tell(effect);
+      for (const effect of judged.effects) await tell(effect, judged);
       for (const { audit, text } of auditsToClose.splice(0)) {
         if (!audit.messageRef) continue;
         await notifying.updateNotification({
@@ -353,9 +352,13 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     }
   }
 
-  async function tell(effect: LedgerEffect): Promise<void> {
+  /** Tells people of one effect, where the judgement said (`where`: class channels, the owner). */
+  async function tell(
+    effect: LedgerEffect,
+    where: Pick<JudgedLedgerEvents, 'channels' | 'owner'>,
+  ): Promise<void> {
     if (effect.kind === 'audit-requested') {
-      const channel = (await judging.classChannel({ taskClass: effect.audit.taskClass })) ?? '#general';
+      const channel = where.channels[effect.audit.taskClass] ?? '#general';
       const { ref } = await notifying.notify({
         key: `${info.workflowId}/audit-${effect.audit.id}`,
         notification: auditNotice(effect.audit, channel),
@@ -371,7 +374,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
         cause: effect.cause,
         by: `ledger:${input.agentId}`,
       });
-      const channel = (await judging.classChannel({ taskClass: effect.taskClass })) ?? '#general';
+      const channel = where.channels[effect.taskClass] ?? '#general';
       await notifying.notify({
         key: `${info.workflowId}/class-rollback-${effect.taskClass}-${state.history.length}-${workflowNowIso()}`,
         notification: base('rung-change', effect.taskClass, classRollbackWording(effect), channel),
@@ -391,7 +394,7 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
       });
       return;
     }
-    const to = await owner();
+    const to = where.owner ?? 'channel';
     if (effect.kind === 'demoted') {
       await notifying.notify({
         key: `${info.workflowId}/change-${state.history.length}-${effect.change.at}`,
@@ -401,13 +404,12 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
     }
     // The owner is told, but the people who may approve are the class's approvers and the admins:
     // the proposal goes where they all see it, the class channel, naming the owner.
-    const where =
-      to !== 'channel' ? ((await judging.classChannel({ taskClass: effect.proposal.taskClass })) ?? to) : to;
-    const notification = proposalNotice(effect.proposal, where);
+    const postedIn = to !== 'channel' ? (where.channels[effect.proposal.taskClass] ?? to) : to;
+    const notification = proposalNotice(effect.proposal, postedIn);
     const { ref } = await notifying.notify({
       key: `${info.workflowId}/proposal-${effect.proposal.id}`,
       notification:
-        where === to
+        postedIn === to
           ? notification
           : { ...notification, text: proposalForOwnerText(to, input.agentId, notification.text) },
     });
