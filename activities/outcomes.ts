@@ -3,6 +3,7 @@ import type { LedgerLink } from '../client/ledger-link';
 import type { Logger } from '../config/logger';
 import type { OutcomeKind } from '../policy/ledger';
 import type { LadderMetrics } from '../observability/ladder-metrics';
+import type { IdentifiedEvent } from '../policy/ledger-reducer';
 
 /** Evidence for the trust ledger: one event per thing that happened to a task. */
 export interface OutcomeEvent {
@@ -51,6 +52,14 @@ const HUMAN_ANSWERS: Partial<Record<OutcomeKind, boolean>> = {
   'suggestion-dismissed': false,
 };
 
+/** What {@link recordEvidence} records with. */
+export interface EvidenceDeps {
+  outcomes: OutcomeSink;
+  ledger?: LedgerLink;
+  metrics?: LadderMetrics;
+  approverWatch?: ApproverWatchLink;
+}
+
 /**
  * Records one outcome: in the worker's outcome log and, when the worker has the trust ledgers,
  * as evidence in the agent's ledger, counted once per task, class and kind
@@ -61,37 +70,47 @@ const HUMAN_ANSWERS: Partial<Record<OutcomeKind, boolean>> = {
  * approval by someone under review reaches the ledger as `approved-unweighted`, a sample that
  * counts as no human approval. Its id stays the approval's, so a retry counts it once either way.
  */
-export async function recordEvidence(
-  deps: {
-    outcomes: OutcomeSink;
-    ledger?: LedgerLink;
-    metrics?: LadderMetrics;
-    approverWatch?: ApproverWatchLink;
-  },
-  event: OutcomeEvent,
-): Promise<void> {
-  await deps.outcomes.record(event);
-  let outcome = event.kind;
-  const approves = HUMAN_ANSWERS[event.kind];
-  if (deps.ledger && deps.approverWatch && approves !== undefined && event.by) {
-    const { counts } = await deps.approverWatch.recordAnswer(event.taskClass, {
-      approver: event.by,
-      workflowId: event.workflowId,
-      approved: approves,
-      ...(event.latencyMs !== undefined ? { answerMs: event.latencyMs } : {}),
+export function recordEvidence(deps: EvidenceDeps, event: OutcomeEvent): Promise<void> {
+  return recordAllEvidence(deps, [event]);
+}
+
+/**
+ * Records `events` as {@link recordEvidence} does each, in order, and hands them to the ledgers
+ * together: the link sends at most one signal a second per ledger, so evidence handed over one
+ * at a time (a task's approval, then its execution) waited a second more for each.
+ */
+export async function recordAllEvidence(deps: EvidenceDeps, events: readonly OutcomeEvent[]): Promise<void> {
+  const toLedger: { agentId: string; event: IdentifiedEvent }[] = [];
+  for (const event of events) {
+    await deps.outcomes.record(event);
+    let outcome = event.kind;
+    const approves = HUMAN_ANSWERS[event.kind];
+    if (deps.ledger && deps.approverWatch && approves !== undefined && event.by) {
+      const { counts } = await deps.approverWatch.recordAnswer(event.taskClass, {
+        approver: event.by,
+        workflowId: event.workflowId,
+        approved: approves,
+        ...(event.latencyMs !== undefined ? { answerMs: event.latencyMs } : {}),
+      });
+      if (approves && !counts) outcome = 'approved-unweighted';
+    }
+    toLedger.push({
+      agentId: event.agentId,
+      event: {
+        // The class too: a rung-5 digest records its read (or breach) once per class it covers.
+        id: `${event.workflowId}/${event.taskClass}/${event.kind}`,
+        event: {
+          kind: 'outcome',
+          outcome,
+          workflowId: event.workflowId,
+          taskClass: event.taskClass,
+          rung: event.rung,
+        },
+      },
     });
-    if (approves && !counts) outcome = 'approved-unweighted';
   }
-  await deps.ledger?.send(event.agentId, {
-    // The class too: a rung-5 digest records its read (or breach) once per class it covers.
-    id: `${event.workflowId}/${event.taskClass}/${event.kind}`,
-    event: {
-      kind: 'outcome',
-      outcome,
-      workflowId: event.workflowId,
-      taskClass: event.taskClass,
-      rung: event.rung,
-    },
-  });
-  deps.metrics?.outcome(event);
+  // Handed over in one turn, so the link's batching puts them in one signal per ledger.
+  const { ledger } = deps;
+  if (ledger) await Promise.all(toLedger.map(({ agentId, event }) => ledger.send(agentId, event)));
+  for (const event of events) deps.metrics?.outcome(event);
 }

@@ -5,7 +5,7 @@ import type { FeedMessage } from '../../workflows/channel-feed-messages';
 import { beginEffect } from '../actions/undo-journal';
 import type { LedgerLink } from '../../client/ledger-link';
 import type { ApproverWatchLink } from '../../client/approver-watch';
-import { recordEvidence, type OutcomeEvent, type OutcomeSink } from '../outcomes';
+import { recordAllEvidence, recordEvidence, type OutcomeEvent, type OutcomeSink } from '../outcomes';
 import type { Notification, Notifier } from './notifier';
 import { ChannelHeat, whenLimited } from './when-limited';
 import type { LadderMetrics } from '../../observability/ladder-metrics';
@@ -176,7 +176,7 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       notification: Notification;
       evidence?: OutcomeEvent[];
     }): Promise<void> {
-      for (const evidence of args.evidence ?? []) await recordEvidence(deps, evidence);
+      await recordAllEvidence(deps, args.evidence ?? []);
       await deps.notifier.update(args.ref, args.notification);
     },
 
