@@ -82,7 +82,12 @@ describe('Slack app against the emulator and a real worker', () => {
     // The requester cannot approve their own task; someone outside the approvers cannot either.
     await emulator.click(requester, '#ops', request.ts, ACTION_IDS.approve);
     await emulator.click('U0OUTSID1', '#ops', request.ts, ACTION_IDS.approve);
-    await waitUntil(() => ephemeralsFor(emulator, '#ops', 'U0OUTSID1').length > 0);
+    // Both clicks are acked at once and answered concurrently: either refusal may come first.
+    await waitUntil(
+      () =>
+        ephemeralsFor(emulator, '#ops', 'U0OUTSID1').length > 0 &&
+        ephemeralsFor(emulator, '#ops', requester).some((t) => t.startsWith('Refused')),
+    );
     expect(ephemeralsFor(emulator, '#ops', requester)).toContainEqual(
       expect.stringMatching(/^Refused: two-person rule/),
     );
