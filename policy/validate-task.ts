@@ -5,9 +5,16 @@ import type { LoadedPolicy } from './loader';
 import { own } from './own';
 import { taskRequestSchema, type TaskRequest } from './task';
 
-/** Validates one step's params for its action type (the action registry provides this). */
+/**
+ * Validates one step's params for its action type, and what the class's host bound would refuse
+ * when it runs (the action registry provides this).
+ */
 export interface ActionParamsValidator {
-  validate(type: string, params: unknown): { ok: true; params: unknown } | { ok: false; errors: string[] };
+  validate(
+    type: string,
+    params: unknown,
+    bounds?: { hosts?: readonly string[] },
+  ): { ok: true; params: unknown } | { ok: false; errors: string[] };
 }
 
 /**
@@ -77,7 +84,11 @@ export function validateTaskRequest(
   const steps = task.steps.map((step, i) => {
     errors.push(...objections.filter((e) => e.startsWith(`steps[${i}].`)));
     errors.push(...credentialObjections(i, step.params));
-    const checked = actions.validate(step.action, step.params);
+    // Against the class's bounds too: a step the run would refuse is refused before anyone approves
+    // it, not after the steps before it took effect.
+    const checked = actions.validate(step.action, step.params, {
+      hosts: own(policy.taskClasses, task.taskClass)?.bounds?.hosts,
+    });
     if (!checked.ok) {
       errors.push(...checked.errors.map((e) => `steps[${i}].${e}`));
       return step;

@@ -139,6 +139,19 @@ export interface ActionHandler<P = unknown, U = unknown> {
    * attempt whose outcome is unknown is made safe; shown to people by `ladder policy explain`.
    */
   retrySafety(params: P, ctx: ActionContext, stage: EffectStage): RetrySafety;
+  /**
+   * What in valid params the policy's bounds would refuse when the step runs (a URL with a
+   * password, a host outside the class's host bound), as `params.<field>: why`: checked when the
+   * task is submitted, so a task is never approved with a step that can only fail after the steps
+   * before it took effect. Pure: no I/O. Empty when there is nothing to refuse.
+   */
+  boundsObjections?(params: P, bounds: SubmissionBounds): string[];
+}
+
+/** What of a task class's bounds an action's params can be checked against at submission. */
+export interface SubmissionBounds {
+  /** The class's host bound (`bounds.hosts`); `undefined`: none, so no call may be made, only drafted. */
+  hosts?: readonly string[];
 }
 
 /** Which effect of a step: the action itself, or its compensation. */

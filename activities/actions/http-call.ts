@@ -70,6 +70,28 @@ export function checkHost(url: string | URL, ctx: Pick<ActionContext, 'allowedHo
 }
 
 /**
+ * What the policy would refuse about `url` when a step touches it, for a submission: a user name or
+ * password in it, or a host outside the class's host bound. No bound: only the URL itself is checked
+ * (such a class may draft a request, never send one; the decision says so). Pure.
+ *
+ * @param field - where the URL is in the params, e.g. `params.undo.url`.
+ * @returns `field: why`, or null when nothing would be refused.
+ */
+export function urlObjection(
+  field: string,
+  url: string,
+  hosts: readonly string[] | undefined,
+): string | null {
+  try {
+    if (hosts === undefined) parseActionUrl(url);
+    else checkHost(url, { allowedHosts: hosts });
+    return null;
+  } catch (err) {
+    return `${field}: ${(err as Error).message}`;
+  }
+}
+
+/**
  * For a draft (which sends nothing): the URL must be valid, and inside the bound when there is one.
  *
  * @throws {PermanentActionError} as {@link checkHost} does, except for a class with no host bound.
@@ -311,8 +333,10 @@ const NOT_SENT_CODES = new Set([
 export function requestMayHaveArrived(err: unknown): boolean {
   if (err instanceof PermanentActionError) return false;
   if (!(err instanceof Error)) return true;
-  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? (err as NodeJS.ErrnoException).code;
-  if (code === undefined) return true;
+  const code: unknown =
+    (err.cause as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown }).code;
+  // Not a system error's name: a DOMException's number (an aborted fetch's AbortError is 20), or none.
+  if (typeof code !== 'string') return true;
   // Certificate and handshake failures happen before any byte of the request is sent.
   return !(NOT_SENT_CODES.has(code) || code.startsWith('ERR_TLS_') || /CERT|SELF_SIGNED/.test(code));
 }

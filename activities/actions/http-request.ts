@@ -6,6 +6,7 @@ import {
   healthCheck,
   hostListed,
   httpCall,
+  urlObjection,
   probeUrl,
   requestMayHaveArrived,
   type HttpRequestSpec,
@@ -13,10 +14,32 @@ import {
 import { runEffectOnce } from './undo-journal';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** A header name as HTTP defines it (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A header value fetch can send: no line break or NUL, nothing above U+00FF. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+// Checked at submission: fetch refuses a bad header only when the step runs, as an error that
+// looks like a request whose outcome is unknown.
+const headersSchema = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: "not a valid header name (letters, digits and !#$%&'*+.^_`|~- only)",
+      });
+    else if (!HEADER_VALUE.test(value))
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'a header value may hold no line break, NUL or character above U+00FF',
+      });
+  }
+});
 const requestSchema = z.strictObject({
   method: z.enum(METHODS, { message: `expected one of ${METHODS.join(', ')}` }),
   url: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }),
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: headersSchema.optional(),
   body: z.unknown().optional(),
   verifyUrl: z
     .url({ protocol: /^https?$/, message: 'expected an http(s) URL' })
@@ -125,6 +148,10 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
       false,
     );
   },
+  boundsObjections: (p, bounds) =>
+    urlFieldsOf(p)
+      .map(([field, url]) => urlObjection(field, url, bounds.hosts))
+      .filter((e): e is string => e !== null),
   retrySafety: (p, ctx, stage) =>
     stage === 'execute'
       ? requestRetrySafety(p, ctx)
@@ -139,7 +166,17 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
 
 /** Every URL a step touches: request, its check, undo and its check, health. */
 function urlsOf(p: HttpRequestParams): string[] {
-  return [p.url, p.verifyUrl, p.undo?.url, p.undo?.verifyUrl, p.healthUrl].filter(
-    (u): u is string => u !== undefined,
-  );
+  return urlFieldsOf(p).map(([, url]) => url);
+}
+
+/** Every URL the params name, with where it is (`params.undo.url`). */
+function urlFieldsOf(p: HttpRequestParams): [string, string][] {
+  const fields: [string, string | undefined][] = [
+    ['params.url', p.url],
+    ['params.verifyUrl', p.verifyUrl],
+    ['params.undo.url', p.undo?.url],
+    ['params.undo.verifyUrl', p.undo?.verifyUrl],
+    ['params.healthUrl', p.healthUrl],
+  ];
+  return fields.filter((f): f is [string, string] => f[1] !== undefined);
 }

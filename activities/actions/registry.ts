@@ -1,4 +1,4 @@
-import type { ActionHandler, AnyActionHandler } from './contract';
+import type { ActionHandler, AnyActionHandler, SubmissionBounds } from './contract';
 import { configSet } from './config-set';
 import { fileWrite } from './file-write';
 import { httpRequest } from './http-request';
@@ -9,11 +9,16 @@ export interface ActionRegistry {
   types(): string[];
   get(type: string): ActionHandler;
   /**
-   * Validates `params` for `type`.
+   * Validates `params` for `type`, and with `bounds` (a submission), what the class's bounds would
+   * refuse when the step runs (see {@link ActionHandler.boundsObjections}).
    *
    * @returns the parsed params, or every problem as `params.<path>: <message>`.
    */
-  validate(type: string, params: unknown): { ok: true; params: unknown } | { ok: false; errors: string[] };
+  validate(
+    type: string,
+    params: unknown,
+    bounds?: SubmissionBounds,
+  ): { ok: true; params: unknown } | { ok: false; errors: string[] };
 }
 
 /** Builds a registry; the built-in handlers unless others are given (tests add fakes this way). */
@@ -31,7 +36,7 @@ export function createActionRegistry(handlers: AnyActionHandler[] = BUILT_IN_ACT
         throw new Error(`unknown action type "${type}" (known: ${[...byType.keys()].sort().join(', ')})`);
       return handler;
     },
-    validate(type, params) {
+    validate(type, params, bounds) {
       const handler = byType.get(type);
       if (!handler)
         return {
@@ -39,7 +44,10 @@ export function createActionRegistry(handlers: AnyActionHandler[] = BUILT_IN_ACT
           errors: [`action: unknown action type "${type}" (known: ${[...byType.keys()].sort().join(', ')})`],
         };
       const parsed = handler.params.safeParse(params);
-      if (parsed.success) return { ok: true, params: parsed.data };
+      if (parsed.success) {
+        const refused = bounds ? (handler.boundsObjections?.(parsed.data, bounds) ?? []) : [];
+        return refused.length > 0 ? { ok: false, errors: refused } : { ok: true, params: parsed.data };
+      }
       // A key that is not a plain name (control characters, spaces) is quoted, so it shows as it is.
       const at = (path: readonly PropertyKey[]): string =>
         `params${path

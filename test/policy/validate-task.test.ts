@@ -61,3 +61,99 @@ describe('validateTaskRequest', () => {
     ]);
   });
 });
+
+describe('validateTaskRequest: what the run would refuse is refused at submission', () => {
+  /** The example deploy task (rung 2 in production) with `steps`. */
+  const deploy = (steps: unknown[]) => ({
+    taskId: 't-bounds',
+    agent: { id: 'ops-agent', model: 'm', promptVersion: 'p' },
+    taskClass: 'deploy',
+    title: 'Release',
+    requester: 'U0SRE0001',
+    environment: 'production',
+    steps,
+  });
+  const errorsOf = (raw: unknown): string[] => {
+    const result = validateTaskRequest(raw, policy, registry);
+    return result.ok ? [] : result.errors;
+  };
+
+  it('refuses a step whose URLs leave the class’s host bound, before any step could run', () => {
+    // Approved, the first step would run and the second fail at its host check: half applied.
+    expect(
+      errorsOf(
+        deploy([
+          { action: 'shell.exec', params: { command: 'echo deployed' } },
+          {
+            action: 'http.request',
+            params: {
+              method: 'POST',
+              url: 'http://127.0.0.1:4100/release',
+              undo: { method: 'POST', url: 'https://deploy.example.com/undo' },
+              healthUrl: 'http://[::1]:4100/health',
+            },
+          },
+        ]),
+      ),
+    ).toEqual([
+      'steps[1].params.undo.url: host "deploy.example.com" is not allowed (allowed: 127.0.0.1:4100)',
+      'steps[1].params.healthUrl: host "[::1]:4100" is not allowed (allowed: 127.0.0.1:4100)',
+    ]);
+  });
+
+  it('refuses a password in a URL even inside the bound, without echoing it', () => {
+    const errors = errorsOf(
+      deploy([
+        {
+          action: 'http.request',
+          params: { method: 'POST', url: 'http://admin:hunter2@127.0.0.1:4100/deploy' },
+        },
+      ]),
+    );
+    expect(errors).toEqual([
+      'steps[0].params.url: "http://…@127.0.0.1:4100/deploy" carries a user name or password: refused (it hides the real host 127.0.0.1:4100)',
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses header names and values fetch could not send, naming the header', () => {
+    expect(
+      errorsOf(
+        deploy([
+          {
+            action: 'http.request',
+            params: {
+              method: 'GET',
+              url: 'http://127.0.0.1:4100/status',
+              headers: { 'X-Bad\r\nInjected': 'v', 'X-Euro': '€', 'X-Fine': 'café\tok' },
+            },
+          },
+        ]),
+      ),
+    ).toEqual([
+      'steps[0].params.headers["X-Bad\\r\\nInjected"]: not a valid header name (letters, digits and !#$%&\'*+.^_`|~- only)',
+      'steps[0].params.headers.X-Euro: a header value may hold no line break, NUL or character above U+00FF',
+    ]);
+  });
+
+  it('checks a config.set reload URL against the bound too', () => {
+    const raw = {
+      ...deploy([
+        {
+          action: 'config.set',
+          params: { file: 'flags.json', set: { a: 1 }, reloadUrl: 'http://evil.example/reload' },
+        },
+      ]),
+      taskClass: 'config-change',
+      environment: 'staging',
+    };
+    expect(errorsOf(raw)).toContainEqual(
+      'steps[0].params.reloadUrl: host "evil.example" is not allowed (allowed: 127.0.0.1:4100)',
+    );
+  });
+
+  it('refuses a step whose params hold a huge array with the size limit, not a crash', () => {
+    const raw = deploy([{ action: 'shell.exec', params: { command: 'ls', x: new Array(130_000).fill(0) } }]);
+    expect(errorsOf(raw)).toContain('steps[0].params: 254 KiB, at most 64 KiB');
+  });
+});
