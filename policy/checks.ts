@@ -64,6 +64,11 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   return best === undefined ? '' : `; did you mean "${best}"?`;
 }
 
+/**
+ * The most health checks a rung-4 task's watch makes per window: each round is an activity per
+ * step in the task's history, so the window / interval ratio bounds how large it grows.
+ */
+export const MAX_HEALTH_CHECKS = 120;
 const showDuration = (raw: unknown): string => (typeof raw === 'string' ? raw : String(raw));
 const durationOf = (raw: unknown): number | undefined =>
   typeof raw === 'string' ? parseDuration(raw) : undefined;
@@ -211,6 +216,21 @@ export function crossCheck(doc: unknown): {
         errors.push({
           path: at('rollback', 'healthInterval'),
           message: `expected healthInterval (${showDuration(tc.rollback.healthInterval)}) to be at most healthWindow (${showDuration(tc.rollback.healthWindow)}): health would never be checked inside the window`,
+        });
+      } else if (interval === 0) {
+        errors.push({
+          path: at('rollback', 'healthInterval'),
+          message: 'expected a healthInterval above 0: the health watch would never end',
+        });
+      } else if (
+        window !== undefined &&
+        interval !== undefined &&
+        Math.ceil(window / interval) > MAX_HEALTH_CHECKS
+      ) {
+        // Every round is an activity per step in the task's history, which Temporal caps.
+        errors.push({
+          path: at('rollback', 'healthInterval'),
+          message: `expected at most ${MAX_HEALTH_CHECKS} health checks per window: healthWindow ${showDuration(tc.rollback.healthWindow)} at healthInterval ${showDuration(tc.rollback.healthInterval)} makes ${Math.ceil(window / interval)}; lengthen the interval`,
         });
       }
     }

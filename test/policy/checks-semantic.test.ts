@@ -138,6 +138,38 @@ describe('semantic policy checks', () => {
     ]);
   });
 
+  it('refuses a health watch that would never end or outgrow the task history', () => {
+    const never = edited(
+      'rollback: { healthWindow: 30s, healthInterval: 5s }',
+      'rollback: { healthWindow: 30s, healthInterval: 0s }',
+    );
+    expect(errorsOf(never.text)).toEqual([
+      {
+        path: 'taskClasses.deploy.rollback.healthInterval',
+        message: 'expected a healthInterval above 0: the health watch would never end',
+        line: never.line,
+      },
+    ]);
+    const endless = edited(
+      'rollback: { healthWindow: 30s, healthInterval: 5s }',
+      'rollback: { healthWindow: 365d, healthInterval: 1ms }',
+    );
+    expect(errorsOf(endless.text)).toEqual([
+      {
+        path: 'taskClasses.deploy.rollback.healthInterval',
+        message:
+          'expected at most 120 health checks per window: healthWindow 365d at healthInterval 1ms makes 31536000000; lengthen the interval',
+        line: endless.line,
+      },
+    ]);
+    // 10 minutes at 5 s is 120 checks: the most allowed.
+    const longest = edited(
+      'rollback: { healthWindow: 30s, healthInterval: 5s }',
+      'rollback: { healthWindow: 10m, healthInterval: 5s }',
+    );
+    expect(parsePolicy(longest.text, 'semantic.yaml').ok).toBe(true);
+  });
+
   it('warns when the read SLA outlasts the escalation chain, saying what happens after it', () => {
     const { text, line } = edited('readSla: 4h,', 'readSla: 12h,');
     expect(warningsOf(text)).toEqual([
