@@ -192,4 +192,12 @@ describe('which failures may have taken effect', () => {
     expect(requestMayHaveArrived(network('ERR_TLS_CERT_ALTNAME_INVALID'))).toBe(false);
     expect(requestMayHaveArrived(new PermanentActionError('answered 409'))).toBe(false);
   });
+
+  it('counts an aborted request as possibly arrived, without tripping on its numeric code', () => {
+    // What fetch throws when the activity's signal aborts it: a DOMException whose code is 20.
+    const aborted = new DOMException('This operation was aborted', 'AbortError');
+    expect(aborted.code).toBe(20);
+    expect(requestMayHaveArrived(aborted)).toBe(true);
+    expect(requestMayHaveArrived(new TypeError('fetch failed', { cause: aborted }))).toBe(true);
+  });
 });
