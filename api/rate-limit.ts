@@ -1,11 +1,12 @@
 /** A per-agent request budget for one minute window. */
 export interface RateLimiter {
   /**
-   * Counts one request of `agentId` against `perMinute`.
+   * Counts `count` requests of `agentId` (default 1; an MCP batch counts each message) against
+   * `perMinute`, all or none.
    *
-   * @returns null when allowed, else the seconds until the agent may try again.
+   * @returns null when allowed, else the seconds until the agent may try again (the next window).
    */
-  take(agentId: string, perMinute: number, nowMs?: number): number | null;
+  take(agentId: string, perMinute: number, nowMs?: number, count?: number): number | null;
 }
 
 const WINDOW_MS = 60_000;
@@ -18,7 +19,7 @@ const WINDOW_MS = 60_000;
 export function createRateLimiter(): RateLimiter {
   const windows = new Map<string, { start: number; count: number }>();
   return {
-    take(agentId, perMinute, nowMs = Date.now()) {
+    take(agentId, perMinute, nowMs = Date.now(), count = 1) {
       if (windows.size > 1000) {
         for (const [k, w] of windows) if (nowMs - w.start >= WINDOW_MS) windows.delete(k);
       }
@@ -27,8 +28,8 @@ export function createRateLimiter(): RateLimiter {
         w = { start: nowMs, count: 0 };
         windows.set(agentId, w);
       }
-      if (w.count >= perMinute) return Math.max(1, Math.ceil((w.start + WINDOW_MS - nowMs) / 1000));
-      w.count++;
+      if (w.count + count > perMinute) return Math.max(1, Math.ceil((w.start + WINDOW_MS - nowMs) / 1000));
+      w.count += count;
       return null;
     },
   };

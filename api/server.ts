@@ -216,6 +216,19 @@ function buildApiServer(deps: ApiServerDeps): { server: Server; drainable: Drain
         allow(['POST']);
       }
       const body = await readJson(req);
+      // A JSON-RPC batch is as many requests as it has messages: one was counted above.
+      if (Array.isArray(body) && body.length > 1) {
+        const limit = deps.policy().agentApi.requestsPerMinute;
+        const retryAfter = limiter.take(agentId, limit, undefined, body.length - 1);
+        if (retryAfter !== null) {
+          throw new ApiProblem(
+            'rate-limited',
+            `${agentId} is over ${limit} requests per minute: a batch of ${body.length} messages counts as ${body.length} requests; the batch was not processed; retry after ${retryAfter} s`,
+            undefined,
+            retryAfter,
+          );
+        }
+      }
       const refused = bodyRefusal(body, LADDER_TOOLS);
       if (refused) return sendJson(res, 200, refused);
       const mcp = createLadderMcpServer(deps.service.forAgent(agentId));

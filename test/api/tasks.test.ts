@@ -163,6 +163,42 @@ describe('agent HTTP API', () => {
     expect((await callLimited('GET', '/v1/me/rungs', { token: a3 })).status).toBe(200);
   });
 
+  it('counts each message of an MCP batch against the per-minute budget', async () => {
+    // A server of its own, so the budget starts full: 3 requests per agent per minute.
+    const own = await startApi(stack, () => ({
+      ...stack.policy.current,
+      agentApi: { requestsPerMinute: 3 },
+    }));
+    try {
+      const callOwn = apiClient(() => own.url);
+      const batch = (n: number) =>
+        Array.from({ length: n }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'tools/list' }));
+      // Plain fetch: /mcp is not in the OpenAPI document the API client checks answers against.
+      const postMcp = (token: string, body: unknown) =>
+        fetch(`${own.url}/mcp`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body: JSON.stringify(body),
+        });
+      const three = await postMcp(a2, batch(3));
+      expect(three.status).toBe(200);
+      // The batch was three requests: the budget is spent.
+      const next = await callOwn('GET', '/v1/me/rungs', { token: a2 });
+      expect(next.status).toBe(429);
+      const four = await postMcp(a3, batch(4));
+      expect(four.status).toBe(429);
+      expect(((await four.json()) as { detail: string }).detail).toMatch(
+        /a batch of 4 messages counts as 4 requests; the batch was not processed/,
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
   it('answers unknown routes and methods with problem details', async () => {
     expect((await call('PUT', '/v1/tasks', { token: a3 })).status).toBe(405);
     expect((await call('GET', '/v2/nothing', { token: a3 })).status).toBe(404);
