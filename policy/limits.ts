@@ -56,7 +56,11 @@ export function limitObjections(raw: unknown): { errors: string[]; fatal: boolea
       errors: ['request: cannot be read as JSON (a cycle, a BigInt or nesting too deep)'],
       fatal: true,
     };
-  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as { steps?: unknown; title?: unknown };
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as {
+    steps?: unknown;
+    title?: unknown;
+    resource?: unknown;
+  };
   const fatal: string[] = [];
   if (Array.isArray(r.steps) && r.steps.length > MAX_STEPS)
     fatal.push(`steps: ${r.steps.length} steps, at most ${MAX_STEPS} per task`);
@@ -74,6 +78,7 @@ export function limitObjections(raw: unknown): { errors: string[]; fatal: boolea
       if (found) errors.push(`${field}: ${found}; it is shown to approvers as one line of plain text`);
     }
   }
+  if (typeof r.resource === 'string') errors.push(...typedNameObjections(r.resource));
   if (Array.isArray(r.steps)) {
     r.steps.forEach((step: unknown, i) => {
       const params = (step as { params?: unknown } | null)?.params;
@@ -100,6 +105,32 @@ const ONE_LINE_FIELDS = ['title', 'resource'] as const;
  */
 // eslint-disable-next-line no-control-regex
 const HIDDEN = /[\u0001-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+
+/** Characters that show as nothing: zero-width spaces and joiners, direction marks, word joiners, BOM. */
+const INVISIBLE = /[\u061C\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/;
+/** The most characters Slack's text input takes, where an approver types the resource to confirm. */
+export const MAX_TYPED_NAME = 3000;
+
+/**
+ * What would keep an approver from typing `resource` to confirm: space at either end (the
+ * confirmation box trims what is typed), characters that show as nothing, or more than Slack's
+ * input takes. A task with such a resource could never be approved under typed confirmation.
+ */
+function typedNameObjections(resource: string): string[] {
+  const errors: string[] = [];
+  if (resource.trim() !== resource)
+    errors.push('resource: starts or ends with white space; an approver could not type it to confirm');
+  const invisible = INVISIBLE.exec(resource);
+  if (invisible)
+    errors.push(
+      `resource: contains U+${invisible[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (an invisible character) at character ${invisible.index + 1}; an approver could not type it to confirm`,
+    );
+  if (resource.length > MAX_TYPED_NAME)
+    errors.push(
+      `resource: ${resource.length} characters, at most ${MAX_TYPED_NAME} (what Slack's confirmation box takes)`,
+    );
+  return errors;
+}
 
 /** `contains U+001B (a control character) at character 7`, or undefined when `text` has none. */
 function hiddenCharacter(text: string): string | undefined {

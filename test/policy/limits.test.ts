@@ -7,6 +7,7 @@ import {
   MAX_STEP_PARAMS_BYTES,
   MAX_STEPS,
   MAX_TITLE_CHARS,
+  MAX_TYPED_NAME,
 } from '../../policy/limits';
 import { validateTaskRequest } from '../../policy/validate-task';
 import { appendStep, submit, taskRequest, workflowTestPolicy } from '../helpers/tasks';
@@ -66,6 +67,21 @@ describe('task size limits', () => {
     expect(errorsOf(taskRequest('a3', 'ops', steps))).toEqual([
       'request: 301 KiB as JSON, at most 256 KiB per task',
     ]);
+  });
+
+  it('refuses a resource an approver could not type to confirm', () => {
+    const withResource = (resource: string) => taskRequest('a3', 'ops', [appendStep('s')], { resource });
+    expect(errorsOf(withResource('orders-db '))).toEqual([
+      'resource: starts or ends with white space; an approver could not type it to confirm',
+    ]);
+    expect(errorsOf(withResource('orders\u200B-db'))).toEqual([
+      'resource: contains U+200B (an invisible character) at character 7; an approver could not type it to confirm',
+    ]);
+    expect(errorsOf(withResource('x'.repeat(MAX_TYPED_NAME + 1)))).toEqual([
+      `resource: ${MAX_TYPED_NAME + 1} characters, at most ${MAX_TYPED_NAME} (what Slack's confirmation box takes)`,
+    ]);
+    expect(errorsOf(withResource('x'.repeat(MAX_TYPED_NAME)))).toEqual([]);
+    expect(errorsOf(withResource('orders-db'))).toEqual([]);
   });
 
   it('refuses a title over 200 characters once, naming its length', () => {
