@@ -7,6 +7,7 @@ import { publishedState } from './published-state';
 import {
   capClassSignal,
   freezeUpdate,
+  isClassCap,
   KILL_SWITCH_MEMO,
   killSwitchQuery,
   uncapClassUpdate,
@@ -123,6 +124,9 @@ export async function killSwitch(
   // A class rollback trigger (from the worker's ledger judge) reduces a class's scope for every
   // agent; a lower cap wins. It only ever lowers a cap, so it needs no person's proof.
   setHandler(capClassSignal, (cap) => {
+    // Unproven, so checked for shape: a cap that is not a rung would compare false with every later
+    // trigger's and keep them all from landing; a class name like __proto__ would reach the prototype.
+    if (!isClassCap(cap)) return;
     const current = state.classes[cap.taskClass];
     if (!current || cap.cap < current.cap) state.classes[cap.taskClass] = { ...cap, at: workflowNowIso() };
     changed();

@@ -303,6 +303,22 @@ export interface ClassCap {
 }
 /** A class rollback trigger (sent by the worker's ledger judge, not by a person). */
 export const capClassSignal = defineSignal<[ClassCap]>('capClass');
+/** Whether an unproven `capClass` signal is a class cap: a policy-style class name and a rung 0-5. */
+export function isClassCap(cap: unknown): cap is ClassCap {
+  const c = cap as Partial<ClassCap> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.taskClass === 'string' &&
+    /^[a-z0-9][a-z0-9._-]*$/.test(c.taskClass) &&
+    Number.isInteger(c.cap) &&
+    c.cap! >= 0 &&
+    c.cap! <= 5 &&
+    typeof c.by === 'string' &&
+    typeof c.reason === 'string'
+  );
+}
+
 export interface UncapClassArgs extends Proven {
   taskClass: string;
   by: string;
