@@ -59,19 +59,26 @@ const nonEmpty = z.string().min(1, { message: 'expected a non-empty value' });
 /** Smallest and largest policy size limit accepted: below 1 KiB no real policy fits, above 64 MiB a parse stalls for minutes. */
 export const POLICY_MAX_BYTES_RANGE = { min: 1024, max: 64 * 1024 * 1024 } as const;
 
+/**
+ * A whole number as an environment variable writes it: decimal digits only. `Number(" ")` is 0
+ * and `Number("0x10")` 16, so a blank value would silently turn the cache off.
+ */
+const digits = (message: string) => z.string().regex(/^[0-9]+$/, { message });
+
 /** Workflows a worker keeps in memory: 0 turns the cache off, 1 is refused by the SDK. */
-const cachedWorkflows = z.coerce
-  .number({ message: 'expected a whole number of workflows (0 turns the cache off)' })
-  .int({ message: 'expected a whole number of workflows (0 turns the cache off)' })
-  .refine((n) => n === 0 || n >= 2, { message: 'expected 0 (no cache) or at least 2' })
-  .refine((n) => n <= 1_000_000, { message: 'expected at most 1000000' });
+const cachedWorkflows = digits('expected a whole number of workflows (0 turns the cache off)')
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .refine((n) => n === 0 || n >= 2, { message: 'expected 0 (no cache) or at least 2' })
+      .refine((n) => n <= 1_000_000, { message: 'expected at most 1000000' }),
+  );
 
 const THREADS_EXPECTED = { message: 'expected a whole number of threads from 1 to 8' };
-const workflowThreads = z.coerce
-  .number(THREADS_EXPECTED)
-  .int(THREADS_EXPECTED)
-  .min(1, THREADS_EXPECTED)
-  .max(8, THREADS_EXPECTED);
+const workflowThreads = digits(THREADS_EXPECTED.message)
+  .transform(Number)
+  .pipe(z.number().min(1, THREADS_EXPECTED).max(8, THREADS_EXPECTED));
 
 /**
  * How long a stopping worker lets its activities in flight finish, in ms, unless configured. The
@@ -85,11 +92,9 @@ export const DEFAULT_WORKER_SHUTDOWN_GRACE_MS = 20_000;
 /** The variable that sets {@link Config.workerShutdownGraceMs}. */
 export const WORKER_SHUTDOWN_GRACE_VARIABLE = 'LADDER_WORKER_SHUTDOWN_GRACE_MS';
 
-const shutdownGraceMs = z.coerce
-  .number({ message: 'expected a whole number of milliseconds (0 cancels steps in flight at once)' })
-  .int({ message: 'expected a whole number of milliseconds (0 cancels steps in flight at once)' })
-  .min(0, { message: 'expected 0 or more milliseconds' })
-  .max(600_000, { message: 'expected at most 600000 ms (10 minutes)' });
+const shutdownGraceMs = digits('expected a whole number of milliseconds (0 cancels steps in flight at once)')
+  .transform(Number)
+  .pipe(z.number().max(600_000, { message: 'expected at most 600000 ms (10 minutes)' }));
 
 const policyMaxBytes = z
   .string()
@@ -185,11 +190,14 @@ const envSchema = z
     LADDER_WORKSPACE_ROOT: nonEmpty.default('.temporal/workspace'),
     LADDER_SANDBOX_DIR: nonEmpty.default('.temporal/sandbox'),
     LADDER_STATE_DIR: nonEmpty.default('.temporal/state'),
-    LADDER_LATE_POST_GRACE_MS: z.coerce
-      .number({ message: 'expected a whole number of milliseconds' })
-      .int({ message: 'expected a whole number of milliseconds' })
-      .min(1_000, { message: 'expected at least 1000 ms (longer than a slow Slack post takes to land)' })
-      .max(3_600_000, { message: 'expected at most 3600000 ms (1 hour)' })
+    LADDER_LATE_POST_GRACE_MS: digits('expected a whole number of milliseconds')
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(1_000, { message: 'expected at least 1000 ms (longer than a slow Slack post takes to land)' })
+          .max(3_600_000, { message: 'expected at most 3600000 ms (1 hour)' }),
+      )
       .optional(),
     LADDER_WORKER_CACHED_WORKFLOWS: cachedWorkflows.optional(),
     LADDER_WORKER_WORKFLOW_THREADS: workflowThreads.optional(),

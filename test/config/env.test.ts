@@ -206,6 +206,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses a blank or non-decimal number rather than reading it as 0 or hex', () => {
+    // Number(" ") is 0: a blank cache size would have turned the cache off without a word.
+    expect(problemsFor({ LADDER_WORKER_CACHED_WORKFLOWS: ' ' })).toEqual([
+      'LADDER_WORKER_CACHED_WORKFLOWS: expected a whole number of workflows (0 turns the cache off), got " "',
+    ]);
+    expect(problemsFor({ LADDER_WORKER_SHUTDOWN_GRACE_MS: '\t' })).toEqual([
+      'LADDER_WORKER_SHUTDOWN_GRACE_MS: expected a whole number of milliseconds (0 cancels steps in flight at once), got "\\t"',
+    ]);
+    expect(problemsFor({ LADDER_WORKER_WORKFLOW_THREADS: '0x2' })).toEqual([
+      'LADDER_WORKER_WORKFLOW_THREADS: expected a whole number of threads from 1 to 8, got "0x2"',
+    ]);
+    expect(problemsFor({ LADDER_LATE_POST_GRACE_MS: '1e4' })).toEqual([
+      'LADDER_LATE_POST_GRACE_MS: expected a whole number of milliseconds, got "1e4"',
+    ]);
+  });
+
   it('sets the workflow threads from LADDER_WORKER_WORKFLOW_THREADS, 1 to 8, refusing anything else by name', () => {
     expect(DEFAULT_WORKFLOW_THREADS).toBe(2);
     expect(loadConfig({ LADDER_WORKER_WORKFLOW_THREADS: '1' }).worker.workflowThreads).toBe(1);
