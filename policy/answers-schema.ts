@@ -50,6 +50,12 @@ export const answersSchema = z
       .default([])
       .meta({ description: 'ids of keys no longer accepted, even for answers signed earlier' }),
     ttl: durationSchema
+      // A frontend sends one signed answer again for up to a minute while Temporal does not
+      // confirm it (client/answer-task.ts): a shorter life refuses its own retries as expired.
+      .refine((ms) => ms >= 60_000, {
+        message:
+          'expected at least 1m: a signed answer is sent again for up to a minute when Temporal does not confirm it, and would be refused as expired',
+      })
       .default(15 * 60_000)
       .meta({ description: 'how long a signed answer stays valid (a modal, retries, a worker restart)' }),
     allowClaimedIdentities: z

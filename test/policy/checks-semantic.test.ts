@@ -138,6 +138,20 @@ describe('semantic policy checks', () => {
     ]);
   });
 
+  it('refuses an answer life shorter than a frontend retries one answer', () => {
+    const { text, line } = edited('ttl: 15m', 'ttl: 15ms');
+    expect(errorsOf(text)).toEqual([
+      {
+        path: 'answers.ttl',
+        message: expect.stringMatching(
+          /^expected at least 1m: a signed answer is sent again for up to a minute when Temporal does not confirm it, and would be refused as expired/,
+        ),
+        line,
+      },
+    ]);
+    expect(parsePolicy(edited('ttl: 15m', 'ttl: 1m').text, 'semantic.yaml').ok).toBe(true);
+  });
+
   it('refuses a health watch that would never end or outgrow the task history', () => {
     const never = edited(
       'rollback: { healthWindow: 30s, healthInterval: 5s }',
