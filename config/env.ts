@@ -60,10 +60,11 @@ const nonEmpty = z.string().min(1, { message: 'expected a non-empty value' });
 export const POLICY_MAX_BYTES_RANGE = { min: 1024, max: 64 * 1024 * 1024 } as const;
 
 /**
- * A whole number as an environment variable writes it: decimal digits only. `Number(" ")` is 0
- * and `Number("0x10")` 16, so a blank value would silently turn the cache off.
+ * A whole number as an environment variable writes it: decimal digits, a minus sign allowed (so
+ * that a negative value gets the range's own message). `Number(" ")` is 0 and `Number("0x10")` 16,
+ * so a blank value would silently turn the cache off.
  */
-const digits = (message: string) => z.string().regex(/^[0-9]+$/, { message });
+const digits = (message: string) => z.string().regex(/^-?[0-9]+$/, { message });
 
 /** Workflows a worker keeps in memory: 0 turns the cache off, 1 is refused by the SDK. */
 const cachedWorkflows = digits('expected a whole number of workflows (0 turns the cache off)')
@@ -94,7 +95,12 @@ export const WORKER_SHUTDOWN_GRACE_VARIABLE = 'LADDER_WORKER_SHUTDOWN_GRACE_MS';
 
 const shutdownGraceMs = digits('expected a whole number of milliseconds (0 cancels steps in flight at once)')
   .transform(Number)
-  .pipe(z.number().max(600_000, { message: 'expected at most 600000 ms (10 minutes)' }));
+  .pipe(
+    z
+      .number()
+      .min(0, { message: 'expected 0 or more milliseconds' })
+      .max(600_000, { message: 'expected at most 600000 ms (10 minutes)' }),
+  );
 
 const policyMaxBytes = z
   .string()
