@@ -2,7 +2,7 @@ import { createTwoFilesPatch } from 'diff';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
-import { checkDraftUrl, checkHost, healthCheck, httpCall, urlObjection } from './http-call';
+import { checkDraftUrl, checkHost, healthCheck, httpCall, urlObjections } from './http-call';
 import { readInside, writeInside } from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
@@ -120,14 +120,13 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     return undo;
   },
   boundsObjections: (p, bounds) =>
-    (
+    urlObjections(
       [
         ['params.reloadUrl', p.reloadUrl],
         ['params.healthUrl', p.healthUrl],
-      ] as const
-    )
-      .map(([field, url]) => (url === undefined ? null : urlObjection(field, url, bounds.hosts)))
-      .filter((e): e is string => e !== null),
+      ],
+      bounds.hosts,
+    ),
   retrySafety: () => ({
     kind: 'repeatable',
     why: 'setting the same values and asking for a reload again leaves the same state',

@@ -70,25 +70,28 @@ export function checkHost(url: string | URL, ctx: Pick<ActionContext, 'allowedHo
 }
 
 /**
- * What the policy would refuse about `url` when a step touches it, for a submission: a user name or
- * password in it, or a host outside the class's host bound. No bound: only the URL itself is checked
- * (such a class may draft a request, never send one; the decision says so). Pure.
+ * What the policy would refuse about the URLs a step touches, for a submission: a user name or
+ * password in one, or a host outside the class's host bound. No bound: only the URLs themselves are
+ * checked (such a class may draft a request, never send one; the decision says so). Pure.
  *
- * @param field - where the URL is in the params, e.g. `params.undo.url`.
- * @returns `field: why`, or null when nothing would be refused.
+ * @param fields - each URL with where it is in the params (`params.undo.url`); absent ones skipped.
+ * @returns one `field: why` per refused URL, in the order given.
  */
-export function urlObjection(
-  field: string,
-  url: string,
+export function urlObjections(
+  fields: readonly (readonly [string, string | undefined])[],
   hosts: readonly string[] | undefined,
-): string | null {
-  try {
-    if (hosts === undefined) parseActionUrl(url);
-    else checkHost(url, { allowedHosts: hosts });
-    return null;
-  } catch (err) {
-    return `${field}: ${(err as Error).message}`;
+): string[] {
+  const objections: string[] = [];
+  for (const [field, url] of fields) {
+    if (url === undefined) continue;
+    try {
+      if (hosts === undefined) parseActionUrl(url);
+      else checkHost(url, { allowedHosts: hosts });
+    } catch (err) {
+      objections.push(`${field}: ${(err as Error).message}`);
+    }
   }
+  return objections;
 }
 
 /**

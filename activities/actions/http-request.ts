@@ -6,7 +6,7 @@ import {
   healthCheck,
   hostListed,
   httpCall,
-  urlObjection,
+  urlObjections,
   probeUrl,
   requestMayHaveArrived,
   type HttpRequestSpec,
@@ -148,10 +148,7 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
       false,
     );
   },
-  boundsObjections: (p, bounds) =>
-    urlFieldsOf(p)
-      .map(([field, url]) => urlObjection(field, url, bounds.hosts))
-      .filter((e): e is string => e !== null),
+  boundsObjections: (p, bounds) => urlObjections(urlFieldsOf(p), bounds.hosts),
   retrySafety: (p, ctx, stage) =>
     stage === 'execute'
       ? requestRetrySafety(p, ctx)
@@ -166,17 +163,18 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
 
 /** Every URL a step touches: request, its check, undo and its check, health. */
 function urlsOf(p: HttpRequestParams): string[] {
-  return urlFieldsOf(p).map(([, url]) => url);
+  return urlFieldsOf(p)
+    .map(([, url]) => url)
+    .filter((u): u is string => u !== undefined);
 }
 
 /** Every URL the params name, with where it is (`params.undo.url`). */
-function urlFieldsOf(p: HttpRequestParams): [string, string][] {
-  const fields: [string, string | undefined][] = [
+function urlFieldsOf(p: HttpRequestParams): [string, string | undefined][] {
+  return [
     ['params.url', p.url],
     ['params.verifyUrl', p.verifyUrl],
     ['params.undo.url', p.undo?.url],
     ['params.undo.verifyUrl', p.undo?.verifyUrl],
     ['params.healthUrl', p.healthUrl],
   ];
-  return fields.filter((f): f is [string, string] => f[1] !== undefined);
 }
