@@ -2,7 +2,12 @@ import { useStandingApproval } from '../client/standing-approvals';
 import { listAway } from '../client/delegations';
 import { standInsFor, type StandIn } from '../policy/delegation';
 import type { EditRules } from '../policy/step-edits';
-import { whyNotCoverable, type StandingUse } from '../policy/standing-approvals';
+import {
+  canonicalTargets,
+  MAX_TARGETS,
+  whyNotCoverable,
+  type StandingUse,
+} from '../policy/standing-approvals';
 import { isSlackUserId } from '../policy/slack-ids';
 import { own } from '../policy/own';
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -137,6 +142,18 @@ export interface StepDescription {
   action: string;
   description: string;
   blastRadius: string;
+}
+
+/**
+ * What `steps` act on, for a standing approval's scope; null when a step's action or params no longer
+ * validate (a handler changed since submission), so no standing approval can cover the task.
+ */
+function targetsOrNull(registry: ActionRegistry, steps: TaskRequest['steps']): string[] | null {
+  try {
+    return steps.flatMap((s) => registry.targets(s.action, s.params));
+  } catch {
+    return null;
+  }
 }
 
 /** Each step in its action's words; validates the params again (throws on invalid ones). */
@@ -404,9 +421,11 @@ export function createTaskActivities(deps: TaskActivityDeps) {
             })),
       );
       const standingRule = own(policy.taskClasses, task.taskClass)?.standingApprovals;
+      const targets = targetsOrNull(deps.registry, task.steps);
       const coverable =
         standingRule !== undefined &&
         task.resource !== undefined &&
+        targets !== null &&
         whyNotCoverable(decision, standingRule.cover, matchingPinIds(policy, task)) === null;
       // Asked only where one could apply; the registry counts each task once however often this retries.
       const standing = coverable
@@ -417,6 +436,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
             actions: task.steps.map((s) => s.action),
             resource: task.resource!,
             environment: task.environment,
+            targets: targets!,
           })
         : null;
       // Who answers for an approver who is away: read where the policy lets anyone stand in.
@@ -444,7 +464,8 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           coverable &&
           standing === null &&
           !decision.typedConfirmation.required &&
-          new Set(task.steps.map((s) => s.action)).size === 1,
+          new Set(task.steps.map((s) => s.action)).size === 1 &&
+          canonicalTargets(targets!).length <= MAX_TARGETS,
         allowedHosts: bounds?.hosts ? [...bounds.hosts] : null,
         owner,
         answerTrust: policy.answerTrust,

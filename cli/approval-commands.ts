@@ -9,11 +9,25 @@ import { operatorSigner } from './operator-key';
 import { CliError } from './policy-commands';
 import type { CliContext } from './task-commands';
 
-/** One standing approval on one line: id, scope, grantor, uses, and its end or time left. Pure. */
+/** A control character (a command's line break) escaped as JSON does, so a target stays one line. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const oneLine = (text: string): string => text.replace(CONTROL, (c) => JSON.stringify(c).slice(1, -1));
+
+/**
+ * One standing approval: a line with its id, scope, grantor, uses, and its end or time left, then
+ * one indented line per target (what its tasks' steps may act on). Pure.
+ */
 export function formatStandingApproval(a: StandingApproval, nowMs: number): string {
   const ended = endedBecause(a, nowMs);
   const left = Math.ceil(Math.max(0, Date.parse(a.expiresAt) - nowMs) / 60_000) * 60_000;
-  return `${a.id}  ${a.agentId} ${a.action} on ${a.resource} in ${a.environment} (${a.taskClass})  granted by ${a.grantedBy} at ${a.grantedAt}  used ${a.usedBy.length}/${a.maxUses}  ${ended ? `ended: ${ended}` : `${formatHours(left)} left`}`;
+  const targets = Array.isArray(a.targets) ? a.targets : [];
+  return [
+    `${a.id}  ${a.agentId} ${a.action} on ${a.resource} in ${a.environment} (${a.taskClass})  granted by ${a.grantedBy} at ${a.grantedAt}  used ${a.usedBy.length}/${a.maxUses}  ${ended ? `ended: ${ended}` : `${formatHours(left)} left`}`,
+    ...(targets.length > 0
+      ? targets.map((t) => `    - ${oneLine(t)}`)
+      : ['    (no targets: it covers no task)']),
+  ].join('\n');
 }
 
 /**

@@ -69,6 +69,7 @@ const stateFile = z.strictObject({
         action: z.string().min(1),
         resource: z.string().min(1),
         environment: z.string().min(1),
+        targets: z.array(z.string().min(1)).min(1),
         grantedBy: z.string().min(1),
         grantedAt: iso,
         expiresAt: iso,

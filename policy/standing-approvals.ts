@@ -1,15 +1,23 @@
-// Standing approvals: "allow this agent this action on this resource for a while, at most N times".
+// Standing approvals: "allow this agent this action on these targets for a while, at most N times".
 // Pure rules shared by the registry workflow (grant, revoke, use), the decision activity (which tasks
 // may be covered at all) and the people-facing listings.
 import type { Decision } from './decide';
 
-/** What one standing approval covers: one agent, one class, one action, one resource, one environment. */
+/**
+ * What one standing approval covers: one agent, one class, one action, one environment, and what the
+ * steps act on. `resource` is the agent's own label for the task: shown and matched, but never
+ * enough, since the agent chooses it. `targets` are what the granting task's steps act on (see
+ * `ActionHandler.targets`: files, keys, URLs, commands), so a task is covered only when every
+ * target of its steps is one of them.
+ */
 export interface StandingScope {
   agentId: string;
   taskClass: string;
   action: string;
   resource: string;
   environment: string;
+  /** Sorted, without repeats; 1 to {@link MAX_TARGETS}. */
+  targets: string[];
 }
 
 /** A standing approval as the registry keeps it. */
@@ -48,6 +56,8 @@ export interface StandingUseRequest {
   actions: string[];
   resource: string;
   environment: string;
+  /** What every step acts on (the worker's action handlers name them), in any order. */
+  targets: string[];
 }
 
 /** What the policy in force says about standing approvals of one class. */
@@ -74,6 +84,14 @@ export const MAX_STANDING_IN_FORCE = 500;
 /** How long an ended standing approval stays listed (ms): long enough to see why a task was asked again. */
 export const ENDED_KEPT_MS = 24 * 60 * 60 * 1000;
 const MAX_NAME = 200;
+/** Most targets one standing approval names, and the longest target (characters). */
+export const MAX_TARGETS = 50;
+export const MAX_TARGET_LENGTH = 2_000;
+
+/** `targets` sorted and without repeats: the form a grant keeps. Pure. */
+export function canonicalTargets(targets: readonly string[]): string[] {
+  return [...new Set(targets)].sort();
+}
 
 /**
  * Throws with a person's words unless `grant` may be made by `by` under `authority`: `by` approves
@@ -110,6 +128,7 @@ export function checkGrant(
     if (typeof value !== 'string' || !value.trim() || value.length > MAX_NAME)
       throw new Error(`${field}: expected a name of 1 to ${MAX_NAME} characters`);
   }
+  checkTargets(grant.targets);
   if (!Number.isInteger(grant.termMs) || grant.termMs <= 0 || grant.termMs > rule.maxTermMs)
     throw new Error(
       `term: expected more than 0 and at most ${formatHours(rule.maxTermMs)} (the class's maxTerm), got ${formatHours(grant.termMs)}`,
@@ -118,6 +137,21 @@ export function checkGrant(
     throw new Error(
       `uses: expected a whole number from 1 to ${rule.maxUses} (the class's maxUses), got ${grant.maxUses}`,
     );
+}
+
+/** Throws unless `targets` are 1 to {@link MAX_TARGETS} non-empty strings, sorted and without repeats. */
+function checkTargets(targets: unknown): void {
+  if (!Array.isArray(targets) || targets.length === 0 || targets.length > MAX_TARGETS)
+    throw new Error(
+      `targets: expected 1 to ${MAX_TARGETS} things the steps act on, got ${Array.isArray(targets) ? targets.length : typeof targets}`,
+    );
+  targets.forEach((t, i) => {
+    if (typeof t !== 'string' || !t.trim() || t.length > MAX_TARGET_LENGTH)
+      throw new Error(`targets[${i}]: expected text of 1 to ${MAX_TARGET_LENGTH} characters`);
+  });
+  const canonical = canonicalTargets(targets as string[]);
+  if (canonical.length !== targets.length || canonical.some((t, i) => t !== targets[i]))
+    throw new Error('targets: expected them sorted and without repeats');
 }
 
 /**
@@ -179,12 +213,24 @@ export function useStanding(
         a.taskClass === request.taskClass &&
         a.resource === request.resource &&
         a.environment === request.environment &&
-        request.actions.every((action) => action === a.action),
+        request.actions.every((action) => action === a.action) &&
+        coversTargets(a, request.targets),
     )
     .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))[0];
   if (!covering) return null;
   covering.usedBy.push(request.workflowId);
   return useOf(covering, covering.usedBy.length);
+}
+
+/**
+ * Whether every one of `targets` is among `approval`'s. An approval kept from before targets
+ * existed, or a request naming none, is never covered.
+ */
+function coversTargets(approval: StandingApproval, targets: readonly string[]): boolean {
+  if (!Array.isArray(approval.targets) || approval.targets.length === 0) return false;
+  if (!Array.isArray(targets) || targets.length === 0) return false;
+  const granted = new Set(approval.targets);
+  return targets.every((t) => granted.has(t));
 }
 
 function useOf(a: StandingApproval, use: number): StandingUse {

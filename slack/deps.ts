@@ -4,6 +4,7 @@ import type { LedgerLink } from '../client/ledger-link';
 import type { AnswerSigner } from '../client/answer-signer';
 import type { Logger } from '../config/logger';
 import type { LoadedPolicy } from '../policy/loader';
+import type { ActionRegistry } from '../activities/actions/registry';
 import type { ActionParamsValidator } from '../policy/validate-task';
 
 /** What the Slack listeners need from the rest of Ladder; the app's entry point injects it. */
@@ -12,7 +13,8 @@ export interface SlackDeps {
   taskQueue: string;
   /** The policy in force now (live-reloaded). */
   policy: () => LoadedPolicy;
-  actions: ActionParamsValidator;
+  /** Validates steps' params, and names what a step acts on (a standing approval's scope). */
+  actions: ActionParamsValidator & Pick<ActionRegistry, 'targets'>;
   /** Temporal UI base URL, for links. */
   uiBaseUrl: string;
   log: Logger;

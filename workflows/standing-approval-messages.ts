@@ -12,7 +12,7 @@ import type { Receipt } from './messages';
 
 export type { StandingApproval, StandingScope, StandingUse, StandingUseRequest };
 
-/** A person allows an agent an action on a resource for `termMs`, at most `maxUses` times. */
+/** A person allows an agent an action on the targets of one task for `termMs`, at most `maxUses` times. */
 export interface GrantStandingArgs extends Proven, StandingScope {
   /** Verified identity of the person granting it: an approver of the class or an admin. */
   by: string;

@@ -70,6 +70,7 @@ export async function standingApprovals(
         action: args.action,
         resource: args.resource,
         environment: args.environment,
+        targets: [...args.targets],
         grantedBy: args.by,
         grantedAt: new Date(nowMs).toISOString(),
         expiresAt: new Date(nowMs + args.termMs).toISOString(),

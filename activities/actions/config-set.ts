@@ -2,8 +2,8 @@ import { createTwoFilesPatch } from 'diff';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
-import { checkDraftUrl, checkHost, healthCheck, httpCall, urlObjections } from './http-call';
-import { readInside, writeInside } from './paths';
+import { checkDraftUrl, checkHost, healthCheck, httpCall, targetUrl, urlObjections } from './http-call';
+import { readInside, targetPath, writeInside } from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
@@ -91,6 +91,11 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     `set ${Object.entries(p.set)
       .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
       .join(', ')} in ${p.file}${p.reloadUrl ? `, then POST ${p.reloadUrl}` : ''}`,
+  targets: (p) => [
+    ...Object.keys(p.set).map((key) => `set ${key} in ${targetPath(p.file)}`),
+    ...(p.reloadUrl ? [`reload: POST ${targetUrl(p.reloadUrl)}`] : []),
+    ...(p.healthUrl ? [`health: GET ${targetUrl(p.healthUrl)}`] : []),
+  ],
   async draft(p, ctx) {
     checkUrls(p, ctx, checkDraftUrl);
     const { text, doc } = readDoc(ctx.workspaceRoot, p.file);

@@ -146,6 +146,14 @@ export interface ActionHandler<P = unknown, U = unknown> {
    * before it took effect. Pure: no I/O. Empty when there is nothing to refuse.
    */
   boundsObjections?(params: P, bounds: SubmissionBounds): string[];
+  /**
+   * What the step acts on, one line per thing it may change or call (`write flags/a.json`,
+   * `POST https://host/path`, `undo: DELETE https://host/path/1`), in a canonical form: equal
+   * targets mean the same file, key, URL or command. A standing approval covers exactly the targets
+   * of the task it was granted from, never the agent's own `resource` label. What a step writes
+   * (content, values, a request's body and headers) is not a target. Pure: no I/O.
+   */
+  targets(params: P): string[];
 }
 
 /** What of a task class's bounds an action's params can be checked against at submission. */

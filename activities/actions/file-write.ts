@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import type { ActionHandler } from './contract';
-import { readInside, removeInside, writeInside } from './paths';
+import { readInside, removeInside, targetPath, writeInside } from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
@@ -28,6 +28,7 @@ export const fileWrite: ActionHandler<FileWriteParams, FileWriteUndo> = {
   params: paramsSchema,
   blastRadius: () => 'medium',
   describe: (p) => `write ${Buffer.byteLength(p.content)} bytes to ${p.path}`,
+  targets: (p) => [`write ${targetPath(p.path)}`],
   async draft(p, ctx) {
     const before = readInside(ctx.workspaceRoot, p.path) ?? '';
     return { kind: 'diff', text: createTwoFilesPatch(`a/${p.path}`, `b/${p.path}`, before, p.content) };

@@ -95,6 +95,18 @@ export function urlObjections(
 }
 
 /**
+ * `url` as a standing approval's target compares it: parsed, so `HTTP://Host:80/a/../b` and
+ * `http://host/b` are one target. An unparsable URL stays as given (validation refuses it first).
+ */
+export function targetUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
+/**
  * For a draft (which sends nothing): the URL must be valid, and inside the bound when there is one.
  *
  * @throws {PermanentActionError} as {@link checkHost} does, except for a class with no host bound.

@@ -9,6 +9,7 @@ import {
   urlObjections,
   probeUrl,
   requestMayHaveArrived,
+  targetUrl,
   type HttpRequestSpec,
 } from './http-call';
 import { runEffectOnce } from './undo-journal';
@@ -119,6 +120,13 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
     `${p.method} ${p.url}${p.body !== undefined ? ` with ${JSON.stringify(p.body).slice(0, 200)}` : ''}${
       p.undo ? `; undo: ${p.undo.method} ${p.undo.url}` : '; no undo declared'
     }${p.verifyUrl ? `; check after a crash: GET ${p.verifyUrl}` : ''}`,
+  targets: (p) => [
+    `${p.method} ${targetUrl(p.url)}`,
+    ...(p.verifyUrl ? [`check: GET ${targetUrl(p.verifyUrl)}`] : []),
+    ...(p.undo ? [`undo: ${p.undo.method} ${targetUrl(p.undo.url)}`] : []),
+    ...(p.undo?.verifyUrl ? [`undo check: GET ${targetUrl(p.undo.verifyUrl)}`] : []),
+    ...(p.healthUrl ? [`health: GET ${targetUrl(p.healthUrl)}`] : []),
+  ],
   async draft(p, ctx) {
     for (const url of urlsOf(p)) checkDraftUrl(url, ctx);
     const body = p.body === undefined ? '' : `\n\n${JSON.stringify(p.body, null, 2)}`;

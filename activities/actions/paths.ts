@@ -14,7 +14,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { PermanentActionError } from './contract';
 
 function isInside(realRoot: string, candidate: string, allowRoot: boolean): boolean {
@@ -197,4 +197,15 @@ export function removeInside(root: string, path: string, what = 'path'): void {
     if (code(err) === 'ENOENT') return;
     throw err;
   }
+}
+
+/**
+ * `path` as a standing approval's target compares it: `./flags//a.json` and `flags/a.json` are one
+ * target, as are `./svc/` and `svc`. Lexical only (no I/O): a path the run would resolve elsewhere
+ * only ever narrows what a standing approval covers.
+ */
+export function targetPath(path: string): string {
+  const normal = posix.normalize(path);
+  const relative = normal.startsWith('./') ? normal.slice(2) : normal;
+  return relative.length > 1 && relative.endsWith('/') ? relative.slice(0, -1) : relative;
 }

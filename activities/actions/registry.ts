@@ -19,6 +19,13 @@ export interface ActionRegistry {
     params: unknown,
     bounds?: SubmissionBounds,
   ): { ok: true; params: unknown } | { ok: false; errors: string[] };
+  /**
+   * What a step of `type` with `params` acts on (see {@link ActionHandler.targets}): what a standing
+   * approval is scoped to.
+   *
+   * @throws Error naming the action or the first problem with the params, when they are not valid.
+   */
+  targets(type: string, params: unknown): string[];
 }
 
 /** Builds a registry; the built-in handlers unless others are given (tests add fakes this way). */
@@ -35,6 +42,14 @@ export function createActionRegistry(handlers: AnyActionHandler[] = BUILT_IN_ACT
       if (!handler)
         throw new Error(`unknown action type "${type}" (known: ${[...byType.keys()].sort().join(', ')})`);
       return handler;
+    },
+    targets(type, params) {
+      const handler = byType.get(type);
+      if (!handler) throw new Error(`unknown action type "${type}"`);
+      const parsed = handler.params.safeParse(params);
+      if (!parsed.success)
+        throw new Error(`${type}: params are not valid (${parsed.error.issues[0]?.message ?? 'unknown'})`);
+      return handler.targets(parsed.data);
     },
     validate(type, params, bounds) {
       const handler = byType.get(type);

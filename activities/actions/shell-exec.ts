@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler, type RetrySafety } from './contract';
-import { insideRoot } from './paths';
+import { insideRoot, targetPath } from './paths';
 import { sandboxArgs, type SandboxLimits } from './sandbox';
 import { runEffectOnce } from './undo-journal';
 
@@ -348,6 +348,15 @@ export const shellExec: ActionHandler<ShellExecParams, ShellExecUndo> = {
     `run \`${p.command}\` in the sandbox${p.cwd !== '.' ? `/${p.cwd}` : ''}${p.undo ? `; undo: \`${p.undo}\`` : '; no undo declared'}${
       p.verify ? `; check after a crash: \`${p.verify}\`` : ''
     }${p.undoVerify ? `; undo check: \`${p.undoVerify}\`` : ''}`,
+  targets: (p) => {
+    const where = targetPath(p.cwd);
+    return [
+      `run ${p.command} (in ${where})`,
+      ...(p.undo ? [`undo: ${p.undo} (in ${where})`] : []),
+      ...(p.verify ? [`check: ${p.verify} (in ${where})`] : []),
+      ...(p.undoVerify ? [`undo check: ${p.undoVerify} (in ${where})`] : []),
+    ];
+  },
   async draft(p) {
     return { kind: 'command', text: p.undo ? `${p.command}\n# undo: ${p.undo}` : p.command };
   },

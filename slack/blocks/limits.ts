@@ -2,6 +2,7 @@
 export const BLOCK_LIMITS = {
   blocksPerMessage: 50,
   sectionText: 3000,
+  sectionField: 2000,
   headerText: 150,
   contextElementText: 2000,
   buttonText: 75,

@@ -2,8 +2,9 @@ import type { ShownMessage } from '../../policy/answer-proof';
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { LoadedPolicy } from '../../policy/loader';
 import { escapeMrkdwn } from './escape';
-import { formatHours } from '../../policy/standing-approvals';
+import { formatHours, type StandingScope } from '../../policy/standing-approvals';
 import { BLOCK_LIMITS, truncate } from './limits';
+import { targetsField } from './standing-approvals';
 
 /** callback_ids of Ladder's modals; the view listeners route on them. */
 export const VIEW_IDS = {
@@ -297,18 +298,19 @@ export function allowStandingRefusedModal(
 }
 
 /**
- * Modal that approves the task and allows its agent the same action on the same resource and
- * environment for a term, at most a number of times: `maxTermMs` and `maxUses` are the class's
- * limits (the registry checks them again). Pure.
+ * Modal that approves the task and allows its agent the same action on the same targets (the
+ * files, keys, URLs and commands its steps act on, listed as plain text) in the same environment
+ * for a term, at most a number of times: `maxTermMs` and `maxUses` are the class's limits (the
+ * registry checks them again). Pure.
  */
 export function allowStandingModal(
   metadata: TaskModalMetadata & { stepsHash: string },
   limits: { maxTermMs: number; maxUses: number },
-  scope?: { agentId: string; taskClass: string; action: string; resource: string; environment: string },
+  scope?: StandingScope,
 ): ModalView {
   const what = scope
     ? `*${escapeMrkdwn(scope.agentId)}* to run *${escapeMrkdwn(scope.action)}* on *${escapeMrkdwn(scope.resource)}* in *${escapeMrkdwn(scope.environment)}* (${escapeMrkdwn(scope.taskClass)})`
-    : 'its agent the same action on the same resource in the same environment';
+    : 'its agent the same action on the same targets in the same environment';
   // The usual terms below the class's longest, and the longest itself.
   const offered = [...STANDING_TERMS_MS.filter((t) => t < limits.maxTermMs), limits.maxTermMs];
   const label = (ms: number): string => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} d` : formatHours(ms));
@@ -329,6 +331,7 @@ export function allowStandingModal(
             BLOCK_LIMITS.sectionText,
           ),
         },
+        ...(scope ? { fields: [targetsField(scope.targets)] } : {}),
       },
       {
         type: 'input',

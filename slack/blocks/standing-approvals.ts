@@ -1,12 +1,27 @@
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, PlainTextElement } from '@slack/types';
 import { endedBecause, formatHours, type StandingApproval } from '../../policy/standing-approvals';
 import { ACTION_IDS } from '../action-ids';
 import { buttonValue } from './button-value';
-import { escapeMrkdwn } from './escape';
+import { escapeMrkdwn, stripControl } from './escape';
 import { BLOCK_LIMITS, truncate } from './limits';
 
 /** Most standing approvals listed in one message (each is a section; Slack allows 50 blocks). */
 export const MAX_LISTED = 40;
+
+/**
+ * What a standing approval's tasks may act on, one target per line, as plain text: nothing an agent
+ * wrote in a path, URL or command formats, links or mentions. Cut at Slack's field limit with a
+ * count of what is not shown. Pure.
+ */
+export function targetsField(targets: readonly string[]): PlainTextElement {
+  const max = BLOCK_LIMITS.sectionField;
+  const lines = targets.map(stripControl);
+  let shown = lines.length;
+  const text = (n: number): string =>
+    `Only tasks whose steps act on nothing but:\n${lines.slice(0, n).join('\n')}${n < lines.length ? `\n…and ${lines.length - n} more (ladder approvals --json lists all)` : ''}`;
+  while (shown > 1 && text(shown).length > max) shown -= 1;
+  return { type: 'plain_text', text: truncate(text(shown), max), emoji: false };
+}
 
 /** One standing approval in words: what it allows, who granted it, its uses and its end. Pure. */
 export function standingLine(a: StandingApproval, nowMs: number): string {
@@ -52,6 +67,8 @@ export function standingApprovalsBlocks(
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: truncate(standingLine(a, nowMs), BLOCK_LIMITS.sectionText) },
+      // Approvals kept from before targets existed cover nothing and show none.
+      ...(Array.isArray(a.targets) && a.targets.length > 0 ? { fields: [targetsField(a.targets)] } : {}),
       ...(live
         ? {
             accessory: {

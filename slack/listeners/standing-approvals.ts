@@ -9,7 +9,12 @@ import {
   StandingApprovalError,
 } from '../../client/standing-approvals';
 import { own } from '../../policy/own';
-import { formatHours } from '../../policy/standing-approvals';
+import {
+  canonicalTargets,
+  formatHours,
+  MAX_TARGETS,
+  type StandingScope,
+} from '../../policy/standing-approvals';
 import type { TaskRequest } from '../../policy/task';
 import { taskRequestQuery } from '../../workflows/messages';
 import { standingApprovalsWorkflowId } from '../../workflows/standing-approval-messages';
@@ -20,6 +25,7 @@ import {
   STANDING_FIELDS,
   VIEW_IDS,
 } from '../blocks/modals';
+import { escapeMrkdwn } from '../blocks/escape';
 import { standingApprovalsBlocks } from '../blocks/standing-approvals';
 import type { SlackDeps } from '../deps';
 import { stepsModalMetadata, type ButtonClick } from './button-click';
@@ -38,21 +44,27 @@ function widestLimits(deps: SlackDeps): { maxTermMs: number; maxUses: number } |
   };
 }
 
-/** What a standing approval made from `task` would cover, with its class's limits; null when none could. */
+/**
+ * What a standing approval made from `task` would cover (its agent, class, action, environment and
+ * label, and what its steps act on), with its class's limits; or why none could be made.
+ */
 function scopeOf(
   deps: SlackDeps,
   task: TaskRequest,
-):
-  | {
-      scope: { agentId: string; taskClass: string; action: string; resource: string; environment: string };
-      limits: { maxTermMs: number; maxUses: number };
-    }
-  | { refused: string } {
+): { scope: StandingScope; limits: { maxTermMs: number; maxUses: number } } | { refused: string } {
   const rule = own(deps.policy().taskClasses, task.taskClass)?.standingApprovals;
   if (!rule) return { refused: `task class "${task.taskClass}" does not allow standing approvals` };
   const actions = [...new Set(task.steps.map((s) => s.action))];
   if (actions.length !== 1) return { refused: 'its steps use more than one action' };
   if (task.resource === undefined) return { refused: 'the task names no resource' };
+  let targets: string[];
+  try {
+    targets = canonicalTargets(task.steps.flatMap((s) => deps.actions.targets(s.action, s.params)));
+  } catch (err) {
+    return { refused: `what its steps act on could not be read (${(err as Error).message})` };
+  }
+  if (targets.length > MAX_TARGETS)
+    return { refused: `its steps act on ${targets.length} things, more than ${MAX_TARGETS}` };
   return {
     scope: {
       agentId: task.agent.id,
@@ -60,6 +72,7 @@ function scopeOf(
       action: actions[0],
       resource: task.resource,
       environment: task.environment,
+      targets,
     },
     limits: { maxTermMs: rule.maxTerm, maxUses: rule.maxUses },
   };
@@ -174,7 +187,7 @@ export function registerStandingViews(app: App, deps: SlackDeps): void {
           client,
           deps.log,
           who,
-          `Approved ${metadata.workflowId}, and granted standing approval ${granted.id}: ${granted.agentId} may run ${granted.action} on ${granted.resource} in ${granted.environment} without asking, at most ${granted.maxUses} times, for ${formatHours(termMs)} (until ${granted.expiresAt}). Revoke it with \`/ladder approvals revoke ${granted.id}\`.`,
+          `Approved ${escapeMrkdwn(metadata.workflowId)}, and granted standing approval ${granted.id}: ${escapeMrkdwn(granted.agentId)} may run ${escapeMrkdwn(granted.action)} on ${escapeMrkdwn(granted.resource)} in ${escapeMrkdwn(granted.environment)} without asking, at most ${granted.maxUses} times, for ${formatHours(termMs)} (until ${granted.expiresAt}), in tasks whose steps act on nothing but its ${granted.targets.length === 1 ? 'one target' : `${granted.targets.length} targets`} (\`/ladder approvals\` lists them). Revoke it with \`/ladder approvals revoke ${granted.id}\`.`,
         );
       } catch (err) {
         if (!(err instanceof StandingApprovalError)) throw err;

@@ -38,6 +38,7 @@ function countingConfigSet(runs: string[]): ActionHandler {
     params: z.object({ key: z.string(), value: z.unknown() }),
     blastRadius: () => 'single-resource' as never,
     describe: () => 'set timeout',
+    targets: () => ['set timeout'],
     draft: async () => ({ summary: 'set timeout' }) as never,
     execute: async (_params, ctx) => {
       runs.push(ctx.idempotencyKey);

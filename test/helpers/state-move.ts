@@ -89,6 +89,7 @@ export function stateMoveSuite(title: string, servers: { source: () => string; t
           action: 'shell.exec',
           resource: 'web',
           environment: 'staging',
+          targets: ['run systemctl restart web (in .)'],
           by: 'U0APPR001',
           termMs: 3_600_000,
           maxUses: 3,

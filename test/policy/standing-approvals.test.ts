@@ -31,6 +31,7 @@ function approval(over: Partial<StandingApproval> = {}): StandingApproval {
     action: 'shell.exec',
     resource: 'web',
     environment: 'staging',
+    targets: ['run systemctl restart web (in .)'],
     grantedBy: 'U0APPR001',
     grantedAt: new Date(T0).toISOString(),
     expiresAt: new Date(T0 + HOUR).toISOString(),
@@ -49,6 +50,7 @@ const request = (workflowId: string, over: Record<string, unknown> = {}) => ({
   actions: ['shell.exec'],
   resource: 'web',
   environment: 'staging',
+  targets: ['run systemctl restart web (in .)'],
   ...over,
 });
 
@@ -59,6 +61,7 @@ describe('standing approval rules', () => {
     action: 'shell.exec',
     resource: 'web',
     environment: 'staging',
+    targets: ['run systemctl restart web (in .)', 'undo: systemctl start web (in .)'],
     by: 'U0APPR001',
     termMs: HOUR,
     maxUses: 3,
@@ -75,6 +78,18 @@ describe('standing approval rules', () => {
     expect(() => checkGrant(authority, { ...grant, agentId: 'zz' })).toThrow(/unknown agent "zz"/);
     expect(() => checkGrant(authority, { ...grant, resource: ' ' })).toThrow(/^resource: expected a name/);
     expect(() => checkGrant(authority, { ...grant, termMs: 0 })).toThrow(/^term: /);
+    // The scope is what the steps act on: none, unsorted, repeated or blank targets are refused.
+    expect(() => checkGrant(authority, { ...grant, targets: [] })).toThrow(/^targets: expected 1 to 50/);
+    expect(() => checkGrant(authority, { ...grant, targets: undefined as unknown as string[] })).toThrow(
+      /^targets: expected 1 to 50 things the steps act on, got undefined/,
+    );
+    expect(() => checkGrant(authority, { ...grant, targets: ['b', 'a'] })).toThrow(
+      /sorted and without repeats/,
+    );
+    expect(() => checkGrant(authority, { ...grant, targets: ['a', 'a'] })).toThrow(
+      /sorted and without repeats/,
+    );
+    expect(() => checkGrant(authority, { ...grant, targets: [' '] })).toThrow(/^targets\[0\]: expected text/);
     expect(() => checkGrant(authority, { ...grant, maxUses: 1.5 })).toThrow(/^uses: /);
     // Authority carried from before standing approvals existed allows none.
     expect(() => checkGrant({ ...authority, standingByClass: undefined }, grant)).toThrow(/does not allow/);
@@ -102,6 +117,40 @@ describe('standing approval rules', () => {
       { actions: [] },
     ])
       expect(useStanding([approval()], request('w6', miss), T0)).toBeNull();
+  });
+
+  it('covers a task only when every target of its steps is one the approval was granted for', () => {
+    const granted = approval({
+      targets: ['run systemctl restart web (in .)', 'undo: systemctl start web (in .)'],
+      maxUses: 10,
+    });
+    // The same label ("web") on a step that acts on something else is asked again.
+    for (const targets of [
+      ['run systemctl stop db (in .)'],
+      ['run systemctl restart web (in .)', 'run rm -rf / (in .)'],
+      ['run systemctl restart web (in ..)'],
+      [],
+    ])
+      expect(useStanding([granted], request(`miss-${targets.length}`, { targets }), T0)).toBeNull();
+    expect(granted.usedBy).toEqual([]);
+    // A subset, in any order, with repeats, is covered.
+    expect(
+      useStanding(
+        [granted],
+        request('w-sub', {
+          targets: [
+            'undo: systemctl start web (in .)',
+            'run systemctl restart web (in .)',
+            'run systemctl restart web (in .)',
+          ],
+        }),
+        T0,
+      ),
+    ).toMatchObject({ id: 'sa-00000001', use: 1 });
+    // An approval kept from before targets existed covers nothing.
+    const old = approval({ id: 'sa-old' }) as Partial<StandingApproval>;
+    delete old.targets;
+    expect(useStanding([old as StandingApproval], request('w-old'), T0)).toBeNull();
   });
 
   it('lets the grantor, an approver or an admin revoke, once', () => {

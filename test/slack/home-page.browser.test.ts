@@ -95,6 +95,7 @@ describe('the App Home in the emulator page (headless Chromium)', () => {
         action: 'shell.exec',
         resource: 'web',
         environment: 'staging',
+        targets: ['run systemctl restart web (in .)'],
         by: 'U0APPR001',
         termMs: HOUR,
         maxUses: 2,

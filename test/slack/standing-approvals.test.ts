@@ -26,8 +26,10 @@ describe('standing approvals, delegation and edits from Slack', () => {
 
   it('approves and allows from the request, lets the next task through, lists it, and revokes it', async () => {
     const { emulator } = rig;
-    const web = (word: string) => taskRequest('a2', 'standing', [appendStep(word)], { resource: 'web' });
-    const first = await submit(rig.stack, web('slack-standing-1'));
+    // Every `web` task runs the same command: the standing approval covers what the steps act on.
+    const web = (word = 'restart-web') =>
+      taskRequest('a2', 'standing', [appendStep(word)], { resource: 'web' });
+    const first = await submit(rig.stack, web());
     const request = await waitForMessage(
       emulator,
       '#standing',
@@ -42,6 +44,10 @@ describe('standing approvals, delegation and edits from Slack', () => {
     expect(modal.callback_id).toBe(VIEW_IDS.allowStanding);
     const shown = JSON.stringify(modal);
     expect(shown).toContain('*a2* to run *shell.exec* on *web* in *staging* (standing)');
+    // What the steps act on, as plain text: this is the scope, not the agent's label.
+    expect(shown).toContain(
+      '{"type":"plain_text","text":"Only tasks whose steps act on nothing but:\\nrun echo restart-web >> effects.log (in .)","emoji":false}',
+    );
     expect(shown).toContain('At most how many tasks (1 to 3)');
     // The usual terms up to the class's maxTerm (2 h), and no longer.
     expect(
@@ -65,9 +71,15 @@ describe('standing approvals, delegation and edits from Slack', () => {
     expect(told).toContain(
       'a2 may run shell.exec on web in staging without asking, at most 2 times, for 1 h',
     );
+    expect(told).toContain('in tasks whose steps act on nothing but its one target');
+
+    // The same label on another command is asked: the agent cannot widen the scope by naming it.
+    const elsewhere = await submit(rig.stack, web('another-command'));
+    await waitForStatus(elsewhere.handle, (s) => s.phase === 'awaiting-human');
+    await elsewhere.handle.cancel();
 
     // The next task of that scope runs without a question, and its message says why.
-    const second = await submit(rig.stack, web('slack-standing-2'));
+    const second = await submit(rig.stack, web());
     expect(await second.handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
     // Its message keeps saying so once it ran.
     const covered = await waitForMessage(emulator, '#standing', (m) =>
@@ -97,6 +109,7 @@ describe('standing approvals, delegation and edits from Slack', () => {
     );
     expect(messageText(listing)).toContain(`*${id}* · a2 may run shell.exec on web in staging (standing)`);
     expect(messageText(listing)).toContain('used 1 of 2');
+    expect(messageText(listing)).toContain('run echo restart-web >> effects.log (in .)');
     await emulator.click('U0APPR001', '#general', listing.ts, ACTION_IDS['revoke-standing']);
     await waitUntil(() =>
       ephemeralsFor(emulator, '#general', 'U0APPR001').some((t) =>
@@ -105,7 +118,7 @@ describe('standing approvals, delegation and edits from Slack', () => {
     );
 
     // Revoked: asked again.
-    const third = await submit(rig.stack, web('slack-standing-3'));
+    const third = await submit(rig.stack, web());
     await waitForStatus(third.handle, (s) => s.phase === 'awaiting-human');
     await third.handle.cancel();
     // A bad revoke names what was wrong.

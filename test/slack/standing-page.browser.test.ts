@@ -27,15 +27,17 @@ describe('standing approvals and edits in the emulator page (headless Chromium)'
   });
 
   it('approves and allows from the request, shows the next task let through, and revokes from /ladder approvals', async () => {
-    const web = (word: string) => taskRequest('a2', 'standing', [appendStep(word)], { resource: 'web' });
+    // The same command each time: a standing approval covers what the steps act on.
+    const web = () => taskRequest('a2', 'standing', [appendStep('page-standing')], { resource: 'web' });
     await page.selectOption('#acting-user', 'U0APPR002');
     await page.click('#channels a[data-channel="#standing"]');
-    const first = await submit(rig.stack, web('page-standing-1'));
+    const first = await submit(rig.stack, web());
     const request = page.locator('.message', { hasText: 'Approval needed' }).last();
     await request.locator('button', { hasText: 'Approve + allow for a while…' }).click();
 
     const modal = page.locator('#modal');
     await modal.getByText('a2 to run shell.exec on web in staging').waitFor();
+    await modal.getByText('run echo page-standing >> effects.log (in .)').waitFor();
     await modal.locator('[data-block-id="term"] select').selectOption(String(2 * 3_600_000));
     await modal.locator('[data-block-id="uses"] input').fill('2');
     await page.screenshot({ path: join(SCREENS, '1-allow-modal.png'), fullPage: true });
@@ -45,7 +47,7 @@ describe('standing approvals and edits in the emulator page (headless Chromium)'
     await granted.waitFor();
     const id = /standing approval (sa-[0-9a-f]{8})/.exec((await granted.textContent()) ?? '')![1];
 
-    const second = await submit(rig.stack, web('page-standing-2'));
+    const second = await submit(rig.stack, web());
     expect(await second.handle.result()).toMatchObject({ outcome: 'executed' });
     await page
       .locator('.message', {
@@ -59,12 +61,13 @@ describe('standing approvals and edits in the emulator page (headless Chromium)'
     const listing = page.locator('.message.ephemeral', { hasText: `${id} · a2 may run shell.exec on web` });
     await listing.waitFor();
     expect(await listing.textContent()).toContain('used 1 of 2');
+    expect(await listing.textContent()).toContain('run echo page-standing >> effects.log (in .)');
     await page.screenshot({ path: join(SCREENS, '3-approvals-list.png'), fullPage: true });
     await listing.locator('button', { hasText: 'Revoke' }).click();
     await page.locator('.message.ephemeral', { hasText: `Revoked standing approval ${id}` }).waitFor();
     await page.screenshot({ path: join(SCREENS, '4-revoked.png'), fullPage: true });
 
-    const third = await submit(rig.stack, web('page-standing-3'));
+    const third = await submit(rig.stack, web());
     await page.locator('.message', { hasText: 'Approval needed' }).last().waitFor();
     await third.handle.cancel();
   });

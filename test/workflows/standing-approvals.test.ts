@@ -6,6 +6,7 @@ import {
   revokeStandingApproval,
   StandingApprovalError,
 } from '../../client/standing-approvals';
+import { createActionRegistry } from '../../activities/actions/registry';
 import { loadPolicyFile } from '../../policy/loader';
 import { grantStandingApprovalUpdate } from '../../workflows/standing-approval-messages';
 import { standingApprovalsWorkflowId } from '../../workflows/standing-approval-messages';
@@ -17,10 +18,14 @@ import { startTestStack, type TestStack } from '../helpers/temporal';
 // Standing approvals against the real dev server and worker: granted with a signed answer by
 // someone with authority, within the class's limits; a covered rung-2 task runs without a question
 // and says which approval let it through; N uses let exactly N tasks through, even at once; a
-// revoke stops it at once; pins and uncovered scopes are still asked; what it lets through is
+// revoke stops it at once; pins, uncovered scopes and steps acting on anything else than the granting
+// task's targets are still asked, whatever `resource` label the agent gives; what it lets through is
 // pre-approved evidence, never a person's approval.
 
 const HOUR = 3_600_000;
+/** The one command the granted scope covers: every covered task below runs exactly this step. */
+const COVERED_STEP = appendStep('standing');
+const COVERED_TARGETS = createActionRegistry().targets(COVERED_STEP.action, COVERED_STEP.params);
 const reasonOf = (p: Promise<unknown>): Promise<string> =>
   p.then(
     () => 'accepted',
@@ -37,13 +42,15 @@ describe('standing approvals (real dev server)', () => {
       action: 'shell.exec',
       resource: 'web',
       environment: 'staging',
+      targets: COVERED_TARGETS,
       by: 'U0APPR002',
       termMs: HOUR,
       maxUses: 2,
       ...over,
     });
-  const webTask = (word: string, extra: Record<string, unknown> = {}) =>
-    taskRequest('a2', 'standing', [appendStep(word)], { resource: 'web', ...extra });
+  /** A task the grant's scope covers: the covered step, labelled `web` (`extra` changes the rest). */
+  const webTask = (extra: Record<string, unknown> = {}) =>
+    taskRequest('a2', 'standing', [COVERED_STEP], { resource: 'web', ...extra });
 
   beforeAll(async () => {
     stack = await startTestStack('standing', {
@@ -65,6 +72,9 @@ describe('standing approvals (real dev server)', () => {
     );
     expect(await reasonOf(grant({ taskClass: 'guarded' }))).toMatch(/two-person rule/);
     expect(await reasonOf(grant({ action: 'http.request' }))).toMatch(/not one of standing's actions/);
+    expect(await reasonOf(grant({ targets: [] }))).toMatch(
+      /targets: expected 1 to 50 things the steps act on/,
+    );
     // An operator key answers only as its own person.
     expect(
       await reasonOf(
@@ -77,6 +87,7 @@ describe('standing approvals (real dev server)', () => {
             action: 'shell.exec',
             resource: 'web',
             environment: 'staging',
+            targets: COVERED_TARGETS,
             by: 'U0APPR002',
             termMs: HOUR,
             maxUses: 1,
@@ -95,6 +106,7 @@ describe('standing approvals (real dev server)', () => {
             action: 'shell.exec',
             resource: 'web',
             environment: 'staging',
+            targets: COVERED_TARGETS,
             by: 'U0APPR002',
             termMs: HOUR,
             maxUses: 3,
@@ -115,7 +127,7 @@ describe('standing approvals (real dev server)', () => {
       revoked: null,
     });
 
-    const tasks = await Promise.all([1, 2, 3].map((n) => submit(stack, webTask(`standing-${n}`))));
+    const tasks = await Promise.all([1, 2, 3].map(() => submit(stack, webTask())));
     // Two run on the standing approval; one waits for a person. Which is which is the registry's order.
     const statuses = await Promise.all(
       tasks.map((t) =>
@@ -165,7 +177,7 @@ describe('standing approvals (real dev server)', () => {
       await reasonOf(revokeStandingApproval(stack.client, caller(), { id: granted.id, by: 'U0ADMIN01' })),
     ).toMatch(/has ended already: revoked by U0APPR001/);
 
-    const task = await submit(stack, webTask('after-revoke'));
+    const task = await submit(stack, webTask());
     await waitForStatus(task.handle, (s) => s.phase === 'awaiting-human');
     const [entry] = (await listStandingApprovals(stack.client, stack.taskQueue)).filter(
       (a) => a.id === granted.id,
@@ -179,23 +191,27 @@ describe('standing approvals (real dev server)', () => {
     );
   });
 
-  it('never covers another resource, agent, action mix or a pinned action', async () => {
+  it('never covers another resource, agent, action mix, a pinned action, or a step acting on anything else', async () => {
     await grant({ maxUses: 3, environment: 'production' });
     const live = await grant({ maxUses: 3 });
     const others = await Promise.all([
-      submit(stack, webTask('other-resource', { resource: 'db' })),
-      submit(stack, taskRequest('b2', 'standing', [appendStep('other-agent')], { resource: 'web' })),
+      submit(stack, webTask({ resource: 'db' })),
+      submit(stack, taskRequest('b2', 'standing', [COVERED_STEP], { resource: 'web' })),
       submit(
         stack,
         taskRequest(
           'a2',
           'standing',
-          [appendStep('mixed'), { action: 'file.write', params: { path: 'notes.txt', content: 'x' } }],
+          [COVERED_STEP, { action: 'file.write', params: { path: 'notes.txt', content: 'x' } }],
           { resource: 'web' },
         ),
       ),
       // Granted for production, but the pin keeps production shell with a person.
-      submit(stack, webTask('pinned', { environment: 'production' })),
+      submit(stack, webTask({ environment: 'production' })),
+      // The agent's own label is not the scope: the same label on another command is asked.
+      submit(stack, taskRequest('a2', 'standing', [appendStep('elsewhere')], { resource: 'web' })),
+      // Nor is a covered step with another one beside it.
+      submit(stack, taskRequest('a2', 'standing', [COVERED_STEP, appendStep('too')], { resource: 'web' })),
     ]);
     for (const t of others) {
       await waitForStatus(t.handle, (s) => s.phase === 'awaiting-human');
@@ -203,5 +219,10 @@ describe('standing approvals (real dev server)', () => {
     }
     const kept = (await listStandingApprovals(stack.client, stack.taskQueue)).find((a) => a.id === live.id)!;
     expect(kept.usedBy).toEqual([]);
+    // The same grant does cover the step it was granted for.
+    const covered = await submit(stack, webTask());
+    expect(await covered.handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
+    const after = (await listStandingApprovals(stack.client, stack.taskQueue)).find((a) => a.id === live.id)!;
+    expect(after.usedBy).toEqual([covered.workflowId]);
   });
 });
