@@ -196,6 +196,14 @@ type StepRef = {
   autonomousTask?: TaskRequest;
 };
 
+/**
+ * Why a step's re-check refused it ({@link AUTONOMY_WITHDRAWN}'s details): the re-check's answer,
+ * and whether an earlier attempt of the step may have changed something before it.
+ */
+export interface AutonomyWithdrawn extends AutonomyCheck {
+  mayHaveRun: boolean;
+}
+
 /** The answer of an autonomy re-check: the rung the policy in force allows now, and why. */
 export interface AutonomyCheck {
   rung: number;
@@ -353,15 +361,23 @@ export function createTaskActivities(deps: TaskActivityDeps) {
   /**
    * Throws {@link AUTONOMY_WITHDRAWN} (non-retryable) when the policy and kill switch in force no
    * longer let `task` run on its own (below rung 3); waits out a busy server until `signal` aborts.
+   * Its details are the {@link AutonomyCheck} with `mayHaveRun`: whether an earlier attempt of the
+   * step may have changed something (`mayHaveRun()` answers it, only when refused), so the workflow
+   * keeps that step's compensation instead of taking it as never run.
    */
-  async function ensureStillAutonomous(task: TaskRequest, signal: AbortSignal | undefined): Promise<void> {
+  async function ensureStillAutonomous(
+    task: TaskRequest,
+    signal: AbortSignal | undefined,
+    mayHaveRun: () => boolean,
+  ): Promise<void> {
     const now = await untilAnswered(() => recheck(task), signal ?? Context.current().cancellationSignal);
     if (now.rung < 3) {
+      const withdrawn: AutonomyWithdrawn = { ...now, mayHaveRun: mayHaveRun() };
       throw ApplicationFailure.nonRetryable(
         `the policy in force now (${now.policyVersion}) allows rung ${now.rung}` +
           (now.reasons.length > 0 ? `: ${now.reasons.join('; ')}` : ''),
         AUTONOMY_WITHDRAWN,
-        now,
+        withdrawn,
       );
     }
   }
@@ -503,7 +519,14 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         async (handler, params, ctx) => {
           // Inside the heartbeating body: a ledger too busy to answer for longer than the heartbeat
           // timeout must delay the step, not time out every attempt and fail the task.
-          if (ref.autonomousTask) await ensureStillAutonomous(ref.autonomousTask, ctx.signal);
+          if (ref.autonomousTask)
+            await ensureStillAutonomous(ref.autonomousTask, ctx.signal, () =>
+              // A retry follows an attempt that may have acted: the handler's journal tells, and
+              // a handler without one is taken to have acted.
+              handler.undoRecordFor
+                ? handler.undoRecordFor(params, ctx) !== undefined
+                : Context.current().info.attempt > 1,
+            );
           return handler.execute(params, ctx);
         },
         'execute',
@@ -515,8 +538,9 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     },
 
     /**
-     * Undoes a step whose execution failed part-way, when its handler journaled an undo record
-     * before acting. Returns whether there was anything to undo.
+     * Undoes a step whose execution failed part-way, when its handler has an undo record for it
+     * (journaled before acting, or its declared undo when the effect may have begun; see
+     * `ActionHandler.undoRecordFor`). Returns whether there was anything to undo.
      */
     async compensateInterruptedStep(ref: StepRef): Promise<boolean> {
       return withHandler(

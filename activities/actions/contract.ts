@@ -128,8 +128,11 @@ export interface ActionHandler<P = unknown, U = unknown> {
   /** Reverses `execute`; safe to run more than once. */
   compensate(params: P, undo: U, ctx: ActionContext): Promise<void>;
   /**
-   * For a step whose `execute` failed: the undo record it journaled before acting, if it got that
-   * far, so the saga can undo a half-done step. Handlers whose effect is all-or-nothing omit it.
+   * For a step whose `execute` failed or never reported: the undo record it journaled before
+   * acting, if it got that far, so the saga can undo a half-done step; for an effect that takes no
+   * snapshot (a request, a command), the record its declared undo needs when the effect may have
+   * begun. `undefined`: no attempt can have changed anything. Without it, a failed step counts as
+   * having changed nothing.
    */
   undoRecordFor?(params: P, ctx: ActionContext): U | undefined;
   /** Optional health check for the rollback window. */

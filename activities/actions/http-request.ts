@@ -12,7 +12,7 @@ import {
   targetUrl,
   type HttpRequestSpec,
 } from './http-call';
-import { runEffectOnce } from './undo-journal';
+import { effectMayHaveBegun, runEffectOnce } from './undo-journal';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** A header name as HTTP defines it (RFC 9110 token). */
@@ -157,6 +157,11 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
     );
   },
   boundsObjections: (p, bounds) => urlObjections(urlFieldsOf(p), bounds.hosts),
+  // A request that may have arrived (the connection broke after it was sent, the worker stopped)
+  // may have taken effect: its declared undo is what reverses that. One answered with an error,
+  // or never sent, took none.
+  undoRecordFor: (p, ctx) =>
+    effectMayHaveBegun(ctx.stateDir, ctx.idempotencyKey) ? { undo: p.undo ?? null, status: 0 } : undefined,
   retrySafety: (p, ctx, stage) =>
     stage === 'execute'
       ? requestRetrySafety(p, ctx)

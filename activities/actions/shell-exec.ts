@@ -5,11 +5,13 @@ import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler, type RetrySafety } from './contract';
 import { insideRoot, targetPath } from './paths';
 import { sandboxArgs, type SandboxLimits } from './sandbox';
-import { runEffectOnce } from './undo-journal';
+import { effectMayHaveBegun, runEffectOnce } from './undo-journal';
 
 /** What a step's output reads when its effect was confirmed by a check or a person, not seen. */
 const UNOBSERVED_OUTPUT =
   '(output not captured: the attempt that ran it did not finish; a check or a person confirmed it ran)';
+/** What the undo record of a command that failed part-way says in place of its output. */
+const INTERRUPTED_OUTPUT = '(it started and did not end cleanly: it may have done part of its work)';
 
 /** util-linux's setpriv (on Debian and most Linux systems); without it commands run under plain sh. */
 const SETPRIV = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : undefined;
@@ -388,6 +390,13 @@ export const shellExec: ActionHandler<ShellExecParams, ShellExecUndo> = {
       unobserved: () => ({ exitCode: 0, output: UNOBSERVED_OUTPUT }),
     });
   },
+  // A command that started and did not end cleanly (a non-zero exit, a timeout, a cancellation)
+  // may have done part of its work: its declared undo is what reverses that. One that never
+  // started has nothing to undo.
+  undoRecordFor: (p, ctx) =>
+    effectMayHaveBegun(ctx.stateDir, ctx.idempotencyKey)
+      ? { undo: p.undo ?? null, cwd: p.cwd, exitCode: -1, output: INTERRUPTED_OUTPUT }
+      : undefined,
   retrySafety: (p, ctx, stage) =>
     stage === 'execute'
       ? shellRetrySafety(p.verify, p.cwd, p.timeoutMs, ctx, 'verify')

@@ -230,6 +230,18 @@ export async function runEffectOnce<T>(spec: EffectOnce<T>): Promise<T> {
   return settle(result, [mine]);
 }
 
+/**
+ * Whether the effect {@link runEffectOnce} runs under `key` may have happened: an attempt finished
+ * it (its result is journaled), or began it and never learned that it failed before taking effect
+ * (its start marker stands). False when no attempt began it, or each one that did was answered
+ * with an error.
+ */
+export function effectMayHaveBegun(stateDir: string, key: string): boolean {
+  return (
+    Boolean(journalEntry(stateDir, 'done', key).read()) || attemptMarkers(stateDir, key).list().length > 0
+  );
+}
+
 /** One attempt's start marker: when it began, and a random id naming it. */
 interface AttemptMarker {
   at: string;

@@ -32,8 +32,10 @@ const task: TaskRequest = {
 } as TaskRequest;
 
 /** A `config.set` that only counts its runs, so the test is about the re-check alone. */
-function countingConfigSet(runs: string[]): ActionHandler {
+function countingConfigSet(runs: string[], journaled?: { undo: unknown }): ActionHandler {
   return {
+    // With `journaled`, the handler keeps an undo record as real ones do: `undo` is what it holds.
+    ...(journaled ? { undoRecordFor: () => journaled.undo } : {}),
     type: 'config.set',
     params: z.object({ key: z.string(), value: z.unknown() }),
     blastRadius: () => 'single-resource' as never,
@@ -89,12 +91,12 @@ describe('executeStep of an autonomous step', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function activitiesWith(ledger: LedgerLink, runs: string[]) {
+  function activitiesWith(ledger: LedgerLink, runs: string[], journaled?: { undo: unknown }) {
     const parsed = parsePolicy(examplePolicyText());
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
     return createTaskActivities({
       policy: () => parsed.policy,
-      registry: createActionRegistry([countingConfigSet(runs)]),
+      registry: createActionRegistry([countingConfigSet(runs, journaled)]),
       client: noKillSwitch,
       taskQueue: 'recheck-test',
       workspaceRoot: dir,
@@ -158,8 +160,40 @@ describe('executeStep of an autonomous step', () => {
         allowedHosts: null,
         autonomousTask: task,
       }),
-    ).rejects.toMatchObject({ type: 'AutonomyWithdrawn', nonRetryable: true, message: /allows rung 2/ });
+    ).rejects.toMatchObject({
+      type: 'AutonomyWithdrawn',
+      nonRetryable: true,
+      message: /allows rung 2/,
+      details: [expect.objectContaining({ rung: 2, mayHaveRun: false })],
+    });
     expect(runs).toEqual([]);
+  });
+
+  it('says when a refused retry follows an attempt that may have acted, so its undo is kept', async () => {
+    const refusedOn = async (attempt: number, journaled?: { undo: unknown }) => {
+      const runs: string[] = [];
+      const activities = activitiesWith(slowLedger(0, { 'config-change': 2 }), runs, journaled);
+      const failure = await new MockActivityEnvironment({ attempt })
+        .run(activities.executeStep, {
+          workflowId: 'task/ops-agent/recheck-4',
+          index: 0,
+          step: task.steps[0],
+          allowedHosts: null,
+          autonomousTask: task,
+        })
+        .then(
+          () => undefined,
+          (err: { details?: { mayHaveRun?: boolean }[] }) => err,
+        );
+      expect(runs).toEqual([]);
+      return failure?.details?.[0]?.mayHaveRun;
+    };
+    // A handler without a journal: any retry may follow an attempt that acted.
+    expect(await refusedOn(1)).toBe(false);
+    expect(await refusedOn(2)).toBe(true);
+    // A handler with one: its journal tells, on any attempt.
+    expect(await refusedOn(2, { undo: undefined })).toBe(false);
+    expect(await refusedOn(2, { undo: { previous: 10 } })).toBe(true);
   });
 
   it('stops at once when cancelled while the ledger cannot answer, and runs nothing', async () => {

@@ -100,7 +100,11 @@ describe('ladder task commands', () => {
     expect(failed.out).toContain('Outcome: failed at rung 3');
     expect(failed.code).toBe(6);
 
-    const undone = taskRequest('a4', 'ops', [appendStep('cli-undone', 'true'), step('exit 7')]);
+    // The failing step started, so it is undone too: it declares an undo (one with nothing to reverse).
+    const undone = taskRequest('a4', 'ops', [
+      appendStep('cli-undone', 'true'),
+      { action: 'shell.exec', params: { command: 'exit 7', undo: 'true' } },
+    ]);
     const rolledBack = await ladder('submit', taskFile(undone), '--wait');
     expect(rolledBack.out).toContain('Outcome: rolled-back at rung 4');
     expect(rolledBack.code).toBe(3);

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { parsePolicy } from '../../policy/loader';
 import { TaskValidationError } from '../../client/submit-task';
-import { approveUpdate, markReportReadUpdate } from '../../workflows/messages';
+import { approveUpdate, markReportReadUpdate, rejectUpdate } from '../../workflows/messages';
 import { answerAs } from '../helpers/answers';
 import type { reportDigest } from '../../workflows/report-digest';
 import { maybeRecordHistory } from '../helpers/histories';
@@ -174,8 +176,10 @@ describe('delegated task failure paths on the real dev server', () => {
       .forWorkflow(workflowId)
       .find((m) => m.notification.kind === 'rollback-failed')!;
     expect(incident.notification.to).toBe('U0OWNER01');
+    // Step 2 started and exited 1: it may have changed something, and declares no undo, so it is
+    // named as not undone rather than taken as having changed nothing.
     expect(incident.notification.text).toMatch(
-      /^INCIDENT: rollback failed \(step 1: .*exited with 7: cannot undo/,
+      /^INCIDENT: rollback failed \(step 2 \(interrupted\): .*no undo command declared for `exit 1`; step 1: .*exited with 7: cannot undo/,
     );
     expect(stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind)).toContain(
       'rollback-failed',
@@ -198,7 +202,7 @@ describe('delegated task failure paths on the real dev server', () => {
     maybeRecordHistory(handle, 'delegatedTask', 'rung3-failed-notice');
   });
 
-  it('unwinds what already ran when cancelled mid-execution', async () => {
+  it('unwinds what already ran, and the step that had started, when cancelled mid-execution', async () => {
     const { handle, workflowId } = await submit(
       stack,
       taskRequest('a4', 'ops', [
@@ -208,6 +212,7 @@ describe('delegated task failure paths on the real dev server', () => {
           params: {
             command:
               'echo started >> marks.log; while [ ! -f never ]; do sleep 0.05; done; echo cancel-two >> effects.log',
+            undo: 'echo cancel-two-undone >> effects.log',
           },
         },
       ]),
@@ -216,8 +221,10 @@ describe('delegated task failure paths on the real dev server', () => {
     await handle.cancel();
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'cancelled' });
+    // The running step had started (it may have done part of its work): its undo runs too, first.
     expect(lines('effects.log').filter((l) => l.startsWith('cancel-'))).toEqual([
       'cancel-one',
+      'cancel-two-undone',
       'cancel-one-undone',
     ]);
     expect(stack.notifier.forWorkflow(workflowId).map((m) => m.notification.kind)).toContain('rollback');
@@ -273,6 +280,51 @@ describe('delegated task failure paths on the real dev server', () => {
     const kinds = stack.outcomes.events.filter((e) => e.workflowId === workflowId).map((e) => e.kind);
     expect([...kinds].sort()).toEqual(['approved', 'executed', 'fell-back']);
     maybeRecordHistory(handle, 'delegatedTask', 'kill-switch-fallback');
+  });
+
+  it('keeps the undo of a step whose retry the kill switch refused after it acted, and undoes it on rejection', async () => {
+    const file = join(stack.dirs.workspaceRoot, 'ks-retry.json');
+    writeFileSync(file, JSON.stringify({ rps: 10 }));
+    const text = readFileSync(join(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'), 'utf8');
+    const frozen = parsePolicy(
+      `${text}\nkillSwitch: { engaged: true, cap: 0 }\n`,
+      join(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml'),
+    );
+    if (!frozen.ok) throw new Error(JSON.stringify(frozen.errors));
+    // The first reload arrives after the file was written: the kill switch engages, and the reload
+    // fails (503, retried). Later reloads (the undo's) succeed.
+    let reloads = 0;
+    const service = createServer((_req, res) => {
+      reloads += 1;
+      if (reloads === 1) stack.policy.current = frozen.policy;
+      res.writeHead(reloads === 1 ? 503 : 200).end('{}');
+    });
+    await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
+    try {
+      const host = `127.0.0.1:${(service.address() as AddressInfo).port}`;
+      const policy = structuredClone(stack.policy.current);
+      policy.taskClasses.ops.bounds!.hosts = [host];
+      stack.policy.current = policy;
+      const { handle } = await submit(
+        stack,
+        taskRequest('a4', 'ops', [
+          {
+            action: 'config.set',
+            params: { file: 'ks-retry.json', set: { rps: 99 }, reloadUrl: `http://${host}/reload` },
+          },
+        ]),
+      );
+      const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-human');
+      expect(status.events[0]).toMatch(/^fell back to confirmation before step 1: .*kill switch/);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ rps: 99 });
+      await answerAs(handle, rejectUpdate, { approver: 'U0APPR002', reason: 'not now' });
+      expect(await handle.result()).toMatchObject({ outcome: 'rejected', executedSteps: 0 });
+      // What the first attempt changed was undone, not taken as never run.
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ rps: 10 });
+      expect(reloads).toBe(2);
+    } finally {
+      await new Promise<void>((r) => service.close(() => r()));
+    }
   });
 
   it('pings the escalation chain for an unread report, then records the SLA breach', async () => {

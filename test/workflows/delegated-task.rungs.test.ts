@@ -281,6 +281,33 @@ describe('delegated task on the real dev server: one test per rung', () => {
     maybeRecordHistory(handle, 'delegatedTask', 'rung4-interrupted-step');
   });
 
+  it('rung 4 runs the declared undo of a command that failed part-way, instead of calling it unchanged', async () => {
+    const before = effects();
+    // The command does half its work, then exits 3: it started, so it may have changed something.
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a4', 'ops', [
+        {
+          action: 'shell.exec',
+          params: {
+            command: 'echo part-way >> effects.log; exit 3',
+            undo: 'echo part-way-undone >> effects.log',
+          },
+        },
+      ]),
+    );
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'rolled-back', executedSteps: 0 });
+    expect(effects().slice(before.length)).toBe('part-way\npart-way-undone\n');
+    const rolledBack = stack.notifier
+      .forWorkflow(workflowId)
+      .find((m) => m.notification.kind === 'rollback')!;
+    expect(rolledBack.notification.facts?.steps?.[0]).toMatchObject({
+      status: 'failed',
+      compensation: { undone: true, detail: 'undone after it failed part-way' },
+    });
+  });
+
   it('rung 5 executes, reports, and records who read the report', async () => {
     const { handle, workflowId } = await submit(stack, taskRequest('a5', 'ops', [appendStep('rung5')]));
     await waitForStatus(handle, (s) => s.phase === 'awaiting-report-read');

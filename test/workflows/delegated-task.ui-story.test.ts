@@ -179,12 +179,17 @@ describe('the Temporal UI tells a task’s story (real dev server and worker)', 
       stack,
       taskRequest('a4', 'ops', [
         appendStep('story-one', 'echo story-undone >> effects.log'),
-        { action: 'shell.exec', params: { command: 'echo broken >&2; exit 3' } },
+        // It started before it failed, so its own undo runs too (first: the saga goes in reverse).
+        {
+          action: 'shell.exec',
+          params: { command: 'echo broken >&2; exit 3', undo: 'echo story-two-undone >> effects.log' },
+        },
       ]),
     );
     expect(await handle.result()).toMatchObject({ outcome: 'rolled-back', rung: 4, executedSteps: 1 });
-    expect(lines('effects.log').filter((l) => /^story-(one|undone)$/.test(l))).toEqual([
+    expect(lines('effects.log').filter((l) => /^story-(one|undone|two-undone)$/.test(l))).toEqual([
       'story-one',
+      'story-two-undone',
       'story-undone',
     ]);
     const described = await handle.describe();

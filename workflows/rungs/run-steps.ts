@@ -6,6 +6,7 @@ import {
   CancelledFailure,
   isCancellation,
 } from '@temporalio/workflow';
+import type { AutonomyWithdrawn } from '../../activities/task-activities';
 import { STEP_PRIORITY } from '../activity-profiles';
 import { AUTONOMY_WITHDRAWN } from '../messages';
 import {
@@ -89,10 +90,17 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
           ),
         );
       } catch (err) {
-        const why = autonomyWithdrawnOf(err);
-        if (why === undefined) throw err;
-        // The step did not run: nothing of it to undo.
-        if (options.compensate) compensations.pop();
+        const withdrawn = autonomyWithdrawnOf(err);
+        if (withdrawn === undefined) throw err;
+        const { why, mayHaveRun } = withdrawn;
+        if (mayHaveRun) {
+          // A retry was refused after an earlier attempt that may have acted: its compensation
+          // stays (a rejection below undoes what it journaled), and people see it as failed.
+          recordStep(ctx, index, {
+            status: 'failed',
+            error: `an earlier attempt may have changed something before it failed; then autonomy was withdrawn (${why})`,
+          });
+        } else if (options.compensate) compensations.pop(); // it did not run: nothing of it to undo
         autonomous = false;
         note(ctx, `fell back to confirmation before step ${index + 1}: ${why}`);
         // Recorded at the rung that was withdrawn; what follows runs, and is recorded, at rung 2.
@@ -106,7 +114,12 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
           return { outcome: answer, executedSteps: executed };
         }
         ctx.status.phase = 'executing';
-        index--; // the same step again, now approved by a person
+        // The same step again, now approved by a person: its next attempt records its compensation anew.
+        if (mayHaveRun) {
+          if (options.compensate) compensations.pop();
+          recordStep(ctx, index, { status: 'to-run', error: undefined });
+        }
+        index--;
         continue;
       }
       if ('undo' in settled) {
@@ -191,10 +204,15 @@ async function tellUnresolved(ctx: TaskContext): Promise<void> {
   );
 }
 
-/** Why the re-check before an autonomous step refused it, or undefined for any other failure. */
-function autonomyWithdrawnOf(err: unknown): string | undefined {
+/**
+ * Why the re-check before an autonomous step refused it, and whether an earlier attempt may have
+ * acted (absent details count as may have: the safe side); undefined for any other failure.
+ */
+function autonomyWithdrawnOf(err: unknown): { why: string; mayHaveRun: boolean } | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure && cause.type === AUTONOMY_WITHDRAWN ? cause.message : undefined;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== AUTONOMY_WITHDRAWN) return undefined;
+  const details = cause.details?.[0] as Partial<AutonomyWithdrawn> | undefined;
+  return { why: cause.message, mayHaveRun: details?.mayHaveRun !== false };
 }
 
 /** An error's message with its cause, for people and the event list. */

@@ -92,7 +92,8 @@ export async function unwind(
         continue;
       }
       if (!c.done) {
-        // The step failed or was cancelled part-way; undo what its handler journaled before acting.
+        // The step failed or was cancelled part-way: undo what its handler journaled before acting,
+        // or run its declared undo when the effect may have begun (see ActionHandler.undoRecordFor).
         try {
           const settled = await settleEffect(ctx, c.index, 'compensate', (resolution) =>
             compensating.compensateInterruptedStep.executeWithOptions(
@@ -107,7 +108,7 @@ export async function unwind(
           if (restored) undone++;
           recordStep(ctx, c.index, {
             compensation: restored
-              ? { undone: true, detail: 'restored from the snapshot taken before it acted' }
+              ? { undone: true, detail: 'undone after it failed part-way' }
               : { undone: false, detail: 'nothing to undo: it changed nothing before it stopped' },
           });
         } catch (err) {

@@ -23,6 +23,8 @@ describe('http.request', () => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
+        // The request arrived, and the connection breaks before any answer.
+        if (req.url === '/cut') return void req.socket.destroy();
         received.push({
           method: req.method!,
           url: req.url!,
@@ -87,6 +89,23 @@ describe('http.request', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(PermanentActionError);
+  });
+
+  it('keeps an undo record for a failed request only when it may have arrived', async () => {
+    // Answered with an error: it took no effect, so nothing is undone.
+    status = 409;
+    const refused = actionContext('k-refused', { allowedHosts: [host] });
+    await expect(httpRequest.execute(deploy(), refused)).rejects.toThrow(PermanentActionError);
+    expect(httpRequest.undoRecordFor!(deploy(), refused)).toBeUndefined();
+    // Sent, and the connection broke: it may have taken effect, so its declared undo is what rolls back.
+    const cut = actionContext('k-cut', { allowedHosts: [host] });
+    const broken = { ...deploy(), url: `${base}/cut` };
+    await expect(httpRequest.execute(broken, cut)).rejects.toThrow();
+    expect(httpRequest.undoRecordFor!(broken, cut)).toEqual({ undo: broken.undo, status: 0 });
+    // Never tried: nothing.
+    expect(
+      httpRequest.undoRecordFor!(deploy(), actionContext('k-never', { allowedHosts: [host] })),
+    ).toBeUndefined();
   });
 
   it('verifies through the declared health URL', async () => {

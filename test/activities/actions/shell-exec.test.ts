@@ -49,6 +49,21 @@ describe('shell.exec', () => {
     );
   });
 
+  it('undoes a command that failed part-way with its declared undo, and nothing for one that never started', async () => {
+    const ctx = actionContext();
+    const p = params('echo half >> effects.log; exit 3', { undo: 'echo undone >> effects.log' });
+    await expect(shellExec.execute(p, ctx)).rejects.toThrow(/exited with 3/);
+    const record = shellExec.undoRecordFor!(p, ctx);
+    expect(record).toMatchObject({ undo: 'echo undone >> effects.log', cwd: '.' });
+    await shellExec.compensate(p, record!, ctx);
+    expect(readFileSync(join(ctx.sandboxDir, 'effects.log'), 'utf8')).toBe('half\nundone\n');
+    // Refused before it started (its folder is outside the sandbox): nothing to undo.
+    const never = actionContext('task/agent/t3#0');
+    const outside = params('echo x >> effects.log', { cwd: '../..', undo: 'true' });
+    await expect(shellExec.execute(outside, never)).rejects.toThrow(/outside the allowed root/);
+    expect(shellExec.undoRecordFor!(outside, never)).toBeUndefined();
+  });
+
   it('refuses a cwd outside the sandbox and a compensation with no undo', async () => {
     const ctx = actionContext();
     await expect(shellExec.execute(params('true', { cwd: '../..' }), ctx)).rejects.toThrow(
