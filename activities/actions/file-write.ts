@@ -1,13 +1,17 @@
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import type { ActionHandler } from './contract';
-import { readInside, removeInside, targetPath, writeInside } from './paths';
+import { pathObjection, readInside, removeInside, targetPath, writeInside } from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
   path: z
     .string({ message: 'expected a path relative to the workspace' })
-    .min(1, { message: 'expected a path relative to the workspace' }),
+    .min(1, { message: 'expected a path relative to the workspace' })
+    .superRefine((path, ctx) => {
+      const why = pathObjection(path, 'workspace');
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    }),
   content: z.string({ message: 'expected the new file content as a string' }),
 });
 export type FileWriteParams = z.output<typeof paramsSchema>;

@@ -51,12 +51,28 @@ const requestSchema = z.strictObject({
     }),
 });
 
-const paramsSchema = requestSchema.extend({
-  undo: requestSchema
-    .optional()
-    .meta({ description: 'the request that reverses this one (rung 4 needs it)' }),
-  healthUrl: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional(),
-});
+/**
+ * `fetch` sends no body with a GET, so one would be shown to the approver and never sent: refused,
+ * at the body's own path.
+ */
+function noGetBody(request: { method: string; body?: unknown }, ctx: z.RefinementCtx): void {
+  if (request.method === 'GET' && request.body !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['body'],
+      message: 'a GET request sends no body: remove it, or use POST, PUT or PATCH',
+    });
+}
+
+const paramsSchema = requestSchema
+  .extend({
+    undo: requestSchema
+      .superRefine(noGetBody)
+      .optional()
+      .meta({ description: 'the request that reverses this one (rung 4 needs it)' }),
+    healthUrl: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional(),
+  })
+  .superRefine(noGetBody);
 export type HttpRequestParams = z.output<typeof paramsSchema>;
 export interface HttpRequestUndo {
   undo: z.output<typeof requestSchema> | null;

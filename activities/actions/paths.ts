@@ -209,3 +209,17 @@ export function targetPath(path: string): string {
   const relative = normal.startsWith('./') ? normal.slice(2) : normal;
   return relative.length > 1 && relative.endsWith('/') ? relative.slice(0, -1) : relative;
 }
+
+/**
+ * Why `path` can only be refused when the step runs, whatever the worker's folders are, or null:
+ * it climbs out of its root with `..`, or holds a NUL (no file name can). Checked when the task is
+ * submitted, so a step the run would refuse is never approved or run after the steps before it.
+ * Lexical only: symlinks and absolute paths are checked against the real folders when it runs.
+ */
+export function pathObjection(path: string, root: 'workspace' | 'sandbox'): string | null {
+  if (path.includes('\u0000')) return 'a path cannot hold a NUL character';
+  const normal = posix.normalize(path);
+  if (!posix.isAbsolute(normal) && (normal === '..' || normal.startsWith('../')))
+    return `"${path}" leaves the ${root} folder (it climbs out with ..)`;
+  return null;
+}

@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler, type RetrySafety } from './contract';
-import { insideRoot, targetPath } from './paths';
+import { insideRoot, pathObjection, targetPath } from './paths';
 import { sandboxArgs, type SandboxLimits } from './sandbox';
 import { effectMayHaveBegun, runEffectOnce } from './undo-journal';
 
@@ -32,7 +32,14 @@ const paramsSchema = z.strictObject({
     .min(1)
     .optional()
     .meta({ description: 'the same for `undo`: exit 0 when the undo took effect, 1 when not' }),
-  cwd: z.string().default('.').meta({ description: 'folder inside the sandbox to run in' }),
+  cwd: z
+    .string()
+    .superRefine((cwd, ctx) => {
+      const why = pathObjection(cwd, 'sandbox');
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    })
+    .default('.')
+    .meta({ description: 'folder inside the sandbox to run in' }),
   timeoutMs: z.int().min(100).max(3_600_000).default(60_000),
 });
 export type ShellExecParams = z.output<typeof paramsSchema>;

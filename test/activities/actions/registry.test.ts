@@ -25,6 +25,26 @@ describe('action registry', () => {
     expect(registry.validate('config.set', { file: 'a.json', set: { 'limits.rps': 1 } })).toMatchObject({
       ok: true,
     });
+    // What the run could only refuse: a path that climbs out, a GET with a body it would never send.
+    expect(registry.validate('file.write', { path: 'a/../../b.txt', content: '' })).toEqual({
+      ok: false,
+      errors: ['params.path: "a/../../b.txt" leaves the workspace folder (it climbs out with ..)'],
+    });
+    expect(registry.validate('file.write', { path: 'a/../b.txt', content: '' })).toMatchObject({ ok: true });
+    expect(
+      registry.validate('http.request', {
+        method: 'GET',
+        url: 'http://x/a',
+        body: { a: 1 },
+        undo: { method: 'GET', url: 'http://x/b', body: 'y' },
+      }),
+    ).toEqual({
+      ok: false,
+      errors: [
+        'params.undo.body: a GET request sends no body: remove it, or use POST, PUT or PATCH',
+        'params.body: a GET request sends no body: remove it, or use POST, PUT or PATCH',
+      ],
+    });
     expect(registry.validate('config.set', { file: 'a.json', set: { 'a b': 1 }, 'x\u0000': 1 })).toEqual({
       ok: false,
       errors: [

@@ -59,14 +59,16 @@ describe('shell.exec', () => {
     expect(readFileSync(join(ctx.sandboxDir, 'effects.log'), 'utf8')).toBe('half\nundone\n');
     // Refused before it started (its folder is outside the sandbox): nothing to undo.
     const never = actionContext('task/agent/t3#0');
-    const outside = params('echo x >> effects.log', { cwd: '../..', undo: 'true' });
+    // (Submission refuses this cwd; the run refuses it again, for a step that got past that.)
+    const outside = { ...params('echo x >> effects.log', { undo: 'true' }), cwd: '../..' };
     await expect(shellExec.execute(outside, never)).rejects.toThrow(/outside the allowed root/);
     expect(shellExec.undoRecordFor!(outside, never)).toBeUndefined();
   });
 
   it('refuses a cwd outside the sandbox and a compensation with no undo', async () => {
     const ctx = actionContext();
-    await expect(shellExec.execute(params('true', { cwd: '../..' }), ctx)).rejects.toThrow(
+    expect(() => params('true', { cwd: '../..' })).toThrow(/leaves the sandbox folder/);
+    await expect(shellExec.execute({ ...params('true'), cwd: '../..' }, ctx)).rejects.toThrow(
       /outside the allowed root/,
     );
     const p = params('true');
