@@ -102,11 +102,8 @@ export function crossCheck(doc: unknown): {
   const groups = new Set(isObj(doc.groups) ? Object.keys(doc.groups) : []);
   const agents = isObj(doc.agents) ? doc.agents : {};
   const agentNames = new Set(Object.keys(agents));
-  // An action "exists" when Ladder ships a handler for it or some class allows it (a worker may register more).
-  const anyActions = new Set<string>([
-    ...KNOWN_ACTIONS,
-    ...entries(classes).flatMap(([, tc]) => strings(tc.actions)),
-  ]);
+  // An action "exists" when Ladder ships a handler for it (a class naming another is refused below).
+  const anyActions = new Set<string>(KNOWN_ACTIONS);
   const declaredEnvs = Array.isArray(doc.environments) ? new Set(strings(doc.environments)) : undefined;
   if (doc.environments === undefined) {
     warnings.push({
@@ -151,6 +148,15 @@ export function crossCheck(doc: unknown): {
   for (const [className, tc] of entries(classes)) {
     const at = (...rest: Path): Path => ['taskClasses', className, ...rest];
     const classActions = new Set(strings(tc.actions));
+    // Only the built-in handlers run: a class action Ladder has none for refuses every task that
+    // uses it, so it is a typo, named here rather than at the first submission.
+    strings(tc.actions).forEach((a, i) => {
+      if (!KNOWN_ACTIONS.includes(a))
+        errors.push({
+          path: at('actions', i),
+          message: `unknown action type "${a}" (known: ${KNOWN_ACTIONS.join(', ')})${didYouMean(a, KNOWN_ACTIONS)}`,
+        });
+    });
     const cap = typeof tc.cap === 'number' ? tc.cap : undefined;
     if (isObj(tc.edits))
       for (const action of Object.keys(tc.edits))

@@ -67,6 +67,19 @@ describe('semantic policy checks', () => {
     ]);
   });
 
+  it('refuses a class action Ladder has no handler for, which would refuse every task using it', () => {
+    const { text, line } = edited(
+      '    actions: [shell.exec, file.write]\n',
+      '    actions: [shell.exce, file.write]\n',
+    );
+    expect(errorsOf(text)).toContainEqual({
+      path: expect.stringMatching(/^taskClasses\.[a-z-]+\.actions\[0\]$/),
+      message:
+        'unknown action type "shell.exce" (known: config.set, file.write, http.request, shell.exec); did you mean "shell.exec"?',
+      line,
+    });
+  });
+
   it('refuses bounds naming an action outside the class, suggesting the class action meant', () => {
     const { text, line } = edited('      actions: [config.set]\n', '      actions: [config.sett]\n');
     expect(errorsOf(text)).toEqual([
