@@ -434,7 +434,11 @@ function checkBounds(
   if (hosts) {
     for (let i = 0; i < steps.length; i++) {
       const host = hostOf(steps[i].params.url);
-      if (host !== undefined && !hosts.includes(host)) {
+      if (
+        host !== undefined &&
+        !hosts.includes(host) &&
+        !withDefaultPortListed(steps[i].params.url, host, hosts)
+      ) {
         (violations ??= []).push({
           bound: 'hosts',
           message: `host "${host}" is not in bounds (${facts.boundsHostsList})`,
@@ -443,6 +447,23 @@ function checkBounds(
     }
   }
   return violations ?? NO_VIOLATIONS;
+}
+
+/**
+ * Whether `hosts` lists `host` with its scheme's default port written out (`example.com:443` for
+ * `https://example.com`), as the run's host check (`hostListed`) allows: the decision and the run
+ * must agree, or a step the run allows would send its task to a person at every rung.
+ */
+function withDefaultPortListed(url: unknown, host: string, hosts: readonly string[]): boolean {
+  if (typeof url !== 'string' || host.includes(':')) return false;
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol; // only on a miss: the fast path above stays allocation-free
+  } catch {
+    return false;
+  }
+  const port = protocol === 'https:' ? '443' : protocol === 'http:' ? '80' : undefined;
+  return port !== undefined && hosts.includes(`${host}:${port}`);
 }
 
 /**

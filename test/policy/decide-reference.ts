@@ -261,7 +261,11 @@ function checkBounds(bounds: Bounds, task: DecisionInput, usage: Usage): BoundVi
   if (bounds.hosts) {
     for (const step of task.steps) {
       const host = hostOf(step.params.url);
-      if (host !== undefined && !bounds.hosts.includes(host)) {
+      if (
+        host !== undefined &&
+        !bounds.hosts.includes(host) &&
+        !listedWithPort(step.params.url, bounds.hosts)
+      ) {
         violations.push({
           bound: 'hosts',
           message: `host "${host}" is not in bounds (${bounds.hosts.join(', ')})`,
@@ -270,6 +274,19 @@ function checkBounds(bounds: Bounds, task: DecisionInput, usage: Usage): BoundVi
     }
   }
   return violations;
+}
+
+/** The run's own host check: an entry may spell out the scheme's default port. */
+function listedWithPort(url: unknown, hosts: readonly string[]): boolean {
+  try {
+    const u = new URL(String(url));
+    const port = u.protocol === 'https:' ? '443' : u.protocol === 'http:' ? '80' : undefined;
+    return (
+      port !== undefined && !u.port && !u.hostname.startsWith('[') && hosts.includes(`${u.hostname}:${port}`)
+    );
+  } catch {
+    return false;
+  }
 }
 
 const SIMPLE_URL = /^(https?):\/\/([a-z0-9.-]+)(?::(\d+))?(?:[/?#]|$)/i;

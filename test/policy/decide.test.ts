@@ -1,3 +1,4 @@
+import { hostListed } from '../../activities/actions/http-call';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -105,6 +106,29 @@ describe('decide on the example policy and tasks', () => {
     expect(decision.effectiveRung).toBe(2);
     expect(decision.bounds.violations).toEqual([
       { bound: 'hosts', message: 'host "evil.example:8080" is not in bounds (127.0.0.1:4100)' },
+    ]);
+  });
+
+  it('takes a host bound that spells out the default port as the run does', () => {
+    const task = exampleTask('rung3-bounded');
+    const withPorts = structuredClone(policy);
+    const cls = withPorts.taskClasses[task.taskClass];
+    cls.bounds = { ...cls.bounds!, hosts: ['deploy.example:443', 'plain.example:80'] };
+    const at = (url: string) => {
+      task.steps[0].params.url = url;
+      const d = decide(withPorts, null, task, NO_USAGE);
+      expect(hostListed(new URL(url), cls.bounds!.hosts!)).toBe(d.bounds.violations.length === 0);
+      return d.bounds.violations.map((v) => v.message);
+    };
+    expect(at('https://deploy.example/deploys')).toEqual([]);
+    expect(at('https://deploy.example:443/deploys')).toEqual([]);
+    expect(at('http://plain.example/x')).toEqual([]);
+    // The other scheme's default port is another port.
+    expect(at('http://deploy.example/deploys')).toEqual([
+      'host "deploy.example" is not in bounds (deploy.example:443, plain.example:80)',
+    ]);
+    expect(at('https://plain.example/x')).toEqual([
+      'host "plain.example" is not in bounds (deploy.example:443, plain.example:80)',
     ]);
   });
 
