@@ -1,4 +1,6 @@
+import { closestName } from '../../policy/checks';
 import { own } from '../../policy/own';
+import { escapeMrkdwn } from '../blocks/escape';
 import type { App, RespondFn } from '@slack/bolt';
 import {
   engageKillSwitch,
@@ -20,7 +22,7 @@ import { awayUntil, parseAway } from './away-words';
 export type LadderCommand =
   | { kind: 'delegate' }
   | { kind: 'status'; agent?: string }
-  | { kind: 'freeze'; agent?: string; reason: string }
+  | { kind: 'freeze'; agent?: string; reason: string; nearAgent?: { word: string; agent: string } }
   | { kind: 'unfreeze'; agent?: string }
   | { kind: 'incident'; agent?: string; taskClass?: string; text: string }
   | { kind: 'pending'; taskClass?: string }
@@ -32,7 +34,8 @@ export type LadderCommand =
 
 /**
  * Parses the text after `/ladder`. Pure. For `freeze`, a first word naming a declared agent is the
- * agent and the rest is the reason; otherwise every word is the reason.
+ * agent and the rest is the reason; otherwise every word is the reason (every agent is frozen), and
+ * a first word close to an agent's id is noted as `nearAgent`, so the answer can say so.
  */
 export function parseLadderCommand(text: string, agentIds: readonly string[]): LadderCommand {
   const [verb = '', ...rest] = text.trim().split(/\s+/).filter(Boolean);
@@ -44,7 +47,14 @@ export function parseLadderCommand(text: string, agentIds: readonly string[]): L
     case 'freeze': {
       const agent = rest[0] && agentIds.includes(rest[0]) ? rest[0] : undefined;
       const reason = (agent ? rest.slice(1) : rest).join(' ');
-      return { kind: 'freeze', agent, reason: reason || 'frozen from Slack' };
+      // A typo freezes every agent (the safe side in an emergency), and the answer says so.
+      const near = !agent && rest[0] ? closestName(rest[0], agentIds) : undefined;
+      return {
+        kind: 'freeze',
+        agent,
+        reason: reason || 'frozen from Slack',
+        ...(near ? { nearAgent: { word: rest[0], agent: near } } : {}),
+      };
     }
     case 'unfreeze':
       return rest[0] ? { kind: 'unfreeze', agent: rest[0] } : { kind: 'unfreeze' };
@@ -214,7 +224,11 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           );
           await respond({
             response_type: 'in_channel',
-            text: `:octagonal_sign: Kill switch engaged by <@${user}>: ${parsed.agent ? `agent ${parsed.agent}` : 'every agent'} capped at rung 0 (suggest only). Reason: ${parsed.reason}`,
+            text:
+              `:octagonal_sign: Kill switch engaged by <@${user}>: ${parsed.agent ? `agent ${parsed.agent}` : 'every agent'} capped at rung 0 (suggest only). Reason: ${escapeMrkdwn(parsed.reason)}` +
+              (parsed.nearAgent
+                ? `\nNo agent is named "${escapeMrkdwn(parsed.nearAgent.word)}" (did you mean ${parsed.nearAgent.agent}?), so this froze *every* agent. \`/ladder unfreeze\` lifts it; \`/ladder freeze ${parsed.nearAgent.agent} <reason>\` freezes one.`
+                : ''),
           });
           return;
         case 'unfreeze':

@@ -369,6 +369,18 @@ describe('Slack app against the emulator and a real worker', () => {
     await waitForMessage(emulator, '#general', (m) =>
       m.text.includes('Kill switch released by <@U0ADMIN01> for agent a3'),
     );
+
+    // A typo of an agent freezes every agent, and the answer says so plainly.
+    await emulator.command('U0ADMIN01', '#general', '/ladder freeze a33 <oops>');
+    const wide = await waitForMessage(emulator, '#general', (m) =>
+      m.text.includes('every agent capped at rung 0'),
+    );
+    expect(wide.text).toContain('Reason: a33 &lt;oops&gt;');
+    expect(wide.text).toContain('No agent is named "a33" (did you mean a3?), so this froze *every* agent.');
+    await emulator.command('U0ADMIN01', '#general', '/ladder unfreeze');
+    await waitForMessage(emulator, '#general', (m) =>
+      m.text.includes('Kill switch released by <@U0ADMIN01> for every agent'),
+    );
   });
 });
 

@@ -21,6 +21,16 @@ describe('parseLadderCommand', () => {
     ['freeze ops-agent bad deploys', { kind: 'freeze', agent: 'ops-agent', reason: 'bad deploys' }],
     // A first word that is not an agent is part of the reason, never a silent no-op.
     ['freeze everything is on fire', { kind: 'freeze', agent: undefined, reason: 'everything is on fire' }],
+    // A typo of an agent freezes every agent (the safe side), noted so the answer says so.
+    [
+      'freeze ops-agnet bad deploys',
+      {
+        kind: 'freeze',
+        agent: undefined,
+        reason: 'ops-agnet bad deploys',
+        nearAgent: { word: 'ops-agnet', agent: 'ops-agent' },
+      },
+    ],
     ['unfreeze', { kind: 'unfreeze' }],
     ['unfreeze ops-agent', { kind: 'unfreeze', agent: 'ops-agent' }],
     ['launch', { kind: 'help', unknown: 'launch' }],
