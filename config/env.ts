@@ -223,7 +223,15 @@ const envSchema = z
       .string()
       .startsWith('xoxb-', { message: 'expected a bot token starting with xoxb-' })
       .optional(),
-    SLACK_SIGNING_SECRET: nonEmpty.optional(),
+    // Slack issues 32 hexadecimal characters: anything short is a paste of something else (the
+    // verification token, a placeholder), and would let requests be forged with little effort.
+    SLACK_SIGNING_SECRET: z
+      .string()
+      .regex(/^\S{32,}$/, {
+        message:
+          "expected Slack's signing secret (32 characters, Basic Information → App Credentials → Signing Secret)",
+      })
+      .optional(),
     LADDER_EMULATOR_SIGNING_SECRET: nonEmpty.optional(),
     SLACK_APP_TOKEN: z
       .string()

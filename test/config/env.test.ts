@@ -149,7 +149,10 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a secret back in an error', () => {
-    const problems = problemsFor({ SLACK_BOT_TOKEN: 'xoxp-1234567890-secret', SLACK_SIGNING_SECRET: 's' });
+    const problems = problemsFor({
+      SLACK_BOT_TOKEN: 'xoxp-1234567890-secret',
+      SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543',
+    });
     expect(problems).toEqual([
       'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-, got "xoxp-…(redacted)"',
     ]);
@@ -157,12 +160,20 @@ describe('loadConfig', () => {
   });
 
   it('chooses Slack HTTP mode, Socket Mode, or asks for the missing credential', () => {
-    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack.kind).toBe('http');
+    expect(
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543' })
+        .slack.kind,
+    ).toBe('http');
+    expect(problemsFor({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' })).toEqual([
+      'SLACK_SIGNING_SECRET: expected Slack\'s signing secret (32 characters, Basic Information → App Credentials → Signing Secret), got "***"',
+    ]);
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack.kind).toBe('socket');
     expect(problemsFor({ SLACK_BOT_TOKEN: 'xoxb-1' })[0]).toMatch(
       /^SLACK_SIGNING_SECRET: expected a signing secret/,
     );
-    expect(problemsFor({ SLACK_SIGNING_SECRET: 's' })[0]).toMatch(/^SLACK_BOT_TOKEN: expected a bot token/);
+    expect(problemsFor({ SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543' })[0]).toMatch(
+      /^SLACK_BOT_TOKEN: expected a bot token/,
+    );
   });
 
   it('limits policy files to 1 MiB unless LADDER_POLICY_MAX_BYTES says otherwise', () => {

@@ -69,7 +69,10 @@ const CLI_CASES: EnvCase[] = [
   {
     family: 'secrets',
     name: 'a user token as the bot token (never echoed)',
-    env: { SLACK_BOT_TOKEN: 'xoxp-1234567890-verysecret', SLACK_SIGNING_SECRET: 's' },
+    env: {
+      SLACK_BOT_TOKEN: 'xoxp-1234567890-verysecret',
+      SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543',
+    },
     says: /^Configuration error: SLACK_BOT_TOKEN: expected a bot token starting with xoxb-, got "xoxp-…\(redacted\)"$/m,
     never: '1234567890-verysecret',
   },
@@ -82,8 +85,15 @@ const CLI_CASES: EnvCase[] = [
   {
     family: 'secrets',
     name: 'a signing secret without a bot token',
-    env: { SLACK_SIGNING_SECRET: 'topsecretvalue' },
+    env: { SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543' },
     says: /^Configuration error: SLACK_BOT_TOKEN: expected a bot token \(xoxb-…\) when other Slack credentials are set$/m,
+    never: '8f14e45fceea167a5a36dedd4bea2543',
+  },
+  {
+    family: 'secrets',
+    name: 'a signing secret too short to be one Slack issued (never echoed)',
+    env: { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'topsecretvalue' },
+    says: /^Configuration error: SLACK_SIGNING_SECRET: expected Slack's signing secret \(32 characters, .*\), got "topse…\(redacted\)"$/m,
     never: 'topsecretvalue',
   },
   {
@@ -212,7 +222,10 @@ describe('bad-input corpus: environment variables', () => {
       'slack/main.js',
       'secrets',
       'a user token as the bot token (never echoed)',
-      { SLACK_BOT_TOKEN: 'xoxp-1234567890-verysecret', SLACK_SIGNING_SECRET: 'sh-secret' },
+      {
+        SLACK_BOT_TOKEN: 'xoxp-1234567890-verysecret',
+        SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543',
+      },
       /^Configuration error: SLACK_BOT_TOKEN: expected a bot token starting with xoxb-, got "xoxp-…\(redacted\)"$/m,
       '1234567890-verysecret',
     ),
