@@ -416,10 +416,17 @@ export function createTaskActivities(deps: TaskActivityDeps) {
      * asks the quota ledger for its reservation in the same call (the ledger answers the task by
      * signal; asking again for the same task gets the same answer).
      */
-    async decideTask(args: { task: TaskRequest; workflowId: string }): Promise<DecisionBundle> {
+    async decideTask(args: {
+      task: TaskRequest;
+      workflowId: string;
+      /** The quota day (`YYYY-MM-DD`, UTC), from workflow time; absent: the worker's today. */
+      day?: string;
+    }): Promise<DecisionBundle> {
       const { task } = args;
       const policy = await policyFor(task.agent.id);
-      const day = new Date().toISOString().slice(0, 10);
+      // The workflow's day when it asked: a retry after midnight reserves against the same day's
+      // quota ledger (which answers it again), never a second one.
+      const day = args.day ?? new Date().toISOString().slice(0, 10);
       const agentState = await agentStateOf(policy, task.agent.id, task);
       const bounds = own(policy.taskClasses, task.taskClass)?.bounds;
       const owner = own(policy.agents, task.agent.id)?.owner ?? null;

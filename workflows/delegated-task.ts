@@ -117,7 +117,8 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
   try {
     tellStory(ctx);
     ctx.bundle = await deciding.decideTask.executeWithOptions({ summary: timelineLabel.decide() }, [
-      { task: input.task, workflowId: info.workflowId },
+      // The quota day is fixed here, in workflow time: a retry after midnight is the same decision.
+      { task: input.task, workflowId: info.workflowId, day: workflowNowIso().slice(0, 10) },
     ]);
     const d = ctx.bundle.decision;
     setRung(ctx, d.effectiveRung, [

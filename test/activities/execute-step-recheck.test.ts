@@ -196,6 +196,20 @@ describe('executeStep of an autonomous step', () => {
     expect(await refusedOn(2, { undo: { previous: 10 } })).toBe(true);
   });
 
+  it('decides against the quota day the workflow gave, even when retried after midnight', async () => {
+    const activities = activitiesWith(slowLedger(0, {}), []);
+    const bundle = await new MockActivityEnvironment({ attempt: 3 }).run(activities.decideTask, {
+      task: {
+        ...task,
+        taskClass: 'db-migration',
+        steps: [{ action: 'shell.exec', params: { command: 'true' } }],
+      },
+      workflowId: 'task/ops-agent/recheck-midnight',
+      day: '2026-11-28',
+    });
+    expect((bundle as { day: string }).day).toBe('2026-11-28');
+  });
+
   it('stops at once when cancelled while the ledger cannot answer, and runs nothing', async () => {
     // A draining worker cancels its activities after the grace time; a re-check stuck on a query
     // nobody answers (here: never) must not hold the worker until the query's own deadline.
