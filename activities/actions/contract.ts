@@ -111,10 +111,11 @@ export class PermanentActionError extends Error {
 export interface ActionHandler<P = unknown, U = unknown> {
   type: string;
   /**
-   * The action acts on the worker host's own files (the workspace, the sandbox) and journals its
-   * undo records in the host's state folder: its draft, retries, health checks and compensation
-   * must run on the host where it started. Where workers run with `LADDER_WORKER_HOST`, such steps
-   * go to that host's task queue (see `hostTaskQueue` in host-queue.ts); actions on remote services omit it.
+   * The action acts on the worker host's own files (the workspace, the sandbox), or journals its
+   * undo records or attempt markers in the host's state folder: its draft, retries, health checks
+   * and compensation must run on the host where it started. Where workers run with
+   * `LADDER_WORKER_HOST`, such steps go to that host's task queue (see `hostTaskQueue` in
+   * host-queue.ts). Only an action that keeps nothing on the host may omit it.
    */
   hostBound?: boolean;
   params: z.ZodType<P>;

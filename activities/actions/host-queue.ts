@@ -1,7 +1,8 @@
 /**
- * Host-bound steps (`file.write`, `config.set`, `shell.exec`: handlers with `hostBound`) act on one
- * host's files and journal their undo records there, so every later activity of such a step (its
- * retries, health checks and compensation) must run on that same host. A worker started with
+ * Host-bound steps (all four built-in actions: handlers with `hostBound`) act on one host's files or
+ * journal their undo records and attempt markers there, so every later activity of such a step (its
+ * retries, health checks and compensation) must run on that same host: a retry elsewhere would not
+ * see an unfinished attempt, and could repeat an effect blind. A worker started with
  * `LADDER_WORKER_HOST=<name>` also polls `<task queue>@<name>` with activities only; the task's
  * decision, taken by some worker, pins the task's host-bound steps to that worker's host queue. If
  * the host goes away, its steps wait on its queue until it is back: they never run where the file

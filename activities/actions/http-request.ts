@@ -130,6 +130,9 @@ function sendOnce(spec: RequestSpec, ctx: ActionContext, key: string, what: stri
  */
 export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
   type: 'http.request',
+  // Its attempt markers live in this host's state folder: a retry on another host would not see
+  // an unfinished attempt and could send the request again blind.
+  hostBound: true,
   params: paramsSchema,
   blastRadius: (p) => (p.method === 'GET' ? 'low' : p.method === 'DELETE' ? 'high' : 'medium'),
   describe: (p) =>
