@@ -114,9 +114,9 @@ export interface LedgerState {
   history: RungChange[];
   proposals: Proposal[];
   /**
-   * Events already counted, `[fingerprint of the id, when counted in ms]`, oldest first, so a
-   * retried signal counts once: kept for {@link SEEN_WINDOW_MS} (far longer than an activity's
-   * retries take to resend one), and at most {@link SEEN_MAX}. Fingerprints, not ids, so the set
+   * Events already counted, `[fingerprint of the id, when last seen in ms]`, oldest first, so a
+   * retried signal counts once: kept for {@link SEEN_WINDOW_MS} after it was last sent (an activity
+   * that keeps retrying, behind a Slack outage say, keeps its id), and at most {@link SEEN_MAX}. Fingerprints, not ids, so the set
    * costs about 32 bytes an event however long ids are (it is carried over continue-as-new).
    */
   seen: [idFingerprint: number, atMs: number][];
@@ -166,9 +166,10 @@ export function nextAuditExpiryMs(state: LedgerState): number | undefined {
   return next;
 }
 /**
- * How long a counted event's id is kept, in ms. Evidence is sent by activities whose attempts
- * time out after 30 s and retry within 30 s, so a retry of a signal that landed arrives within a
- * few minutes; a quarter of an hour leaves room for a worker restart in between.
+ * How long a counted event's id is kept after it was last sent, in ms. Evidence is sent by
+ * activities whose attempts time out after 30 s and retry within 30 s, so the next retry of a
+ * signal that landed arrives within a minute, however long the retries go on; a quarter of an hour
+ * leaves room for a worker restart in between.
  */
 export const SEEN_WINDOW_MS = 15 * 60_000;
 /** The most ids kept whatever the window holds: a burst of ~20 events a second for the whole window. */
@@ -232,9 +233,10 @@ export function classOf(
 
 /**
  * The events `state` counted lately, for one batch of signals: `counted(id)` says whether `id`
- * was counted already and marks it counted at `nowMs`; ids older than {@link SEEN_WINDOW_MS} (and
- * past {@link SEEN_MAX}) are dropped as the batch begins. One set per batch, so a burst costs a
- * lookup per event, not a scan.
+ * was counted already and marks it seen at `nowMs` (a repeat moves its time on, so retries that
+ * go on past the window still count once); ids not seen for {@link SEEN_WINDOW_MS} (and past
+ * {@link SEEN_MAX}) are dropped as the batch begins. One set per batch, so a burst costs a lookup
+ * per new event; only a repeat scans.
  */
 export function recentlyCounted(state: LedgerState, nowMs: number): { counted(id: string): boolean } {
   const keepFrom = state.seen.findIndex(([, at]) => at >= nowMs - SEEN_WINDOW_MS);
@@ -243,7 +245,12 @@ export function recentlyCounted(state: LedgerState, nowMs: number): { counted(id
   return {
     counted(id) {
       const fingerprint = stableFingerprint(id);
-      if (ids.has(fingerprint)) return true;
+      if (ids.has(fingerprint)) {
+        const at = state.seen.findIndex(([f]) => f === fingerprint);
+        if (at !== -1) state.seen.splice(at, 1);
+        state.seen.push([fingerprint, nowMs]);
+        return true;
+      }
       ids.add(fingerprint);
       state.seen.push([fingerprint, nowMs]);
       if (state.seen.length > SEEN_MAX) ids.delete(state.seen.shift()![0]);

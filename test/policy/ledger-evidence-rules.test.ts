@@ -20,14 +20,24 @@ describe('the evidence rules of the trust ledger', () => {
     expect(countersFor('executed', 3)).not.toContain('approvalsAsked');
   });
 
-  it('counts a retried signal once for the whole window, and forgets it after', () => {
+  it('counts a retried signal once for the whole window, and forgets it a window after its last retry', () => {
     const p = policyWithAudit('{ sampleRate: 0 }');
     const first = run(p, [executed(1)], NOW);
-    const retried = run(p, [executed(1)], NOW + SEEN_WINDOW_MS - MINUTE, first.state);
+    const retriedAt = NOW + SEEN_WINDOW_MS - MINUTE;
+    const retried = run(p, [executed(1)], retriedAt, first.state);
     expect(retried.state.classes['config-change'].lifetime.executed).toBe(1);
-    expect(retried.state.seen.map(([id]) => id)).toEqual([stableFingerprint('task/ops-agent/t1/executed')]);
-    const later = run(p, [executed(2)], NOW + SEEN_WINDOW_MS + MINUTE, retried.state);
+    expect(retried.state.seen).toEqual([[stableFingerprint('task/ops-agent/t1/executed'), retriedAt]]);
+    const later = run(p, [executed(2)], retriedAt + SEEN_WINDOW_MS + MINUTE, retried.state);
     expect(later.state.seen.map(([id]) => id)).toEqual([stableFingerprint('task/ops-agent/t2/executed')]);
+  });
+
+  it('counts once a signal an activity keeps sending for an hour (its Slack call failing)', () => {
+    const p = policyWithAudit('{ sampleRate: 0 }');
+    let state = run(p, [executed(1)], NOW).state;
+    for (let at = NOW + 30_000; at <= NOW + 60 * MINUTE; at += 30_000) {
+      state = run(p, [executed(1), executed(2)], at, state).state;
+    }
+    expect(state.classes['config-change'].lifetime.executed).toBe(2);
   });
 
   it('keeps at most SEEN_MAX ids however fast events come', () => {
