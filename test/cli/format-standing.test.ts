@@ -1,25 +1,14 @@
 import { formatStandingApproval } from '../../cli/approval-commands';
 import type { StandingApproval } from '../../policy/standing-approvals';
+import { standingApproval } from '../helpers/standing';
 
 const T0 = Date.parse('2026-11-29T10:00:00.000Z');
 
 describe('ladder approvals: one approval in words', () => {
-  const approval: StandingApproval = {
-    id: 'sa-0000000a',
-    agentId: 'a2',
-    taskClass: 'standing',
-    action: 'shell.exec',
-    resource: 'web',
-    environment: 'staging',
+  const approval = standingApproval(T0, {
     targets: ['run systemctl restart web (in .)', 'undo: printf "a\nb" (in .)'],
-    grantedBy: 'U0APPR001',
-    grantedAt: new Date(T0).toISOString(),
-    expiresAt: new Date(T0 + 3_600_000).toISOString(),
-    maxUses: 2,
     usedBy: ['task-1'],
-    revoked: null,
-    fromTask: null,
-  };
+  });
 
   it('names the scope on its first line and each target below it, a line break shown as \\n', () => {
     expect(formatStandingApproval(approval, T0).split('\n')).toEqual([

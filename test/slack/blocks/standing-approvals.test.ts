@@ -1,28 +1,12 @@
 import type { SectionBlock } from '@slack/types';
 import { targetsField, standingApprovalsBlocks } from '../../../slack/blocks/standing-approvals';
 import type { StandingApproval } from '../../../policy/standing-approvals';
+import { standingApproval } from '../../helpers/standing';
 
 const T0 = Date.parse('2026-11-29T10:00:00.000Z');
 
-function approval(over: Partial<StandingApproval> = {}): StandingApproval {
-  return {
-    id: 'sa-0000000a',
-    agentId: 'a2',
-    taskClass: 'standing',
-    action: 'shell.exec',
-    resource: 'web',
-    environment: 'staging',
-    targets: ['run echo *hi* <!channel> (in .)'],
-    grantedBy: 'U0APPR001',
-    grantedAt: new Date(T0).toISOString(),
-    expiresAt: new Date(T0 + 3_600_000).toISOString(),
-    maxUses: 2,
-    usedBy: [],
-    revoked: null,
-    fromTask: null,
-    ...over,
-  };
-}
+const approval = (over: Partial<StandingApproval> = {}): StandingApproval =>
+  standingApproval(T0, { targets: ['run echo *hi* <!channel> (in .)'], ...over });
 
 describe('standing approval blocks', () => {
   it('lists the targets as plain text, so nothing in them formats, links or pings', () => {
