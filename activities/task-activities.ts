@@ -444,12 +444,15 @@ export function createTaskActivities(deps: TaskActivityDeps) {
             })),
       );
       const standingRule = own(policy.taskClasses, task.taskClass)?.standingApprovals;
-      const targets = targetsOrNull(deps.registry, task.steps);
-      const coverable =
+      // What the steps act on is read only for a task a standing approval could cover at all: the
+      // rung-3+ hot path parses no params again.
+      const targets =
         standingRule !== undefined &&
         task.resource !== undefined &&
-        targets !== null &&
-        whyNotCoverable(decision, standingRule.cover, matchingPinIds(policy, task)) === null;
+        whyNotCoverable(decision, standingRule.cover, matchingPinIds(policy, task)) === null
+          ? targetsOrNull(deps.registry, task.steps)
+          : null;
+      const coverable = targets !== null;
       // Asked only where one could apply; the registry counts each task once however often this retries.
       const standing = coverable
         ? await useStandingApproval(deps.client, deps.taskQueue, {
