@@ -110,7 +110,13 @@ const policyMaxBytes = z
     message: `expected a number of bytes from ${POLICY_MAX_BYTES_RANGE.min} to ${POLICY_MAX_BYTES_RANGE.max}`,
   });
 /** Smallest and largest retention accepted, in days: whole days as operators speak of it; ten years bounds a typo. */
-export const RETENTION_DAYS_RANGE = { min: 1, max: 3650 } as const;
+/**
+ * `LADDER_RETENTION_DAYS` bounds. At least 7: a task id becomes free again when Temporal deletes
+ * its closed workflow, and the worker's journal reads a step's results as its own for 7 days
+ * (`JOURNAL_MAX_AGE_MS`), so a shorter retention could let a new task with the old id find the
+ * old task's results and skip its own effects.
+ */
+export const RETENTION_DAYS_RANGE = { min: 7, max: 3650 } as const;
 
 /** The variable that sets {@link Config.retentionDays}; messages about retention name it. */
 export const RETENTION_DAYS_VARIABLE = 'LADDER_RETENTION_DAYS';

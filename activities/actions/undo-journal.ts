@@ -78,15 +78,36 @@ export function maybeSweepJournal(stateDir: string, now: number = Date.now()): n
   return sweepJournal(stateDir, now);
 }
 
+/**
+ * Whether a journal file was last written longer than {@link JOURNAL_MAX_AGE_MS} ago: it belongs
+ * to a workflow that closed at least that long ago, so it is read as absent (and removed) even
+ * before a sweep runs. A task id used again once its workflow is gone (the namespace keeps closed
+ * workflows at least as long, see `RETENTION_DAYS_RANGE`) therefore never finds the old task's
+ * results. Throws ENOENT for a missing file, as reading it would.
+ */
+function outlived(file: string, now: number = Date.now()): boolean {
+  if (now - statSync(file).mtimeMs <= JOURNAL_MAX_AGE_MS) return false;
+  try {
+    unlinkSync(file);
+  } catch {
+    // Removed meanwhile, or not ours to remove: absent either way.
+  }
+  return true;
+}
+
 /** A write-once journal entry per key under `<stateDir>/<kind>/`. */
 function journalEntry<T>(stateDir: string, kind: 'undo' | 'done', key: string) {
   const dir = join(stateDir, kind);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
   return {
-    /** The recorded value, or `undefined` when nothing was recorded for the key. */
+    /**
+     * The recorded value, or `undefined` when nothing was recorded for the key, or only longer
+     * ago than {@link JOURNAL_MAX_AGE_MS} (see {@link outlived}).
+     */
     read(): { value: T } | undefined {
       try {
+        if (outlived(file)) return undefined;
         return { value: (JSON.parse(readFileSync(file, 'utf8')) as { value: T }).value };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -270,6 +291,7 @@ function attemptMarkers(stateDir: string, key: string) {
       for (const name of names) {
         if (!name.startsWith(prefix) || !name.endsWith('.json')) continue;
         try {
+          if (outlived(join(dir, name))) continue;
           const v = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { at: string; marker: string };
           found.push({ at: v.at, marker: v.marker, file: join(dir, name) });
         } catch {

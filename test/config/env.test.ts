@@ -326,16 +326,17 @@ describe('loadConfig', () => {
     expect(DEFAULT_RETENTION_DAYS).toBe(30);
     expect(loadConfig({}).retentionDays).toBe(30);
     expect(loadConfig({ LADDER_RETENTION_DAYS: '' }).retentionDays).toBe(30);
-    expect(loadConfig({ LADDER_RETENTION_DAYS: '1' }).retentionDays).toBe(1);
+    expect(loadConfig({ LADDER_RETENTION_DAYS: '7' }).retentionDays).toBe(7);
     expect(loadConfig({ LADDER_RETENTION_DAYS: '3650' }).retentionDays).toBe(3650);
     expect(loadConfig({ TEMPORAL_ADDRESS: 'h:1', LADDER_RETENTION_DAYS: '90' }).retentionDays).toBe(90);
   });
 
-  it.each(['0', '3651', '7d', '1.5', '-3', ' 30', 'thirty', '1e2'])(
+  // Below 7 days a task id could be used again while the worker's journal still holds its results.
+  it.each(['0', '1', '6', '3651', '7d', '1.5', '-3', ' 30', 'thirty', '1e2'])(
     'rejects LADDER_RETENTION_DAYS=%j with a message naming the variable and the range',
     (value) => {
       expect(problemsFor({ LADDER_RETENTION_DAYS: value })).toEqual([
-        `LADDER_RETENTION_DAYS: expected a whole number of days from 1 to 3650 (e.g. 30), got ${JSON.stringify(value)}`,
+        `LADDER_RETENTION_DAYS: expected a whole number of days from 7 to 3650 (e.g. 30), got ${JSON.stringify(value)}`,
       ]);
     },
   );

@@ -29,6 +29,52 @@ describe('undo journal clean-up', () => {
     return file;
   }
 
+  /** Makes every journal file look last written `ageMs` ago. */
+  function age(ageMs: number): void {
+    const at = (Date.now() - ageMs) / 1000;
+    for (const kind of ['undo', 'done', 'attempts'])
+      if (existsSync(join(stateDir, kind)))
+        for (const name of readdirSync(join(stateDir, kind))) utimesSync(join(stateDir, kind, name), at, at);
+  }
+
+  it('reads entries older than 7 days as absent, so a task id used again runs its own effects', async () => {
+    const ctx = { stateDir };
+    const step = (value: string, ran: string[]) => ({
+      ctx,
+      key: 'task/a/reused#0',
+      what: 'the step',
+      safety: { kind: 'none' as const, why: 'test' },
+      effect: async () => {
+        ran.push(value);
+        return value;
+      },
+      unobserved: () => 'unobserved',
+      mayHaveTakenEffect: () => true,
+    });
+    const first: string[] = [];
+    recordOnce(stateDir, 'task/a/reused#0', () => 'snapshot of the old task');
+    expect(await runEffectOnce(step('old', first))).toBe('old');
+    // An attempt of the old task that never ended, too.
+    await expect(
+      runEffectOnce({
+        ...step('lost', first),
+        key: 'task/a/reused#1',
+        effect: () => Promise.reject(new Error('cut')),
+      }),
+    ).rejects.toThrow('cut');
+    // Within 7 days the journal answers for the id: the effect is not run again.
+    age(6 * DAY);
+    expect(await runEffectOnce(step('again', first))).toBe('old');
+    expect(first).toEqual(['old']);
+    // Past 7 days (the workflow is gone, the id is free): the new task's own effect runs.
+    age(JOURNAL_MAX_AGE_MS + DAY);
+    expect(recordedUndo(stateDir, 'task/a/reused#0')).toBeUndefined();
+    const second: string[] = [];
+    expect(await runEffectOnce(step('new', second))).toBe('new');
+    expect(await runEffectOnce({ ...step('new-1', second), key: 'task/a/reused#1' })).toBe('new-1');
+    expect(second).toEqual(['new', 'new-1']);
+  });
+
   it('keeps entries for 7 days', () => {
     expect(JOURNAL_MAX_AGE_MS).toBe(7 * DAY);
     expect(JOURNAL_SWEEP_INTERVAL_MS).toBe(60 * 60 * 1000);
