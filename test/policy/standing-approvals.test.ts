@@ -9,6 +9,7 @@ import {
   type StandingApproval,
   type StandingAuthority,
 } from '../../policy/standing-approvals';
+import { standingApproval } from '../helpers/standing';
 
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
 const HOUR = 3_600_000;
@@ -23,25 +24,8 @@ const authority: StandingAuthority = {
   },
 };
 
-function approval(over: Partial<StandingApproval> = {}): StandingApproval {
-  return {
-    id: 'sa-00000001',
-    agentId: 'a2',
-    taskClass: 'standing',
-    action: 'shell.exec',
-    resource: 'web',
-    environment: 'staging',
-    targets: ['run systemctl restart web (in .)'],
-    grantedBy: 'U0APPR001',
-    grantedAt: new Date(T0).toISOString(),
-    expiresAt: new Date(T0 + HOUR).toISOString(),
-    maxUses: 2,
-    usedBy: [],
-    revoked: null,
-    fromTask: null,
-    ...over,
-  };
-}
+const approval = (over: Partial<StandingApproval> = {}): StandingApproval =>
+  standingApproval(T0, { id: 'sa-00000001', ...over });
 
 const request = (workflowId: string, over: Record<string, unknown> = {}) => ({
   workflowId,
