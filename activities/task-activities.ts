@@ -2,12 +2,7 @@ import { useStandingApproval } from '../client/standing-approvals';
 import { listAway } from '../client/delegations';
 import { standInsFor, type StandIn } from '../policy/delegation';
 import type { EditRules } from '../policy/step-edits';
-import {
-  canonicalTargets,
-  MAX_TARGETS,
-  whyNotCoverable,
-  type StandingUse,
-} from '../policy/standing-approvals';
+import { MAX_TARGETS, taskTargets, whyNotCoverable, type StandingUse } from '../policy/standing-approvals';
 import { isSlackUserId } from '../policy/slack-ids';
 import { own } from '../policy/own';
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -150,7 +145,7 @@ export interface StepDescription {
  */
 function targetsOrNull(registry: ActionRegistry, steps: TaskRequest['steps']): string[] | null {
   try {
-    return steps.flatMap((s) => registry.targets(s.action, s.params));
+    return taskTargets(registry, steps);
   } catch {
     return null;
   }
@@ -491,7 +486,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           standing === null &&
           !decision.typedConfirmation.required &&
           new Set(task.steps.map((s) => s.action)).size === 1 &&
-          canonicalTargets(targets!).length <= MAX_TARGETS,
+          targets!.length <= MAX_TARGETS,
         allowedHosts: bounds?.hosts ? [...bounds.hosts] : null,
         owner,
         answerTrust: policy.answerTrust,

@@ -93,6 +93,23 @@ export function canonicalTargets(targets: readonly string[]): string[] {
   return [...new Set(targets)].sort();
 }
 
+/** What names one step's targets: the action registry (`ActionRegistry.targets`). */
+export interface StepTargets {
+  targets(type: string, params: unknown): string[];
+}
+
+/**
+ * What a task's steps act on, in the form a grant keeps ({@link canonicalTargets}).
+ *
+ * @throws Error naming the action when a step's params do not validate.
+ */
+export function taskTargets(
+  actions: StepTargets,
+  steps: readonly { action: string; params: unknown }[],
+): string[] {
+  return canonicalTargets(steps.flatMap((s) => actions.targets(s.action, s.params)));
+}
+
 /**
  * Throws with a person's words unless `grant` may be made by `by` under `authority`: `by` approves
  * the class or is an admin, the class allows standing approvals and can be covered by one, the agent

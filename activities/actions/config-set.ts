@@ -3,17 +3,14 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
 import { checkDraftUrl, checkHost, healthCheck, httpCall, targetUrl, urlObjections } from './http-call';
-import { pathObjection, readInside, targetPath, writeInside } from './paths';
+import { readInside, staysInside, targetPath, writeInside } from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
   file: z
     .string({ message: 'expected a .json, .yaml or .yml file relative to the workspace' })
     .regex(/\.(json|ya?ml)$/, { message: 'expected a .json, .yaml or .yml file relative to the workspace' })
-    .superRefine((file, ctx) => {
-      const why = pathObjection(file, 'workspace');
-      if (why) ctx.addIssue({ code: 'custom', message: why });
-    }),
+    .superRefine(staysInside('workspace')),
   set: z
     .record(
       z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {

@@ -1,17 +1,14 @@
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import type { ActionHandler } from './contract';
-import { pathObjection, readInside, removeInside, targetPath, writeInside } from './paths';
+import { readInside, removeInside, staysInside, targetPath, writeInside } from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
   path: z
     .string({ message: 'expected a path relative to the workspace' })
     .min(1, { message: 'expected a path relative to the workspace' })
-    .superRefine((path, ctx) => {
-      const why = pathObjection(path, 'workspace');
-      if (why) ctx.addIssue({ code: 'custom', message: why });
-    }),
+    .superRefine(staysInside('workspace')),
   content: z.string({ message: 'expected the new file content as a string' }),
 });
 export type FileWriteParams = z.output<typeof paramsSchema>;

@@ -15,6 +15,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import type { z } from 'zod';
 import { PermanentActionError } from './contract';
 
 function isInside(realRoot: string, candidate: string, allowRoot: boolean): boolean {
@@ -222,4 +223,12 @@ export function pathObjection(path: string, root: 'workspace' | 'sandbox'): stri
   if (!posix.isAbsolute(normal) && (normal === '..' || normal.startsWith('../')))
     return `"${path}" leaves the ${root} folder (it climbs out with ..)`;
   return null;
+}
+
+/** A params schema's refinement refusing what {@link pathObjection} names, at the field's own path. */
+export function staysInside(root: 'workspace' | 'sandbox'): (path: string, ctx: z.RefinementCtx) => void {
+  return (path, ctx) => {
+    const why = pathObjection(path, root);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  };
 }

@@ -35,6 +35,42 @@ export function createActionRegistry(handlers: AnyActionHandler[] = BUILT_IN_ACT
     if (byType.has(h.type)) throw new Error(`two handlers for action type "${h.type}"`);
     byType.set(h.type, h as ActionHandler);
   }
+  const validate: ActionRegistry['validate'] = (type, params, bounds) => {
+    const handler = byType.get(type);
+    if (!handler)
+      return {
+        ok: false,
+        errors: [`action: unknown action type "${type}" (known: ${[...byType.keys()].sort().join(', ')})`],
+      };
+    const parsed = handler.params.safeParse(params);
+    if (parsed.success) {
+      const refused = bounds ? (handler.boundsObjections?.(parsed.data, bounds) ?? []) : [];
+      return refused.length > 0 ? { ok: false, errors: refused } : { ok: true, params: parsed.data };
+    }
+    // A key that is not a plain name (control characters, spaces) is quoted, so it shows as it is.
+    const at = (path: readonly PropertyKey[]): string =>
+      `params${path
+        .map((p) =>
+          typeof p === 'number'
+            ? `[${p}]`
+            : /^[A-Za-z0-9_-]+$/.test(String(p))
+              ? `.${String(p)}`
+              : `[${JSON.stringify(String(p))}]`,
+        )
+        .join('')}`;
+    return {
+      ok: false,
+      errors: parsed.error.issues.flatMap((i) => {
+        // Each unknown key at its own path, so the message names what to remove.
+        if (i.code === 'unrecognized_keys')
+          return i.keys.map((k) => `${at([...i.path, k])}: unknown parameter of ${type}`);
+        // A bad record key: the key's own rule says what was expected, not "Invalid key in record".
+        if (i.code === 'invalid_key' && i.issues[0])
+          return [`${at(i.path)}: invalid key: ${i.issues[0].message}`];
+        return [`${at(i.path)}: ${i.message}`];
+      }),
+    };
+  };
   return {
     types: () => [...byType.keys()].sort(),
     get(type) {
@@ -43,49 +79,11 @@ export function createActionRegistry(handlers: AnyActionHandler[] = BUILT_IN_ACT
         throw new Error(`unknown action type "${type}" (known: ${[...byType.keys()].sort().join(', ')})`);
       return handler;
     },
+    validate,
     targets(type, params) {
-      const handler = byType.get(type);
-      if (!handler) throw new Error(`unknown action type "${type}"`);
-      const parsed = handler.params.safeParse(params);
-      if (!parsed.success)
-        throw new Error(`${type}: params are not valid (${parsed.error.issues[0]?.message ?? 'unknown'})`);
-      return handler.targets(parsed.data);
-    },
-    validate(type, params, bounds) {
-      const handler = byType.get(type);
-      if (!handler)
-        return {
-          ok: false,
-          errors: [`action: unknown action type "${type}" (known: ${[...byType.keys()].sort().join(', ')})`],
-        };
-      const parsed = handler.params.safeParse(params);
-      if (parsed.success) {
-        const refused = bounds ? (handler.boundsObjections?.(parsed.data, bounds) ?? []) : [];
-        return refused.length > 0 ? { ok: false, errors: refused } : { ok: true, params: parsed.data };
-      }
-      // A key that is not a plain name (control characters, spaces) is quoted, so it shows as it is.
-      const at = (path: readonly PropertyKey[]): string =>
-        `params${path
-          .map((p) =>
-            typeof p === 'number'
-              ? `[${p}]`
-              : /^[A-Za-z0-9_-]+$/.test(String(p))
-                ? `.${String(p)}`
-                : `[${JSON.stringify(String(p))}]`,
-          )
-          .join('')}`;
-      return {
-        ok: false,
-        errors: parsed.error.issues.flatMap((i) => {
-          // Each unknown key at its own path, so the message names what to remove.
-          if (i.code === 'unrecognized_keys')
-            return i.keys.map((k) => `${at([...i.path, k])}: unknown parameter of ${type}`);
-          // A bad record key: the key's own rule says what was expected, not "Invalid key in record".
-          if (i.code === 'invalid_key' && i.issues[0])
-            return [`${at(i.path)}: invalid key: ${i.issues[0].message}`];
-          return [`${at(i.path)}: ${i.message}`];
-        }),
-      };
+      const checked = validate(type, params);
+      if (!checked.ok) throw new Error(`${type}: params are not valid (${checked.errors[0]})`);
+      return byType.get(type)!.targets(checked.params);
     },
   };
 }

@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler, type RetrySafety } from './contract';
-import { insideRoot, pathObjection, targetPath } from './paths';
+import { insideRoot, staysInside, targetPath } from './paths';
 import { sandboxArgs, type SandboxLimits } from './sandbox';
 import { effectMayHaveBegun, runEffectOnce } from './undo-journal';
 
@@ -34,10 +34,7 @@ const paramsSchema = z.strictObject({
     .meta({ description: 'the same for `undo`: exit 0 when the undo took effect, 1 when not' }),
   cwd: z
     .string()
-    .superRefine((cwd, ctx) => {
-      const why = pathObjection(cwd, 'sandbox');
-      if (why) ctx.addIssue({ code: 'custom', message: why });
-    })
+    .superRefine(staysInside('sandbox'))
     .default('.')
     .meta({ description: 'folder inside the sandbox to run in' }),
   timeoutMs: z.int().min(100).max(3_600_000).default(60_000),

@@ -9,12 +9,7 @@ import {
   StandingApprovalError,
 } from '../../client/standing-approvals';
 import { own } from '../../policy/own';
-import {
-  canonicalTargets,
-  formatHours,
-  MAX_TARGETS,
-  type StandingScope,
-} from '../../policy/standing-approvals';
+import { formatHours, MAX_TARGETS, taskTargets, type StandingScope } from '../../policy/standing-approvals';
 import type { TaskRequest } from '../../policy/task';
 import { taskRequestQuery } from '../../workflows/messages';
 import { standingApprovalsWorkflowId } from '../../workflows/standing-approval-messages';
@@ -59,7 +54,7 @@ function scopeOf(
   if (task.resource === undefined) return { refused: 'the task names no resource' };
   let targets: string[];
   try {
-    targets = canonicalTargets(task.steps.flatMap((s) => deps.actions.targets(s.action, s.params)));
+    targets = taskTargets(deps.actions, task.steps);
   } catch (err) {
     return { refused: `what its steps act on could not be read (${(err as Error).message})` };
   }

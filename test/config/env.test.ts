@@ -123,6 +123,28 @@ describe('loadConfig', () => {
       '99999999999',
       'LADDER_POLICY_MAX_BYTES: expected a number of bytes from 1024 to 67108864, got "99999999999"',
     ],
+    // A blank or non-decimal number is refused rather than read as 0 or hex: Number(" ") is 0, and a
+    // blank cache size would have turned the cache off without a word.
+    [
+      'LADDER_WORKER_CACHED_WORKFLOWS',
+      ' ',
+      'LADDER_WORKER_CACHED_WORKFLOWS: expected a whole number of workflows (0 turns the cache off), got " "',
+    ],
+    [
+      'LADDER_WORKER_SHUTDOWN_GRACE_MS',
+      '\t',
+      'LADDER_WORKER_SHUTDOWN_GRACE_MS: expected a whole number of milliseconds (0 cancels steps in flight at once), got "\\t"',
+    ],
+    [
+      'LADDER_WORKER_WORKFLOW_THREADS',
+      '0x2',
+      'LADDER_WORKER_WORKFLOW_THREADS: expected a whole number of threads from 1 to 8, got "0x2"',
+    ],
+    [
+      'LADDER_LATE_POST_GRACE_MS',
+      '1e4',
+      'LADDER_LATE_POST_GRACE_MS: expected a whole number of milliseconds, got "1e4"',
+    ],
   ])('rejects %s=%j with a message naming the variable', (name, value, message) => {
     expect(problemsFor({ [name]: value })).toEqual([message]);
   });
@@ -215,22 +237,6 @@ describe('loadConfig', () => {
         'LADDER_WORKER_CACHED_WORKFLOWS: expected a whole number of workflows (0 turns the cache off), got "2.5"',
       ]),
     );
-  });
-
-  it('refuses a blank or non-decimal number rather than reading it as 0 or hex', () => {
-    // Number(" ") is 0: a blank cache size would have turned the cache off without a word.
-    expect(problemsFor({ LADDER_WORKER_CACHED_WORKFLOWS: ' ' })).toEqual([
-      'LADDER_WORKER_CACHED_WORKFLOWS: expected a whole number of workflows (0 turns the cache off), got " "',
-    ]);
-    expect(problemsFor({ LADDER_WORKER_SHUTDOWN_GRACE_MS: '\t' })).toEqual([
-      'LADDER_WORKER_SHUTDOWN_GRACE_MS: expected a whole number of milliseconds (0 cancels steps in flight at once), got "\\t"',
-    ]);
-    expect(problemsFor({ LADDER_WORKER_WORKFLOW_THREADS: '0x2' })).toEqual([
-      'LADDER_WORKER_WORKFLOW_THREADS: expected a whole number of threads from 1 to 8, got "0x2"',
-    ]);
-    expect(problemsFor({ LADDER_LATE_POST_GRACE_MS: '1e4' })).toEqual([
-      'LADDER_LATE_POST_GRACE_MS: expected a whole number of milliseconds, got "1e4"',
-    ]);
   });
 
   it('sets the workflow threads from LADDER_WORKER_WORKFLOW_THREADS, 1 to 8, refusing anything else by name', () => {

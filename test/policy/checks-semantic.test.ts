@@ -14,6 +14,12 @@ function edited(from: string, to: string): { text: string; line: number } {
   return { text, line: text.slice(0, text.indexOf(to)).split('\n').length };
 }
 
+/** Expects the example policy, with `from` edited to `to`, to be refused with this one error at that line. */
+function expectRefused(from: string, to: string, path: string, message: unknown): void {
+  const { text, line } = edited(from, to);
+  expect(errorsOf(text)).toEqual([{ path, message, line }]);
+}
+
 function errorsOf(text: string): PolicyProblem[] {
   const result = parsePolicy(text, 'semantic.yaml');
   if (result.ok) throw new Error('expected the policy to be refused');
@@ -137,58 +143,39 @@ describe('semantic policy checks', () => {
   });
 
   it('refuses a healthInterval longer than the healthWindow', () => {
-    const { text, line } = edited(
+    expectRefused(
       'rollback: { healthWindow: 30s, healthInterval: 5s }',
       'rollback: { healthWindow: 30s, healthInterval: 1m }',
+      'taskClasses.deploy.rollback.healthInterval',
+      'expected healthInterval (1m) to be at most healthWindow (30s): health would never be checked inside the window',
     );
-    expect(errorsOf(text)).toEqual([
-      {
-        path: 'taskClasses.deploy.rollback.healthInterval',
-        message:
-          'expected healthInterval (1m) to be at most healthWindow (30s): health would never be checked inside the window',
-        line,
-      },
-    ]);
   });
 
   it('refuses an answer life shorter than a frontend retries one answer', () => {
-    const { text, line } = edited('ttl: 15m', 'ttl: 15ms');
-    expect(errorsOf(text)).toEqual([
-      {
-        path: 'answers.ttl',
-        message: expect.stringMatching(
-          /^expected at least 1m: a signed answer is sent again for up to a minute when Temporal does not confirm it, and would be refused as expired/,
-        ),
-        line,
-      },
-    ]);
+    expectRefused(
+      'ttl: 15m',
+      'ttl: 15ms',
+      'answers.ttl',
+      expect.stringMatching(
+        /^expected at least 1m: a signed answer is sent again for up to a minute when Temporal does not confirm it, and would be refused as expired/,
+      ),
+    );
     expect(parsePolicy(edited('ttl: 15m', 'ttl: 1m').text, 'semantic.yaml').ok).toBe(true);
   });
 
   it('refuses a health watch that would never end or outgrow the task history', () => {
-    const never = edited(
+    expectRefused(
       'rollback: { healthWindow: 30s, healthInterval: 5s }',
       'rollback: { healthWindow: 30s, healthInterval: 0s }',
+      'taskClasses.deploy.rollback.healthInterval',
+      'expected a healthInterval above 0: the health watch would never end',
     );
-    expect(errorsOf(never.text)).toEqual([
-      {
-        path: 'taskClasses.deploy.rollback.healthInterval',
-        message: 'expected a healthInterval above 0: the health watch would never end',
-        line: never.line,
-      },
-    ]);
-    const endless = edited(
+    expectRefused(
       'rollback: { healthWindow: 30s, healthInterval: 5s }',
       'rollback: { healthWindow: 365d, healthInterval: 1ms }',
+      'taskClasses.deploy.rollback.healthInterval',
+      'expected at most 120 health checks per window: healthWindow 365d at healthInterval 1ms makes 31536000000; lengthen the interval',
     );
-    expect(errorsOf(endless.text)).toEqual([
-      {
-        path: 'taskClasses.deploy.rollback.healthInterval',
-        message:
-          'expected at most 120 health checks per window: healthWindow 365d at healthInterval 1ms makes 31536000000; lengthen the interval',
-        line: endless.line,
-      },
-    ]);
     // 10 minutes at 5 s is 120 checks: the most allowed.
     const longest = edited(
       'rollback: { healthWindow: 30s, healthInterval: 5s }',
