@@ -6,9 +6,11 @@ import {
   renameSync,
   statSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OutcomeUnknownError, type ActionContext, type RetrySafety } from './contract';
 
 /**
@@ -18,6 +20,20 @@ import { OutcomeUnknownError, type ActionContext, type RetrySafety } from './con
  * in the workflow's own history. Seven days is far beyond any retry window and any approval wait.
  */
 export const JOURNAL_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * How long an attempt's start marker counts as live after it was last refreshed (ms). A running
+ * attempt refreshes it every {@link ATTEMPT_REFRESH_MS}; one not refreshed for this long belongs to
+ * a process that died (or stalled for twice the action profile's heartbeat timeout), and its
+ * outcome is unknown.
+ */
+export const ATTEMPT_LEASE_MS = 10_000;
+
+/** How often a running attempt refreshes its start marker (ms), as often as it heartbeats. */
+export const ATTEMPT_REFRESH_MS = 1_000;
+
+/** How often a retry looks again at an earlier attempt that is still running (ms). */
+const LIVE_ATTEMPT_POLL_MS = 250;
 
 /** At most one sweep per state folder per process in this interval, so a write stays cheap. */
 export const JOURNAL_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -161,8 +177,11 @@ export function recordedUndo<T>(stateDir: string, key: string): T | undefined {
 
 /** How {@link runEffectOnce} runs one effect. */
 export interface EffectOnce<T> {
-  /** Folder for journal files, and a person's answer after an unknown outcome, if any. */
-  ctx: Pick<ActionContext, 'stateDir' | 'resolution'>;
+  /**
+   * Folder for journal files, a person's answer after an unknown outcome, if any, and the
+   * activity's cancellation (which stops a wait for an earlier attempt still running).
+   */
+  ctx: Pick<ActionContext, 'stateDir' | 'resolution' | 'signal'>;
   /** The effect's own key: the step's idempotency key, `#undo` appended for a compensation. */
   key: string;
   /** One line naming the effect for people, e.g. "`rm -rf build`" or "POST http://…/deploys". */
@@ -181,34 +200,47 @@ export interface EffectOnce<T> {
    * (the effect answered with an error, or failed before it began).
    */
   mayHaveTakenEffect?: (err: unknown) => boolean;
+  /** How often this attempt refreshes its start marker while the effect runs (ms; default {@link ATTEMPT_REFRESH_MS}). */
+  refreshEveryMs?: number;
 }
 
 /**
  * Runs an effect at most once per key, and never repeats one blindly.
  *
  * Before the effect a start marker is journaled; after it, the result. A later attempt that finds
- * the result returns it. One that finds only the marker knows an earlier attempt began the effect
- * and never recorded how it ended (the worker died, or the connection broke mid-request), so the
- * outcome is unknown: it repeats the effect only when `safety` says that is safe (`repeatable`,
+ * the result returns it. One that finds a marker its attempt still refreshes (Temporal gave up on
+ * that attempt, after a heartbeat timeout say, but its process goes on) waits for it to end and
+ * then looks again: two attempts never run the effect at once, and a check never answers "not
+ * yet" for an effect that is under way. One that finds only a marker nobody refreshes any more
+ * (for {@link ATTEMPT_LEASE_MS}), or one its attempt left when it failed in a way that may have
+ * taken effect, knows an earlier attempt began the effect and never recorded how it ended (the
+ * worker died, or the connection broke mid-request), so the outcome is unknown: it repeats the
+ * effect only when `safety` says that is safe (`repeatable`,
  * `key-honoured`, or a `verifiable` check that says it did not happen; a check that says it did
  * records {@link EffectOnce.unobserved}), and otherwise throws {@link OutcomeUnknownError}. A
  * person's answer (`ctx.resolution`) settles it: `ran` records the effect as done, `run-again`
  * repeats it.
  *
  * @throws {OutcomeUnknownError} when the outcome is unknown and nothing makes a retry safe.
+ * @throws `ctx.signal`'s reason when the activity is cancelled while it waits for a live attempt.
  */
 export async function runEffectOnce<T>(spec: EffectOnce<T>): Promise<T> {
   const { ctx, key, safety } = spec;
   const done = journalEntry<T>(ctx.stateDir, 'done', key);
-  const recorded = done.read();
-  if (recorded) return recorded.value;
   const attempts = attemptMarkers(ctx.stateDir, key);
+  let earlier: AttemptMarker[];
+  for (;;) {
+    const recorded = done.read();
+    if (recorded) return recorded.value;
+    earlier = attempts.list();
+    if (!earlier.some((m) => isLive(m))) break;
+    await pause(LIVE_ATTEMPT_POLL_MS, ctx.signal);
+  }
   const settle = (value: T, clear: readonly AttemptMarker[]): T => {
     done.write(value);
     clear.forEach((m) => attempts.remove(m));
     return value;
   };
-  const earlier = attempts.list();
   if (ctx.resolution?.answer === 'ran') return settle(spec.unobserved(), earlier);
   // Every unfinished attempt is accounted for by the person's answer: repeat it, once.
   const answeredRepeat =
@@ -241,14 +273,37 @@ export async function runEffectOnce<T>(spec: EffectOnce<T>): Promise<T> {
   // Resolved (a safe retry, a check, a person): the earlier attempts no longer stand for anything.
   earlier.forEach((m) => attempts.remove(m));
   const mine = attempts.add();
+  const refresher = setInterval(() => attempts.refresh(mine), spec.refreshEveryMs ?? ATTEMPT_REFRESH_MS);
+  refresher.unref();
   let result: T;
   try {
     result = await spec.effect();
   } catch (err) {
-    if (!(spec.mayHaveTakenEffect?.(err) ?? false)) attempts.remove(mine);
+    // Either way this attempt has ended: a retry need not wait for its lease to run out.
+    if (spec.mayHaveTakenEffect?.(err) ?? false) attempts.end(mine);
+    else attempts.remove(mine);
     throw err;
+  } finally {
+    clearInterval(refresher);
   }
   return settle(result, [mine]);
+}
+
+/**
+ * Whether an attempt is still running: its marker was refreshed within {@link ATTEMPT_LEASE_MS}
+ * and its attempt has not ended.
+ */
+function isLive(m: AttemptMarker, now: number = Date.now()): boolean {
+  return !m.ended && now - m.refreshedAt < ATTEMPT_LEASE_MS;
+}
+
+/** Waits `ms`, or throws the signal's reason as soon as it aborts. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : undefined);
+  } catch (err) {
+    throw signal?.aborted ? (signal.reason ?? err) : err;
+  }
 }
 
 /**
@@ -263,11 +318,16 @@ export function effectMayHaveBegun(stateDir: string, key: string): boolean {
   );
 }
 
-/** One attempt's start marker: when it began, and a random id naming it. */
+/**
+ * One attempt's start marker: when it began, a random id naming it, when its attempt last said it
+ * was still running (the file's mtime, ms since the epoch), and whether the attempt has ended.
+ */
 interface AttemptMarker {
   at: string;
   marker: string;
   file: string;
+  refreshedAt: number;
+  ended: boolean;
 }
 
 /**
@@ -291,9 +351,11 @@ function attemptMarkers(stateDir: string, key: string) {
       for (const name of names) {
         if (!name.startsWith(prefix) || !name.endsWith('.json')) continue;
         try {
-          if (outlived(join(dir, name))) continue;
-          const v = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { at: string; marker: string };
-          found.push({ at: v.at, marker: v.marker, file: join(dir, name) });
+          const file = join(dir, name);
+          if (outlived(file)) continue;
+          const refreshedAt = statSync(file).mtimeMs;
+          const v = JSON.parse(readFileSync(file, 'utf8')) as { at: string; marker: string; ended?: boolean };
+          found.push({ at: v.at, marker: v.marker, file, refreshedAt, ended: v.ended === true });
         } catch {
           // Removed meanwhile by its own attempt: it ended.
         }
@@ -310,7 +372,22 @@ function attemptMarkers(stateDir: string, key: string) {
       writeFileSync(tmp, JSON.stringify({ key, at, marker: `${at}/${id}` }));
       renameSync(tmp, file);
       maybeSweepJournal(stateDir);
-      return { at, marker: `${at}/${id}`, file };
+      return { at, marker: `${at}/${id}`, file, refreshedAt: Date.now(), ended: false };
+    },
+    /** Says the attempt is still running; a marker removed meanwhile (or unwritable) is left alone. */
+    refresh(m: AttemptMarker): void {
+      try {
+        const now = new Date();
+        utimesSync(m.file, now, now);
+      } catch {
+        // Gone or unwritable: the marker ages, and a retry then reads the outcome as unknown.
+      }
+    },
+    /** Keeps the marker, saying its attempt ended without learning whether the effect happened. */
+    end(m: AttemptMarker): void {
+      const tmp = `${m.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ key, at: m.at, marker: m.marker, ended: true }));
+      renameSync(tmp, m.file);
     },
     remove(m: AttemptMarker): void {
       try {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -7,7 +7,7 @@ import {
   type RetrySafety,
 } from '../../../activities/actions/contract';
 import { requestMayHaveArrived } from '../../../activities/actions/http-call';
-import { runEffectOnce, type EffectOnce } from '../../../activities/actions/undo-journal';
+import { ATTEMPT_LEASE_MS, runEffectOnce, type EffectOnce } from '../../../activities/actions/undo-journal';
 
 /**
  * The journal half of "no blind re-run": an attempt that began an effect and never recorded its end
@@ -33,11 +33,24 @@ describe('runEffectOnce', () => {
     ...extra,
   });
 
-  /** An attempt that dies inside the effect: the process never gets past it (as with SIGKILL). */
-  async function dieInsideEffect(safety: RetrySafety): Promise<void> {
+  /** Markers not refreshed for longer than the lease, as a killed process leaves them. */
+  function ageMarkers(): void {
+    const dir = join(stateDir, 'attempts');
+    const then = new Date(Date.now() - ATTEMPT_LEASE_MS - 1_000);
+    for (const name of readdirSync(dir)) utimesSync(join(dir, name), then, then);
+  }
+
+  /**
+   * An attempt that dies inside the effect (as with SIGKILL): it never gets past it, never refreshes
+   * its marker again (an hour is beyond any test), and the marker ages past its lease.
+   */
+  async function dieInsideEffect(safety: RetrySafety, key?: string): Promise<void> {
+    const before = runs;
     const never = new Promise<string>(() => undefined);
     void runEffectOnce(
       spec(safety, {
+        ...(key ? { key } : {}),
+        refreshEveryMs: 3_600_000,
         effect: () => {
           runs++;
           return never;
@@ -45,7 +58,8 @@ describe('runEffectOnce', () => {
       }),
     );
     await new Promise((r) => setImmediate(r));
-    expect(runs).toBe(1);
+    expect(runs).toBe(before + 1);
+    ageMarkers();
   }
 
   const none: RetrySafety = { kind: 'none', why: 'no check declared' };
@@ -109,6 +123,7 @@ describe('runEffectOnce', () => {
     void runEffectOnce(
       spec(none, {
         ctx: { stateDir, resolution: again },
+        refreshEveryMs: 3_600_000,
         effect: () => {
           runs++;
           return new Promise<string>(() => undefined);
@@ -117,6 +132,7 @@ describe('runEffectOnce', () => {
     );
     await new Promise((r) => setImmediate(r));
     expect(runs).toBe(2);
+    ageMarkers();
     await expect(runEffectOnce(spec(none, { ctx: { stateDir, resolution: again } }))).rejects.toBeInstanceOf(
       OutcomeUnknownError,
     );
@@ -145,10 +161,11 @@ describe('runEffectOnce', () => {
     await expect(runEffectOnce(spec(none, { key }))).rejects.toBeInstanceOf(OutcomeUnknownError);
   });
 
-  it("keeps a newer attempt's marker when a slower, older attempt ends late", async () => {
+  it("keeps a newer attempt's marker when a stalled, older attempt ends late", async () => {
     let failFirst: (err: Error) => void = () => undefined;
     const first = runEffectOnce(
       spec(none, {
+        refreshEveryMs: 3_600_000,
         effect: () => {
           runs++;
           return new Promise<string>((_, reject) => (failFirst = reject));
@@ -157,11 +174,65 @@ describe('runEffectOnce', () => {
       }),
     );
     await new Promise((r) => setImmediate(r));
-    // The server gave up on the first attempt; its check says nothing happened, so a second runs
-    // (and dies inside the effect).
+    // The first attempt's process stalled past its lease; its check says nothing happened, so a
+    // second runs (and dies inside the effect).
+    ageMarkers();
     const notYet: RetrySafety = { kind: 'verifiable', why: 'a check', check: async () => false };
+    await dieInsideEffect(notYet);
+    expect(runs).toBe(2);
+    // The first attempt now fails in a way that cannot have taken effect: it removes its own marker only.
+    failFirst(new Error('refused'));
+    await expect(first).rejects.toThrow('refused');
+    await expect(runEffectOnce(spec(none))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(runs).toBe(2);
+  });
+
+  it('waits for an earlier attempt that is still running and returns its result, never running the effect twice', async () => {
+    let finishFirst: (value: string) => void = () => undefined;
+    const first = runEffectOnce(
+      spec(none, {
+        effect: () => {
+          runs++;
+          return new Promise<string>((done) => (finishFirst = done));
+        },
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    // Temporal gave up on the first attempt (a lost heartbeat) and retried, but its process goes
+    // on. A check asked now would say "not yet" for an effect that is under way.
+    const check = jest.fn(async () => false);
+    const retry = runEffectOnce(spec({ kind: 'verifiable', why: 'a check', check }));
+    // The retry has already seen the live marker (runEffectOnce reads it before its first await).
+    finishFirst('ran by the first');
+    await expect(first).resolves.toBe('ran by the first');
+    await expect(retry).resolves.toBe('ran by the first');
+    expect(runs).toBe(1);
+    expect(check).not.toHaveBeenCalled();
+  });
+
+  it('waits for a still-running attempt that fails unseen, then reads its outcome as unknown at once', async () => {
+    let breakFirst: (err: Error) => void = () => undefined;
+    const first = runEffectOnce(
+      spec(none, {
+        effect: () => {
+          runs++;
+          return new Promise<string>((_, reject) => (breakFirst = reject));
+        },
+        mayHaveTakenEffect: () => true,
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    const retry = runEffectOnce(spec(none));
+    breakFirst(new Error('socket hang up'));
+    await expect(first).rejects.toThrow('socket hang up');
+    // Its marker says the attempt ended: the retry does not wait out the lease (jest's 5 s would fail first).
+    await expect(retry).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(runs).toBe(1);
+  });
+
+  it('stops waiting for a live attempt when its own activity is cancelled', async () => {
     void runEffectOnce(
-      spec(notYet, {
+      spec(none, {
         effect: () => {
           runs++;
           return new Promise<string>(() => undefined);
@@ -169,12 +240,43 @@ describe('runEffectOnce', () => {
       }),
     );
     await new Promise((r) => setImmediate(r));
-    expect(runs).toBe(2);
-    // The first attempt now fails in a way that cannot have taken effect: it removes its own marker only.
-    failFirst(new Error('refused'));
-    await expect(first).rejects.toThrow('refused');
-    await expect(runEffectOnce(spec(none))).rejects.toBeInstanceOf(OutcomeUnknownError);
-    expect(runs).toBe(2);
+    const cancel = new AbortController();
+    const retry = runEffectOnce(spec(none, { ctx: { stateDir, signal: cancel.signal } }));
+    cancel.abort(new Error('task cancelled'));
+    await expect(retry).rejects.toThrow('task cancelled');
+    expect(runs).toBe(1);
+  });
+
+  it("keeps a running attempt's marker fresh, so a retry waits rather than reading it as dead", async () => {
+    void runEffectOnce(
+      spec(none, {
+        refreshEveryMs: 10,
+        effect: () => {
+          runs++;
+          return new Promise<string>(() => undefined);
+        },
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    ageMarkers();
+    const dir = join(stateDir, 'attempts');
+    const [marker] = readdirSync(dir);
+    while (Date.now() - statSync(join(dir, marker)).mtimeMs > ATTEMPT_LEASE_MS) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const cancel = new AbortController();
+    const retry = runEffectOnce(spec(none, { ctx: { stateDir, signal: cancel.signal } }));
+    let settled = false;
+    void retry.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // A marker read as dead is refused before runEffectOnce's first wait: by now it would have been.
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    cancel.abort(new Error('done looking'));
+    await expect(retry).rejects.toThrow('done looking');
+    expect(runs).toBe(1);
   });
 });
 
