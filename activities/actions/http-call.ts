@@ -1,5 +1,6 @@
 import { PermanentActionError, type ActionContext } from './contract';
 import { redactSecrets } from './secrets';
+import { destinationKey } from './undo-journal';
 
 /** An HTTP request as declared in action params. */
 export interface HttpRequestSpec {
@@ -252,9 +253,10 @@ export async function httpCall(
   const hasBody = spec.body !== undefined && spec.method !== 'GET' && spec.method !== 'HEAD';
   const headers = new Headers({
     ...(hasBody ? { 'content-type': 'application/json' } : {}),
-    'idempotency-key': key,
     ...spec.headers,
   });
+  // Set, not taken from the params (which may not name it: see http-request): the key is Ladder's.
+  headers.set('idempotency-key', destinationKey(ctx.stateDir, key));
   // Set, not appended: whatever the params said, the policy's credential is the one sent.
   for (const [name, value] of Object.entries(credentials.headers)) headers.set(name, value);
   try {

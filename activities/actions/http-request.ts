@@ -29,6 +29,13 @@ const headersSchema = z.record(z.string(), z.string()).superRefine((headers, ctx
         path: [name],
         message: "not a valid header name (letters, digits and !#$%&'*+.^_`|~- only)",
       });
+    else if (name.toLowerCase() === 'idempotency-key')
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message:
+          "Ladder sets the Idempotency-Key itself (one per step, the same on every retry); a step's own would let it answer as another request",
+      });
     else if (!HEADER_VALUE.test(value))
       ctx.addIssue({
         code: 'custom',

@@ -38,13 +38,13 @@ const LIVE_ATTEMPT_POLL_MS = 250;
 /** At most one sweep per state folder per process in this interval, so a write stays cheap. */
 export const JOURNAL_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
-const KINDS = ['undo', 'done', 'attempts'] as const;
+const KINDS = ['undo', 'done', 'attempts', 'keys'] as const;
 
 /** When each state folder was last swept by this process (ms since the epoch). */
 const lastSweep = new Map<string, number>();
 
 /**
- * Removes journal files under `<stateDir>/undo`, `done` and `attempts` last written before
+ * Removes journal files under `<stateDir>/undo`, `done`, `attempts` and `keys` last written before
  * `now - maxAgeMs`. Never throws: a file another process removed first, or an unreadable folder,
  * is skipped (clean-up must not fail the step that triggered it).
  *
@@ -112,7 +112,7 @@ function outlived(file: string, now: number = Date.now()): boolean {
 }
 
 /** A write-once journal entry per key under `<stateDir>/<kind>/`. */
-function journalEntry<T>(stateDir: string, kind: 'undo' | 'done', key: string) {
+function journalEntry<T>(stateDir: string, kind: 'undo' | 'done' | 'keys', key: string) {
   const dir = join(stateDir, kind);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
@@ -159,12 +159,34 @@ function journalEntry<T>(stateDir: string, kind: 'undo' | 'done', key: string) {
  * @param snapshot - reads the state to restore; called at most once per key across retries.
  */
 export function recordOnce<T>(stateDir: string, key: string, snapshot: () => T): T {
-  const entry = journalEntry<T>(stateDir, 'undo', key);
+  return recordIn(stateDir, 'undo', key, snapshot);
+}
+
+/** The value journaled under `kind`/`key`, computed by `make` and journaled the first time only. */
+function recordIn<T>(stateDir: string, kind: 'undo' | 'keys', key: string, make: () => T): T {
+  const entry = journalEntry<T>(stateDir, kind, key);
   const recorded = entry.read();
   if (recorded) return recorded.value;
-  const record = snapshot();
+  const record = make();
   entry.write(record);
   return record;
+}
+
+/**
+ * The `Idempotency-Key` sent to a destination for the effect `key`: the key and a random suffix
+ * journaled at its first use (`<workflowId>#<step>~<12 hex>`), the same for every retry while the
+ * journal keeps it. A task id used again once its workflow is gone finds no suffix (journal
+ * entries are read as absent after {@link JOURNAL_MAX_AGE_MS}) and draws a new one, so a
+ * destination that remembers keys longer than that never answers the new task with the old
+ * task's result, as if its request had already been applied.
+ */
+export function destinationKey(stateDir: string, key: string): string {
+  return recordIn(stateDir, 'keys', key, () => `${key}~${randomBytes(6).toString('hex')}`);
+}
+
+/** The effect key a destination key was made from (see {@link destinationKey}): its suffix dropped. */
+export function effectKeyOf(sent: string): string {
+  return sent.replace(/~[0-9a-f]{12}$/, '');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { effectKeyOf } from '../../activities/actions/undo-journal';
 import type { StepEffect } from './task-mix';
 
 /** One effect the demo service applied, as `GET /effects` lists it. */
@@ -23,12 +24,21 @@ export class Destinations {
     private readonly workspaceRoot: string,
   ) {}
 
-  /** Every effect the demo service applied (its journal), optionally only those under `key`. */
+  /**
+   * Every effect the demo service applied (its journal), optionally only those of the effect `key`
+   * (`<workflowId>#<step>`, `#undo`, `#reload`...). Each record's `key` is the effect key the
+   * Idempotency-Key it came with was made from: two sends of one step under different keys count
+   * as the same effect twice.
+   */
   async demoEffects(key?: string): Promise<DemoEffectRecord[]> {
-    const url = `${this.demoUrl}/effects${key === undefined ? '' : `?key=${encodeURIComponent(key)}`}`;
+    const url = `${this.demoUrl}/effects`;
     const response = await fetch(url);
     if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-    return ((await response.json()) as { effects: DemoEffectRecord[] }).effects;
+    const effects = ((await response.json()) as { effects: DemoEffectRecord[] }).effects.map((e) => ({
+      ...e,
+      key: e.key === null ? null : effectKeyOf(e.key),
+    }));
+    return key === undefined ? effects : effects.filter((e) => e.key === key);
   }
 
   /** The lines shell steps appended to the side-effect file (each is an idempotency key). */

@@ -1,7 +1,10 @@
+import { readdirSync, rmSync, utimesSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PermanentActionError } from '../../../activities/actions/contract';
 import { httpRequest, type HttpRequestParams } from '../../../activities/actions/http-request';
+import { JOURNAL_MAX_AGE_MS } from '../../../activities/actions/undo-journal';
+import { join } from 'node:path';
 import { actionContext } from './helpers';
 
 interface Received {
@@ -58,16 +61,57 @@ describe('http.request', () => {
     const undo = await httpRequest.execute(deploy(), ctx);
     await httpRequest.execute(deploy(), ctx);
     expect(received).toEqual([
-      { method: 'POST', url: '/deploys', key: 'task/a/t1#0', body: '{"version":"2"}' },
+      {
+        method: 'POST',
+        url: '/deploys',
+        key: expect.stringMatching(/^task\/a\/t1#0~[0-9a-f]{12}$/),
+        body: '{"version":"2"}',
+      },
     ]);
     expect(undo).toMatchObject({ status: 200, undo: { method: 'POST', body: { version: '1' } } });
     await httpRequest.compensate(deploy(), undo, ctx);
     expect(received[1]).toEqual({
       method: 'POST',
       url: '/deploys',
-      key: 'task/a/t1#0#undo',
+      key: expect.stringMatching(/^task\/a\/t1#0#undo~[0-9a-f]{12}$/),
       body: '{"version":"1"}',
     });
+  });
+
+  it('sends one key per step on every retry, and a new one for a task id used again once its journal expired', async () => {
+    const ctx = actionContext('task/a/t2#0', { allowedHosts: [host] });
+    const get = httpRequest.params.parse({ method: 'GET', url: `${base}/status` });
+    // A GET is repeatable, so each call sends; each sends the same key.
+    await httpRequest.execute(get, ctx);
+    rmSync(join(ctx.stateDir, 'done'), { recursive: true });
+    await httpRequest.execute(get, ctx);
+    expect(received).toHaveLength(2);
+    expect(received[1].key).toBe(received[0].key);
+    // The journal's entries age past 7 days (the workflow is gone, its id free again).
+    const old = new Date(Date.now() - JOURNAL_MAX_AGE_MS - 60_000);
+    for (const kind of ['done', 'keys']) {
+      const dir = join(ctx.stateDir, kind);
+      for (const name of readdirSync(dir)) utimesSync(join(dir, name), old, old);
+    }
+    await httpRequest.execute(get, ctx);
+    expect(received).toHaveLength(3);
+    expect(received[2].key).toMatch(/^task\/a\/t2#0~[0-9a-f]{12}$/);
+    expect(received[2].key).not.toBe(received[0].key);
+  });
+
+  it('refuses an Idempotency-Key in the params: the key is Ladder’s', () => {
+    const parsed = httpRequest.params.safeParse({
+      method: 'POST',
+      url: `${base}/deploys`,
+      headers: { 'Idempotency-Key': 'task/other/t9#0~0123456789ab' },
+      undo: { method: 'POST', url: `${base}/deploys`, headers: { 'idempotency-key': 'x' } },
+    });
+    expect(parsed.success).toBe(false);
+    const issues = parsed.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues).toEqual([
+      expect.stringMatching(/^headers\.Idempotency-Key: Ladder sets the Idempotency-Key itself/),
+      expect.stringMatching(/^undo\.headers\.idempotency-key: Ladder sets the Idempotency-Key itself/),
+    ]);
   });
 
   it('refuses a host outside the policy bound before sending anything', async () => {
