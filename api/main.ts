@@ -1,6 +1,6 @@
 import { createActionRegistry } from '../activities/actions/registry';
 import { createTokenLookup } from '../client/agent-tokens';
-import { ConfigError, loadConfig } from '../config/env';
+import { ConfigError, loadConfig, unknownVariableWarning } from '../config/env';
 import { createLogger } from '../config/logger';
 import { formatProblem, PolicyError } from '../policy/loader';
 import { PolicyStore } from '../policy/store';
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const apiConfig = loadApiConfig();
   const log = createLogger('api', config.logLevel);
+  for (const name of config.unknownVariables ?? []) log.warn(unknownVariableWarning(name));
   // An agent's request starts a trace that follows the task into the worker.
   const tracing = await tracingFromEnv('api', { warn: (message) => log.warn(message) });
   if (tracing)

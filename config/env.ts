@@ -1,5 +1,6 @@
 import { HOST_NAME_PATTERN } from '../activities/actions/host-queue';
 import { temporalUiLink } from '../policy/slack-ids';
+import { unknownLadderVariables } from './known-env';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -552,15 +553,27 @@ export interface Config {
    * only compares the namespace's own retention with it and warns when that is shorter.
    */
   retentionDays: number;
+  /**
+   * `LADDER_*` variables set in the environment that no part of Ladder reads and that are not a
+   * near miss of one that does (config/known-env.ts): ignored, but worth one warning each at start
+   * ({@link unknownVariableWarning}), since another tool may share the prefix. Absent when none.
+   */
+  unknownVariables?: string[];
 }
 
 /**
  * Reads and validates Ladder's configuration from environment variables.
  *
+ * A `LADDER_*` variable that nothing in Ladder reads is refused when it is a near miss of one that
+ * is read (config/known-env.ts), since it would be silently ignored; any other is returned in
+ * {@link Config.unknownVariables} for the caller to warn about. Values of such variables are never
+ * shown: they can be secrets.
+ *
  * @param env - the environment to read, normally `process.env`; empty values count as unset.
  * @returns the typed configuration.
  * @throws {ConfigError} listing every wrong variable with what was expected, e.g.
- *   `TEMPORAL_ADDRESS: expected host:port (e.g. localhost:7233), got "not a host:xx"`.
+ *   `TEMPORAL_ADDRESS: expected host:port (e.g. localhost:7233), got "not a host:xx"`, or
+ *   `<name> is not a Ladder variable (did you mean <known name>?); it would be ignored`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.keys(envSchema.shape);
@@ -569,9 +582,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
+  const unknown = unknownLadderVariables(
+    env,
+    known.filter((key) => !key.startsWith('LADDER_')),
+  );
+  const misspelt = unknown.flatMap(({ name, nearest }) =>
+    nearest === undefined
+      ? []
+      : [`${name} is not a Ladder variable (did you mean ${nearest}?); it would be ignored`],
+  );
   const parsed = envSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, raw)));
-  return toConfig(parsed.data);
+  const problems = [
+    ...misspelt,
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => describeIssue(issue, raw))),
+  ];
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const ignored = unknown.filter(({ nearest }) => nearest === undefined).map(({ name }) => name);
+  return { ...toConfig(parsed.data), ...(ignored.length > 0 ? { unknownVariables: ignored } : {}) };
+}
+
+/**
+ * The one warning line for a variable in {@link Config.unknownVariables}, for a process's start-up
+ * log. Names the variable only, never its value.
+ */
+export function unknownVariableWarning(name: string): string {
+  return `${name} is not a Ladder variable; it is ignored`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, workflowUiUrl, type Config } from '../config/env';
+import { ConfigError, loadConfig, unknownVariableWarning, workflowUiUrl, type Config } from '../config/env';
 import { loadDashboardEnv } from '../dashboard/env';
 import { loadCanaryPolicy } from '../policy/canary';
 import { ensureLocalKeysForPolicies } from './local-keys';
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  for (const name of config.unknownVariables ?? []) say(`warning: ${unknownVariableWarning(name)}`);
 
   // The local stack proves answers with keys it makes itself: one for the Slack app (it signs what
   // Slack's signature proved) and one per person the policy names (their CLI key). Kept across runs.

@@ -6,7 +6,7 @@ import { createLedgerLink } from '../client/ledger-link';
 import { createPolicyHistoryRecorder, type PolicyHistoryRecorder } from '../activities/policy-history-link';
 import { SlackNotifier } from '../activities/notify/slack';
 import { LoggingOutcomes } from '../activities/outcomes';
-import { ConfigError, loadConfig } from '../config/env';
+import { ConfigError, loadConfig, unknownVariableWarning } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadCanaryPolicy } from '../policy/canary';
 import { formatProblem, PolicyError, type LoadedPolicy } from '../policy/loader';
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     process.exit(BAD_DIR_EXIT_CODE);
   }
   const log = createLogger('worker', config.logLevel);
+  for (const name of config.unknownVariables ?? []) log.warn(unknownVariableWarning(name));
   // Traces go out only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_*ENDPOINT).
   const tracing = await tracingFromEnv('worker', { warn: (message) => log.warn(message) });
   if (tracing)

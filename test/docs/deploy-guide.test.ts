@@ -8,8 +8,9 @@ import { SECRET_ENV_PREFIX } from '../../policy/credentials-schema';
 import { LADDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 // The deployment guide and the files in deploy/ name environment variables, entry points and search
-// attributes that operators copy as they are. A misspelled name is silently ignored at start (the
-// config reads only the names it knows), so these checks tie every name back to the code.
+// attributes that operators copy as they are. A misspelled name in them would at best stop start-up
+// as a near miss (config/known-env.ts) and at worst be ignored with a warning, so these checks tie
+// every name back to the code.
 
 const ROOT = resolve(__dirname, '..', '..');
 const GUIDE = join(ROOT, 'docs', 'deploy.md');

@@ -121,7 +121,7 @@ function runWorker(
   const started = Date.now();
   const child = spawn(process.execPath, [WORKER], {
     cwd: ROOT,
-    env: { ...process.env, LADDER_LOG_LEVEL: 'error', ...env },
+    env: { ...process.env, LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
