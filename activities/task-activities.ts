@@ -260,6 +260,8 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     allowedHosts: allowedHosts ?? undefined,
     // The policy in force at execution: a rotated or revoked credential applies to the next step.
     credentials: createCredentialInjector(deps.policy().credentials, action, secrets),
+    // ...and the files they read secrets from, which shell.exec hides from the commands it runs.
+    secretFiles: (deps.policy().credentials ?? []).flatMap((c) => (c.secret.file ? [c.secret.file] : [])),
     signal: Context.current().cancellationSignal,
   });
 

@@ -37,6 +37,11 @@ export interface ActionContext {
    * The values stay inside the handler: never in results, errors or drafts.
    */
   credentials?: CredentialInjector;
+  /**
+   * Files the policy in force names as holding secrets (its credentials' `secret.file`), read when
+   * the step starts: shell.exec hides them from the commands it runs. `undefined` means none.
+   */
+  secretFiles?: readonly string[];
   /** Aborts long operations when the activity is cancelled. */
   signal?: AbortSignal;
   /**

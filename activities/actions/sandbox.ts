@@ -24,6 +24,12 @@ export interface SandboxSpec {
    * one of them. `/tmp` is always covered (a private one).
    */
   hide: readonly string[];
+  /**
+   * Existing files (not folders) to cover with `/dev/null`: secrets that live in folders a command
+   * may otherwise read (the policy's credential files, TLS keys, the policy file). One already
+   * inside a `hide` folder is covered by it; one inside the sandbox folder is covered too.
+   */
+  hideFiles?: readonly string[];
   /** The command's whole environment (nothing else is inherited). */
   env: Readonly<Record<string, string | undefined>>;
   limits: SandboxLimits;
@@ -47,6 +53,7 @@ function within(dir: string, p: string): boolean {
  * The `bwrap` arguments that run `sh -c command` in a sandbox: a read-only view of `/`, fresh
  * `/proc`, `/dev` and `/tmp`, every `hide` folder covered by an empty tmpfs, the sandbox
  * folder bound read-write (after the covers, so it stays visible inside a hidden folder), every
+ * `hideFiles` file not already under a cover replaced by an empty read-only `/dev/null`, every
  * namespace unshared (no network, own pid namespace: when its pid 1 dies everything in it dies),
  * its own session, killed with its parent, only `spec.env` in the environment, and `prlimit`
  * limits on CPU, file size, processes and address space.
@@ -72,6 +79,14 @@ export function sandboxArgs(spec: SandboxSpec, command: string): string[] {
   // A cover inside the sandbox must come after the bind, or the bind would uncover it.
   const before = covers.filter((d) => !within(sandbox, d));
   const after = covers.filter((d) => within(sandbox, d));
+  // A file is hidden already when a cover holds it and the sandbox bind does not bring it back.
+  const covered = (f: string): boolean =>
+    covers.some((c) => within(c, f) && (within(sandbox, c) || !within(sandbox, f)));
+  const files = [...new Set((spec.hideFiles ?? []).map(norm))]
+    .filter((f) => isAbsolute(f) && f !== sep && !covered(f))
+    .sort();
+  // Last, after the sandbox bind, so a secret file inside the sandbox folder is covered too.
+  const blank = (f: string): string[] => ['--ro-bind', '/dev/null', f];
 
   const env = Object.entries(spec.env)
     .filter((e): e is [string, string] => e[1] !== undefined)
@@ -88,6 +103,7 @@ export function sandboxArgs(spec: SandboxSpec, command: string): string[] {
     ...before.flatMap(tmpfs),
     '--bind', sandbox, sandbox,
     ...after.flatMap(tmpfs),
+    ...files.flatMap(blank),
     '--chdir', cwd,
     '--unshare-all',
     '--die-with-parent',

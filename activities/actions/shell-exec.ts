@@ -92,7 +92,7 @@ function realDir(p: string | undefined): string | undefined {
  * What of Ladder a sandboxed command must not see: the state journals, the workspace, the keys
  * folder (and the folders of the frontend/operator keys), the worker's working folder and code,
  * the worker user's home, and `/run` (service sockets). The sandbox folder stays visible even
- * inside one of them.
+ * inside one of them. Files holding secrets elsewhere are covered one by one: see {@link hiddenFiles}.
  */
 export function hiddenDirs(ctx: ActionContext, env: NodeJS.ProcessEnv = process.env): string[] {
   const keyFile = (f: string | undefined): string | undefined => (f ? dirname(resolve(f)) : undefined);
@@ -110,6 +110,48 @@ export function hiddenDirs(ctx: ActionContext, env: NodeJS.ProcessEnv = process.
   ];
   const dirs = candidates.map(realDir).filter((d): d is string => d !== undefined);
   return [...new Set(dirs)];
+}
+
+/** Real path of `p` when it is an existing file (anything but a folder), else `undefined`. */
+function realFile(p: string | undefined): string | undefined {
+  if (!p) return undefined;
+  try {
+    const real = realpathSync(resolve(p));
+    return statSync(real).isDirectory() ? undefined : real;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The files holding secrets that may lie outside every hidden folder: the policy's credential
+ * files (`ctx.secretFiles`, from the policy in force), Temporal's TLS key, certificate and CA, the
+ * policy file, and the frontend and operator keys. Each is named by its real path (a symlink's
+ * target is what must be covered). One that does not exist is left out (there is nothing to read,
+ * and bwrap cannot cover a file that is not there), and so is a folder (no secret can be read from
+ * one: the secret resolver refuses it).
+ *
+ * @param env - the worker's environment, as `loadConfig` reads it (an empty value is unset).
+ */
+export function hiddenFiles(ctx: ActionContext, env: NodeJS.ProcessEnv = process.env): string[] {
+  const files = secretPaths(ctx, env)
+    .map(realFile)
+    .filter((f): f is string => f !== undefined);
+  return [...new Set(files)];
+}
+
+/** Every path that names a secret, as configured (relative ones against the worker's folder). */
+function secretPaths(ctx: ActionContext, env: NodeJS.ProcessEnv): string[] {
+  const set = (name: string): string | undefined => (env[name] ? env[name] : undefined);
+  return [
+    ...(ctx.secretFiles ?? []),
+    set('TEMPORAL_TLS_KEY_PATH'),
+    set('TEMPORAL_TLS_CERT_PATH'),
+    set('TEMPORAL_TLS_CA_PATH'),
+    set('LADDER_POLICY_PATH') ?? 'examples/policy.yaml',
+    set('LADDER_FRONTEND_KEY') ?? join(set('LADDER_KEYS_DIR') ?? '.temporal/keys', 'frontend.key.json'),
+    set('LADDER_OPERATOR_KEY'),
+  ].filter((p): p is string => p !== undefined && p !== '');
 }
 
 /** The limits a command runs under: CPU seconds no more than its timeout allows. */
@@ -139,6 +181,7 @@ function launcher(command: string, cwd: string, timeoutMs: number, ctx: ActionCo
         sandboxDir: realpathSync(ctx.sandboxDir),
         cwd,
         hide: hiddenDirs(ctx),
+        hideFiles: hiddenFiles(ctx),
         env: sandboxEnv(process.env),
         limits: shellLimits(timeoutMs),
         prlimit,
