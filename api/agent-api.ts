@@ -12,7 +12,7 @@ export interface AgentApi {
   get(taskId: string): Promise<TaskView>;
   /** Waits up to `timeoutSeconds` for the task to finish, then answers its status either way. */
   wait(taskId: string, timeoutSeconds: number): Promise<TaskView>;
-  /** Asks the task to cancel; steps that ran are unwound at rung 4 and above. */
+  /** Withdraws the task while it is decided or waits for a person; refused once its steps start. */
   cancel(taskId: string): Promise<TaskView>;
   /** The agent's rung per task class and what it still needs for the next. */
   rungs(): Promise<RungsView>;

@@ -33,6 +33,12 @@ export interface AgentService {
  * A field error as the agent sent the field: the agent gives `model` and `promptVersion` at the
  * top level, which the service moves into the request's `agent` before validating it.
  */
+/**
+ * The phases in which an agent may cancel its own task: before any step runs. From `executing` on,
+ * what ran must reach people as it ran (rung 3's message, rung 5's report and its read SLA).
+ */
+const AGENT_MAY_CANCEL: readonly TaskStatus['phase'][] = ['deciding', 'awaiting-human'];
+
 const asSentByAgent = (e: FieldError): FieldError => ({
   ...e,
   path: e.path.replace(/^agent\.(model|promptVersion)\b/, '$1'),
@@ -173,6 +179,14 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
             throw new ApiProblem(
               'conflict',
               `task "${taskId}" already finished (${current.result?.outcome ?? 'done'})`,
+            );
+          }
+          // Once its steps run, a cancel would leave what ran without the message and evidence
+          // people review it by (and at rung 5 withdraw the report before anyone read it).
+          if (!AGENT_MAY_CANCEL.includes(current.phase)) {
+            throw new ApiProblem(
+              'conflict',
+              `task "${taskId}" is ${current.phase}: an agent may withdraw a task only while it is decided or waits for a person; once its steps start, only a person can stop it`,
             );
           }
           try {

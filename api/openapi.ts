@@ -104,12 +104,14 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       '/v1/tasks/{taskId}/cancel': {
         post: {
           operationId: 'cancelTask',
-          summary: 'ask a task to cancel',
+          summary: 'withdraw a task before its steps start',
           parameters: [taskIdParam],
           responses: {
             '202': { description: 'cancellation requested', content: json('Task') },
             '404': problem('you have no such task'),
-            '409': problem('the task already finished'),
+            '409': problem(
+              'the task already finished, or its steps started (only a person can stop it then)',
+            ),
             ...common,
           },
         },

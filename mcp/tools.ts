@@ -146,7 +146,8 @@ export function createLadderMcpServer(api: AgentApi): McpServer {
     'cancel_task',
     {
       title: 'Cancel a task',
-      description: 'Ask a task of yours to cancel; steps that ran are unwound at rung 4 and above.',
+      description:
+        'Withdraw a task of yours while it is decided or waits for a person; once its steps start, only a person can stop it.',
       inputSchema: z.strictObject({ task_id: taskIdArg }),
     },
     ({ task_id }) =>

@@ -1,6 +1,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { RunningApi } from '../../api/server';
-import { appendStep, taskRequest, workflowTestPolicy } from '../helpers/tasks';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appendStep, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
 import { apiClient, newToken, startApi } from './helpers';
 
@@ -94,6 +96,25 @@ describe('agent HTTP API', () => {
     const cancelled = await call('GET', `/v1/tasks/${body.taskId}/wait?timeout=30`, { token: a2 });
     expect(cancelled.body).toMatchObject({ done: true, result: { outcome: 'cancelled' } });
     expect((await call('POST', `/v1/tasks/${body.taskId}/cancel`, { token: a2 })).status).toBe(409);
+  });
+
+  it('refuses the agent a cancel once its steps started: only a person can stop them then', async () => {
+    const gate = `api-gate-${Date.now()}`;
+    const { agent: _agent, ...body } = taskRequest('ignored', 'ops', [
+      appendStep('api-held-one'),
+      { action: 'shell.exec', params: { command: `while [ ! -f ${gate} ]; do sleep 0.05; done` } },
+    ]);
+    expect((await call('POST', '/v1/tasks', { token: a3, json: body })).status).toBe(201);
+    const handle = stack.client.workflow.getHandle(`task/a3/${body.taskId}`);
+    await waitForStatus(handle, (s) => s.phase === 'executing' && s.currentStep === 1);
+    const refused = await call('POST', `/v1/tasks/${body.taskId}/cancel`, { token: a3 });
+    expect(refused).toMatchObject({ status: 409, contentType: 'application/problem+json' });
+    expect(refused.body.detail).toMatch(
+      /is executing: an agent may withdraw a task only while it is decided or waits for a person; once its steps start, only a person can stop it/,
+    );
+    writeFileSync(join(stack.dirs.sandboxDir, gate), '');
+    const done = await call('GET', `/v1/tasks/${body.taskId}/wait?timeout=30`, { token: a3 });
+    expect(done.body).toMatchObject({ done: true, result: { outcome: 'executed', executedSteps: 2 } });
   });
 
   it('answers bad JSON, wrong and unknown fields with problem details naming the field', async () => {
