@@ -1,10 +1,57 @@
+import type { Client } from '@temporalio/client';
+import { listAway } from '../client/delegations';
+import { standInsFor, standingInFor, type Away } from '../policy/delegation';
 import type { StandingClassRule } from '../policy/standing-approvals';
 import type { LoadedPolicy } from '../policy/loader';
+import { own } from '../policy/own';
 import type { ControlAuthority } from '../workflows/messages';
 
-/** What the authority activity reads: the worker's last good policy. */
+/**
+ * What the authority activities read: the worker's last good policy and, for a stand-in's answer,
+ * the absences in force (the delegations registry on `taskQueue`).
+ */
 export interface AuthorityDeps {
   policy: () => LoadedPolicy;
+  client?: Client;
+  taskQueue?: string;
+}
+
+/** Who answers a task's request, for the check of their authority against the policy in force. */
+export interface AnswererClaim {
+  /** The person answering. */
+  user: string;
+  taskClass: string;
+  /** The groups the request was escalated to that the person answers as a member of; none for an approver. */
+  escalatedTo: string[];
+  /** The approver the person stands in for, when they answer as a stand-in. */
+  onBehalfOf?: string;
+}
+
+/**
+ * Why `claim` no longer holds under `policy` and the absences `away` at `nowMs` (ms since the
+ * epoch), or null when it does: an approver must still be one of the class (or a member of a group
+ * the request was escalated to), and a stand-in must still stand in for an approver who still is
+ * one. Pure.
+ */
+export function answererNoLongerInForce(
+  policy: LoadedPolicy,
+  claim: AnswererClaim,
+  away: readonly Away[],
+  nowMs: number,
+): string | null {
+  const approvers = new Set([
+    ...(own(policy.approversByClass, claim.taskClass) ?? []),
+    ...claim.escalatedTo.flatMap((g) => own(policy.groups, g) ?? []),
+  ]);
+  const of = `"${claim.taskClass}" in policy ${policy.versionId}`;
+  if (claim.onBehalfOf === undefined)
+    return approvers.has(claim.user) ? null : `${claim.user} is no longer an approver of ${of}`;
+  if (!approvers.has(claim.onBehalfOf))
+    return `${claim.user} stands in for ${claim.onBehalfOf}, who is no longer an approver of ${of}`;
+  const standIns = standInsFor(away, [claim.onBehalfOf], nowMs);
+  return standingInFor(standIns, claim.user, nowMs) === claim.onBehalfOf
+    ? null
+    : `${claim.user} no longer stands in for ${claim.onBehalfOf}: the absence has ended`;
 }
 
 /** The part of a policy that says who may answer entity workflows, and with which keys. */
@@ -76,11 +123,17 @@ export function createAuthorityActivities(deps: AuthorityDeps) {
     },
 
     /**
-     * Whether an answer key is still in force in the policy the worker holds now: a task checks
-     * the key of an accepted answer here, so a key revoked after the task was decided is refused.
+     * Whether an answer key is still in force in the policy the worker holds now, and, for an
+     * approver's answer (`answerer`), whether they still may give it (see
+     * {@link answererNoLongerInForce}): a task checks an accepted answer here, so a key revoked,
+     * an approver removed or an absence ended after the task was decided is refused.
      */
-    async answerKeyInForce(args: { keyId: string }): Promise<{ inForce: boolean; reason: string | null }> {
-      const trust = deps.policy().answerTrust;
+    async answerKeyInForce(args: {
+      keyId: string;
+      answerer?: AnswererClaim;
+    }): Promise<{ inForce: boolean; reason: string | null }> {
+      const policy = deps.policy();
+      const trust = policy.answerTrust;
       if (trust.revoked.includes(args.keyId))
         return {
           inForce: false,
@@ -88,6 +141,15 @@ export function createAuthorityActivities(deps: AuthorityDeps) {
         };
       if (!trust.keys.some((k) => k.id === args.keyId))
         return { inForce: false, reason: `answer key "${args.keyId}" is no longer in the policy` };
+      if (args.answerer) {
+        // The registry is asked only for a stand-in's answer: an approver's costs no remote call.
+        const away =
+          args.answerer.onBehalfOf !== undefined && deps.client && deps.taskQueue
+            ? await listAway(deps.client, deps.taskQueue)
+            : [];
+        const reason = answererNoLongerInForce(policy, args.answerer, away, Date.now());
+        if (reason) return { inForce: false, reason };
+      }
       return { inForce: true, reason: null };
     },
   };

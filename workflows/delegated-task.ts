@@ -1,5 +1,7 @@
-import { CANCELLED_TEXT, refusedText } from '../slack/blocks/outcome-wording';
+import { CANCELLED_TEXT, cancelledAfterStepsText, refusedText } from '../slack/blocks/outcome-wording';
 import type { Proven } from '../policy/answer-proof';
+import type { AnswererClaim } from '../activities/authority-activities';
+import type { LadderAction } from '../slack/action-ids';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -58,6 +60,7 @@ import {
   lookingUp,
   note,
   post,
+  stepsFacts,
   record,
   recordLeftoverEvidence,
   awaitLateCopySweeps,
@@ -145,9 +148,11 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     if (!isCancellation(err)) throw err;
     outcome = 'cancelled';
     error = 'cancelled';
+    executedSteps = ctx.stepRuns.filter((run) => run?.status === 'ran').length;
+    ctx.executedSteps = executedSteps;
     await CancellationScope.nonCancellable(async () => {
       note(ctx, 'cancelled');
-      await closeMainMessage(ctx, CANCELLED_TEXT, [], 'not-run', [evidenceOf(ctx, 'cancelled')]);
+      await tellCancelled(ctx);
     });
   }
 
@@ -192,6 +197,33 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
     error,
     ...(ctx.edits.length > 0 ? { edits: ctx.edits } : {}),
   };
+}
+
+/**
+ * Closes a cancelled task's message. Once a step began, people are told what ran and what stays
+ * done, with the button to report a defect, in a message of its own where none was posted yet
+ * (rung 3 posts only when its steps are done): a cancellation never hides what ran.
+ */
+async function tellCancelled(ctx: TaskContext): Promise<void> {
+  const runs = ctx.stepRuns.filter((run) => run !== undefined);
+  const began = runs.filter(
+    (run) => run.status === 'ran' || run.status === 'failed' || run.status === 'outcome-unknown',
+  ).length;
+  const undone = runs.filter((run) => run.compensation?.undone === true).length;
+  const kept = runs.filter((run) => run.status === 'ran' && run.compensation?.undone !== true).length;
+  const evidence = evidenceOf(ctx, 'cancelled', began > 0 ? { detail: `${began} step(s) began` } : {});
+  if (began === 0) return closeMainMessage(ctx, CANCELLED_TEXT, [], 'not-run', [evidence]);
+  const text = cancelledAfterStepsText({ began, kept, undone, totalSteps: ctx.input.task.steps.length });
+  const actions: LadderAction[] = kept > 0 ? ['report-defect'] : [];
+  if (ctx.messageRef) return closeMainMessage(ctx, text, actions, 'not-run', [evidence]);
+  await post(
+    ctx,
+    'cancelled',
+    { ...baseNotification(ctx, 'outcome', text), actions, facts: { steps: stepsFacts(ctx, 'not-run') } },
+    true,
+    evidence,
+  );
+  ctx.mainMessageFinal = true;
 }
 
 const OUTCOMES_AFTER_EXECUTION: readonly TaskOutcome[] = [
@@ -294,15 +326,13 @@ function registerHandlers(ctx: TaskContext): void {
           user,
           workflowNowMs(),
         );
-  const expectApprover = (user: string): void => {
+  /** An approver of the class, or a stand-in for one who is away (never on their own request). */
+  const expectAnswerer = (user: string): void => {
     const forApprover = standingInFor(user);
     if (!approvers().includes(user) && forApprover === undefined) {
       throw new Error(
         `${user} is not an approver for task class "${ctx.input.task.taskClass}" (approvers: ${approvers().join(', ')})`,
       );
-    }
-    if (ctx.bundle?.decision.twoPersonRule && user === ctx.input.task.requester) {
-      throw new Error(`two-person rule: ${user} requested this task and cannot approve it`);
     }
     if (forApprover !== undefined && user === ctx.input.task.requester) {
       throw new Error(
@@ -310,22 +340,51 @@ function registerHandlers(ctx: TaskContext): void {
       );
     }
   };
+  /** {@link expectAnswerer}, and the two-person rule: a yes never comes from who asked. */
+  const expectApprover = (user: string): void => {
+    expectAnswerer(user);
+    if (ctx.bundle?.decision.twoPersonRule && user === ctx.input.task.requester) {
+      throw new Error(`two-person rule: ${user} requested this task and cannot approve it`);
+    }
+  };
 
   /**
-   * Validators check the keys in force when the task was decided; before an accepted answer takes
-   * effect, the worker's policy now must still list its key (a key revoked since is refused). Until
-   * that answer is settled, a second one is refused, so only one can take effect.
+   * Who answers an approval or a draft, for the check against the policy in force: an approver of
+   * the class, a member of a group the request was escalated to, or a stand-in for an approver.
+   */
+  const answererOf = (user: string): AnswererClaim => {
+    const d = ctx.bundle!.decision;
+    const onBehalfOf = standingInFor(user);
+    const escalatedTo = d.approvers.includes(user)
+      ? []
+      : (d.approval.escalateTo ?? []).filter((g) => g.members.includes(user)).map((g) => g.group);
+    return {
+      user,
+      taskClass: ctx.input.task.taskClass,
+      escalatedTo,
+      ...(onBehalfOf !== undefined ? { onBehalfOf } : {}),
+    };
+  };
+
+  /**
+   * Validators check the keys and approvers in force when the task was decided; before an accepted
+   * answer takes effect, the worker's policy now must still list its key (a key revoked since is
+   * refused) and, for an approval or a draft, still let its person give it (an approver removed
+   * since, or a stand-in whose absence ended, is refused). Until that answer is settled, a second
+   * one is refused, so only one can take effect.
    */
   const confirmKeyInForce = async (
     what: Exclude<Waiting, null>,
     args: Proven & { by?: string; approver?: string },
   ): Promise<void> => {
     if (!args.proof) return; // a claimed identity under the demo switch: no key to check
-    ctx.answering = { what, by: args.by ?? args.approver ?? '?' };
+    const person = args.by ?? args.approver ?? '?';
+    ctx.answering = { what, by: person };
     try {
+      const answerer = what === 'approval' || what === 'draft' ? answererOf(person) : undefined;
       const check = await lookingUp.answerKeyInForce.executeWithOptions(
         { summary: timelineLabel.answerKeyInForce() },
-        [{ keyId: args.proof.keyId }],
+        [{ keyId: args.proof.keyId, ...(answerer ? { answerer } : {}) }],
       );
       if (!check.inForce)
         throw ApplicationFailure.nonRetryable(check.reason ?? 'answer key not in force', 'AnswerRefused');
@@ -423,9 +482,8 @@ function registerHandlers(ctx: TaskContext): void {
       validator: recordingRefusals(rejectUpdate.name, (args: RejectArgs) => {
         expectWaiting('approval');
         expectProof(rejectUpdate.name, args, args.approver);
-        if (!approvers().includes(args.approver)) {
-          throw new Error(`${args.approver} is not an approver for task class "${ctx.input.task.taskClass}"`);
-        }
+        // A stand-in may say no for the approver they stand in for, as they may say yes.
+        expectAnswerer(args.approver);
         if (!args.reason?.trim()) throw new Error('a rejection needs a reason');
       }),
     },

@@ -299,7 +299,7 @@ export const timelineLabel = {
     ),
   recordOutcome: (kind: OutcomeEvent['kind']): string => `record outcome to ledger: ${kind}`,
   messageEditGrace: (): string => 'show the answer unless the outcome comes first',
-  answerKeyInForce: (): string => 'check the answer’s signing key is in force',
+  answerKeyInForce: (): string => 'check the answer’s signing key, and who gave it, are in force',
   draftStep: (index: number, total: number, step: Step): string =>
     stepLabelAround('draft ', index, total, step),
   executeStep: (index: number, total: number, step: Step, resolution?: 'ran' | 'run-again'): string =>

@@ -98,5 +98,23 @@ export function refusedText(message: string): string {
   return `Refused: ${message}`;
 }
 
-/** The main message of a task cancelled before it ended. */
+/** The main message of a task cancelled before any of its steps began. */
 export const CANCELLED_TEXT = 'Cancelled.';
+
+/**
+ * A task cancelled after `began` of its `totalSteps` steps began: how many stay done (`kept`) and
+ * how many the saga undid (`undone`). A step that began and neither ran to the end nor was undone
+ * (it failed, or its outcome is unknown) is in the step list below the text. Pure.
+ */
+export function cancelledAfterStepsText(f: {
+  began: number;
+  kept: number;
+  undone: number;
+  totalSteps: number;
+}): string {
+  const parts = [`Cancelled after ${f.began} of ${f.totalSteps} step(s) began.`];
+  if (f.kept > 0) parts.push(`Completed and kept: ${f.kept}.`);
+  if (f.undone > 0) parts.push(`Undone: ${f.undone}.`);
+  if (f.kept === 0 && f.undone === 0) parts.push('None completed.');
+  return parts.join(' ');
+}

@@ -230,6 +230,35 @@ describe('delegated task failure paths on the real dev server', () => {
     expect(stack.notifier.forWorkflow(workflowId).map((m) => m.notification.kind)).toContain('rollback');
   });
 
+  it('tells what ran when a rung-3 task is cancelled after a step ran, with the button to report a defect', async () => {
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a3', 'ops', [
+        appendStep('stop3-one'),
+        {
+          action: 'shell.exec',
+          params: { command: 'echo started3 >> marks.log; while [ ! -f never ]; do sleep 0.05; done' },
+        },
+      ]),
+    );
+    await waitUntil(
+      () => lines('marks.log').includes('started3') && lines('effects.log').includes('stop3-one'),
+    );
+    // Rung 3 posts only once its steps are done: before the fix a cancel here posted nothing.
+    expect(stack.notifier.forWorkflow(workflowId)).toEqual([]);
+    await handle.cancel();
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'cancelled', executedSteps: 1, rung: 3 });
+    const told = stack.notifier.forWorkflow(workflowId);
+    expect(told.map((m) => m.notification.kind)).toEqual(['outcome']);
+    expect(told[0].notification.text).toBe('Cancelled after 2 of 2 step(s) began. Completed and kept: 1.');
+    expect(told[0].notification.actions).toEqual(['report-defect']);
+    expect(told[0].notification.facts?.steps?.map((s) => s.status)).toEqual(['ran', 'failed']);
+    const evidence = stack.outcomes.events.filter((e) => e.workflowId === workflowId);
+    expect(evidence).toEqual([expect.objectContaining({ kind: 'cancelled', detail: '2 step(s) began' })]);
+    maybeRecordHistory(handle, 'delegatedTask', 'rung3-cancelled-after-step');
+  });
+
   it('falls back to confirmation when the kill switch engages before a step has executed', async () => {
     const { handle, workflowId } = await submit(
       stack,

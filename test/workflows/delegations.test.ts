@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { endAway, listAway, setAway } from '../../client/delegations';
 import { loadPolicyFile } from '../../policy/loader';
-import { approveUpdate } from '../../workflows/messages';
+import { approveUpdate, rejectUpdate, statusQuery } from '../../workflows/messages';
 import { answerAs, frontendSigner } from '../helpers/answers';
 import { maybeRecordHistory } from '../helpers/histories';
 import { delegationsWorkflowId } from '../../workflows/delegation-messages';
@@ -88,6 +88,19 @@ describe('delegation while an approver is away (real dev server)', () => {
       detail: 'standing in for U0APPR002',
     });
 
+    // A stand-in may say no as they may say yes: before, only a yes was theirs to give.
+    const declined = await submit(stack, taskRequest('a2', 'plain', [appendStep('declined')]));
+    await waitForStatus(declined.handle, (s) => s.phase === 'awaiting-human');
+    expect(
+      await reasonOf(
+        answerAs(declined.handle, rejectUpdate, { approver: 'U0SUB0001', reason: 'not during the freeze' }),
+      ),
+    ).toBe('accepted');
+    expect(await declined.handle.result()).toMatchObject({ outcome: 'rejected' });
+    expect(
+      stack.outcomes.events.find((e) => e.workflowId === declined.workflowId && e.kind === 'rejected'),
+    ).toMatchObject({ by: 'U0SUB0001' });
+
     // Never on their own request, even standing in: the agent's owner stands in now, and asked for this.
     await setAway(stack.client, caller(), { by: 'U0APPR002', delegate: 'U0OWNER01', until: inDays(2) });
     const own = await submit(
@@ -103,12 +116,29 @@ describe('delegation while an approver is away (real dev server)', () => {
     );
     await own.handle.cancel();
 
+    // A request decided while U0OWNER01 stood in, answered after the absence ended: refused, as the
+    // policy and the registry in force say, not the snapshot the task was decided with.
+    const pending = await submit(stack, taskRequest('a2', 'plain', [appendStep('pending-away')]));
+    await waitForStatus(pending.handle, (s) => s.phase === 'awaiting-human');
+    const pendingRequest = stack.notifier.forWorkflow(pending.workflowId)[0].notification;
+    expect(pendingRequest.facts?.answer?.mayAnswer).toContain('U0OWNER01');
+
     // Back: the approver ends it; a request decided after names no stand-in, who is refused.
     expect(
       await reasonOf(endAway(stack.client, caller(), { by: 'U0APPR001', approver: 'U0APPR002' })),
     ).toMatch("U0APPR001 may not end U0APPR002's absence");
     await endAway(stack.client, caller(), { by: 'U0APPR002' });
     expect(await listAway(stack.client, stack.taskQueue)).toEqual([]);
+    expect(
+      await reasonOf(
+        answerAs(pending.handle, approveUpdate, {
+          approver: 'U0OWNER01',
+          stepsHash: pendingRequest.fields!.stepsHash,
+        }),
+      ),
+    ).toBe('U0OWNER01 no longer stands in for U0APPR002: the absence has ended');
+    expect((await pending.handle.query(statusQuery)).phase).toBe('awaiting-human');
+    await pending.handle.cancel();
     const after = await submit(stack, taskRequest('a2', 'plain', [appendStep('after')]));
     await waitForStatus(after.handle, (s) => s.phase === 'awaiting-human');
     const afterRequest = stack.notifier.forWorkflow(after.workflowId)[0].notification;
