@@ -286,6 +286,23 @@ async function editMessage(
 }
 
 /**
+ * Replaces the nudges `refs` (reminders, escalations, expiry warnings posted with a question's
+ * buttons) with `text` and no buttons, once the question is closed: all at once, each one Slack
+ * update. Ordered with nothing else: nothing else edits a nudge.
+ */
+export async function closeNudges(ctx: TaskContext, refs: readonly string[], text: string): Promise<void> {
+  const notification = {
+    ...baseNotification(ctx, 'outcome', text),
+    actions: [],
+    facts: { steps: stepsFacts(ctx, 'to-run') },
+  };
+  const summary = timelineLabel.updateMessage(text);
+  await Promise.all(
+    refs.map((ref) => notifying.updateNotification.executeWithOptions({ summary }, [{ ref, notification }])),
+  );
+}
+
+/**
  * Edits the main message as {@link closeMainMessage} does, unless another edit of it comes within
  * `withinMs` (how the steps ended, after a quick step): that edit then tells this too and records
  * `evidence`, and the task makes one edit instead of two. A step still running by then gets this

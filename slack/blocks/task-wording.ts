@@ -101,6 +101,18 @@ export function approvalReminderText(title: string): string {
   return `Still waiting for approval: ${title}`;
 }
 
+/**
+ * A reminder, escalation or expiry warning once its question closed: `expects` is what was asked
+ * (`approval`, `draft`, `suggestion`...), `answered` whether it was answered (else it expired).
+ * The request message itself says who answered and how it ended. Pure.
+ */
+export function nudgeClosedText(expects: string, answered: boolean): string {
+  const what = expects === 'approval' ? 'This request' : `This ${expects} request`;
+  return answered
+    ? `${what} was answered: the request message says by whom and how it ended.`
+    : `${what} is closed: nobody answered in time. The request message says what happened next.`;
+}
+
 /** Rung 2: the escalation to the next contact of the policy's chain while a request waits. Pure. */
 export function approvalEscalationText(title: string): string {
   return `Escalated: still waiting for approval: ${title}`;

@@ -169,7 +169,7 @@ describe('task messages stand on their own at every stage (real dev server and w
     await Promise.all([suggestion.handle.cancel(), draft.handle.cancel()]);
   });
 
-  it('reminders and escalations carry the buttons, the steps and who is waited on, and name their own task', async () => {
+  it('reminders and escalations carry the steps and who is waited on, buttons only for who may answer, and close with the request', async () => {
     const [first, second] = await Promise.all(
       ['one', 'two'].map((word) =>
         submit(stack, taskRequest('a2', 'fast', [appendStep(`msg-remind-${word}`)], { title: 'same title' })),
@@ -186,7 +186,8 @@ describe('task messages stand on their own at every stage (real dev server and w
     expect(firstReminders.map((n) => n.to)).toEqual(['channel', 'U0OWNER01', 'channel']);
     const request = stack.notifier.forWorkflow(first.workflowId)[0].notification;
     for (const n of firstReminders) {
-      expect(n.actions).toEqual(['approve', 'reject']);
+      // The owner is told, but may not answer: no buttons they could only be refused by.
+      expect(n.actions).toEqual(n.to === 'U0OWNER01' ? [] : ['approve', 'reject']);
       // Approve from a reminder binds to the same steps as the request.
       expect(n.fields?.stepsHash).toBe(request.fields?.stepsHash);
       expect(n.facts?.answer?.mayAnswer).toEqual(['U0APPR001', 'U0APPR002']);
@@ -194,8 +195,20 @@ describe('task messages stand on their own at every stage (real dev server and w
         ['run `echo msg-remind-one >> effects.log` in the sandbox; no undo declared', 'to-run'],
       ]);
       const shown = rendered(n);
-      expect(shown).toContain('ladder_approve');
+      if (n.to !== 'U0OWNER01') expect(shown).toContain('ladder_approve');
+      else expect(shown).not.toContain('ladder_approve');
       expect(shown).toContain('*Who may answer:* <@U0APPR001>, <@U0APPR002>');
+    }
+    // Expired: every reminder that carried buttons is closed, so no button outlives the request.
+    const withButtons = stack.notifier
+      .forWorkflow(first.workflowId)
+      .filter((m) => m.notification.kind === 'approval-reminder' && m.notification.to !== 'U0OWNER01');
+    expect(withButtons).toHaveLength(2);
+    for (const m of withButtons) {
+      expect(m.updates.at(-1)).toMatchObject({
+        text: 'This request is closed: nobody answered in time. The request message says what happened next.',
+        actions: [],
+      });
     }
     // Two tasks with one title: their reminders still differ, by task id and by steps.
     const secondShown = rendered(reminders(second.workflowId)[0]);

@@ -1,8 +1,11 @@
 import { condition } from '@temporalio/workflow';
 import type { Notification } from '../../activities/notify/notifier';
+import { nudgeClosedText } from '../../slack/blocks/task-wording';
 import {
   addWaitingOn,
   baseNotification,
+  beside,
+  closeNudges,
   decisionOf,
   note,
   post,
@@ -69,6 +72,8 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
     .sort((a, b) => a.atMs - b.atMs);
   let waited = 0;
   let answered = false;
+  /** Nudges posted with the question's buttons: closed with it, so no button outlives it. */
+  const withButtons: string[] = [];
   for (const nudge of nudges) {
     const summary = timelineLabel.answerWait(question.expects, nudge.to);
     if (await condition(question.answered, Math.max(0, nudge.atMs - waited), { summary })) {
@@ -78,14 +83,19 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
     waited = nudge.atMs;
     note(ctx, `${question.expects} unanswered after ${Math.round(nudge.atMs / 1000)} s: pinged ${nudge.to}`);
     const base = baseNotification(ctx, nudge.kind, nudge.text);
-    await post(ctx, nudge.key, {
+    // A contact who may not answer (the agent's owner, say) is told, without buttons they could
+    // only be refused by, and the task is not listed as waiting on them.
+    const mayAnswer = nudge.to === 'channel' || question.answerers.includes(nudge.to);
+    const ref = await post(ctx, nudge.key, {
       ...base,
       ...nudge.also,
+      ...(mayAnswer ? {} : { actions: [] }),
       fields: { ...base.fields, ...nudge.also?.fields },
       to: nudge.to,
     });
+    if (mayAnswer && (nudge.also?.actions?.length ?? 0) > 0) withButtons.push(ref);
     // Escalated: the contact is now one of those the task waits on.
-    addWaitingOn(ctx, nudge.to);
+    if (mayAnswer) addWaitingOn(ctx, nudge.to);
     tellStory(ctx);
   }
   if (!answered) {
@@ -103,6 +113,9 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
   ctx.waiting = null;
   ctx.status.waitingOn = null;
   setWaitingOn(ctx, []);
+  // Beside the steps: the path from the answer to the first step stays as short as it was.
+  if (withButtons.length > 0)
+    beside(ctx, closeNudges(ctx, withButtons, nudgeClosedText(question.expects, answered)));
   return answered;
 }
 
