@@ -79,6 +79,21 @@ async function reload(p: ConfigSetParams, ctx: ActionContext, suffix: string): P
 }
 
 /**
+ * How many characters of each value, and of the whole description, an approver is shown: a step's
+ * description stays well inside Slack's 3,000 characters a section.
+ */
+const VALUE_SHOWN = 200;
+const MAX_DESCRIPTION = 1500;
+
+/** `text` up to `max` characters (code points), then how many more there are and where to read them all. */
+function shownUpTo(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max
+    ? text
+    : `${chars.slice(0, max).join('')}… (+${chars.length - max} more characters; the full change is in the task's steps in the Temporal UI)`;
+}
+
+/**
  * `config.set`: sets keys in a JSON or YAML config file, then asks the service to reload; undo restores
  * the previous values. The reload and health URLs must be inside the class's host bound (a class with
  * no host bound allows no call): checked before the file is touched.
@@ -89,9 +104,12 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
   params: paramsSchema,
   blastRadius: () => 'medium',
   describe: (p) =>
-    `set ${Object.entries(p.set)
-      .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
-      .join(', ')} in ${p.file}${p.reloadUrl ? `, then POST ${p.reloadUrl}` : ''}`,
+    shownUpTo(
+      `set ${Object.entries(p.set)
+        .map(([k, v]) => `${k} = ${shownUpTo(JSON.stringify(v) ?? String(v), VALUE_SHOWN)}`)
+        .join(', ')} in ${p.file}${p.reloadUrl ? `, then POST ${p.reloadUrl}` : ''}`,
+      MAX_DESCRIPTION,
+    ),
   targets: (p) => [
     ...Object.keys(p.set).map((key) => `set ${key} in ${targetPath(p.file)}`),
     ...(p.reloadUrl ? [`reload: POST ${targetUrl(p.reloadUrl)}`] : []),

@@ -18,6 +18,32 @@ export interface FileWriteUndo {
   previous: string | null;
 }
 
+/** How many characters of the content and of the path a description shows. */
+const CONTENT_SHOWN = 200;
+const PATH_SHOWN = 200;
+
+/**
+ * `text` up to `max` characters (code points), then how many more there are and where to read them
+ * all (`what`: the path, the content), so a cut text never reads as complete.
+ */
+function shownUpTo(text: string, max: number, what: string): string {
+  const chars = Array.from(text);
+  return chars.length <= max
+    ? text
+    : `${chars.slice(0, max).join('')}… (+${chars.length - max} more characters; the full ${what} is in the task's steps in the Temporal UI)`;
+}
+
+/**
+ * The start of the content as an approver reads it: as a JSON string, so line breaks and tabs show
+ * as `\n` and `\t` instead of breaking the step's line, and an empty file reads `""`.
+ */
+function contentPreview(content: string): string {
+  const chars = Array.from(content);
+  if (chars.length <= CONTENT_SHOWN) return JSON.stringify(content);
+  const shown = JSON.stringify(chars.slice(0, CONTENT_SHOWN).join(''));
+  return `${shown}… (+${chars.length - CONTENT_SHOWN} more characters; the full content is in the task's steps in the Temporal UI)`;
+}
+
 /**
  * `file.write`: replaces a file inside the workspace; the draft is a unified diff, undo restores the old bytes.
  * Every read and write resolves the path after each symlink and never follows one at the file itself
@@ -28,7 +54,8 @@ export const fileWrite: ActionHandler<FileWriteParams, FileWriteUndo> = {
   hostBound: true,
   params: paramsSchema,
   blastRadius: () => 'medium',
-  describe: (p) => `write ${Buffer.byteLength(p.content)} bytes to ${p.path}`,
+  describe: (p) =>
+    `write ${Buffer.byteLength(p.content)} bytes to ${shownUpTo(p.path, PATH_SHOWN, 'path')}: ${contentPreview(p.content)}`,
   targets: (p) => [`write ${targetPath(p.path)}`],
   async draft(p, ctx) {
     const before = readInside(ctx.workspaceRoot, p.path) ?? '';

@@ -13,6 +13,7 @@ import {
   type HttpRequestSpec,
 } from './http-call';
 import { effectMayHaveBegun, runEffectOnce } from './undo-journal';
+import { credentialKindOf, isCredentialHeader } from '../../policy/credential-detect';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** A header name as HTTP defines it (RFC 9110 token). */
@@ -143,9 +144,12 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
   params: paramsSchema,
   blastRadius: (p) => (p.method === 'GET' ? 'low' : p.method === 'DELETE' ? 'high' : 'medium'),
   describe: (p) =>
-    `${p.method} ${p.url}${p.body !== undefined ? ` with ${JSON.stringify(p.body).slice(0, 200)}` : ''}${
-      p.undo ? `; undo: ${p.undo.method} ${p.undo.url}` : '; no undo declared'
-    }${p.verifyUrl ? `; check after a crash: GET ${p.verifyUrl}` : ''}`,
+    shownUpTo(
+      `${describeRequest(p, DESCRIBED)}${p.undo ? `; undo: ${describeRequest(p.undo, DESCRIBED_UNDO)}` : '; no undo declared'}${
+        p.verifyUrl ? `; check after a crash: GET ${shownUpTo(p.verifyUrl, DESCRIBED.url)}` : ''
+      }`,
+      MAX_DESCRIPTION,
+    ),
   targets: (p) => [
     `${p.method} ${targetUrl(p.url)}`,
     ...(p.verifyUrl ? [`check: GET ${targetUrl(p.verifyUrl)}`] : []),
@@ -199,6 +203,61 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
     return healthCheck(p.healthUrl, ctx);
   },
 };
+
+/** How many characters of each part of a request its description shows. */
+interface DescribeBudget {
+  url: number;
+  headers: number;
+  body: number;
+}
+/**
+ * The request's parts as shown to an approver (rung 2's Slack request, the messages of rungs 3-5),
+ * each bounded so one step's description stays well inside Slack's 3,000 characters a section
+ * (where task-wording puts every step of the task, the whole text cut there with a link to the
+ * Temporal UI): 1,350 characters of content, and at most {@link MAX_DESCRIPTION} with the cut
+ * markers (plus the last marker).
+ */
+const DESCRIBED: DescribeBudget = { url: 150, headers: 300, body: 300 };
+const DESCRIBED_UNDO: DescribeBudget = { url: 150, headers: 150, body: 150 };
+const MAX_DESCRIPTION = 2000;
+
+/** What a cut part says in place of what it leaves out: the approver must never take it as complete. */
+function cutMarker(more: number): string {
+  return `… (+${more} more characters; the full request is in the task's steps in the Temporal UI)`;
+}
+
+/** `text` up to `max` characters (code points), then {@link cutMarker} when longer. */
+function shownUpTo(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max).join('')}${cutMarker(chars.length - max)}`;
+}
+
+/**
+ * A header value as an approver sees it. The credential check at submission refuses a params header
+ * that carries a secret (the worker injects those the policy's `credentials` names, and they are
+ * never in params); should one reach here anyway it is not repeated in Slack.
+ */
+function shownHeaderValue(name: string, value: string): string {
+  return isCredentialHeader(name) || credentialKindOf(value) !== undefined
+    ? '[a credential: not shown]'
+    : value;
+}
+
+/**
+ * One request as an approver reads it: method and URL, then every header name and value and the
+ * body as JSON, each cut at its `budget` with how much more there is and where to read it all.
+ */
+function describeRequest(r: RequestSpec, budget: DescribeBudget): string {
+  const headers = Object.entries(r.headers ?? {});
+  const sent: string[] = [];
+  if (headers.length > 0) {
+    const shown = Object.fromEntries(headers.map(([name, value]) => [name, shownHeaderValue(name, value)]));
+    sent.push(`headers ${shownUpTo(JSON.stringify(shown), budget.headers)}`);
+  }
+  if (r.body !== undefined)
+    sent.push(`body ${shownUpTo(JSON.stringify(r.body) ?? String(r.body), budget.body)}`);
+  return `${r.method} ${shownUpTo(r.url, budget.url)}${sent.length > 0 ? ` with ${sent.join(' and ')}` : ''}`;
+}
 
 /** Every URL a step touches: request, its check, undo and its check, health. */
 function urlsOf(p: HttpRequestParams): string[] {
