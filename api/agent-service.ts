@@ -122,6 +122,8 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               [...protoKeys, ...shape.filter((e) => !protoKeys.some((p) => p.path === e.path))],
             );
           }
+          // Left out, the pair is the policy's declaration; sent, validateTaskRequest refuses one that
+          // differs from it (as `model: …`), so the model-change demotion follows the policy.
           const { model, promptVersion, ...rest } = parsed.data;
           const raw = {
             ...rest,

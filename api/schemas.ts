@@ -7,19 +7,19 @@ import type { TaskOutcome, TaskPhase } from '../workflows/messages';
 
 /**
  * A task as an agent submits it: the task request without `agent`, because the agent is whoever
- * the bearer token belongs to. `model` and `promptVersion` default to the policy's declaration.
+ * the bearer token belongs to. `model` and `promptVersion` default to the policy's declaration for
+ * the agent; one that differs from it is refused at submission (`validateTaskRequest`), so the
+ * trust ledger's model-change demotion follows the policy, not the agent's word.
  */
 export const submitTaskBodySchema = taskRequestSchema.omit({ agent: true }).extend({
-  model: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: "the model you run on; default: the policy's declaration" }),
-  promptVersion: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: "your prompt version; default: the policy's declaration" }),
+  model: z.string().min(1).optional().meta({
+    description:
+      "the model you run on; default, and the only value accepted: the policy's declaration for you (agents.<id>.model)",
+  }),
+  promptVersion: z.string().min(1).optional().meta({
+    description:
+      "your prompt version; default, and the only value accepted: the policy's declaration for you (agents.<id>.promptVersion)",
+  }),
 });
 export type SubmitTaskBody = z.output<typeof submitTaskBodySchema>;
 

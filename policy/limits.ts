@@ -88,6 +88,7 @@ export function limitObjections(raw: unknown): { errors: string[]; fatal: boolea
     });
   }
   errors.push(...walkObjections(raw, true));
+  if (Array.isArray(r.steps)) errors.push(...hiddenParamObjections(r.steps));
   return { errors, fatal: false };
 }
 
@@ -197,5 +198,216 @@ function walkObjections(raw: unknown, nul: boolean): string[] {
       }
     }
   }
+  return found;
+}
+
+/**
+ * Characters that make what an approver reads differ from what runs: the bidirectional embeddings,
+ * overrides and isolates and the direction marks reorder the text around them ("Trojan Source":
+ * `echo "ok \u202E ; rm -rf data"` shows reordered); the rest show as nothing (zero-width spaces
+ * and joiners, word joiner, invisible operators, byte-order mark, soft hyphen, Hangul fillers, tag
+ * characters, …). Each with its name, for the error message.
+ */
+const REORDERING: [number, string][] = [
+  [0x061c, 'Arabic letter mark'],
+  [0x200e, 'left-to-right mark'],
+  [0x200f, 'right-to-left mark'],
+  [0x202a, 'left-to-right embedding'],
+  [0x202b, 'right-to-left embedding'],
+  [0x202c, 'pop directional formatting'],
+  [0x202d, 'left-to-right override'],
+  [0x202e, 'right-to-left override'],
+  [0x2066, 'left-to-right isolate'],
+  [0x2067, 'right-to-left isolate'],
+  [0x2068, 'first strong isolate'],
+  [0x2069, 'pop directional isolate'],
+];
+const SHOWING_NOTHING: [number, string][] = [
+  [0x00ad, 'soft hyphen'],
+  [0x034f, 'combining grapheme joiner'],
+  [0x115f, 'Hangul choseong filler'],
+  [0x1160, 'Hangul jungseong filler'],
+  [0x17b4, 'Khmer vowel inherent aq'],
+  [0x17b5, 'Khmer vowel inherent aa'],
+  [0x180e, 'Mongolian vowel separator'],
+  [0x200b, 'zero-width space'],
+  [0x200c, 'zero-width non-joiner'],
+  [0x200d, 'zero-width joiner'],
+  [0x2060, 'word joiner'],
+  [0x2061, 'function application'],
+  [0x2062, 'invisible times'],
+  [0x2063, 'invisible separator'],
+  [0x2064, 'invisible plus'],
+  [0x206a, 'inhibit symmetric swapping'],
+  [0x206b, 'activate symmetric swapping'],
+  [0x206c, 'inhibit Arabic form shaping'],
+  [0x206d, 'activate Arabic form shaping'],
+  [0x206e, 'national digit shapes'],
+  [0x206f, 'nominal digit shapes'],
+  [0x3164, 'Hangul filler'],
+  [0xfeff, 'zero-width no-break space, a byte-order mark'],
+  [0xffa0, 'halfwidth Hangul filler'],
+  [0xfff9, 'interlinear annotation anchor'],
+  [0xfffa, 'interlinear annotation separator'],
+  [0xfffb, 'interlinear annotation terminator'],
+  ...Array.from({ length: 8 }, (_, i): [number, string] => [0x1d173 + i, 'musical symbol format character']),
+  ...Array.from({ length: 0x80 }, (_, i): [number, string] => [0xe0000 + i, 'a tag character']),
+];
+const PARAM_CHARACTERS: ReadonlyMap<number, { name: string; reorders: boolean }> = new Map([
+  ...REORDERING.map(([code, name]): [number, { name: string; reorders: boolean }] => [
+    code,
+    { name, reorders: true },
+  ]),
+  ...SHOWING_NOTHING.map(([code, name]): [number, { name: string; reorders: boolean }] => [
+    code,
+    { name, reorders: false },
+  ]),
+]);
+
+/** A quick test for any of {@link PARAM_CHARACTERS}: most strings hold none and are not scanned further. */
+const PARAM_CHARACTER_ANY =
+  /[\u00AD\u061C\u115F\u1160\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]|\u034F|\u17B4|\u17B5|\uD834[\uDD73-\uDD7A]|\uDB40[\uDC00-\uDC7F]/;
+
+/** The joiners, allowed inside a value between two joinable characters (see {@link hiddenParamCharacter}). */
+const ZWNJ = 0x200c;
+const ZWJ = 0x200d;
+/** What a joiner legitimately joins: letters, marks (virama, U+FE0F), digits and symbols (emoji), outside ASCII. */
+const JOINABLE = /^[\p{L}\p{M}\p{N}\p{S}\p{Extended_Pictographic}]$/u;
+/** An emoji tag sequence (the flags of England, Scotland, Wales): 🏴, tag letters, cancel tag. */
+const EMOJI_TAG_SEQUENCE = /\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
+
+const isJoinable = (ch: string | undefined): boolean =>
+  ch !== undefined &&
+  ch.codePointAt(0)! > 0x7f &&
+  !PARAM_CHARACTERS.has(ch.codePointAt(0)!) &&
+  JOINABLE.test(ch);
+
+/** `U+202E` for a code point. */
+const codeName = (code: number): string => `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * The first character of {@link PARAM_CHARACTERS} in `text`, with its position in characters (code
+ * points, from 1), or undefined when it has none.
+ *
+ * In a value (`joinersAllowed`), a zero-width joiner or non-joiner between two joinable characters
+ * outside ASCII is what it is for, and is allowed: emoji sequences (👩‍💻, 🏳️‍🌈), Indic conjuncts
+ * (क्‍ष), Persian words (می‌خواهم). Next to ASCII, white space, another such character or at either
+ * end, it only hides a difference (`r\u200Dm` reads as `rm`) and is refused. So are the tag
+ * characters, except in an emoji tag sequence (🏴 followed by tags: the flag of Scotland). A key
+ * allows none of them.
+ */
+export function hiddenParamCharacter(
+  text: string,
+  joinersAllowed: boolean,
+): { code: number; name: string; reorders: boolean; at: number } | undefined {
+  if (!PARAM_CHARACTER_ANY.test(text)) return undefined;
+  const tagged = new Set<number>();
+  if (joinersAllowed)
+    for (const m of text.matchAll(EMOJI_TAG_SEQUENCE))
+      for (let i = m.index + 2; i < m.index + m[0].length; i++) tagged.add(i);
+  const chars = Array.from(text);
+  let unit = 0;
+  for (let i = 0; i < chars.length; unit += chars[i]!.length, i++) {
+    const code = chars[i]!.codePointAt(0)!;
+    const found = PARAM_CHARACTERS.get(code);
+    if (!found || tagged.has(unit)) continue;
+    if (
+      joinersAllowed &&
+      (code === ZWJ || code === ZWNJ) &&
+      isJoinable(chars[i - 1]) &&
+      isJoinable(chars[i + 1])
+    )
+      continue;
+    return { code, ...found, at: i + 1 };
+  }
+  return undefined;
+}
+
+/** `holds U+202E (right-to-left override) at character 12; it would show reordered to the approver`. */
+function hiddenParamMessage(found: NonNullable<ReturnType<typeof hiddenParamCharacter>>): string {
+  return `holds ${codeName(found.code)} (${found.name}) at character ${found.at}; ${
+    found.reorders
+      ? 'it would show reordered to the approver'
+      : 'it shows as nothing to the approver, so what they read would differ from what runs'
+  }`;
+}
+
+/**
+ * `text` with every character of {@link PARAM_CHARACTERS} and every C0 or C1 control spelled out
+ * (`\u202E`, `\u{E0041}`), so an error that repeats it cannot itself show reordered or hide part
+ * of it. Pure.
+ */
+export function spelledOut(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!PARAM_CHARACTER_ANY.test(text) && !/[\u0000-\u001F\u007F-\u009F]/.test(text)) return text;
+  return Array.from(text, (ch) => {
+    const code = ch.codePointAt(0)!;
+    if (!PARAM_CHARACTERS.has(code) && code >= 0x20 && (code < 0x7f || code > 0x9f)) return ch;
+    return code > 0xffff
+      ? `\\u{${code.toString(16).toUpperCase()}}`
+      : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  }).join('');
+}
+
+/** A key as a path part: `.key`, or `["a\u200Bb"]` spelled out when it holds a hidden character. */
+function keyPart(key: string): string {
+  const spelled = spelledOut(key);
+  return spelled === key ? `.${key}` : `["${spelledOut(key.replace(/["\\]/g, '\\$&'))}"]`;
+}
+
+/**
+ * Every key and string value inside every step's params (at any depth: an HTTP body, a config
+ * value, an undo request's headers) that holds a character which reorders the text around it or
+ * shows as nothing, as `steps[0].params.command: holds U+202E (right-to-left override) at character
+ * 12; it would show reordered to the approver`. Approvers decide on these params as Slack, the CLI
+ * and the Temporal UI show them, so what they read must be what runs. One error per string: its
+ * first such character.
+ *
+ * Allowed: tabs, line breaks and every other printable character (emoji, non-Latin scripts); in
+ * values, joiners where they join (see {@link hiddenParamCharacter}). C0 controls other than NUL
+ * (reported by {@link limitObjections}) are left to the actions: file content may hold them.
+ * Pure; iterative (deep params cannot overflow the stack) and linear in the params' size.
+ */
+export function hiddenParamObjections(steps: readonly unknown[]): string[] {
+  // Parts are `.key`, `[3]` or `["a\u200Bb"]`, linked to their parent and spelled out only for an
+  // error: copying each node's path would cost time quadratic in depth.
+  type Path = { part: string; parent: Path } | null;
+  const pathOf = (p: Path): string => {
+    let out = '';
+    for (let at = p; at !== null; at = at.parent) out = `${at.part}${out}`;
+    return out;
+  };
+  type Pending = { value: unknown; path: Path } | { error: string };
+  const found: string[] = [];
+  steps.forEach((step, index) => {
+    const root = `steps[${index}].params`;
+    const pending: Pending[] = [{ value: (step as { params?: unknown } | null)?.params, path: null }];
+    // Children are pushed last-first, so errors come out in the request's order.
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      if ('error' in next) {
+        found.push(next.error);
+        continue;
+      }
+      const { value, path } = next;
+      if (typeof value === 'string') {
+        const hidden = hiddenParamCharacter(value, true);
+        if (hidden) found.push(`${root}${pathOf(path)}: ${hiddenParamMessage(hidden)}`);
+      } else if (Array.isArray(value)) {
+        for (let i = value.length - 1; i >= 0; i--)
+          pending.push({ value: value[i], path: { part: `[${i}]`, parent: path } });
+      } else if (typeof value === 'object' && value !== null) {
+        const entries = Object.entries(value);
+        for (let i = entries.length - 1; i >= 0; i--) {
+          const [key, child] = entries[i]!;
+          const part: Path = { part: keyPart(key), parent: path };
+          pending.push({ value: child, path: part });
+          const hidden = hiddenParamCharacter(key, false);
+          // The key's own error before anything inside it.
+          if (hidden)
+            pending.push({ error: `${root}${pathOf(part)}: the key ${hiddenParamMessage(hidden)}` });
+        }
+      }
+    }
+  });
   return found;
 }

@@ -1,6 +1,6 @@
 import { didYouMean, formatPath } from './checks';
 import { findCredentials } from './credential-detect';
-import { limitObjections } from './limits';
+import { limitObjections, spelledOut } from './limits';
 import type { LoadedPolicy } from './loader';
 import { own } from './own';
 import { taskRequestSchema, type TaskRequest } from './task';
@@ -19,11 +19,13 @@ export interface ActionParamsValidator {
 
 /**
  * Checks a task submission completely before any workflow starts: the request's shape, that the
- * agent and task class exist in the policy, that every step's action is allowed for the class, and
- * every step's params against its handler, and that no step's params carry a credential. Size
- * limits come first ({@link limitObjections}): a request too large to start or to run to an outcome
- * on Temporal is refused with those errors alone, before any other work. Pure: the action registry
- * is passed in.
+ * agent and task class exist in the policy, that the agent's model and prompt version are the ones
+ * the policy declares for it, that every step's action is allowed for the class, and every step's
+ * params against its handler, and that no step's params carry a credential or a character that
+ * reorders or hides what the approver reads. Size limits come first ({@link limitObjections}): a
+ * request too large to start or to run to an outcome on Temporal is refused with those errors
+ * alone, before any other work. Every entry point (HTTP API, MCP, client, CLI, Slack modal) submits
+ * through here. Pure: the action registry is passed in.
  *
  * @returns the parsed task (params normalised by their handlers), or every error as `path: message`.
  */
@@ -44,13 +46,15 @@ export function validateTaskRequest(
       .map((i) => `${formatPath(i.path.filter((p) => typeof p !== 'symbol'))}: ${i.message}`)
       .filter((e) => !limitPaths.has(e.split(':')[0]));
     const r = (typeof raw === 'object' && raw !== null ? raw : {}) as {
-      agent?: { id?: unknown };
+      agent?: { id?: unknown; model?: unknown; promptVersion?: unknown };
       taskClass?: unknown;
       environment?: unknown;
       steps?: unknown;
     };
     const readable = {
       agentId: typeof r.agent?.id === 'string' ? r.agent.id : undefined,
+      model: typeof r.agent?.model === 'string' ? r.agent.model : undefined,
+      promptVersion: typeof r.agent?.promptVersion === 'string' ? r.agent.promptVersion : undefined,
       taskClass: typeof r.taskClass === 'string' ? r.taskClass : undefined,
       environment: typeof r.environment === 'string' ? r.environment : undefined,
       actions: Array.isArray(r.steps)
@@ -73,6 +77,8 @@ export function validateTaskRequest(
   const objections = policyObjections(
     {
       agentId: task.agent.id,
+      model: task.agent.model,
+      promptVersion: task.agent.promptVersion,
       taskClass: task.taskClass,
       environment: task.environment,
       actions: task.steps.map((s) => s.action),
@@ -110,21 +116,31 @@ function credentialObjections(index: number, params: unknown): string[] {
 }
 
 /**
- * Unknown agent, unknown task class, undeclared environment, and actions the class does not allow,
- * as `path: message`. Ids are looked up as the policy's own keys only, so `constructor` or
- * `__proto__` is unknown like any other undeclared name.
+ * Unknown agent, a model or prompt version other than the policy declares for the agent, unknown
+ * task class, undeclared environment, and actions the class does not allow, as `path: message`. Ids
+ * are looked up as the policy's own keys only, so `constructor` or `__proto__` is unknown like any
+ * other undeclared name.
  */
 function policyObjections(
-  task: { agentId?: string; taskClass?: string; environment?: string; actions: (string | undefined)[] },
+  task: {
+    agentId?: string;
+    model?: string;
+    promptVersion?: string;
+    taskClass?: string;
+    environment?: string;
+    actions: (string | undefined)[];
+  },
   policy: LoadedPolicy,
 ): string[] {
   const errors: string[] = [];
-  if (task.agentId !== undefined && !own(policy.agents, task.agentId)) {
+  const agent = task.agentId === undefined ? undefined : own(policy.agents, task.agentId);
+  if (task.agentId !== undefined && !agent) {
     const declared = Object.keys(policy.agents);
     errors.push(
       `agent.id: unknown agent "${task.agentId}" (declared: ${declared.join(', ')})${didYouMean(task.agentId, declared)}`,
     );
   }
+  if (task.agentId !== undefined && agent) errors.push(...versionObjections(task, task.agentId, agent));
   const taskClass = task.taskClass === undefined ? undefined : own(policy.taskClasses, task.taskClass);
   if (task.taskClass !== undefined && !taskClass) {
     const declared = Object.keys(policy.taskClasses);
@@ -145,5 +161,45 @@ function policyObjections(
       );
     }
   });
+  return errors;
+}
+
+/** The most characters of a refused model or prompt version an error repeats. */
+const MAX_VERSION_SHOWN = 80;
+
+/** `"claude-sonnet-4-5"` as an error shows a value the agent sent: quoted, escaped, cut when long. */
+function shownValue(value: string): string {
+  const chars = Array.from(value);
+  const cut = chars.length > MAX_VERSION_SHOWN;
+  // JSON spells out controls and quotes; spelledOut the characters that reorder or show as nothing.
+  const quoted = spelledOut(JSON.stringify(cut ? chars.slice(0, MAX_VERSION_SHOWN).join('') : value));
+  return cut ? `${quoted.slice(0, -1)}…" (${chars.length} characters)` : quoted;
+}
+
+/**
+ * A `model` or `promptVersion` that is not what the policy declares for the agent, as `agent.model:
+ * "claude-sonnet-4-5" is not what the policy declares for ops-agent ("claude-opus-5")`.
+ *
+ * Why: the trust ledger demotes an agent whose model or prompt changed (DESIGN §2, "environment
+ * change"), comparing the pair it holds with the task's. Were the task's pair the agent's word, an
+ * agent could keep sending the old model's name after operators upgraded `agents.<id>.model` and
+ * keep the rungs the old model earned. So the pair is the policy's: an entry point that does not ask
+ * the agent fills in the declaration, and one that does gets it checked here. A policy that declares
+ * none (an empty value) checks nothing.
+ */
+function versionObjections(
+  task: { model?: string; promptVersion?: string },
+  agentId: string,
+  declared: { model?: string; promptVersion?: string },
+): string[] {
+  const errors: string[] = [];
+  for (const field of ['model', 'promptVersion'] as const) {
+    const sent = task[field];
+    const expected = declared[field];
+    if (sent === undefined || !expected || sent === expected) continue;
+    errors.push(
+      `agent.${field}: ${shownValue(sent)} is not what the policy declares for ${agentId} (${JSON.stringify(expected)}); send that (the agent API fills it in when left out), or have an operator change agents.${agentId}.${field} in the policy`,
+    );
+  }
   return errors;
 }

@@ -71,6 +71,12 @@ const ENV = /environment name/;
 const REQUESTER = /Slack user id/;
 const URL_WORDS = /http\(s\) URL/;
 const PROTO = /a key named "__proto__" is refused/;
+/** A character in params that reorders the text around it, as every entry point words it. */
+const REORDERS = (code: string, name: string, at: number): RegExp =>
+  new RegExp(`holds U\\+${code} \\(${name}\\) at character ${at}; it would show reordered to the approver`);
+/** A character in params that shows as nothing. */
+const SHOWS_NOTHING = (code: string, name: string, at: number): RegExp =>
+  new RegExp(`holds U\\+${code} \\(${name}\\) at character ${at}; it shows as nothing to the approver`);
 
 /** A shell command of exactly `bytes` bytes of params as JSON. */
 function paramsOfSize(bytes: number): Record<string, unknown> {
@@ -537,6 +543,56 @@ export const TASK_CASES: TaskCase[] = [
     body: withField('requester', 'U0APPR001\t'),
     errors: [e('requester', REQUESTER)],
   },
+  {
+    family: 'control-characters',
+    name: 'a right-to-left override in a command ("Trojan Source")',
+    body: shell({ command: 'echo "ok \u202E ; rm -rf data"' }),
+    errors: [e('steps[0].params.command', REORDERS('202E', 'right-to-left override', 10))],
+  },
+  {
+    family: 'control-characters',
+    name: 'a bidi isolate in a config value',
+    body: withParams('config.set', { file: 'flags.json', set: { banner: 'ok \u2067evil' } }),
+    errors: [e('steps[0].params.set.banner', REORDERS('2067', 'right-to-left isolate', 4))],
+  },
+  {
+    family: 'control-characters',
+    name: 'a zero-width space in file content',
+    body: withParams('file.write', { path: 'z.txt', content: 'rm\u200B -rf' }),
+    errors: [e('steps[0].params.content', SHOWS_NOTHING('200B', 'zero-width space', 3))],
+  },
+  {
+    family: 'control-characters',
+    name: 'a byte-order mark deep in an HTTP body',
+    body: http({
+      method: 'POST',
+      url: 'http://127.0.0.1:4199/x',
+      body: { items: ['ok', { note: '\uFEFFprod' }] },
+    }),
+    errors: [
+      e(
+        'steps[0].params.body.items[1].note',
+        /holds U\+FEFF \(zero-width no-break space, a byte-order mark\) at character 1/,
+      ),
+    ],
+  },
+  {
+    family: 'control-characters',
+    name: 'a right-to-left mark in an HTTP body key',
+    body: http({ method: 'POST', url: 'http://127.0.0.1:4199/x', body: { 'ad\u200Fmin': true } }),
+    errors: [
+      e(
+        'steps[0].params.body["ad\\u200Fmin"]',
+        /the key holds U\+200F \(right-to-left mark\) at character 3/,
+      ),
+    ],
+  },
+  {
+    family: 'control-characters',
+    name: 'a zero-width joiner between ASCII letters in an undo command',
+    body: shell({ command: 'true', undo: 'r\u200Dm -rf data' }),
+    errors: [e('steps[0].params.undo', SHOWS_NOTHING('200D', 'zero-width joiner', 2))],
+  },
 
   // --- paths (refused at submission; escapes at run time are in the API's execution table) -------
   {
@@ -910,5 +966,17 @@ export const TASK_CASES: TaskCase[] = [
     name: 'a misspelt action',
     body: withParams('shell.exce', { command: 'true' }),
     errors: [e('steps[0].action', /"shell.exce"/)],
+  },
+  {
+    family: 'policy-references',
+    name: 'a model other than the policy declares for the agent',
+    body: withField('model', 'claude-opus-5'),
+    errors: [e('model', /"claude-opus-5" is not what the policy declares for a3 \("m"\)/)],
+  },
+  {
+    family: 'policy-references',
+    name: 'a prompt version other than the policy declares for the agent',
+    body: withField('promptVersion', 'p-old'),
+    errors: [e('promptVersion', /"p-old" is not what the policy declares for a3 \("p"\)/)],
   },
 ];

@@ -33,7 +33,7 @@ describe('validateTaskRequest', () => {
     const result = validateTaskRequest(
       {
         taskId: 'bad id!',
-        agent: { id: 'ops-agent', model: 'm', promptVersion: 'p' },
+        agent: { id: 'ops-agent', model: 'claude-sonnet-4-5', promptVersion: 'ops-v7' },
         taskClass: 'deploy',
         title: '',
         requester: 'bob',
@@ -66,7 +66,7 @@ describe('validateTaskRequest: what the run would refuse is refused at submissio
   /** The example deploy task (rung 2 in production) with `steps`. */
   const deploy = (steps: unknown[]) => ({
     taskId: 't-bounds',
-    agent: { id: 'ops-agent', model: 'm', promptVersion: 'p' },
+    agent: { id: 'ops-agent', model: 'claude-sonnet-4-5', promptVersion: 'ops-v7' },
     taskClass: 'deploy',
     title: 'Release',
     requester: 'U0SRE0001',
@@ -155,5 +155,76 @@ describe('validateTaskRequest: what the run would refuse is refused at submissio
   it('refuses a step whose params hold a huge array with the size limit, not a crash', () => {
     const raw = deploy([{ action: 'shell.exec', params: { command: 'ls', x: new Array(130_000).fill(0) } }]);
     expect(errorsOf(raw)).toContain('steps[0].params: 254 KiB, at most 64 KiB');
+  });
+});
+
+describe("validateTaskRequest: the agent's model and prompt version are the policy's", () => {
+  const task = (agent: Record<string, unknown>) => ({
+    ...exampleTasks.find(([f]) => f === 'rung3-bounded.json')![1],
+    agent: { id: 'ops-agent', model: 'claude-sonnet-4-5', promptVersion: 'ops-v7', ...agent },
+  });
+  const errorsOf = (raw: unknown): string[] => {
+    const result = validateTaskRequest(raw, policy, registry);
+    return result.ok ? [] : result.errors;
+  };
+
+  it('accepts the declared pair, and takes it into the task as it is', () => {
+    const result = validateTaskRequest(task({}), policy, registry);
+    expect(result.ok && result.task.agent).toEqual({
+      id: 'ops-agent',
+      model: 'claude-sonnet-4-5',
+      promptVersion: 'ops-v7',
+    });
+  });
+
+  it('refuses another model, naming the field, what was sent and what the policy declares', () => {
+    expect(errorsOf(task({ model: 'claude-opus-5' }))).toEqual([
+      'agent.model: "claude-opus-5" is not what the policy declares for ops-agent ("claude-sonnet-4-5"); send that (the agent API fills it in when left out), or have an operator change agents.ops-agent.model in the policy',
+    ]);
+  });
+
+  it('refuses the old model after operators upgraded the declaration: the agent keeps no earned rung by it', () => {
+    const upgraded = structuredClone(policy);
+    upgraded.agents['ops-agent'].model = 'claude-opus-5';
+    const result = validateTaskRequest(task({ model: 'claude-sonnet-4-5' }), upgraded, registry);
+    expect(result.ok ? [] : result.errors).toEqual([
+      expect.stringMatching(
+        /^agent\.model: "claude-sonnet-4-5" is not what the policy declares for ops-agent \("claude-opus-5"\)/,
+      ),
+    ]);
+    expect(validateTaskRequest(task({ model: 'claude-opus-5' }), upgraded, registry).ok).toBe(true);
+  });
+
+  it('refuses another prompt version too, and both at once', () => {
+    expect(errorsOf(task({ promptVersion: 'ops-v6' }))).toEqual([
+      expect.stringMatching(
+        /^agent\.promptVersion: "ops-v6" is not what the policy declares for ops-agent \("ops-v7"\)/,
+      ),
+    ]);
+    expect(errorsOf(task({ model: 'x', promptVersion: 'y' })).map((e) => e.split(':')[0])).toEqual([
+      'agent.model',
+      'agent.promptVersion',
+    ]);
+  });
+
+  it('reports a wrong model beside shape errors, so every problem shows at once', () => {
+    const errors = errorsOf({ ...task({ model: 'gpt-x' }), title: '' });
+    expect(errors.map((e) => e.split(':')[0])).toEqual(['title', 'agent.model']);
+  });
+
+  it('shows a long or hidden-character model escaped and cut, never as sent', () => {
+    const [long] = errorsOf(task({ model: 'm'.repeat(5000) }));
+    expect(long.length).toBeLessThan(600);
+    expect(long).toContain('…" (5000 characters)');
+    const [hidden] = errorsOf(task({ model: 'claude\u202Eopus' }));
+    expect(hidden).toContain('"claude\\u202Eopus"');
+    expect(hidden).not.toContain('\u202E');
+  });
+
+  it('checks nothing for an agent whose declaration is empty (no pair to hold the agent to)', () => {
+    const undeclared = structuredClone(policy);
+    (undeclared.agents['ops-agent'] as { model: string }).model = '';
+    expect(errorsOf(task({ model: 'anything' }))).not.toEqual([]);
+    expect(validateTaskRequest(task({ model: 'anything' }), undeclared, registry).ok).toBe(true);
   });
 });

@@ -181,27 +181,36 @@ describe('the trust ledger', () => {
     await next.handle.cancel();
   });
 
-  it('re-evaluates from rung 2 when the agent comes back with a new model', async () => {
-    const first = await submit(
-      stack,
-      taskRequest('switcher', 'ops', [appendStep('m1')], {
-        agent: { id: 'switcher', model: 'm1', promptVersion: 'p1' },
-      }),
-    );
+  it('re-evaluates from rung 2 when operators declare a new model for the agent', async () => {
+    const first = await submit(stack, taskRequest('switcher', 'ops', [appendStep('m1')]));
     expect((await first.handle.result()).rung).toBe(3);
-    await waitForLedger('switcher', (s) => s.model === 'm1' && s.classes.ops !== undefined);
-    const second = await submit(
-      stack,
-      taskRequest('switcher', 'ops', [appendStep('m2')], {
-        agent: { id: 'switcher', model: 'm2', promptVersion: 'p1' },
-      }),
-    );
-    const status = await waitForStatus(second.handle, (s) => s.rung !== null);
-    expect(status.rung).toBe(2);
-    const state = await waitForLedger('switcher', (s) => s.classes.ops.rung === 2);
-    expect(state.model).toBe('m2');
-    expect(state.history.at(-1)!.cause).toContain('new model (m1 → m2)');
-    await second.handle.cancel();
+    await waitForLedger('switcher', (s) => s.model === 'm' && s.classes.ops !== undefined);
+    // The agent's model is the policy's word, not the agent's: the old one is refused once it changes.
+    const before = stack.policy.current;
+    const upgraded = {
+      ...before,
+      agents: { ...before.agents, switcher: { ...before.agents.switcher, model: 'm2' } },
+    };
+    stack.policy.current = upgraded;
+    try {
+      await expect(submit(stack, taskRequest('switcher', 'ops', [appendStep('m-old')]))).rejects.toThrow(
+        /agent\.model: "m" is not what the policy declares for switcher \("m2"\)/,
+      );
+      const second = await submit(
+        stack,
+        taskRequest('switcher', 'ops', [appendStep('m2')], {
+          agent: { id: 'switcher', model: 'm2', promptVersion: 'p' },
+        }),
+      );
+      const status = await waitForStatus(second.handle, (s) => s.rung !== null);
+      expect(status.rung).toBe(2);
+      const state = await waitForLedger('switcher', (s) => s.classes.ops.rung === 2);
+      expect(state.model).toBe('m2');
+      expect(state.history.at(-1)!.cause).toContain('new model (m → m2)');
+      await second.handle.cancel();
+    } finally {
+      stack.policy.current = before;
+    }
   });
 
   it('drops a rung-5 agent to 4 when its report stays unread past the last escalation', async () => {
