@@ -1,8 +1,8 @@
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { TaskRequest } from '../policy/task';
 import { isSlackUserId } from '../policy/slack-ids';
-import { statusQuery, type DelegatedTaskInput, type TaskStatus } from '../workflows/messages';
+import { stepsHashOf } from '../policy/step-edits';
+import { statusQuery, taskRequestQuery, type TaskStatus } from '../workflows/messages';
 import { WaitingOnKey } from '../workflows/search-attributes';
 import { mapBounded } from './map-bounded';
 import type { WaitingTask } from './waiting-on';
@@ -21,10 +21,15 @@ export interface PendingApproval {
   resource?: string;
   /** Slack id of whoever asked for the task. */
   requester: string;
-  /** The exact steps that run once approved (the workflow's input). */
+  /** The exact steps that run once approved: the task's steps now (after any Edit…). */
   steps: TaskRequest['steps'];
-  /** Hash of those steps; an approval carries it, so it approves these steps only. */
+  /** The hash an approval carries (the status's), so it approves the steps it names only. */
   stepsHash: string;
+  /**
+   * Whether `steps` hash to `stepsHash`: false when an edit landed between the two reads, and then
+   * the request is not offered for approval here (the listed steps are not the ones it would approve).
+   */
+  stepsConfirmed: boolean;
   /** The class's approvers as the task decided them. */
   approvers: readonly string[];
   twoPersonRule: boolean;
@@ -36,14 +41,17 @@ export interface PendingApproval {
 
 /** Why a request cannot be approved in a batch by one person; undefined when it can. */
 export type BatchBlocker =
-  { kind: 'typed-confirmation'; expected: string } | { kind: 'two-person-rule'; requester: string };
+  | { kind: 'typed-confirmation'; expected: string }
+  | { kind: 'two-person-rule'; requester: string }
+  | { kind: 'steps-changed' };
 
 /**
- * Why `user` cannot approve `task` in a batch: a typed confirmation (a batch types nothing), or
- * the two-person rule with `user` as the requester. Undefined when nothing stands in the way here
- * (the workflow still checks everything). Pure.
+ * Why `user` cannot approve `task` in a batch: its listed steps are not those its approval would
+ * bind to, a typed confirmation (a batch types nothing), or the two-person rule with `user` as the
+ * requester. Undefined when nothing stands in the way here (the workflow still checks everything). Pure.
  */
 export function batchBlockerOf(task: PendingApproval, user: string): BatchBlocker | undefined {
+  if (!task.stepsConfirmed) return { kind: 'steps-changed' };
   if (task.twoPersonRule && task.requester === user) return { kind: 'two-person-rule', requester: user };
   if (task.typedConfirmation !== null)
     return { kind: 'typed-confirmation', expected: task.typedConfirmation };
@@ -95,8 +103,8 @@ const READ_CONCURRENCY = 4;
  * leaves the requester out of `WaitingOn` then). Newest first; at most `limit` read in full;
  * `more` counts those waiting on `user` that were not read.
  *
- * Cost: one visibility list and one count, then per task a status query and the first history
- * event (its input: requester and steps).
+ * Cost: one visibility list and one count, then per task a status query and a query of its
+ * request as it is now (requester and steps, edited ones included).
  *
  * @throws Error when `user` is not a Slack user id or `taskClass` is empty (both go into a
  *   visibility query).
@@ -134,21 +142,21 @@ export async function pendingApprovals(
   return { tasks, more: Math.max(0, count - tasks.filter((t) => t.waitsOnPerson).length) };
 }
 
-/** One request's status and input; undefined when it no longer asks for an approval (or is gone). */
+/**
+ * One request's status and its request as it is now (after any Edit…); undefined when it no longer
+ * asks for an approval, or is gone or unreadable (then its own message is where it is answered).
+ */
 async function readApproval(
   client: Client,
   workflowId: string,
   waitsOnPerson: boolean,
 ): Promise<PendingApproval | undefined> {
   try {
-    const [status, input] = await Promise.all([
-      client.workflow.getHandle(workflowId).query(statusQuery),
-      startInput(client, workflowId),
-    ]);
+    const handle = client.workflow.getHandle(workflowId);
+    const [status, task] = await Promise.all([handle.query(statusQuery), handle.query(taskRequestQuery)]);
     // Visibility lags a little: a task answered a moment ago no longer asks.
-    if (!isApprovalRequest(status) || !status.waitingOn || !input) return undefined;
+    if (!isApprovalRequest(status) || !status.waitingOn) return undefined;
     const d = status.decision!;
-    const task = input.task;
     return {
       workflowId,
       agentId: task.agent.id,
@@ -159,6 +167,8 @@ async function readApproval(
       requester: task.requester,
       steps: task.steps,
       stepsHash: status.stepsHash,
+      // Two reads: an edit between them leaves steps that are not those the hash approves.
+      stepsConfirmed: stepsHashOf(task.steps) === status.stepsHash,
       approvers: d.approvers,
       twoPersonRule: d.twoPersonRule,
       typedConfirmation: d.typedConfirmation.required ? d.typedConfirmation.expected : null,
@@ -168,17 +178,6 @@ async function readApproval(
     // Closed or unreadable since it was listed: it no longer asks anyone here.
     return undefined;
   }
-}
-
-/** The task workflow's input, from the first event of its history (one event read). */
-async function startInput(client: Client, workflowId: string): Promise<DelegatedTaskInput | undefined> {
-  const page = await client.workflowService.getWorkflowExecutionHistory({
-    namespace: client.options.namespace,
-    execution: { workflowId },
-    maximumPageSize: 1,
-  });
-  const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  return payload ? defaultPayloadConverter.fromPayload<DelegatedTaskInput>(payload) : undefined;
 }
 
 /**

@@ -73,9 +73,15 @@ export function homeQuestionOf(task: WaitingTask): {
     };
   if (s.rung === 0) return { kind: 'suggestion', actions: ['done', 'dismiss'] };
   if (s.rung === 1) return { kind: 'draft', actions: ['accept', 'draft-reject'] };
+  // Steps not confirmed to be the ones the hash names: no Approve here (the message has one).
+  if (!task.stepsConfirmed) return { kind: 'approval-request', actions: ['reject'] };
   const typed = s.decision?.typedConfirmation.required === true;
   return { kind: 'approval-request', actions: [typed ? 'approve-typed' : 'approve', 'reject'] };
 }
+
+/** What the Home says of an approval request it offers no Approve for. */
+export const HOME_STEPS_UNCONFIRMED =
+  ':warning: Its steps as they are now could not be read here (they may have been edited): approve it on its request message, which shows what will run.';
 
 /**
  * A person's App Home: what waits on them now, each task with what it will do and the same
@@ -137,9 +143,11 @@ export function appHomeView(args: {
       ...(question.subject ? { subject: question.subject } : {}),
       actions: question.actions,
     };
+    const unconfirmed = question.kind === 'approval-request' && !question.actions.some(isApprove);
     const text = [
       `*${escapeMrkdwn(task.summary)}*`,
       `rung ${task.status.rung ?? '?'} · ${escapeMrkdwn(task.status.phase)} · waiting on ${escapeMrkdwn(task.status.waitingOn ?? '')}`,
+      unconfirmed ? HOME_STEPS_UNCONFIRMED : '',
       task.details ? escapeMrkdwn(plainFromUiMarkdown(task.details)) : '',
     ]
       .filter(Boolean)
@@ -170,6 +178,11 @@ export function appHomeView(args: {
     );
   }
   return { type: 'home', blocks };
+}
+
+/** Whether a button approves (and so binds to a steps hash). Pure. */
+function isApprove(action: LadderAction): boolean {
+  return action === 'approve' || action === 'approve-typed';
 }
 
 /** Most of a person's standing approvals shown in their Home (`/ladder approvals` lists them all). */

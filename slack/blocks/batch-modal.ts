@@ -174,9 +174,14 @@ export function batchPickerModal(
 
 /** Why a request is not offered for batch approval, in words for the person. Pure. */
 export function blockerText(blocker: BatchBlocker): string {
-  return blocker.kind === 'two-person-rule'
-    ? 'two-person rule: you requested it, so another approver must approve it'
-    : `needs typed confirmation (type *${escapeMrkdwn(blocker.expected)}*): answer it on its own message`;
+  switch (blocker.kind) {
+    case 'two-person-rule':
+      return 'two-person rule: you requested it, so another approver must approve it';
+    case 'typed-confirmation':
+      return `needs typed confirmation (type *${escapeMrkdwn(blocker.expected)}*): answer it on its own message`;
+    case 'steps-changed':
+      return 'its steps were edited while this was read: answer it on its own message, which shows what will run';
+  }
 }
 
 /** One request as the batch lists it: what it is, who asked, and every step with its parameters. */

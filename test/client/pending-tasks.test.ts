@@ -17,6 +17,7 @@ const approval = (over: Partial<PendingApproval> = {}): PendingApproval => ({
   requester: 'U0APPR001',
   steps: [{ action: 'shell.exec', params: { command: 'true' } }],
   stepsHash: 'a'.repeat(64),
+  stepsConfirmed: true,
   approvers: ['U0APPR001', 'U0APPR002'],
   twoPersonRule: true,
   typedConfirmation: null,
@@ -42,6 +43,7 @@ const waiting = (taskClass: string, over: Partial<TaskStatus> = {}): WaitingTask
     stepsHash: 'h',
     ...over,
   },
+  stepsConfirmed: true,
 });
 
 describe('what may be approved in a batch', () => {
@@ -58,6 +60,10 @@ describe('what may be approved in a batch', () => {
     expect(batchBlockerOf(approval({ typedConfirmation: 'orders-db' }), 'U0APPR002')).toEqual({
       kind: 'typed-confirmation',
       expected: 'orders-db',
+    });
+    // Steps read that are not those the approval would bind to (an edit between the reads).
+    expect(batchBlockerOf(approval({ stepsConfirmed: false }), 'U0APPR002')).toEqual({
+      kind: 'steps-changed',
     });
   });
 

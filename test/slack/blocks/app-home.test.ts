@@ -1,5 +1,10 @@
 import type { WaitingTask } from '../../../client/waiting-on';
-import { appHomeView, homeQuestionOf, plainFromUiMarkdown } from '../../../slack/blocks/app-home';
+import {
+  appHomeView,
+  HOME_STEPS_UNCONFIRMED,
+  homeQuestionOf,
+  plainFromUiMarkdown,
+} from '../../../slack/blocks/app-home';
 import { blockKitProblem } from '../../../slack/emulator/block-kit-check';
 import type { TaskStatus } from '../../../workflows/messages';
 
@@ -26,6 +31,7 @@ const task = (
   summary,
   details: '**Task 1**\n- step 1/1: shell.exec echo x \\> y',
   status: status({ workflowId: `task/a/${i}`, ...over }),
+  stepsConfirmed: true,
 });
 
 describe('the App Home view', () => {
@@ -38,6 +44,12 @@ describe('the App Home view', () => {
         }),
       ),
     ).toEqual({ kind: 'approval-request', actions: ['approve-typed', 'reject'] });
+    // Steps not confirmed to be those the hash names (unread, or edited meanwhile): no Approve here.
+    const unconfirmed = { ...task(), stepsConfirmed: false };
+    expect(homeQuestionOf(unconfirmed)).toEqual({ kind: 'approval-request', actions: ['reject'] });
+    const home = JSON.stringify(appHomeView({ tasks: [unconfirmed], total: 1, uiLink: () => 'http://ui/x' }));
+    expect(home).toContain(HOME_STEPS_UNCONFIRMED);
+    expect(home).not.toContain('"ladder_approve');
     expect(homeQuestionOf(task({ rung: 0 }))).toEqual({ kind: 'suggestion', actions: ['done', 'dismiss'] });
     expect(homeQuestionOf(task({ rung: 1 }))).toEqual({ kind: 'draft', actions: ['accept', 'draft-reject'] });
     expect(homeQuestionOf(task({ phase: 'awaiting-report-read', rung: 5 }))).toEqual({

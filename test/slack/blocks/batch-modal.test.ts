@@ -27,6 +27,7 @@ const request = (n: number, over: Partial<PendingApproval> = {}): PendingApprova
   requester: 'U0APPR001',
   steps: [{ action: 'shell.exec', params: { command: `echo ${n} >> effects.log` } }],
   stepsHash: HASH(n),
+  stepsConfirmed: true,
   approvers: ['U0APPR001', 'U0APPR002'],
   twoPersonRule: true,
   typedConfirmation: null,
