@@ -8,7 +8,8 @@ import { CliError } from './policy-commands';
  * local stack's `<keys dir>/operators/<person>.key.json`. Workflows accept an operator key only for
  * answers given as its own person, so `--as` cannot borrow someone else's authority.
  *
- * @throws {CliError} naming the file when there is no usable key.
+ * @throws {CliError} naming the file when there is no usable key, or it is not an operator key
+ *   (a frontend's key is refused: it would sign as any `--as`).
  */
 export function operatorSigner(config: Config, person: string, keyOption?: string): AnswerSigner {
   const path = keyOption ?? config.keys.operatorKey ?? localKeyLayout(config.keys.dir).operatorKey(person);
@@ -24,7 +25,13 @@ export function operatorSigner(config: Config, person: string, keyOption?: strin
     if (err instanceof AnswerKeyError) throw new CliError(err.message);
     throw err;
   }
-  if (signer.kind === 'operator' && signer.person !== person) {
+  // A frontend key vouches for anyone it names: the CLI answers only with a person's own key.
+  if (signer.kind !== 'operator') {
+    throw new CliError(
+      `${path} is a ${signer.kind} key (it vouches for whoever its frontend verified), not ${person}'s operator key: answer with your own key, made with \`ladder keys create --person ${person}\``,
+    );
+  }
+  if (signer.person !== person) {
     throw new CliError(`${path} is ${signer.person}'s key; it cannot answer as ${person}`);
   }
   return signer;

@@ -53,17 +53,60 @@ export const DEFAULT_ANSWER_DELIVERY: AnswerDelivery = { budgetMs: 60_000 };
  * it before the connection failed, or holds it for a worker). Says where to look.
  */
 export class AnswerOutcomeUnknownError extends Error {
+  /**
+   * @param whereToLook - what shows whether the answer took effect; by default, for a task, its
+   *   `ladder status` and its Slack message.
+   */
   constructor(
     readonly workflowId: string,
     last: Error,
     tries: number,
     budgetMs: number,
+    whereToLook = `\`ladder status ${workflowId}\` or the task's Slack message shows which`,
   ) {
     super(
-      `got no confirmation from Temporal of the answer to ${workflowId} within ${budgetMs / 1000} s (${tries} ${tries === 1 ? 'try' : 'tries'}; last: ${grpcDetail(last)}); it may or may not have been recorded: \`ladder status ${workflowId}\` or the task's Slack message shows which`,
+      `got no confirmation from Temporal of the answer to ${workflowId} within ${budgetMs / 1000} s (${tries} ${tries === 1 ? 'try' : 'tries'}; last: ${grpcDetail(last)}); it may or may not have been recorded: ${whereToLook}`,
       { cause: last },
     );
     this.name = 'AnswerOutcomeUnknownError';
+  }
+}
+
+/**
+ * Delivers one answer (an update) to `workflowId` as {@link answerTask} does: `send` is called with
+ * one update id for every try (a fresh UUID unless `delivery.updateId` gives one), each try under a
+ * deadline at the budget's end; a failure to reach Temporal is tried again, with backoff, until the
+ * budget is spent. Anything else `send` throws (a refusal, an unknown workflow) is rethrown as is.
+ * `send` must send the same arguments each time, so a repeated id gets the first try's outcome.
+ *
+ * @param whereToLook - what the person is told shows whether an unconfirmed answer took effect.
+ * @throws AnswerOutcomeUnknownError when Temporal did not confirm the answer within the budget.
+ */
+export async function deliverAnswer<R>(
+  client: Client,
+  workflowId: string,
+  delivery: AnswerDelivery,
+  send: (updateId: string) => Promise<R>,
+  whereToLook?: string,
+): Promise<R> {
+  const updateId = delivery.updateId ?? randomUUID();
+  const started = Date.now();
+  // Every call of every try ends by the budget's end: a server that takes the connection and never
+  // answers (frozen), or an update no worker picks up, would otherwise hold the person forever.
+  const deadline = new Date(started + delivery.budgetMs);
+  let telling: Error | undefined;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await client.withDeadline(deadline, () => send(updateId));
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      // The try at the budget's end meets its deadline at once; an earlier try's reason says more.
+      if (!telling || grpcErrorIn(err)?.code !== grpcStatus.DEADLINE_EXCEEDED) telling = err as Error;
+      const elapsed = Date.now() - started;
+      if (elapsed >= delivery.budgetMs)
+        throw new AnswerOutcomeUnknownError(workflowId, telling, tries, delivery.budgetMs, whereToLook);
+      await sleep(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (tries - 1), delivery.budgetMs - elapsed));
+    }
   }
 }
 
@@ -96,7 +139,6 @@ export async function answerTask(
   shown?: ShownMessage,
   delivery: AnswerDelivery = DEFAULT_ANSWER_DELIVERY,
 ): Promise<AnswerResult> {
-  const updateId = delivery.updateId ?? randomUUID();
   const handle = client.workflow.getHandle(workflowId);
   const signed = <T extends object>(name: string, args: T): T => {
     const withShown = shown ? { ...args, shown } : args;
@@ -104,23 +146,12 @@ export async function answerTask(
   };
   // Built once: a repeated try sends the same signed arguments under the same id.
   const send = updateSender(answer, by, signed);
-  const started = Date.now();
-  // Every call of every try ends by the budget's end: a server that takes the connection and never
-  // answers (frozen), or an update no worker picks up, would otherwise hold the person forever.
-  const deadline = new Date(started + delivery.budgetMs);
-  let telling: Error | undefined;
-  for (let tries = 1; ; tries++) {
-    try {
-      return { ok: true, receipt: await client.withDeadline(deadline, () => send(handle, updateId)) };
-    } catch (err) {
-      if (!isUnreachable(err)) return refusalOf(err, workflowId);
-      // The try at the budget's end meets its deadline at once; an earlier try's reason says more.
-      if (!telling || grpcErrorIn(err)?.code !== grpcStatus.DEADLINE_EXCEEDED) telling = err as Error;
-      const elapsed = Date.now() - started;
-      if (elapsed >= delivery.budgetMs)
-        throw new AnswerOutcomeUnknownError(workflowId, telling, tries, delivery.budgetMs);
-      await sleep(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (tries - 1), delivery.budgetMs - elapsed));
-    }
+  try {
+    const receipt = await deliverAnswer(client, workflowId, delivery, (updateId) => send(handle, updateId));
+    return { ok: true, receipt };
+  } catch (err) {
+    if (err instanceof AnswerOutcomeUnknownError) throw err;
+    return refusalOf(err, workflowId);
   }
 }
 

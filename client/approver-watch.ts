@@ -13,9 +13,8 @@ import {
   type WatchedDefectArgs,
 } from '../workflows/approver-watch-messages';
 import { approverWatch } from '../workflows/approver-watch';
-import type { AnswerSigner } from './answer-signer';
 import { createBatchedCalls } from './batched-calls';
-import { answerEntity } from './entity-answer';
+import { answerEntity, type EntityCaller } from './entity-answer';
 import { entityStartOptions } from './entity-start';
 
 /** Raised when a watch refuses a review; the message says why in a person's words. */
@@ -89,7 +88,7 @@ export function createApproverWatchLink(options: {
  */
 export function reviewApprover(
   client: Client,
-  caller: { taskQueue: string; signer: AnswerSigner },
+  caller: EntityCaller,
   review: { taskClass: string; approver: string; by: string; note?: string },
 ): Promise<Receipt> {
   const { taskClass, ...args } = review;

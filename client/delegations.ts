@@ -11,17 +11,13 @@ import {
   type SetAwayArgs,
 } from '../workflows/delegation-messages';
 import { delegations } from '../workflows/delegations';
-import type { AnswerSigner } from './answer-signer';
-import { answerEntity } from './entity-answer';
+import { answerEntity, type EntityCaller } from './entity-answer';
 
 /** Raised when the registry refuses an absence or its end; the message says why in a person's words. */
 export class DelegationError extends Error {}
 
-/** Where the registry lives and who vouches for the person (the Slack app, or an operator's key). */
-export interface DelegationCaller {
-  taskQueue: string;
-  signer: AnswerSigner;
-}
+/** Where the registry lives, who vouches for the person (the Slack app, or an operator's key), how long to try. */
+export type DelegationCaller = EntityCaller;
 
 const answerRegistry = <R, A extends object>(
   client: Client,

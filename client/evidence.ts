@@ -1,5 +1,7 @@
 import { own } from '../policy/own';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import type { DrillResult } from '../activities/drill-activities';
 import type { LoadedPolicy } from '../policy/loader';
 import {
@@ -13,19 +15,51 @@ import {
 } from '../workflows/messages';
 import { rollbackDrill } from '../workflows/rollback-drill';
 import { trustLedger } from '../workflows/trust-ledger';
-import type { AnswerSigner } from './answer-signer';
+import { DEFAULT_ANSWER_DELIVERY, deliverAnswer } from './answer-task';
+import type { EntityCaller } from './entity-answer';
 import { ledgerStartOptions } from './ledger-link';
+import { forEachHistoryEvent } from './history-events';
+import { grpcErrorIn } from './grpc-errors';
 
-/** Where the ledgers live and who vouches for the person giving evidence. */
-export interface EvidenceCaller {
-  taskQueue: string;
-  /** The operator's own key (CLI) or the frontend that verified the person (Slack app). */
-  signer: AnswerSigner;
+/** Where the ledgers live, who vouches for the person giving evidence, and how long to try. */
+export type EvidenceCaller = EntityCaller;
+
+/** What an unconfirmed answer to a ledger tells the person to check. */
+const LEDGER_WHERE_TO_LOOK =
+  "`/ladder status` in Slack (or `ladder history <agent>`) shows the agent's rungs: check whether it took effect before sending it again";
+
+/**
+ * Delivers one signed update to the agent's ledger as task answers are delivered
+ * ({@link deliverAnswer}: one update id, the caller's deadline, tried again while Temporal is out
+ * of reach); `send` sends the signed arguments under the id it is given.
+ *
+ * @returns the ledger's refusal as `{ ok: false, reason }`.
+ * @throws AnswerOutcomeUnknownError when Temporal did not confirm it within the budget.
+ */
+async function deliverToLedger<R>(
+  client: Client,
+  caller: EvidenceCaller,
+  workflowId: string,
+  send: (updateId: string) => Promise<R>,
+): Promise<{ ok: true; result: R } | { ok: false; reason: string }> {
+  try {
+    const delivery = caller.delivery ?? DEFAULT_ANSWER_DELIVERY;
+    return {
+      ok: true,
+      result: await deliverAnswer(client, workflowId, delivery, send, LEDGER_WHERE_TO_LOOK),
+    };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
+    throw err;
+  }
 }
 
 /**
  * Sends a person's evidence to the agent's ledger as a signed update, starting the ledger if it
  * has none yet; the ledger checks the proof and the person's standing.
+ *
+ * @throws {EvidenceError} with the ledger's reason when it refuses the evidence.
  */
 async function sendEvidence(
   client: Client,
@@ -34,20 +68,20 @@ async function sendEvidence(
   evidence: HumanEvidenceArgs,
 ): Promise<void> {
   const workflowId = ledgerWorkflowId(caller.taskQueue, agentId);
-  try {
-    await client.workflow.executeUpdateWithStart(reportEvidenceUpdate, {
-      args: [caller.signer.sign(workflowId, reportEvidenceUpdate.name, evidence)],
+  const signed = caller.signer.sign(workflowId, reportEvidenceUpdate.name, evidence);
+  const sent = await deliverToLedger(client, caller, workflowId, (updateId) =>
+    client.workflow.executeUpdateWithStart(reportEvidenceUpdate, {
+      args: [signed],
+      updateId,
+      // An operation runs once: each try has its own.
       startWorkflowOperation: new WithStartWorkflowOperation(trustLedger, {
         ...ledgerStartOptions(caller.taskQueue, agentId),
         args: [{ agentId }],
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),
-    });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      throw new EvidenceError((err.cause as Error | undefined)?.message ?? err.message);
-    throw err;
-  }
+    }),
+  );
+  if (!sent.ok) throw new EvidenceError(sent.reason);
 }
 
 /** Raised when evidence is refused: unknown task or agent, or a person without the standing to give it. */
@@ -92,8 +126,15 @@ export async function reportDefect(
       `${report.by} may not report defects for ${agentId} in ${taskClass} (admins, the class's approvers and the agent's owner may)`,
     );
   }
+  // The ledger counts one defect per task: a second reporter is told who reported it, not "recorded".
+  const id = `defect/${report.workflowId}`;
+  const earlier = await earlierReporter(client, ledgerWorkflowId(caller.taskQueue, agentId), id);
+  if (earlier !== undefined && earlier !== report.by)
+    throw new EvidenceError(
+      `a defect in ${report.workflowId} was already reported by ${earlier}; a task's defect counts once, so this report was not counted again`,
+    );
   await sendEvidence(client, caller, agentId, {
-    id: `defect/${report.workflowId}`,
+    id,
     kind: 'defect',
     workflowId: report.workflowId,
     taskClass,
@@ -101,6 +142,34 @@ export async function reportDefect(
     text: report.text,
   });
   return { agentId, taskClass };
+}
+
+/**
+ * Who reported the evidence `id` to the ledger `ledgerId` in its current run: the `by` of an
+ * accepted `reportEvidence` update with that id that completed without failure. Undefined when
+ * none did, or the ledger has not started. Reads the run's history (kept short by the ledger's
+ * continue-as-new).
+ */
+async function earlierReporter(client: Client, ledgerId: string, id: string): Promise<string | undefined> {
+  const reporters = new Map<string, string>();
+  let found: string | undefined;
+  try {
+    await forEachHistoryEvent(client, ledgerId, undefined, (event) => {
+      const accepted = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+      const payload = accepted?.input?.args?.payloads?.[0];
+      if (accepted?.input?.name === reportEvidenceUpdate.name && accepted.meta?.updateId && payload) {
+        const args = defaultPayloadConverter.fromPayload<HumanEvidenceArgs>(payload);
+        if (args?.id === id) reporters.set(accepted.meta.updateId, args.by);
+      }
+      const completed = event.workflowExecutionUpdateCompletedEventAttributes;
+      const by = reporters.get(completed?.meta?.updateId ?? '');
+      if (by !== undefined && completed?.outcome?.success) found ??= by;
+    });
+  } catch (err) {
+    if (grpcErrorIn(err)?.code === grpcStatus.NOT_FOUND) return undefined;
+    throw err;
+  }
+  return found;
 }
 
 /**
@@ -149,18 +218,12 @@ async function answerLedger<A extends object>(
   args: A,
 ): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
   const workflowId = ledgerWorkflowId(caller.taskQueue, agentId);
-  try {
-    const receipt = await client.workflow
-      .getHandle(workflowId)
-      .executeUpdate(update as typeof decideProposalUpdate, {
-        args: [caller.signer.sign(workflowId, update.name, args) as never],
-      });
-    return { ok: true, at: receipt.at };
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
-    throw err;
-  }
+  const signed = caller.signer.sign(workflowId, update.name, args) as never;
+  const handle = client.workflow.getHandle(workflowId);
+  const sent = await deliverToLedger(client, caller, workflowId, (updateId) =>
+    handle.executeUpdate(update as typeof decideProposalUpdate, { args: [signed], updateId }),
+  );
+  return sent.ok ? { ok: true, at: sent.result.at } : sent;
 }
 
 /**

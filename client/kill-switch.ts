@@ -11,19 +11,14 @@ import {
   type KillSwitchState,
   type Receipt,
 } from '../workflows/messages';
-import type { AnswerSigner } from './answer-signer';
-import { answerEntity } from './entity-answer';
+import { answerEntity, type EntityCaller } from './entity-answer';
 import { readPublished } from './published-state';
 
 /** Raised when the kill switch refuses an answer (not an admin, no valid proof, unknown agent, bad cap). */
 export class KillSwitchError extends Error {}
 
-/** Where the kill switch lives and who vouches for the person flipping it. */
-export interface KillSwitchCaller {
-  taskQueue: string;
-  /** The operator's own key (CLI) or the frontend that verified the person (Slack app). */
-  signer: AnswerSigner;
-}
+/** Where the kill switch lives, who vouches for the person flipping it, and how long to try. */
+export type KillSwitchCaller = EntityCaller;
 
 /**
  * Sends one signed answer to the deployment's kill switch, starting the switch if it has never run.
@@ -38,7 +33,13 @@ function answerKillSwitch<A extends object>(
 ): Promise<Receipt> {
   return answerEntity(
     client,
-    { ...caller, workflowId: killSwitchWorkflowId(caller.taskQueue), workflow: killSwitch },
+    {
+      ...caller,
+      workflowId: killSwitchWorkflowId(caller.taskQueue),
+      workflow: killSwitch,
+      whereToLook:
+        '`/ladder status` in Slack (or `ladder kill-switch`) shows whether the kill switch is engaged',
+    },
     update,
     args,
     (reason) => new KillSwitchError(reason),

@@ -15,17 +15,13 @@ import {
   type StandingUseRequest,
 } from '../workflows/standing-approval-messages';
 import { standingApprovals } from '../workflows/standing-approvals';
-import type { AnswerSigner } from './answer-signer';
-import { answerEntity } from './entity-answer';
+import { answerEntity, type EntityCaller } from './entity-answer';
 
 /** Raised when the registry refuses a grant or revoke; the message says why in a person's words. */
 export class StandingApprovalError extends Error {}
 
-/** Where the registry lives and who vouches for the person (the Slack app, or an operator's key). */
-export interface StandingCaller {
-  taskQueue: string;
-  signer: AnswerSigner;
-}
+/** Where the registry lives, who vouches for the person (the Slack app, or an operator's key), how long to try. */
+export type StandingCaller = EntityCaller;
 
 const answerRegistry = <R, A extends object>(
   client: Client,
@@ -35,7 +31,12 @@ const answerRegistry = <R, A extends object>(
 ): Promise<R> =>
   answerEntity(
     client,
-    { ...caller, workflowId: standingApprovalsWorkflowId(caller.taskQueue), workflow: standingApprovals },
+    {
+      ...caller,
+      workflowId: standingApprovalsWorkflowId(caller.taskQueue),
+      workflow: standingApprovals,
+      whereToLook: '`/ladder approvals` in Slack (or `ladder approvals`) lists those in force',
+    },
     update,
     args,
     (reason) => new StandingApprovalError(reason),

@@ -80,6 +80,10 @@ export function createSlackApp(options: {
   }
   app.error(async (error) => {
     deps.log.error({ err: error.message, code: (error as { code?: string }).code }, 'slack app error');
+    // The HTTP receiver answers a request that no listener acked with 500 "a listener failed" (an
+    // answer already sent stays as it was), so it must see the error; swallowed, the request would
+    // be answered 404 "no listener", which sends whoever debugs it the wrong way.
+    if (receiver) throw error;
   });
   registerCommands(app, deps);
   registerTaskActions(app, deps);

@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { CanaryLink } from '../client/canary-link';
 import type { LedgerLink } from '../client/ledger-link';
 import type { AnswerSigner } from '../client/answer-signer';
+import type { AnswerDelivery } from '../client/answer-task';
+import type { EntityCaller } from '../client/entity-answer';
 import type { Logger } from '../config/logger';
 import type { LoadedPolicy } from '../policy/loader';
 import type { ActionRegistry } from '../activities/actions/registry';
@@ -29,4 +31,21 @@ export interface SlackDeps {
   signer: AnswerSigner;
   /** Task ids for `/ladder delegate`; injected by tests. */
   newTaskId: () => string;
+  /**
+   * How long an answer given in Slack (to a task, the kill switch, a registry or a ledger) is tried
+   * before the person is told it is not confirmed; one minute unless given (tests shorten it).
+   */
+  answerDelivery?: AnswerDelivery;
+}
+
+/**
+ * Who answers the deployment's entity workflows and ledgers from Slack: this frontend's key, on
+ * the deployment's task queue, within the answer delivery budget. Pure.
+ */
+export function entityCaller(deps: SlackDeps): EntityCaller {
+  return {
+    taskQueue: deps.taskQueue,
+    signer: deps.signer,
+    ...(deps.answerDelivery ? { delivery: deps.answerDelivery } : {}),
+  };
 }

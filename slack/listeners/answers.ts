@@ -2,7 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import type { ShownMessage } from '../../policy/answer-proof';
 import { AnswerOutcomeUnknownError, answerTask, type TaskAnswer } from '../../client/answer-task';
 import { decideProposal, giveAuditVerdict } from '../../client/evidence';
-import type { SlackDeps } from '../deps';
+import { entityCaller, type SlackDeps } from '../deps';
+import { escapeMrkdwn } from '../blocks/escape';
 import { tellUser } from './ephemeral';
 
 /** Who answered, about which workflow, and where to tell them what happened. */
@@ -29,20 +30,30 @@ export async function answerAndTell(
   deps: SlackDeps,
 ): Promise<void> {
   // Slack's request signature proved who clicked; this frontend's key vouches for it to the workflow.
-  const result = await answerTask(deps.temporal, who.workflowId, who.user, answer, deps.signer, who.shown);
+  const result = await answerTask(
+    deps.temporal,
+    who.workflowId,
+    who.user,
+    answer,
+    deps.signer,
+    who.shown,
+    deps.answerDelivery,
+  );
   await tellOutcome(who, result, client, deps, {
     logged: [{ workflowId: who.workflowId, answer: answer.kind }, 'task answered from Slack'],
     // Named with its task: several answers of one person can be in flight in one channel.
-    recorded: (r) => `Recorded: ${answer.kind} by <@${who.user}> at ${r.receipt.at} on ${who.workflowId}.`,
+    recorded: (r) =>
+      `Recorded: ${answer.kind} by <@${who.user}> at ${r.receipt.at} on ${escapeMrkdwn(who.workflowId)}.`,
   });
 }
 
 /**
  * What the person is told when their answer did not come back as recorded or refused: that it
- * may have been recorded when Temporal stayed out of reach, else that it was not.
+ * may have been recorded when Temporal stayed out of reach, else that it was not. The error's
+ * words are escaped (they may repeat what an agent wrote). Pure.
  */
 export function notRecordedText(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = escapeMrkdwn(err instanceof Error ? err.message : String(err));
   return err instanceof AnswerOutcomeUnknownError
     ? `Not confirmed: Ladder ${message}`
     : `Ladder could not record that: ${message}`;
@@ -72,7 +83,15 @@ export async function refuse(
   deps: SlackDeps,
 ): Promise<void> {
   deps.log.warn({ user: who.user, workflowId: who.workflowId, reason }, 'slack answer refused');
-  await tellUser(client, deps.log, who, `Refused: ${reason}`);
+  await tellUser(client, deps.log, who, refusedText(reason));
+}
+
+/**
+ * What the person is told when an answer or command is refused: `Refused: ` and the reason,
+ * escaped, since reasons repeat what agents wrote (a resource, a param). Pure.
+ */
+export function refusedText(reason: string): string {
+  return `Refused: ${escapeMrkdwn(reason)}`;
 }
 
 /**
@@ -85,11 +104,12 @@ export async function decidePromotionFromSlack(
   client: WebClient,
   deps: SlackDeps,
 ): Promise<void> {
-  const result = await decideProposal(
-    deps.temporal,
-    { taskQueue: deps.taskQueue, signer: deps.signer },
-    { agentId: who.agentId, proposalId: who.proposalId, by: who.user, approve },
-  );
+  const result = await decideProposal(deps.temporal, entityCaller(deps), {
+    agentId: who.agentId,
+    proposalId: who.proposalId,
+    by: who.user,
+    approve,
+  });
   await tellOutcome(who, result, client, deps, {
     logged: [{ agentId: who.agentId, proposal: who.proposalId, approve }, 'promotion decided from Slack'],
     recorded: (r) => `Recorded: promotion ${approve ? 'approved' : 'declined'} by <@${who.user}> at ${r.at}.`,
@@ -104,11 +124,13 @@ export async function auditFromSlack(
   client: WebClient,
   deps: SlackDeps,
 ): Promise<void> {
-  const result = await giveAuditVerdict(
-    deps.temporal,
-    { taskQueue: deps.taskQueue, signer: deps.signer },
-    { agentId: who.agentId, auditId: who.auditId, by: who.user, agree, reason },
-  );
+  const result = await giveAuditVerdict(deps.temporal, entityCaller(deps), {
+    agentId: who.agentId,
+    auditId: who.auditId,
+    by: who.user,
+    agree,
+    reason,
+  });
   await tellOutcome(who, result, client, deps, {
     logged: [{ agentId: who.agentId, audit: who.auditId, agree }, 'audit verdict from Slack'],
     recorded: () => `Recorded: you ${agree ? 'agreed' : 'disagreed'} (audit ${who.auditId}).`,

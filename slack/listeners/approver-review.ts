@@ -1,9 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import { ApproverReviewError, reviewApprover } from '../../client/approver-watch';
 import { approverWatchWorkflowId, taskClassOfWatch } from '../../workflows/approver-watch-messages';
-import type { SlackDeps } from '../deps';
+import { entityCaller, type SlackDeps } from '../deps';
 import type { ButtonClick } from './button-click';
 import { tellUser } from './ephemeral';
+import { refusedText } from './answers';
 
 /**
  * "Reviewed: count their approvals again" on the owners' message of the rubber-stamp watch: the
@@ -25,11 +26,11 @@ export async function reviewApproverFromSlack(
     );
   const taskClass = taskClassOfWatch(click.workflowId);
   try {
-    const receipt = await reviewApprover(
-      deps.temporal,
-      { taskQueue: deps.taskQueue, signer: deps.signer },
-      { taskClass, approver: click.subject, by: click.user },
-    );
+    const receipt = await reviewApprover(deps.temporal, entityCaller(deps), {
+      taskClass,
+      approver: click.subject,
+      by: click.user,
+    });
     deps.log.warn({ user: click.user, approver: click.subject, taskClass }, 'approver reviewed from Slack');
     await tellUser(
       client,
@@ -39,6 +40,6 @@ export async function reviewApproverFromSlack(
     );
   } catch (err) {
     if (!(err instanceof ApproverReviewError)) throw err;
-    await tellUser(client, deps.log, click, `Refused: ${err.message}`);
+    await tellUser(client, deps.log, click, refusedText(err.message));
   }
 }

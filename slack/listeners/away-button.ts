@@ -1,9 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import { DelegationError, endAway } from '../../client/delegations';
 import { delegationsWorkflowId } from '../../workflows/delegation-messages';
-import type { SlackDeps } from '../deps';
+import { entityCaller, type SlackDeps } from '../deps';
 import type { ButtonClick } from './button-click';
 import { tellUser } from './ephemeral';
+import { refusedText } from './answers';
 
 /**
  * "I'm back" on the App Home: ends the clicker's own absence (Slack's verified user, never the
@@ -17,11 +18,7 @@ export async function endAwayFromSlack(
   if (click.workflowId !== delegationsWorkflowId(deps.taskQueue))
     return tellUser(client, deps.log, click, 'That button does not name the delegations of this deployment.');
   try {
-    const receipt = await endAway(
-      deps.temporal,
-      { taskQueue: deps.taskQueue, signer: deps.signer },
-      { by: click.user },
-    );
+    const receipt = await endAway(deps.temporal, entityCaller(deps), { by: click.user });
     await tellUser(
       client,
       deps.log,
@@ -30,6 +27,6 @@ export async function endAwayFromSlack(
     );
   } catch (err) {
     if (!(err instanceof DelegationError)) throw err;
-    await tellUser(client, deps.log, click, `Refused: ${err.message}`);
+    await tellUser(client, deps.log, click, refusedText(err.message));
   }
 }

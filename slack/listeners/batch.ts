@@ -26,21 +26,22 @@ import {
   type BatchOrigin,
 } from '../blocks/batch-modal';
 import type { SlackDeps } from '../deps';
+import { textOf } from './views';
 import { shownMessageOf } from '../shown-message';
 import { publishHome } from './app-home';
 
 /** Answers of one batch in flight at once: a batch is at most ten, and each task is its own update. */
 const ANSWER_CONCURRENCY = 4;
 
-/** Slack's `view.state.values` for the batch inputs. */
+/** Slack's `view.state.values` for the batch inputs; read with type guards (a payload may carry anything). */
 type BatchState = Record<
   string,
   Record<
     string,
     {
-      value?: string | null;
-      selected_option?: { value?: string } | null;
-      selected_options?: { value?: string }[] | null;
+      value?: unknown;
+      selected_option?: { value?: unknown } | null;
+      selected_options?: unknown;
     }
   >
 >;
@@ -73,16 +74,17 @@ export function readBatchSubmission(
       ok: false,
       errors: { [BATCH_BLOCKS.decision]: 'This form is out of date: open the batch again.' },
     };
+  const options = values?.[BATCH_BLOCKS.tasks]?.[BATCH_ACTION_IDS.tasks]?.selected_options;
   const selected = [
     ...new Set(
-      (values?.[BATCH_BLOCKS.tasks]?.[BATCH_ACTION_IDS.tasks]?.selected_options ?? [])
-        .map((o) => String(o?.value ?? ''))
+      (Array.isArray(options) ? (options as { value?: unknown }[]) : [])
+        .map((o) => textOf(o?.value))
         .filter(Boolean),
     ),
     // No more answers than the modal listed requests, whatever a submission carries.
   ].slice(0, metadata.t.length);
   const decision = values?.[BATCH_BLOCKS.decision]?.[BATCH_ACTION_IDS.decision]?.selected_option?.value;
-  const reason = (values?.[BATCH_BLOCKS.reason]?.[BATCH_ACTION_IDS.reason]?.value ?? '').trim();
+  const reason = textOf(values?.[BATCH_BLOCKS.reason]?.[BATCH_ACTION_IDS.reason]?.value).trim();
   const errors: Record<string, string> = {};
   if (selected.length === 0) errors[BATCH_BLOCKS.tasks] = 'Select at least one request.';
   if (decision !== 'approve' && decision !== 'reject')
@@ -100,7 +102,7 @@ export function readBatchSubmission(
  * Never throws: a failure to reach a task is that task's refusal.
  */
 export async function answerBatch(
-  deps: Pick<SlackDeps, 'temporal' | 'signer' | 'log'>,
+  deps: Pick<SlackDeps, 'temporal' | 'signer' | 'log' | 'answerDelivery'>,
   user: string,
   reading: Extract<BatchReading, { ok: true }>,
   shown: ReturnType<typeof shownMessageOf>,
@@ -120,7 +122,15 @@ export async function answerBatch(
           ? { kind: 'approve', stepsHash }
           : { kind: 'reject', reason: reading.reason };
       try {
-        const result = await answerTask(deps.temporal, workflowId, user, answer, deps.signer, shown);
+        const result = await answerTask(
+          deps.temporal,
+          workflowId,
+          user,
+          answer,
+          deps.signer,
+          shown,
+          deps.answerDelivery,
+        );
         if (result.ok) {
           deps.log.info({ user, workflowId, answer: answer.kind, batch: true }, 'task answered from Slack');
           return { workflowId, ok: true, at: result.receipt.at };
@@ -256,7 +266,9 @@ export function registerBatch(app: App, deps: SlackDeps): void {
   app.view(BATCH_VIEW_IDS.pick, async ({ ack, body, view, client }) => {
     const user = body.user.id;
     const values = view.state.values as BatchState;
-    const taskClass = values?.[BATCH_BLOCKS.taskClass]?.[BATCH_ACTION_IDS.taskClass]?.selected_option?.value;
+    const taskClass = textOf(
+      values?.[BATCH_BLOCKS.taskClass]?.[BATCH_ACTION_IDS.taskClass]?.selected_option?.value,
+    );
     if (!taskClass || !own(deps.policy().taskClasses, taskClass)) {
       await ack({
         response_action: 'errors',

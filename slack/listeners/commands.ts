@@ -12,11 +12,13 @@ import { declareIncident, EvidenceError } from '../../client/evidence';
 import { formatCanary } from '../../cli/format-ledger';
 import { delegateModal } from '../blocks/modals';
 import { HELP_TEXT, statusBlocks } from '../blocks/status';
-import type { SlackDeps } from '../deps';
+import { entityCaller, type SlackDeps } from '../deps';
 import { openBatchModal } from './batch';
 import { listStandingForSlack, revokeAndTell } from './standing-approvals';
 import { DelegationError, endAway, setAway } from '../../client/delegations';
 import { awayUntil, parseAway } from './away-words';
+import { AnswerOutcomeUnknownError } from '../../client/answer-task';
+import { notRecordedText, refusedText } from './answers';
 
 /** A parsed `/ladder` command. */
 export type LadderCommand =
@@ -120,11 +122,11 @@ export function registerCommands(app: App, deps: SlackDeps): void {
             );
             return;
           }
-          const away = await setAway(
-            deps.temporal,
-            { taskQueue: deps.taskQueue, signer: deps.signer },
-            { by: user, delegate: parsed.delegate, until },
-          );
+          const away = await setAway(deps.temporal, entityCaller(deps), {
+            by: user,
+            delegate: parsed.delegate,
+            until,
+          });
           deps.log.info({ user, delegate: away.delegate, until: away.until }, 'away declared from Slack');
           await ephemeral(
             respond,
@@ -133,11 +135,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           return;
         }
         case 'back': {
-          const receipt = await endAway(
-            deps.temporal,
-            { taskQueue: deps.taskQueue, signer: deps.signer },
-            { by: user },
-          );
+          const receipt = await endAway(deps.temporal, entityCaller(deps), { by: user });
           await ephemeral(respond, `Welcome back: your requests come to you again (since ${receipt.at}).`);
           return;
         }
@@ -195,7 +193,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
             await ephemeral(respond, 'Usage: `/ladder incident <agent> <task class> [what happened]`');
             return;
           }
-          await declareIncident(deps.temporal, { taskQueue: deps.taskQueue, signer: deps.signer }, policy, {
+          await declareIncident(deps.temporal, entityCaller(deps), policy, {
             id: `${command.trigger_id}`,
             agentId: parsed.agent,
             taskClass: parsed.taskClass,
@@ -208,16 +206,17 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           );
           await respond({
             response_type: 'in_channel',
-            text: `:rotating_light: Incident declared by <@${user}>: ${parsed.agent} goes back to rung ${policy.demotion.incidentRung} in ${parsed.taskClass} at once.${parsed.text ? ` ${parsed.text}` : ''}`,
+            text: `:rotating_light: Incident declared by <@${user}>: ${escapeMrkdwn(parsed.agent)} goes back to rung ${policy.demotion.incidentRung} in ${escapeMrkdwn(parsed.taskClass)} at once.${parsed.text ? ` ${escapeMrkdwn(parsed.text)}` : ''}`,
           });
           return;
         }
         case 'freeze':
-          await engageKillSwitch(
-            deps.temporal,
-            { taskQueue: deps.taskQueue, signer: deps.signer },
-            { agentId: parsed.agent, cap: 0, by: user, reason: parsed.reason },
-          );
+          await engageKillSwitch(deps.temporal, entityCaller(deps), {
+            agentId: parsed.agent,
+            cap: 0,
+            by: user,
+            reason: parsed.reason,
+          });
           deps.log.warn(
             { user, agent: parsed.agent ?? 'all', reason: parsed.reason },
             'kill switch engaged from Slack',
@@ -232,11 +231,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           });
           return;
         case 'unfreeze':
-          await releaseKillSwitch(
-            deps.temporal,
-            { taskQueue: deps.taskQueue, signer: deps.signer },
-            { agentId: parsed.agent, by: user },
-          );
+          await releaseKillSwitch(deps.temporal, entityCaller(deps), { agentId: parsed.agent, by: user });
           deps.log.warn({ user, agent: parsed.agent ?? 'all' }, 'kill switch released from Slack');
           await respond({
             response_type: 'in_channel',
@@ -253,13 +248,23 @@ export function registerCommands(app: App, deps: SlackDeps): void {
     } catch (err) {
       if (err instanceof KillSwitchError || err instanceof EvidenceError || err instanceof DelegationError) {
         deps.log.warn({ user, command: parsed.kind, reason: err.message }, 'slack command refused');
-        await ephemeral(respond, `Refused: ${err.message}`);
+        await ephemeral(respond, refusedText(err.message));
         return;
       }
       deps.log.error({ user, command: parsed.kind, err: (err as Error).message }, 'slack command failed');
-      await ephemeral(respond, `Ladder could not do that: ${(err as Error).message}`);
+      await ephemeral(respond, commandFailedText(err));
     }
   });
+}
+
+/**
+ * What the person is told when a command failed other than by a refusal: "Not confirmed: …" with
+ * where to check when Temporal did not confirm its answer in time, else that Ladder could not do
+ * it; the error's words escaped. Pure.
+ */
+export function commandFailedText(err: unknown): string {
+  if (err instanceof AnswerOutcomeUnknownError) return notRecordedText(err);
+  return `Ladder could not do that: ${escapeMrkdwn(err instanceof Error ? err.message : String(err))}`;
 }
 
 async function ephemeral(respond: RespondFn, text: string): Promise<void> {

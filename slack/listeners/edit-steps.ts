@@ -13,10 +13,12 @@ import {
   type EditModalContent,
 } from '../blocks/edit-modal';
 import { parseTaskModalMetadata, VIEW_IDS } from '../blocks/modals';
+import { escapeMrkdwn } from '../blocks/escape';
 import type { SlackDeps } from '../deps';
 import { stepsModalMetadata, type ButtonClick } from './button-click';
-import { notRecordedText } from './answers';
+import { notRecordedText, refusedText } from './answers';
 import { tellUser } from './ephemeral';
+import { textOf } from './views';
 
 /**
  * "Edit…" on an approval request: opens the modal at once (the trigger id lasts 3 s), then reads
@@ -38,7 +40,8 @@ export async function openEditSteps(
   const content = await readEditable(click.workflowId, deps);
   if (opened.view?.id)
     await client.views.update({ view_id: opened.view.id, view: editStepsModal(metadata, content) });
-  else if ('unreadable' in content) await tellUser(client, deps.log, click, content.unreadable);
+  // Plain text for the modal (it escapes it); escaped here for the ephemeral message.
+  else if ('unreadable' in content) await tellUser(client, deps.log, click, escapeMrkdwn(content.unreadable));
 }
 
 /** The task's steps and its class's edit rules, or why they could not be read, in a person's words. */
@@ -59,13 +62,13 @@ async function readEditable(workflowId: string, deps: SlackDeps): Promise<EditMo
 export function registerEditViews(app: App, deps: SlackDeps): void {
   app.view(VIEW_IDS.editSteps, async ({ ack, body, view, client }) => {
     const metadata = parseTaskModalMetadata(view.private_metadata);
-    const values = view.state.values as Record<string, Record<string, { value?: string | null }>>;
+    const values = view.state.values as Record<string, Record<string, { value?: unknown }>>;
     const changes: { step: number; path: string; value: unknown }[] = [];
     const errors: Record<string, string> = {};
     for (const [blockId, inputs] of Object.entries(values)) {
       const field = parseEditField(blockId);
       if (!field) continue;
-      const read = readFieldText(field.rule, inputs[EDIT_INPUT_ID]?.value ?? '');
+      const read = readFieldText(field.rule, textOf(inputs[EDIT_INPUT_ID]?.value));
       if ('error' in read) errors[blockId] = read.error;
       else changes.push({ step: field.step, path: field.path, value: read.value });
     }
@@ -99,8 +102,9 @@ export function registerEditViews(app: App, deps: SlackDeps): void {
         { kind: 'edit', stepsHash: metadata.stepsHash, steps },
         deps.signer,
         metadata.shown,
+        deps.answerDelivery,
       );
-      if (!result.ok) return tellUser(client, deps.log, who, `Refused: ${result.reason}`);
+      if (!result.ok) return tellUser(client, deps.log, who, refusedText(result.reason));
       deps.log.info({ user: who.user, workflowId: metadata.workflowId }, 'steps edited from Slack');
       await tellUser(
         client,

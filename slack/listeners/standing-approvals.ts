@@ -22,10 +22,11 @@ import {
 } from '../blocks/modals';
 import { escapeMrkdwn } from '../blocks/escape';
 import { standingApprovalsBlocks } from '../blocks/standing-approvals';
-import type { SlackDeps } from '../deps';
+import { entityCaller, type SlackDeps } from '../deps';
 import { stepsModalMetadata, type ButtonClick } from './button-click';
-import { notRecordedText } from './answers';
+import { notRecordedText, refusedText } from './answers';
 import { tellUser } from './ephemeral';
+import { textOf } from './views';
 
 /** The widest limits any class of the policy in force allows: what the modal offers before it knows the class. */
 function widestLimits(deps: SlackDeps): { maxTermMs: number; maxUses: number } | null {
@@ -96,7 +97,8 @@ export async function openAllowStanding(
   const viewId = opened.view?.id;
   if ('refused' in read) {
     const refusal = `No standing approval can be made here: ${read.refused}. Approve the task on its own with Approve.`;
-    if (!viewId) return tellUser(client, deps.log, click, refusal);
+    // Plain text for the modal (it escapes it); escaped here for the ephemeral message.
+    if (!viewId) return tellUser(client, deps.log, click, escapeMrkdwn(refusal));
     await client.views.update({ view_id: viewId, view: allowStandingRefusedModal(metadata, refusal) });
     return;
   }
@@ -126,11 +128,12 @@ export function registerStandingViews(app: App, deps: SlackDeps): void {
     const metadata = parseTaskModalMetadata(view.private_metadata);
     const values = view.state.values as Record<
       string,
-      Record<string, { value?: string | null; selected_option?: { value?: string } | null }>
+      Record<string, { value?: unknown; selected_option?: { value?: unknown } | null }>
     >;
     const { term, uses } = STANDING_FIELDS;
-    const usesText = values[uses]?.[uses]?.value?.trim() ?? '';
-    const termMs = Number(values[term]?.[term]?.selected_option?.value);
+    const usesText = textOf(values[uses]?.[uses]?.value).trim();
+    // Only a string is read as a number: anything else is "Choose how long." on its field.
+    const termMs = Number(textOf(values[term]?.[term]?.selected_option?.value) || NaN);
     if (!metadata?.stepsHash) {
       await ack({
         response_action: 'errors',
@@ -151,7 +154,7 @@ export function registerStandingViews(app: App, deps: SlackDeps): void {
     try {
       const task = await deps.temporal.workflow.getHandle(metadata.workflowId).query(taskRequestQuery);
       const read = scopeOf(deps, task);
-      if ('refused' in read) return tellUser(client, deps.log, who, `Refused: ${read.refused}.`);
+      if ('refused' in read) return tellUser(client, deps.log, who, `${refusedText(read.refused)}.`);
       const approved = await answerTask(
         deps.temporal,
         metadata.workflowId,
@@ -159,21 +162,18 @@ export function registerStandingViews(app: App, deps: SlackDeps): void {
         { kind: 'approve', stepsHash: metadata.stepsHash },
         deps.signer,
         metadata.shown,
+        deps.answerDelivery,
       );
-      if (!approved.ok) return tellUser(client, deps.log, who, `Refused: ${approved.reason}`);
+      if (!approved.ok) return tellUser(client, deps.log, who, refusedText(approved.reason));
       try {
-        const granted = await grantStandingApproval(
-          deps.temporal,
-          { taskQueue: deps.taskQueue, signer: deps.signer },
-          {
-            ...read.scope,
-            by: who.user,
-            termMs,
-            maxUses: Number(usesText),
-            fromTask: metadata.workflowId,
-            ...(metadata.shown ? { shown: metadata.shown } : {}),
-          },
-        );
+        const granted = await grantStandingApproval(deps.temporal, entityCaller(deps), {
+          ...read.scope,
+          by: who.user,
+          termMs,
+          maxUses: Number(usesText),
+          fromTask: metadata.workflowId,
+          ...(metadata.shown ? { shown: metadata.shown } : {}),
+        });
         deps.log.info(
           { user: who.user, id: granted.id, workflowId: metadata.workflowId },
           'standing approval granted from Slack',
@@ -190,7 +190,7 @@ export function registerStandingViews(app: App, deps: SlackDeps): void {
           client,
           deps.log,
           who,
-          `Approved ${metadata.workflowId}, but the standing approval was refused: ${err.message}`,
+          `Approved ${escapeMrkdwn(metadata.workflowId)}, but the standing approval was refused: ${escapeMrkdwn(err.message)}`,
         );
       }
     } catch (err) {
@@ -224,21 +224,17 @@ export async function revokeAndTell(
   deps: SlackDeps,
 ): Promise<void> {
   try {
-    const receipt = await revokeStandingApproval(
-      deps.temporal,
-      { taskQueue: deps.taskQueue, signer: deps.signer },
-      { id, by: who.user },
-    );
+    const receipt = await revokeStandingApproval(deps.temporal, entityCaller(deps), { id, by: who.user });
     deps.log.warn({ user: who.user, id }, 'standing approval revoked from Slack');
     await tellUser(
       client,
       deps.log,
       who,
-      `Revoked standing approval ${id} at ${receipt.at}: its tasks are asked again from now on.`,
+      `Revoked standing approval ${escapeMrkdwn(id)} at ${receipt.at}: its tasks are asked again from now on.`,
     );
   } catch (err) {
     if (!(err instanceof StandingApprovalError)) throw err;
-    await tellUser(client, deps.log, who, `Refused: ${err.message}`);
+    await tellUser(client, deps.log, who, refusedText(err.message));
   }
 }
 

@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import { agentOfLedgerId, type OutcomeAnswer } from '../../workflows/messages';
 import { ACTION_ID_PREFIX, ACTION_IDS, LADDER_ACTIONS, type LadderAction } from '../action-ids';
 import { auditDisagreeModal, defectModal, rejectModal, typedApproveModal } from '../blocks/modals';
+import { escapeMrkdwn } from '../blocks/escape';
 import type { SlackDeps } from '../deps';
 import { answerAndTell, auditFromSlack, decidePromotionFromSlack, notRecordedText } from './answers';
 import { parseButtonClick, type ButtonClick } from './button-click';
@@ -67,7 +68,7 @@ async function runClick(
         client,
         deps.log,
         { channel: undefined, user },
-        `That click could not be read: ${parsed.reason}.`,
+        `That click could not be read: ${escapeMrkdwn(parsed.reason)}.`,
       );
     return;
   }

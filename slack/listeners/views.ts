@@ -16,20 +16,32 @@ import {
   type DelegateMetadata,
   type TaskModalMetadata,
 } from '../blocks/modals';
-import type { SlackDeps } from '../deps';
+import { escapeMrkdwn } from '../blocks/escape';
+import { entityCaller, type SlackDeps } from '../deps';
 import { tellUser } from './ephemeral';
-import { answerAndTell, auditFromSlack, notRecordedText } from './answers';
+import { answerAndTell, auditFromSlack, notRecordedText, refusedText } from './answers';
 
-/** Slack's `view.state.values`: block_id → action_id → the element's state. */
+/**
+ * Slack's `view.state.values`: block_id → action_id → the element's state. Typed as Slack sends
+ * them, but read through {@link textOf}: a forged or odd payload may carry anything.
+ */
 type StateValues = Record<
   string,
-  Record<string, { value?: string | null; selected_option?: { value?: string } | null }>
+  Record<string, { value?: unknown; selected_option?: { value?: unknown } | null }>
 >;
 
-/** The value of one input (text or select) of a submitted modal; '' when empty. Pure. */
+/**
+ * `value` when it is a string, else '' (absent, null, or a forged non-string): a modal reader
+ * then answers with its field's error rather than throwing before the ack. Pure.
+ */
+export function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** The value of one input (text or select) of a submitted modal, trimmed; '' when empty or not text. Pure. */
 export function inputValue(values: StateValues | undefined, id: string): string {
   const state = values?.[id]?.[id];
-  return (state?.selected_option?.value ?? state?.value ?? '').trim();
+  return (textOf(state?.selected_option?.value) || textOf(state?.value)).trim();
 }
 
 /**
@@ -123,12 +135,12 @@ export function registerViews(app: App, deps: SlackDeps): void {
         client,
         deps.log,
         where,
-        `${submission.existing ? 'Already started' : 'Started'}: *${submission.task.title}* as \`${submission.workflowId}\` (<${temporalUiLink(deps.uiBaseUrl, deps.temporal.options.namespace, submission.workflowId)}|Temporal UI>).`,
+        `${submission.existing ? 'Already started' : 'Started'}: *${escapeMrkdwn(submission.task.title)}* as \`${submission.workflowId}\` (<${temporalUiLink(deps.uiBaseUrl, deps.temporal.options.namespace, submission.workflowId)}|Temporal UI>).`,
       );
     } catch (err) {
       const message = err instanceof TaskValidationError ? err.errors.join('; ') : (err as Error).message;
       deps.log.error({ user, err: message }, 'delegate from Slack failed');
-      await tellUser(client, deps.log, where, `The task was not started: ${message}`);
+      await tellUser(client, deps.log, where, `The task was not started: ${escapeMrkdwn(message)}`);
     }
   });
 
@@ -153,7 +165,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
     return {
       who,
       run: async (client) => {
-        const caller = { taskQueue: deps.taskQueue, signer: deps.signer };
+        const caller = entityCaller(deps);
         try {
           const { agentId, taskClass } = await reportDefect(deps.temporal, caller, deps.policy(), {
             workflowId: metadata.workflowId,
@@ -170,7 +182,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
         } catch (err) {
           if (!(err instanceof EvidenceError)) throw err;
           deps.log.warn({ ...who, err: err.message }, 'defect report not recorded');
-          await tellUser(client, deps.log, who, `Refused: ${err.message}`);
+          await tellUser(client, deps.log, who, refusedText(err.message));
         }
       },
     };

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAnswerSigner } from '../../client/answer-signer';
 import { runCli } from '../../cli/main';
+import { operatorSigner } from '../../cli/operator-key';
+import { CliError } from '../../cli/policy-commands';
+import type { Config } from '../../config/env';
 import { verifyAnswer } from '../../policy/answer-proof';
 import { answerKeySchema } from '../../policy/answers-schema';
 
@@ -56,5 +59,25 @@ describe('ladder keys create', () => {
       code: 1,
       err: 'give exactly one of --person or --frontend',
     });
+  });
+});
+
+describe('the operator key the CLI answers with', () => {
+  it('refuses a frontend key: it would sign as any --as', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-keys-'));
+    const out: string[] = [];
+    const made = await runCli(
+      ['keys', 'create', '--frontend', 'test-frontend', '--out', join(dir, 'frontend.key.json')],
+      {
+        out: (t) => out.push(t),
+        err: () => undefined,
+      },
+    );
+    expect(made).toBe(0);
+    const config = { keys: { dir } } as unknown as Config;
+    expect(() => operatorSigner(config, 'U0APPR001', join(dir, 'frontend.key.json'))).toThrow(
+      /frontend\.key\.json is a frontend key .*not U0APPR001's operator key/,
+    );
+    expect(() => operatorSigner(config, 'U0APPR001', join(dir, 'frontend.key.json'))).toThrow(CliError);
   });
 });

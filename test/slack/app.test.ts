@@ -194,6 +194,29 @@ describe('Slack app against the emulator and a real worker', () => {
     expect(await handle.result()).toMatchObject({ outcome: 'executed', approvedBy: 'U0APPR002' });
   });
 
+  it('escapes the agent’s words in a refusal: a hostile resource never becomes a link or a ping', async () => {
+    const { emulator } = rig;
+    // Too long for the button to carry the name, so the modal cannot check it and the workflow refuses.
+    const resource = `<!channel> <http://evil.example/ok|orders-db> ${'x'.repeat(1900)}`;
+    const { handle, workflowId } = await submit(
+      rig.stack,
+      taskRequest('a2', 'db', [appendStep('hostile')], { resource }),
+    );
+    const request = await waitForMessage(emulator, '#db', hasButtonFor(workflowId));
+    await emulator.click('U0APPR002', '#db', request.ts, ACTION_IDS['approve-typed']);
+    await waitUntil(() => emulator.viewFor('U0APPR002')?.view.callback_id === VIEW_IDS.typedApprove);
+    await emulator.submitView('U0APPR002', { typed: 'orders-db' });
+    await waitUntil(() =>
+      ephemeralsFor(emulator, '#db', 'U0APPR002').some((t) => t.startsWith('Refused: typed confirmation')),
+    );
+    const refusal = ephemeralsFor(emulator, '#db', 'U0APPR002').find((t) =>
+      t.startsWith('Refused: typed confirmation'),
+    )!;
+    expect(refusal).toContain('type "&lt;!channel&gt; &lt;http://evil.example/ok|orders-db&gt; xxx');
+    expect(refusal).not.toMatch(/<!channel>|<http/);
+    await handle.cancel();
+  });
+
   it('rejects a rung-1 draft with its own Reject, which asks for a reason and declines the draft', async () => {
     const { emulator } = rig;
     const { handle, workflowId } = await submit(rig.stack, taskRequest('a1', 'ops', [appendStep('drafted')]));

@@ -109,6 +109,27 @@ describe('the trust ledger in Slack', () => {
     await waitForMessage(emulator, emulator.dmWith('U0OWNER01'), (m) =>
       m.text.includes('steady demoted: rung 3 → 2 in ops'),
     );
+
+    // A second person reporting the same task is told it was reported already, not "recorded".
+    await emulator.click('U0APPR001', '#ops', executed.ts, ACTION_IDS['report-defect']);
+    await waitUntil(() => emulator.viewFor('U0APPR001')?.view.callback_id === VIEW_IDS.defect);
+    await emulator.submitView('U0APPR001', { reason: 'same thing' });
+    const told = await waitForMessage(
+      emulator,
+      '#ops',
+      (m) => m.ephemeralTo === 'U0APPR001' && /defect/i.test(m.text),
+      'U0APPR001',
+    );
+    expect(told.text).toBe(
+      `Refused: a defect in ${workflowId} was already reported by U0APPR002; a task's defect counts once, so this report was not counted again`,
+    );
+    expect(
+      (
+        await rig.stack.client.workflow
+          .getHandle(ledgerWorkflowId(rig.stack.taskQueue, 'steady'))
+          .query(ledgerQuery)
+      ).classes.ops.lifetime.defects,
+    ).toBe(1);
   });
 
   it('takes /ladder incident from people with standing only, and shows the ledger in /ladder status', async () => {
@@ -123,10 +144,12 @@ describe('the trust ledger in Slack', () => {
       (m) => m.text.startsWith('Refused: U0NOBODY2 may not declare incidents'),
       'U0NOBODY2',
     );
-    await emulator.command('U0ADMIN01', '#ops', '/ladder incident switcher ops broke prod');
-    await waitForMessage(emulator, '#ops', (m) =>
+    await emulator.command('U0ADMIN01', '#ops', '/ladder incident switcher ops broke prod <!here>');
+    const declared = await waitForMessage(emulator, '#ops', (m) =>
       m.text.includes('Incident declared by <@U0ADMIN01>: switcher goes back to rung 2 in ops'),
     );
+    // Posted in the channel: the declarer's words are shown, never a ping.
+    expect(declared.text).toContain('broke prod &lt;!here&gt;');
     await waitForRung('switcher', 2);
     await emulator.command('U0APPR001', '#ops', '/ladder status switcher');
     const status = await waitForMessage(emulator, '#ops', (m) => m.text === 'Ladder status', 'U0APPR001');

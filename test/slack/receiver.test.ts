@@ -13,8 +13,10 @@ import { waitUntil } from '../helpers/wait';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { frontendSigner } from '../helpers/answers';
+import { killSwitchWorkflowId } from '../../workflows/messages';
 
 const SECRET = 'receiver-test-secret';
+const ANSWER_BUDGET_MS = 2000;
 const policy = loadPolicyFile(join(__dirname, '..', 'fixtures', 'policies', 'workflow.yaml')).policy;
 
 // The HTTP edge of the Bolt app: every request is signature-checked (both timestamp directions),
@@ -42,6 +44,8 @@ describe('Slack HTTP receiver and listeners', () => {
         }),
         signer: frontendSigner(),
         newTaskId: () => 'unused',
+        // Nobody polls this queue: an answer to an entity is unconfirmed after this long.
+        answerDelivery: { budgetMs: ANSWER_BUDGET_MS },
       },
       transport: { kind: 'http', signingSecret: SECRET, port: 0 },
       botToken: 'xoxb-test',
@@ -272,5 +276,87 @@ describe('Slack HTTP receiver and listeners', () => {
     expect(emulator.messages(dm).at(-1)!.text).toMatch(
       /^That click could not be read: button value is not a workflow id/,
     );
+  });
+  const commandForm = (user: string, text: string): Record<string, string> =>
+    slashCommandForm(emulator.workspace, {
+      user,
+      channel: emulator.channelId('#general'),
+      command: '/ladder',
+      text,
+      responseUrl: emulator.workspace.issueResponseUrl(emulator.url, emulator.channelId('#general'), user),
+      triggerId: emulator.workspace.issueTrigger(user),
+    });
+
+  it('tells an admin their freeze is not confirmed when no worker takes it, within the delivery budget', async () => {
+    const sentAt = Date.now();
+    const ack = await postSigned(
+      { url: appUrl, signingSecret: SECRET, timeoutMs: 15_000 },
+      commandForm('U0ADMIN01', 'freeze a3 worker down'),
+    );
+    expect(ack.status).toBe(200);
+    const told = (): string | undefined =>
+      emulator
+        .messages('#general')
+        .find((m) => m.ephemeralTo === 'U0ADMIN01' && m.text.startsWith('Not confirmed'))?.text;
+    try {
+      await waitUntil(() => told() !== undefined, 30_000);
+      expect(told()).toMatch(
+        /^Not confirmed: Ladder got no confirmation from Temporal of the answer to control\/receiver-test-no-worker\/kill-switch within 2 s .*it may or may not have been recorded: `\/ladder status` in Slack \(or `ladder kill-switch`\) shows whether the kill switch is engaged$/,
+      );
+      // Nothing was said in the channel as if it had engaged.
+      expect(emulator.messages('#general').some((m) => m.text.includes('Kill switch engaged'))).toBe(false);
+      // The budget, not Temporal, bounds the wait.
+      expect(Date.now() - sentAt).toBeLessThan(ANSWER_BUDGET_MS + 10_000);
+    } finally {
+      await new Client({ connection }).workflow
+        .getHandle(killSwitchWorkflowId('receiver-test-no-worker'))
+        .terminate('test over')
+        .catch(() => undefined);
+    }
+  });
+
+  const viewSubmission = (callbackId: string, values: Record<string, unknown>): Record<string, string> => ({
+    payload: JSON.stringify({
+      type: 'view_submission',
+      team: { id: 'T0LADDER1' },
+      user: { id: 'U0APPR002' },
+      api_app_id: 'A0LADDER1',
+      trigger_id: emulator.workspace.issueTrigger('U0APPR002'),
+      view: {
+        id: 'V0TEST0001',
+        type: 'modal',
+        callback_id: callbackId,
+        private_metadata: JSON.stringify({
+          workflowId: 'task/a2/t-none',
+          channel: emulator.channelId('#ops'),
+        }),
+        state: { values },
+      },
+    }),
+  });
+
+  it('reads a modal value that is not text as empty: the field says what is missing, nothing throws', async () => {
+    for (const value of [42, { text: 'x' }]) {
+      const answer = await postSigned(
+        { url: appUrl, signingSecret: SECRET, timeoutMs: 15_000 },
+        viewSubmission('ladder_reject', { reason: { reason: { type: 'plain_text_input', value } } }),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({
+        response_action: 'errors',
+        errors: { reason: 'A rejection needs a reason.' },
+      });
+    }
+  });
+
+  it('answers 500 "a listener failed" when a listener throws before its ack, not 404 "no listener"', async () => {
+    app.app.view('receiver_test_throws', () => {
+      throw new Error('broken before the ack');
+    });
+    const answer = await postSigned(
+      { url: appUrl, signingSecret: SECRET, timeoutMs: 15_000 },
+      viewSubmission('receiver_test_throws', {}),
+    );
+    expect(answer.status).toBe(500);
   });
 });
