@@ -77,12 +77,12 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** Real path of `p` when it is an existing folder, else `undefined`. */
-function realDir(p: string | undefined): string | undefined {
+/** Real path of `p` when it exists and is a folder (`dir`) or anything else (`file`), else `undefined`. */
+function realPathOf(p: string | undefined, kind: 'dir' | 'file'): string | undefined {
   if (!p) return undefined;
   try {
     const real = realpathSync(resolve(p));
-    return statSync(real).isDirectory() ? real : undefined;
+    return statSync(real).isDirectory() === (kind === 'dir') ? real : undefined;
   } catch {
     return undefined;
   }
@@ -108,19 +108,8 @@ export function hiddenDirs(ctx: ActionContext, env: NodeJS.ProcessEnv = process.
     // Unix sockets of local services (databases, docker): a read-only mount does not stop connect().
     '/run',
   ];
-  const dirs = candidates.map(realDir).filter((d): d is string => d !== undefined);
+  const dirs = candidates.map((c) => realPathOf(c, 'dir')).filter((d): d is string => d !== undefined);
   return [...new Set(dirs)];
-}
-
-/** Real path of `p` when it is an existing file (anything but a folder), else `undefined`. */
-function realFile(p: string | undefined): string | undefined {
-  if (!p) return undefined;
-  try {
-    const real = realpathSync(resolve(p));
-    return statSync(real).isDirectory() ? undefined : real;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -135,7 +124,7 @@ function realFile(p: string | undefined): string | undefined {
  */
 export function hiddenFiles(ctx: ActionContext, env: NodeJS.ProcessEnv = process.env): string[] {
   const files = secretPaths(ctx, env)
-    .map(realFile)
+    .map((f) => realPathOf(f, 'file'))
     .filter((f): f is string => f !== undefined);
   return [...new Set(files)];
 }

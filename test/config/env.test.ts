@@ -11,16 +11,7 @@ import {
   loadWorkerTuning,
   workflowUiUrl,
 } from '../../config/env';
-
-function problemsFor(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsFor } from '../helpers/config';
 
 describe('loadConfig', () => {
   it('defaults to the local dev server, the emulator and the example policy', () => {

@@ -7,6 +7,7 @@ import {
   KNOWN_LADDER_VARIABLES,
   unknownLadderVariables,
 } from '../../config/known-env';
+import { problemsFor } from '../helpers/config';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -62,16 +63,6 @@ function namesIn(files: string[]): Map<string, string> {
 const known: readonly string[] = KNOWN_LADDER_VARIABLES;
 const isKnown = (name: string): boolean =>
   known.includes(name) || KNOWN_LADDER_PREFIXES.some((prefix) => name.startsWith(prefix));
-
-function problemsFor(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('the list of known LADDER_ variables (config/known-env.ts)', () => {
   const files = sourceFiles(ROOT);

@@ -1,15 +1,6 @@
-import { ConfigError, loadConfig } from '../../config/env';
+import { loadConfig } from '../../config/env';
 import { versionedWorkerOptions } from '../../worker/versioning';
-
-function problemsFor(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsFor } from '../helpers/config';
 
 describe('worker deployment versioning settings', () => {
   it('leaves the worker unversioned unless configured', () => {
