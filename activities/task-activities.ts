@@ -262,6 +262,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     credentials: createCredentialInjector(deps.policy().credentials, action, secrets),
     // ...and the files they read secrets from, which shell.exec hides from the commands it runs.
     secretFiles: (deps.policy().credentials ?? []).flatMap((c) => (c.secret.file ? [c.secret.file] : [])),
+    environmentTargets: deps.policy().environmentTargets,
     signal: Context.current().cancellationSignal,
   });
 

@@ -1,3 +1,4 @@
+import { ownershipClashes } from './environment-targets';
 import { parseDuration } from './duration';
 import { KNOWN_ACTIONS } from './known-actions';
 import { own } from './own';
@@ -137,6 +138,23 @@ export function crossCheck(doc: unknown): {
       }
     });
   };
+  if (isObj(doc.environmentTargets)) {
+    // What an environment owns means nothing unless tasks must name declared environments.
+    if (declaredEnvs === undefined)
+      errors.push({
+        path: ['environmentTargets'],
+        message:
+          'environmentTargets needs environments declared (e.g. environments: [dev, staging, production]): otherwise a task may name an environment that owns nothing',
+      });
+    for (const env of Object.keys(doc.environmentTargets)) {
+      if (declaredEnvs !== undefined && !declaredEnvs.has(env))
+        errors.push({
+          path: ['environmentTargets', env],
+          message: `unknown environment "${env}" (declared: ${[...declaredEnvs].join(', ') || 'none'})${didYouMean(env, declaredEnvs)}`,
+        });
+    }
+    errors.push(...ownershipClashes(doc.environmentTargets));
+  }
   if (Array.isArray(doc.pins)) {
     doc.pins.forEach((pin, i) => {
       if (!isObj(pin) || !isObj(pin.when)) return;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { agentApiSchema } from './agent-api-schema';
 import { answersSchema } from './answers-schema';
 import { credentialsSchema } from './credentials-schema';
+import { environmentTargetsSchema } from './environment-targets';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { policyGuardSchema } from './policy-guard-schema';
 
@@ -326,6 +327,7 @@ export const policySchema = z.strictObject({
     description:
       'the environments tasks may name, e.g. [dev, staging, production]; pins and bounds must use these',
   }),
+  environmentTargets: environmentTargetsSchema.optional(),
   answers: answersSchema.meta({ description: 'the keys that prove who gave a human answer' }),
   groups: z
     .record(name, z.array(slackUserId).min(1, { message: 'expected at least one member' }))

@@ -1,5 +1,6 @@
 import { didYouMean, formatPath } from './checks';
 import { findCredentials } from './credential-detect';
+import { reachObjections, type Place } from './environment-targets';
 import { limitObjections, spelledOut } from './limits';
 import type { LoadedPolicy } from './loader';
 import { own } from './own';
@@ -15,6 +16,8 @@ export interface ActionParamsValidator {
     params: unknown,
     bounds?: { hosts?: readonly string[] },
   ): { ok: true; params: unknown } | { ok: false; errors: string[] };
+  /** The URLs and workspace paths a step with valid `params` reaches. */
+  reaches(type: string, params: unknown): Place[];
 }
 
 /**
@@ -22,7 +25,8 @@ export interface ActionParamsValidator {
  * agent and task class exist in the policy, that the agent's model and prompt version are the ones
  * the policy declares for it, that every step's action is allowed for the class, and every step's
  * params against its handler, and that no step's params carry a credential or a character that
- * reorders or hides what the approver reads. Size limits come first ({@link limitObjections}): a
+ * reorders or hides what the approver reads, and that no step reaches a URL or path the policy's
+ * `environmentTargets` give to an environment other than the task's. Size limits come first ({@link limitObjections}): a
  * request too large to start or to run to an outcome on Temporal is refused with those errors
  * alone, before any other work. Every entry point (HTTP API, MCP, client, CLI, Slack modal) submits
  * through here. Pure: the action registry is passed in.
@@ -99,6 +103,14 @@ export function validateTaskRequest(
       errors.push(...checked.errors.map((e) => `steps[${i}].${e}`));
       return step;
     }
+    // What the steps reach decides the environment as much as the agent's label does.
+    errors.push(
+      ...reachObjections(
+        [{ index: i, places: actions.reaches(step.action, checked.params) }],
+        task.environment,
+        policy.environmentTargets,
+      ),
+    );
     return { ...step, params: checked.params as Record<string, unknown> };
   });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, task: { ...task, steps } };

@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PermanentActionError, type ActionContext, type ActionHandler } from './contract';
 import { checkDraftUrl, checkHost, healthCheck, httpCall, targetUrl, urlObjections } from './http-call';
-import { readInside, staysInside, targetPath, writeInside } from './paths';
+import { checkOwnerAfterLinks, readInside, staysInside, targetPath, writeInside } from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
@@ -115,6 +115,11 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     ...(p.reloadUrl ? [`reload: POST ${targetUrl(p.reloadUrl)}`] : []),
     ...(p.healthUrl ? [`health: GET ${targetUrl(p.healthUrl)}`] : []),
   ],
+  reaches: (p) => [
+    { field: 'params.file', path: p.file },
+    ...(p.reloadUrl ? [{ field: 'params.reloadUrl', url: p.reloadUrl }] : []),
+    ...(p.healthUrl ? [{ field: 'params.healthUrl', url: p.healthUrl }] : []),
+  ],
   async draft(p, ctx) {
     checkUrls(p, ctx, checkDraftUrl);
     const { text, doc } = readDoc(ctx.workspaceRoot, p.file);
@@ -126,6 +131,7 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
   },
   async execute(p, ctx) {
     checkUrls(p, ctx);
+    checkOwnerAfterLinks(ctx.workspaceRoot, p.file, ctx.environmentTargets, 'file');
     const undo = recordOnce<ConfigSetUndo>(ctx.stateDir, ctx.idempotencyKey, () => {
       const { doc } = readDoc(ctx.workspaceRoot, p.file);
       const previous: ConfigSetUndo['previous'] = {};
@@ -157,6 +163,7 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
   }),
   undoRecordFor: (_p, ctx) => recordedUndo<ConfigSetUndo>(ctx.stateDir, ctx.idempotencyKey),
   async compensate(p, undo, ctx) {
+    checkOwnerAfterLinks(ctx.workspaceRoot, undo.file, ctx.environmentTargets, 'file');
     const { doc } = readDoc(ctx.workspaceRoot, undo.file);
     for (const [key, prev] of Object.entries(undo.previous)) {
       if (prev.absent) doc.deleteIn(key.split('.'));

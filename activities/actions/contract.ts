@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { EnvironmentTargets, Place } from '../../policy/environment-targets';
 import type { CredentialInjector } from './secrets';
 
 /** How much a mistake by this action can hurt; shown to approvers. */
@@ -42,6 +43,11 @@ export interface ActionContext {
    * the step starts: shell.exec hides them from the commands it runs. `undefined` means none.
    */
   secretFiles?: readonly string[];
+  /**
+   * What the policy in force says each environment owns: file.write and config.set refuse a path
+   * whose symlinks lead into another environment's files. `undefined` means nothing is owned.
+   */
+  environmentTargets?: EnvironmentTargets;
   /** Aborts long operations when the activity is cancelled. */
   signal?: AbortSignal;
   /**
@@ -163,6 +169,14 @@ export interface ActionHandler<P = unknown, U = unknown> {
    * (content, values, a request's body and headers) is not a target. Pure: no I/O.
    */
   targets(params: P): string[];
+  /**
+   * Every URL the step may call and every workspace path it may change, each named by its params
+   * field (`params.url`, `params.file`): checked at submission against what the policy's
+   * `environmentTargets` say each environment owns, so a step that reaches production's places
+   * cannot run under another environment's name. Paths as written (relative to the workspace);
+   * a handler that reaches neither (shell.exec, confined to its sandbox) returns none. Pure.
+   */
+  reaches(params: P): Place[];
 }
 
 /** What of a task class's bounds an action's params can be checked against at submission. */

@@ -1,7 +1,14 @@
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import type { ActionHandler } from './contract';
-import { readInside, removeInside, staysInside, targetPath, writeInside } from './paths';
+import {
+  checkOwnerAfterLinks,
+  readInside,
+  removeInside,
+  staysInside,
+  targetPath,
+  writeInside,
+} from './paths';
 import { recordedUndo, recordOnce } from './undo-journal';
 
 const paramsSchema = z.strictObject({
@@ -57,11 +64,13 @@ export const fileWrite: ActionHandler<FileWriteParams, FileWriteUndo> = {
   describe: (p) =>
     `write ${Buffer.byteLength(p.content)} bytes to ${shownUpTo(p.path, PATH_SHOWN, 'path')}: ${contentPreview(p.content)}`,
   targets: (p) => [`write ${targetPath(p.path)}`],
+  reaches: (p) => [{ field: 'params.path', path: p.path }],
   async draft(p, ctx) {
     const before = readInside(ctx.workspaceRoot, p.path) ?? '';
     return { kind: 'diff', text: createTwoFilesPatch(`a/${p.path}`, `b/${p.path}`, before, p.content) };
   },
   async execute(p, ctx) {
+    checkOwnerAfterLinks(ctx.workspaceRoot, p.path, ctx.environmentTargets);
     const undo = recordOnce<FileWriteUndo>(ctx.stateDir, ctx.idempotencyKey, () => ({
       path: p.path,
       previous: readInside(ctx.workspaceRoot, p.path),
@@ -75,6 +84,7 @@ export const fileWrite: ActionHandler<FileWriteParams, FileWriteUndo> = {
   }),
   undoRecordFor: (_p, ctx) => recordedUndo<FileWriteUndo>(ctx.stateDir, ctx.idempotencyKey),
   async compensate(_p, undo, ctx) {
+    checkOwnerAfterLinks(ctx.workspaceRoot, undo.path, ctx.environmentTargets);
     if (undo.previous === null) removeInside(ctx.workspaceRoot, undo.path);
     else writeInside(ctx.workspaceRoot, undo.path, undo.previous);
   },

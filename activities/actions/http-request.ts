@@ -157,6 +157,7 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
     ...(p.undo?.verifyUrl ? [`undo check: GET ${targetUrl(p.undo.verifyUrl)}`] : []),
     ...(p.healthUrl ? [`health: GET ${targetUrl(p.healthUrl)}`] : []),
   ],
+  reaches: (p) => urlFieldsOf(p).flatMap(([field, url]) => (url === undefined ? [] : [{ field, url }])),
   async draft(p, ctx) {
     for (const url of urlsOf(p)) checkDraftUrl(url, ctx);
     const body = p.body === undefined ? '' : `\n\n${JSON.stringify(p.body, null, 2)}`;

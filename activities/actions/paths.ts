@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
+import { crossesOwner, type EnvironmentTargets } from '../../policy/environment-targets';
 import { PermanentActionError } from './contract';
 
 function isInside(realRoot: string, candidate: string, allowRoot: boolean): boolean {
@@ -71,6 +72,31 @@ export function insideRoot(
     }
   }
   return current;
+}
+
+/**
+ * Refuses a write to `path` in `root` (the workspace) that its symlinks carry into files another
+ * environment owns than the path as named (the policy's `environmentTargets`): the submission checked
+ * the named path, so a link planted from a staging folder into production's would otherwise write
+ * production's file under the staging label. Nothing to check when the policy gives no environment
+ * any path.
+ *
+ * @throws {PermanentActionError} naming both paths and their environments.
+ */
+export function checkOwnerAfterLinks(
+  root: string,
+  path: string,
+  table: EnvironmentTargets | undefined,
+  what = 'path',
+): void {
+  if (!table || !Object.values(table).some((t) => (t.paths ?? []).length > 0)) return;
+  const realRoot = realpathSync(root);
+  const named = isAbsolute(path) ? relative(realRoot, resolve(path)) : path;
+  const real = relative(realRoot, insideRoot(root, path, what))
+    .split(sep)
+    .join('/');
+  const why = crossesOwner(named.split(sep).join('/'), real, table);
+  if (why) throw new PermanentActionError(`${what} ${why}; refused`);
 }
 
 /** A file inside the workspace, split into its verified real parent folder and its own name. */

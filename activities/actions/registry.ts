@@ -1,3 +1,4 @@
+import type { Place } from '../../policy/environment-targets';
 import type { ActionHandler, AnyActionHandler, SubmissionBounds } from './contract';
 import { configSet } from './config-set';
 import { fileWrite } from './file-write';
@@ -26,6 +27,13 @@ export interface ActionRegistry {
    * @throws Error naming the action or the first problem with the params, when they are not valid.
    */
   targets(type: string, params: unknown): string[];
+  /**
+   * The URLs and workspace paths a step of `type` reaches (see {@link ActionHandler.reaches}), for
+   * the check against the policy's `environmentTargets`.
+   *
+   * @throws Error naming the action or the first problem with the params, when they are not valid.
+   */
+  reaches(type: string, params: unknown): Place[];
 }
 
 /** Builds a registry; the built-in handlers unless others are given (tests add fakes this way). */
@@ -84,6 +92,11 @@ export function createActionRegistry(handlers: AnyActionHandler[] = BUILT_IN_ACT
       const checked = validate(type, params);
       if (!checked.ok) throw new Error(`${type}: params are not valid (${checked.errors[0]})`);
       return byType.get(type)!.targets(checked.params);
+    },
+    reaches(type, params) {
+      const checked = validate(type, params);
+      if (!checked.ok) throw new Error(`${type}: params are not valid (${checked.errors[0]})`);
+      return byType.get(type)!.reaches(checked.params);
     },
   };
 }

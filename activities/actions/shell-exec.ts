@@ -395,6 +395,8 @@ export const shellExec: ActionHandler<ShellExecParams, ShellExecUndo> = {
       ...(p.undoVerify ? [`undo check: ${p.undoVerify} (in ${where})`] : []),
     ];
   },
+  // The command sees only its sandbox folder (no workspace, no network): nothing an environment owns.
+  reaches: () => [],
   async draft(p) {
     return { kind: 'command', text: p.undo ? `${p.command}\n# undo: ${p.undo}` : p.command };
   },

@@ -41,6 +41,7 @@ function countingConfigSet(runs: string[], journaled?: { undo: unknown }): Actio
     blastRadius: () => 'single-resource' as never,
     describe: () => 'set timeout',
     targets: () => ['set timeout'],
+    reaches: () => [],
     draft: async () => ({ summary: 'set timeout' }) as never,
     execute: async (_params, ctx) => {
       runs.push(ctx.idempotencyKey);

@@ -76,6 +76,33 @@ describe('agent HTTP API', () => {
     }
   });
 
+  it("refuses a step that reaches another environment's files under a staging label, and starts nothing", async () => {
+    const scoped = await startApi(stack, () => ({
+      ...stack.policy.current,
+      environmentTargets: { production: { paths: ['prod/'] } },
+    }));
+    try {
+      const body = {
+        ...agentBody('ops', 'x'),
+        steps: [{ action: 'file.write', params: { path: 'prod/flags.json', content: '{}' } }],
+      };
+      const r = await apiClient(() => scoped.url)('POST', '/v1/tasks', { token: a3, json: body });
+      expect(r.status).toBe(422);
+      expect(r.body.errors).toEqual([
+        {
+          path: 'steps[0].params.path',
+          message:
+            '"prod/flags.json" belongs to production (environmentTargets.production.paths[0]: "prod/"), not staging; a task that reaches production must name it',
+        },
+      ]);
+      await expect(stack.client.workflow.getHandle(`task/a3/${body.taskId}`).describe()).rejects.toThrow(
+        WorkflowNotFoundError,
+      );
+    } finally {
+      await scoped.close();
+    }
+  });
+
   it("keeps agents to their own tasks: another agent's task is 404, to read and to cancel", async () => {
     const body = agentBody('ops', 'api-confirm');
     const submitted = await call('POST', '/v1/tasks', { token: a2, json: body });

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSet } from '../../../activities/actions/config-set';
 import { PermanentActionError } from '../../../activities/actions/contract';
@@ -70,5 +70,18 @@ describe('config.set', () => {
     await expect(configSet.execute({ file: 'bad.json', set: { a: 1 } }, ctx)).rejects.toThrow(
       /config bad\.json does not parse/,
     );
+  });
+});
+
+describe('config.set and the environments that own workspace paths', () => {
+  it('refuses a file whose folder link leads into another environment’s files, and changes nothing', async () => {
+    const ctx = actionContext('task/agent/t1#0', { environmentTargets: { production: { paths: ['prod'] } } });
+    mkdirSync(join(ctx.workspaceRoot, 'prod'));
+    writeFileSync(join(ctx.workspaceRoot, 'prod', 'app.json'), '{"limit": 1}\n');
+    symlinkSync('prod', join(ctx.workspaceRoot, 'staging'));
+    await expect(configSet.execute({ file: 'staging/app.json', set: { limit: 2 } }, ctx)).rejects.toThrow(
+      /^file "staging\/app\.json" resolves through a symlink to "prod\/app\.json", which belongs to production/,
+    );
+    expect(readFileSync(join(ctx.workspaceRoot, 'prod', 'app.json'), 'utf8')).toBe('{"limit": 1}\n');
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PermanentActionError } from '../../../activities/actions/contract';
 import { fileWrite } from '../../../activities/actions/file-write';
@@ -56,4 +56,30 @@ describe('file.write', () => {
       );
     },
   );
+});
+
+describe('file.write and the environments that own workspace paths', () => {
+  const environmentTargets = { production: { paths: ['prod/'] } };
+
+  it('refuses a path whose folder link leads into another environment’s files, and writes nothing', async () => {
+    const ctx = actionContext('task/agent/t1#0', { environmentTargets });
+    mkdirSync(join(ctx.workspaceRoot, 'prod'));
+    mkdirSync(join(ctx.workspaceRoot, 'staging'));
+    writeFileSync(join(ctx.workspaceRoot, 'prod', 'flags.json'), 'production');
+    symlinkSync('../prod', join(ctx.workspaceRoot, 'staging', 'shared'));
+    const step = { path: 'staging/shared/flags.json', content: 'from staging' };
+    await expect(fileWrite.execute(step, ctx)).rejects.toThrow(PermanentActionError);
+    await expect(fileWrite.execute(step, ctx)).rejects.toThrow(
+      'path "staging/shared/flags.json" resolves through a symlink to "prod/flags.json", which belongs to production, while "staging/shared/flags.json" belongs to no environment; refused',
+    );
+    expect(readFileSync(join(ctx.workspaceRoot, 'prod', 'flags.json'), 'utf8')).toBe('production');
+  });
+
+  it('writes through a link that stays with the same owner', async () => {
+    const ctx = actionContext('task/agent/t1#0', { environmentTargets });
+    mkdirSync(join(ctx.workspaceRoot, 'prod', 'v2'), { recursive: true });
+    symlinkSync('v2', join(ctx.workspaceRoot, 'prod', 'current'));
+    await fileWrite.execute({ path: 'prod/current/flags.json', content: 'ok' }, ctx);
+    expect(readFileSync(join(ctx.workspaceRoot, 'prod', 'v2', 'flags.json'), 'utf8')).toBe('ok');
+  });
 });

@@ -91,3 +91,37 @@ describe('action targets', () => {
     expect(() => targets('file.write', { path: '' })).toThrow(/^file\.write: params are not valid/);
   });
 });
+
+// What a step reaches, as the policy's environmentTargets judge it: every URL it may call and every
+// workspace path it may change, each named by its field.
+describe('action reaches', () => {
+  const registry = createActionRegistry();
+
+  it('names every URL of http.request, the undo and checks included', () => {
+    expect(
+      registry.reaches('http.request', {
+        method: 'POST',
+        url: 'https://deploy.example.com/deploys',
+        undo: { method: 'DELETE', url: 'https://deploy.example.com/deploys/1' },
+        healthUrl: 'https://status.example.com/health',
+      }),
+    ).toEqual([
+      { field: 'params.url', url: 'https://deploy.example.com/deploys' },
+      { field: 'params.undo.url', url: 'https://deploy.example.com/deploys/1' },
+      { field: 'params.healthUrl', url: 'https://status.example.com/health' },
+    ]);
+  });
+
+  it('names the file and URLs of config.set and the path of file.write; shell.exec reaches none', () => {
+    expect(
+      registry.reaches('config.set', { file: 'prod/app.json', set: { a: 1 }, reloadUrl: 'http://h/reload' }),
+    ).toEqual([
+      { field: 'params.file', path: 'prod/app.json' },
+      { field: 'params.reloadUrl', url: 'http://h/reload' },
+    ]);
+    expect(registry.reaches('file.write', { path: 'prod/a.txt', content: 'x' })).toEqual([
+      { field: 'params.path', path: 'prod/a.txt' },
+    ]);
+    expect(registry.reaches('shell.exec', { command: 'ls' })).toEqual([]);
+  });
+});
