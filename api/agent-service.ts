@@ -3,6 +3,7 @@ import type { ActionRegistry } from '../activities/actions/registry';
 import { classInfrastructure } from '../activities/ledger-activities';
 import { createLedgerLink } from '../client/ledger-link';
 import { submitTask, TaskValidationError } from '../client/submit-task';
+import { createWaitingGauge } from './waiting-gauge';
 import { limitObjections, prototypeKeyObjections } from '../policy/limits';
 import type { LoadedPolicy } from '../policy/loader';
 import type { delegatedTask } from '../workflows/delegated-task';
@@ -84,6 +85,39 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
     return taskView(taskId, status, result);
   };
 
+  const waiting = createWaitingGauge(client, deps.taskQueue);
+  /**
+   * Refuses a new task while the agent already has `agentApi.maxWaiting` tasks waiting for people:
+   * an agent in a loop would otherwise bury its approvers in requests at its request rate. A task
+   * the agent submitted before (a retry of the same id) is never refused: it is answered as it is.
+   */
+  const refuseOverWaitingCap = async (agentId: string, taskId: string, policy: LoadedPolicy) => {
+    const cap = policy.agentApi.maxWaiting;
+    let count: number;
+    try {
+      count = await waiting.waitingOf(agentId);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    if (count < cap) return;
+    const existing = await handleOf(agentId, taskId)
+      .describe()
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return false;
+          throw unavailable(err);
+        },
+      );
+    if (existing) return;
+    throw new ApiProblem(
+      'rate-limited',
+      `the task was NOT submitted: ${count} of your tasks already wait for a person's answer, and policy ${policy.versionId} allows ${cap} (agentApi.maxWaiting); submit again once people have answered, or withdraw one you no longer need`,
+      undefined,
+      60,
+    );
+  };
+
   return {
     forAgent(agentId: string): AgentApi {
       return {
@@ -133,6 +167,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               promptVersion: promptVersion ?? agent.promptVersion,
             },
           };
+          await refuseOverWaitingCap(agentId, rest.taskId, policy);
           let submission;
           try {
             submission = await submitTask(client, raw, {
@@ -155,6 +190,9 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
             }
             throw unavailable(err);
           }
+          // The decision is answered before the question is posted: rung 0-2 means it will wait.
+          const rung = submission.decided?.decision?.effectiveRung;
+          if (!submission.existing && rung !== undefined && rung <= 2) waiting.noteWaiting(agentId);
           const task =
             submission.decided && submission.decided.phase !== 'done'
               ? taskView(rest.taskId, submission.decided, null)

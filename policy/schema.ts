@@ -381,7 +381,7 @@ export const policySchema = z.strictObject({
       agents: z.array(name).optional().meta({ description: 'omit to cap every agent' }),
     })
     .default({ engaged: false, cap: 0 }),
-  agentApi: agentApiSchema.default({ requestsPerMinute: 60 }),
+  agentApi: agentApiSchema.default({ requestsPerMinute: 60, maxWaiting: 50 }),
   policyGuard: policyGuardSchema.optional(),
   credentials: credentialsSchema.default([]),
   destinations: z

@@ -77,7 +77,7 @@ export function writeBenchPolicy(
     );
   const doc = parseDocument(readFileSync(EXAMPLE_POLICY, 'utf8'));
   doc.setIn(['answers', 'keysFile'], join(keysDir, 'answer-keys.json'));
-  doc.setIn(['agentApi'], doc.createNode({ requestsPerMinute: UNLIMITED }));
+  doc.setIn(['agentApi'], doc.createNode({ requestsPerMinute: UNLIMITED, maxWaiting: UNLIMITED }));
   // Every bench class runs one file.write; rungs above 2 run it inside these bounds.
   const writeOnly = { actions: ['file.write'], approval: { remindAfter: '30m', expireAfter: '4h' } };
   const bounds = {

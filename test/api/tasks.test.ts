@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendStep, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
+import { waitingQuery } from '../../api/waiting-gauge';
 import { apiClient, newToken, startApi } from './helpers';
 
 // The agents' HTTP API against a real worker: every answer is checked against the OpenAPI
@@ -28,7 +29,10 @@ describe('agent HTTP API', () => {
     stack = await startTestStack('api-tasks', { policy: workflowTestPolicy() });
     api = await startApi(stack);
     // The same deployment with a policy allowing 3 requests per agent per minute.
-    limited = await startApi(stack, () => ({ ...stack.policy.current, agentApi: { requestsPerMinute: 3 } }));
+    limited = await startApi(stack, () => ({
+      ...stack.policy.current,
+      agentApi: { ...stack.policy.current.agentApi, requestsPerMinute: 3 },
+    }));
     a2 = (await newToken(stack, 'a2')).token;
     a3 = (await newToken(stack, 'a3')).token;
   });
@@ -100,6 +104,49 @@ describe('agent HTTP API', () => {
       );
     } finally {
       await scoped.close();
+    }
+  });
+
+  it('refuses a new task while the agent has agentApi.maxWaiting tasks waiting for people, but not a retry', async () => {
+    // The cap sits one above what a2 already has waiting, so this test's first task reaches it.
+    const { count: before } = await stack.client.workflow.count(waitingQuery(stack.taskQueue, 'a2'));
+    const capped = await startApi(stack, () => ({
+      ...stack.policy.current,
+      agentApi: { ...stack.policy.current.agentApi, maxWaiting: before + 1 },
+    }));
+    const post = apiClient(() => capped.url);
+    try {
+      const first = agentBody('ops', 'cap-first');
+      expect(await post('POST', '/v1/tasks', { token: a2, json: first })).toMatchObject({
+        status: 201,
+        body: { task: { decision: { effectiveRung: 2 } } },
+      });
+      const second = agentBody('ops', 'cap-second');
+      const refused = await post('POST', '/v1/tasks', { token: a2, json: second });
+      expect(refused).toMatchObject({ status: 429, body: { title: 'Too many requests' } });
+      expect(refused.body.detail).toBe(
+        `the task was NOT submitted: ${before + 1} of your tasks already wait for a person's answer, and policy ${stack.policy.current.versionId} allows ${before + 1} (agentApi.maxWaiting); submit again once people have answered, or withdraw one you no longer need`,
+      );
+      await expect(stack.client.workflow.getHandle(`task/a2/${second.taskId}`).describe()).rejects.toThrow(
+        WorkflowNotFoundError,
+      );
+      // A retry of a task already submitted is answered as it stands, cap or not.
+      expect(await post('POST', '/v1/tasks', { token: a2, json: first })).toMatchObject({
+        status: 200,
+        body: { existing: true },
+      });
+      // Once one is withdrawn, the count falls (visibility is eventually consistent: ask until it has).
+      expect((await post('POST', `/v1/tasks/${first.taskId}/cancel`, { token: a2 })).status).toBe(202);
+      const deadline = Date.now() + 30_000;
+      let accepted = await post('POST', '/v1/tasks', { token: a2, json: second });
+      while (accepted.status === 429 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        accepted = await post('POST', '/v1/tasks', { token: a2, json: second });
+      }
+      expect(accepted.status).toBe(201);
+      expect((await post('POST', `/v1/tasks/${second.taskId}/cancel`, { token: a2 })).status).toBe(202);
+    } finally {
+      await capped.close();
     }
   });
 
@@ -215,7 +262,7 @@ describe('agent HTTP API', () => {
     // A server of its own, so the budget starts full: 3 requests per agent per minute.
     const own = await startApi(stack, () => ({
       ...stack.policy.current,
-      agentApi: { requestsPerMinute: 3 },
+      agentApi: { ...stack.policy.current.agentApi, requestsPerMinute: 3 },
     }));
     try {
       const callOwn = apiClient(() => own.url);

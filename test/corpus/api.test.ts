@@ -88,7 +88,10 @@ describe('bad-input corpus: agent HTTP API', () => {
     });
     stack = await startTestStack('corpus-api', { policy: corpusPolicy(`127.0.0.1:${allowed.port}`) });
     // The corpus sends far more than an agent's 60 requests a minute; the limit has its own test.
-    api = await startApi(stack, () => ({ ...stack.policy.current, agentApi: { requestsPerMinute: 1e6 } }));
+    api = await startApi(stack, () => ({
+      ...stack.policy.current,
+      agentApi: { requestsPerMinute: 1e6, maxWaiting: 1e6 },
+    }));
     [a3, a4] = (await Promise.all([newToken(stack, 'a3'), newToken(stack, 'a4')])).map((t) => t.token);
     outside = mkdtempSync(join(tmpdir(), 'ladder-corpus-outside-'));
     const ws = stack.dirs.workspaceRoot;

@@ -134,7 +134,10 @@ describe('bad-input corpus: MCP server', () => {
 
   beforeAll(async () => {
     stack = await startTestStack('corpus-mcp', { policy: workflowTestPolicy() });
-    api = await startApi(stack, () => ({ ...stack.policy.current, agentApi: { requestsPerMinute: 1e6 } }));
+    api = await startApi(stack, () => ({
+      ...stack.policy.current,
+      agentApi: { requestsPerMinute: 1e6, maxWaiting: 1e6 },
+    }));
     token = (await newToken(stack, 'a3')).token;
     stdio = new StdioMcp({ LADDER_API_URL: api.url, LADDER_AGENT_TOKEN: token });
     const init = await stdio.send(

@@ -344,6 +344,23 @@ export const POLICY_CASES: PolicyCase[] = [
   },
   {
     family: 'types',
+    name: 'no task may wait for people',
+    text: appended('agentApi: { maxWaiting: 0 }\n'),
+    error: { path: 'agentApi.maxWaiting', message: /expected a whole number ≥ 1/ },
+  },
+  {
+    family: 'references',
+    name: 'a URL owned by two environments',
+    // The clash is reported at the second owner, two lines below the section's start.
+    text: (base: string) => {
+      const tail =
+        "environmentTargets:\n  staging: { urls: ['https://deploy.example.com/'] }\n  production: { urls: ['https://DEPLOY.example.com:443'] }\n";
+      return { text: `${base}${tail}`, line: appended(tail)(base).line + 2 };
+    },
+    error: { path: 'environmentTargets.production.urls[0]', message: /already owned by staging/ },
+  },
+  {
+    family: 'types',
     name: 'a misspelt top-level key',
     text: appended('admin: [U0ADMIN01]\n'),
     error: { path: 'admin', message: /unknown key \(a typo here would silently disable a setting\)/ },
