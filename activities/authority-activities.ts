@@ -4,6 +4,7 @@ import { standInsFor, standingInFor, type Away } from '../policy/delegation';
 import type { StandingClassRule } from '../policy/standing-approvals';
 import type { LoadedPolicy } from '../policy/loader';
 import { own } from '../policy/own';
+import { reportReadersOf } from '../policy/report-readers';
 import type { ControlAuthority } from '../workflows/messages';
 
 /**
@@ -16,8 +17,12 @@ export interface AuthorityDeps {
   taskQueue?: string;
 }
 
-/** Who answers a task's request, for the check of their authority against the policy in force. */
-export interface AnswererClaim {
+/**
+ * Who answers a task's approval or draft, for the check of their authority against the policy in
+ * force: an approver, a member of a group the request was escalated to, or a stand-in.
+ */
+export interface ApproverClaim {
+  kind?: 'approver';
   /** The person answering. */
   user: string;
   taskClass: string;
@@ -27,11 +32,34 @@ export interface AnswererClaim {
   onBehalfOf?: string;
 }
 
+/** Who answers whether an effect of unknown outcome ran: the agent's owner or an approver of the class. */
+export interface OwnerOrApproverClaim {
+  kind: 'owner-or-approver';
+  user: string;
+  taskClass: string;
+  agentId: string;
+  /** The groups an approval request of the task was escalated to that the person is a member of. */
+  escalatedTo: string[];
+}
+
+/** Who marks a report read: one of the class's `report.readers` (the requester is the task's own). */
+export interface ReaderClaim {
+  kind: 'reader';
+  user: string;
+  taskClass: string;
+  agentId: string;
+  requester: string;
+}
+
+/** Who answers a task's request, for the check of their authority against the policy in force. */
+export type AnswererClaim = ApproverClaim | OwnerOrApproverClaim | ReaderClaim;
+
 /**
  * Why `claim` no longer holds under `policy` and the absences `away` at `nowMs` (ms since the
  * epoch), or null when it does: an approver must still be one of the class (or a member of a group
  * the request was escalated to), and a stand-in must still stand in for an approver who still is
- * one. Pure.
+ * one; the answerer of an unknown outcome must still own the agent or approve the class; a reader
+ * must still be one of the class's report readers. Pure.
  */
 export function answererNoLongerInForce(
   policy: LoadedPolicy,
@@ -39,11 +67,21 @@ export function answererNoLongerInForce(
   away: readonly Away[],
   nowMs: number,
 ): string | null {
+  const of = `"${claim.taskClass}" in policy ${policy.versionId}`;
+  const ownerOf = (agentId: string): string | null => own(policy.agents, agentId)?.owner ?? null;
+  if (claim.kind === 'reader') {
+    const readers = reportReadersOf(policy, claim, ownerOf(claim.agentId));
+    return readers.includes(claim.user) ? null : `${claim.user} is no longer a report reader of ${of}`;
+  }
   const approvers = new Set([
     ...(own(policy.approversByClass, claim.taskClass) ?? []),
     ...claim.escalatedTo.flatMap((g) => own(policy.groups, g) ?? []),
   ]);
-  const of = `"${claim.taskClass}" in policy ${policy.versionId}`;
+  if (claim.kind === 'owner-or-approver') {
+    return claim.user === ownerOf(claim.agentId) || approvers.has(claim.user)
+      ? null
+      : `${claim.user} no longer owns ${claim.agentId} nor approves ${of}`;
+  }
   if (claim.onBehalfOf === undefined)
     return approvers.has(claim.user) ? null : `${claim.user} is no longer an approver of ${of}`;
   if (!approvers.has(claim.onBehalfOf))
@@ -123,8 +161,8 @@ export function createAuthorityActivities(deps: AuthorityDeps) {
     },
 
     /**
-     * Whether an answer key is still in force in the policy the worker holds now, and, for an
-     * approver's answer (`answerer`), whether they still may give it (see
+     * Whether an answer key is still in force in the policy the worker holds now, and whether the
+     * person who answered (`answerer`) still may give it (see
      * {@link answererNoLongerInForce}): a task checks an accepted answer here, so a key revoked,
      * an approver removed or an absence ended after the task was decided is refused.
      */
@@ -144,7 +182,10 @@ export function createAuthorityActivities(deps: AuthorityDeps) {
       if (args.answerer) {
         // The registry is asked only for a stand-in's answer: an approver's costs no remote call.
         const away =
-          args.answerer.onBehalfOf !== undefined && deps.client && deps.taskQueue
+          (args.answerer.kind ?? 'approver') === 'approver' &&
+          (args.answerer as ApproverClaim).onBehalfOf !== undefined &&
+          deps.client &&
+          deps.taskQueue
             ? await listAway(deps.client, deps.taskQueue)
             : [];
         const reason = answererNoLongerInForce(policy, args.answerer, away, Date.now());

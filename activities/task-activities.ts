@@ -3,8 +3,8 @@ import { listAway } from '../client/delegations';
 import { standInsFor, type StandIn } from '../policy/delegation';
 import type { EditRules } from '../policy/step-edits';
 import { MAX_TARGETS, taskTargets, whyNotCoverable, type StandingUse } from '../policy/standing-approvals';
-import { isSlackUserId } from '../policy/slack-ids';
 import { own } from '../policy/own';
+import { reportReadersOf } from '../policy/report-readers';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { agentStateFrom } from '../policy/agent-state';
@@ -646,28 +646,4 @@ function idempotentHostsOf(policy: LoadedPolicy): string[] {
   return Object.entries(policy.destinations ?? {})
     .filter(([, d]) => d.honoursIdempotencyKey)
     .map(([host]) => host);
-}
-
-/**
- * The people who may mark a task's report read, from its class's `report.readers`: the agent's
- * owner, the requester, the class's approvers, the escalation chain's people, or named users.
- */
-export function reportReadersOf(policy: LoadedPolicy, task: TaskRequest, owner: string | null): string[] {
-  const taskClass = own(policy.taskClasses, task.taskClass);
-  if (!taskClass?.report) return [];
-  const readers = new Set<string>();
-  for (const who of taskClass.report.readers) {
-    if (who === 'owner') {
-      if (owner) readers.add(owner);
-    } else if (who === 'requester') readers.add(task.requester);
-    else if (who === 'approvers')
-      (own(policy.approversByClass, task.taskClass) ?? []).forEach((u) => readers.add(u));
-    else if (who === 'escalation') {
-      for (const step of taskClass.escalation) {
-        if (step.notify === 'owner' && owner) readers.add(owner);
-        else if (isSlackUserId(step.notify)) readers.add(step.notify);
-      }
-    } else readers.add(who);
-  }
-  return [...readers];
 }

@@ -1,6 +1,6 @@
 import { CANCELLED_TEXT, cancelledAfterStepsText, refusedText } from '../slack/blocks/outcome-wording';
 import type { Proven } from '../policy/answer-proof';
-import type { AnswererClaim } from '../activities/authority-activities';
+import type { AnswererClaim, ApproverClaim } from '../activities/authority-activities';
 import type { LadderAction } from '../slack/action-ids';
 import {
   ApplicationFailure,
@@ -352,7 +352,7 @@ function registerHandlers(ctx: TaskContext): void {
    * Who answers an approval or a draft, for the check against the policy in force: an approver of
    * the class, a member of a group the request was escalated to, or a stand-in for an approver.
    */
-  const answererOf = (user: string): AnswererClaim => {
+  const answererOf = (user: string): ApproverClaim => {
     const d = ctx.bundle!.decision;
     const onBehalfOf = standingInFor(user);
     const escalatedTo = d.approvers.includes(user)
@@ -367,11 +367,36 @@ function registerHandlers(ctx: TaskContext): void {
   };
 
   /**
-   * Validators check the keys and approvers in force when the task was decided; before an accepted
-   * answer takes effect, the worker's policy now must still list its key (a key revoked since is
-   * refused) and, for an approval or a draft, still let its person give it (an approver removed
-   * since, or a stand-in whose absence ended, is refused). Until that answer is settled, a second
-   * one is refused, so only one can take effect.
+   * What `person` answers `what` as, for the check against the policy in force: the requester's
+   * own answer to a suggestion needs no authority from the policy, so it has none.
+   */
+  const claimOf = (what: Exclude<Waiting, null>, person: string): AnswererClaim | undefined => {
+    const { taskClass, requester, agent } = ctx.input.task;
+    switch (what) {
+      case 'approval':
+      case 'draft':
+        return answererOf(person);
+      case 'suggestion':
+        return person === requester ? undefined : answererOf(person);
+      case 'outcome':
+        return {
+          kind: 'owner-or-approver',
+          user: person,
+          taskClass,
+          agentId: agent.id,
+          escalatedTo: answererOf(person).escalatedTo,
+        };
+      case 'report':
+        return { kind: 'reader', user: person, taskClass, agentId: agent.id, requester };
+    }
+  };
+
+  /**
+   * Validators check the keys and the people in force when the task was decided; before an
+   * accepted answer takes effect, the worker's policy now must still list its key (a key revoked
+   * since is refused) and still let its person give it (an approver or report reader removed since,
+   * an owner replaced, a stand-in whose absence ended, is refused). Until that answer is settled, a
+   * second one is refused, so only one can take effect.
    */
   const confirmKeyInForce = async (
     what: Exclude<Waiting, null>,
@@ -381,7 +406,7 @@ function registerHandlers(ctx: TaskContext): void {
     const person = args.by ?? args.approver ?? '?';
     ctx.answering = { what, by: person };
     try {
-      const answerer = what === 'approval' || what === 'draft' ? answererOf(person) : undefined;
+      const answerer = claimOf(what, person);
       const check = await lookingUp.answerKeyInForce.executeWithOptions(
         { summary: timelineLabel.answerKeyInForce() },
         [{ keyId: args.proof.keyId, ...(answerer ? { answerer } : {}) }],

@@ -9,6 +9,7 @@ import {
   rejectUpdate,
   resolveSuggestionUpdate,
   reviewDraftUpdate,
+  statusQuery,
 } from '../../workflows/messages';
 import { answerAs } from '../helpers/answers';
 import { localActivityTypes, maybeRecordHistory, upsertedAttributes } from '../helpers/histories';
@@ -332,6 +333,29 @@ describe('delegated task on the real dev server: one test per rung', () => {
       'report-read',
     ]);
     maybeRecordHistory(handle, 'delegatedTask', 'rung5-read');
+  });
+
+  it('refuses a report read by a reader the policy in force no longer names; the report keeps waiting', async () => {
+    const { handle } = await submit(stack, taskRequest('a5', 'ops', [appendStep('rung5-removed-reader')]));
+    await waitForStatus(handle, (s) => s.phase === 'awaiting-report-read');
+    // Decided while U0APPR002 approved "ops"; removed from it before reading.
+    const before = stack.policy.current;
+    stack.policy.current = {
+      ...before,
+      approversByClass: { ...before.approversByClass, ops: ['U0APPR001'] },
+    };
+    try {
+      const refused = await answerAs(handle, markReportReadUpdate, { by: 'U0APPR002' }).then(
+        () => 'accepted',
+        (err: Error) => (err instanceof WorkflowUpdateFailedError ? String(err.cause?.message) : err.message),
+      );
+      expect(refused).toBe(`U0APPR002 is no longer a report reader of "ops" in policy ${before.versionId}`);
+      expect((await handle.query(statusQuery)).phase).toBe('awaiting-report-read');
+      await answerAs(handle, markReportReadUpdate, { by: 'U0OWNER01' });
+      expect(await handle.result()).toMatchObject({ outcome: 'executed', reportRead: true });
+    } finally {
+      stack.policy.current = before;
+    }
   });
 
   it('rung 5 in digest mode collects a period’s tasks into one report that holds the read SLA', async () => {
