@@ -17,6 +17,7 @@ import {
   type RungChange,
 } from './ledger';
 import { formatDuration } from './duration';
+import { own } from './own';
 import type { LoadedPolicy } from './loader';
 import type { Rung } from './schema';
 import {
@@ -250,8 +251,11 @@ function countVerdict(c: ClassLedger, audit: Audit | undefined, agree: boolean):
 }
 
 /** Who may approve a promotion in a class: the policy's admins and the class's approvers. */
-export function approversOf(policy: LoadedPolicy, taskClass: string): string[] {
-  return [...new Set([...policy.admins, ...(policy.approversByClass[taskClass] ?? [])])];
+export function approversOf(
+  policy: { admins: readonly string[]; approversByClass: Readonly<Record<string, readonly string[]>> },
+  taskClass: string,
+): string[] {
+  return [...new Set([...policy.admins, ...(own(policy.approversByClass, taskClass) ?? [])])];
 }
 
 /**

@@ -1,6 +1,8 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createActionRegistry } from '../activities/actions/registry';
+import { refreshEntityAuthorities } from '../client/authority-refresh';
+import type { Client } from '@temporalio/client';
 import { createCanaryLink } from '../client/canary-link';
 import { createLedgerLink } from '../client/ledger-link';
 import { createPolicyHistoryRecorder, type PolicyHistoryRecorder } from '../activities/policy-history-link';
@@ -66,6 +68,18 @@ async function main(): Promise<void> {
   };
   // Every version taken is recorded in control/<queue>/policy-versions once the client is up.
   let history: PolicyHistoryRecorder | null = null;
+  // Entity workflows hold the authority they last loaded: a new policy asks them to reload it now.
+  let entityClient: Client | null = null;
+  const askEntitiesToReload = (client: Client): void => {
+    refreshEntityAuthorities(client, config.taskQueue).then(
+      ({ signalled, failed }) => {
+        if (failed.length > 0)
+          log.warn({ signalled, failed }, 'some entity workflows could not be asked to reload the policy');
+        else log.info({ signalled }, 'entity workflows asked to reload the policy');
+      },
+      (err: Error) => log.warn({ err: err.message }, 'cannot list entity workflows to reload the policy'),
+    );
+  };
   // The policy must be good (and signed as its guard requires) at start; later bad or unsigned
   // edits are refused and the last good one stays. The state folder keeps the last good version
   // for the CLI and for the next start.
@@ -83,6 +97,7 @@ async function main(): Promise<void> {
       );
       nextPolicy = loadNext(policy);
       history?.record(version);
+      if (entityClient) askEntitiesToReload(entityClient);
     },
     onWarning: (message) => log.warn(message),
     onError: (error) =>
@@ -125,6 +140,7 @@ async function main(): Promise<void> {
       log.warn({ err: err.message, attempt }, 'cannot record the policy version yet; retrying'),
   });
   history.record(policyStore.currentVersion());
+  entityClient = client;
   const dirs = prepareActionDirs(config.actions);
   const workers = await createLadderWorkers({
     connection,

@@ -23,6 +23,7 @@ import {
 } from '../policy/ledger';
 import {
   applyPromotion,
+  approversOf,
   declinePromotion,
   type IdentifiedEvent,
   type LedgerEffect,
@@ -203,9 +204,12 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
           throw new Error(
             `proposal ${args.proposalId} is already ${proposal.status === 'open' ? 'decided' : proposal.status}`,
           );
-        if (!proposal.approvers.includes(args.by))
+        // Who may decide is the policy in force's (reloaded on the clock and on request), not the
+        // snapshot taken when the proposal was made: an approver removed since is refused.
+        const deciders = approversOf(authority!, proposal.taskClass);
+        if (!deciders.includes(args.by))
           throw new Error(
-            `${args.by} may not decide promotions in ${proposal.taskClass} (admins and its approvers: ${proposal.approvers.join(', ')})`,
+            `${args.by} may not decide promotions in ${proposal.taskClass} (admins and its approvers in policy ${authority!.policyVersion}: ${deciders.join(', ')})`,
           );
       },
     },
@@ -248,9 +252,10 @@ export async function trustLedger(input: LedgerInput): Promise<void> {
         if (!audit) throw new Error(`no audit ${args.auditId} for ${input.agentId}`);
         if (audit.status !== 'open' || auditsToClose.some((c) => c.audit.id === args.auditId))
           throw new Error(`audit ${args.auditId} already has a verdict`);
-        if (!audit.reviewers.includes(args.by))
+        const reviewers = approversOf(authority!, audit.taskClass);
+        if (!reviewers.includes(args.by))
           throw new Error(
-            `${args.by} may not audit ${audit.taskClass} (admins and its approvers: ${audit.reviewers.join(', ')})`,
+            `${args.by} may not audit ${audit.taskClass} (admins and its approvers in policy ${authority!.policyVersion}: ${reviewers.join(', ')})`,
           );
         if (!args.agree && !args.reason?.trim()) throw new Error('a disagreement needs a reason');
       },

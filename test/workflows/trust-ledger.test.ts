@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { refreshEntityAuthorities } from '../../client/authority-refresh';
 import { createLedgerLink } from '../../client/ledger-link';
 import { declareIncident, EvidenceError, runRollbackDrill } from '../../client/evidence';
 import { loadPolicyFile } from '../../policy/loader';
@@ -110,11 +111,40 @@ describe('the trust ledger', () => {
         approve: true,
       }),
     ).rejects.toThrow(/update failed|may not decide/i);
-    await answerAs(ledger('climber'), decideProposalUpdate, {
-      proposalId: proposal.id,
-      by: 'U0APPR002',
-      approve: true,
-    });
+    // Who may decide is the policy in force's: an approver removed after the proposal was made is
+    // refused once the ledger reloads its authority (asked for here as the worker does when it loads
+    // a new policy: every running entity of the queue is signalled). The
+    // owner's refusal lists who may decide, so it tells when the reload has happened.
+    const before = stack.policy.current;
+    const askEntitiesToReload = async (): Promise<void> => {
+      const asked = await refreshEntityAuthorities(stack.client, stack.taskQueue);
+      expect(asked.failed).toEqual([]);
+      expect(asked.signalled).toBeGreaterThanOrEqual(1);
+    };
+    const refusalOf = (by: string): Promise<string> =>
+      answerAs(ledger('climber'), decideProposalUpdate, { proposalId: proposal.id, by, approve: true }).then(
+        () => 'accepted',
+        (err: Error) => String((err.cause as Error | undefined)?.message ?? err.message),
+      );
+    const decidersListed = async (list: string): Promise<boolean> =>
+      (await refusalOf('U0OWNER01')) ===
+      `U0OWNER01 may not decide promotions in ops (admins and its approvers in policy ${before.versionId}: ${list})`;
+    try {
+      stack.policy.current = {
+        ...before,
+        approversByClass: { ...before.approversByClass, ops: ['U0APPR001'] },
+      };
+      await askEntitiesToReload();
+      await waitUntil(() => decidersListed('U0ADMIN01, U0APPR001'));
+      expect(await refusalOf('U0APPR002')).toBe(
+        `U0APPR002 may not decide promotions in ops (admins and its approvers in policy ${before.versionId}: U0ADMIN01, U0APPR001)`,
+      );
+    } finally {
+      stack.policy.current = before;
+    }
+    await askEntitiesToReload();
+    await waitUntil(() => decidersListed('U0ADMIN01, U0APPR001, U0APPR002'));
+    expect(await refusalOf('U0APPR002')).toBe('accepted');
     const promoted = await waitForLedger('climber', (s) => s.classes.ops.rung === 3);
     expect(promoted.history.at(-1)).toMatchObject({ from: 2, to: 3, by: 'U0APPR002' });
     expect(promoted.classes.ops.evidence.actions).toBe(0); // a fresh window at the new rung
