@@ -18,6 +18,35 @@ export const ENTITY_WHERE_TO_LOOK =
   'check with `/ladder status` in Slack whether it took effect before sending it again';
 
 /**
+ * Delivers one signed update as task answers are delivered ({@link deliverAnswer}: one update id
+ * for every try, each under the delivery's deadline, tried again while Temporal is out of reach);
+ * `send` sends the signed arguments under the id it is given. What the workflow refused comes back
+ * as its reason, for the caller to word or raise.
+ *
+ * @param whereToLook - what an unconfirmed answer tells the person to check.
+ * @returns the workflow's result, or its refusal as `{ ok: false, reason }`.
+ * @throws AnswerOutcomeUnknownError when Temporal did not confirm it within the budget.
+ */
+export async function deliverSigned<R>(
+  client: Client,
+  workflowId: string,
+  delivery: AnswerDelivery | undefined,
+  whereToLook: string,
+  send: (updateId: string) => Promise<R>,
+): Promise<{ ok: true; result: R } | { ok: false; reason: string }> {
+  try {
+    return {
+      ok: true,
+      result: await deliverAnswer(client, workflowId, delivery ?? DEFAULT_ANSWER_DELIVERY, send, whereToLook),
+    };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
+    throw err;
+  }
+}
+
+/**
  * Sends one signed answer to a deployment's entity workflow (kill switch, standing approvals,
  * delegations), starting it with no arguments if it has never run. `signer` vouches for the person
  * (the Slack app after Slack's signature, or an operator's own key); the workflow checks the proof
@@ -49,28 +78,24 @@ export async function answerEntity<R, A extends object>(
 ): Promise<R> {
   // Signed once: a repeated try sends the same arguments under the same update id.
   const signed = target.signer.sign(target.workflowId, update.name, args);
-  try {
-    return await deliverAnswer(
-      client,
-      target.workflowId,
-      target.delivery ?? DEFAULT_ANSWER_DELIVERY,
-      (updateId) =>
-        client.workflow.executeUpdateWithStart(update, {
-          args: [signed],
-          updateId,
-          // An operation runs once: each try has its own.
-          startWorkflowOperation: new WithStartWorkflowOperation(target.workflow, {
-            workflowId: target.workflowId,
-            ...entityStartOptions(target.taskQueue),
-            args: [],
-            workflowIdConflictPolicy: 'USE_EXISTING',
-          }),
+  const sent = await deliverSigned(
+    client,
+    target.workflowId,
+    target.delivery,
+    target.whereToLook ?? ENTITY_WHERE_TO_LOOK,
+    (updateId) =>
+      client.workflow.executeUpdateWithStart(update, {
+        args: [signed],
+        updateId,
+        // An operation runs once: each try has its own.
+        startWorkflowOperation: new WithStartWorkflowOperation(target.workflow, {
+          workflowId: target.workflowId,
+          ...entityStartOptions(target.taskQueue),
+          args: [],
+          workflowIdConflictPolicy: 'USE_EXISTING',
         }),
-      target.whereToLook ?? ENTITY_WHERE_TO_LOOK,
-    );
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      throw refusal((err.cause as Error | undefined)?.message ?? err.message);
-    throw err;
-  }
+      }),
+  );
+  if (!sent.ok) throw refusal(sent.reason);
+  return sent.result;
 }

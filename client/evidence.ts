@@ -1,5 +1,5 @@
 import { own } from '../policy/own';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { DrillResult } from '../activities/drill-activities';
@@ -15,8 +15,7 @@ import {
 } from '../workflows/messages';
 import { rollbackDrill } from '../workflows/rollback-drill';
 import { trustLedger } from '../workflows/trust-ledger';
-import { DEFAULT_ANSWER_DELIVERY, deliverAnswer } from './answer-task';
-import type { EntityCaller } from './entity-answer';
+import { deliverSigned, type EntityCaller } from './entity-answer';
 import { ledgerStartOptions } from './ledger-link';
 import { forEachHistoryEvent } from './history-events';
 import { grpcErrorIn } from './grpc-errors';
@@ -27,33 +26,6 @@ export type EvidenceCaller = EntityCaller;
 /** What an unconfirmed answer to a ledger tells the person to check. */
 const LEDGER_WHERE_TO_LOOK =
   "`/ladder status` in Slack (or `ladder history <agent>`) shows the agent's rungs: check whether it took effect before sending it again";
-
-/**
- * Delivers one signed update to the agent's ledger as task answers are delivered
- * ({@link deliverAnswer}: one update id, the caller's deadline, tried again while Temporal is out
- * of reach); `send` sends the signed arguments under the id it is given.
- *
- * @returns the ledger's refusal as `{ ok: false, reason }`.
- * @throws AnswerOutcomeUnknownError when Temporal did not confirm it within the budget.
- */
-async function deliverToLedger<R>(
-  client: Client,
-  caller: EvidenceCaller,
-  workflowId: string,
-  send: (updateId: string) => Promise<R>,
-): Promise<{ ok: true; result: R } | { ok: false; reason: string }> {
-  try {
-    const delivery = caller.delivery ?? DEFAULT_ANSWER_DELIVERY;
-    return {
-      ok: true,
-      result: await deliverAnswer(client, workflowId, delivery, send, LEDGER_WHERE_TO_LOOK),
-    };
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      return { ok: false, reason: (err.cause as Error | undefined)?.message ?? err.message };
-    throw err;
-  }
-}
 
 /**
  * Sends a person's evidence to the agent's ledger as a signed update, starting the ledger if it
@@ -69,7 +41,7 @@ async function sendEvidence(
 ): Promise<void> {
   const workflowId = ledgerWorkflowId(caller.taskQueue, agentId);
   const signed = caller.signer.sign(workflowId, reportEvidenceUpdate.name, evidence);
-  const sent = await deliverToLedger(client, caller, workflowId, (updateId) =>
+  const sent = await deliverSigned(client, workflowId, caller.delivery, LEDGER_WHERE_TO_LOOK, (updateId) =>
     client.workflow.executeUpdateWithStart(reportEvidenceUpdate, {
       args: [signed],
       updateId,
@@ -220,7 +192,7 @@ async function answerLedger<A extends object>(
   const workflowId = ledgerWorkflowId(caller.taskQueue, agentId);
   const signed = caller.signer.sign(workflowId, update.name, args) as never;
   const handle = client.workflow.getHandle(workflowId);
-  const sent = await deliverToLedger(client, caller, workflowId, (updateId) =>
+  const sent = await deliverSigned(client, workflowId, caller.delivery, LEDGER_WHERE_TO_LOOK, (updateId) =>
     handle.executeUpdate(update as typeof decideProposalUpdate, { args: [signed], updateId }),
   );
   return sent.ok ? { ok: true, at: sent.result.at } : sent;
