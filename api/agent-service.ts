@@ -1,4 +1,9 @@
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { ActionRegistry } from '../activities/actions/registry';
 import { classInfrastructure } from '../activities/ledger-activities';
 import { createLedgerLink } from '../client/ledger-link';
@@ -7,7 +12,13 @@ import { createWaitingGauge } from './waiting-gauge';
 import { limitObjections, prototypeKeyObjections } from '../policy/limits';
 import type { LoadedPolicy } from '../policy/loader';
 import type { delegatedTask } from '../workflows/delegated-task';
-import { statusQuery, taskWorkflowId, type TaskResult, type TaskStatus } from '../workflows/messages';
+import {
+  statusQuery,
+  taskWorkflowId,
+  withdrawUpdate,
+  type TaskResult,
+  type TaskStatus,
+} from '../workflows/messages';
 import type { AgentApi } from './agent-api';
 import { ApiProblem, fieldErrors, fieldErrorsFromLines, type FieldError } from './problem';
 import { submitTaskBodySchema, taskIdSchema, type TaskView } from './schemas';
@@ -34,12 +45,6 @@ export interface AgentService {
  * A field error as the agent sent the field: the agent gives `model` and `promptVersion` at the
  * top level, which the service moves into the request's `agent` before validating it.
  */
-/**
- * The phases in which an agent may cancel its own task: before any step runs. From `executing` on,
- * what ran must reach people as it ran (rung 3's message, rung 5's report and its read SLA).
- */
-const AGENT_MAY_CANCEL: readonly TaskStatus['phase'][] = ['deciding', 'awaiting-human'];
-
 const asSentByAgent = (e: FieldError): FieldError => ({
   ...e,
   path: e.path.replace(/^agent\.(model|promptVersion)\b/, '$1'),
@@ -221,18 +226,17 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               `task "${taskId}" already finished (${current.result?.outcome ?? 'done'})`,
             );
           }
-          // Once its steps run, a cancel would leave what ran without the message and evidence
-          // people review it by (and at rung 5 withdraw the report before anyone read it).
-          if (!AGENT_MAY_CANCEL.includes(current.phase)) {
-            throw new ApiProblem(
-              'conflict',
-              `task "${taskId}" is ${current.phase}: an agent may withdraw a task only while it is decided or waits for a person; once its steps start, only a person can stop it`,
-            );
-          }
+          // Withdrawn by the workflow itself, which accepts it only while nothing can have run: a
+          // cancel sent after the agent looked could otherwise cut short steps a person just approved.
           try {
-            await handleOf(agentId, taskId).cancel();
+            await handleOf(agentId, taskId).executeUpdate(withdrawUpdate, { args: [{}] });
           } catch (err) {
             if (err instanceof WorkflowNotFoundError) throw notFound(taskId);
+            if (err instanceof WorkflowUpdateFailedError)
+              throw new ApiProblem(
+                'conflict',
+                `task "${taskId}" ${(err.cause as Error | undefined)?.message ?? err.message}`,
+              );
             throw unavailable(err);
           }
           return view(agentId, taskId);

@@ -5,6 +5,7 @@ import type { LadderAction } from '../slack/action-ids';
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   setHandler,
@@ -24,6 +25,8 @@ import {
   resolveSuggestionUpdate,
   reviewDraftUpdate,
   statusQuery,
+  withdrawUpdate,
+  type WithdrawArgs,
   taskRequestQuery,
   MAX_REFUSALS_KEPT,
   type DelegatedTaskInput,
@@ -123,6 +126,8 @@ export async function delegatedTask(input: DelegatedTaskInput): Promise<TaskResu
       // The quota day is fixed here, in workflow time: a retry after midnight is the same decision.
       { task: input.task, workflowId: info.workflowId, day: workflowNowIso().slice(0, 10) },
     ]);
+    // Withdrawn while it was being decided: nothing is asked or run.
+    if (ctx.withdrawnAt) throw new CancelledFailure('withdrawn by the agent');
     const d = ctx.bundle.decision;
     setRung(ctx, d.effectiveRung, [
       { key: AgentIdKey, value: d.agentId },
@@ -255,6 +260,7 @@ function registerHandlers(ctx: TaskContext): void {
   const receipt = (by: string, at: string): Receipt => ({ accepted: true, by, at });
   const expectWaiting = (what: Exclude<Waiting, null>): void => {
     if (ctx.status.phase === 'done') throw new Error(`task already finished (${ctx.status.outcome})`);
+    if (ctx.withdrawnAt) throw new Error(`the agent withdrew this task at ${ctx.withdrawnAt}`);
     // Two clicks can land in one workflow task, before the workflow moves on from the first answer:
     // the second is refused here rather than silently overwriting who decided.
     const earlier = answeredAlready(what);
@@ -301,7 +307,11 @@ function registerHandlers(ctx: TaskContext): void {
    * frontends log every refusal too.
    */
   const recordingRefusals =
-    <A extends { by?: string; approver?: string }>(answer: string, check: (args: A) => void) =>
+    <A extends { by?: string; approver?: string }>(
+      answer: string,
+      check: (args: A) => void,
+      who: (args: A) => unknown = (args) => args.by ?? args.approver,
+    ) =>
     (args: A): void => {
       try {
         check(args);
@@ -310,7 +320,7 @@ function registerHandlers(ctx: TaskContext): void {
         refusals.push({
           at: workflowNowIso(),
           answer,
-          by: String(args.by ?? args.approver ?? '?').slice(0, 40),
+          by: String(who(args) ?? '?').slice(0, 40),
           reason: (err as Error).message.slice(0, 300),
         });
         if (refusals.length > MAX_REFUSALS_KEPT) refusals.splice(0, refusals.length - MAX_REFUSALS_KEPT);
@@ -604,6 +614,44 @@ function registerHandlers(ctx: TaskContext): void {
           );
         }
       }),
+    },
+  );
+
+  /**
+   * The agent may withdraw its task only while nothing of it can have run: while it is decided, or
+   * while its question is open and no answer to it is taken or being checked. Checked here, in the
+   * workflow, so an approval that lands first always wins over a withdrawal sent after the agent
+   * last looked.
+   */
+  const expectWithdrawable = (): void => {
+    const { phase, outcome } = ctx.status;
+    if (phase === 'done') throw new Error(`already finished (${outcome})`);
+    if (ctx.withdrawnAt) throw new Error(`already withdrawn at ${ctx.withdrawnAt}`);
+    const open =
+      phase === 'deciding' ||
+      (phase === 'awaiting-human' &&
+        ctx.waiting !== null &&
+        ctx.answering === null &&
+        answeredAlready(ctx.waiting) === undefined);
+    if (!open)
+      throw new Error(
+        `is ${phase === 'awaiting-human' ? 'answered, and its steps are about to start' : phase}: an agent may withdraw a task only while it is decided or waits for a person; once its steps start, only a person can stop it`,
+      );
+  };
+  setHandler(
+    withdrawUpdate,
+    () => {
+      ctx.withdrawnAt = workflowNowIso();
+      note(ctx, 'withdrawn by the agent');
+      return { accepted: true as const, at: ctx.withdrawnAt };
+    },
+    {
+      // Kept in the status as other refusals are, under the agent's name: it is the one who asked.
+      validator: recordingRefusals(
+        withdrawUpdate.name,
+        (_args: WithdrawArgs) => expectWithdrawable(),
+        () => ctx.input.task.agent.id,
+      ),
     },
   );
 }

@@ -191,6 +191,21 @@ export const markReportReadUpdate = defineUpdate<Receipt, [ReportReadArgs]>('mar
  * Validated: the agent's owner or an approver, the question being asked, an answer it takes.
  */
 export const resolveOutcomeUpdate = defineUpdate<Receipt, [ResolveOutcomeArgs]>('resolveOutcome');
+/**
+ * The agent withdraws its own task (the agent API's and MCP's cancel). Accepted only while the
+ * task is deciding or its question waits unanswered, checked in the workflow, so an approval that
+ * lands first wins and the steps it approved are never cut short by the agent; refused otherwise.
+ * It ends the task as a cancellation does (`cancelled`). Only people stop a task once its steps
+ * start (`ladder cancel`, the Temporal UI).
+ */
+export const withdrawUpdate = defineUpdate<WithdrawReceipt, [WithdrawArgs]>('withdraw');
+/** A withdrawal carries nothing: who withdraws is the task's agent, whose frontend sends it. */
+export type WithdrawArgs = Record<string, never>;
+/** What a withdrawal returns: when it was accepted. */
+export interface WithdrawReceipt {
+  accepted: true;
+  at: string;
+}
 export const statusQuery = defineQuery<TaskStatus>('status');
 /** The task as submitted (validated): what a standing approval made from its message would cover. */
 export const taskRequestQuery = defineQuery<TaskRequest>('taskRequest');

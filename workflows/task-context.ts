@@ -106,6 +106,8 @@ export interface TaskContext {
   escalatedApprovers: string[];
   /** Narrowing edits of the steps before approval, in order; the task's input holds the steps as edited. */
   edits: StepEditRecord[];
+  /** When the agent withdrew the task (before any step, see `withdrawUpdate`); null while it has not. */
+  withdrawnAt: string | null;
 }
 
 /** The fields of a new {@link TaskContext} that only the task itself fills in. */
@@ -120,6 +122,7 @@ export function freshStory(): Pick<
   | 'stepRuns'
   | 'escalatedApprovers'
   | 'edits'
+  | 'withdrawnAt'
 > {
   return {
     fellBack: null,
@@ -131,6 +134,7 @@ export function freshStory(): Pick<
     stepRuns: [],
     escalatedApprovers: [],
     edits: [],
+    withdrawnAt: null,
   };
 }
 

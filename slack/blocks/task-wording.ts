@@ -103,14 +103,16 @@ export function approvalReminderText(title: string): string {
 
 /**
  * A reminder, escalation or expiry warning once its question closed: `expects` is what was asked
- * (`approval`, `draft`, `suggestion`...), `answered` whether it was answered (else it expired).
+ * (`approval`, `draft`, `suggestion`...), `how` whether it was answered, expired, or withdrawn by
+ * the agent.
  * The request message itself says who answered and how it ended. Pure.
  */
-export function nudgeClosedText(expects: string, answered: boolean): string {
+export function nudgeClosedText(expects: string, how: 'answered' | 'expired' | 'withdrawn'): string {
   const what = expects === 'approval' ? 'This request' : `This ${expects} request`;
-  return answered
-    ? `${what} was answered: the request message says by whom and how it ended.`
-    : `${what} is closed: nobody answered in time. The request message says what happened next.`;
+  if (how === 'answered') return `${what} was answered: the request message says by whom and how it ended.`;
+  if (how === 'withdrawn')
+    return `${what} is closed: the agent withdrew the task before anyone answered. Nothing ran.`;
+  return `${what} is closed: nobody answered in time. The request message says what happened next.`;
 }
 
 /** Rung 2: the escalation to the next contact of the policy's chain while a request waits. Pure. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { loadAnswerSigner, localKeyLayout, type AnswerSigner } from '../../client/answer-signer';
 
@@ -26,4 +26,15 @@ export function answerAs<Ret, A extends object>(
   signer: AnswerSigner = frontendSigner(),
 ): Promise<Ret> {
   return handle.executeUpdate(update, { args: [signer.sign(handle.workflowId, update.name, args)] });
+}
+
+/**
+ * What became of an answer: `accepted`, or the workflow's reason for refusing it (the validator's
+ * or handler's message, not the client's wrapper), or the client's error message otherwise.
+ */
+export function reasonOf(answer: Promise<unknown>): Promise<string> {
+  return answer.then(
+    () => 'accepted',
+    (err: Error) => (err instanceof WorkflowUpdateFailedError ? String(err.cause?.message) : err.message),
+  );
 }

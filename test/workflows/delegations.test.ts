@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { endAway, listAway, setAway } from '../../client/delegations';
 import { loadPolicyFile } from '../../policy/loader';
 import { approveUpdate, rejectUpdate, statusQuery } from '../../workflows/messages';
-import { answerAs, frontendSigner } from '../helpers/answers';
+import { answerAs, frontendSigner, reasonOf } from '../helpers/answers';
 import { maybeRecordHistory } from '../helpers/histories';
 import { delegationsWorkflowId } from '../../workflows/delegation-messages';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
@@ -14,12 +13,6 @@ import { startTestStack, type TestStack } from '../helpers/temporal';
 // answer is recorded with both names; never the requester; back, and the stand-in is nobody again.
 
 const DAY = 86_400_000;
-const reasonOf = (p: Promise<unknown>): Promise<string> =>
-  p.then(
-    () => 'accepted',
-    (err: Error) => (err instanceof WorkflowUpdateFailedError ? String(err.cause?.message) : err.message),
-  );
-
 describe('delegation while an approver is away (real dev server)', () => {
   let stack: TestStack;
   const caller = () => ({ taskQueue: stack.taskQueue, signer: frontendSigner() });

@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { loadPolicyFile } from '../../policy/loader';
 import { stepsHashOf } from '../../policy/step-edits';
 import { stepsHash } from '../../client/submit-task';
 import { approveUpdate, editStepsUpdate } from '../../workflows/messages';
-import { answerAs } from '../helpers/answers';
+import { answerAs, reasonOf } from '../helpers/answers';
 import { localActivityTypes, maybeRecordHistory } from '../helpers/histories';
 import { submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
@@ -14,12 +13,6 @@ import { startTestStack, type TestStack } from '../helpers/temporal';
 // `edits` say which params an approver may change and how; a widening or any other change is
 // refused by the validator; a narrowing is decided again, asked about again bound to the new
 // steps hash (the old hash no longer approves), and the agent reads who changed what.
-
-const reasonOf = (p: Promise<unknown>): Promise<string> =>
-  p.then(
-    () => 'accepted',
-    (err: Error) => (err instanceof WorkflowUpdateFailedError ? String(err.cause?.message) : err.message),
-  );
 
 describe('edit before approve (real dev server)', () => {
   let stack: TestStack;

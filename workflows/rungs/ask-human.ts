@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { CancelledFailure, condition } from '@temporalio/workflow';
 import type { Notification } from '../../activities/notify/notifier';
 import { nudgeClosedText } from '../../slack/blocks/task-wording';
 import {
@@ -72,11 +72,13 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
     .sort((a, b) => a.atMs - b.atMs);
   let waited = 0;
   let answered = false;
+  // The agent's withdrawal ends the wait as an answer would; it is told apart once the wait ends.
+  const settled = (): boolean => question.answered() || ctx.withdrawnAt !== null;
   /** Nudges posted with the question's buttons: closed with it, so no button outlives it. */
   const withButtons: string[] = [];
   for (const nudge of nudges) {
     const summary = timelineLabel.answerWait(question.expects, nudge.to);
-    if (await condition(question.answered, Math.max(0, nudge.atMs - waited), { summary })) {
+    if (await condition(settled, Math.max(0, nudge.atMs - waited), { summary })) {
       answered = true;
       break;
     }
@@ -102,10 +104,10 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
     const summary = timelineLabel.answerWait(question.expects, null);
     if (question.expireAfterMs === null) {
       // Kept waiting, as the policy says: only an answer (or a cancellation) ends the wait.
-      await condition(question.answered);
+      await condition(settled);
       answered = true;
     } else {
-      answered = await condition(question.answered, Math.max(0, question.expireAfterMs - waited), {
+      answered = await condition(settled, Math.max(0, question.expireAfterMs - waited), {
         summary,
       });
     }
@@ -113,9 +115,19 @@ export async function askHuman(ctx: TaskContext, question: Question): Promise<bo
   ctx.waiting = null;
   ctx.status.waitingOn = null;
   setWaitingOn(ctx, []);
+  const withdrawn = ctx.withdrawnAt !== null && !question.answered();
   // Beside the steps: the path from the answer to the first step stays as short as it was.
   if (withButtons.length > 0)
-    beside(ctx, closeNudges(ctx, withButtons, nudgeClosedText(question.expects, answered)));
+    beside(
+      ctx,
+      closeNudges(
+        ctx,
+        withButtons,
+        nudgeClosedText(question.expects, withdrawn ? 'withdrawn' : answered ? 'answered' : 'expired'),
+      ),
+    );
+  // Ends the task as a cancellation does: the question's message is closed, nothing runs.
+  if (withdrawn) throw new CancelledFailure('withdrawn by the agent');
   return answered;
 }
 
