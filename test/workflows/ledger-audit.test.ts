@@ -60,7 +60,7 @@ describe('post-hoc audits and the class rollback trigger', () => {
       );
     expect(await verdict(0, 'U0OWNER01', true)).toEqual({
       ok: false,
-      reason: 'U0OWNER01 may not audit ops (admins and its approvers: U0ADMIN01, U0APPR001, U0APPR002)',
+      reason: `U0OWNER01 may not audit ops (admins and its approvers in policy ${policy.versionId}: U0ADMIN01, U0APPR001, U0APPR002)`,
     });
     expect(await verdict(0, 'U0APPR001', false)).toEqual({
       ok: false,
