@@ -228,8 +228,9 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
           }
           // Withdrawn by the workflow itself, which accepts it only while nothing can have run: a
           // cancel sent after the agent looked could otherwise cut short steps a person just approved.
+          const handle = handleOf(agentId, taskId);
           try {
-            await handleOf(agentId, taskId).executeUpdate(withdrawUpdate, { args: [{}] });
+            await handle.executeUpdate(withdrawUpdate, { args: [{}] });
           } catch (err) {
             if (err instanceof WorkflowNotFoundError) throw notFound(taskId);
             if (err instanceof WorkflowUpdateFailedError)
@@ -239,6 +240,9 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               );
             throw unavailable(err);
           }
+          // Accepted: the task closes its request and ends within moments, so the answer shows it
+          // ended rather than the phase it was leaving (never longer than the deadline).
+          await client.withDeadline(Date.now() + 5_000, () => handle.result()).catch(() => undefined);
           return view(agentId, taskId);
         },
 

@@ -166,7 +166,11 @@ describe('agent HTTP API', () => {
     // Its own agent may: the wait times out first (still waiting), then the cancel ends it.
     const pending = await call('GET', `/v1/tasks/${body.taskId}/wait?timeout=1`, { token: a2 });
     expect(pending.body).toMatchObject({ done: false, phase: 'awaiting-human' });
-    expect((await call('POST', `/v1/tasks/${body.taskId}/cancel`, { token: a2 })).status).toBe(202);
+    // The answer shows the task ended, not the phase it was leaving.
+    expect(await call('POST', `/v1/tasks/${body.taskId}/cancel`, { token: a2 })).toMatchObject({
+      status: 202,
+      body: { done: true, result: { outcome: 'cancelled', executedSteps: 0 } },
+    });
     const cancelled = await call('GET', `/v1/tasks/${body.taskId}/wait?timeout=30`, { token: a2 });
     expect(cancelled.body).toMatchObject({ done: true, result: { outcome: 'cancelled' } });
     expect((await call('POST', `/v1/tasks/${body.taskId}/cancel`, { token: a2 })).status).toBe(409);
