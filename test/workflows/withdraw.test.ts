@@ -48,6 +48,29 @@ describe("an agent's withdrawal (real dev server)", () => {
     maybeRecordHistory(handle, 'delegatedTask', 'rung2-withdrawn');
   });
 
+  it('closes the reminders that carried buttons, saying the agent withdrew it', async () => {
+    // Class `expiry-wait` never expires a request and reminds after 300 ms.
+    const { handle, workflowId } = await submit(
+      stack,
+      taskRequest('a2', 'expiry-wait', [appendStep('reminded')], { requester: 'U0OWNER01' }),
+    );
+    const reminders = () =>
+      stack.notifier
+        .forWorkflow(workflowId)
+        .filter(
+          (m) => m.notification.kind === 'approval-reminder' && (m.notification.actions ?? []).length > 0,
+        );
+    await waitUntil(() => reminders().length > 0);
+    await handle.executeUpdate(withdrawUpdate, { args: [{}] });
+    expect(await handle.result()).toMatchObject({ outcome: 'cancelled', executedSteps: 0 });
+    for (const m of reminders()) {
+      expect(m.updates.at(-1)).toMatchObject({
+        text: 'This request is closed: the agent withdrew the task before anyone answered. Nothing ran.',
+        actions: [],
+      });
+    }
+  });
+
   it('refuses a withdrawal once an approval is taken: the approved steps run to the end', async () => {
     const { handle, workflowId } = await submit(
       stack,
