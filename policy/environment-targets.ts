@@ -79,26 +79,24 @@ function under(value: string, prefix: string): boolean {
  * wins, so `production` may own `https://api/prod/` inside a `staging` that owns `https://api/`.
  */
 export function ownerOf(place: Place, table: EnvironmentTargets): Owner | undefined {
+  const isUrl = 'url' in place;
+  const value = isUrl ? comparableUrl(place.url) : comparablePath(place.path);
+  if (value === undefined) return undefined;
   let best: Owner | undefined;
+  let bestLength = -1;
   for (const [environment, owned] of Object.entries(table)) {
-    const list = 'url' in place ? (owned.urls ?? []) : (owned.paths ?? []);
-    list.forEach((prefix, i) => {
-      const value = 'url' in place ? comparableUrl(place.url) : comparablePath(place.path);
-      const key = 'url' in place ? comparableUrl(prefix) : comparablePath(prefix);
-      if (value === undefined || key === undefined || !under(value, key)) return;
-      if (best && comparableLength(best, place) >= key.length) return;
+    (isUrl ? (owned.urls ?? []) : (owned.paths ?? [])).forEach((prefix, i) => {
+      const key = isUrl ? comparableUrl(prefix) : comparablePath(prefix);
+      if (key === undefined || key.length <= bestLength || !under(value, key)) return;
+      bestLength = key.length;
       best = {
         environment,
-        at: `environmentTargets.${environment}.${'url' in place ? 'urls' : 'paths'}[${i}]`,
+        at: `environmentTargets.${environment}.${isUrl ? 'urls' : 'paths'}[${i}]`,
         prefix,
       };
     });
   }
   return best;
-}
-
-function comparableLength(owner: Owner, place: Place): number {
-  return ('url' in place ? (comparableUrl(owner.prefix) ?? '') : comparablePath(owner.prefix)).length;
 }
 
 /**
