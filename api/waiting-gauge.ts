@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { quoted } from '../dashboard/data/temporal-reads';
+import { quoted } from '../client/visibility-query';
 
 /**
  * How many of one agent's tasks wait for a person's answer before any step ran: a running task

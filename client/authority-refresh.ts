@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { quoted } from '../dashboard/data/temporal-reads';
+import { quoted } from './visibility-query';
 import { entityTaskQueue } from './entity-start';
 import { refreshAuthoritySignal } from '../workflows/messages';
 

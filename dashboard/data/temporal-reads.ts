@@ -1,3 +1,4 @@
+import { quoted } from '../../client/visibility-query';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { readAuditRecord } from '../../cli/audit-export';
@@ -26,15 +27,6 @@ import type { WaitingTaskRead } from '../model/pending';
 
 /** Queries in flight at once per page refresh: enough to hide round trips, gentle on the worker. */
 export const READ_CONCURRENCY = 8;
-
-const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-
-/** A name quoted into a visibility query: only plain names (policy names, task queues) pass. */
-export function quoted(value: string, what: string): string {
-  if (!PLAIN_NAME.test(value))
-    throw new Error(`${what}: expected letters, digits, ".", "_" or "-", got "${value}"`);
-  return `'${value}'`;
-}
 
 /** An agent's ledger without its recently-counted ids; null before its first evidence, 'error' if unreadable. */
 export async function readLedgerOverview(
