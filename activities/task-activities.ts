@@ -4,6 +4,7 @@ import { standInsFor, type StandIn } from '../policy/delegation';
 import type { EditRules } from '../policy/step-edits';
 import { MAX_TARGETS, taskTargets, whyNotCoverable, type StandingUse } from '../policy/standing-approvals';
 import { own } from '../policy/own';
+import { chargedCostUsd } from '../policy/step-cost';
 import { reportReadersOf } from '../policy/report-readers';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -437,7 +438,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           (() =>
             reservations.call(quotaId, {
               requesterWorkflowId: args.workflowId,
-              costUsd: task.steps.reduce((sum, step) => sum + (step.costUsd ?? 0), 0),
+              costUsd: chargedCostUsd(task.steps, bounds?.stepCostUsd),
               limits,
             })),
       );

@@ -210,6 +210,7 @@ export function crossCheck(doc: unknown): {
         }
       });
       checkEnvironments(tc.bounds.environments, at('bounds', 'environments'));
+      checkStepCosts(tc.bounds, at('bounds'), classActions, warnings, errors);
     } else if (cap !== undefined && cap >= 3) {
       warnings.push({
         path: at('bounds'),
@@ -373,4 +374,43 @@ export function crossCheck(doc: unknown): {
     }
   }
   return { errors, warnings };
+}
+
+/**
+ * `bounds.stepCostUsd` prices only actions the bounds let run, and a daily budget above 0 is
+ * honest only where every such action has a price: otherwise it bounds what agents declare.
+ */
+function checkStepCosts(
+  bounds: Record<string, unknown>,
+  at: Path,
+  classActions: Set<string>,
+  warnings: { path: Path; message: string }[],
+  errors: { path: Path; message: string }[],
+): void {
+  const actions = strings(bounds.actions);
+  const prices = isObj(bounds.stepCostUsd) ? bounds.stepCostUsd : {};
+  const budget = isObj(bounds.perDay) ? bounds.perDay.costUsd : undefined;
+  // A bounds action that is itself a typo is refused above; the prices are judged once it is fixed.
+  const boundsValid = classActions.size === 0 || actions.every((a) => classActions.has(a));
+  for (const [action, price] of Object.entries(prices)) {
+    if (!actions.includes(action)) {
+      if (!boundsValid) continue;
+      errors.push({
+        path: [...at, 'stepCostUsd', action],
+        message: `"${action}" is not in bounds.actions (${actions.join(', ')}): its steps never run within bounds, so a price means nothing${didYouMean(action, actions)}`,
+      });
+    } else if (budget === 0 && typeof price === 'number' && price > 0) {
+      warnings.push({
+        path: [...at, 'stepCostUsd', action],
+        message: `each ${action} step costs $${price} but perDay.costUsd is 0: no ${action} step ever runs within bounds`,
+      });
+    }
+  }
+  if (typeof budget !== 'number' || budget <= 0) return;
+  const unpriced = actions.filter((a) => !Object.hasOwn(prices, a));
+  if (unpriced.length > 0)
+    warnings.push({
+      path: [...at, 'perDay', 'costUsd'],
+      message: `perDay.costUsd ($${budget}) bounds only what agents declare for ${unpriced.join(', ')}: an agent that declares no cost is charged $0. Give each a price in bounds.stepCostUsd (e.g. stepCostUsd: { ${unpriced[0]}: 0.5 })`,
+    });
 }

@@ -1,6 +1,7 @@
 import type { LoadedPolicy } from './loader';
 import { own } from './own';
 import type { Bounds, Pin, Rung, TaskClassPolicy } from './schema';
+import { chargedCostUsd } from './step-cost';
 import type { TaskRequest } from './task';
 
 // Pure: no I/O, no clock, no randomness. Same inputs, same Decision; safe to call from workflow code
@@ -421,13 +422,11 @@ function checkBounds(
       message: `${usage.countToday} of ${bounds.perDay.count} autonomous tasks already used today`,
     });
   }
-  // Summed left to right from 0, as a reduce would: the same float, the same message.
-  let cost = 0;
-  for (let i = 0; i < steps.length; i++) cost += steps[i].costUsd ?? 0;
+  const cost = chargedCostUsd(steps, bounds.stepCostUsd);
   if (usage.costTodayUsd + cost > bounds.perDay.costUsd) {
     (violations ??= []).push({
       bound: 'perDay.costUsd',
-      message: `cost $${round2(cost)} on top of $${round2(usage.costTodayUsd)} today exceeds $${round2(bounds.perDay.costUsd)} per day`,
+      message: `cost $${round2(cost)}${pricedNote(steps, cost)} on top of $${round2(usage.costTodayUsd)} today exceeds $${round2(bounds.perDay.costUsd)} per day`,
     });
   }
   const hosts = bounds.hosts;
@@ -447,6 +446,15 @@ function checkBounds(
     }
   }
   return violations ?? NO_VIOLATIONS;
+}
+
+/** Says so when the policy's step prices, not the agent's declarations, made the charge. */
+function pricedNote(steps: DecisionInput['steps'], charged: number): string {
+  let declared = 0;
+  for (let i = 0; i < steps.length; i++) declared += steps[i].costUsd ?? 0;
+  return charged > declared
+    ? ` (declared $${round2(declared)}; each step is charged at least its price in bounds.stepCostUsd)`
+    : '';
 }
 
 /**

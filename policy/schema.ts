@@ -70,6 +70,10 @@ export const boundsSchema = z.strictObject({
       .min(0, { message: 'expected a whole number ≥ 0' }),
     costUsd: nonNegative,
   }),
+  stepCostUsd: z.record(actionType, nonNegative).optional().meta({
+    description:
+      'the least each step of an action is charged against perDay.costUsd, in USD; a step that declares more is charged what it declares',
+  }),
   hosts: z
     .array(
       z.string().regex(/^[a-z0-9.-]+(:\d+)?$/, { message: 'expected a host name, optionally with :port' }),

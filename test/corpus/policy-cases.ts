@@ -293,6 +293,15 @@ export const POLICY_CASES: PolicyCase[] = [
   },
   {
     family: 'types',
+    name: 'a negative step price',
+    text: edit(
+      'perDay: { count: 1000, costUsd: 1000 }\n      hosts',
+      'stepCostUsd: { config.set: -1 }\n      perDay: { count: 1000, costUsd: 1000 }\n      hosts',
+    ),
+    error: { path: 'taskClasses.ops.bounds.stepCostUsd.config.set', message: /expected a number ≥ 0/ },
+  },
+  {
+    family: 'types',
     name: 'a duration in words',
     text: edit(
       OPS_APPROVAL,

@@ -98,6 +98,45 @@ describe('semantic policy checks', () => {
     ]);
   });
 
+  it('refuses a step price for an action the bounds do not let run, suggesting the bounded one', () => {
+    const { text, line } = edited('stepCostUsd: { config.set: 0.25 }', 'stepCostUsd: { file.write: 0.25 }');
+    expect(errorsOf(text)).toEqual([
+      {
+        path: 'taskClasses.config-change.bounds.stepCostUsd.file.write',
+        message:
+          '"file.write" is not in bounds.actions (config.set): its steps never run within bounds, so a price means nothing',
+        line,
+      },
+    ]);
+  });
+
+  it('warns when a daily budget bounds only what agents declare, and when a price can never fit it', () => {
+    const unpriced = edited(
+      '      stepCostUsd: { config.set: 0.25 } # each step is charged at least this, whatever the agent declares\n',
+      '',
+    );
+    expect(warningsOf(unpriced.text)).toEqual([
+      {
+        path: 'taskClasses.config-change.bounds.perDay.costUsd',
+        message:
+          'perDay.costUsd ($10) bounds only what agents declare for config.set: an agent that declares no cost is charged $0. Give each a price in bounds.stepCostUsd (e.g. stepCostUsd: { config.set: 0.5 })',
+        line: expect.any(Number),
+      },
+    ]);
+    const zeroBudget = edited(
+      '      perDay: { count: 5, costUsd: 0 }\n',
+      '      perDay: { count: 5, costUsd: 0 }\n      stepCostUsd: { http.request: 0.1 }\n',
+    );
+    expect(warningsOf(zeroBudget.text)).toEqual([
+      {
+        path: 'taskClasses.deploy.bounds.stepCostUsd.http.request',
+        message:
+          'each http.request step costs $0.1 but perDay.costUsd is 0: no http.request step ever runs within bounds',
+        line: zeroBudget.line + 1,
+      },
+    ]);
+  });
+
   it('refuses an undeclared group and an unknown agent, with suggestions', () => {
     const group = edited('approvers: { groups: [dba] }', 'approvers: { groups: [dab] }');
     expect(errorsOf(group.text)).toEqual([

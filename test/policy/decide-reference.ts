@@ -251,11 +251,21 @@ function checkBounds(bounds: Bounds, task: DecisionInput, usage: Usage): BoundVi
       message: `${usage.countToday} of ${bounds.perDay.count} autonomous tasks already used today`,
     });
   }
-  const cost = task.steps.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
+  // Each step is charged the greater of what it declares and its action's price, if the class has one.
+  const price = (action: string): number =>
+    bounds.stepCostUsd !== undefined && Object.hasOwn(bounds.stepCostUsd, action)
+      ? bounds.stepCostUsd[action]
+      : 0;
+  const declared = task.steps.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
+  const cost = task.steps.reduce((sum, s) => sum + Math.max(s.costUsd ?? 0, price(s.action)), 0);
+  const priced =
+    cost > declared
+      ? ` (declared $${round2(declared)}; each step is charged at least its price in bounds.stepCostUsd)`
+      : '';
   if (usage.costTodayUsd + cost > bounds.perDay.costUsd) {
     violations.push({
       bound: 'perDay.costUsd',
-      message: `cost $${round2(cost)} on top of $${round2(usage.costTodayUsd)} today exceeds $${round2(bounds.perDay.costUsd)} per day`,
+      message: `cost $${round2(cost)}${priced} on top of $${round2(usage.costTodayUsd)} today exceeds $${round2(bounds.perDay.costUsd)} per day`,
     });
   }
   if (bounds.hosts) {

@@ -99,6 +99,26 @@ describe('decide on the example policy and tasks', () => {
     expect(decide(policy, null, task, { countToday: 19, costTodayUsd: 9.5 }).effectiveRung).toBe(5);
   });
 
+  it("charges each step at least its action's price, so declaring no cost does not beat the budget", () => {
+    const task = exampleTask('rung5-report'); // config.set is priced $0.25 in bounds.stepCostUsd
+    delete task.steps[0].costUsd;
+    const over = decide(policy, null, task, { countToday: 0, costTodayUsd: 9.8 });
+    expect(over.effectiveRung).toBe(2);
+    expect(over.bounds.violations).toEqual([
+      {
+        bound: 'perDay.costUsd',
+        message:
+          'cost $0.25 (declared $0; each step is charged at least its price in bounds.stepCostUsd) on top of $9.8 today exceeds $10 per day',
+      },
+    ]);
+    expect(decide(policy, null, task, { countToday: 0, costTodayUsd: 9.75 }).effectiveRung).toBe(5);
+    // Declaring more than the price is charged what is declared.
+    task.steps[0].costUsd = 1;
+    expect(
+      decide(policy, null, task, { countToday: 0, costTodayUsd: 9.1 }).bounds.violations[0].message,
+    ).toBe('cost $1 on top of $9.1 today exceeds $10 per day');
+  });
+
   it('falls back when a step targets a host outside the bounds', () => {
     const task = exampleTask('rung3-bounded');
     task.steps[0].params.url = 'http://evil.example:8080/deploys';

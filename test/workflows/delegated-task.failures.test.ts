@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { parsePolicy } from '../../policy/loader';
 import { TaskValidationError } from '../../client/submit-task';
-import { approveUpdate, markReportReadUpdate, rejectUpdate } from '../../workflows/messages';
+import {
+  approveUpdate,
+  markReportReadUpdate,
+  quotaUsageQuery,
+  quotaWorkflowId,
+  rejectUpdate,
+} from '../../workflows/messages';
 import { answerAs } from '../helpers/answers';
 import type { reportDigest } from '../../workflows/report-digest';
 import { maybeRecordHistory } from '../helpers/histories';
@@ -149,6 +155,36 @@ describe('delegated task failure paths on the real dev server', () => {
       /daily budget: \$600 used, \$600 more exceeds \$1000|cost \$600 on top of \$600 today exceeds \$1000 per day/,
     );
     await Promise.all([over, ...pair].map(({ handle }) => handle.cancel().catch(() => undefined)));
+  });
+
+  it("charges a step its action's price when the agent declares less, in the decision and the reservation", async () => {
+    const first = await submit(
+      stack,
+      taskRequest('a3', 'priced', [appendStep('priced-1')], { requester: 'U0OWNER01' }),
+    );
+    const ran = await waitForStatus(first.handle, (s) => s.phase === 'done');
+    expect([ran.outcome, ran.rung]).toEqual(['executed', 3]);
+    const day = new Date().toISOString().slice(0, 10);
+    const usage = await stack.client.workflow
+      .getHandle(quotaWorkflowId(stack.taskQueue, 'a3', 'priced', day))
+      .query(quotaUsageQuery);
+    expect(usage).toEqual({ countUsed: 1, costUsedUsd: 0.6 });
+
+    const second = await submit(
+      stack,
+      taskRequest('a3', 'priced', [{ ...appendStep('priced-2'), costUsd: 0 }], { requester: 'U0OWNER01' }),
+    );
+    const held = await waitForStatus(second.handle, (s) => s.phase === 'awaiting-human');
+    expect(held.rung).toBe(2);
+    expect(held.decision?.bounds.violations).toEqual([
+      {
+        bound: 'perDay.costUsd',
+        message:
+          'cost $0.6 (declared $0; each step is charged at least its price in bounds.stepCostUsd) on top of $0.6 today exceeds $1 per day',
+      },
+    ]);
+    expect(lines('effects.log').filter((l) => l.startsWith('priced-'))).toEqual(['priced-1']);
+    await second.handle.cancel();
   });
 
   it('takes a burst of 50 concurrent tasks for one agent without an error', async () => {
