@@ -13,7 +13,8 @@ import {
 } from '../policy/approver-watch';
 import { approverReviewedText, approverUnderReviewWording } from '../slack/blocks/approver-watch-wording';
 import { ActivityProfiles } from './activity-profiles';
-import { checkAnswerProof, refuseAsFailure } from './answer-check';
+import { refuseAsFailure } from './answer-check';
+import type { UsedAnswersCarry } from './used-answers';
 import {
   recordWatchedAnswersUpdate,
   reviewApproverUpdate,
@@ -50,16 +51,17 @@ function ownersOf(a: ControlAuthority, taskClass: string): string[] {
 export async function approverWatch(
   initial?: ApproverWatchState,
   carriedAuthority?: ControlAuthority,
+  carriedAnswers?: UsedAnswersCarry,
 ): Promise<void> {
   const { workflowId } = workflowInfo();
   const taskClass = taskClassOfWatch(workflowId);
   const state: ApproverWatchState = initial ?? newApproverWatch(taskClass);
-  const entity = authorityEntity(carriedAuthority);
+  const entity = authorityEntity(carriedAuthority, carriedAnswers);
   /** Flags to tell the owners about, in order; told by the main loop so a handler never waits on Slack. */
   const toTell: (WatchFlag & { approver: string })[] = [];
 
   const expectReview = (args: ReviewApproverArgs, a: ControlAuthority): void => {
-    checkAnswerProof(a.answerTrust, workflowId, reviewApproverUpdate.name, args, args.by);
+    entity.checkAnswer(a, reviewApproverUpdate.name, args, args.by);
     if (!a.taskClasses.includes(taskClass))
       throw new Error(`unknown task class "${taskClass}" (declared: ${a.taskClasses.join(', ')})`);
     checkReviewer({ by: args.by, approver: args.approver, taskClass }, ownersOf(a, taskClass));
@@ -91,6 +93,7 @@ export async function approverWatch(
     async (args) => {
       const authority = await entity.loaded();
       refuseAsFailure(() => expectReview(args, authority));
+      entity.take(authority, args);
       const flag = state.approvers[args.approver]!.flag!;
       clearWatchFlag(state, args.approver, {
         by: args.by,
@@ -165,5 +168,5 @@ export async function approverWatch(
 
   const carry = await entity.runUntilContinueAsNew(tellOwners, () => toTell.length > 0);
   await tellOwners();
-  await continueAsNew<typeof approverWatch>(state, carry);
+  await continueAsNew<typeof approverWatch>(state, carry, entity.usedAnswers());
 }

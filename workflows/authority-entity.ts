@@ -7,8 +7,11 @@ import {
 } from '@temporalio/workflow';
 import type { LadderActivities } from '../activities';
 import { ActivityProfiles, AUTHORITY_REFRESH, AUTHORITY_REFRESH_MS } from './activity-profiles';
+import type { Proven } from '../policy/answer-proof';
+import { checkAnswerProof, refuseAsFailure } from './answer-check';
 import { workflowNowMs } from './clock';
 import { refreshAuthoritySignal, type ControlAuthority } from './messages';
+import { UsedAnswers, type UsedAnswersCarry } from './used-answers';
 
 const authorities = proxyActivities<LadderActivities>(ActivityProfiles.authority);
 
@@ -29,6 +32,20 @@ export interface AuthorityEntity {
   /** Counts one change of state towards the run's limit. */
   changed(): void;
   /**
+   * Verifies a signed answer against `a`'s keys (see `checkAnswerProof`) and refuses a signature
+   * this entity has taken before. Validators and handlers call it.
+   *
+   * @throws Error naming what is wrong.
+   */
+  checkAnswer(a: ControlAuthority, answer: string, args: Proven, person: string): void;
+  /**
+   * Takes a checked answer in its handler, before anything changes: the same signature is refused
+   * from now on. Throws a failed update if a copy was taken in the meantime.
+   */
+  take(a: ControlAuthority, args: Proven): void;
+  /** The taken answers the next run must remember (pass them to continue-as-new). */
+  usedAnswers(): UsedAnswersCarry;
+  /**
    * Keeps the authority fresh, calling `onWake` after each wait, until the run should continue as
    * new; returns once every handler has finished, with the authority to carry over. `wakeWhen`
    * ends a wait early when it turns true (work the entity does outside its handlers).
@@ -39,9 +56,19 @@ export interface AuthorityEntity {
   ): Promise<ControlAuthority | undefined>;
 }
 
-/** Starts holding the authority of an entity workflow (registers `refreshAuthoritySignal`). */
-export function authorityEntity(carried?: ControlAuthority): AuthorityEntity {
+/**
+ * Starts holding the authority of an entity workflow (registers `refreshAuthoritySignal`).
+ *
+ * @param carried - the authority the previous run held.
+ * @param carriedAnswers - the signed answers the previous run took.
+ */
+export function authorityEntity(
+  carried?: ControlAuthority,
+  carriedAnswers?: UsedAnswersCarry,
+): AuthorityEntity {
   let authority: ControlAuthority | null = carried ?? null;
+  const used = new UsedAnswers(carriedAnswers);
+  const { workflowId } = workflowInfo();
   let refreshRequested = false;
   // A carried authority counts from this run's start.
   let loadedAtMs = workflowNowMs();
@@ -59,6 +86,14 @@ export function authorityEntity(carried?: ControlAuthority): AuthorityEntity {
     changed() {
       changes++;
     },
+    checkAnswer(a, answer, args, person) {
+      checkAnswerProof(a.answerTrust, workflowId, answer, args, person);
+      used.refuseTaken(args);
+    },
+    take(a, args) {
+      refuseAsFailure(() => used.take(args, a.answerTrust.ttlMs, workflowNowMs()));
+    },
+    usedAnswers: () => used.carried(),
     async runUntilContinueAsNew(onWake, wakeWhen) {
       for (;;) {
         if (!authority || refreshRequested) {

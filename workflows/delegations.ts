@@ -1,6 +1,7 @@
-import { continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, setHandler } from '@temporalio/workflow';
 import { checkAway, MAX_AWAY, type Away } from '../policy/delegation';
-import { checkAnswerProof, refuseAsFailure } from './answer-check';
+import { refuseAsFailure } from './answer-check';
+import type { UsedAnswersCarry } from './used-answers';
 import { workflowNowIso, workflowNowMs } from './clock';
 import {
   awayQuery,
@@ -18,14 +19,17 @@ import type { ControlAuthority } from './messages';
  * time, when they are back, or when an admin ends it. Tasks read it when they decide. Ended
  * absences are dropped, so the state holds at most one entry per approver.
  */
-export async function delegations(initial?: Away[], carriedAuthority?: ControlAuthority): Promise<void> {
+export async function delegations(
+  initial?: Away[],
+  carriedAuthority?: ControlAuthority,
+  carriedAnswers?: UsedAnswersCarry,
+): Promise<void> {
   let absences: Away[] = initial ?? [];
-  const { workflowId } = workflowInfo();
-  const entity = authorityEntity(carriedAuthority);
+  const entity = authorityEntity(carriedAuthority, carriedAnswers);
   const inForce = (): Away[] => absences.filter((a) => Date.parse(a.until) > workflowNowMs());
 
   const expectSet = (args: SetAwayArgs, a: ControlAuthority): void => {
-    checkAnswerProof(a.answerTrust, workflowId, setAwayUpdate.name, args, args.by);
+    entity.checkAnswer(a, setAwayUpdate.name, args, args.by);
     checkAway(
       a.delegation,
       { by: args.by, delegate: args.delegate, untilMs: Date.parse(args.until) },
@@ -35,7 +39,7 @@ export async function delegations(initial?: Away[], carriedAuthority?: ControlAu
       throw new Error(`${MAX_AWAY} absences are declared already`);
   };
   const expectEnd = (args: EndAwayArgs, a: ControlAuthority): void => {
-    checkAnswerProof(a.answerTrust, workflowId, endAwayUpdate.name, args, args.by);
+    entity.checkAnswer(a, endAwayUpdate.name, args, args.by);
     const approver = args.approver ?? args.by;
     if (approver !== args.by && !a.admins.includes(args.by))
       throw new Error(`${args.by} may not end ${approver}'s absence: only they and admins may`);
@@ -49,6 +53,7 @@ export async function delegations(initial?: Away[], carriedAuthority?: ControlAu
       // Validators cannot wait; before the first authority load the handler does, then checks again.
       const authority = await entity.loaded();
       refuseAsFailure(() => expectSet(args, authority));
+      entity.take(authority, args);
       const away: Away = {
         approver: args.by,
         delegate: args.delegate,
@@ -66,6 +71,7 @@ export async function delegations(initial?: Away[], carriedAuthority?: ControlAu
     async (args) => {
       const authority = await entity.loaded();
       refuseAsFailure(() => expectEnd(args, authority));
+      entity.take(authority, args);
       const approver = args.approver ?? args.by;
       absences = inForce().filter((x) => x.approver !== approver);
       entity.changed();
@@ -77,5 +83,5 @@ export async function delegations(initial?: Away[], carriedAuthority?: ControlAu
   const carry = await entity.runUntilContinueAsNew(() => {
     absences = inForce();
   });
-  await continueAsNew<typeof delegations>(inForce(), carry);
+  await continueAsNew<typeof delegations>(inForce(), carry, entity.usedAnswers());
 }

@@ -1,9 +1,10 @@
-import { makeContinueAsNewFunc, setHandler, workflowInfo } from '@temporalio/workflow';
+import { makeContinueAsNewFunc, setHandler } from '@temporalio/workflow';
 import type { Proven } from '../policy/answer-proof';
-import { checkAnswerProof, refuseAsFailure } from './answer-check';
+import { refuseAsFailure } from './answer-check';
 import { authorityEntity } from './authority-entity';
 import { workflowNowIso } from './clock';
 import { publishedState } from './published-state';
+import type { UsedAnswersCarry } from './used-answers';
 import {
   capClassSignal,
   freezeUpdate,
@@ -29,10 +30,10 @@ import {
 export async function killSwitch(
   initial?: KillSwitchState,
   carriedAuthority?: ControlAuthority,
+  carriedAnswers?: UsedAnswersCarry,
 ): Promise<void> {
   const state: KillSwitchState = initial ?? { all: null, agents: {}, classes: {} };
-  const { workflowId } = workflowInfo();
-  const entity = authorityEntity(carriedAuthority);
+  const entity = authorityEntity(carriedAuthority, carriedAnswers);
   const published = publishedState<KillSwitchState>(KILL_SWITCH_MEMO);
   published.publish(state);
   /** Every change is published in the activation that makes it, and counted towards the run. */
@@ -47,7 +48,7 @@ export async function killSwitch(
     args: Proven & { by: string; agentId?: string; taskClass?: string },
     a: ControlAuthority,
   ): void => {
-    checkAnswerProof(a.answerTrust, workflowId, answer, args, args.by);
+    entity.checkAnswer(a, answer, args, args.by);
     if (!a.admins.includes(args.by)) {
       throw new Error(
         `${args.by} is not an admin in policy ${a.policyVersion} (admins: ${a.admins.join(', ')})`,
@@ -78,6 +79,7 @@ export async function killSwitch(
     async (args: A): Promise<Receipt> => {
       const authority = await entity.loaded();
       refuseAsFailure(() => expectAdmin(answer, args, authority));
+      entity.take(authority, args);
       const at = workflowNowIso();
       apply(args, at);
       changed();
@@ -133,5 +135,9 @@ export async function killSwitch(
   });
 
   const carry = await entity.runUntilContinueAsNew();
-  await makeContinueAsNewFunc<typeof killSwitch>({ memo: published.carried(state) })(state, carry);
+  await makeContinueAsNewFunc<typeof killSwitch>({ memo: published.carried(state) })(
+    state,
+    carry,
+    entity.usedAnswers(),
+  );
 }

@@ -1,4 +1,4 @@
-import { continueAsNew, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, setHandler, uuid4 } from '@temporalio/workflow';
 import {
   checkGrant,
   checkRevoke,
@@ -8,7 +8,8 @@ import {
   useStanding,
   type StandingApproval,
 } from '../policy/standing-approvals';
-import { checkAnswerProof, refuseAsFailure } from './answer-check';
+import { refuseAsFailure } from './answer-check';
+import type { UsedAnswersCarry } from './used-answers';
 import { workflowNowIso, workflowNowMs } from './clock';
 import { authorityEntity } from './authority-entity';
 import type { ControlAuthority } from './messages';
@@ -31,13 +32,13 @@ import {
 export async function standingApprovals(
   initial?: StandingApproval[],
   carriedAuthority?: ControlAuthority,
+  carriedAnswers?: UsedAnswersCarry,
 ): Promise<void> {
   let approvals: StandingApproval[] = initial ?? [];
-  const { workflowId } = workflowInfo();
-  const entity = authorityEntity(carriedAuthority);
+  const entity = authorityEntity(carriedAuthority, carriedAnswers);
 
   const expectGrant = (args: GrantStandingArgs, a: ControlAuthority): void => {
-    checkAnswerProof(a.answerTrust, workflowId, grantStandingApprovalUpdate.name, args, args.by);
+    entity.checkAnswer(a, grantStandingApprovalUpdate.name, args, args.by);
     checkGrant(a, args);
     if (inForceCount(approvals, workflowNowMs()) >= MAX_STANDING_IN_FORCE)
       throw new Error(
@@ -45,7 +46,7 @@ export async function standingApprovals(
       );
   };
   const expectRevoke = (args: RevokeStandingArgs, a: ControlAuthority): void => {
-    checkAnswerProof(a.answerTrust, workflowId, revokeStandingApprovalUpdate.name, args, args.by);
+    entity.checkAnswer(a, revokeStandingApprovalUpdate.name, args, args.by);
     checkRevoke(
       a,
       approvals.find((x) => x.id === args.id),
@@ -62,6 +63,7 @@ export async function standingApprovals(
       // Validators cannot wait; before the first authority load the handler does, then checks again.
       const authority = await entity.loaded();
       refuseAsFailure(() => expectGrant(args, authority));
+      entity.take(authority, args);
       const nowMs = workflowNowMs();
       const approval: StandingApproval = {
         id: `sa-${uuid4().slice(0, 8)}`,
@@ -90,6 +92,7 @@ export async function standingApprovals(
     async (args) => {
       const authority = await entity.loaded();
       refuseAsFailure(() => expectRevoke(args, authority));
+      entity.take(authority, args);
       const at = workflowNowIso();
       approvals.find((x) => x.id === args.id)!.revoked = { by: args.by, at };
       entity.changed();
@@ -107,5 +110,9 @@ export async function standingApprovals(
   const carry = await entity.runUntilContinueAsNew(() => {
     approvals = pruneEnded(approvals, workflowNowMs());
   });
-  await continueAsNew<typeof standingApprovals>(pruneEnded(approvals, workflowNowMs()), carry);
+  await continueAsNew<typeof standingApprovals>(
+    pruneEnded(approvals, workflowNowMs()),
+    carry,
+    entity.usedAnswers(),
+  );
 }

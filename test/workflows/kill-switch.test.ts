@@ -14,6 +14,7 @@ import {
   killSwitchQuery,
   killSwitchWorkflowId,
   type KillSwitchState,
+  unfreezeUpdate,
 } from '../../workflows/messages';
 import { answerAs, frontendSigner, operatorSignerOf } from '../helpers/answers';
 import { maybeRecordHistory } from '../helpers/histories';
@@ -91,6 +92,31 @@ describe('run-time kill switch on the real dev server', () => {
     expect((await readKillSwitch(stack.client, stack.taskQueue)).all).toBeNull();
     expect(await acceptedUpdates()).toBe(acceptedBefore);
     await releaseKillSwitch(stack.client, opts(), { agentId: 'a1', by: 'U0ADMIN01' });
+  });
+
+  it('refuses a signed unfreeze sent again after a new freeze: a signature counts once', async () => {
+    const handle = stack.client.workflow.getHandle<typeof killSwitch>(killSwitchWorkflowId(stack.taskQueue));
+    const signer = frontendSigner();
+    await handle.executeUpdate(freezeUpdate, {
+      args: [
+        signer.sign(handle.workflowId, 'freeze', { agentId: 'a2', cap: 1, by: 'U0ADMIN01', reason: 'first' }),
+      ],
+    });
+    const unfreeze = signer.sign(handle.workflowId, 'unfreeze', { agentId: 'a2', by: 'U0ADMIN01' });
+    await handle.executeUpdate(unfreezeUpdate, { args: [unfreeze] });
+    await engageKillSwitch(stack.client, opts(), { agentId: 'a2', cap: 1, by: 'U0ADMIN01', reason: 'again' });
+    // Whoever read the unfreeze from history sends it again, within its TTL, under a new update id.
+    const replayed = await handle
+      .executeUpdate(unfreezeUpdate, { args: [unfreeze] })
+      .catch((e: Error & { cause?: Error }) => e.cause?.message);
+    expect(replayed).toMatch(
+      /this signed answer \(signed at .*\) was already taken: a signature counts once/,
+    );
+    expect((await readKillSwitch(stack.client, stack.taskQueue)).agents.a2).toMatchObject({
+      reason: 'again',
+    });
+    await releaseKillSwitch(stack.client, opts(), { agentId: 'a2', by: 'U0ADMIN01' });
+    expect((await readKillSwitch(stack.client, stack.taskQueue)).agents.a2).toBeUndefined();
   });
 
   it('caps one agent at once, with the reason in the decision, and lets it go when released', async () => {

@@ -225,4 +225,29 @@ describe('standing approvals (real dev server)', () => {
     const after = (await listStandingApprovals(stack.client, stack.taskQueue)).find((a) => a.id === live.id)!;
     expect(after.usedBy).toEqual([covered.workflowId]);
   });
+  it('refuses a signed grant sent again after its revocation: a signature counts once', async () => {
+    const handle = stack.client.workflow.getHandle(standingApprovalsWorkflowId(stack.taskQueue));
+    const signed = frontendSigner().sign(handle.workflowId, grantStandingApprovalUpdate.name, {
+      agentId: 'a2',
+      taskClass: 'standing',
+      action: 'shell.exec',
+      resource: 'web',
+      environment: 'staging',
+      targets: COVERED_TARGETS,
+      by: 'U0APPR002',
+      termMs: HOUR,
+      maxUses: 1,
+    });
+    const granted = await handle.executeUpdate(grantStandingApprovalUpdate, { args: [signed] });
+    await revokeStandingApproval(stack.client, caller(), { id: granted.id, by: 'U0APPR002' });
+    const listed = (await listStandingApprovals(stack.client, stack.taskQueue)).length;
+    // Whoever read the grant from history sends it again, within its TTL, under a new update id.
+    const replayed = handle
+      .executeUpdate(grantStandingApprovalUpdate, { args: [signed] })
+      .catch((e: WorkflowUpdateFailedError) => Promise.reject(e.cause));
+    expect(await reasonOf(replayed)).toMatch(
+      /was already taken: a signature counts once, so nothing changed/,
+    );
+    expect(await listStandingApprovals(stack.client, stack.taskQueue)).toHaveLength(listed);
+  });
 });
