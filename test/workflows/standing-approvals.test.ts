@@ -35,19 +35,21 @@ const reasonOf = (p: Promise<unknown>): Promise<string> =>
 describe('standing approvals (real dev server)', () => {
   let stack: TestStack;
   const caller = () => ({ taskQueue: stack.taskQueue, signer: frontendSigner() });
+  /** A grant by U0APPR002 of the covered scope for an hour and 2 uses (`over` changes the rest). */
+  const grantArgs = (over: Record<string, unknown> = {}) => ({
+    agentId: 'a2',
+    taskClass: 'standing',
+    action: 'shell.exec',
+    resource: 'web',
+    environment: 'staging',
+    targets: COVERED_TARGETS,
+    by: 'U0APPR002',
+    termMs: HOUR,
+    maxUses: 2,
+    ...over,
+  });
   const grant = (over: Record<string, unknown> = {}) =>
-    grantStandingApproval(stack.client, caller(), {
-      agentId: 'a2',
-      taskClass: 'standing',
-      action: 'shell.exec',
-      resource: 'web',
-      environment: 'staging',
-      targets: COVERED_TARGETS,
-      by: 'U0APPR002',
-      termMs: HOUR,
-      maxUses: 2,
-      ...over,
-    });
+    grantStandingApproval(stack.client, caller(), grantArgs(over));
   /** A task the grant's scope covers: the covered step, labelled `web` (`extra` changes the rest). */
   const webTask = (extra: Record<string, unknown> = {}) =>
     taskRequest('a2', 'standing', [COVERED_STEP], { resource: 'web', ...extra });
@@ -81,17 +83,7 @@ describe('standing approvals (real dev server)', () => {
         grantStandingApproval(
           stack.client,
           { taskQueue: stack.taskQueue, signer: operatorSignerOf('U0APPR001') },
-          {
-            agentId: 'a2',
-            taskClass: 'standing',
-            action: 'shell.exec',
-            resource: 'web',
-            environment: 'staging',
-            targets: COVERED_TARGETS,
-            by: 'U0APPR002',
-            termMs: HOUR,
-            maxUses: 1,
-          },
+          grantArgs({ maxUses: 1 }),
         ),
       ),
     ).toMatch(/U0APPR001/);
@@ -99,19 +91,7 @@ describe('standing approvals (real dev server)', () => {
     const unsigned = stack.client.workflow
       .getHandle(standingApprovalsWorkflowId(stack.taskQueue))
       .executeUpdate(grantStandingApprovalUpdate, {
-        args: [
-          {
-            agentId: 'a2',
-            taskClass: 'standing',
-            action: 'shell.exec',
-            resource: 'web',
-            environment: 'staging',
-            targets: COVERED_TARGETS,
-            by: 'U0APPR002',
-            termMs: HOUR,
-            maxUses: 3,
-          } as never,
-        ],
+        args: [grantArgs({ maxUses: 3 }) as never],
       });
     expect(await reasonOf(unsigned.catch((e: WorkflowUpdateFailedError) => Promise.reject(e.cause)))).toMatch(
       /proof|signed|signature/i,
@@ -225,19 +205,14 @@ describe('standing approvals (real dev server)', () => {
     const after = (await listStandingApprovals(stack.client, stack.taskQueue)).find((a) => a.id === live.id)!;
     expect(after.usedBy).toEqual([covered.workflowId]);
   });
+
   it('refuses a signed grant sent again after its revocation: a signature counts once', async () => {
     const handle = stack.client.workflow.getHandle(standingApprovalsWorkflowId(stack.taskQueue));
-    const signed = frontendSigner().sign(handle.workflowId, grantStandingApprovalUpdate.name, {
-      agentId: 'a2',
-      taskClass: 'standing',
-      action: 'shell.exec',
-      resource: 'web',
-      environment: 'staging',
-      targets: COVERED_TARGETS,
-      by: 'U0APPR002',
-      termMs: HOUR,
-      maxUses: 1,
-    });
+    const signed = frontendSigner().sign(
+      handle.workflowId,
+      grantStandingApprovalUpdate.name,
+      grantArgs({ maxUses: 1 }),
+    );
     const granted = await handle.executeUpdate(grantStandingApprovalUpdate, { args: [signed] });
     await revokeStandingApproval(stack.client, caller(), { id: granted.id, by: 'U0APPR002' });
     const listed = (await listStandingApprovals(stack.client, stack.taskQueue)).length;
