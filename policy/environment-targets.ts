@@ -7,7 +7,14 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 
 /** One place a step reaches, named by the params field that holds it (`params.url`). */
-export type Place = { field: string; url: string } | { field: string; path: string };
+export type Place =
+  | {
+      field: string;
+      url: string;
+      /** The method the step sends to `url` (`GET` for checks and health, `POST` for reloads…). */
+      method?: string;
+    }
+  | { field: string; path: string };
 
 /** What one environment owns: URL prefixes and workspace path prefixes, as the policy writes them. */
 export interface OwnedTargets {
@@ -39,6 +46,17 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
  * @returns `undefined` when `url` is not an absolute http(s) URL.
  */
 export function comparableUrl(url: string): string | undefined {
+  return exactUrl(url)?.toLowerCase();
+}
+
+/**
+ * `url` as {@link comparableUrl} makes it, except that the path keeps its case: the form for an
+ * allow-list (`bounds.requests`), where folding case would let `/DEPLOYS` through as `/deploys` on
+ * a server that tells them apart.
+ *
+ * @returns `undefined` when `url` is not an absolute http(s) URL.
+ */
+export function exactUrl(url: string): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -50,8 +68,10 @@ export function comparableUrl(url: string): string | undefined {
     const char = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(char) ? char : escape.toUpperCase();
   });
-  const again = new URL(decoded, parsed.origin);
-  return `${again.origin}${again.pathname}`.toLowerCase();
+  // Appended to the origin, never resolved against it: a path such as `//other.host/x` resolved
+  // against the origin would name another host (it stays this host's path here).
+  const again = new URL(`${parsed.origin}${decoded}`);
+  return `${again.origin}${again.pathname}`;
 }
 
 /**
@@ -69,7 +89,7 @@ export function comparablePath(path: string): string {
  * Whether `value` is `prefix` itself or lies under it, at a `/` boundary: `/prod/` owns `/prod` and
  * `/prod/x`, not `/production`. Both in their comparable form.
  */
-function under(value: string, prefix: string): boolean {
+export function under(value: string, prefix: string): boolean {
   const stem = prefix.replace(/\/+$/, '');
   return value === stem || value.startsWith(`${stem}/`);
 }

@@ -43,6 +43,13 @@ describe('ownerOf', () => {
     expect(ownerOfUrl('https://api.example.com/staging/../prod/x')).toBe('production');
   });
 
+  it('keeps a path that starts with // on its own host', () => {
+    // Resolved against the origin, `//api.example.com/x` would read as that host: it is deploy's path.
+    expect(ownerOfUrl('https://deploy.example.com//api.example.com/x')).toBe('production');
+    expect(ownerOfUrl('https://other.example.com//deploy.example.com/x')).toBeUndefined();
+    expect(ownerOfUrl('https://api.example.com//')).toBe('staging');
+  });
+
   it('normalises workspace paths before matching', () => {
     expect(ownerOfPath('./config/staging/../prod/a.json')).toBe('production');
     expect(ownerOfPath('config//prod/a.json')).toBe('production');
