@@ -5,11 +5,19 @@ import type { EditRules } from '../policy/step-edits';
 import { MAX_TARGETS, taskTargets, whyNotCoverable, type StandingUse } from '../policy/standing-approvals';
 import { own } from '../policy/own';
 import { chargedCostUsd } from '../policy/step-cost';
+import { stepRequests } from '../policy/request-bounds';
 import { reportReadersOf } from '../policy/report-readers';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { agentStateFrom } from '../policy/agent-state';
-import { decide, matchingPinIds, type AgentState, type Decision, type Usage } from '../policy/decide';
+import {
+  decide,
+  matchingPinIds,
+  type AgentState,
+  type Decision,
+  type DecisionInput,
+  type Usage,
+} from '../policy/decide';
 import { decideWithUsage } from './decide-with-usage';
 import type { AnswerTrust } from '../policy/answer-proof';
 import type { LoadedPolicy } from '../policy/loader';
@@ -340,13 +348,19 @@ export function createTaskActivities(deps: TaskActivityDeps) {
   const policyFor = async (agentId: string): Promise<LoadedPolicy> =>
     deps.canary ? deps.canary.policyFor(agentId) : deps.policy();
 
+  /** `task` as `decide()` reads it: with the requests its steps send where the class bounds them. */
+  const decisionInput = (policy: LoadedPolicy, task: TaskRequest): DecisionInput =>
+    own(policy.taskClasses, task.taskClass)?.bounds?.requests
+      ? { ...task, requests: stepRequests(deps.registry, task.steps) }
+      : task;
+
   /**
    * Decides again with the policy and kill switch in force now; usage is left out (the task's own
    * reservation is counted already).
    */
   async function recheck(task: TaskRequest): Promise<AutonomyCheck> {
     const policy = await policyFor(task.agent.id);
-    const decision = decide(policy, await agentStateOf(policy, task.agent.id), task, {
+    const decision = decide(policy, await agentStateOf(policy, task.agent.id), decisionInput(policy, task), {
       countToday: 0,
       costTodayUsd: 0,
     });
@@ -431,8 +445,9 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       const owner = own(policy.agents, task.agent.id)?.owner ?? null;
       const limits = bounds ? { ...bounds.perDay } : null;
       const quotaId = quotaWorkflowId(deps.taskQueue, task.agent.id, task.taskClass, day);
+      const input = decisionInput(policy, task);
       const { decision, reservation } = await decideWithUsage(
-        (usage) => decide(policy, agentState, task, usage),
+        (usage) => decide(policy, agentState, input, usage),
         () => usageReads.read(quotaId),
         limits &&
           (() =>

@@ -483,18 +483,18 @@ function taskOf(
   const environment =
     bounds && inBounds ? random.pick(bounds.environments) : random.pick(['dev', 'staging', 'production']);
   const host = bounds?.hosts?.[0] ?? 'api.internal';
+  const url = `http://${host}/deploys`;
   return {
     agent: { id: agentId, model, promptVersion },
     taskClass,
     environment,
     title: `${action} in ${environment}`,
+    // What the worker names for bounds.requests: the one request an http.request step sends.
+    requests: action === 'http.request' ? [{ step: 0, field: 'params.url', method: 'POST', url }] : [],
     steps: [
       {
         action,
-        params:
-          action === 'http.request'
-            ? { url: `http://${host}/deploy`, method: 'POST' }
-            : { key: 'flag', value: 'on' },
+        params: action === 'http.request' ? { url, method: 'POST' } : { key: 'flag', value: 'on' },
         costUsd: bounds ? (bounds.perDay.costUsd / Math.max(1, bounds.perDay.count)) * random.next() : 0,
       },
     ],

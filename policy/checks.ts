@@ -211,6 +211,7 @@ export function crossCheck(doc: unknown): {
       });
       checkEnvironments(tc.bounds.environments, at('bounds', 'environments'));
       checkStepCosts(tc.bounds, at('bounds'), classActions, warnings, errors);
+      checkRequestHosts(tc.bounds, at('bounds'), warnings);
     } else if (cap !== undefined && cap >= 3) {
       warnings.push({
         path: at('bounds'),
@@ -413,4 +414,33 @@ function checkStepCosts(
       path: [...at, 'perDay', 'costUsd'],
       message: `perDay.costUsd ($${budget}) bounds only what agents declare for ${unpriced.join(', ')}: an agent that declares no cost is charged $0. Give each a price in bounds.stepCostUsd (e.g. stepCostUsd: { ${unpriced[0]}: 0.5 })`,
     });
+}
+
+/**
+ * A `bounds.requests` entry whose host `bounds.hosts` does not list can never be sent (the host
+ * bound refuses every call to it, asked or not): said, not refused, as the entry harms nothing.
+ */
+function checkRequestHosts(
+  bounds: Record<string, unknown>,
+  at: Path,
+  warnings: { path: Path; message: string }[],
+): void {
+  const hosts = Array.isArray(bounds.hosts) ? strings(bounds.hosts) : undefined;
+  strings(bounds.requests).forEach((entry, i) => {
+    let url: URL;
+    try {
+      url = new URL(entry.slice(entry.indexOf(' ') + 1));
+    } catch {
+      return; // the schema names the malformed entry
+    }
+    const defaultPort = url.protocol === 'https:' ? '443' : '80';
+    const listed =
+      hosts !== undefined &&
+      (hosts.includes(url.host) || (!url.port && hosts.includes(`${url.hostname}:${defaultPort}`)));
+    if (!listed)
+      warnings.push({
+        path: [...at, 'requests', i],
+        message: `host "${url.host}" is not in bounds.hosts (${hosts?.join(', ') || 'none'}): no step may call it, so this entry allows nothing`,
+      });
+  });
 }

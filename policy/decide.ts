@@ -1,6 +1,7 @@
 import type { LoadedPolicy } from './loader';
 import { own } from './own';
 import type { Bounds, Pin, Rung, TaskClassPolicy } from './schema';
+import { parseRequestBounds, requestAllowed, type RequestBound, type StepRequest } from './request-bounds';
 import { chargedCostUsd } from './step-cost';
 import type { TaskRequest } from './task';
 
@@ -23,11 +24,15 @@ export interface Usage {
   costTodayUsd: number;
 }
 
-/** The subset of a task request that deciding reads. */
+/**
+ * The subset of a task request that deciding reads, and the HTTP requests its steps send (the
+ * action handlers name them): needed only where the class has `bounds.requests`, where a task
+ * without them is outside bounds.
+ */
 export type DecisionInput = Pick<
   TaskRequest,
   'agent' | 'taskClass' | 'environment' | 'steps' | 'requestedRung' | 'resource' | 'title'
->;
+> & { requests?: readonly StepRequest[] };
 
 /** A rule that held the rung below what the agent earned. */
 export interface DecisionReason {
@@ -39,7 +44,7 @@ export interface DecisionReason {
 }
 
 export interface BoundViolation {
-  bound: 'actions' | 'environments' | 'perDay.count' | 'perDay.costUsd' | 'hosts' | 'defined';
+  bound: 'actions' | 'environments' | 'perDay.count' | 'perDay.costUsd' | 'hosts' | 'requests' | 'defined';
   message: string;
 }
 
@@ -358,6 +363,9 @@ interface ClassFacts {
   boundsActionsList: string;
   boundsEnvironmentsList: string;
   boundsHostsList: string;
+  /** `bounds.requests` parsed, or null when the class bounds no requests. */
+  boundsRequests: readonly RequestBound[] | null;
+  boundsRequestsList: string;
 }
 
 /**
@@ -390,6 +398,8 @@ function classFacts(policy: LoadedPolicy, name: string, taskClass: TaskClassPoli
     boundsActionsList: taskClass.bounds?.actions.join(', ') ?? '',
     boundsEnvironmentsList: taskClass.bounds?.environments.join(', ') ?? '',
     boundsHostsList: taskClass.bounds?.hosts?.join(', ') ?? '',
+    boundsRequests: taskClass.bounds?.requests ? parseRequestBounds(taskClass.bounds.requests) : null,
+    boundsRequestsList: taskClass.bounds?.requests?.join(', ') ?? '',
   };
 }
 
@@ -445,7 +455,32 @@ function checkBounds(
       }
     }
   }
+  const allowed = facts.boundsRequests;
+  if (allowed) {
+    const requests = task.requests;
+    if (requests === undefined) {
+      (violations ??= []).push({
+        bound: 'requests',
+        message:
+          'the requests its steps send were not named to the decision, so bounds.requests cannot be checked',
+      });
+    } else {
+      for (let i = 0; i < requests.length; i++) {
+        const r = requests[i];
+        if (!requestAllowed(r, allowed))
+          (violations ??= []).push({
+            bound: 'requests',
+            message: `steps[${r.step}].${r.field}: ${r.method} ${shortUrl(r.url)} is not in bounds (${facts.boundsRequestsList})`,
+          });
+      }
+    }
+  }
   return violations ?? NO_VIOLATIONS;
+}
+
+/** A URL as a bound violation names it: whole up to 200 characters. */
+function shortUrl(url: string): string {
+  return url.length <= 200 ? url : `${url.slice(0, 200)}… (+${url.length - 200} characters)`;
 }
 
 /** Says so when the policy's step prices, not the agent's declarations, made the charge. */

@@ -7,6 +7,7 @@ import { credentialsSchema } from './credentials-schema';
 import { environmentTargetsSchema } from './environment-targets';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { policyGuardSchema } from './policy-guard-schema';
+import { REQUEST_BOUND } from './request-bounds';
 
 // Every object is strict: an unknown key is an error, so a typo never silently disables a bound.
 
@@ -80,6 +81,19 @@ export const boundsSchema = z.strictObject({
     )
     .optional()
     .meta({ description: 'hosts a step URL may target autonomously (http.request)' }),
+  requests: z
+    .array(
+      z.string().regex(REQUEST_BOUND, {
+        message:
+          'expected a request such as "POST https://deploy.internal/deploys" (method optional; no query)',
+      }),
+    )
+    .min(1, { message: 'expected at least one request' })
+    .optional()
+    .meta({
+      description:
+        'HTTP requests a step may send autonomously, as "METHOD URL-prefix" (or a URL prefix for any method): every request, undo, check, health and reload call must match one',
+    }),
 });
 
 /** Forces a rung ceiling when a task matches, e.g. any production migration is confirmed by a human. */

@@ -115,11 +115,7 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     ...(p.reloadUrl ? [`reload: POST ${targetUrl(p.reloadUrl)}`] : []),
     ...(p.healthUrl ? [`health: GET ${targetUrl(p.healthUrl)}`] : []),
   ],
-  reaches: (p) => [
-    { field: 'params.file', path: p.file },
-    ...(p.reloadUrl ? [{ field: 'params.reloadUrl', url: p.reloadUrl }] : []),
-    ...(p.healthUrl ? [{ field: 'params.healthUrl', url: p.healthUrl }] : []),
-  ],
+  reaches: (p) => [{ field: 'params.file', path: p.file }, ...requestsOf(p)],
   async draft(p, ctx) {
     checkUrls(p, ctx, checkDraftUrl);
     const { text, doc } = readDoc(ctx.workspaceRoot, p.file);
@@ -149,14 +145,7 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     await reload(p, ctx, 'reload');
     return undo;
   },
-  boundsObjections: (p, bounds) =>
-    urlObjections(
-      [
-        ['params.reloadUrl', p.reloadUrl],
-        ['params.healthUrl', p.healthUrl],
-      ],
-      bounds.hosts,
-    ),
+  boundsObjections: (p, bounds) => urlObjections(requestsOf(p), bounds.hosts),
   retrySafety: () => ({
     kind: 'repeatable',
     why: 'setting the same values and asking for a reload again leaves the same state',
@@ -185,4 +174,12 @@ function toPlain(value: unknown): unknown {
     typeof value.toJSON === 'function'
     ? (value.toJSON as () => unknown)()
     : value;
+}
+
+/** The requests a step sends after writing: the reload, then the health checks. */
+function requestsOf(p: ConfigSetParams): { field: string; url: string; method: string }[] {
+  return [
+    ...(p.reloadUrl ? [{ field: 'params.reloadUrl', url: p.reloadUrl, method: 'POST' }] : []),
+    ...(p.healthUrl ? [{ field: 'params.healthUrl', url: p.healthUrl, method: 'GET' }] : []),
+  ];
 }

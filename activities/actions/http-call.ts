@@ -79,12 +79,11 @@ export function checkHost(url: string | URL, ctx: Pick<ActionContext, 'allowedHo
  * @returns one `field: why` per refused URL, in the order given.
  */
 export function urlObjections(
-  fields: readonly (readonly [string, string | undefined])[],
+  fields: readonly { field: string; url: string }[],
   hosts: readonly string[] | undefined,
 ): string[] {
   const objections: string[] = [];
-  for (const [field, url] of fields) {
-    if (url === undefined) continue;
+  for (const { field, url } of fields) {
     try {
       if (hosts === undefined) parseActionUrl(url);
       else checkHost(url, { allowedHosts: hosts });

@@ -157,7 +157,7 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
     ...(p.undo?.verifyUrl ? [`undo check: GET ${targetUrl(p.undo.verifyUrl)}`] : []),
     ...(p.healthUrl ? [`health: GET ${targetUrl(p.healthUrl)}`] : []),
   ],
-  reaches: (p) => urlFieldsOf(p).flatMap(([field, url]) => (url === undefined ? [] : [{ field, url }])),
+  reaches: (p) => requestsOf(p),
   async draft(p, ctx) {
     for (const url of urlsOf(p)) checkDraftUrl(url, ctx);
     const body = p.body === undefined ? '' : `\n\n${JSON.stringify(p.body, null, 2)}`;
@@ -187,7 +187,7 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
       false,
     );
   },
-  boundsObjections: (p, bounds) => urlObjections(urlFieldsOf(p), bounds.hosts),
+  boundsObjections: (p, bounds) => urlObjections(requestsOf(p), bounds.hosts),
   // A request that may have arrived (the connection broke after it was sent, the worker stopped)
   // may have taken effect: its declared undo is what reverses that. One answered with an error,
   // or never sent, took none.
@@ -262,18 +262,16 @@ function describeRequest(r: RequestSpec, budget: DescribeBudget): string {
 
 /** Every URL a step touches: request, its check, undo and its check, health. */
 function urlsOf(p: HttpRequestParams): string[] {
-  return urlFieldsOf(p)
-    .map(([, url]) => url)
-    .filter((u): u is string => u !== undefined);
+  return requestsOf(p).map(({ url }) => url);
 }
 
-/** Every URL the params name, with where it is (`params.undo.url`). */
-function urlFieldsOf(p: HttpRequestParams): [string, string | undefined][] {
+/** Every request the step may send, with where its URL is (`params.undo.url`) and its method. */
+function requestsOf(p: HttpRequestParams): { field: string; url: string; method: string }[] {
   return [
-    ['params.url', p.url],
-    ['params.verifyUrl', p.verifyUrl],
-    ['params.undo.url', p.undo?.url],
-    ['params.undo.verifyUrl', p.undo?.verifyUrl],
-    ['params.healthUrl', p.healthUrl],
+    { field: 'params.url', url: p.url, method: p.method },
+    ...(p.verifyUrl ? [{ field: 'params.verifyUrl', url: p.verifyUrl, method: 'GET' }] : []),
+    ...(p.undo ? [{ field: 'params.undo.url', url: p.undo.url, method: p.undo.method }] : []),
+    ...(p.undo?.verifyUrl ? [{ field: 'params.undo.verifyUrl', url: p.undo.verifyUrl, method: 'GET' }] : []),
+    ...(p.healthUrl ? [{ field: 'params.healthUrl', url: p.healthUrl, method: 'GET' }] : []),
   ];
 }

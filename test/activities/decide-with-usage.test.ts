@@ -5,6 +5,8 @@ import { decideWithUsage } from '../../activities/decide-with-usage';
 import { decide, type Usage } from '../../policy/decide';
 import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import { taskRequestSchema, type TaskRequest } from '../../policy/task';
+import { stepRequests, type StepRequest } from '../../policy/request-bounds';
+import { createActionRegistry } from '../../activities/actions/registry';
 import type { QuotaReply } from '../../workflows/messages';
 
 const ROOT = join(__dirname, '..', '..');
@@ -28,8 +30,13 @@ function examplePolicy(): LoadedPolicy {
   return result.policy;
 }
 
-const exampleTask = (name: string): TaskRequest =>
-  taskRequestSchema.parse(JSON.parse(readFileSync(join(ROOT, 'examples', 'tasks', `${name}.json`), 'utf8')));
+/** An example task as the worker decides it: with the requests its steps send (`bounds.requests`). */
+const exampleTask = (name: string): TaskRequest & { requests?: StepRequest[] } => {
+  const task = taskRequestSchema.parse(
+    JSON.parse(readFileSync(join(ROOT, 'examples', 'tasks', `${name}.json`), 'utf8')),
+  );
+  return { ...task, requests: stepRequests(createActionRegistry(), task.steps) };
+};
 
 /**
  * A quota ledger holding `used` that answers one reservation as the quota-ledger workflow does:

@@ -302,6 +302,16 @@ export const POLICY_CASES: PolicyCase[] = [
   },
   {
     family: 'types',
+    name: 'a bounded request with a query',
+    text: edit(OPS_HOSTS, "requests: ['POST http://127.0.0.1:4199/deploys?force=1']\n      " + OPS_HOSTS),
+    error: {
+      path: 'taskClasses.ops.bounds.requests[0]',
+      message:
+        /expected a request such as "POST https:\/\/deploy.internal\/deploys" \(method optional; no query\)/,
+    },
+  },
+  {
+    family: 'types',
     name: 'a duration in words',
     text: edit(
       OPS_APPROVAL,

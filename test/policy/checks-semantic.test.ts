@@ -137,6 +137,21 @@ describe('semantic policy checks', () => {
     ]);
   });
 
+  it('warns about a bounds.requests entry on a host bounds.hosts does not list: it allows nothing', () => {
+    const { text, line } = edited(
+      "requests: ['POST http://127.0.0.1:4100/deploys', 'GET http://127.0.0.1:4100/health']",
+      "requests: ['POST http://127.0.0.1:4100/deploys', 'GET http://status.internal/health']",
+    );
+    expect(warningsOf(text)).toEqual([
+      {
+        path: 'taskClasses.deploy.bounds.requests[1]',
+        message:
+          'host "status.internal" is not in bounds.hosts (127.0.0.1:4100): no step may call it, so this entry allows nothing',
+        line,
+      },
+    ]);
+  });
+
   it('refuses an undeclared group and an unknown agent, with suggestions', () => {
     const group = edited('approvers: { groups: [dba] }', 'approvers: { groups: [dab] }');
     expect(errorsOf(group.text)).toEqual([

@@ -87,6 +87,28 @@ describe('decide() gives the same decisions as before its optimisation', () => {
       { minLength: 1, maxLength: 3 },
     ),
     requestedRung: fc.option(fc.record({ rung, reason: fc.constant('unsure') }), { nil: undefined }),
+    requests: fc.option(
+      fc.array(
+        fc.record({
+          step: fc.nat(2),
+          field: fc.constantFrom('params.url', 'params.undo.url', 'params.healthUrl', 'params.reloadUrl'),
+          method: fc.constantFrom('GET', 'POST', 'DELETE'),
+          url: fc.oneof(
+            url,
+            fc.constantFrom(
+              'http://127.0.0.1:4100/deploys',
+              'http://127.0.0.1:4100/deploys/7',
+              'http://127.0.0.1:4100/health',
+              'http://127.0.0.1:4100/reload',
+              'http://127.0.0.1:4100/Deploys',
+              'http://127.0.0.1:4100/deploys/..%2Fadmin',
+            ),
+          ),
+        }),
+        { maxLength: 4 },
+      ),
+      { nil: undefined },
+    ),
   });
   const state: fc.Arbitrary<AgentState | null> = fc.option(
     fc.record(

@@ -6,6 +6,7 @@ import type { LoadedPolicy } from '../../policy/loader';
 import { own } from '../../policy/own';
 import type { Bounds, Pin, Rung, TaskClassPolicy } from '../../policy/schema';
 import type { TaskRequest } from '../../policy/task';
+import { parseRequestBounds, requestAllowed, type StepRequest } from '../../policy/request-bounds';
 
 // Pure: no I/O, no clock, no randomness. Same inputs, same Decision; safe to call from workflow code
 // (import only types from ./loader there) and cheap enough to call on every task.
@@ -26,8 +27,8 @@ export interface Usage {
   costTodayUsd: number;
 }
 
-/** The subset of a task request that deciding reads. */
-export type DecisionInput = Pick<
+/** The subset of a task request that deciding reads, and the requests its steps send. */
+export type DecisionInput = { requests?: readonly StepRequest[] } & Pick<
   TaskRequest,
   'agent' | 'taskClass' | 'environment' | 'steps' | 'requestedRung' | 'resource' | 'title'
 >;
@@ -42,7 +43,7 @@ export interface DecisionReason {
 }
 
 export interface BoundViolation {
-  bound: 'actions' | 'environments' | 'perDay.count' | 'perDay.costUsd' | 'hosts' | 'defined';
+  bound: 'actions' | 'environments' | 'perDay.count' | 'perDay.costUsd' | 'hosts' | 'requests' | 'defined';
   message: string;
 }
 
@@ -282,6 +283,25 @@ function checkBounds(bounds: Bounds, task: DecisionInput, usage: Usage): BoundVi
         });
       }
     }
+  }
+  // Added with bounds.requests (after the optimisation): every request the steps send must be listed.
+  if (bounds.requests) {
+    const listed = parseRequestBounds(bounds.requests);
+    if (task.requests === undefined)
+      violations.push({
+        bound: 'requests',
+        message:
+          'the requests its steps send were not named to the decision, so bounds.requests cannot be checked',
+      });
+    for (const r of task.requests ?? [])
+      if (!requestAllowed(r, listed)) {
+        const url =
+          r.url.length <= 200 ? r.url : `${r.url.slice(0, 200)}… (+${r.url.length - 200} characters)`;
+        violations.push({
+          bound: 'requests',
+          message: `steps[${r.step}].${r.field}: ${r.method} ${url} is not in bounds (${bounds.requests.join(', ')})`,
+        });
+      }
   }
   return violations;
 }

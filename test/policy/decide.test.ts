@@ -2,12 +2,35 @@ import { hostListed } from '../../activities/actions/http-call';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { decide, type AgentState, type Decision, type DecisionInput, type Usage } from '../../policy/decide';
+import {
+  decide as decideNamed,
+  type AgentState,
+  type Decision,
+  type DecisionInput,
+  type Usage,
+} from '../../policy/decide';
+import { stepRequests } from '../../policy/request-bounds';
+import { createActionRegistry } from '../../activities/actions/registry';
 import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import { policySchema, type Rung } from '../../policy/schema';
 import { taskRequestSchema, type TaskRequest } from '../../policy/task';
 
 const ROOT = join(__dirname, '..', '..');
+const registry = createActionRegistry();
+
+/** `decide()` as the worker calls it: with the requests the steps send, named by the action handlers. */
+const decide = (
+  policy: LoadedPolicy,
+  state: AgentState | null,
+  task: DecisionInput,
+  usage: Usage,
+): Decision =>
+  decideNamed(
+    policy,
+    state,
+    { ...task, requests: task.requests ?? stepRequests(registry, task.steps) },
+    usage,
+  );
 const NO_USAGE: Usage = { countToday: 0, costTodayUsd: 0 };
 
 function examplePolicy(edit?: (text: string) => string): LoadedPolicy {
@@ -126,6 +149,35 @@ describe('decide on the example policy and tasks', () => {
     expect(decision.effectiveRung).toBe(2);
     expect(decision.bounds.violations).toEqual([
       { bound: 'hosts', message: 'host "evil.example:8080" is not in bounds (127.0.0.1:4100)' },
+      {
+        bound: 'requests',
+        message:
+          'steps[0].params.url: POST http://evil.example:8080/deploys is not in bounds (POST http://127.0.0.1:4100/deploys, GET http://127.0.0.1:4100/health)',
+      },
+    ]);
+  });
+
+  it('falls back when any request a step sends, its undo included, is not in bounds.requests', () => {
+    const task = exampleTask('rung4-rollback');
+    expect(decide(policy, null, task, NO_USAGE).effectiveRung).toBe(4);
+    // The rollback would send the undo on its own: a DELETE "undo" of a deploy is asked about first.
+    task.steps[0].params.undo = { method: 'DELETE', url: 'http://127.0.0.1:4100/services/payments' };
+    const decision = decide(policy, null, task, NO_USAGE);
+    expect(decision.effectiveRung).toBe(2);
+    expect(decision.bounds.violations).toEqual([
+      {
+        bound: 'requests',
+        message:
+          'steps[0].params.undo.url: DELETE http://127.0.0.1:4100/services/payments is not in bounds (POST http://127.0.0.1:4100/deploys, GET http://127.0.0.1:4100/health)',
+      },
+    ]);
+    // Without the requests named (a caller that did not ask the handlers), the bound cannot hold: rung 2.
+    expect(decideNamed(policy, null, exampleTask('rung3-bounded'), NO_USAGE).bounds.violations).toEqual([
+      {
+        bound: 'requests',
+        message:
+          'the requests its steps send were not named to the decision, so bounds.requests cannot be checked',
+      },
     ]);
   });
 
@@ -133,7 +185,7 @@ describe('decide on the example policy and tasks', () => {
     const task = exampleTask('rung3-bounded');
     const withPorts = structuredClone(policy);
     const cls = withPorts.taskClasses[task.taskClass];
-    cls.bounds = { ...cls.bounds!, hosts: ['deploy.example:443', 'plain.example:80'] };
+    cls.bounds = { ...cls.bounds!, hosts: ['deploy.example:443', 'plain.example:80'], requests: undefined };
     const at = (url: string) => {
       task.steps[0].params.url = url;
       const d = decide(withPorts, null, task, NO_USAGE);

@@ -412,6 +412,48 @@ describe('delegated task failure paths on the real dev server', () => {
     ]);
   });
 
+  it('sends a request bounds.requests lists on its own, and asks first when its undo would DELETE', async () => {
+    const received: string[] = [];
+    const service = createServer((req, res) => {
+      received.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+      const policy = structuredClone(stack.policy.current);
+      policy.taskClasses.ops.bounds!.hosts = [new URL(base).host];
+      policy.taskClasses.ops.bounds!.requests = [`POST ${base}/deploys`];
+      stack.policy.current = policy;
+      const deploy = (extra: Record<string, unknown> = {}) => ({
+        action: 'http.request',
+        params: { method: 'POST', url: `${base}/deploys`, body: { version: '1.2.3' }, ...extra },
+      });
+      // Listed: decided at rung 3, and re-checked before the step with the same requests.
+      const listed = await submit(stack, taskRequest('a3', 'ops', [deploy()]));
+      const ran = await waitForStatus(listed.handle, (s) => s.phase === 'done');
+      expect([ran.rung, ran.outcome]).toEqual([3, 'executed']);
+      expect(received).toEqual(['POST /deploys']);
+
+      const deleting = await submit(
+        stack,
+        taskRequest('a3', 'ops', [deploy({ undo: { method: 'DELETE', url: `${base}/deploys/all` } })]),
+      );
+      const held = await waitForStatus(deleting.handle, (s) => s.phase === 'awaiting-human');
+      expect(held.rung).toBe(2);
+      expect(held.decision?.bounds.violations).toEqual([
+        {
+          bound: 'requests',
+          message: `steps[0].params.undo.url: DELETE ${base}/deploys/all is not in bounds (POST ${base}/deploys)`,
+        },
+      ]);
+      expect(received).toEqual(['POST /deploys']);
+      await deleting.handle.cancel();
+    } finally {
+      service.close();
+    }
+  });
+
   it('delivers a notification late rather than losing it when the notifier fails', async () => {
     stack.notifier.failNext(3);
     const { workflowId, handle } = await submit(stack, taskRequest('a2', 'ops', [appendStep('late')]));

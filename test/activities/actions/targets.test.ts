@@ -97,7 +97,7 @@ describe('action targets', () => {
 describe('action reaches', () => {
   const registry = createActionRegistry();
 
-  it('names every URL of http.request, the undo and checks included', () => {
+  it('names every URL of http.request, the undo and checks included, with the method sent to it', () => {
     expect(
       registry.reaches('http.request', {
         method: 'POST',
@@ -106,9 +106,9 @@ describe('action reaches', () => {
         healthUrl: 'https://status.example.com/health',
       }),
     ).toEqual([
-      { field: 'params.url', url: 'https://deploy.example.com/deploys' },
-      { field: 'params.undo.url', url: 'https://deploy.example.com/deploys/1' },
-      { field: 'params.healthUrl', url: 'https://status.example.com/health' },
+      { field: 'params.url', url: 'https://deploy.example.com/deploys', method: 'POST' },
+      { field: 'params.undo.url', url: 'https://deploy.example.com/deploys/1', method: 'DELETE' },
+      { field: 'params.healthUrl', url: 'https://status.example.com/health', method: 'GET' },
     ]);
   });
 
@@ -117,7 +117,7 @@ describe('action reaches', () => {
       registry.reaches('config.set', { file: 'prod/app.json', set: { a: 1 }, reloadUrl: 'http://h/reload' }),
     ).toEqual([
       { field: 'params.file', path: 'prod/app.json' },
-      { field: 'params.reloadUrl', url: 'http://h/reload' },
+      { field: 'params.reloadUrl', url: 'http://h/reload', method: 'POST' },
     ]);
     expect(registry.reaches('file.write', { path: 'prod/a.txt', content: 'x' })).toEqual([
       { field: 'params.path', path: 'prod/a.txt' },
