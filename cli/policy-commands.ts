@@ -7,7 +7,7 @@ import { policyJsonSchema } from '../policy/json-schema';
 import { formatProblem, parsePolicy, PolicyError, type LoadedPolicy } from '../policy/loader';
 import type { TaskRequest } from '../policy/task';
 import { validateTaskRequest } from '../policy/validate-task';
-import { stepRequests } from '../policy/request-bounds';
+import { withStepRequests } from '../policy/request-bounds';
 import { createActionRegistry } from '../activities/actions/registry';
 import { formatDecision } from './format-decision';
 import { registerPolicyGuardCommands, reportPolicySignatures } from './policy-guard-commands';
@@ -149,8 +149,7 @@ export function registerPolicyCommands(program: Command, io: Io): void {
         const task = readTask(taskFile, loaded);
         const usage: Usage = { countToday: options.countToday, costTodayUsd: options.costToday };
         // The requests the steps send, as the worker names them for a class with bounds.requests.
-        const requests = stepRequests(createActionRegistry(), task.steps);
-        const decision = decide(loaded, null, { ...task, requests }, usage);
+        const decision = decide(loaded, null, withStepRequests(createActionRegistry(), task), usage);
         io.out(options.json ? JSON.stringify(decision, null, 2) : formatDecision(decision, task.taskId));
       },
     );

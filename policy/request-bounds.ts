@@ -92,3 +92,15 @@ export function stepRequests(
   }
   return requests;
 }
+
+/**
+ * `task` as the worker hands it to `decide()`: with the requests its steps send ({@link stepRequests}).
+ * Every caller that decides a task of a class with `bounds.requests` needs them; without them the
+ * task is outside those bounds.
+ */
+export function withStepRequests<T extends { steps: readonly { action: string; params: unknown }[] }>(
+  actions: StepPlaces,
+  task: T,
+): T & { requests: StepRequest[] | undefined } {
+  return { ...task, requests: stepRequests(actions, task.steps) };
+}

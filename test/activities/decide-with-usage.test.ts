@@ -5,7 +5,7 @@ import { decideWithUsage } from '../../activities/decide-with-usage';
 import { decide, type Usage } from '../../policy/decide';
 import { parsePolicy, type LoadedPolicy } from '../../policy/loader';
 import { taskRequestSchema, type TaskRequest } from '../../policy/task';
-import { stepRequests, type StepRequest } from '../../policy/request-bounds';
+import { withStepRequests, type StepRequest } from '../../policy/request-bounds';
 import { createActionRegistry } from '../../activities/actions/registry';
 import type { QuotaReply } from '../../workflows/messages';
 
@@ -35,7 +35,7 @@ const exampleTask = (name: string): TaskRequest & { requests?: StepRequest[] } =
   const task = taskRequestSchema.parse(
     JSON.parse(readFileSync(join(ROOT, 'examples', 'tasks', `${name}.json`), 'utf8')),
   );
-  return { ...task, requests: stepRequests(createActionRegistry(), task.steps) };
+  return withStepRequests(createActionRegistry(), task);
 };
 
 /**

@@ -12,6 +12,7 @@ import { createActionRegistry } from '../../activities/actions/registry';
 import { validateTaskRequest } from '../../policy/validate-task';
 import { maySubmitFor } from '../../policy/submitters';
 import { decide } from '../../policy/decide';
+import { withStepRequests } from '../../policy/request-bounds';
 
 // What a chaos run will do, checked before it runs: its policy loads, its tasks are valid and
 // decided at the rungs they aim at, its kills and faults are spread as documented.
@@ -48,7 +49,11 @@ describe('the chaos plan', () => {
       expect(
         maySubmitFor(policy, task.request.requester, task.request.agent.id, task.request.taskClass),
       ).toBe(true);
-      const decision = decide(policy, null, checked.task, { countToday: 0, costTodayUsd: 0 });
+      // As the worker decides it: with the requests its steps send (the classes bound them).
+      const decision = decide(policy, null, withStepRequests(actions, checked.task), {
+        countToday: 0,
+        costTodayUsd: 0,
+      });
       expect({ kind: task.kind, rung: decision.effectiveRung, refused: decision.refused }).toEqual({
         kind: task.kind,
         rung: task.rung,

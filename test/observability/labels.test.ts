@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decide } from '../../policy/decide';
+import { withStepRequests } from '../../policy/request-bounds';
+import { createActionRegistry } from '../../activities/actions/registry';
 import { emptyEvidence, newLedger, type LedgerState } from '../../policy/ledger';
 import { applyPromotion, classRollbackFor } from '../../policy/ledger-reducer';
 import { loadPolicyFile } from '../../policy/loader';
@@ -17,6 +19,8 @@ import {
   slackMethodLabel,
   statusLabel,
 } from '../../observability/labels';
+
+const actions = createActionRegistry();
 
 const ROOT = join(__dirname, '..', '..');
 const policy = loadPolicyFile(join(ROOT, 'examples', 'policy.yaml')).policy;
@@ -43,7 +47,8 @@ describe('decision labels, from real decisions on the example policy', () => {
     ],
     ['rung3-bounded', { taskClass: 'no-such-class' }, 'refused', 'unknown-task-class'],
   ] as const)('%s %j → rung %s, reason %s', (name, edit, rung, reason) => {
-    const decision = decide(policy, null, exampleTask(name, edit as Partial<TaskRequest>), NO_USAGE);
+    const task = withStepRequests(actions, exampleTask(name, edit as Partial<TaskRequest>));
+    const decision = decide(policy, null, task, NO_USAGE);
     expect(decisionRung(decision)).toBe(rung);
     expect(decisionReason(decision)).toBe(reason);
   });

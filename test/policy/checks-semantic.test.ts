@@ -139,14 +139,14 @@ describe('semantic policy checks', () => {
 
   it('warns about a bounds.requests entry on a host bounds.hosts does not list: it allows nothing', () => {
     const { text, line } = edited(
-      "requests: ['POST http://127.0.0.1:4100/deploys', 'GET http://127.0.0.1:4100/health']",
-      "requests: ['POST http://127.0.0.1:4100/deploys', 'GET http://status.internal/health']",
+      '        - POST http://127.0.0.1:4100/deploys\n',
+      '        - POST http://deploy.internal/deploys\n',
     );
     expect(warningsOf(text)).toEqual([
       {
-        path: 'taskClasses.deploy.bounds.requests[1]',
+        path: 'taskClasses.deploy.bounds.requests[0]',
         message:
-          'host "status.internal" is not in bounds.hosts (127.0.0.1:4100): no step may call it, so this entry allows nothing',
+          'host "deploy.internal" is not in bounds.hosts (127.0.0.1:4100): no step may call it, so this entry allows nothing',
         line,
       },
     ]);

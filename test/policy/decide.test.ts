@@ -152,7 +152,7 @@ describe('decide on the example policy and tasks', () => {
       {
         bound: 'requests',
         message:
-          'steps[0].params.url: POST http://evil.example:8080/deploys is not in bounds (POST http://127.0.0.1:4100/deploys, GET http://127.0.0.1:4100/health)',
+          'steps[0].params.url: POST http://evil.example:8080/deploys is not in bounds (POST http://127.0.0.1:4100/deploys, GET http://127.0.0.1:4100/health, GET http://127.0.0.1:4100/services/)',
       },
     ]);
   });
@@ -168,7 +168,7 @@ describe('decide on the example policy and tasks', () => {
       {
         bound: 'requests',
         message:
-          'steps[0].params.undo.url: DELETE http://127.0.0.1:4100/services/payments is not in bounds (POST http://127.0.0.1:4100/deploys, GET http://127.0.0.1:4100/health)',
+          'steps[0].params.undo.url: DELETE http://127.0.0.1:4100/services/payments is not in bounds (POST http://127.0.0.1:4100/deploys, GET http://127.0.0.1:4100/health, GET http://127.0.0.1:4100/services/)',
       },
     ]);
     // Without the requests named (a caller that did not ask the handlers), the bound cannot hold: rung 2.
