@@ -5,7 +5,7 @@ import type { EditRules } from '../policy/step-edits';
 import { MAX_TARGETS, taskTargets, whyNotCoverable, type StandingUse } from '../policy/standing-approvals';
 import { own } from '../policy/own';
 import { chargedCostUsd } from '../policy/step-cost';
-import { stepRequests } from '../policy/request-bounds';
+import { withStepRequests } from '../policy/request-bounds';
 import { reportReadersOf } from '../policy/report-readers';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -350,9 +350,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
 
   /** `task` as `decide()` reads it: with the requests its steps send where the class bounds them. */
   const decisionInput = (policy: LoadedPolicy, task: TaskRequest): DecisionInput =>
-    own(policy.taskClasses, task.taskClass)?.bounds?.requests
-      ? { ...task, requests: stepRequests(deps.registry, task.steps) }
-      : task;
+    own(policy.taskClasses, task.taskClass)?.bounds?.requests ? withStepRequests(deps.registry, task) : task;
 
   /**
    * Decides again with the policy and kill switch in force now; usage is left out (the task's own

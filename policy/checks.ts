@@ -1,6 +1,7 @@
 import { ownershipClashes } from './environment-targets';
 import { parseDuration } from './duration';
 import { KNOWN_ACTIONS } from './known-actions';
+import { hostListed } from './hosts';
 import { own } from './own';
 
 /** One thing wrong (or worth knowing) about a policy, located by its path in the file. */
@@ -433,11 +434,7 @@ function checkRequestHosts(
     } catch {
       return; // the schema names the malformed entry
     }
-    const defaultPort = url.protocol === 'https:' ? '443' : '80';
-    const listed =
-      hosts !== undefined &&
-      (hosts.includes(url.host) || (!url.port && hosts.includes(`${url.hostname}:${defaultPort}`)));
-    if (!listed)
+    if (hosts === undefined || !hostListed(url, hosts))
       warnings.push({
         path: [...at, 'requests', i],
         message: `host "${url.host}" is not in bounds.hosts (${hosts?.join(', ') || 'none'}): no step may call it, so this entry allows nothing`,

@@ -1,6 +1,7 @@
 import { PermanentActionError, type ActionContext } from './contract';
 import { redactSecrets } from './secrets';
 import { destinationKey } from './undo-journal';
+import { hostListed } from '../../policy/hosts';
 
 /** An HTTP request as declared in action params. */
 export interface HttpRequestSpec {
@@ -32,20 +33,6 @@ export function parseActionUrl(url: string | URL): URL {
     );
   }
   return parsed;
-}
-
-const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' };
-
-/**
- * Whether `hosts` lists the URL's host: `host[:port]` as `new URL` spells it (lowercase, `[v6]`),
- * the default port matching an entry without one.
- */
-export function hostListed(url: URL, allowed: readonly string[]): boolean {
-  const explicit = `${url.hostname}:${url.port || DEFAULT_PORT[url.protocol]}`;
-  return allowed.some((entry) => {
-    const h = entry.trim().toLowerCase();
-    return h === url.host || h === explicit;
-  });
 }
 
 /**

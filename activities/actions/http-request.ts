@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { hostListed } from '../../policy/hosts';
 import { PermanentActionError, type ActionContext, type ActionHandler, type RetrySafety } from './contract';
 import {
   checkDraftUrl,
   checkHost,
   healthCheck,
-  hostListed,
   httpCall,
   urlObjections,
   probeUrl,

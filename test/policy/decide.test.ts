@@ -1,4 +1,4 @@
-import { hostListed } from '../../activities/actions/http-call';
+import { hostListed } from '../../policy/hosts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
