@@ -298,6 +298,13 @@ export function allowStandingRefusedModal(
 }
 
 /**
+ * What a standing approval does not pin down: a grant covers places (files, keys, URLs, commands),
+ * and a person looking at one request's body could take it for "this exact request".
+ */
+export const CONTENT_NOT_FIXED =
+  'What the steps write or send there is not fixed: a covered task may write other content, set another value, or send another body and headers to the same URL.';
+
+/**
  * Modal that approves the task and allows its agent the same action on the same targets (the
  * files, keys, URLs and commands its steps act on, listed as plain text) in the same environment
  * for a term, at most a number of times: `maxTermMs` and `maxUses` are the class's limits (the
@@ -327,7 +334,7 @@ export function allowStandingModal(
         text: {
           type: 'mrkdwn',
           text: truncate(
-            `Approving *${escapeMrkdwn(metadata.workflowId)}*, and allowing ${what} without asking, for the term and number of tasks below. Each task it lets through says so, and \`/ladder approvals\` lists it with a Revoke button.`,
+            `Approving *${escapeMrkdwn(metadata.workflowId)}*, and allowing ${what} without asking, for the term and number of tasks below. ${CONTENT_NOT_FIXED} Each task it lets through says so, and \`/ladder approvals\` lists it with a Revoke button.`,
             BLOCK_LIMITS.sectionText,
           ),
         },

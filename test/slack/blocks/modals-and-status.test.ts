@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { loadPolicyFile } from '../../../policy/loader';
 import {
+  allowStandingModal,
   allowStandingRefusedModal,
+  CONTENT_NOT_FIXED,
   delegateModal,
   fieldForError,
   modalErrors,
@@ -17,6 +19,28 @@ const policy = loadPolicyFile(join(__dirname, '..', '..', '..', 'examples', 'pol
 const noFreeze = { all: null, agents: {}, classes: {} };
 
 describe('modals', () => {
+  it('says a standing approval fixes where the steps act, not what they write or send there', () => {
+    const view = allowStandingModal(
+      { workflowId: 'task/ops-agent/t1', channel: 'C1', stepsHash: 'h' },
+      { maxTermMs: 3_600_000, maxUses: 3 },
+      {
+        agentId: 'ops-agent',
+        taskClass: 'deploy',
+        action: 'http.request',
+        resource: 'checkout',
+        environment: 'staging',
+        targets: ['POST http://127.0.0.1:4100/deploys'],
+      },
+    );
+    const intro = JSON.stringify(view.blocks[0]);
+    expect(intro).toContain(
+      'Only tasks whose steps act on nothing but:\\nPOST http://127.0.0.1:4100/deploys',
+    );
+    expect(intro).toContain(CONTENT_NOT_FIXED);
+    expect(CONTENT_NOT_FIXED).toContain('another body and headers to the same URL');
+    expect(blockKitProblem(view.blocks)).toBeUndefined();
+  });
+
   it('offers the policy’s agents, classes, actions and environments, and carries the task id chosen at opening', () => {
     const view = delegateModal(policy, { taskId: 'slack-abc', channel: 'C1' });
     expect(view.title.text.length).toBeLessThanOrEqual(24);
