@@ -31,6 +31,8 @@ export interface Owner {
   /** `environmentTargets.<env>.urls[i]` or `.paths[i]`, for messages. */
   at: string;
   prefix: string;
+  /** The reading of the URL that matched, when it is not the plain one (see {@link urlReadings}). */
+  readAs?: string;
 }
 
 // RFC 3986 §2.3: percent-encoding these changes nothing for a server, so `/%70roduction/` must
@@ -41,18 +43,49 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
  * `url` in the form prefixes are compared in: WHATWG-parsed (host lower-cased, default port dropped,
  * dot segments resolved), unreserved characters decoded (then dot segments resolved again), without
  * query or fragment, lower-cased: a server that ignores case in paths is common, and matching without
- * case only ever makes more of a URL owned.
+ * case only ever makes more of a URL owned. Without its scheme (`//host/path`): `http://host/` and
+ * `https://host/` are one service's two doors (plain http is commonly redirected to https), so
+ * whoever owns one owns the other.
  *
  * @returns `undefined` when `url` is not an absolute http(s) URL.
  */
 export function comparableUrl(url: string): string | undefined {
-  return exactUrl(url)?.toLowerCase();
+  return exactUrl(url)
+    ?.replace(/^https?:/, '')
+    .toLowerCase();
 }
 
 /**
- * `url` as {@link comparableUrl} makes it, except that the path keeps its case: the form for an
- * allow-list (`bounds.requests`), where folding case would let `/DEPLOYS` through as `/deploys` on
- * a server that tells them apart.
+ * The ways a server may read `url`, each in {@link comparableUrl} form, the plain reading first: as
+ * sent; with `;parameters` dropped from each path segment (Tomcat, Jetty and Spring route
+ * `/a/..;/b` as `/b`); with escaped `/`, `\` and `%` decoded before routing; and with runs of `/`
+ * merged. For ownership the safe mistake is to see more of a URL as owned, so a place belongs to
+ * the owner of any of its readings.
+ *
+ * @returns none when `url` is not an absolute http(s) URL.
+ */
+export function urlReadings(url: string): string[] {
+  const plain = comparableUrl(url);
+  if (plain === undefined) return [];
+  const parsed = new URL(url);
+  const path = parsed.pathname;
+  const withoutParams = path
+    .split('/')
+    .map((segment) => segment.replace(/;[^]*$/, ''))
+    .join('/');
+  const decoded = (p: string): string => p.replace(/%25([0-9A-Fa-f]{2})/g, '%$1').replace(/%2F|%5C/gi, '/');
+  const readings = new Set([plain]);
+  for (const variant of [withoutParams, decoded(path), decoded(withoutParams)]) {
+    const reading = comparableUrl(`${parsed.origin}${variant.replace(/\/{2,}/g, '/')}`);
+    if (reading !== undefined) readings.add(reading);
+  }
+  return [...readings];
+}
+
+/**
+ * `url` as {@link comparableUrl} makes it, except that it keeps its scheme and the path its case:
+ * the form for an allow-list (`bounds.requests`), where folding case would let `/DEPLOYS` through
+ * as `/deploys` on a server that tells them apart.
  *
  * @returns `undefined` when `url` is not an absolute http(s) URL.
  */
@@ -97,23 +130,37 @@ export function under(value: string, prefix: string): boolean {
 /**
  * The environment that owns `place`, or `undefined` when none does: the longest matching prefix
  * wins, so `production` may own `https://api/prod/` inside a `staging` that owns `https://api/`.
+ * For a URL, the owner of its plain reading (see {@link ownersOf} for every reading's).
  */
 export function ownerOf(place: Place, table: EnvironmentTargets): Owner | undefined {
-  const isUrl = 'url' in place;
-  const value = isUrl ? comparableUrl(place.url) : comparablePath(place.path);
-  if (value === undefined) return undefined;
+  return ownersOf(place, table)[0];
+}
+
+/**
+ * Every environment that owns `place` by one of its readings ({@link urlReadings}; a path has one),
+ * the plain reading's owner first, each environment once. `readAs` names a reading other than the
+ * plain one.
+ */
+export function ownersOf(place: Place, table: EnvironmentTargets): Owner[] {
+  const readings = 'url' in place ? urlReadings(place.url) : [comparablePath(place.path)];
+  const owners: Owner[] = [];
+  readings.forEach((value, i) => {
+    const owner = longestOwner(value, 'url' in place ? 'urls' : 'paths', table);
+    if (owner && !owners.some((o) => o.environment === owner.environment))
+      owners.push(i === 0 ? owner : { ...owner, readAs: value });
+  });
+  return owners;
+}
+
+function longestOwner(value: string, kind: 'urls' | 'paths', table: EnvironmentTargets): Owner | undefined {
   let best: Owner | undefined;
   let bestLength = -1;
   for (const [environment, owned] of Object.entries(table)) {
-    (isUrl ? (owned.urls ?? []) : (owned.paths ?? [])).forEach((prefix, i) => {
-      const key = isUrl ? comparableUrl(prefix) : comparablePath(prefix);
+    (owned[kind] ?? []).forEach((prefix, i) => {
+      const key = kind === 'urls' ? comparableUrl(prefix) : comparablePath(prefix);
       if (key === undefined || key.length <= bestLength || !under(value, key)) return;
       bestLength = key.length;
-      best = {
-        environment,
-        at: `environmentTargets.${environment}.${isUrl ? 'urls' : 'paths'}[${i}]`,
-        prefix,
-      };
+      best = { environment, at: `environmentTargets.${environment}.${kind}[${i}]`, prefix };
     });
   }
   return best;
@@ -143,11 +190,12 @@ export function reachObjections(
         );
         continue;
       }
-      const owner = ownerOf(place, table);
-      if (!owner || owner.environment === environment) continue;
+      const owner = ownersOf(place, table).find((o) => o.environment !== environment);
+      if (!owner) continue;
       const shown = 'url' in place ? place.url : place.path;
+      const read = owner.readAs ? ` (as some servers read it: ${JSON.stringify(owner.readAs)})` : '';
       errors.push(
-        `${where}: ${JSON.stringify(shown)} belongs to ${owner.environment} (${owner.at}: ${JSON.stringify(owner.prefix)}), not ${environment}; a task that reaches ${owner.environment} must name it`,
+        `${where}: ${JSON.stringify(shown)}${read} belongs to ${owner.environment} (${owner.at}: ${JSON.stringify(owner.prefix)}), not ${environment}; a task that reaches ${owner.environment} must name it`,
       );
     }
   }

@@ -42,16 +42,18 @@ export function parseRequestBounds(entries: readonly string[]): RequestBound[] {
  * lies under, at a `/` boundary. URLs are compared as {@link exactUrl} makes them: host without
  * case, default port dropped, dot segments and unreserved escapes resolved, query and fragment
  * ignored, and the path's case kept (a server may tell `/Deploys` from `/deploys`). A path with an
- * escaped `/` or `\` is never allowed.
+ * escaped `/`, `\` or `%`, or a `;`, is never allowed.
  */
 export function requestAllowed(
   request: Pick<StepRequest, 'method' | 'url'>,
   bounds: readonly RequestBound[],
 ): boolean {
   const url = exactUrl(request.url);
-  // A server that decodes an escaped / or \ before routing would take `/deploys/..%2F..%2Fadmin`
-  // to `/admin`: such a path is never inside an allow-list.
-  if (url === undefined || /%2F|%5C/i.test(url)) return false;
+  // Servers that read a path another way would take it out of the entry it matched: one that
+  // decodes an escaped / or \ (or decodes twice: %25) before routing takes `/deploys/..%2F..%2Fadmin`
+  // to `/admin`, and Tomcat, Jetty or Spring drop `;parameters` and route `/deploys/..;/admin` to
+  // `/admin`. Such a path is never inside an allow-list.
+  if (url === undefined || /%2F|%5C|%25|;/i.test(url)) return false;
   for (let i = 0; i < bounds.length; i++) {
     const b = bounds[i];
     if (

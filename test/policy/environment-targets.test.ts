@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActionRegistry } from '../../activities/actions/registry';
-import { ownerOf, reachObjections, type EnvironmentTargets } from '../../policy/environment-targets';
+import {
+  ownerOf,
+  ownersOf,
+  reachObjections,
+  urlReadings,
+  type EnvironmentTargets,
+} from '../../policy/environment-targets';
 import { parsePolicy } from '../../policy/loader';
 import { validateTaskRequest } from '../../policy/validate-task';
 import { examplePolicyText } from '../helpers/example-policy';
@@ -50,6 +56,30 @@ describe('ownerOf', () => {
     expect(ownerOfUrl('https://api.example.com//')).toBe('staging');
   });
 
+  it('owns a URL by scheme-less host and path: http:// and https:// are one service', () => {
+    // Plain http to production's https API is commonly redirected there; it is production's place.
+    expect(ownerOfUrl('http://deploy.example.com/v1/deploys')).toBe('production');
+    expect(ownerOfUrl('HTTP://Deploy.Example.COM:80/v1/deploys')).toBe('production');
+    expect(ownerOfUrl('http://api.example.com/prod/x')).toBe('production');
+    // Another port is another service.
+    expect(ownerOfUrl('http://deploy.example.com:8080/v1/deploys')).toBeUndefined();
+  });
+
+  it('owns a URL by any reading a server may give its path', () => {
+    const owners = (url: string): string[] =>
+      ownersOf({ field: 'params.url', url }, TABLE).map((o) => o.environment);
+    // Tomcat, Jetty and Spring drop ;parameters: /x/..;/prod/ is /prod/.
+    expect(owners('https://api.example.com/x/..;/prod/deploys')).toEqual(['staging', 'production']);
+    expect(owners('https://other.example.com/prod;v=1/x')).toEqual([]);
+    // Servers that decode an escaped / or \ (or decode twice) before routing.
+    expect(owners('https://api.example.com/x/..%2Fprod/deploys')).toEqual(['staging', 'production']);
+    expect(owners('https://api.example.com/x/..%5Cprod/deploys')).toEqual(['staging', 'production']);
+    expect(owners('https://api.example.com/x/..%252Fprod/deploys')).toEqual(['staging', 'production']);
+    // A plain URL has one reading.
+    expect(urlReadings('https://api.example.com/prod/deploys')).toEqual(['//api.example.com/prod/deploys']);
+    expect(urlReadings('ftp://api.example.com/')).toEqual([]);
+  });
+
   it('normalises workspace paths before matching', () => {
     expect(ownerOfPath('./config/staging/../prod/a.json')).toBe('production');
     expect(ownerOfPath('config//prod/a.json')).toBe('production');
@@ -71,6 +101,26 @@ describe('reachObjections', () => {
     ).toEqual([
       'steps[1].params.url: "https://api.example.com/prod/deploys" belongs to production (environmentTargets.production.urls[0]: "https://api.example.com/prod/"), not staging; a task that reaches production must name it',
     ]);
+  });
+
+  it('refuses a staging task whose URL some servers read as production, saying how they read it', () => {
+    expect(
+      reachObjections(
+        steps([{ field: 'params.url', url: 'https://api.example.com/flags/..;/prod/deploys' }]),
+        'staging',
+        TABLE,
+      ),
+    ).toEqual([
+      'steps[1].params.url: "https://api.example.com/flags/..;/prod/deploys" (as some servers read it: "//api.example.com/prod/deploys") belongs to production (environmentTargets.production.urls[0]: "https://api.example.com/prod/"), not staging; a task that reaches production must name it',
+    ]);
+    // Named as production, it fits: every reading is production's or staging's own prefix above it.
+    expect(
+      reachObjections(
+        steps([{ field: 'params.url', url: 'https://deploy.example.com/a;b/c' }]),
+        'production',
+        TABLE,
+      ),
+    ).toEqual([]);
   });
 
   it('accepts owned places under their own environment and unowned places under any', () => {

@@ -31,6 +31,11 @@ describe('bounds.requests', () => {
     expect(allowed('POST', 'https://deploy.internal/deploys/..%2F..%2Fadmin')).toBe(false);
     expect(allowed('POST', 'https://deploy.internal/deploys/..%5c..%5cadmin')).toBe(false);
     expect(allowed('POST', 'https://deploy.internal/deploys/%2E%2E/admin')).toBe(false);
+    // Tomcat, Jetty and Spring drop ;parameters (`/deploys/..;/admin` is `/admin`), and a server
+    // that decodes twice reads %252F as /: neither is ever inside.
+    expect(allowed('POST', 'https://deploy.internal/deploys/..;/admin')).toBe(false);
+    expect(allowed('POST', 'https://deploy.internal/deploys;v=2')).toBe(false);
+    expect(allowed('POST', 'https://deploy.internal/deploys/..%252Fadmin')).toBe(false);
     // A server may tell /Deploys from /deploys: only the listed spelling is allowed.
     expect(allowed('POST', 'https://deploy.internal/DEPLOYS')).toBe(false);
     expect(allowed('POST', 'not a url')).toBe(false);
