@@ -6,6 +6,7 @@ import { MAX_TARGETS, taskTargets, whyNotCoverable, type StandingUse } from '../
 import { own } from '../policy/own';
 import { chargedCostUsd } from '../policy/step-cost';
 import { withStepRequests } from '../policy/request-bounds';
+import { redirectObjection, type RedirectPlace } from '../policy/redirect-place';
 import { reportReadersOf } from '../policy/report-readers';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -190,6 +191,13 @@ type StepRef = {
   index: number;
   step: TaskRequest['steps'][number];
   allowedHosts: string[] | null;
+  /**
+   * What a redirect of the step's requests must still fit besides the host bound: the task's
+   * environment (no hop into a place another environment owns) and, when the step runs under its
+   * class's bounds with nobody approving it, the class's `bounds.requests`. Absent in refs made
+   * before it existed: then only the host bound.
+   */
+  place?: RedirectPlace;
   /** A person's answer after this step's (or its undo's) outcome was unknown. */
   resolution?: OutcomeResolution;
   /**
@@ -254,21 +262,22 @@ async function asActivity<T>(run: () => Promise<T>): Promise<T> {
  */
 export function createTaskActivities(deps: TaskActivityDeps) {
   const secrets = deps.secrets ?? createSecretResolver(process.env);
-  const actionContext = (
-    key: string,
-    allowedHosts: string[] | null,
-    action: string,
-    resolution?: OutcomeResolution,
-  ): ActionContext => ({
-    idempotencyKey: key,
+  const actionContext = (ref: StepRef): ActionContext => ({
+    idempotencyKey: `${ref.workflowId}#${ref.index}`,
     idempotentHosts: idempotentHostsOf(deps.policy()),
-    ...(resolution ? { resolution } : {}),
+    ...(ref.resolution ? { resolution: ref.resolution } : {}),
     workspaceRoot: deps.workspaceRoot,
     sandboxDir: deps.sandboxDir,
     stateDir: deps.stateDir,
-    allowedHosts: allowedHosts ?? undefined,
+    allowedHosts: ref.allowedHosts ?? undefined,
+    ...(ref.place
+      ? {
+          checkRedirect: (method: string, url: URL) =>
+            redirectObjection(deps.policy(), ref.place!, method, url),
+        }
+      : {}),
     // The policy in force at execution: a rotated or revoked credential applies to the next step.
-    credentials: createCredentialInjector(deps.policy().credentials, action, secrets),
+    credentials: createCredentialInjector(deps.policy().credentials, ref.step.action, secrets),
     // ...and the files they read secrets from, which shell.exec hides from the commands it runs.
     secretFiles: (deps.policy().credentials ?? []).flatMap((c) => (c.secret.file ? [c.secret.file] : [])),
     environmentTargets: deps.policy().environmentTargets,
@@ -287,11 +296,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     return asActivity(async () => {
       const handler = deps.registry.get(ref.step.action);
       try {
-        return await use(
-          handler,
-          handler.params.parse(ref.step.params),
-          actionContext(`${ref.workflowId}#${ref.index}`, ref.allowedHosts, ref.step.action, ref.resolution),
-        );
+        return await use(handler, handler.params.parse(ref.step.params), actionContext(ref));
       } catch (err) {
         if (effect && err instanceof OutcomeUnknownError)
           deps.metrics?.outcomeUnknown(ref.step.action, effect);

@@ -1,3 +1,4 @@
+import type { RedirectPlace } from '../policy/redirect-place';
 import type { StepEdit } from '../policy/step-edits';
 import type { TaskRequest } from '../policy/task';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
@@ -408,6 +409,23 @@ export function recordEvidence(evidence: OutcomeEvent): Promise<void> {
       evidence,
     ]),
   );
+}
+
+/**
+ * Whether the task's steps run on the agent's own authority: decided at rung 3 or above and never
+ * sent to a person since (a fallback puts a person's approval behind them).
+ */
+export function onOwnAuthority(ctx: TaskContext): boolean {
+  return (ctx.status.rung ?? 0) >= 3 && ctx.fellBack === null;
+}
+
+/**
+ * What redirects of a step's requests must fit besides the host bound (a step ref's `place`): the
+ * task's environment, and its class's `bounds.requests` when `bounded` (nobody approved the step).
+ */
+export function redirectPlace(ctx: TaskContext, bounded: boolean): RedirectPlace {
+  const task = ctx.input.task;
+  return { environment: task.environment, ...(bounded ? { boundedBy: task.taskClass } : {}) };
 }
 
 /** Sets the rung the task runs at, upserted with `also` in one command (one event, one visibility write). */

@@ -34,6 +34,12 @@ export interface ActionContext {
   /** Hosts http.request may call; `undefined` means the policy sets no host bound. */
   allowedHosts?: readonly string[];
   /**
+   * Why a redirect to `url`, followed with `method`, may not be followed although its host is in
+   * bounds (another environment's place, a request outside the class's `bounds.requests`), or
+   * `undefined` when it may. Absent: the host bound alone decides.
+   */
+  checkRedirect?: (method: string, url: URL) => string | undefined;
+  /**
    * Adds the headers the policy's credentials name for a request's host; `undefined` means none.
    * The values stay inside the handler: never in results, errors or drafts.
    */

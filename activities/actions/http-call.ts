@@ -32,6 +32,21 @@ export function parseActionUrl(url: string | URL): URL {
       `"${parsed.protocol}//…@${parsed.host}${parsed.pathname}" carries a user name or password: refused (it hides the real host ${parsed.host})`,
     );
   }
+  // Servers read an empty segment their own way: `new URL('//x/tickets', base)`, Node's usual idiom,
+  // takes `x` for a host and routes `/tickets`; others merge the slashes. Either way the path the
+  // policy matched (owner, allow-list) is not the one served.
+  if (parsed.pathname.includes('//')) {
+    throw new PermanentActionError(
+      `"${parsed.href}": its path has an empty segment ("//"): refused, since servers read it differently (some as a host, some as one "/")`,
+    );
+  }
+  // Rails, Laravel and express's method-override take `_method` for the request's real method: a
+  // POST the bounds allow would be served as the DELETE they do not.
+  if ([...parsed.searchParams.keys()].some((name) => name.toLowerCase() === '_method')) {
+    throw new PermanentActionError(
+      `"${parsed.href}": a "_method" query parameter makes some servers use another method than the one sent: refused`,
+    );
+  }
   return parsed;
 }
 
@@ -171,7 +186,7 @@ export interface BoundedRequest {
 export async function fetchInBounds(
   url: URL,
   request: BoundedRequest,
-  ctx: Pick<ActionContext, 'allowedHosts' | 'signal'>,
+  ctx: Pick<ActionContext, 'allowedHosts' | 'signal' | 'checkRedirect'>,
   credentials: Pick<RequestCredentials, 'headers' | 'redact' | 'redirect'>,
   label = `${request.method} ${url.href}`,
 ): Promise<{ response: Response; url: URL }> {
@@ -202,14 +217,19 @@ export async function fetchInBounds(
       const why = err instanceof PermanentActionError ? err.message : `unparseable location`;
       throw new PermanentActionError(`${answered}: not followed: ${why}`);
     }
+    // As browsers do: 303 always, and 301/302 for a POST, go on as a GET without the body.
+    const asGet =
+      (response.status === 303 && method !== 'HEAD') ||
+      ([301, 302].includes(response.status) && method === 'POST');
+    const nextMethod = asGet ? 'GET' : method;
+    // The host bound is not all the policy said of the URL the step named: where the server sends
+    // it must fit the task's environment and, under bounds, the class's requests too.
+    const objection = ctx.checkRedirect?.(nextMethod, next);
+    if (objection !== undefined) throw new PermanentActionError(`${answered}: not followed: ${objection}`);
     if (next.host !== current.host || next.protocol !== current.protocol) {
       for (const name of [...HOST_BOUND_HEADERS, ...Object.keys(credentials.headers)]) headers.delete(name);
     }
-    // As browsers do: 303 always, and 301/302 for a POST, go on as a GET without the body.
-    if (
-      (response.status === 303 && method !== 'HEAD') ||
-      ([301, 302].includes(response.status) && method === 'POST')
-    ) {
+    if (asGet) {
       method = 'GET';
       body = undefined;
       headers.delete('content-type');
@@ -274,7 +294,7 @@ export async function httpCall(
  */
 export async function healthCheck(
   url: string,
-  ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal'>,
+  ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal' | 'checkRedirect'>,
   bodyChars = 0,
 ): Promise<{ healthy: boolean; detail: string }> {
   const got = await getInBounds(url, ctx, bodyChars);
@@ -294,7 +314,7 @@ export async function healthCheck(
  */
 async function getInBounds(
   url: string,
-  ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal'>,
+  ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal' | 'checkRedirect'>,
   bodyChars: number,
 ): Promise<{ status: number; text: string } | { failed: string }> {
   const parsed = checkHost(url, ctx);
@@ -325,6 +345,9 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'EHOSTUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
+  // undici refuses to build the request (a header it manages, a bad argument): nothing was sent.
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_NOT_SUPPORTED',
 ]);
 
 /**
@@ -350,7 +373,7 @@ export function requestMayHaveArrived(err: unknown): boolean {
  */
 export async function probeUrl(
   url: string,
-  ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal'>,
+  ctx: Pick<ActionContext, 'allowedHosts' | 'credentials' | 'signal' | 'checkRedirect'>,
 ): Promise<boolean | undefined> {
   const got = await getInBounds(url, ctx, 0);
   if ('failed' in got) return undefined;

@@ -18,6 +18,20 @@ import { credentialKindOf, isCredentialHeader } from '../../policy/credential-de
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** A header name as HTTP defines it (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Headers with which a server or proxy takes the request for another one: a method override
+ * (express's method-override, Symfony), a rewritten path (IIS, Symfony's `X-Original-URL`), or
+ * another host or scheme (`Forwarded`, `X-Forwarded-*`). `bounds.requests`, environment ownership
+ * and standing approvals judge the method and URL as sent.
+ */
+const REROUTING_HEADER =
+  /^(?:x-http-method-override|x-http-method|x-method-override|x-original-method|x-original-url|x-rewrite-url|forwarded|x-forwarded-.*)$/i;
+/**
+ * Headers fetch manages and refuses from a caller (undici's `UND_ERR_INVALID_ARG` or
+ * `UND_ERR_NOT_SUPPORTED`): refused at submission, not discovered when the step runs.
+ */
+const TRANSPORT_HEADER =
+  /^(?:content-length|transfer-encoding|connection|keep-alive|upgrade|expect|host|te|trailer)$/i;
 /** A header value fetch can send: no line break or NUL, nothing above U+00FF. */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 // Checked at submission: fetch refuses a bad header only when the step runs, as an error that
@@ -36,6 +50,19 @@ const headersSchema = z.record(z.string(), z.string()).superRefine((headers, ctx
         path: [name],
         message:
           "Ladder sets the Idempotency-Key itself (one per step, the same on every retry); a step's own would let it answer as another request",
+      });
+    else if (REROUTING_HEADER.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message:
+          'this header makes some servers and proxies serve another method, path or host than the one sent, which bounds and approvers never see',
+      });
+    else if (TRANSPORT_HEADER.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'fetch sets this header itself and refuses a request that names it',
       });
     else if (!HEADER_VALUE.test(value))
       ctx.addIssue({

@@ -21,6 +21,7 @@ import {
   stepsFacts,
   tellStory,
   type TaskContext,
+  redirectPlace,
 } from '../task-context';
 import { stepOutcomeFacts } from '../../slack/blocks/task-facts';
 import { timelineLabel } from '../task-story';
@@ -74,6 +75,7 @@ export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Pro
         index,
         step: steps[index],
         allowedHosts,
+        place: redirectPlace(ctx, autonomous),
         // Re-checked by the step's own activity, right before the effect: no extra round trip.
         ...(autonomous ? { autonomousTask: ctx.input.task } : {}),
       };

@@ -13,6 +13,8 @@ import {
   stepsFacts,
   tellStory,
   type TaskContext,
+  onOwnAuthority,
+  redirectPlace,
 } from '../task-context';
 import { timelineLabel } from '../task-story';
 import { settleEffect } from './outcome-unknown';
@@ -50,7 +52,15 @@ export async function watchHealth(ctx: TaskContext, allowedHosts: string[] | nul
     for (let index = 0; index < steps.length; index++) {
       const v = await quick.verifyStep.executeWithOptions(
         { summary: timelineLabel.healthCheck(i, checks, index, steps.length), ...onStepHost(ctx, index) },
-        [{ workflowId: ctx.workflowId, index, step: steps[index], allowedHosts }],
+        [
+          {
+            workflowId: ctx.workflowId,
+            index,
+            step: steps[index],
+            allowedHosts,
+            place: redirectPlace(ctx, onOwnAuthority(ctx)),
+          },
+        ],
       );
       recordStep(ctx, index, { health: { healthy: v.healthy, detail: v.detail } });
       if (!v.healthy) throw new HealthCheckFailed(`health check failed after step ${index + 1}: ${v.detail}`);
@@ -80,6 +90,7 @@ export async function unwind(
         index: c.index,
         step: ctx.input.task.steps[c.index],
         allowedHosts,
+        place: redirectPlace(ctx, onOwnAuthority(ctx)),
       };
       if (!c.done && ctx.unresolvedOutcome?.step === c.index) {
         // Nobody said whether it ran before the cancellation: neither undo it blindly nor pretend.

@@ -15,6 +15,8 @@ import { PermanentActionError } from '../../../activities/actions/contract';
 import { fileWrite } from '../../../activities/actions/file-write';
 import { checkHost, httpCall, MAX_REDIRECTS } from '../../../activities/actions/http-call';
 import { httpRequest } from '../../../activities/actions/http-request';
+import { redirectObjection, type RedirectPlace } from '../../../policy/redirect-place';
+import type { LoadedPolicy } from '../../../policy/loader';
 import { actionContext } from './helpers';
 
 // The module object itself (not an import namespace), so one function can be spied on.
@@ -227,6 +229,99 @@ describe('HTTP actions against a hostile agent', () => {
     await httpCall({ method: 'POST', url: `${allowed.base}/same-host`, body: { a: 2 } }, ctx);
     expect(allowed.received.at(-1)).toMatchObject({ method: 'POST', url: '/landed', body: '{"a":2}' });
     expect(allowed.received.at(-1)!.headers['idempotency-key']).toMatch(/^task\/evil\/r3#0~[0-9a-f]{12}$/);
+  });
+
+  it("follows a redirect only where the URL it left could go: the task's environment, the class's requests", async () => {
+    // Production owns the outsider; the deploy class allows POST /same-host only.
+    const policy = {
+      environmentTargets: { production: { urls: [`${outsider.base}/`] } },
+      taskClasses: { deploy: { bounds: { requests: [`POST ${allowed.base}/same-host`] } } },
+    } as unknown as Pick<LoadedPolicy, 'environmentTargets' | 'taskClasses'>;
+    const within = (place: RedirectPlace) =>
+      actionContext('task/evil/r7#0', {
+        allowedHosts: [allowed.host, outsider.host],
+        checkRedirect: (method, url) => redirectObjection(policy, place, method, url),
+      });
+    const staging = within({ environment: 'staging' });
+    await expect(
+      httpCall({ method: 'POST', url: `${allowed.base}/to-outsider/landed`, body: { a: 1 } }, staging),
+    ).rejects.toThrow(
+      new RegExp(
+        `answered 302 .*not followed: ${outsider.base}/landed belongs to production .*, not staging`,
+      ),
+    );
+    expect(outsider.received).toEqual([]);
+    // Under the class's bounds (nobody approved the step), the 307 to /landed is outside its requests.
+    await expect(
+      httpCall(
+        { method: 'POST', url: `${allowed.base}/same-host`, body: { a: 2 } },
+        within({ environment: 'staging', boundedBy: 'deploy' }),
+      ),
+    ).rejects.toThrow(/answered 307 .*not followed: POST http:\/\/.*\/landed is not in the bounds of deploy/);
+    expect(allowed.received.map((r) => r.url)).toEqual(['/to-outsider/landed', '/same-host']);
+    // Approved by a person, the step is not under bounds: the same redirect is followed.
+    await httpCall({ method: 'POST', url: `${allowed.base}/same-host`, body: { a: 3 } }, staging);
+    expect(allowed.received.at(-1)).toMatchObject({ method: 'POST', url: '/landed' });
+    // And production's own task may follow it into production.
+    await httpCall(
+      { method: 'POST', url: `${allowed.base}/to-outsider/landed` },
+      within({ environment: 'production' }),
+    );
+    expect(outsider.received.map((r) => r.url)).toEqual(['/landed']);
+  });
+
+  it('refuses an empty path segment and a _method parameter, at submission and when sending', async () => {
+    const ctx = actionContext('task/evil/r8#0', { allowedHosts: [allowed.host] });
+    // `new URL('//x/tickets/1', base)` reads x as a host: the demo service would route /tickets/1.
+    for (const url of [
+      `${allowed.base}//x/tickets/1`,
+      `${allowed.base}/a//b`,
+      `${allowed.base}/\\x/tickets/1`,
+    ]) {
+      await expect(httpCall({ method: 'POST', url }, ctx)).rejects.toThrow(/empty segment \("\/\/"\)/);
+      const p = httpRequest.params.parse({ method: 'POST', url });
+      expect(httpRequest.boundsObjections!(p, { hosts: [allowed.host] })).toEqual([
+        expect.stringMatching(/^params\.url: .*empty segment/),
+      ]);
+    }
+    await expect(
+      httpCall({ method: 'POST', url: `${allowed.base}/deploys?_METHOD=DELETE` }, ctx),
+    ).rejects.toThrow(/"_method" query parameter makes some servers use another method/);
+    const undo = httpRequest.params.parse({
+      method: 'POST',
+      url: `${allowed.base}/deploys`,
+      undo: { method: 'POST', url: `${allowed.base}/deploys?_method=DELETE` },
+    });
+    expect(httpRequest.boundsObjections!(undo, { hosts: [allowed.host] })).toEqual([
+      expect.stringMatching(/^params\.undo\.url: .*_method/),
+    ]);
+    expect(allowed.received).toEqual([]);
+  });
+
+  it('refuses headers that reroute a request, and headers fetch manages itself', () => {
+    const refused = (headers: Record<string, string>) => {
+      const parsed = httpRequest.params.safeParse({
+        method: 'POST',
+        url: `${allowed.base}/deploys`,
+        headers,
+      });
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    for (const name of [
+      'X-HTTP-Method-Override',
+      'x-original-url',
+      'X-Rewrite-URL',
+      'Forwarded',
+      'X-Forwarded-Host',
+    ])
+      expect(refused({ [name]: 'DELETE' })).toEqual([
+        `headers.${name}: this header makes some servers and proxies serve another method, path or host than the one sent, which bounds and approvers never see`,
+      ]);
+    for (const name of ['Content-Length', 'transfer-encoding', 'Connection', 'Expect', 'Host'])
+      expect(refused({ [name]: '5' })).toEqual([
+        `headers.${name}: fetch sets this header itself and refuses a request that names it`,
+      ]);
+    expect(refused({ 'X-Request-Id': 'abc', Accept: 'application/json' })).toEqual([]);
   });
 
   it(`stops after ${MAX_REDIRECTS} redirects`, async () => {
