@@ -527,7 +527,8 @@ function hostOf(url: unknown): string | undefined {
 
 /**
  * The host of `http(s)://host[:port]` followed by `/`, `?`, `#` or nothing (scheme and host in any
- * case, host of ASCII letters, digits, dots and dashes), or null for anything else. Scanned by
+ * case, host of ASCII letters, digits, dots and dashes, kept as URL keeps it: see {@link plainHost}),
+ * or null for anything else. Scanned by
  * hand: the same answer as `/^(https?):\/\/([a-z0-9.-]+)(?::(\d+))?(?:[/?#]|$)/i`, without the match
  * array a regular expression allocates on every step.
  */
@@ -555,6 +556,7 @@ function simpleHost(url: string): string | null {
   }
   if (i === start) return null;
   const host = upper ? url.slice(start, i).toLowerCase() : url.slice(start, i);
+  if (!plainHost(host)) return null;
   let port: string | undefined;
   if (i < n && url.charCodeAt(i) === 0x3a) {
     const portStart = ++i;
@@ -567,6 +569,18 @@ function simpleHost(url: string): string | null {
     if (c !== 0x2f && c !== 0x3f && c !== 0x23) return null;
   }
   return port === undefined || port === (https ? '443' : '80') ? host : `${host}:${Number(port)}`;
+}
+
+/**
+ * Whether URL keeps `host` as written: WHATWG reads a host whose last label is a number (`127.1`,
+ * `0x7f.1`, `2130706433`, `0177.0.0.1`) as IPv4 and rewrites it, and drops a trailing dot. Those
+ * take the slow path; a canonical dotted quad stays fast.
+ */
+function plainHost(host: string): boolean {
+  if (host.charCodeAt(host.length - 1) === 0x2e) return false;
+  const last = host.slice(host.lastIndexOf('.') + 1);
+  if (!/^(?:\d+|0x[0-9a-f]*)$/.test(last)) return true;
+  return /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(host);
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;

@@ -107,7 +107,7 @@ export const configSet: ActionHandler<ConfigSetParams, ConfigSetUndo> = {
     shownUpTo(
       `set ${Object.entries(p.set)
         .map(([k, v]) => `${k} = ${shownUpTo(JSON.stringify(v) ?? String(v), VALUE_SHOWN)}`)
-        .join(', ')} in ${p.file}${p.reloadUrl ? `, then POST ${p.reloadUrl}` : ''}`,
+        .join(', ')} in ${p.file}${p.reloadUrl ? `, then POST ${targetUrl(p.reloadUrl)}` : ''}`,
       MAX_DESCRIPTION,
     ),
   targets: (p) => [

@@ -173,7 +173,7 @@ export const httpRequest: ActionHandler<HttpRequestParams, HttpRequestUndo> = {
   describe: (p) =>
     shownUpTo(
       `${describeRequest(p, DESCRIBED)}${p.undo ? `; undo: ${describeRequest(p.undo, DESCRIBED_UNDO)}` : '; no undo declared'}${
-        p.verifyUrl ? `; check after a crash: GET ${shownUpTo(p.verifyUrl, DESCRIBED.url)}` : ''
+        p.verifyUrl ? `; check after a crash: GET ${shownUpTo(targetUrl(p.verifyUrl), DESCRIBED.url)}` : ''
       }`,
       MAX_DESCRIPTION,
     ),
@@ -284,7 +284,8 @@ function describeRequest(r: RequestSpec, budget: DescribeBudget): string {
   }
   if (r.body !== undefined)
     sent.push(`body ${shownUpTo(JSON.stringify(r.body) ?? String(r.body), budget.body)}`);
-  return `${r.method} ${shownUpTo(r.url, budget.url)}${sent.length > 0 ? ` with ${sent.join(' and ')}` : ''}`;
+  // Where it is sent, as URL resolves it: `/deploys/../admin` reads as the `/admin` it reaches.
+  return `${r.method} ${shownUpTo(targetUrl(r.url), budget.url)}${sent.length > 0 ? ` with ${sent.join(' and ')}` : ''}`;
 }
 
 /** Every URL a step touches: request, its check, undo and its check, health. */

@@ -204,6 +204,25 @@ describe('decide on the example policy and tasks', () => {
     ]);
   });
 
+  it('reads a host in any IPv4 spelling, or with a trailing dot, as the run reads it', () => {
+    const task = exampleTask('rung3-bounded');
+    const hosts = policy.taskClasses[task.taskClass].bounds!.hosts!;
+    for (const url of [
+      'http://127.1:4100/deploys',
+      'http://0x7f.1:4100/deploys',
+      'http://2130706433:4100/deploys',
+      'http://0177.0.0.1:4100/deploys',
+      'http://127.0.0.1.:4100/deploys',
+      'http://127.0.0.1:4100/deploys',
+    ]) {
+      task.steps[0].params.url = url;
+      expect(hostListed(new URL(url), hosts)).toBe(true);
+      expect(
+        decide(policy, null, task, NO_USAGE).bounds.violations.filter((v) => v.bound === 'hosts'),
+      ).toEqual([]);
+    }
+  });
+
   it('uses the trust ledger state over the declared rungs once it exists', () => {
     const ledger: AgentState = { earnedRungs: { 'config-change': 3 } };
     const decision = decide(policy, ledger, exampleTask('rung5-report'), NO_USAGE);

@@ -39,6 +39,16 @@ describe('http.request describe()', () => {
     );
   });
 
+  it('shows where a URL goes, as it is sent: dot segments resolved', () => {
+    expect(
+      describe_({
+        method: 'POST',
+        url: 'http://svc/deploys/../admin/wipe',
+        verifyUrl: 'http://svc/deploys/x/../../admin',
+      }),
+    ).toBe('POST http://svc/admin/wipe; no undo declared; check after a crash: GET http://svc/admin');
+  });
+
   it('marks a cut body with how much more there is and where the full request is', () => {
     const text = describe_({ method: 'POST', url: 'http://svc/notes', body: { text: 'x'.repeat(1000) } });
     const full = JSON.stringify({ text: 'x'.repeat(1000) });
