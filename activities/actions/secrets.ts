@@ -98,6 +98,13 @@ export function createCredentialInjector(
       const matching = (credentials ?? []).filter(
         (c) => c.hosts.includes(url.host) && (c.actions === undefined || c.actions.includes(action)),
       );
+      // In clear text the secret would be read on the way, and a redirect refused after sending
+      // comes too late; the loopback interface never leaves the machine.
+      const clear = matching.find(() => url.protocol === 'http:' && !isLoopback(url.hostname));
+      if (clear)
+        throw new PermanentActionError(
+          `credential "${clear.id}" is sent over https only, and ${url.protocol}//${url.host}${url.pathname} is plain http: use https://${url.host} (only the loopback interface is exempt)`,
+        );
       return Promise.all(
         matching.map(async (c) => {
           const secret = await resolver.resolve(c);
@@ -132,4 +139,9 @@ export function redactSecrets(text: string, injected: readonly InjectedHeader[])
   let out = text;
   for (const { form, id } of forms) out = out.split(form).join(`[redacted:${id}]`);
   return out;
+}
+
+/** Whether `hostname` (as `URL.hostname` spells it) is this machine's loopback interface. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }

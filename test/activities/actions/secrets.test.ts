@@ -87,6 +87,26 @@ describe('credential injector', () => {
     expect(await other.headersFor(new URL('http://127.0.0.1:4100/deploys'))).toEqual([]);
   });
 
+  it('sends a credential over https only, except on the loopback interface', async () => {
+    const remote: Credential = {
+      ...fromEnv,
+      hosts: ['deploy.example.com', '127.0.0.1:4100', 'localhost:4100'],
+    };
+    const resolver = createSecretResolver({ LADDER_SECRET_DEPLOY: SECRET });
+    const injector = createCredentialInjector([remote], 'http.request', resolver);
+    const err = (await injector
+      .headersFor(new URL('http://deploy.example.com/deploys'))
+      .catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(PermanentActionError);
+    expect(err.message).toBe(
+      'credential "deploy-token" is sent over https only, and http://deploy.example.com/deploys is plain http: use https://deploy.example.com (only the loopback interface is exempt)',
+    );
+    expect(err.message).not.toContain(SECRET);
+    await expect(injector.headersFor(new URL('https://deploy.example.com/deploys'))).resolves.toHaveLength(1);
+    await expect(injector.headersFor(new URL('http://127.0.0.1:4100/deploys'))).resolves.toHaveLength(1);
+    await expect(injector.headersFor(new URL('http://localhost:4100/deploys'))).resolves.toHaveLength(1);
+  });
+
   it('reads no secret for a request no credential matches', async () => {
     const injector = createCredentialInjector([fromEnv], 'http.request', createSecretResolver({}));
     await expect(injector.headersFor(new URL('https://example.com/'))).resolves.toEqual([]);
