@@ -257,10 +257,10 @@ export async function httpCall(
   const url = checkHost(spec.url, ctx);
   const credentials = await credentialsFor(url, ctx);
   const hasBody = spec.body !== undefined && spec.method !== 'GET' && spec.method !== 'HEAD';
-  const headers = new Headers({
-    ...(hasBody ? { 'content-type': 'application/json' } : {}),
-    ...spec.headers,
-  });
+  const headers = new Headers(spec.headers);
+  // A default, not an extra value: spread into one object, `Content-Type` from the params and this
+  // `content-type` were two names, and Headers joined them into one list of two types.
+  if (hasBody && !headers.has('content-type')) headers.set('content-type', 'application/json');
   // Set, not taken from the params (which may not name it: see http-request): the key is Ladder's.
   headers.set('idempotency-key', destinationKey(ctx.stateDir, key));
   // Set, not appended: whatever the params said, the policy's credential is the one sent.

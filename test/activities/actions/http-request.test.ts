@@ -19,6 +19,8 @@ describe('http.request', () => {
   let base: string;
   let host: string;
   const received: Received[] = [];
+  /** The Content-Type of each request, in order. */
+  const contentTypes: (string | undefined)[] = [];
   let status = 200;
 
   beforeAll(async () => {
@@ -28,6 +30,7 @@ describe('http.request', () => {
       req.on('end', () => {
         // The request arrived, and the connection breaks before any answer.
         if (req.url === '/cut') return void req.socket.destroy();
+        contentTypes.push(req.headers['content-type']);
         received.push({
           method: req.method!,
           url: req.url!,
@@ -44,6 +47,7 @@ describe('http.request', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
   beforeEach(() => {
     received.length = 0;
+    contentTypes.length = 0;
     status = 200;
   });
 
@@ -97,6 +101,20 @@ describe('http.request', () => {
     expect(received).toHaveLength(3);
     expect(received[2].key).toMatch(/^task\/a\/t2#0~[0-9a-f]{12}$/);
     expect(received[2].key).not.toBe(received[0].key);
+  });
+
+  it('sends a body as JSON unless the params name another Content-Type, and then only that one', async () => {
+    const ctx = actionContext('task/a/t9#0', { allowedHosts: [host] });
+    await httpRequest.execute(
+      httpRequest.params.parse({ method: 'POST', url: `${base}/a`, body: { a: 1 } }),
+      ctx,
+    );
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    await httpRequest.execute(
+      httpRequest.params.parse({ method: 'POST', url: `${base}/b`, headers: form, body: 'a=1' }),
+      actionContext('task/a/t9#1', { allowedHosts: [host] }),
+    );
+    expect(contentTypes).toEqual(['application/json', 'application/x-www-form-urlencoded']);
   });
 
   it('refuses an Idempotency-Key in the params: the key is Ladder’s', () => {
