@@ -26,6 +26,13 @@ export const MAX_REQUEST_BYTES = 256 * 1024;
 /** A task's title at most this many characters: it goes into the workflow summary and every message. */
 export const MAX_TITLE_CHARS = 200;
 
+/**
+ * Objects and arrays nest at most this deep in a request. Deeper ones pass `JSON.stringify` yet
+ * overflow the stack of code that walks them by recursion (the steps hash an approval carries):
+ * 4,000 levels in 60 KB did, and the agent was told to retry what could never pass.
+ */
+export const MAX_NESTING = 64;
+
 /** Bytes as whole KiB, rounded up, so 64 KiB + 1 byte reads as 65 KiB, not as the limit itself. */
 function kib(bytes: number): string {
   return `${Math.ceil(bytes / 1024)} KiB`;
@@ -62,6 +69,9 @@ export function limitObjections(raw: unknown): { errors: string[]; fatal: boolea
     resource?: unknown;
   };
   const fatal: string[] = [];
+  const deep = tooDeep(raw);
+  if (deep !== undefined)
+    fatal.push(`${deep}: nested more than ${MAX_NESTING} levels deep, at most ${MAX_NESTING} per task`);
   if (Array.isArray(r.steps) && r.steps.length > MAX_STEPS)
     fatal.push(`steps: ${r.steps.length} steps, at most ${MAX_STEPS} per task`);
   if (total > MAX_REQUEST_BYTES)
@@ -162,6 +172,25 @@ export function prototypeKeyObjections(raw: unknown): string[] {
  * strings in C, shells and many files, so what an approver reads would differ from what runs. And
  * every key named `__proto__` (see {@link prototypeKeyObjections}).
  */
+/** The path of the first value nested deeper than {@link MAX_NESTING}, or undefined. Iterative. */
+function tooDeep(raw: unknown): string | undefined {
+  const pending: { value: unknown; depth: number; path: (string | number)[] }[] = [
+    { value: raw, depth: 0, path: [] },
+  ];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, depth, path } = next;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_NESTING) return formatPath(path);
+    for (const [k, v] of Array.isArray(value) ? value.entries() : Object.entries(value))
+      if (typeof v === 'object' && v !== null)
+        pending.push({ value: v, depth: depth + 1, path: [...path, k] });
+  }
+  return undefined;
+}
+
+/** A UTF-16 surrogate without its other half: no character, and each encoder makes something else of it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function walkObjections(raw: unknown, nul: boolean): string[] {
   type Path = { part: string | number; parent: Path } | null;
   const pathOf = (p: Path): (string | number)[] => {
@@ -179,6 +208,11 @@ function walkObjections(raw: unknown, nul: boolean): string[] {
     if (typeof value === 'string') {
       if (nul && value.includes('\u0000'))
         found.push(`${formatPath(pathOf(path))}: contains a NUL character (\\u0000)`);
+      const lone = LONE_SURROGATE.exec(value);
+      if (nul && lone)
+        found.push(
+          `${formatPath(pathOf(path))}: contains half of a UTF-16 surrogate pair (U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}) at character ${lone.index + 1}: no character, and Slack would show another one`,
+        );
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--)
         pending.push({ value: value[i], path: { part: i, parent: path } });
