@@ -627,8 +627,12 @@ function registerHandlers(ctx: TaskContext): void {
     const { phase, outcome } = ctx.status;
     if (phase === 'done') throw new Error(`already finished (${outcome})`);
     if (ctx.withdrawnAt) throw new Error(`already withdrawn at ${ctx.withdrawnAt}`);
+    if (ctx.stepsBegan && phase === 'awaiting-human')
+      throw new Error(
+        'has begun its steps and now waits for a person after a fallback: once its steps start, only a person can stop it',
+      );
     const open =
-      phase === 'deciding' ||
+      (phase === 'deciding' && !ctx.stepsBegan) ||
       (phase === 'awaiting-human' &&
         ctx.waiting !== null &&
         ctx.answering === null &&

@@ -109,6 +109,11 @@ export interface TaskContext {
   edits: StepEditRecord[];
   /** When the agent withdrew the task (before any step, see `withdrawUpdate`); null while it has not. */
   withdrawnAt: string | null;
+  /**
+   * True once the steps began to run (`runSteps`): from then on the agent may not withdraw the
+   * task, even when a fallback later waits for a person; only a person can stop it.
+   */
+  stepsBegan: boolean;
 }
 
 /** The fields of a new {@link TaskContext} that only the task itself fills in. */
@@ -124,6 +129,7 @@ export function freshStory(): Pick<
   | 'escalatedApprovers'
   | 'edits'
   | 'withdrawnAt'
+  | 'stepsBegan'
 > {
   return {
     fellBack: null,
@@ -136,6 +142,7 @@ export function freshStory(): Pick<
     escalatedApprovers: [],
     edits: [],
     withdrawnAt: null,
+    stepsBegan: false,
   };
 }
 

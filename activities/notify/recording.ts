@@ -39,8 +39,31 @@ export class RecordingNotifier implements Notifier {
     this.failures = times;
   }
 
+  /** Posts that have waited on a hold from {@link holdPosts}, counted as they start waiting. */
+  heldPosts = 0;
+  private readonly postHolds: { matches: (n: Notification) => boolean; released: Promise<void> }[] = [];
+
+  /**
+   * Holds every post matching `matches` until the returned function is called: a slow Slack, for
+   * tests of what may happen while a message is on its way.
+   */
+  holdPosts(matches: (n: Notification) => boolean): () => void {
+    let release!: () => void;
+    const hold = { matches, released: new Promise<void>((resolve) => (release = resolve)) };
+    this.postHolds.push(hold);
+    return () => {
+      this.postHolds.splice(this.postHolds.indexOf(hold), 1);
+      release();
+    };
+  }
+
   /** Posts once per key; a repeat returns the oldest copy standing, as the Slack notifier adopts. */
   async post(key: string, notification: Notification): Promise<{ ref: string }> {
+    for (const hold of this.postHolds.filter((h) => h.matches(notification))) {
+      this.heldPosts++;
+      this.listeners.forEach((l) => l());
+      await hold.released;
+    }
     this.maybeFail();
     const existing = this.posted.find((p) => p.key === key);
     if (existing) return { ref: existing.ref };

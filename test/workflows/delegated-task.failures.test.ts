@@ -11,8 +11,9 @@ import {
   quotaUsageQuery,
   quotaWorkflowId,
   rejectUpdate,
+  withdrawUpdate,
 } from '../../workflows/messages';
-import { answerAs } from '../helpers/answers';
+import { answerAs, reasonOf } from '../helpers/answers';
 import type { reportDigest } from '../../workflows/report-digest';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus, workflowTestPolicy } from '../helpers/tasks';
@@ -321,6 +322,10 @@ describe('delegated task failure paths on the real dev server', () => {
       /^fell back to confirmation before step 2: .*kill switch caps every agent at rung 0/,
     );
     expect(lines('effects.log')).not.toContain('ks-two');
+    // Its first step ran: the agent may no longer withdraw it, though it waits for a person again.
+    expect(await reasonOf(handle.executeUpdate(withdrawUpdate, { args: [{}] }))).toMatch(
+      /^has begun its steps and now waits for a person after a fallback: once its steps start, only a person can stop it/,
+    );
     const request = stack.notifier
       .forWorkflow(workflowId)
       .find((m) => m.notification.kind === 'approval-request')!;

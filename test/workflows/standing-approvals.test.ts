@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
@@ -9,11 +10,13 @@ import {
 import { createActionRegistry } from '../../activities/actions/registry';
 import { loadPolicyFile } from '../../policy/loader';
 import { grantStandingApprovalUpdate } from '../../workflows/standing-approval-messages';
+import { withdrawUpdate } from '../../workflows/messages';
 import { standingApprovalsWorkflowId } from '../../workflows/standing-approval-messages';
 import { frontendSigner, operatorSignerOf } from '../helpers/answers';
 import { maybeRecordHistory } from '../helpers/histories';
 import { appendStep, submit, taskRequest, waitForStatus } from '../helpers/tasks';
 import { startTestStack, type TestStack } from '../helpers/temporal';
+import { waitUntil } from '../helpers/wait';
 
 // Standing approvals against the real dev server and worker: granted with a signed answer by
 // someone with authority, within the class's limits; a covered rung-2 task runs without a question
@@ -224,5 +227,33 @@ describe('standing approvals (real dev server)', () => {
       /was already taken: a signature counts once, so nothing changed/,
     );
     expect(await listStandingApprovals(stack.client, stack.taskQueue)).toHaveLength(listed);
+  });
+
+  it('runs nothing after a withdrawal it accepted while a covered task was being announced', async () => {
+    // Its own scope: earlier grants here are used up or revoked.
+    const step = appendStep('standing-withdrawn');
+    await grant({
+      resource: 'web-w',
+      targets: createActionRegistry().targets(step.action, step.params),
+      maxUses: 1,
+    });
+    const title = 'covered, then withdrawn while announced';
+    const release = stack.notifier.holdPosts((n) => JSON.stringify(n).includes(title));
+    try {
+      const { handle } = await submit(
+        stack,
+        taskRequest('a2', 'standing', [step], { resource: 'web-w', title }),
+      );
+      await waitUntil(() => stack.notifier.heldPosts > 0);
+      // Still deciding while the message is on its way: the agent's withdrawal is accepted...
+      expect(await handle.executeUpdate(withdrawUpdate, { args: [{}] })).toMatchObject({ accepted: true });
+      release();
+      // ...and then nothing runs.
+      expect(await handle.result()).toMatchObject({ outcome: 'cancelled', executedSteps: 0 });
+    } finally {
+      release();
+    }
+    const effects = join(stack.dirs.sandboxDir, 'effects.log');
+    expect(existsSync(effects) ? readFileSync(effects, 'utf8') : '').not.toContain('standing-withdrawn');
   });
 });

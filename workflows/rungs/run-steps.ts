@@ -54,6 +54,10 @@ class UndoRequested extends Error {}
  * reverse inside a non-cancellable scope (runWithCompensation, the saga).
  */
 export async function runSteps(ctx: TaskContext, options: ExecutionOptions): Promise<ExecutionResult> {
+  // The point of no return for the agent: a withdrawal it was told was accepted (while a standing
+  // approval's message was posted, say) is never followed by a step, and none is accepted after.
+  if (ctx.withdrawnAt) throw new CancelledFailure('withdrawn by the agent');
+  ctx.stepsBegan = true;
   const steps = ctx.input.task.steps;
   const allowedHosts = ctx.bundle?.allowedHosts ?? null;
   const compensations: { index: number; undo: unknown; done: boolean }[] = [];
