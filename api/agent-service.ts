@@ -7,8 +7,8 @@ import {
 import type { ActionRegistry } from '../activities/actions/registry';
 import { classInfrastructure } from '../activities/ledger-activities';
 import { createLedgerLink } from '../client/ledger-link';
-import { submitTask, TaskValidationError } from '../client/submit-task';
-import { createWaitingGauge } from './waiting-gauge';
+import { submitTask, TaskIdTakenError, TaskValidationError } from '../client/submit-task';
+import { createWaitingGauge, type Admission } from './waiting-gauge';
 import { limitObjections, prototypeKeyObjections } from '../policy/limits';
 import type { LoadedPolicy } from '../policy/loader';
 import type { delegatedTask } from '../workflows/delegated-task';
@@ -96,15 +96,20 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
    * an agent in a loop would otherwise bury its approvers in requests at its request rate. A task
    * the agent submitted before (a retry of the same id) is never refused: it is answered as it is.
    */
-  const refuseOverWaitingCap = async (agentId: string, taskId: string, policy: LoadedPolicy) => {
+  const admitUnderWaitingCap = async (
+    agentId: string,
+    taskId: string,
+    policy: LoadedPolicy,
+  ): Promise<(waits: boolean) => void> => {
     const cap = policy.agentApi.maxWaiting;
-    let count: number;
+    let admission: Admission;
     try {
-      count = await waiting.waitingOf(agentId);
+      admission = await waiting.admit(agentId, cap);
     } catch (err) {
       throw unavailable(err);
     }
-    if (count < cap) return;
+    if (admission.admitted) return admission.settle;
+    const count = admission.count;
     const existing = await handleOf(agentId, taskId)
       .describe()
       .then(
@@ -114,7 +119,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
           throw unavailable(err);
         },
       );
-    if (existing) return;
+    if (existing) return () => undefined;
     throw new ApiProblem(
       'rate-limited',
       `the task was NOT submitted: ${count} of your tasks already wait for a person's answer, and policy ${policy.versionId} allows ${cap} (agentApi.maxWaiting); submit again once people have answered, or withdraw one you no longer need`,
@@ -172,7 +177,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               promptVersion: promptVersion ?? agent.promptVersion,
             },
           };
-          await refuseOverWaitingCap(agentId, rest.taskId, policy);
+          const settle = await admitUnderWaitingCap(agentId, rest.taskId, policy);
           let submission;
           try {
             submission = await submitTask(client, raw, {
@@ -180,12 +185,12 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               policy,
               actions: deps.actions,
               uiBaseUrl: deps.uiBaseUrl,
-              via: 'agent',
               // Answer with the decision: the agent learns its rung (and whether a person must
               // approve) at once, from the start's own update rather than by polling.
               awaitDecisionMs: deps.decideTimeoutMs ?? 10_000,
             });
           } catch (err) {
+            if (err instanceof TaskIdTakenError) throw new ApiProblem('task-id-taken', err.errors[0]);
             if (err instanceof TaskValidationError) {
               throw new ApiProblem(
                 'invalid-request',
@@ -194,10 +199,11 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
               );
             }
             throw unavailable(err);
+          } finally {
+            // The decision is answered before the question is posted: rung 0-2 means it will wait.
+            const rung = submission?.decided?.decision?.effectiveRung;
+            settle(submission !== undefined && !submission.existing && rung !== undefined && rung <= 2);
           }
-          // The decision is answered before the question is posted: rung 0-2 means it will wait.
-          const rung = submission.decided?.decision?.effectiveRung;
-          if (!submission.existing && rung !== undefined && rung <= 2) waiting.noteWaiting(agentId);
           const task =
             submission.decided && submission.decided.phase !== 'done'
               ? taskView(rest.taskId, submission.decided, null)

@@ -63,6 +63,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
             '413': problem('body over 1 MB'),
             '415': problem('body is not application/json'),
             '422': problem('invalid task; errors names every field'),
+            '409': problem('this task id was submitted before with another request; nothing was started'),
             '403': problem('the agent is not declared in the policy'),
             ...common,
           },

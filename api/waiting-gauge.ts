@@ -23,30 +23,66 @@ export interface WaitingGauge {
   waitingOf(agentId: string): Promise<number>;
   /** A submission of this agent's now waits for a person: counted until the next query. */
   noteWaiting(agentId: string): void;
+  /**
+   * Admits one submission of `agentId` while fewer than `cap` of its tasks wait or are being
+   * submitted through this frontend: the count and the reservation are one step, so submissions
+   * sent together cannot all read the same count and all pass. The caller settles an admission
+   * once its submission has ended, saying whether the task now waits for a person.
+   */
+  admit(agentId: string, cap: number): Promise<Admission>;
 }
+
+/** The answer of {@link WaitingGauge.admit}: `count` is what waits or is being submitted, this one not included. */
+export type Admission =
+  { admitted: false; count: number } | { admitted: true; count: number; settle(waits: boolean): void };
 
 /**
  * Builds the gauge. A count is the visibility store's (eventually consistent: a task answered a
  * moment ago may still count), reused for `freshForMs` and raised by each submission this frontend
- * saw start waiting in between, so a burst is counted without a query per submission. Several
- * frontends, or submissions in flight together, may each let one more through: the cap bounds a
- * flood, not an exact number.
+ * saw start waiting in between, so a burst is counted without a query per submission, and by the
+ * submissions this frontend admitted that have not ended yet. Several frontends may each let one
+ * more through: the cap bounds a flood, not an exact number.
  *
  * @param freshForMs - how long one count is reused, in ms.
  */
 export function createWaitingGauge(client: Client, taskQueue: string, freshForMs = 1_000): WaitingGauge {
   const known = new Map<string, { count: number; atMs: number }>();
+  /** Submissions admitted and not yet settled, per agent. */
+  const inFlight = new Map<string, number>();
+  const waitingOf = async (agentId: string): Promise<number> => {
+    const cached = known.get(agentId);
+    if (cached && Date.now() - cached.atMs < freshForMs) return cached.count;
+    const { count } = await client.workflow.count(waitingQuery(taskQueue, agentId));
+    known.set(agentId, { count, atMs: Date.now() });
+    return count;
+  };
+  const noteWaiting = (agentId: string): void => {
+    const cached = known.get(agentId);
+    if (cached) cached.count += 1;
+  };
   return {
-    async waitingOf(agentId) {
-      const cached = known.get(agentId);
-      if (cached && Date.now() - cached.atMs < freshForMs) return cached.count;
-      const { count } = await client.workflow.count(waitingQuery(taskQueue, agentId));
-      known.set(agentId, { count, atMs: Date.now() });
-      return count;
-    },
-    noteWaiting(agentId) {
-      const cached = known.get(agentId);
-      if (cached) cached.count += 1;
+    waitingOf,
+    noteWaiting,
+    async admit(agentId, cap) {
+      const waiting = await waitingOf(agentId);
+      // From here to the reservation nothing awaits: no other submission can read the count between.
+      const pending = inFlight.get(agentId) ?? 0;
+      const count = waiting + pending;
+      if (count >= cap) return { admitted: false, count };
+      inFlight.set(agentId, pending + 1);
+      let settled = false;
+      return {
+        admitted: true,
+        count,
+        settle(waits) {
+          if (settled) return;
+          settled = true;
+          const left = (inFlight.get(agentId) ?? 1) - 1;
+          if (left > 0) inFlight.set(agentId, left);
+          else inFlight.delete(agentId);
+          if (waits) noteWaiting(agentId);
+        },
+      };
     },
   };
 }

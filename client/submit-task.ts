@@ -15,6 +15,8 @@ import { validateTaskRequest, type ActionParamsValidator } from '../policy/valid
 import { delegatedTask } from '../workflows/delegated-task';
 import {
   awaitDecisionUpdate,
+  statusQuery,
+  taskRequestQuery,
   taskWorkflowId,
   type DelegatedTaskInput,
   type TaskStatus,
@@ -32,6 +34,22 @@ export class TaskValidationError extends Error {
   }
 }
 
+/**
+ * Raised when a task id already names a task that asked for something else: nothing new was
+ * started, and the first task is unchanged. A retry must send the same request.
+ */
+export class TaskIdTakenError extends TaskValidationError {
+  constructor(
+    readonly taskId: string,
+    readonly differing: string[],
+  ) {
+    super([
+      `taskId: "${taskId}" already names a task that asked for something else (${differing.join(', ')} differ); nothing was started: send the same request to retry it, or use a new task id`,
+    ]);
+    this.name = 'TaskIdTakenError';
+  }
+}
+
 export { canonicalJson };
 
 /** SHA-256 (hex) of the task's exact steps; approvals must carry it. */
@@ -45,12 +63,6 @@ export interface SubmitOptions {
   actions: ActionParamsValidator;
   /** Temporal UI base URL for links in messages. */
   uiBaseUrl?: string;
-  /**
-   * Who submits: `person` (default: Slack, the CLI) means the task's `requester` is submitting on
-   * the agent's behalf and must be allowed to ({@link maySubmitFor}); `agent` means the agent itself,
-   * authenticated by its own token (the HTTP API), with `requester` saying who asked it.
-   */
-  via?: 'person' | 'agent';
   /**
    * Wait this long (ms) for the task's rung decision and return it with the submission: the start
    * carries an update that answers once the task has decided (one round trip, no polling). Without
@@ -82,10 +94,9 @@ export async function submitTask(client: Client, raw: unknown, options: SubmitOp
   const checked = validateTaskRequest(raw, options.policy, options.actions);
   if (!checked.ok) throw new TaskValidationError(checked.errors);
   const task = checked.task;
-  if (
-    options.via !== 'agent' &&
-    !maySubmitFor(options.policy, task.requester, task.agent.id, task.taskClass)
-  ) {
+  // Over the API too: the requester may answer the task's suggestion and read its report, so an
+  // agent naming anyone would choose who gives its evidence.
+  if (!maySubmitFor(options.policy, task.requester, task.agent.id, task.taskClass)) {
     throw new TaskValidationError([
       `requester: ${task.requester} may not submit tasks for ${task.agent.id} in ${task.taskClass} (${SUBMITTERS_RULE})`,
     ]);
@@ -122,16 +133,50 @@ export async function submitTask(client: Client, raw: unknown, options: SubmitOp
     return { workflowId, handle, task, existing: false, decided };
   } catch (err) {
     if (!isAlreadyStarted(err)) throw err;
+    await refuseAnotherRequest(handle, task);
     if (waitMs === undefined) return { workflowId, handle, task, existing: true };
-    // The first submission's workflow: its decision if it is still running, else nothing to wait for.
-    const decided = await withinMs(client, waitMs, () => handle.executeUpdate(awaitDecisionUpdate)).catch(
-      (e: unknown) => {
-        if (e instanceof WorkflowUpdateFailedError || e instanceof WorkflowNotFoundError) return null;
-        throw e;
-      },
-    );
+    const decided = await withinMs(client, waitMs, () => decisionOfRetry(handle)).catch((e: unknown) => {
+      if (e instanceof WorkflowUpdateFailedError || e instanceof WorkflowNotFoundError) return null;
+      throw e;
+    });
     return { workflowId, handle, task, existing: true, decided };
   }
+}
+
+/**
+ * The update id every retry waits for the decision under: the server answers a repeated id from the
+ * first, so retries add one update to the task's history at most. A new update per retry filled the
+ * run's cap (2,000), after which no person could answer the task, nor the agent withdraw it.
+ */
+export const RETRY_DECISION_UPDATE_ID = 'retry-await-decision';
+
+/** The first submission's decision: read from its status once made (a query writes nothing), else waited for. */
+async function decisionOfRetry(handle: WorkflowHandle<typeof delegatedTask>): Promise<TaskStatus> {
+  const status = await handle.query(statusQuery);
+  if (status.decision !== null || status.phase === 'done') return status;
+  return handle.executeUpdate(awaitDecisionUpdate, { updateId: RETRY_DECISION_UPDATE_ID });
+}
+
+/**
+ * Throws {@link TaskIdTakenError} unless the task `handle` runs asked for exactly `task`: a task id
+ * names one task, and an agent that reused one for new work would otherwise lose it silently.
+ */
+async function refuseAnotherRequest(
+  handle: WorkflowHandle<typeof delegatedTask>,
+  task: TaskRequest,
+): Promise<void> {
+  const first = await handle.query(taskRequestQuery).catch((e: unknown) => {
+    if (e instanceof WorkflowNotFoundError) return null;
+    throw e;
+  });
+  if (first === null) return;
+  const fields = [...new Set([...Object.keys(first), ...Object.keys(task)])].sort();
+  const differing = fields.filter(
+    (f) =>
+      canonicalJson((first as Record<string, unknown>)[f] ?? null) !==
+      canonicalJson((task as Record<string, unknown>)[f] ?? null),
+  );
+  if (differing.length > 0) throw new TaskIdTakenError(task.taskId, differing);
 }
 
 function isAlreadyStarted(err: unknown): boolean {

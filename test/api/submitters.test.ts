@@ -20,7 +20,7 @@ describe('maySubmitFor', () => {
     expect(maySubmitFor(policy, person, agent, taskClass)).toBe(allowed);
   });
 
-  it('is enforced by submitTask for a person, before anything starts; an agent names who asked it', async () => {
+  it('is enforced by submitTask for every submitter, agents over the API included, before anything starts', async () => {
     const noTemporal = {} as Client; // refused before any call
     const raw = taskRequest('a3', 'budget', [appendStep('x')], { requester: 'U0OTHER01' });
     const options = { taskQueue: 'unused', policy, actions: createActionRegistry() };

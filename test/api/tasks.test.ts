@@ -6,6 +6,7 @@ import { appendStep, taskRequest, waitForStatus, workflowTestPolicy } from '../h
 import { startTestStack, type TestStack } from '../helpers/temporal';
 import { waitingQuery } from '../../api/waiting-gauge';
 import { apiClient, newToken, startApi } from './helpers';
+import { waitUntil } from '../helpers/wait';
 
 // The agents' HTTP API against a real worker: every answer is checked against the OpenAPI
 // document generated from the server's own zod schemas.
@@ -63,6 +64,53 @@ describe('agent HTTP API', () => {
     expect(again).toMatchObject({ status: 200, body: { existing: true } });
     // The task runs as the token's agent.
     await expect(stack.client.workflow.getHandle(`task/a3/${body.taskId}`).describe()).resolves.toBeTruthy();
+  });
+
+  it('answers retries without adding to the task, and refuses the same id for another request', async () => {
+    const waitingA2 = async () =>
+      (await stack.client.workflow.count(waitingQuery(stack.taskQueue, 'a2'))).count;
+    const before = await waitingA2();
+    const body = agentBody('ops', 'api-retried');
+    expect((await call('POST', '/v1/tasks', { token: a2, json: body })).status).toBe(201);
+    for (let i = 0; i < 5; i++)
+      expect(await call('POST', '/v1/tasks', { token: a2, json: body })).toMatchObject({
+        status: 200,
+        body: { existing: true, task: { taskId: body.taskId, decision: { effectiveRung: 2 } } },
+      });
+    // Every retry was answered from the task's status: its history holds the first submission's
+    // update only (a new update per retry filled the run's cap of 2,000, and then no one could answer it).
+    const handle = stack.client.workflow.getHandle(`task/a2/${body.taskId}`);
+    const { events } = await handle.fetchHistory();
+    const updates = (events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(updates).toHaveLength(1);
+    // The same id for another request starts nothing and says what differs.
+    const other = await call('POST', '/v1/tasks', {
+      token: a2,
+      json: { ...body, title: 'something else', environment: 'production' },
+    });
+    expect(other).toMatchObject({ status: 409 });
+    expect(other.body.detail).toBe(
+      `taskId: "${body.taskId}" already names a task that asked for something else (environment, title differ); nothing was started: send the same request to retry it, or use a new task id`,
+    );
+    expect((await call('POST', `/v1/tasks/${body.taskId}/cancel`, { token: a2 })).status).toBe(202);
+    // Until visibility has it closed, it would count against a2's waiting cap in the tests below.
+    await waitUntil(async () => (await waitingA2()) === before);
+  });
+
+  it('refuses a requester who may not ask for the agent: they would answer its suggestions and read its reports', async () => {
+    const body = agentBody('ops', 'outsider-requester', { requester: 'U0OTHER01' });
+    const r = await call('POST', '/v1/tasks', { token: a2, json: body });
+    expect(r).toMatchObject({ status: 422 });
+    expect(r.body.errors).toEqual([
+      {
+        path: 'requester',
+        message:
+          "U0OTHER01 may not submit tasks for a2 in ops (the agent's owner, policy admins and the class's approvers may)",
+      },
+    ]);
+    await expect(stack.client.workflow.getHandle(`task/a2/${body.taskId}`).describe()).rejects.toThrow(
+      WorkflowNotFoundError,
+    );
   });
 
   it('takes identity from the token only: a body naming an agent is refused and starts nothing', async () => {
