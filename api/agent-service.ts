@@ -8,6 +8,7 @@ import type { ActionRegistry } from '../activities/actions/registry';
 import { classInfrastructure } from '../activities/ledger-activities';
 import { createLedgerLink } from '../client/ledger-link';
 import { submitTask, TaskIdTakenError, TaskValidationError } from '../client/submit-task';
+import { grpcErrorIn } from '../client/grpc-errors';
 import { createWaitingGauge, type Admission } from './waiting-gauge';
 import { limitObjections, prototypeKeyObjections } from '../policy/limits';
 import type { LoadedPolicy } from '../policy/loader';
@@ -59,8 +60,17 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
   const ledger = createLedgerLink({ client, taskQueue: deps.taskQueue });
 
   const notFound = (taskId: string) => new ApiProblem('not-found', `you have no task "${taskId}"`);
-  const unavailable = (err: unknown) =>
-    new ApiProblem('unavailable', `Temporal did not answer: ${(err as Error).message}`, undefined, 5);
+  /**
+   * A Temporal call that failed: 503 with Retry-After when Temporal did not answer (a gRPC error:
+   * unreachable, overloaded, timed out), where a retry may pass; anything else is Ladder's own error,
+   * rethrown so the server logs it and answers 500, never "retry" for what a retry cannot fix.
+   */
+  const unavailable = (err: unknown): Error =>
+    grpcErrorIn(err) !== undefined
+      ? new ApiProblem('unavailable', `Temporal did not answer: ${(err as Error).message}`, undefined, 5)
+      : err instanceof Error
+        ? err
+        : new Error(String(err));
 
   const handleOf = (agentId: string, taskId: string): WorkflowHandle<typeof delegatedTask> => {
     if (!taskIdSchema.safeParse(taskId).success) throw notFound(taskId);

@@ -27,6 +27,7 @@ const common = {
   '429': problem('over the per-agent rate limit; Retry-After says when to try again'),
   '431': problem('request line and headers over 16 KB together (e.g. a task id too long)'),
   '503': problem('Temporal did not answer'),
+  '500': problem('Ladder failed to answer; its log says why'),
 };
 const taskIdParam = {
   name: 'taskId',

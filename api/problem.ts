@@ -35,6 +35,7 @@ export const PROBLEMS = {
   'headers-too-large': { status: 431, title: 'Request headers too large' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'Ladder is unavailable' },
+  internal: { status: 500, title: 'Internal error' },
 } as const;
 export type ProblemKind = keyof typeof PROBLEMS;
 

@@ -317,7 +317,7 @@ function buildApiServer(deps: ApiServerDeps): { server: Server; drainable: Drain
         const problem =
           err instanceof ApiProblem
             ? err
-            : new ApiProblem('unavailable', 'internal error; see the API log', undefined, 5);
+            : new ApiProblem('internal', 'Ladder failed to answer this request; its log says why');
         if (!(err instanceof ApiProblem)) deps.log.error({ err }, 'request failed');
         if (res.headersSent) {
           res.end();
