@@ -1,5 +1,6 @@
 import type { AgentApi } from '../api/agent-api';
 import { ApiProblem, problemFromBody, type Problem } from '../api/problem';
+import { taskIdSchema } from '../api/schemas';
 import type { RungsView, SubmitResult, TaskView } from '../api/schemas';
 
 /**
@@ -52,12 +53,19 @@ export function createHttpAgentApi(baseUrl: string, token: string): AgentApi {
     }
     throw new ApiProblem('unavailable', `Ladder answered ${res.status} without problem details`);
   };
-  const task = (taskId: string) => `/v1/tasks/${encodeURIComponent(taskId)}`;
+  // Checked before it becomes a path: fetch would resolve an id of `.` or `..` to another route.
+  const task = (taskId: string) => {
+    if (!taskIdSchema.safeParse(taskId).success)
+      throw new ApiProblem('not-found', `no task "${taskId}": a task id is letters, digits, ".", "_" or "-"`);
+    return `/v1/tasks/${encodeURIComponent(taskId)}`;
+  };
   return {
     submit: (body) => call<SubmitResult>('POST', '/v1/tasks', body),
-    get: (taskId) => call<TaskView>('GET', task(taskId)),
-    wait: (taskId, timeoutSeconds) => call<TaskView>('GET', `${task(taskId)}/wait?timeout=${timeoutSeconds}`),
-    cancel: (taskId) => call<TaskView>('POST', `${task(taskId)}/cancel`),
+    // Async, so a refused id is a rejected promise like any other problem, never a throw.
+    get: async (taskId) => call<TaskView>('GET', task(taskId)),
+    wait: async (taskId, timeoutSeconds) =>
+      call<TaskView>('GET', `${task(taskId)}/wait?timeout=${timeoutSeconds}`),
+    cancel: async (taskId) => call<TaskView>('POST', `${task(taskId)}/cancel`),
     rungs: () => call<RungsView>('GET', '/v1/me/rungs'),
   };
 }

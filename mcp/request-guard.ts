@@ -66,7 +66,20 @@ export function bodyRefusal(
   tools: readonly string[],
 ): JSONRPCErrorResponse | JSONRPCErrorResponse[] | null {
   if (!Array.isArray(body)) return requestRefusal(body, tools);
-  const refusals = body.map((m: unknown) => requestRefusal(m, tools));
+  // Answers are matched to requests by id: two requests under one id would both run, and only one
+  // answer could say so.
+  const ids = body.map(idOf);
+  const repeated = (id: string | number | null): boolean =>
+    id !== null && ids.indexOf(id) !== ids.lastIndexOf(id);
+  const refusals = body.map((m: unknown, i) =>
+    repeated(ids[i])
+      ? errorAnswer(
+          ids[i],
+          INVALID_REQUEST,
+          `id ${JSON.stringify(ids[i])} is used by more than one request in this batch; nothing in it was done: give each request its own id`,
+        )
+      : requestRefusal(m, tools),
+  );
   const first = refusals.find((r) => r !== null);
   if (!first) return null;
   return body.flatMap((m: unknown, i) => {
