@@ -166,6 +166,8 @@ describe('delegated task on the real dev server: one test per rung', () => {
     expect(stack.notifier.forWorkflow(workflowId)[0].updates.at(-1)?.text).toMatch(
       /^Rejected by U0APPR002 at .*: wrong service$/,
     );
+    // The agent learns why too (the reject modal says it will): its view of the task shows the events.
+    expect((await handle.query(statusQuery)).events).toContain('rejected by U0APPR002: wrong service');
   });
 
   it('rung 3 executes within bounds without asking', async () => {

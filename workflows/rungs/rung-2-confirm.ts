@@ -203,6 +203,8 @@ export async function awaitApproval(ctx: TaskContext, why?: string): Promise<App
   const latencyMs = workflowNowMs() - askedAt;
   if (ctx.human.rejection) {
     const { by, reason, at, onBehalfOf } = ctx.human.rejection;
+    // The reject modal tells the approver the agent will see why: its view of the task shows events.
+    note(ctx, `rejected by ${by}: ${reason}`);
     await closeMainMessage(ctx, approvalRejectedText({ by, at, reason, onBehalfOf }), [], 'not-run', [
       evidenceOf(ctx, 'rejected', {
         by,
