@@ -21,7 +21,7 @@ import {
   type TaskStatus,
 } from '../workflows/messages';
 import type { AgentApi } from './agent-api';
-import { ApiProblem, fieldErrors, fieldErrorsFromLines, type FieldError } from './problem';
+import { ApiProblem, fieldErrors, fieldErrorsFromLines, noSuchTask, type FieldError } from './problem';
 import { submitTaskBodySchema, taskIdSchema, type TaskView } from './schemas';
 import { rungsView, taskView } from './views';
 
@@ -59,7 +59,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
   const { client } = deps;
   const ledger = createLedgerLink({ client, taskQueue: deps.taskQueue });
 
-  const notFound = (taskId: string) => new ApiProblem('not-found', `you have no task "${taskId}"`);
+  const notFound = noSuchTask;
   /**
    * A Temporal call that failed: 503 with Retry-After when Temporal did not answer (a gRPC error:
    * unreachable, overloaded, timed out), where a retry may pass; anything else is Ladder's own error,

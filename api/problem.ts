@@ -39,6 +39,14 @@ export const PROBLEMS = {
 } as const;
 export type ProblemKind = keyof typeof PROBLEMS;
 
+/**
+ * The answer for a task id the agent has no task under: another agent's, none at all, or no task id
+ * (the same words whichever, so nothing is learnt about other agents' tasks).
+ */
+export function noSuchTask(taskId: string): ApiProblem {
+  return new ApiProblem('not-found', `you have no task "${taskId}"`);
+}
+
 /** Thrown anywhere below the routes; the server answers it as problem details. */
 export class ApiProblem extends Error {
   readonly status: number;

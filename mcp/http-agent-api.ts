@@ -1,5 +1,5 @@
 import type { AgentApi } from '../api/agent-api';
-import { ApiProblem, problemFromBody, type Problem } from '../api/problem';
+import { ApiProblem, noSuchTask, problemFromBody, type Problem } from '../api/problem';
 import { taskIdSchema } from '../api/schemas';
 import type { RungsView, SubmitResult, TaskView } from '../api/schemas';
 
@@ -55,8 +55,7 @@ export function createHttpAgentApi(baseUrl: string, token: string): AgentApi {
   };
   // Checked before it becomes a path: fetch would resolve an id of `.` or `..` to another route.
   const task = (taskId: string) => {
-    if (!taskIdSchema.safeParse(taskId).success)
-      throw new ApiProblem('not-found', `no task "${taskId}": a task id is letters, digits, ".", "_" or "-"`);
+    if (!taskIdSchema.safeParse(taskId).success) throw noSuchTask(taskId);
     return `/v1/tasks/${encodeURIComponent(taskId)}`;
   };
   return {
