@@ -33,7 +33,7 @@ export class RecordingNotifier implements Notifier {
   heldUpdates = 0;
   private failures = 0;
   private readonly listeners = new Set<() => void>();
-  private readonly holds: { matches: (n: Notification) => boolean; released: Promise<void> }[] = [];
+  private readonly holds = new Holds();
 
   failNext(times: number): void {
     this.failures = times;
@@ -41,29 +41,22 @@ export class RecordingNotifier implements Notifier {
 
   /** Posts that have waited on a hold from {@link holdPosts}, counted as they start waiting. */
   heldPosts = 0;
-  private readonly postHolds: { matches: (n: Notification) => boolean; released: Promise<void> }[] = [];
+  private readonly postHolds = new Holds();
 
   /**
    * Holds every post matching `matches` until the returned function is called: a slow Slack, for
    * tests of what may happen while a message is on its way.
    */
   holdPosts(matches: (n: Notification) => boolean): () => void {
-    let release!: () => void;
-    const hold = { matches, released: new Promise<void>((resolve) => (release = resolve)) };
-    this.postHolds.push(hold);
-    return () => {
-      this.postHolds.splice(this.postHolds.indexOf(hold), 1);
-      release();
-    };
+    return this.postHolds.add(matches);
   }
 
   /** Posts once per key; a repeat returns the oldest copy standing, as the Slack notifier adopts. */
   async post(key: string, notification: Notification): Promise<{ ref: string }> {
-    for (const hold of this.postHolds.filter((h) => h.matches(notification))) {
+    await this.postHolds.pass(notification, () => {
       this.heldPosts++;
       this.listeners.forEach((l) => l());
-      await hold.released;
-    }
+    });
     this.maybeFail();
     const existing = this.posted.find((p) => p.key === key);
     if (existing) return { ref: existing.ref };
@@ -105,22 +98,15 @@ export class RecordingNotifier implements Notifier {
    * as a slow Slack API would: a test can act while an edit is in flight.
    */
   holdUpdates(matches: (n: Notification) => boolean): () => void {
-    let release!: () => void;
-    const hold = { matches, released: new Promise<void>((resolve) => (release = resolve)) };
-    this.holds.push(hold);
-    return () => {
-      this.holds.splice(this.holds.indexOf(hold), 1);
-      release();
-    };
+    return this.holds.add(matches);
   }
 
   /** Edits the message `ref`, after any hold from {@link holdUpdates} that matches is released. */
   async update(ref: string, notification: Notification): Promise<void> {
-    for (const hold of this.holds.filter((h) => h.matches(notification))) {
+    await this.holds.pass(notification, () => {
       this.heldUpdates++;
       this.listeners.forEach((l) => l());
-      await hold.released;
-    }
+    });
     this.maybeFail();
     const existing = this.posted.find((p) => p.ref === ref);
     if (!existing) throw new Error(`no message ${ref}`);
@@ -187,6 +173,31 @@ export class RecordingNotifier implements Notifier {
     if (this.failures > 0) {
       this.failures--;
       throw new Error('notifier unavailable (injected failure)');
+    }
+  }
+}
+
+/** Holds on calls whose notification matches, each until its release is called. */
+class Holds {
+  private readonly list: { matches: (n: Notification) => boolean; released: Promise<void> }[] = [];
+
+  /** Adds a hold; the returned function releases it (and every call waiting on it). */
+  add(matches: (n: Notification) => boolean): () => void {
+    let release!: () => void;
+    const hold = { matches, released: new Promise<void>((resolve) => (release = resolve)) };
+    this.list.push(hold);
+    return () => {
+      const at = this.list.indexOf(hold);
+      if (at >= 0) this.list.splice(at, 1);
+      release();
+    };
+  }
+
+  /** Waits until every hold matching `notification` is released, calling `held` as each starts to wait. */
+  async pass(notification: Notification, held: () => void): Promise<void> {
+    for (const hold of this.list.filter((h) => h.matches(notification))) {
+      held();
+      await hold.released;
     }
   }
 }
