@@ -44,7 +44,7 @@ export class TaskIdTakenError extends TaskValidationError {
     readonly differing: string[],
   ) {
     super([
-      `taskId: "${taskId}" already names a task that asked for something else (${differing.join(', ')} differ); nothing was started: send the same request to retry it, or use a new task id`,
+      `taskId: "${taskId}" already names a task that asked for something else (${differing.join(', ')} ${differing.length === 1 ? 'differs' : 'differ'}); nothing was started: send the same request to retry it, or use a new task id`,
     ]);
     this.name = 'TaskIdTakenError';
   }
