@@ -16,7 +16,7 @@ import { delegatedTask } from '../workflows/delegated-task';
 import {
   awaitDecisionUpdate,
   statusQuery,
-  taskRequestQuery,
+  submittedRequestQuery,
   taskWorkflowId,
   type DelegatedTaskInput,
   type TaskStatus,
@@ -165,7 +165,7 @@ async function refuseAnotherRequest(
   handle: WorkflowHandle<typeof delegatedTask>,
   task: TaskRequest,
 ): Promise<void> {
-  const first = await handle.query(taskRequestQuery).catch((e: unknown) => {
+  const first = await handle.query(submittedRequestQuery).catch((e: unknown) => {
     if (e instanceof WorkflowNotFoundError) return null;
     throw e;
   });

@@ -28,6 +28,7 @@ import {
   withdrawUpdate,
   type WithdrawArgs,
   taskRequestQuery,
+  submittedRequestQuery,
   MAX_REFUSALS_KEPT,
   type DelegatedTaskInput,
   type ApproveArgs,
@@ -252,6 +253,9 @@ const RUNGS: readonly ((ctx: TaskContext) => Promise<RungResult>)[] = [
 function registerHandlers(ctx: TaskContext): void {
   setHandler(statusQuery, () => ctx.status);
   setHandler(taskRequestQuery, () => ctx.input.task);
+  setHandler(submittedRequestQuery, () =>
+    ctx.submittedSteps ? { ...ctx.input.task, steps: ctx.submittedSteps } : ctx.input.task,
+  );
   setHandler(awaitDecisionUpdate, async () => {
     await condition(() => ctx.status.decision !== null || ctx.status.phase === 'done');
     return ctx.status;

@@ -209,6 +209,8 @@ export interface WithdrawReceipt {
 export const statusQuery = defineQuery<TaskStatus>('status');
 /** The task as submitted (validated): what a standing approval made from its message would cover. */
 export const taskRequestQuery = defineQuery<TaskRequest>('taskRequest');
+/** The task as it was submitted, before any approver narrowed its steps: what a retry must match. */
+export const submittedRequestQuery = defineQuery<TaskRequest>('submittedRequest');
 /**
  * Answers once the task has decided its rung (or ended), with its status: sent with the start
  * (update-with-start), it gives the submitter the decision in one round trip instead of a poll.

@@ -114,6 +114,8 @@ export interface TaskContext {
    * task, even when a fallback later waits for a person; only a person can stop it.
    */
   stepsBegan: boolean;
+  /** The steps as submitted, kept once an approver's edit replaces them in the input; null before. */
+  submittedSteps: TaskRequest['steps'] | null;
 }
 
 /** The fields of a new {@link TaskContext} that only the task itself fills in. */
@@ -130,6 +132,7 @@ export function freshStory(): Pick<
   | 'edits'
   | 'withdrawnAt'
   | 'stepsBegan'
+  | 'submittedSteps'
 > {
   return {
     fellBack: null,
@@ -143,6 +146,7 @@ export function freshStory(): Pick<
     edits: [],
     withdrawnAt: null,
     stepsBegan: false,
+    submittedSteps: null,
   };
 }
 

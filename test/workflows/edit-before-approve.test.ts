@@ -71,6 +71,12 @@ describe('edit before approve (real dev server)', () => {
       .forWorkflow(task.workflowId)
       .find((m) => m.key.endsWith('/approval-request-edit-1'))!;
     expect(again.notification.fields?.stepsHash).toBe(newHash);
+    // The agent retrying its submission as it sent it is answered, not refused for steps an approver narrowed.
+    await expect(
+      submit(stack, taskRequest('a2', 'plain', [step], { taskId: task.task.taskId })),
+    ).resolves.toMatchObject({
+      existing: true,
+    });
 
     // The old version no longer approves; the edited one does, and runs as edited.
     expect(

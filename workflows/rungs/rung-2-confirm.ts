@@ -367,6 +367,8 @@ async function applyEdit(ctx: TaskContext): Promise<{ by: string; why: string } 
       why: `the policy in force (${again.policyVersion}) allows rung ${again.rung}: ${again.reasons.join('; ')}`,
     };
   }
+  // Replaced, never mutated: the submitted array stays whole for the agent's retries to match.
+  ctx.submittedSteps ??= ctx.input.task.steps;
   ctx.input.task.steps = steps;
   ctx.input.stepsHash = stepsHashOf(steps);
   ctx.status.stepsHash = ctx.input.stepsHash;
